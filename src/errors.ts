@@ -1,0 +1,47 @@
+/**
+ * One error type for everything ctrimg reports to a user. The exit code is decided here, in
+ * one place, from the error's kind; the CLI prints `message` (plus `hint`) as one line.
+ */
+export type ErrorKind = 'failed' | 'usage' | 'notFound' | 'dependent';
+
+const EXIT: Record<ErrorKind, number> = { failed: 1, usage: 2, notFound: 3, dependent: 4 };
+
+export interface ErrorOptions {
+  /** What the user can do about it; appended to the one-line message. */
+  hint?: string;
+  /** Stable machine-readable code, e.g. MANIFEST_UNKNOWN, DIGEST_MISMATCH. */
+  code?: string;
+  /** True when retrying the same operation may succeed (network trouble, 5xx, 429). */
+  temporary?: boolean;
+  cause?: unknown;
+}
+
+export class CtrimgError extends Error {
+  readonly kind: ErrorKind;
+  readonly hint?: string;
+  readonly code: string;
+  readonly temporary: boolean;
+
+  constructor(kind: ErrorKind, message: string, opts: ErrorOptions = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'CtrimgError';
+    this.kind = kind;
+    this.hint = opts.hint;
+    this.code = opts.code ?? kind.toUpperCase();
+    this.temporary = opts.temporary ?? false;
+  }
+
+  get exitCode(): number {
+    return EXIT[this.kind];
+  }
+}
+
+export const failed = (msg: string, opts?: ErrorOptions) => new CtrimgError('failed', msg, opts);
+export const usage = (msg: string, opts?: ErrorOptions) => new CtrimgError('usage', msg, opts);
+export const notFound = (msg: string, opts?: ErrorOptions) => new CtrimgError('notFound', msg, opts);
+export const dependent = (msg: string, opts?: ErrorOptions) => new CtrimgError('dependent', msg, opts);
+
+/** Exit code for anything thrown: our errors carry one, anything else is a plain failure. */
+export function exitCodeOf(err: unknown): number {
+  return err instanceof CtrimgError ? err.exitCode : 1;
+}

@@ -1,0 +1,35 @@
+/**
+ * The one seam between ctrimg and the platform's layer storage. `dir` (Linux, default off
+ * Windows) unpacks into plain directories; `hcs` hands layers to the Windows Host Compute
+ * Service through hcsshim's `wclayer`. Layers are diffs: a layer directory holds only what its
+ * tar holds, and the stack is only put together for a container.
+ */
+import type { Readable } from 'node:stream';
+
+export interface ImportOptions {
+  /** Paths of the already imported parent layers, nearest (the direct parent) first. */
+  parents: string[];
+  signal?: AbortSignal;
+  /** Non-fatal problems (e.g. a device node skipped when not root). */
+  warn?: (message: string) => void;
+}
+
+export interface LayerImporter {
+  readonly kind: 'dir' | 'hcs';
+  /**
+   * Imports one uncompressed layer tar into `layerPath`, which must not exist yet. On failure
+   * nothing is left at `layerPath`. Rejects with a CtrimgError naming the offending entry for
+   * unsafe or invalid tars.
+   */
+  importLayer(tar: Readable, layerPath: string, opts: ImportOptions): Promise<void>;
+  /** Removes an imported layer; missing is not an error. */
+  removeLayer(layerPath: string): Promise<void>;
+  /**
+   * Creates a container's filesystem at `containerPath` (must not exist) from the image's
+   * layers, nearest (topmost) first: for `dir` the merged root filesystem with every
+   * whiteout applied, for `hcs` a scratch layer over the chain.
+   */
+  createContainer(containerPath: string, layerPaths: string[]): Promise<void>;
+  /** Removes a container's filesystem; missing is not an error. */
+  removeContainer(containerPath: string): Promise<void>;
+}
