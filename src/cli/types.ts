@@ -1,0 +1,58 @@
+/**
+ * What a cmdlet declares. cmdlets/<Verb-Noun>.ts each export one `CmdletSpec`; the CLI
+ * (src/cli/run.ts) resolves the name, parses and validates parameters against `params`,
+ * handles the common parameters (-OutputFormat/--json, -Debug, -Quiet) and help, calls
+ * `run`, and turns any thrown error into one stderr line and an exit code.
+ */
+export type ParamType = 'string' | 'string[]' | 'switch' | 'number';
+
+export interface ParamSpec {
+  /** PascalCase, as PowerShell shows it: 'Name', 'RequiredVersion', 'WhatIf'. */
+  name: string;
+  type: ParamType;
+  /** Other accepted names, also PascalCase: ['Version'] for RequiredVersion. */
+  aliases?: string[];
+  description: string;
+  required?: boolean;
+  /** Bare words on the command line fill the first positional parameter. */
+  positional?: boolean;
+  /** Allowed values (case-insensitive); the parsed value is the spelling given here. */
+  choices?: string[];
+}
+
+export interface Example {
+  command: string;
+  description: string;
+}
+
+/** Parsed parameters keyed by the PascalCase parameter name; absent ones are undefined. */
+export type Args = Record<string, string | string[] | boolean | number | undefined>;
+
+export type OutputFormat = 'Table' | 'Json';
+
+export interface CmdletIO {
+  /** Reads all of stdin (the pipeline); '' when stdin is a terminal or empty. */
+  readStdin(): Promise<string>;
+  /** Results: tables and JSON. */
+  out(text: string): void;
+  /** Progress and informational lines; never mixed into stdout. */
+  info(text: string): void;
+  warn(text: string): void;
+  /** Only printed with -Debug. */
+  debug(text: string): void;
+  outputFormat: OutputFormat;
+  quiet: boolean;
+  /** True when stderr is a terminal (progress may redraw lines). */
+  interactive: boolean;
+  signal: AbortSignal;
+}
+
+export interface CmdletSpec {
+  /** Canonical Verb-Noun name, or a docker-style verb ('images'). */
+  name: string;
+  aliases?: string[];
+  synopsis: string;
+  params: ParamSpec[];
+  examples: Example[];
+  run(args: Args, io: CmdletIO): Promise<void>;
+}
