@@ -1,0 +1,90 @@
+/**
+ * Image versions as the PowerShell container cmdlets show them: Windows-style (1 to 4
+ * numeric parts, shown padded to 4: `1.0` is `1.0.0.0`) or semver (`2.1.0-beta.1`). A
+ * tag that is neither is not a version. Both kinds compare on one scale: numeric parts
+ * first, then a pre-release sorts before the release, as semver says.
+ */
+import semver from 'semver';
+import { usage } from '../errors.js';
+
+export interface Version {
+  /** Four numeric parts. */
+  parts: [number, number, number, number];
+  /** Semver pre-release identifiers, empty for a release. */
+  prerelease: string[];
+  /** How it is shown: padded Windows form, or the semver string as given. */
+  text: string;
+}
+
+const WINDOWS_RE = /^\d{1,9}(\.\d{1,9}){0,3}$/;
+
+/** Parses a tag or user input as a version; undefined when it is not one. */
+export function tryParseVersion(input: string): Version | undefined {
+  const s = input.trim().replace(/^v(?=\d)/i, '');
+  if (WINDOWS_RE.test(s)) {
+    const nums = s.split('.').map(Number);
+    while (nums.length < 4) nums.push(0);
+    const parts = nums as Version['parts'];
+    return { parts, prerelease: [], text: parts.join('.') };
+  }
+  const sv = semver.parse(s);
+  if (!sv) return undefined;
+  return {
+    parts: [sv.major, sv.minor, sv.patch, 0],
+    prerelease: sv.prerelease.map(String),
+    text: sv.version,
+  };
+}
+
+export function parseVersion(input: string, what = 'version'): Version {
+  const v = tryParseVersion(input);
+  if (!v) {
+    throw usage(`invalid ${what} '${input}': expected 1 to 4 numeric parts (10.0.17763.1) or a semantic version (1.2.3-beta)`);
+  }
+  return v;
+}
+
+export function compareVersions(a: Version, b: Version): number {
+  for (let i = 0; i < 4; i++) {
+    if (a.parts[i] !== b.parts[i]) return a.parts[i] < b.parts[i] ? -1 : 1;
+  }
+  const aPre = a.prerelease.length > 0;
+  const bPre = b.prerelease.length > 0;
+  if (!aPre || !bPre) return Number(bPre) - Number(aPre);
+  return semver.compare(`0.0.0-${a.prerelease.join('.')}`, `0.0.0-${b.prerelease.join('.')}`);
+}
+
+export function versionsEqual(a: Version, b: Version): boolean {
+  return compareVersions(a, b) === 0;
+}
+
+export interface VersionFilter {
+  required?: Version;
+  minimum?: Version;
+  maximum?: Version;
+}
+
+/** Builds a filter from user input, rejecting contradictory combinations with a usage error. */
+export function versionFilter(opts: { required?: string; minimum?: string; maximum?: string }): VersionFilter {
+  const f: VersionFilter = {
+    required: opts.required === undefined ? undefined : parseVersion(opts.required, 'RequiredVersion'),
+    minimum: opts.minimum === undefined ? undefined : parseVersion(opts.minimum, 'MinimumVersion'),
+    maximum: opts.maximum === undefined ? undefined : parseVersion(opts.maximum, 'MaximumVersion'),
+  };
+  if (f.required && (f.minimum || f.maximum)) {
+    throw usage('-RequiredVersion cannot be combined with -MinimumVersion or -MaximumVersion', {
+      hint: 'Give either an exact version or a range.',
+    });
+  }
+  if (f.minimum && f.maximum && compareVersions(f.minimum, f.maximum) > 0) {
+    throw usage(`-MinimumVersion ${f.minimum.text} is greater than -MaximumVersion ${f.maximum.text}`);
+  }
+  return f;
+}
+
+export function matchesFilter(v: Version, f: VersionFilter): boolean {
+  if (f.required && !versionsEqual(v, f.required)) return false;
+  if (f.minimum && compareVersions(v, f.minimum) < 0) return false;
+  if (f.maximum && compareVersions(v, f.maximum) > 0) return false;
+  return true;
+}

@@ -1,0 +1,37 @@
+/** Opens the SQLite database of a store root: WAL, foreign keys, a busy timeout, migrations. */
+import Database from 'better-sqlite3';
+import { migrations as allMigrations, type Migration } from './migrations.js';
+
+export type Db = Database.Database;
+
+export function openDb(file: string, migrations: Migration[] = allMigrations): Db {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 30000');
+  db.pragma('synchronous = NORMAL');
+  migrate(db, migrations);
+  return db;
+}
+
+export function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** Applies every migration newer than the database, each in its own transaction. */
+export function migrate(db: Db, migrations: Migration[]): void {
+  const newest = migrations.reduce((n, m) => Math.max(n, m.version), 0);
+  const current = schemaVersion(db);
+  if (current > newest) {
+    throw new Error(`the store's schema (version ${current}) is newer than this ctrimg understands (${newest}); upgrade ctrimg`);
+  }
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (m.version <= schemaVersion(db)) continue;
+    // IMMEDIATE takes the write lock first, so two processes never run one migration twice.
+    db.transaction(() => {
+      if (m.version <= schemaVersion(db)) return;
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    }).immediate();
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Ordered schema migrations, applied by `PRAGMA user_version`: migration i (1-based) runs
+ * when user_version < i, inside one transaction with the version bump. Never edit a
+ * migration that has shipped; add the next one.
+ */
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    description: 'sources, layers, images, image layers, containers',
+    sql: `
+      CREATE TABLE sources (
+        id        INTEGER PRIMARY KEY,
+        name      TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        location  TEXT NOT NULL,
+        namespace TEXT,
+        publisher TEXT,
+        insecure  INTEGER NOT NULL DEFAULT 0 CHECK (insecure IN (0, 1)),
+        created   TEXT NOT NULL
+      );
+
+      CREATE TABLE layers (
+        id          INTEGER PRIMARY KEY,
+        chain_id    TEXT NOT NULL UNIQUE,
+        diff_id     TEXT NOT NULL,
+        blob_digest TEXT NOT NULL,
+        media_type  TEXT NOT NULL,
+        size        INTEGER NOT NULL,
+        location    TEXT NOT NULL
+      );
+
+      CREATE TABLE images (
+        id              INTEGER PRIMARY KEY,
+        name            TEXT NOT NULL,
+        publisher       TEXT,
+        version         TEXT,
+        description     TEXT,
+        repository      TEXT NOT NULL,
+        tag             TEXT,
+        manifest_digest TEXT NOT NULL,
+        config_digest   TEXT NOT NULL,
+        platform        TEXT NOT NULL,
+        size            INTEGER NOT NULL,
+        created         TEXT,
+        installed       TEXT NOT NULL,
+        source_id       INTEGER REFERENCES sources(id) ON DELETE SET NULL,
+        top_layer_id    INTEGER REFERENCES layers(id),
+        UNIQUE (repository, manifest_digest)
+      );
+      CREATE INDEX images_name ON images(name COLLATE NOCASE);
+      CREATE INDEX images_top_layer ON images(top_layer_id);
+
+      CREATE TABLE image_layers (
+        image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        layer_id INTEGER NOT NULL REFERENCES layers(id),
+        PRIMARY KEY (image_id, position)
+      );
+      CREATE INDEX image_layers_layer ON image_layers(layer_id);
+
+      CREATE TABLE containers (
+        id       INTEGER PRIMARY KEY,
+        cid      TEXT NOT NULL UNIQUE,
+        name     TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE RESTRICT,
+        state    TEXT NOT NULL CHECK (state IN ('Off', 'Running', 'Paused', 'Stopped')),
+        path     TEXT NOT NULL,
+        created  TEXT NOT NULL,
+        started  TEXT
+      );
+      CREATE INDEX containers_image ON containers(image_id);
+    `,
+  },
+];
