@@ -1,5 +1,6 @@
 /** Opens the SQLite database of a store root: WAL, foreign keys, a busy timeout, migrations. */
 import Database from 'better-sqlite3';
+import { failed } from '../src/errors.js';
 import { migrations as allMigrations, type Migration } from './migrations.js';
 
 export type Db = Database.Database;
@@ -23,7 +24,7 @@ export function migrate(db: Db, migrations: Migration[]): void {
   const newest = migrations.reduce((n, m) => Math.max(n, m.version), 0);
   const current = schemaVersion(db);
   if (current > newest) {
-    throw new Error(`the store's schema (version ${current}) is newer than this ctrimg understands (${newest}); upgrade ctrimg`);
+    throw failed(`the store's schema (version ${current}) is newer than this ctrimg understands (${newest}); upgrade ctrimg`);
   }
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (m.version <= schemaVersion(db)) continue;

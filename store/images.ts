@@ -1,0 +1,92 @@
+/** Prepared queries over `images` and `image_layers`. */
+import type { Db } from './db.js';
+
+export interface ImageRecord {
+  id: number;
+  name: string;
+  publisher: string | null;
+  version: string | null;
+  description: string | null;
+  repository: string;
+  tag: string | null;
+  manifestDigest: string;
+  configDigest: string;
+  platform: string;
+  size: number;
+  created: string | null;
+  installed: string;
+  sourceId: number | null;
+  topLayerId: number | null;
+}
+
+/** An image with the chain ids of its layers, base first: what lineage is computed from. */
+export interface ImageWithChain extends ImageRecord {
+  chain: string[];
+}
+
+export type NewImage = Omit<ImageRecord, 'id' | 'topLayerId'>;
+
+const COLUMNS = `id, name, publisher, version, description, repository, tag,
+  manifest_digest AS manifestDigest, config_digest AS configDigest, platform, size, created,
+  installed, source_id AS sourceId, top_layer_id AS topLayerId`;
+
+export class ImageQueries {
+  constructor(private readonly db: Db) {}
+
+  byId(id: number): ImageRecord | undefined {
+    return this.db.prepare(`SELECT ${COLUMNS} FROM images WHERE id = ?`).get(id) as ImageRecord | undefined;
+  }
+
+  byManifest(repository: string, manifestDigest: string): ImageRecord | undefined {
+    return this.db
+      .prepare(`SELECT ${COLUMNS} FROM images WHERE repository = ? AND manifest_digest = ?`)
+      .get(repository, manifestDigest) as ImageRecord | undefined;
+  }
+
+  /** Every image with its layer chain, in install order. */
+  listWithChains(): ImageWithChain[] {
+    const images = this.db.prepare(`SELECT ${COLUMNS} FROM images ORDER BY id`).all() as ImageRecord[];
+    const rows = this.db
+      .prepare(
+        `SELECT il.image_id AS imageId, l.chain_id AS chainId
+         FROM image_layers il JOIN layers l ON l.id = il.layer_id ORDER BY il.image_id, il.position`,
+      )
+      .all() as { imageId: number; chainId: string }[];
+    const chains = new Map<number, string[]>();
+    for (const r of rows) {
+      const chain = chains.get(r.imageId) ?? [];
+      chain.push(r.chainId);
+      chains.set(r.imageId, chain);
+    }
+    return images.map((img) => ({ ...img, chain: chains.get(img.id) ?? [] }));
+  }
+
+  /** Records an image over layers that are already recorded (ids base first). */
+  add(img: NewImage, layerIds: number[]): ImageRecord {
+    const info = this.db
+      .prepare(
+        `INSERT INTO images (name, publisher, version, description, repository, tag, manifest_digest,
+           config_digest, platform, size, created, installed, source_id, top_layer_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        img.name, img.publisher, img.version, img.description, img.repository, img.tag, img.manifestDigest,
+        img.configDigest, img.platform, img.size, img.created, img.installed, img.sourceId,
+        layerIds.at(-1) ?? null,
+      );
+    const id = Number(info.lastInsertRowid);
+    const link = this.db.prepare('INSERT INTO image_layers (image_id, position, layer_id) VALUES (?, ?, ?)');
+    layerIds.forEach((layerId, position) => link.run(id, position, layerId));
+    return this.byId(id)!;
+  }
+
+  remove(id: number): void {
+    this.db.prepare('DELETE FROM images WHERE id = ?').run(id);
+  }
+
+  /** Manifest and config digests of every image: blobs that must stay in the content store. */
+  referencedDigests(): string[] {
+    const rows = this.db.prepare('SELECT manifest_digest AS m, config_digest AS c FROM images').all() as { m: string; c: string }[];
+    return rows.flatMap((r) => [r.m, r.c]);
+  }
+}

@@ -1,0 +1,38 @@
+/** The SQLite store of a ctrimg root: one connection and the prepared queries over it. */
+import { openDb, type Db } from './db.js';
+import { ContainerQueries } from './containers.js';
+import { ImageQueries } from './images.js';
+import { LayerQueries } from './layers.js';
+import { SourceQueries } from './sources.js';
+
+export class Store {
+  readonly sources: SourceQueries;
+  readonly images: ImageQueries;
+  readonly layers: LayerQueries;
+  readonly containers: ContainerQueries;
+
+  constructor(readonly db: Db) {
+    this.sources = new SourceQueries(db);
+    this.images = new ImageQueries(db);
+    this.layers = new LayerQueries(db);
+    this.containers = new ContainerQueries(db);
+  }
+
+  static open(file: string): Store {
+    return new Store(openDb(file));
+  }
+
+  /** Runs `fn` in one write transaction, taking the lock up front so readers never upgrade. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+export type { SourceRecord, NewSource } from './sources.js';
+export type { ImageRecord, ImageWithChain, NewImage } from './images.js';
+export type { LayerRecord, NewLayer } from './layers.js';
+export type { ContainerRecord, ContainerState, NewContainer } from './containers.js';
