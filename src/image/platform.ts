@@ -1,0 +1,125 @@
+/**
+ * Platforms (`os/arch[/variant][:osversion]`) and choosing an index entry for one. Windows
+ * entries are told apart by os.version: a host runs images of its own build (any revision),
+ * older builds only under Hyper-V isolation, newer builds never.
+ */
+import { arch as osArch, endianness, release } from 'node:os';
+import { notFound, usage } from '../errors.js';
+import type { Descriptor } from './manifest.js';
+
+export interface Platform {
+  os: string;
+  architecture: string;
+  variant?: string;
+  osVersion?: string;
+  osFeatures?: string[];
+}
+
+const NAME_RE = /^[a-z0-9_]+$/;
+const VERSION_RE = /^\d+(\.\d+){0,3}$/;
+
+export function parsePlatform(input: string): Platform {
+  const bad = (why: string) => usage(`invalid platform '${input}': ${why}; expected os/arch[/variant][:osversion], e.g. windows/amd64:10.0.20348`);
+  const s = input.trim().toLowerCase();
+  const colon = s.indexOf(':');
+  const path = colon < 0 ? s : s.slice(0, colon);
+  const osVersion = colon < 0 ? undefined : s.slice(colon + 1);
+  const parts = path.split('/');
+  if (parts.length < 2 || parts.length > 3) throw bad('it needs two or three parts separated by /');
+  if (!parts.every((p) => NAME_RE.test(p))) throw bad('parts may only contain a-z, 0-9 and _');
+  if (osVersion !== undefined && !VERSION_RE.test(osVersion)) throw bad(`'${osVersion}' is not a numeric os version`);
+  const [os, architecture, variant] = parts as [string, string, string | undefined];
+  const p: Platform = { os, architecture };
+  if (variant !== undefined) p.variant = variant;
+  if (osVersion !== undefined) p.osVersion = osVersion;
+  return p;
+}
+
+export function formatPlatform(p: Platform): string {
+  return `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}${p.osVersion ? `:${p.osVersion}` : ''}`;
+}
+
+/** The platform this process runs on, in OCI names. */
+export function hostPlatform(): Platform {
+  const os = process.platform === 'win32' ? 'windows' : process.platform;
+  const p: Platform = { os, architecture: osArch() };
+  switch (p.architecture) {
+    case 'x64':
+      p.architecture = 'amd64';
+      break;
+    case 'ia32':
+      p.architecture = '386';
+      break;
+    case 'arm64':
+      p.variant = 'v8';
+      break;
+    case 'arm': {
+      const v = (process.config.variables as Record<string, unknown>).arm_version;
+      if (v !== undefined) p.variant = `v${String(v)}`;
+      break;
+    }
+    case 'ppc64':
+      if (endianness() === 'LE') p.architecture = 'ppc64le';
+      break;
+  }
+  if (os === 'windows') p.osVersion = release();
+  return p;
+}
+
+/** arm64 without a variant means v8, as containerd normalises it. */
+function normVariant(architecture: string, variant: string | undefined): string | undefined {
+  return variant ?? (architecture === 'arm64' ? 'v8' : undefined);
+}
+
+function versionParts(v: string | undefined): number[] {
+  if (!v || !VERSION_RE.test(v)) return [];
+  return v.split('.').map(Number);
+}
+
+function compareVersions(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? -1) - (b[i] ?? -1);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+function describe(d: Descriptor): string {
+  const p = d.platform;
+  if (!p) return 'unknown';
+  return formatPlatform({ os: p.os, architecture: p.architecture, variant: p.variant, osVersion: p['os.version'] });
+}
+
+/**
+ * Chooses the index entry for `want`. os and architecture must match, and the variant when
+ * both name one. Among matches an exact variant wins; on Windows with a wanted osVersion an
+ * entry of the same major.minor.build wins (highest revision), newer builds are dropped, and
+ * otherwise the highest os.version left is taken.
+ */
+export function selectManifest(manifests: Descriptor[], want: Platform, what = 'image'): Descriptor {
+  const wantVariant = normVariant(want.architecture, want.variant);
+  let found = manifests.filter((d) => {
+    const p = d.platform;
+    if (!p || p.os !== want.os || p.architecture !== want.architecture) return false;
+    const v = normVariant(p.architecture, p.variant);
+    return v === undefined || wantVariant === undefined || v === wantVariant;
+  });
+  if (wantVariant !== undefined && found.some((d) => normVariant(d.platform!.architecture, d.platform!.variant) === wantVariant)) {
+    found = found.filter((d) => normVariant(d.platform!.architecture, d.platform!.variant) === wantVariant);
+  }
+  const ver = (d: Descriptor) => versionParts(d.platform!['os.version']);
+  const wanted = versionParts(want.osVersion);
+  if (want.os === 'windows' && wanted.length >= 3) {
+    const build = wanted.slice(0, 3);
+    const sameBuild = found.filter((d) => compareVersions(ver(d).slice(0, 3), build) === 0);
+    found = sameBuild.length > 0 ? sameBuild : found.filter((d) => compareVersions(ver(d).slice(0, 3), build) < 0);
+  }
+  // Stable: among equal versions the index order decides.
+  const best = found.reduce<Descriptor | undefined>((a, d) => (a === undefined || compareVersions(ver(d), ver(a)) > 0 ? d : a), undefined);
+  if (best) return best;
+  const offers = manifests.map(describe);
+  throw notFound(
+    `no ${formatPlatform(want)} variant of ${what}; it offers ${offers.length > 0 ? offers.join(', ') : 'no platforms'}`,
+    { code: 'PLATFORM_NOT_FOUND', hint: 'choose one of those with -Platform' },
+  );
+}
