@@ -1,0 +1,132 @@
+/**
+ * Registry auth driven by the `WWW-Authenticate` challenge of a 401: `Basic` is answered
+ * with the credentials, `Bearer realm=,service=,scope=` by fetching a token from the realm
+ * (with Basic credentials when we have them). Tokens are cached per scope until they expire.
+ */
+import { failed } from '../errors.js';
+import { registryError } from './errors.js';
+import { displayUrl, readCapped, type Transport } from './transport.js';
+
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+export interface Challenge {
+  /** Lower-cased, e.g. `bearer`. */
+  scheme: string;
+  /** Parameter names lower-cased, values unquoted. */
+  params: Record<string, string>;
+}
+
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+// One item: a token, optionally `= token` or `= "quoted"`. A bare token starts a challenge.
+const ITEM = new RegExp(`[\\s,]*(${TOKEN})(?:\\s*=\\s*(?:"((?:[^"\\\\]|\\\\.)*)"|(${TOKEN})))?`, 'y');
+
+/** Parses RFC 7235 challenges, several per header value or over several values. */
+export function parseChallenges(header: string | string[] | undefined): Challenge[] {
+  const out: Challenge[] = [];
+  for (const value of header === undefined ? [] : Array.isArray(header) ? header : [header]) {
+    let current: Challenge | undefined;
+    ITEM.lastIndex = 0;
+    for (let m = ITEM.exec(value); m; m = ITEM.exec(value)) {
+      const [, name, quoted, plain] = m;
+      if (quoted === undefined && plain === undefined) {
+        current = { scheme: name!.toLowerCase(), params: {} };
+        out.push(current);
+      } else if (current) {
+        current.params[name!.toLowerCase()] = quoted !== undefined ? quoted.replace(/\\(.)/g, '$1') : plain!;
+      }
+    }
+  }
+  return out;
+}
+
+export function basicAuthorization(c: Credentials): string {
+  return `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`;
+}
+
+const MAX_TOKEN_RESPONSE = 1024 * 1024;
+/** The token spec's default lifetime when the server gives none. */
+const DEFAULT_EXPIRES_IN = 60;
+
+export class Authenticator {
+  /** Set once the registry asked for Basic: from then on it is sent up front. */
+  private basic = false;
+  private readonly tokens = new Map<string, { token: string; expiresAt: number }>();
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly base: URL,
+    private readonly credentials?: Credentials,
+  ) {}
+
+  /** The Authorization header to send for `scope` before any challenge, if we have one. */
+  header(scope: string): string | undefined {
+    const t = this.tokens.get(scope);
+    if (t && t.expiresAt > Date.now()) return `Bearer ${t.token}`;
+    if (this.basic && this.credentials) return basicAuthorization(this.credentials);
+    return undefined;
+  }
+
+  /**
+   * Answers a 401's challenge for a request needing `scope` (e.g. `repository:a/b:pull`);
+   * returns the Authorization header to retry with, or undefined when we cannot answer.
+   */
+  async respond(challenge: string | string[] | undefined, scope: string, signal?: AbortSignal): Promise<string | undefined> {
+    const challenges = parseChallenges(challenge);
+    const bearer = challenges.find((c) => c.scheme === 'bearer' && c.params.realm);
+    if (bearer) return `Bearer ${await this.fetchToken(bearer.params, scope, signal)}`;
+    if (this.credentials && challenges.some((c) => c.scheme === 'basic')) {
+      this.basic = true;
+      return basicAuthorization(this.credentials);
+    }
+    return undefined;
+  }
+
+  private async fetchToken(params: Record<string, string>, scope: string, signal?: AbortSignal): Promise<string> {
+    const registry = this.base.host;
+    let realm: URL;
+    try {
+      realm = new URL(params.realm!);
+    } catch {
+      realm = new URL('invalid:');
+    }
+    if (realm.protocol !== 'https:' && realm.protocol !== 'http:') {
+      throw failed(`${registry} sent an auth challenge with an unusable realm`, { code: 'UNAUTHORIZED' });
+    }
+    if (params.service) realm.searchParams.set('service', params.service);
+    const scopes = params.scope ? params.scope.split(' ').filter(Boolean) : [scope];
+    for (const s of scopes) realm.searchParams.append('scope', s);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    // Never send credentials in clear text to a token server of an https registry.
+    if (this.credentials && (realm.protocol === 'https:' || this.base.protocol === 'http:')) {
+      headers.authorization = basicAuthorization(this.credentials);
+    }
+    const res = await this.transport.get(realm, { headers, signal });
+    const tooLarge = () => failed(`token response from ${displayUrl(realm)} is too large`, { code: 'UNAUTHORIZED' });
+    const body = await readCapped(res, MAX_TOKEN_RESPONSE, tooLarge);
+    if (res.status === 401 || res.status === 403) {
+      throw failed(`the token server for ${registry} refused ${this.credentials ? 'the credentials' : 'anonymous access'}`, {
+        code: 'UNAUTHORIZED',
+        hint: this.credentials ? 'check the user name and password' : 'supply credentials for this registry',
+      });
+    }
+    if (res.status !== 200) throw registryError(res.status, body.toString('utf8'), { what: 'token', subject: displayUrl(realm) });
+    let json: { token?: unknown; access_token?: unknown; expires_in?: unknown };
+    try {
+      json = JSON.parse(body.toString('utf8')) as typeof json;
+    } catch {
+      json = {};
+    }
+    const token = typeof json.token === 'string' && json.token ? json.token : json.access_token;
+    if (typeof token !== 'string' || !token) {
+      throw failed(`the token server for ${registry} answered without a token`, { code: 'UNAUTHORIZED' });
+    }
+    const expiresIn = typeof json.expires_in === 'number' && json.expires_in > 0 ? json.expires_in : DEFAULT_EXPIRES_IN;
+    // Renew a little early so a token does not expire between cache check and use.
+    const margin = Math.min(10, expiresIn / 10);
+    this.tokens.set(scope, { token, expiresAt: Date.now() + (expiresIn - margin) * 1000 });
+    return token;
+  }
+}

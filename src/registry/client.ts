@@ -1,0 +1,259 @@
+/**
+ * The registry API ctrimg needs: ping, catalog, tags, manifests and verified blobs. The scheme
+ * comes from the caller's base URL and is never guessed.
+ */
+import type { Readable } from 'node:stream';
+import { failed, usage } from '../errors.js';
+import { assertDigest, isDigest, sha256, type Digest } from '../image/digest.js';
+import { baseMediaType, isIndex, isManifest, MANIFEST_ACCEPT } from '../image/mediatypes.js';
+import { isRepository, isTag } from '../image/reference.js';
+import { Authenticator, type Credentials } from './auth.js';
+import { registryError, type RequestSubject } from './errors.js';
+import { nextLink } from './link.js';
+import { displayUrl, headerValue, isAbort, networkError, readCapped, Transport, type HttpResponse } from './transport.js';
+import { VerifyStream } from './verify.js';
+
+export interface RegistryClientOptions {
+  /** `http://127.0.0.1:5000` or `https://host`: the caller decides the scheme. */
+  base: string;
+  credentials?: Credentials;
+  userAgent?: string;
+  signal?: AbortSignal;
+  /** Page size asked of catalog and tags listings (`n=`); default 100. */
+  pageSize?: number;
+}
+
+export interface ManifestResponse {
+  digest: Digest;
+  mediaType: string;
+  bytes: Buffer;
+}
+
+export interface PingResult {
+  /** The Docker-Distribution-API-Version header, e.g. `registry/2.0`, when sent. */
+  apiVersion?: string;
+  /** True when /v2/ answered 401 with a challenge. */
+  authRequired: boolean;
+}
+
+const MAX_MANIFEST = 4 * 1024 * 1024;
+const MAX_LISTING = 16 * 1024 * 1024;
+const MAX_ERROR_BODY = 64 * 1024;
+const DEFAULT_MAX_BLOB_BYTES = 16 * 1024 * 1024;
+
+const pullScope = (repo: string) => `repository:${repo}:pull`;
+
+export class RegistryClient {
+  /** host[:port], as shown in messages. */
+  readonly host: string;
+  private readonly base: URL;
+  private readonly transport: Transport;
+  private readonly auth: Authenticator;
+  private readonly signal?: AbortSignal;
+  private readonly pageSize: number;
+
+  constructor(opts: RegistryClientOptions) {
+    let base: URL;
+    try {
+      base = new URL(opts.base);
+    } catch {
+      throw usage(`invalid registry location '${opts.base}': expected http://host[:port] or https://host[:port]`);
+    }
+    if ((base.protocol !== 'http:' && base.protocol !== 'https:') || base.username || base.password || base.pathname !== '/' || base.search) {
+      throw usage(`invalid registry location '${displayUrl(base)}': expected http://host[:port] or https://host[:port] with no path or credentials`);
+    }
+    this.base = base;
+    this.host = base.host;
+    this.transport = new Transport(opts.userAgent ?? 'ctrimg');
+    this.auth = new Authenticator(this.transport, base, opts.credentials);
+    this.signal = opts.signal;
+    this.pageSize = opts.pageSize ?? 100;
+  }
+
+  /** Checks that the base URL is a registry; does not authenticate. */
+  async ping(): Promise<PingResult> {
+    const url = new URL('/v2/', this.base);
+    const res = await this.transport.get(url, { signal: this.signal });
+    const apiVersion = headerValue(res.headers, 'docker-distribution-api-version');
+    const body = await readCapped(res, MAX_ERROR_BODY, () => notRegistry(url, `GET /v2/ answered ${res.status} with a large body`));
+    const result: PingResult = apiVersion === undefined ? { authRequired: false } : { apiVersion, authRequired: false };
+    if (res.status === 401 && (apiVersion !== undefined || res.headers['www-authenticate'] !== undefined)) {
+      return { ...result, authRequired: true };
+    }
+    // The API version header is optional in the OCI spec; then a JSON object body must do.
+    if (res.status === 200 && (apiVersion !== undefined || isJsonObject(body))) return result;
+    if (res.status >= 500 || res.status === 429) {
+      throw registryError(res.status, body.toString('utf8'), { what: 'ping', subject: displayUrl(url) });
+    }
+    throw notRegistry(url, `GET /v2/ answered ${res.status}${apiVersion === undefined ? ' without a Docker-Distribution-API-Version header' : ''}`);
+  }
+
+  /** All repository names, following Link pagination. */
+  catalog(): Promise<string[]> {
+    const url = new URL('/v2/_catalog', this.base);
+    url.searchParams.set('n', String(this.pageSize));
+    return this.list(url, { what: 'catalog', subject: this.host }, 'registry:catalog:*', 'repositories');
+  }
+
+  /** All tags of a repository, following Link pagination. */
+  tags(repo: string): Promise<string[]> {
+    checkRepository(repo);
+    const url = new URL(`/v2/${repo}/tags/list`, this.base);
+    url.searchParams.set('n', String(this.pageSize));
+    return this.list(url, { what: 'tags', subject: `${this.host}/${repo}` }, pullScope(repo), 'tags');
+  }
+
+  /** A manifest or index by tag or digest, its bytes checked against the digest. */
+  async manifest(repo: string, ref: string): Promise<ManifestResponse> {
+    checkRepository(repo);
+    const byDigest = isDigest(ref);
+    if (!byDigest && !isTag(ref)) throw usage(`invalid tag or digest '${ref}'`);
+    const req: RequestSubject = { what: 'manifest', subject: `${this.host}/${repo}${byDigest ? '@' : ':'}${ref}` };
+    const res = await this.get(new URL(`/v2/${repo}/manifests/${ref}`, this.base), req, pullScope(repo), {
+      accept: MANIFEST_ACCEPT.join(', '),
+    });
+    const bytes = await readCapped(res, MAX_MANIFEST, () =>
+      failed(`manifest ${req.subject} is larger than ${MAX_MANIFEST / 1024 / 1024} MiB`, { code: 'MANIFEST_INVALID' }),
+    );
+    const digest = sha256(bytes);
+    if (byDigest) assertDigest(`manifest ${req.subject}`, ref, digest);
+    const claimed = headerValue(res.headers, 'docker-content-digest');
+    if (claimed !== undefined && isDigest(claimed)) assertDigest(`manifest ${req.subject}`, claimed, digest);
+    return { digest, mediaType: manifestMediaType(headerValue(res.headers, 'content-type'), bytes), bytes };
+  }
+
+  /**
+   * A blob as a stream that errors with DIGEST_MISMATCH at EOF unless its bytes match
+   * `digest` (and `size`, when given). Redirects to other storage are followed.
+   */
+  async blob(repo: string, digest: Digest, opts: { size?: number; signal?: AbortSignal } = {}): Promise<Readable> {
+    checkRepository(repo);
+    if (!isDigest(digest)) throw usage(`invalid digest '${digest}'`);
+    const req: RequestSubject = { what: 'blob', subject: `${this.host}/${repo}@${digest}` };
+    const signals = [this.signal, opts.signal].filter((s): s is AbortSignal => s !== undefined);
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+    const res = await this.get(new URL(`/v2/${repo}/blobs/${digest}`, this.base), req, pullScope(repo), {}, signal);
+    const verify = new VerifyStream(`blob ${req.subject}`, digest, opts.size);
+    const declared = headerValue(res.headers, 'content-length');
+    if (opts.size !== undefined && declared !== undefined && Number(declared) !== opts.size) {
+      res.body.destroy();
+      throw failed(`blob ${req.subject}: the registry sent ${declared} bytes, its descriptor says ${opts.size}`, {
+        code: 'DIGEST_MISMATCH',
+      });
+    }
+    res.body.on('error', (err) => verify.destroy(isAbort(err) ? err : (networkError(err, res.url) as Error)));
+    // A consumer that stops reading must not leave the connection streaming.
+    verify.on('close', () => res.body.destroy());
+    res.body.pipe(verify);
+    return verify;
+  }
+
+  /** A small blob (an image config) read whole and verified. */
+  async blobBytes(repo: string, digest: Digest, opts: { size?: number; maxBytes?: number } = {}): Promise<Buffer> {
+    const max = opts.maxBytes ?? DEFAULT_MAX_BLOB_BYTES;
+    const tooLarge = () => failed(`blob ${this.host}/${repo}@${digest} is larger than ${max} bytes`, { code: 'BLOB_TOO_LARGE' });
+    if (opts.size !== undefined && opts.size > max) throw tooLarge();
+    const stream = await this.blob(repo, digest, { size: opts.size });
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      if (total > max) {
+        stream.destroy();
+        throw tooLarge();
+      }
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks);
+  }
+
+  close(): Promise<void> {
+    return this.transport.close();
+  }
+
+  /**
+   * GET with auth: anonymous (or with what we already hold) first, then once more with the
+   * answer to the 401 challenge. Non-2xx answers become CtrimgErrors.
+   */
+  private async get(url: URL, req: RequestSubject, scope: string, headers: Record<string, string> = {}, signal = this.signal): Promise<HttpResponse> {
+    const send = (authorization: string | undefined) =>
+      this.transport.get(url, { headers: authorization ? { ...headers, authorization } : headers, signal });
+    let res = await send(this.auth.header(scope));
+    if (res.status === 401) {
+      const challenge = res.headers['www-authenticate'];
+      await res.body.dump();
+      const authorization = await this.auth.respond(challenge, scope, signal);
+      if (authorization === undefined) {
+        throw failed(`${req.subject} requires authentication`, {
+          code: 'UNAUTHORIZED',
+          hint: 'supply credentials for this registry',
+        });
+      }
+      res = await send(authorization);
+    }
+    if (res.status >= 200 && res.status < 300) return res;
+    const body = await readCapped(res, MAX_ERROR_BODY, () => registryError(res.status, '', req)).catch((e: unknown) => {
+      if (isAbort(e)) throw e;
+      return Buffer.alloc(0);
+    });
+    throw registryError(res.status, body.toString('utf8'), req);
+  }
+
+  private async list(first: URL, req: RequestSubject, scope: string, field: 'repositories' | 'tags'): Promise<string[]> {
+    const out: string[] = [];
+    const seen = new Set<string>();
+    for (let url: URL | undefined = first; url; ) {
+      seen.add(url.href);
+      const res = await this.get(url, req, scope);
+      const bad = (why: string) => failed(`unexpected ${req.what} response for ${req.subject}: ${why}`, { code: 'REGISTRY_ERROR' });
+      const body = await readCapped(res, MAX_LISTING, () => bad('too large'));
+      let items: unknown;
+      try {
+        items = (JSON.parse(body.toString('utf8')) as Record<string, unknown>)[field];
+      } catch {
+        throw bad('not JSON');
+      }
+      // distribution answers `"tags": null` for a repository whose tags were all deleted.
+      if (items !== null && (!Array.isArray(items) || items.some((s) => typeof s !== 'string'))) {
+        throw bad(`'${field}' is not a list of names`);
+      }
+      out.push(...((items as string[] | null) ?? []));
+      url = nextLink(res.headers.link, url);
+      if (url && (url.origin !== this.base.origin || seen.has(url.href))) throw bad('its next-page link leaves the registry or loops');
+    }
+    return out;
+  }
+}
+
+function checkRepository(repo: string): void {
+  if (!isRepository(repo)) throw usage(`invalid repository name '${repo}'`);
+}
+
+function notRegistry(url: URL, why: string) {
+  return failed(`${displayUrl(url)} is not a container registry (${why})`, {
+    code: 'NOT_A_REGISTRY',
+    hint: 'check the registry location',
+  });
+}
+
+function isJsonObject(body: Buffer): boolean {
+  try {
+    const v: unknown = JSON.parse(body.toString('utf8'));
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+  } catch {
+    return false;
+  }
+}
+
+/** The Content-Type when it names a manifest type, else the body's own mediaType. */
+function manifestMediaType(contentType: string | undefined, bytes: Buffer): string {
+  const header = contentType ? baseMediaType(contentType) : '';
+  if (isIndex(header) || isManifest(header)) return header;
+  try {
+    const mt = (JSON.parse(bytes.toString('utf8')) as { mediaType?: unknown }).mediaType;
+    if (typeof mt === 'string') return mt;
+  } catch {
+    // parseManifest reports malformed bytes; here we only label them.
+  }
+  return header;
+}
