@@ -1,0 +1,73 @@
+/**
+ * What every operation is given: the store, the content store, the layer importer, a way to
+ * reach registries, a reporter for progress lines, and the cancellation signal. Operations
+ * never print; they report through `report` and return data.
+ */
+import { mkdir } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { Store } from '../../store/index.js';
+import { ContentStore } from '../content/store.js';
+import { digestHex, type Digest } from '../image/digest.js';
+import { DirImporter } from '../importers/dir.js';
+import type { LayerImporter } from '../importers/types.js';
+import { RegistryClient, type RegistryClientOptions } from '../registry/client.js';
+
+export interface Reporter {
+  info(message: string): void;
+  warn(message: string): void;
+  debug(message: string): void;
+}
+
+export interface OpsContext {
+  root: string;
+  store: Store;
+  content: ContentStore;
+  importer: LayerImporter;
+  report: Reporter;
+  signal: AbortSignal;
+  now(): Date;
+  registry(opts: RegistryClientOptions): RegistryClient;
+  layerPath(chainId: Digest): string;
+  containerPath(cid: string): string;
+  /** Closes the database and every registry connection opened through `registry`. */
+  close(): Promise<void>;
+}
+
+/** `$CTRIMG_ROOT`, else `%ProgramData%\ctrimg` on Windows, /var/lib/ctrimg for root, else the XDG data dir. */
+export function defaultRoot(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.CTRIMG_ROOT) return env.CTRIMG_ROOT;
+  if (process.platform === 'win32') return join(env.ProgramData ?? 'C:\\ProgramData', 'ctrimg');
+  if (process.getuid?.() === 0) return '/var/lib/ctrimg';
+  return join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'ctrimg');
+}
+
+export async function openContext(opts: { root?: string; report: Reporter; signal: AbortSignal }): Promise<OpsContext> {
+  const root = opts.root ?? defaultRoot();
+  await mkdir(join(root, 'layers'), { recursive: true });
+  await mkdir(join(root, 'containers'), { recursive: true });
+  const content = new ContentStore(root);
+  await content.init();
+  const store = Store.open(join(root, 'ctrimg.db'));
+  const clients: RegistryClient[] = [];
+  return {
+    root,
+    store,
+    content,
+    importer: new DirImporter(),
+    report: opts.report,
+    signal: opts.signal,
+    now: () => new Date(),
+    registry: (o) => {
+      const client = new RegistryClient({ ...o, signal: opts.signal });
+      clients.push(client);
+      return client;
+    },
+    layerPath: (chainId) => join(root, 'layers', digestHex(chainId)),
+    containerPath: (cid) => join(root, 'containers', cid),
+    close: async () => {
+      store.close();
+      await Promise.all(clients.map((c) => c.close()));
+    },
+  };
+}

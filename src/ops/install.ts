@@ -1,0 +1,282 @@
+/**
+ * Install-ContainerImage. Resolves a name (through the sources) or a reference to a manifest
+ * for the wanted platform, installs the base the manifest names first when it is missing,
+ * then fetches every blob into the content store (verified before it becomes visible) and
+ * imports every layer not yet recorded. The image is recorded, with its layers, in one
+ * transaction at the very end: until then Get-ContainerImage cannot see it, and a failure
+ * removes whatever this attempt added.
+ */
+import { randomBytes } from 'node:crypto';
+import { rename } from 'node:fs/promises';
+import { dirname, join, basename } from 'node:path';
+import { pipeline, type Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { failed, notFound, usage } from '../errors.js';
+import { chainIds } from '../image/chain.js';
+import { DigestStream, type Digest } from '../image/digest.js';
+import { parseImageConfig, parseManifest, type Descriptor, type ImageManifest } from '../image/manifest.js';
+import { formatPlatform, hostPlatform, parsePlatform, selectManifest, type Platform } from '../image/platform.js';
+import { formatReference, parseReference, type Reference } from '../image/reference.js';
+import { compareVersions, tryParseVersion, versionFilter, type VersionFilter } from '../image/version.js';
+import { decompress } from '../layers/decompress.js';
+import type { RegistryClient } from '../registry/client.js';
+import type { ImageRecord, SourceRecord } from '../../store/index.js';
+import type { OpsContext } from './context.js';
+import { DESCRIPTION, findImages, TITLE } from './find.js';
+
+const VENDOR = 'org.opencontainers.image.vendor';
+const VERSION = 'org.opencontainers.image.version';
+const BASE_NAME = 'org.opencontainers.image.base.name';
+const BASE_DIGEST = 'org.opencontainers.image.base.digest';
+/** Bases naming bases: deeper than this is a loop or a mistake. */
+const MAX_BASE_DEPTH = 8;
+
+export interface InstallOptions {
+  platform: Platform;
+  whatIf?: boolean;
+}
+
+export interface InstallRequest {
+  name?: string;
+  reference?: string;
+  required?: string;
+  minimum?: string;
+  maximum?: string;
+  source?: string;
+  insecure?: boolean;
+}
+
+/** Install by -Name (through the sources) or by -Reference, rejecting mixed requests. */
+export async function installImage(ctx: OpsContext, req: InstallRequest, opts: { platform?: string; whatIf?: boolean }): Promise<Installed[]> {
+  const resolved = { platform: opts.platform ? parsePlatform(opts.platform) : hostPlatform(), whatIf: opts.whatIf };
+  const filter = versionFilter({ required: req.required, minimum: req.minimum, maximum: req.maximum });
+  if ((req.name === undefined) === (req.reference === undefined)) throw usage('give either -Name or -Reference');
+  if (req.reference !== undefined) {
+    if (req.required ?? req.minimum ?? req.maximum ?? req.source) {
+      throw usage('-Reference names the image exactly: it takes no version parameters and no -Source');
+    }
+    return installByReference(ctx, req.reference, req.insecure ?? false, resolved);
+  }
+  if (req.insecure) throw usage('-Insecure applies to -Reference; a source is marked insecure when it is registered');
+  return installByName(ctx, { name: req.name!, filter, source: req.source }, resolved);
+}
+
+export interface Installed {
+  image: ImageRecord;
+  alreadyInstalled: boolean;
+  /** Layers imported by this install (the others were already in the store). */
+  newLayers: number;
+}
+
+/** Where an image lives: the endpoint to talk to and the repository key the store uses. */
+interface Target {
+  client: RegistryClient;
+  ref: Reference;
+  source: SourceRecord | null;
+}
+
+export async function installByName(
+  ctx: OpsContext,
+  q: { name: string; filter: VersionFilter; source?: string },
+  opts: InstallOptions,
+): Promise<Installed[]> {
+  const found = await findImages(ctx, { names: [q.name], filter: q.filter, allVersions: false, source: q.source });
+  if (found.length === 0) {
+    const v = q.filter.required ? ` version ${q.filter.required.text}` : q.filter.minimum || q.filter.maximum ? ' in the version range given' : '';
+    throw notFound(`no image named '${q.name}'${v} in ${q.source ? `source '${q.source}'` : 'any registered source'}`, {
+      hint: 'Find-ContainerImage lists what the sources offer',
+    });
+  }
+  const names = [...new Set(found.map((f) => f.name))];
+  if (names.length > 1) throw usage(`'${q.name}' matches several images (${names.join(', ')}); give the exact name`);
+  // Sources are searched in registration order: the first that has the newest version wins.
+  const best = found.reduce((a, b) => (compareVersions(b.version, a.version) > 0 ? b : a));
+  const host = new URL(best.source.location).host;
+  return install(ctx, targetFor(ctx, { registry: host, repository: best.repository, tag: best.tag }, best.source), opts, 0);
+}
+
+export async function installByReference(ctx: OpsContext, reference: string, insecure: boolean, opts: InstallOptions): Promise<Installed[]> {
+  const ref = parseReference(reference);
+  if (!ref.tag && !ref.digest) ref.tag = 'latest';
+  const source = ctx.store.sources.list().find((s) => new URL(s.location).host === ref.registry) ?? null;
+  return install(ctx, targetFor(ctx, ref, source, insecure), opts, 0);
+}
+
+function targetFor(ctx: OpsContext, ref: Reference, source: SourceRecord | null, insecure = false): Target {
+  // A registered source decides the scheme; otherwise https, or http only when asked for.
+  const base = source?.location ?? `${insecure ? 'http' : 'https'}://${ref.registry}`;
+  return { client: ctx.registry({ base }), ref, source };
+}
+
+async function install(ctx: OpsContext, target: Target, opts: InstallOptions, depth: number, baseOf?: string): Promise<Installed[]> {
+  const { client, ref } = target;
+  const display = formatReference(ref);
+  const repoKey = `${ref.registry}/${ref.repository}`;
+  // Ping first, as docker does: a URL that is not a registry is told apart from a missing image.
+  if (depth === 0) await client.ping();
+  const top = await client.manifest(ref.repository, ref.digest ?? ref.tag!);
+  let manifestDigest = top.digest;
+  let manifestBytes = top.bytes;
+  let parsed = parseManifest(top.bytes, top.mediaType);
+  const indexAnnotations = parsed.kind === 'index' ? parsed.annotations : {};
+  if (parsed.kind === 'index') {
+    const chosen = selectManifest(parsed.manifests, opts.platform, display);
+    const m = await client.manifest(ref.repository, chosen.digest);
+    manifestDigest = m.digest;
+    manifestBytes = m.bytes;
+    parsed = parseManifest(m.bytes, m.mediaType);
+    if (parsed.kind === 'index') throw failed(`${display}: index entry ${chosen.digest} is itself an index`, { code: 'MANIFEST_INVALID' });
+  }
+  const manifest: ImageManifest = parsed;
+  const annotations = { ...indexAnnotations, ...manifest.annotations };
+
+  const existing = ctx.store.images.byManifest(repoKey, manifestDigest);
+  if (existing) {
+    ctx.report.info(`${describe(existing)} is already installed (${display})`);
+    return [{ image: existing, alreadyInstalled: true, newLayers: 0 }];
+  }
+  if (baseOf) ctx.report.info(`Installing base image ${display} of ${baseOf} first`);
+
+  const installed: Installed[] = [];
+  const baseName = annotations[BASE_NAME];
+  if (baseName && !baseInstalled(ctx, annotations[BASE_DIGEST])) {
+    if (depth >= MAX_BASE_DEPTH) throw failed(`${display}: base images nest deeper than ${MAX_BASE_DEPTH}`, { code: 'BASE_TOO_DEEP' });
+    const baseRef = parseReference(baseName, ref.registry);
+    const digest = annotations[BASE_DIGEST];
+    if (digest) baseRef.digest = digest as Digest;
+    const source = baseRef.registry === ref.registry ? target.source : null;
+    const baseTarget = baseRef.registry === ref.registry ? { client, ref: baseRef, source } : targetFor(ctx, baseRef, source);
+    installed.push(...(await install(ctx, baseTarget, opts, depth + 1, display)));
+  }
+
+  const configBytes = await client.blobBytes(ref.repository, manifest.config.digest, { size: manifest.config.size });
+  const config = parseImageConfig(configBytes);
+  if (config.diffIds.length !== manifest.layers.length) {
+    throw failed(`${display}: the manifest lists ${manifest.layers.length} layers but the config ${config.diffIds.length} diff ids`, {
+      code: 'MANIFEST_INVALID',
+    });
+  }
+  const name = annotations[TITLE] || ref.repository.split('/').at(-1)!;
+  const version = tryParseVersion(ref.tag ?? '')?.text ?? tryParseVersion(annotations[VERSION] ?? '')?.text ?? null;
+  const label = version ? `${name} ${version}` : name;
+  if (opts.whatIf) {
+    ctx.report.info(`What if: installing ${label} from ${display} (${manifest.layers.length} layers)`);
+    return installed;
+  }
+  ctx.report.info(`Installing ${label} from ${display}`);
+
+  const chains = chainIds(config.diffIds);
+  const added: Added = { blobs: [], layers: [] };
+  try {
+    const locations: string[] = [];
+    let newLayers = 0;
+    for (const [i, desc] of manifest.layers.entries()) {
+      const r = await ensureLayer(ctx, client, ref.repository, desc, config.diffIds[i]!, chains[i]!, [...locations].reverse(), added);
+      locations.push(r.location);
+      if (r.imported) newLayers++;
+    }
+    await ctx.content.put(manifestDigest, manifestBytes, `manifest of ${display}`);
+    await ctx.content.put(manifest.config.digest, configBytes, `config of ${display}`);
+    const image = ctx.store.transaction(() => {
+      const again = ctx.store.images.byManifest(repoKey, manifestDigest);
+      if (again) return again;
+      const layerIds = manifest.layers.map(
+        (desc, i) =>
+          ctx.store.layers.ensure({
+            chainId: chains[i]!,
+            diffId: config.diffIds[i]!,
+            blobDigest: desc.digest,
+            mediaType: desc.mediaType,
+            size: desc.size,
+            location: locations[i]!,
+          }).id,
+      );
+      return ctx.store.images.add(
+        {
+          name,
+          publisher: annotations[VENDOR] || target.source?.publisher || null,
+          version,
+          description: annotations[DESCRIPTION] ?? null,
+          repository: repoKey,
+          tag: ref.tag ?? null,
+          manifestDigest,
+          configDigest: manifest.config.digest,
+          platform: formatPlatform({ os: config.os, architecture: config.architecture, variant: config.variant, osVersion: config.osVersion }),
+          size: manifest.layers.reduce((n, l) => n + l.size, 0),
+          created: config.created ?? null,
+          installed: ctx.now().toISOString(),
+          sourceId: target.source?.id ?? null,
+        },
+        layerIds,
+      );
+    });
+    ctx.report.info(`Installed ${label}: ${manifest.layers.length} layers, ${newLayers} new`);
+    installed.push({ image, alreadyInstalled: false, newLayers });
+    return installed;
+  } catch (err) {
+    await undo(ctx, added);
+    throw err;
+  }
+}
+
+function describe(img: ImageRecord): string {
+  return img.version ? `${img.name} ${img.version}` : img.name;
+}
+
+function baseInstalled(ctx: OpsContext, digest: string | undefined): boolean {
+  return digest !== undefined && ctx.store.images.listWithChains().some((i) => i.manifestDigest === digest);
+}
+
+/** What one install attempt created, so a failure can take exactly that back. */
+interface Added {
+  blobs: Digest[];
+  layers: string[];
+}
+
+async function ensureLayer(
+  ctx: OpsContext,
+  client: RegistryClient,
+  repo: string,
+  desc: Descriptor,
+  diffId: Digest,
+  chainId: Digest,
+  parents: string[],
+  added: Added,
+): Promise<{ location: string; imported: boolean }> {
+  const known = ctx.store.layers.byChainId(chainId);
+  if (known) return { location: known.location, imported: false };
+  if (!(await ctx.content.has(desc.digest))) {
+    const body = await client.blob(repo, desc.digest, { size: desc.size, signal: ctx.signal });
+    await ctx.content.ingest(desc.digest, body, { size: desc.size, signal: ctx.signal, what: `layer ${desc.digest}` });
+    added.blobs.push(desc.digest);
+  }
+  const location = ctx.layerPath(chainId);
+  // A directory without a record is what an interrupted install left: never trusted.
+  await ctx.importer.removeLayer(location);
+  const staging = join(dirname(location), `.importing-${basename(location)}-${randomBytes(4).toString('hex')}`);
+  const hasher = new DigestStream();
+  const tar: Readable = pipeline(decompress(ctx.content.open(desc.digest), desc.mediaType), hasher, () => {});
+  try {
+    await ctx.importer.importLayer(tar, staging, { parents, signal: ctx.signal, warn: (m) => ctx.report.warn(m) });
+    hasher.resume();
+    await finished(hasher);
+    if (hasher.digest() !== diffId) {
+      throw failed(`layer ${desc.digest}: uncompressed content is ${hasher.digest()}, the config says ${diffId}`, { code: 'DIFF_ID_MISMATCH' });
+    }
+    await rename(staging, location);
+  } catch (err) {
+    tar.destroy();
+    await ctx.importer.removeLayer(staging);
+    throw err;
+  }
+  added.layers.push(location);
+  return { location, imported: true };
+}
+
+async function undo(ctx: OpsContext, added: Added): Promise<void> {
+  for (const location of added.layers) {
+    if (!ctx.store.layers.all().some((l) => l.location === location)) await ctx.importer.removeLayer(location);
+  }
+  const referenced = new Set([...ctx.store.images.referencedDigests(), ...ctx.store.layers.all().map((l) => l.blobDigest)]);
+  for (const digest of added.blobs) if (!referenced.has(digest)) await ctx.content.delete(digest);
+}

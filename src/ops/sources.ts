@@ -1,0 +1,66 @@
+/** Register-, Get- and Unregister-ContainerImageSource. */
+import { notFound, usage } from '../errors.js';
+import type { SourceRecord } from '../../store/index.js';
+import type { OpsContext } from './context.js';
+import { matchesAny } from './wildcard.js';
+
+export interface SourceInput {
+  name: string;
+  location: string;
+  namespace?: string;
+  publisher?: string;
+  insecure?: boolean;
+}
+
+/** Checks a source location: an http(s) URL with a host and nothing after the path. */
+export function parseLocation(location: string, insecure: boolean): string {
+  let url: URL;
+  try {
+    url = new URL(location);
+  } catch {
+    throw usage(`-Location '${location}' is not a URL`, { hint: 'Give it as https://host[:port]' });
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw usage(`-Location '${location}' must use https (or http with -Insecure)`);
+  }
+  if (url.protocol === 'http:' && !insecure) {
+    throw usage(`-Location '${location}' uses plain http`, { hint: 'Use https, or add -Insecure to allow http for this source' });
+  }
+  if (url.search || url.hash || url.username || url.password) {
+    throw usage(`-Location '${location}' must not carry credentials, a query or a fragment`);
+  }
+  if (url.pathname !== '/' && url.pathname !== '') {
+    throw usage(`-Location '${location}' must be the registry's root URL`, { hint: 'Put a repository prefix in -Namespace' });
+  }
+  return `${url.protocol}//${url.host}`;
+}
+
+const NAMESPACE_RE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+
+export function registerSource(ctx: OpsContext, input: SourceInput): SourceRecord {
+  const insecure = input.insecure ?? false;
+  const location = parseLocation(input.location, insecure);
+  const namespace = input.namespace?.replace(/^\/+|\/+$/g, '') || null;
+  if (namespace !== null && !NAMESPACE_RE.test(namespace)) {
+    throw usage(`-Namespace '${input.namespace}' is not a valid repository path (lower-case letters, digits, separators)`);
+  }
+  const publisher = input.publisher?.replace(/^CN=/i, '') || null;
+  const added = ctx.store.sources.add({ name: input.name, location, namespace, publisher, insecure }, ctx.now().toISOString());
+  if (!added) {
+    throw usage(`a source named '${input.name}' is already registered`, { hint: 'Unregister it first or pick another -Name' });
+  }
+  return added;
+}
+
+export function getSources(ctx: OpsContext, names?: string[]): SourceRecord[] {
+  const found = ctx.store.sources.list().filter((s) => matchesAny(s.name, names));
+  if (names?.length && found.length === 0) throw notFound(`no source matches '${names.join("', '")}'`);
+  return found;
+}
+
+export function unregisterSource(ctx: OpsContext, name: string): SourceRecord {
+  const src = ctx.store.sources.byName(name);
+  if (!src) throw notFound(`no source named '${name}'`, { hint: 'Get-ContainerImageSource lists them' });
+  ctx.store.sources.remove(src.id);
+  return src;
+}
