@@ -1,0 +1,64 @@
+/** Help text, PowerShell `Get-Help` style. Goes to stdout. */
+import type { CmdletSpec, ParamSpec } from './types.js';
+import { COMMON_PARAMS } from './parse.js';
+
+const INDENT = '    ';
+
+function valueLabel(p: ParamSpec): string {
+  if (p.choices) return `{${p.choices.join(' | ')}}`;
+  return p.type === 'number' ? '<number>' : `<${p.type}>`;
+}
+
+/** `-Force`, `-Name <string[]>`, `-OutputFormat {Table | Json}` */
+function paramLabel(p: ParamSpec): string {
+  return p.type === 'switch' ? `-${p.name}` : `-${p.name} ${valueLabel(p)}`;
+}
+
+/** One parameter in the syntax line: `[-Force]`, `-Name <string>`, `[[-Name] <string[]>]`. */
+function syntaxToken(p: ParamSpec): string {
+  const token = p.positional && p.type !== 'switch' ? `[-${p.name}] ${valueLabel(p)}` : paramLabel(p);
+  return p.required ? token : `[${token}]`;
+}
+
+export function syntaxLine(spec: CmdletSpec): string {
+  return [spec.name, ...spec.params.map(syntaxToken), '[<CommonParameters>]'].join(' ');
+}
+
+export function renderCmdletHelp(spec: CmdletSpec): string {
+  const out = ['NAME', INDENT + spec.name, '', 'SYNOPSIS', INDENT + spec.synopsis, '', 'SYNTAX', INDENT + syntaxLine(spec), ''];
+  if (spec.aliases?.length) out.push('ALIASES', INDENT + spec.aliases.join(', '), '');
+  out.push('PARAMETERS');
+  for (const p of spec.params) {
+    out.push(INDENT + paramLabel(p), INDENT.repeat(2) + p.description);
+    const facts = [`Required: ${p.required ? 'yes' : 'no'}`, `Position: ${p.positional ? '0' : 'named'}`];
+    if (p.aliases?.length) facts.push(`Aliases: ${p.aliases.map((a) => `-${a}`).join(', ')}`);
+    out.push(INDENT.repeat(2) + facts.join('; '), '');
+  }
+  out.push(INDENT + '<CommonParameters>');
+  for (const p of COMMON_PARAMS) {
+    const label = p.name === 'Json' ? '--json' : [paramLabel(p), ...(p.aliases ?? []).map((a) => `-${a}`)].join(', ');
+    out.push(`${INDENT.repeat(2)}${label.padEnd(30)} ${p.description}`);
+  }
+  out.push('');
+  if (spec.examples.length) {
+    out.push('EXAMPLES');
+    for (const e of spec.examples) out.push(INDENT + e.command, INDENT.repeat(2) + e.description, '');
+  }
+  return out.join('\n');
+}
+
+/** `ctrimg help` with no cmdlet: usage and every cmdlet with its synopsis. */
+export function renderCmdletList(cmdlets: CmdletSpec[]): string {
+  const width = Math.max(0, ...cmdlets.map((c) => c.name.length));
+  return [
+    'ctrimg - container image manager with PowerShell-style verbs',
+    '',
+    'USAGE',
+    `${INDENT}ctrimg <Cmdlet> [-Parameter value]... [-OutputFormat Table|Json] [-Quiet] [-Debug]`,
+    `${INDENT}ctrimg help <Cmdlet>     (or: ctrimg <Cmdlet> -?)`,
+    '',
+    'CMDLETS',
+    ...cmdlets.map((c) => `${INDENT}${c.name.padEnd(width)}  ${c.synopsis}`),
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,50 @@
+/** The CmdletIO a cmdlet writes through: results to stdout, everything else to stderr. */
+import type { CmdletIO, OutputFormat } from './types.js';
+
+export interface Streams {
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+export interface IOOptions {
+  outputFormat: OutputFormat;
+  quiet: boolean;
+  /** Informational messages even with quiet. */
+  verbose: boolean;
+  debug: boolean;
+  stdinIsTTY: boolean;
+  stderrIsTTY: boolean;
+  signal: AbortSignal;
+}
+
+const line = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function createIO(streams: Streams, opts: IOOptions): CmdletIO {
+  let stdin: Promise<string> | undefined;
+  return {
+    readStdin: () => (stdin ??= opts.stdinIsTTY ? Promise.resolve('') : readAll(streams.stdin)),
+    out: (text) => {
+      if (text !== '') streams.stdout.write(line(text));
+    },
+    info: (text) => {
+      if (!opts.quiet || opts.verbose) streams.stderr.write(line(text));
+    },
+    warn: (text) => {
+      streams.stderr.write(line(`WARNING: ${text}`));
+    },
+    debug: (text) => {
+      if (opts.debug) streams.stderr.write(line(`DEBUG: ${text}`));
+    },
+    outputFormat: opts.outputFormat,
+    quiet: opts.quiet && !opts.verbose,
+    interactive: opts.stderrIsTTY,
+    signal: opts.signal,
+  };
+}

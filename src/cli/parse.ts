@@ -1,0 +1,164 @@
+/**
+ * Parameter parsing. Tokens are first normalized against the cmdlet's ParamSpecs — PowerShell
+ * `-Name x`, `-Name:x`, `-Force:$false`, POSIX `--name x`, `--name=x`, `--required-version`,
+ * case-insensitive unambiguous prefixes, aliases, comma lists, bare words for the positional
+ * parameter, number and choice checks — into canonical `--Name=value` tokens, which yargs then
+ * parses strictly (typing, repeated values into arrays, required parameters).
+ */
+import yargs from 'yargs';
+import { usage } from '../errors.js';
+import type { Args, OutputFormat, ParamSpec } from './types.js';
+import { closest } from './suggest.js';
+
+/** Parameters every cmdlet takes; handled by the CLI, never passed to run(). */
+export const COMMON_PARAMS: ParamSpec[] = [
+  { name: 'OutputFormat', type: 'string', choices: ['Table', 'Json'], description: 'Table (default) or Json: one JSON array of objects.' },
+  { name: 'Json', type: 'switch', description: 'Same as -OutputFormat Json.' },
+  { name: 'Debug', type: 'switch', description: 'Print debug messages, and the stack trace of an error.' },
+  { name: 'Quiet', type: 'switch', description: 'Print no progress or informational messages.' },
+  { name: 'Verbose', type: 'switch', description: 'Print informational messages, even with -Quiet.' },
+  { name: 'Help', type: 'switch', aliases: ['?'], description: 'Show help for the cmdlet.' },
+];
+
+export interface CommonArgs {
+  outputFormat: OutputFormat;
+  debug: boolean;
+  quiet: boolean;
+  verbose: boolean;
+  help: boolean;
+}
+
+export interface Parsed {
+  /** The cmdlet's own parameters, keyed by PascalCase name. */
+  args: Args;
+  common: CommonArgs;
+}
+
+/** `--required-version`, `-RequiredVersion` and `-requiredversion` all compare equal. */
+const key = (name: string) => name.toLowerCase().replace(/-/g, '');
+const namesOf = (p: ParamSpec) => [p.name, ...(p.aliases ?? [])];
+
+/** `-x`, `--x`, `-?`; not `-5` (a negative number is a value), not `-` or `--`. */
+const isParamToken = (t: string) => /^--?[A-Za-z?]/.test(t);
+
+/** A token that names a parameter: exact name or alias first, then an unambiguous prefix. */
+export function resolveParam(params: ParamSpec[], written: string): ParamSpec {
+  const k = key(written);
+  const exact = params.find((p) => namesOf(p).some((n) => key(n) === k));
+  if (exact) return exact;
+  const matches = params.filter((p) => namesOf(p).some((n) => key(n).startsWith(k)));
+  if (matches.length === 1) return matches[0];
+  if (matches.length > 1) {
+    throw usage(`parameter '-${written}' is ambiguous; it could be ${matches.map((p) => `-${p.name}`).join(', ')}`);
+  }
+  const near = closest(written, params.flatMap(namesOf));
+  throw usage(`unknown parameter '-${written}'${near ? `; did you mean '-${near}'?` : ''}`);
+}
+
+function switchValue(p: ParamSpec, raw: string): boolean {
+  if (/^\$?(true|1)$/i.test(raw)) return true;
+  if (/^\$?(false|0)$/i.test(raw)) return false;
+  throw usage(`invalid value '${raw}' for switch -${p.name}; use -${p.name} or -${p.name}:$false`);
+}
+
+function checkValue(p: ParamSpec, raw: string): string {
+  if (p.type === 'number' && (raw.trim() === '' || !Number.isFinite(Number(raw)))) {
+    throw usage(`cannot convert '${raw}' to a number for -${p.name}`);
+  }
+  if (p.choices) {
+    const choice = p.choices.find((c) => c.toLowerCase() === raw.toLowerCase());
+    if (choice === undefined) {
+      const near = closest(raw, p.choices);
+      throw usage(`invalid value '${raw}' for -${p.name}; valid values are ${p.choices.join(', ')}${near ? ` (did you mean '${near}'?)` : ''}`);
+    }
+    return choice;
+  }
+  return raw;
+}
+
+/** Parses a cmdlet's tokens (everything after the cmdlet name). Throws a usage CtrimgError. */
+export function parseParameters(cmdletParams: ParamSpec[], tokens: string[]): Parsed {
+  const params = [...cmdletParams, ...COMMON_PARAMS];
+  const values = new Map<ParamSpec, string[]>();
+  const positional = cmdletParams.find((p) => p.positional);
+
+  const add = (p: ParamSpec, raw: string) => {
+    const list = values.get(p) ?? [];
+    if (p.type === 'string[]') {
+      list.push(...raw.split(',').filter((v) => v !== '').map((v) => checkValue(p, v)));
+    } else if (p.type === 'switch') {
+      list.splice(0, list.length, String(switchValue(p, raw)));
+    } else {
+      if (list.length > 0) throw usage(`parameter -${p.name} was given more than once`);
+      list.push(checkValue(p, raw));
+    }
+    values.set(p, list);
+  };
+
+  let onlyBareWords = false;
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i];
+    if (!onlyBareWords && token === '--') {
+      onlyBareWords = true;
+    } else if (!onlyBareWords && isParamToken(token)) {
+      const [, written, attached] = /^--?([^=:]+)(?:[=:](.*))?$/s.exec(token) ?? [];
+      const p = resolveParam(params, written);
+      if (attached !== undefined) {
+        add(p, attached);
+      } else if (p.type === 'switch') {
+        add(p, 'true');
+      } else {
+        const next = tokens[i + 1];
+        if (next === undefined || isParamToken(next)) throw usage(`missing value for parameter -${p.name}`);
+        add(p, next);
+        i++;
+      }
+    } else {
+      if (!positional || (positional.type !== 'string[]' && values.has(positional))) {
+        throw usage(`unexpected argument '${token}'; no parameter takes it by position`);
+      }
+      add(positional, token);
+    }
+  }
+
+  const parsed = toYargs(params, values).parseSync();
+  const args: Args = {};
+  for (const p of cmdletParams) args[p.name] = parsed[p.name] as Args[string];
+  return {
+    args,
+    common: {
+      outputFormat: parsed.Json === true ? 'Json' : ((parsed.OutputFormat as OutputFormat | undefined) ?? 'Table'),
+      debug: parsed.Debug === true,
+      quiet: parsed.Quiet === true,
+      verbose: parsed.Verbose === true,
+      help: parsed.Help === true,
+    },
+  };
+}
+
+const YARGS_TYPE = { string: 'string', 'string[]': 'string', switch: 'boolean', number: 'number' } as const;
+
+/** A strict yargs parser over the canonical `--Name=value` tokens; failures become usage errors. */
+function toYargs(params: ParamSpec[], values: Map<ParamSpec, string[]>) {
+  const canonical = [...values].flatMap(([p, vs]) => vs.map((v) => `--${p.name}=${v}`));
+  let y = yargs(canonical)
+    .parserConfiguration({
+      'camel-case-expansion': false,
+      'dot-notation': false,
+      'short-option-groups': false,
+      'parse-numbers': false,
+      'parse-positional-numbers': false,
+      'boolean-negation': false,
+    })
+    .strict()
+    .help(false)
+    .version(false)
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw usage((msg ?? err?.message ?? 'invalid arguments').replace(/\s*\n\s*/g, ' '));
+    });
+  for (const p of params) {
+    y = y.option(p.name, { type: YARGS_TYPE[p.type], array: p.type === 'string[]', demandOption: p.required === true });
+  }
+  return y;
+}

@@ -1,0 +1,104 @@
+/**
+ * The CLI runner: resolves the cmdlet, parses its parameters, shows help, calls run() and turns
+ * whatever it throws into one stderr line and an exit code (decided by exitCodeOf). Never throws.
+ */
+import type { EventEmitter } from 'node:events';
+import { CtrimgError, exitCodeOf, usage } from '../errors.js';
+import type { CmdletSpec } from './types.js';
+import { parseParameters } from './parse.js';
+import { renderCmdletHelp, renderCmdletList } from './help.js';
+import { createIO, type Streams } from './io.js';
+import { closest } from './suggest.js';
+
+export interface CliEnv extends Streams {
+  /** Default: `stdin.isTTY`. When true, readStdin() returns '' without reading. */
+  stdinIsTTY?: boolean;
+  /** Default: `stderr.isTTY`. Becomes CmdletIO.interactive. */
+  stderrIsTTY?: boolean;
+  /** Where SIGINT/SIGTERM arrive (default: process); the first one aborts CmdletIO.signal. */
+  signals?: EventEmitter;
+}
+
+const HELP_WORDS = ['help', 'get-help', '-?', '-help', '--help'];
+const HELP_FLAGS = ['-?', '-help', '--help'];
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+const isTTY = (s: unknown) => (s as { isTTY?: boolean }).isTTY === true;
+
+function findCmdlet(cmdlets: CmdletSpec[], written: string): CmdletSpec {
+  const w = written.toLowerCase();
+  const found = cmdlets.find((c) => [c.name, ...(c.aliases ?? [])].some((n) => n.toLowerCase() === w));
+  if (found) return found;
+  const near = closest(written, cmdlets.flatMap((c) => [c.name, ...(c.aliases ?? [])]));
+  throw usage(`unknown cmdlet '${written}'; ${near ? `did you mean '${near}'?` : "run 'ctrimg help' to list cmdlets"}`);
+}
+
+/** One line: `message (hint)`, newlines folded. */
+function oneLine(err: unknown): string {
+  const message = err instanceof Error ? err.message || err.name : String(err);
+  const hint = err instanceof CtrimgError && err.hint ? ` (${err.hint})` : '';
+  return `${message}${hint}`.replace(/\s*\n\s*/g, ' ');
+}
+
+/** The stack of err and of each cause, for -Debug. */
+function stackOf(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e !== undefined; e = e instanceof Error ? e.cause : undefined) {
+    parts.push(e instanceof Error ? (e.stack ?? String(e)) : String(e));
+  }
+  return parts.join('\nCaused by: ');
+}
+
+/** Runs `ctrimg <argv...>` and returns the exit code. */
+export async function runCli(argv: string[], cmdlets: CmdletSpec[], env: CliEnv): Promise<number> {
+  const report = (prefix: string, err: unknown, debug: boolean): number => {
+    env.stderr.write(`${prefix}: ${oneLine(err)}\n`);
+    if (debug) env.stderr.write(`${stackOf(err)}\n`);
+    return exitCodeOf(err);
+  };
+
+  const [first, ...rest] = argv;
+  let spec: CmdletSpec;
+  try {
+    if (first === undefined || HELP_WORDS.includes(first.toLowerCase())) {
+      const topic = rest.find((t) => !t.startsWith('-'));
+      env.stdout.write(topic ? renderCmdletHelp(findCmdlet(cmdlets, topic)) : renderCmdletList(cmdlets));
+      return 0;
+    }
+    spec = findCmdlet(cmdlets, first);
+  } catch (err) {
+    return report('ctrimg', err, false);
+  }
+
+  // -? anywhere shows help even when other parameters would not parse, as in PowerShell.
+  if (rest.some((t) => HELP_FLAGS.includes(t.toLowerCase()))) {
+    env.stdout.write(renderCmdletHelp(spec));
+    return 0;
+  }
+
+  const debugRequested = rest.some((t) => /^--?debug$/i.test(t));
+  const controller = new AbortController();
+  const onSignal = () => controller.abort(new CtrimgError('failed', 'interrupted'));
+  const signals = env.signals ?? process;
+  try {
+    const { args, common } = parseParameters(spec.params, rest);
+    if (common.help) {
+      env.stdout.write(renderCmdletHelp(spec));
+      return 0;
+    }
+    const io = createIO(env, {
+      ...common,
+      stdinIsTTY: env.stdinIsTTY ?? isTTY(env.stdin),
+      stderrIsTTY: env.stderrIsTTY ?? isTTY(env.stderr),
+      signal: controller.signal,
+    });
+    // `once`: a second Ctrl-C finds no listener and Node's default handling ends the process.
+    for (const s of SIGNALS) signals.once(s, onSignal);
+    await spec.run(args, io);
+    return 0;
+  } catch (err) {
+    return report(spec.name, err, debugRequested);
+  } finally {
+    for (const s of SIGNALS) signals.off(s, onSignal);
+  }
+}
