@@ -10,7 +10,7 @@ import { isRepository, isTag } from '../image/reference.js';
 import { Authenticator, type Credentials } from './auth.js';
 import { registryError, type RequestSubject } from './errors.js';
 import { nextLink } from './link.js';
-import { displayUrl, headerValue, isAbort, networkError, readCapped, Transport, type HttpResponse } from './transport.js';
+import { discard, displayUrl, headerValue, isAbort, networkError, readCapped, Transport, type HttpResponse } from './transport.js';
 import { VerifyStream } from './verify.js';
 
 export interface RegistryClientOptions {
@@ -133,14 +133,14 @@ export class RegistryClient {
     const signals = [this.signal, opts.signal].filter((s): s is AbortSignal => s !== undefined);
     const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     const res = await this.get(new URL(`/v2/${repo}/blobs/${digest}`, this.base), req, pullScope(repo), {}, signal);
-    const verify = new VerifyStream(`blob ${req.subject}`, digest, opts.size);
     const declared = headerValue(res.headers, 'content-length');
     if (opts.size !== undefined && declared !== undefined && Number(declared) !== opts.size) {
-      res.body.destroy();
+      discard(res);
       throw failed(`blob ${req.subject}: the registry sent ${declared} bytes, its descriptor says ${opts.size}`, {
         code: 'DIGEST_MISMATCH',
       });
     }
+    const verify = new VerifyStream(`blob ${req.subject}`, digest, opts.size);
     res.body.on('error', (err) => verify.destroy(isAbort(err) ? err : (networkError(err, res.url) as Error)));
     // A consumer that stops reading must not leave the connection streaming.
     verify.on('close', () => res.body.destroy());
@@ -158,10 +158,8 @@ export class RegistryClient {
     let total = 0;
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       total += chunk.length;
-      if (total > max) {
-        stream.destroy();
-        throw tooLarge();
-      }
+      // Throwing out of for-await destroys the stream, and with it the connection.
+      if (total > max) throw tooLarge();
       chunks.push(chunk);
     }
     return Buffer.concat(chunks);

@@ -110,11 +110,17 @@ export class Transport {
   }
 }
 
+/** Closes a body we will not read; undici then emits an abort error nobody needs to see. */
+export function discard(res: HttpResponse): void {
+  res.body.on('error', () => {});
+  res.body.destroy();
+}
+
 /** Reads a whole body, refusing (and closing the connection) past `max` bytes. */
 export async function readCapped(res: HttpResponse, max: number, tooLarge: () => Error): Promise<Buffer> {
   const declared = Number(headerValue(res.headers, 'content-length'));
   if (declared > max) {
-    res.body.destroy();
+    discard(res);
     throw tooLarge();
   }
   const chunks: Buffer[] = [];
@@ -123,7 +129,7 @@ export async function readCapped(res: HttpResponse, max: number, tooLarge: () =>
     for await (const chunk of res.body as AsyncIterable<Buffer>) {
       total += chunk.length;
       if (total > max) {
-        res.body.destroy();
+        discard(res);
         throw tooLarge();
       }
       chunks.push(chunk);
