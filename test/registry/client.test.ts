@@ -2,10 +2,8 @@
  * RegistryClient against a real distribution registry, filled by skopeo from OCI layouts.
  */
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { CtrimgError } from '../../src/errors.js';
 import type { Digest } from '../../src/image/digest.js';
@@ -13,7 +11,8 @@ import { parseImageConfig, parseManifest } from '../../src/image/manifest.js';
 import { OCI_INDEX, OCI_MANIFEST } from '../../src/image/mediatypes.js';
 import { parsePlatform, selectManifest } from '../../src/image/platform.js';
 import { RegistryClient } from '../../src/registry/client.js';
-import { hexOf, publishImage, publishIndex, tarFromEntries, type PublishedImage, type PublishedIndex } from '../support/oci-layout.js';
+import { corruptRegistryBlob } from '../support/fixtures.js';
+import { publishImage, publishIndex, tarFromEntries, type PublishedImage, type PublishedIndex } from '../support/oci-layout.js';
 import { freePort, startRegistry, type RunningRegistry } from '../support/registry.js';
 
 function isError(code: string, kind?: string, message?: RegExp) {
@@ -188,18 +187,10 @@ describe('registry/client against a real registry', function () {
 
     describe('with corrupted storage', () => {
       let bad: PublishedImage;
-      const storagePath = (d: Digest) => join(reg.dir, 'data', 'docker', 'registry', 'v2', 'blobs', 'sha256', hexOf(d).slice(0, 2), hexOf(d), 'data');
-      async function flipByte(d: Digest) {
-        const path = storagePath(d);
-        const data = await readFile(path);
-        data[data.length >> 1] ^= 0xff;
-        await writeFile(path, data);
-      }
-
       before(async () => {
         bad = await publishImage(reg.host, { repo: 'samples/bad', tag: '1', layers: [{ tar: await layer('corrupt me') }] });
-        await flipByte(bad.layerDigests[0]!);
-        await flipByte(bad.manifestDigest);
+        await corruptRegistryBlob(reg.dir, bad.layerDigests[0]!);
+        await corruptRegistryBlob(reg.dir, bad.manifestDigest);
       });
 
       it('makes the blob stream error with DIGEST_MISMATCH at EOF', async () => {
