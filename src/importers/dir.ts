@@ -1,0 +1,50 @@
+/**
+ * The `dir` importer (default off Windows): each layer is unpacked as a diff into a plain
+ * directory; a container gets the merged root filesystem. Everything is built in a temp
+ * directory next to its destination and renamed into place only when complete.
+ */
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { CtrimgError, failed } from '../errors.js';
+import { mergeLayers } from '../layers/merge.js';
+import { lstatOrUndefined } from '../layers/paths.js';
+import { unpackLayer } from '../layers/unpack.js';
+import type { ImportOptions, LayerImporter } from './types.js';
+
+export class DirImporter implements LayerImporter {
+  readonly kind = 'dir' as const;
+
+  importLayer(tar: Readable, layerPath: string, opts: ImportOptions): Promise<void> {
+    return buildAtomically(layerPath, 'import layer', (tmp) => unpackLayer(tar, tmp, opts));
+  }
+
+  removeLayer(layerPath: string): Promise<void> {
+    return rm(layerPath, { recursive: true, force: true });
+  }
+
+  createContainer(containerPath: string, layerPaths: string[]): Promise<void> {
+    const baseFirst = [...layerPaths].reverse();
+    return buildAtomically(containerPath, 'create container filesystem', (tmp) => mergeLayers(tmp, baseFirst));
+  }
+
+  removeContainer(containerPath: string): Promise<void> {
+    return rm(containerPath, { recursive: true, force: true });
+  }
+}
+
+async function buildAtomically(dest: string, what: string, build: (tmp: string) => Promise<void>): Promise<void> {
+  if (await lstatOrUndefined(dest)) {
+    throw failed(`cannot ${what}: ${dest} already exists`, { code: 'EXISTS' });
+  }
+  await mkdir(dirname(dest), { recursive: true });
+  const tmp = await mkdtemp(join(dirname(dest), '.tmp-'));
+  try {
+    await build(tmp);
+    await rename(tmp, dest);
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    if (err instanceof CtrimgError || (err as Error).name === 'AbortError') throw err;
+    throw failed(`cannot ${what} at ${dest}: ${(err as Error).message}`, { cause: err });
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Unpacks one uncompressed layer tar into a directory as a diff: whiteout markers are kept as
+ * empty files, nothing is written outside the directory and no symlink is followed.
+ */
+import { chmod, copyFile, link, mkdir, open, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import tar, { type Header } from 'tar-stream';
+import type { ImportOptions } from '../importers/types.js';
+import { entryPath, invalid, lstatOrUndefined, pathInRoot } from './paths.js';
+import { setMeta, type Meta } from './meta.js';
+import { hidesBelow, isWhiteout } from './whiteouts.js';
+
+/** Unpacks `input` into `root`, an existing empty directory. */
+export async function unpackLayer(input: Readable, root: string, opts: ImportOptions): Promise<void> {
+  opts.signal?.throwIfAborted();
+  await chmod(root, 0o755);
+  // tar-stream's streams are streamx streams: fed with pipe(), errors forwarded by hand.
+  const extract = tar.extract();
+  const stop = (err: unknown) => extract.destroy(err as Error);
+  const onAbort = () => stop(opts.signal?.reason);
+  input.on('error', stop);
+  opts.signal?.addEventListener('abort', onAbort);
+  input.pipe(extract as unknown as Writable);
+  try {
+    const unpacker = new Unpacker(root, opts);
+    for await (const entry of extract) await unpacker.entry(entry);
+    await unpacker.finishDirs();
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    input.destroy();
+  }
+}
+
+type Entry = AsyncIterable<unknown> & { header: Header };
+
+class Unpacker {
+  /** Directory metadata, applied last so that writing children does not change it. */
+  private readonly dirs = new Map<string, Meta>();
+
+  constructor(
+    private readonly root: string,
+    private readonly opts: ImportOptions,
+  ) {}
+
+  async entry(entry: Entry): Promise<void> {
+    const h = entry.header;
+    const subject = `entry '${h.name}'`;
+    const rel = entryPath(h.name);
+    const whiteout = isWhiteout(basename(rel));
+    if (whiteout || (h.type !== 'file' && h.type !== 'contiguous-file')) await drain(entry);
+    if (rel === '') {
+      if (h.type !== 'directory') throw invalid(subject, 'replaces the layer root');
+      this.dirs.set('', h);
+      return;
+    }
+    const path = (await pathInRoot(this.root, rel, subject, true))!;
+
+    if (whiteout) {
+      await this.clear(rel, path);
+      await writeFile(path, '', { flag: 'wx' });
+      return;
+    }
+    switch (h.type) {
+      case 'directory': {
+        if (!(await lstatOrUndefined(path))?.isDirectory()) {
+          await this.clear(rel, path);
+          await mkdir(path, { mode: 0o755 });
+        }
+        this.dirs.set(rel, h);
+        return;
+      }
+      case 'file':
+      case 'contiguous-file':
+        await this.clear(rel, path);
+        await writeData(entry, path);
+        return setMeta(path, h, false);
+      case 'symlink':
+        await this.clear(rel, path);
+        await symlink(h.linkname ?? '', path);
+        return setMeta(path, h, true);
+      case 'link':
+        return this.hardLink(rel, path, h.linkname ?? '');
+      default:
+        this.opts.warn?.(`skipped ${h.type ?? 'unknown'} entry '${h.name}': not supported in a directory layer`);
+    }
+  }
+
+  /** Applies directory metadata, deepest first. */
+  async finishDirs(): Promise<void> {
+    const deepestFirst = [...this.dirs].sort(([a], [b]) => b.length - a.length);
+    for (const [rel, meta] of deepestFirst) {
+      await setMeta(join(this.root, rel), meta, false);
+    }
+  }
+
+  /** Removes what an earlier entry left at `rel`, so that a later entry replaces it. */
+  private async clear(rel: string, path: string): Promise<void> {
+    const st = await lstatOrUndefined(path);
+    if (!st) return;
+    if (!st.isDirectory()) return unlink(path);
+    await rm(path, { recursive: true });
+    for (const dir of this.dirs.keys()) if (dir === rel || dir.startsWith(`${rel}/`)) this.dirs.delete(dir);
+  }
+
+  /**
+   * A hard link's target is a path from the layer root: a file earlier in this layer, or else
+   * the file in the nearest parent layer that has it (copied, since layers are separate trees).
+   */
+  private async hardLink(rel: string, path: string, linkname: string): Promise<void> {
+    const subject = `hard link '${rel}' -> '${linkname}'`;
+    const target = entryPath(linkname, subject);
+    if (target === '' || target === rel) throw invalid(subject, 'does not point to another file');
+    const inLayer = await pathInRoot(this.root, target, subject, false);
+    const st = inLayer ? await lstatOrUndefined(inLayer) : undefined;
+    if (st?.isDirectory()) throw invalid(subject, 'points to a directory');
+    await this.clear(rel, path);
+    if (st) return link(inLayer!, path);
+
+    for (const parent of this.opts.parents) {
+      const inParent = await pathInRoot(parent, target, subject, false);
+      const pst = inParent ? await lstatOrUndefined(inParent) : undefined;
+      if (pst?.isFile()) {
+        await copyFile(inParent!, path);
+        return setMeta(path, pst, false);
+      }
+      if (pst || (await hidesBelow(parent, target))) break;
+    }
+    throw invalid(subject, 'points to a file that is in neither this layer nor its parent layers');
+  }
+}
+
+/** Not stream.pipeline: it waits forever on a streamx entry that was destroyed before it started. */
+async function writeData(entry: Entry, path: string): Promise<void> {
+  const out = await open(path, 'wx', 0o600);
+  try {
+    for await (const chunk of entry) await out.write(chunk as Buffer);
+  } finally {
+    await out.close();
+  }
+}
+
+async function drain(entry: Entry): Promise<void> {
+  for await (const _ of entry);
+}
