@@ -1,0 +1,37 @@
+import type { CmdletSpec } from '../src/cli/types.js';
+import { renderFound } from '../src/format/found.js';
+import { versionFilter } from '../src/image/version.js';
+import { findRequired } from '../src/ops/find.js';
+import { withOps } from './context.js';
+
+export const cmdlet: CmdletSpec = {
+  name: 'Find-ContainerImage',
+  synopsis: 'Finds images and versions the registered sources offer (newest version per name unless -AllVersions).',
+  params: [
+    { name: 'Name', type: 'string[]', positional: true, description: 'Image names; case-insensitive wildcards (Nano*).' },
+    { name: 'RequiredVersion', type: 'string', aliases: ['Version'], description: 'Exactly this version.' },
+    { name: 'MinimumVersion', type: 'string', description: 'At least this version.' },
+    { name: 'MaximumVersion', type: 'string', description: 'At most this version.' },
+    { name: 'AllVersions', type: 'switch', description: 'Every matching version, not just the newest.' },
+    { name: 'Source', type: 'string', description: 'Search only this source.' },
+  ],
+  examples: [
+    { command: 'ctrimg Find-ContainerImage -Name Nano*', description: 'Newest version of every image whose name starts with Nano.' },
+    { command: 'ctrimg Find-ContainerImage -Name NanoServer -AllVersions -MinimumVersion 10.0.17763', description: 'Every NanoServer version from 10.0.17763.0 on.' },
+  ],
+  run: (args, io) =>
+    withOps(io, async (ctx) => {
+      const filter = versionFilter({
+        required: args.RequiredVersion as string | undefined,
+        minimum: args.MinimumVersion as string | undefined,
+        maximum: args.MaximumVersion as string | undefined,
+      });
+      const found = await findRequired(ctx, {
+        names: args.Name as string[] | undefined,
+        filter,
+        allVersions: args.AllVersions === true,
+        source: args.Source as string | undefined,
+      });
+      io.out(renderFound(found, io.outputFormat));
+    }),
+};

@@ -1,0 +1,43 @@
+import type { CmdletSpec } from '../src/cli/types.js';
+import { renderImages } from '../src/format/images.js';
+import { lineageOf } from '../src/ops/images.js';
+import { installImage } from '../src/ops/install.js';
+import { withOps } from './context.js';
+
+export const cmdlet: CmdletSpec = {
+  name: 'Install-ContainerImage',
+  synopsis: 'Installs an image (and the base image it names, first) from a source or a reference.',
+  params: [
+    { name: 'Name', type: 'string', positional: true, description: 'Image name as Find-ContainerImage shows it.' },
+    { name: 'RequiredVersion', type: 'string', aliases: ['Version'], description: 'Exactly this version (default: the newest).' },
+    { name: 'MinimumVersion', type: 'string', description: 'The newest version at least this.' },
+    { name: 'MaximumVersion', type: 'string', description: 'The newest version at most this.' },
+    { name: 'Source', type: 'string', description: 'Install only from this source.' },
+    { name: 'Reference', type: 'string', description: 'host[:port]/repository[:tag|@sha256:digest], without a source.' },
+    { name: 'Insecure', type: 'switch', description: 'With -Reference: talk plain http to a registry that is not a registered source.' },
+    { name: 'Platform', type: 'string', description: 'os/arch[/variant][:osversion] to pick from a multi-platform image (default: this host).' },
+    { name: 'Force', type: 'switch', description: 'Do not ask for confirmation.' },
+    { name: 'WhatIf', type: 'switch', description: 'Show what would be installed without downloading layers.' },
+  ],
+  examples: [
+    { command: 'ctrimg Install-ContainerImage -Name NanoServer -Version 10.0.17763.1', description: 'An exact version from the registered sources.' },
+    { command: 'ctrimg Install-ContainerImage -Reference 127.0.0.1:5000/windows/servercore:ltsc2019 -Insecure', description: 'By reference from a registry over http.' },
+  ],
+  run: (args, io) =>
+    withOps(io, async (ctx) => {
+      const installed = await installImage(
+        ctx,
+        {
+          name: args.Name as string | undefined,
+          reference: args.Reference as string | undefined,
+          required: args.RequiredVersion as string | undefined,
+          minimum: args.MinimumVersion as string | undefined,
+          maximum: args.MaximumVersion as string | undefined,
+          source: args.Source as string | undefined,
+          insecure: args.Insecure === true,
+        },
+        { platform: args.Platform as string | undefined, whatIf: args.WhatIf === true },
+      );
+      io.out(renderImages(lineageOf(ctx, installed.map((i) => i.image)), io.outputFormat));
+    }),
+};

@@ -1,0 +1,31 @@
+import type { CmdletSpec } from '../src/cli/types.js';
+import { renderSources } from '../src/format/sources.js';
+import { registerSource } from '../src/ops/sources.js';
+import { withOps } from './context.js';
+
+export const cmdlet: CmdletSpec = {
+  name: 'Register-ContainerImageSource',
+  synopsis: 'Registers a named registry that Find- and Install-ContainerImage search.',
+  params: [
+    { name: 'Name', type: 'string', required: true, positional: true, description: 'Name of the source.' },
+    { name: 'Location', type: 'string', required: true, description: 'Root URL of the registry, https://host[:port] (http only with -Insecure).' },
+    { name: 'Namespace', type: 'string', description: 'Repository prefix the source is limited to, e.g. windows.' },
+    { name: 'Publisher', type: 'string', description: 'Publisher shown for images without an org.opencontainers.image.vendor annotation.' },
+    { name: 'Insecure', type: 'switch', description: 'Allow plain http for this source.' },
+  ],
+  examples: [
+    { command: 'ctrimg Register-ContainerImageSource -Name local -Location http://127.0.0.1:5000 -Insecure -Namespace windows -Publisher Microsoft', description: 'A local registry over http, limited to the windows/ repositories.' },
+    { command: 'ctrimg Register-ContainerImageSource -Name mcr -Location https://mcr.microsoft.com -Namespace windows', description: "Microsoft's registry." },
+  ],
+  run: (args, io) =>
+    withOps(io, (ctx) => {
+      const source = registerSource(ctx, {
+        name: args.Name as string,
+        location: args.Location as string,
+        namespace: args.Namespace as string | undefined,
+        publisher: args.Publisher as string | undefined,
+        insecure: args.Insecure === true,
+      });
+      io.out(renderSources([source], io.outputFormat));
+    }),
+};

@@ -1,0 +1,24 @@
+import type { CmdletSpec } from '../src/cli/types.js';
+import { parsePiped } from '../src/format/piped.js';
+import { getContainers, removeContainers, selectPipedContainers } from '../src/ops/containers.js';
+import { withOps } from './context.js';
+
+export const cmdlet: CmdletSpec = {
+  name: 'Remove-Container',
+  synopsis: 'Removes containers and their file systems.',
+  params: [
+    { name: 'Name', type: 'string[]', positional: true, description: 'Container names; wildcards. Without it, objects are read as JSON from stdin.' },
+    { name: 'Force', type: 'switch', description: 'Do not ask for confirmation.' },
+    { name: 'WhatIf', type: 'switch', description: 'Show what would be removed.' },
+  ],
+  examples: [{ command: 'ctrimg Remove-Container -Name web1', description: "Removes the container 'web1'." }],
+  run: (args, io) =>
+    withOps(io, async (ctx) => {
+      const views = args.Name
+        ? getContainers(ctx, args.Name as string[])
+        : selectPipedContainers(ctx, parsePiped(await io.readStdin()));
+      for (const v of await removeContainers(ctx, views, { whatIf: args.WhatIf === true })) {
+        io.info(`${args.WhatIf ? 'What if: removing' : 'Removed'} container ${v.container.name}`);
+      }
+    }),
+};

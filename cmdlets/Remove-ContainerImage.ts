@@ -1,0 +1,34 @@
+import type { CmdletSpec } from '../src/cli/types.js';
+import { parsePiped } from '../src/format/piped.js';
+import { selectForRemoval } from '../src/ops/images.js';
+import { describeImage, removeImages } from '../src/ops/remove.js';
+import { withOps } from './context.js';
+
+export const cmdlet: CmdletSpec = {
+  name: 'Remove-ContainerImage',
+  synopsis: 'Removes installed images, refusing while a container or a child image depends on one.',
+  params: [
+    { name: 'Name', type: 'string[]', positional: true, description: 'Image names; wildcards. Without it, image objects are read as JSON from stdin.' },
+    { name: 'Publisher', type: 'string', description: 'Only images of this publisher.' },
+    { name: 'Version', type: 'string', description: 'Only this version.' },
+    { name: 'Force', type: 'switch', description: 'Do not ask for confirmation (dependencies are still enforced).' },
+    { name: 'WhatIf', type: 'switch', description: 'Show what would be removed.' },
+  ],
+  examples: [
+    { command: 'ctrimg Remove-ContainerImage -Name WebApp -Version 1.2.0', description: 'One version of one image.' },
+    { command: 'ctrimg Get-ContainerImage -Name x -OutputFormat Json | ctrimg Remove-ContainerImage -Force', description: 'Images piped in as JSON.' },
+  ],
+  run: (args, io) =>
+    withOps(io, async (ctx) => {
+      const piped = args.Name === undefined ? parsePiped(await io.readStdin()) : [];
+      const targets = selectForRemoval(ctx, {
+        names: args.Name as string[] | undefined,
+        publisher: args.Publisher as string | undefined,
+        version: args.Version as string | undefined,
+        piped,
+      });
+      const { removed, swept } = await removeImages(ctx, targets, { whatIf: args.WhatIf === true });
+      for (const img of removed) io.info(`${args.WhatIf ? 'What if: removing' : 'Removed'} image ${describeImage(img)}`);
+      if (!args.WhatIf) io.info(`Deleted ${swept.layers} unused layers and ${swept.blobs} unused blobs`);
+    }),
+};

@@ -1,0 +1,15 @@
+import type { CmdletSpec } from '../src/cli/types.js';
+import { unregisterSource } from '../src/ops/sources.js';
+import { withOps } from './context.js';
+
+export const cmdlet: CmdletSpec = {
+  name: 'Unregister-ContainerImageSource',
+  synopsis: 'Forgets a registered image source; installed images stay installed.',
+  params: [{ name: 'Name', type: 'string', required: true, positional: true, description: 'Name of the source.' }],
+  examples: [{ command: 'ctrimg Unregister-ContainerImageSource -Name local', description: "Removes the source 'local'." }],
+  run: (args, io) =>
+    withOps(io, (ctx) => {
+      const s = unregisterSource(ctx, args.Name as string);
+      io.info(`Unregistered source '${s.name}' (${s.location})`);
+    }),
+};

@@ -1,0 +1,18 @@
+/** Every cmdlet ctrimg offers, in the order `ctrimg help` lists them. */
+import type { CmdletSpec } from '../src/cli/types.js';
+import { cmdlet as registerSource } from './Register-ContainerImageSource.js';
+import { cmdlet as getSource } from './Get-ContainerImageSource.js';
+import { cmdlet as unregisterSource } from './Unregister-ContainerImageSource.js';
+import { cmdlet as find } from './Find-ContainerImage.js';
+import { cmdlet as install } from './Install-ContainerImage.js';
+import { cmdlet as get } from './Get-ContainerImage.js';
+import { cmdlet as remove } from './Remove-ContainerImage.js';
+import { cmdlet as newContainer } from './New-Container.js';
+import { cmdlet as getContainer } from './Get-Container.js';
+import { cmdlet as removeContainer } from './Remove-Container.js';
+
+export const cmdlets: CmdletSpec[] = [
+  registerSource, getSource, unregisterSource,
+  find, install, get, remove,
+  newContainer, getContainer, removeContainer,
+];
