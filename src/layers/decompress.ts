@@ -39,7 +39,7 @@ async function* decompressed(input: Readable): AsyncGenerator<Buffer> {
       return;
     }
     const gunzip = createGunzip();
-    pipeline(Readable.from(all()), gunzip, () => {});
+    pipeline(Readable.from(all()), gunzip, () => {}); // errors surface through gunzip below
     try {
       for await (const chunk of gunzip) yield chunk as Buffer;
     } catch (err) {

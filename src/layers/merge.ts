@@ -3,7 +3,7 @@
  * way overlayfs shows them: whiteouts delete what lower layers put there, a directory merges
  * with a lower directory, anything else replaces what was there. Symlinks are never followed.
  */
-import { copyFile, link, lstat, mkdir, readdir, readlink, rm, symlink } from 'node:fs/promises';
+import { constants, copyFile, link, lstat, mkdir, readdir, readlink, rm, symlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join } from 'node:path';
 import { lstatOrUndefined } from './paths.js';
@@ -45,7 +45,7 @@ class Merger {
     const key = `${st.dev}:${st.ino}`;
     const first = st.nlink > 1 ? this.links.get(key) : undefined;
     if (first) return link(first, dst);
-    await copyFile(src, dst);
+    await copyFile(src, dst, constants.COPYFILE_EXCL);
     await setMeta(dst, st, false);
     if (st.nlink > 1) this.links.set(key, dst);
   }

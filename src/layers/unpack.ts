@@ -2,7 +2,7 @@
  * Unpacks one uncompressed layer tar into a directory as a diff: whiteout markers are kept as
  * empty files, nothing is written outside the directory and no symlink is followed.
  */
-import { chmod, copyFile, link, mkdir, open, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { chmod, constants, copyFile, link, mkdir, open, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import tar, { type Header } from 'tar-stream';
@@ -121,7 +121,7 @@ class Unpacker {
       const inParent = await pathInRoot(parent, target, subject, false);
       const pst = inParent ? await lstatOrUndefined(inParent) : undefined;
       if (pst?.isFile()) {
-        await copyFile(inParent!, path);
+        await copyFile(inParent!, path, constants.COPYFILE_EXCL);
         return setMeta(path, pst, false);
       }
       if (pst || (await hidesBelow(parent, target))) break;
