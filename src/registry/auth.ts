@@ -86,13 +86,13 @@ export class Authenticator {
 
   private async fetchToken(params: Record<string, string>, scope: string, signal?: AbortSignal): Promise<string> {
     const registry = this.base.host;
-    let realm: URL;
+    let realm: URL | undefined;
     try {
       realm = new URL(params.realm!);
     } catch {
-      realm = new URL('invalid:');
+      // reported just below
     }
-    if (realm.protocol !== 'https:' && realm.protocol !== 'http:') {
+    if (!realm || (realm.protocol !== 'https:' && realm.protocol !== 'http:')) {
       throw failed(`${registry} sent an auth challenge with an unusable realm`, { code: 'UNAUTHORIZED' });
     }
     if (params.service) realm.searchParams.set('service', params.service);

@@ -190,7 +190,8 @@ export class RegistryClient {
       res = await send(authorization);
     }
     if (res.status >= 200 && res.status < 300) return res;
-    const body = await readCapped(res, MAX_ERROR_BODY, () => registryError(res.status, '', req)).catch((e: unknown) => {
+    // The status alone still makes a good error when the body is unreadable or huge.
+    const body = await readCapped(res, MAX_ERROR_BODY, () => new Error('error body too large')).catch((e: unknown) => {
       if (isAbort(e)) throw e;
       return Buffer.alloc(0);
     });
