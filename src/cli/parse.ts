@@ -2,8 +2,8 @@
  * Parameter parsing. Tokens are first normalized against the cmdlet's ParamSpecs — PowerShell
  * `-Name x`, `-Name:x`, `-Force:$false`, POSIX `--name x`, `--name=x`, `--required-version`,
  * case-insensitive unambiguous prefixes, aliases, comma lists, bare words for the positional
- * parameter, number and choice checks — into canonical `--Name=value` tokens, which yargs then
- * parses strictly (typing, repeated values into arrays, required parameters).
+ * parameter, number, choice and required checks — into canonical `--Name=value` tokens, which
+ * yargs then parses strictly (typing booleans and numbers, collecting repeated values into arrays).
  */
 import yargs from 'yargs';
 import { usage } from '../errors.js';
@@ -121,6 +121,11 @@ export function parseParameters(cmdletParams: ParamSpec[], tokens: string[]): Pa
     }
   }
 
+  const missing = cmdletParams.filter((p) => p.required && !values.get(p)?.length);
+  if (missing.length > 0) {
+    throw usage(`missing required parameter${missing.length > 1 ? 's' : ''} ${missing.map((p) => `-${p.name}`).join(', ')}`);
+  }
+
   const parsed = toYargs(params, values).parseSync();
   const args: Args = {};
   for (const p of cmdletParams) args[p.name] = parsed[p.name] as Args[string];
@@ -158,7 +163,7 @@ function toYargs(params: ParamSpec[], values: Map<ParamSpec, string[]>) {
       throw usage((msg ?? err?.message ?? 'invalid arguments').replace(/\s*\n\s*/g, ' '));
     });
   for (const p of params) {
-    y = y.option(p.name, { type: YARGS_TYPE[p.type], array: p.type === 'string[]', demandOption: p.required === true });
+    y = y.option(p.name, { type: YARGS_TYPE[p.type], array: p.type === 'string[]' });
   }
   return y;
 }

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { formatBytes, formatRelativeTime, formatUptime } from '../../src/format/units.js';
+
+describe('format/units', () => {
+  it('formatUptime prints hh:mm:ss, with days as d.hh:mm:ss', () => {
+    assert.equal(formatUptime(0), '00:00:00');
+    assert.equal(formatUptime(59_999), '00:00:59');
+    assert.equal(formatUptime((3 * 3600 + 4 * 60 + 5) * 1000), '03:04:05');
+    assert.equal(formatUptime(((2 * 24 + 1) * 3600 + 30) * 1000), '2.01:00:30');
+    assert.equal(formatUptime(-5000), '00:00:00');
+  });
+
+  it('formatBytes uses decimal units and three significant digits like docker images', () => {
+    const cases: [number, string][] = [
+      [0, '0B'],
+      [999, '999B'],
+      [1000, '1kB'],
+      [1234, '1.23kB'],
+      [12_345_678, '12.3MB'],
+      [123_456_789, '123MB'],
+      [1_500_000_000, '1.5GB'],
+      [999_999, '1MB'],
+    ];
+    for (const [n, s] of cases) assert.equal(formatBytes(n), s, String(n));
+  });
+
+  it('formatRelativeTime speaks like docker', () => {
+    const now = Date.parse('2024-06-30T12:00:00Z');
+    const ago = (ms: number) => formatRelativeTime(new Date(now - ms).toISOString(), now);
+    const s = 1000, m = 60 * s, h = 60 * m, d = 24 * h;
+    assert.equal(ago(500), 'Less than a second ago');
+    assert.equal(ago(1 * s), '1 second ago');
+    assert.equal(ago(45 * s), '45 seconds ago');
+    assert.equal(ago(90 * s), 'About a minute ago');
+    assert.equal(ago(5 * m), '5 minutes ago');
+    assert.equal(ago(70 * m), 'About an hour ago');
+    assert.equal(ago(5 * h), '5 hours ago');
+    assert.equal(ago(3 * d), '3 days ago');
+    assert.equal(ago(20 * d), '2 weeks ago');
+    assert.equal(ago(100 * d), '3 months ago');
+    assert.equal(ago(800 * d), '2 years ago');
+  });
+
+  it('formatRelativeTime treats the future as now and rejects garbage', () => {
+    assert.equal(formatRelativeTime('2030-01-01T00:00:00Z', new Date('2024-01-01T00:00:00Z')), 'Less than a second ago');
+    assert.equal(formatRelativeTime('not a date', 0), '');
+  });
+});
