@@ -5,7 +5,7 @@
 import type { EventEmitter } from 'node:events';
 import { CtrimgError, exitCodeOf, usage } from '../errors.js';
 import type { CmdletSpec } from './types.js';
-import { parseParameters } from './parse.js';
+import { parseParameters, type Parsed } from './parse.js';
 import { renderCmdletHelp, renderCmdletList } from './help.js';
 import { createIO, type Streams } from './io.js';
 import { closest } from './suggest.js';
@@ -76,16 +76,22 @@ export async function runCli(argv: string[], cmdlets: CmdletSpec[], env: CliEnv)
     return 0;
   }
 
-  const debugRequested = rest.some((t) => /^--?debug$/i.test(t));
+  let parsed: Parsed;
+  try {
+    parsed = parseParameters(spec.params, rest);
+  } catch (err) {
+    return report(spec.name, err, false);
+  }
+  const { args, common } = parsed;
+  if (common.help) {
+    env.stdout.write(renderCmdletHelp(spec));
+    return 0;
+  }
+
   const controller = new AbortController();
   const onSignal = () => controller.abort(new CtrimgError('failed', 'interrupted'));
   const signals = env.signals ?? process;
   try {
-    const { args, common } = parseParameters(spec.params, rest);
-    if (common.help) {
-      env.stdout.write(renderCmdletHelp(spec));
-      return 0;
-    }
     const io = createIO(env, {
       ...common,
       stdinIsTTY: env.stdinIsTTY ?? isTTY(env.stdin),
@@ -97,7 +103,7 @@ export async function runCli(argv: string[], cmdlets: CmdletSpec[], env: CliEnv)
     await spec.run(args, io);
     return 0;
   } catch (err) {
-    return report(spec.name, err, debugRequested);
+    return report(spec.name, err, common.debug);
   } finally {
     for (const s of SIGNALS) signals.off(s, onSignal);
   }

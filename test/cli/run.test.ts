@@ -388,7 +388,7 @@ describe('runCli', () => {
       const boom = async () => { throw failed('disk full', { cause: new Error('ENOSPC') }); };
       const plain = await cli(['Get-ContainerImage'], boom);
       assert.doesNotMatch(plain.stderr, /\bat /);
-      const debug = await cli(['Get-ContainerImage', '-debug'], boom);
+      const debug = await cli(['Get-ContainerImage', '-deb:$true'], boom);
       assert.equal(debug.code, 1);
       assert.ok(debug.stderr.startsWith('Get-ContainerImage: disk full\nCtrimgError: disk full\n    at '), debug.stderr);
       assert.match(debug.stderr, /\nCaused by: Error: ENOSPC\n {4}at /);
