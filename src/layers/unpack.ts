@@ -17,14 +17,25 @@ export async function unpackLayer(input: Readable, root: string, opts: ImportOpt
   await chmod(root, 0o755);
   // tar-stream's streams are streamx streams: fed with pipe(), errors forwarded by hand.
   const extract = tar.extract();
-  const stop = (err: unknown) => extract.destroy(err as Error);
+  // Destroying the extractor leaves the entry being read waiting forever: end it as well.
+  let current: Entry | undefined;
+  const stop = (err: unknown) => {
+    current?.destroy(err as Error);
+    extract.destroy(err as Error);
+  };
   const onAbort = () => stop(opts.signal?.reason);
   input.on('error', stop);
   opts.signal?.addEventListener('abort', onAbort);
   input.pipe(extract as unknown as Writable);
+  // The input may have failed while we were still setting up: its 'error' is gone by now.
+  if (input.destroyed) stop(input.errored ?? new Error('the layer stream was closed before it was read'));
   try {
     const unpacker = new Unpacker(root, opts);
-    for await (const entry of extract) await unpacker.entry(entry);
+    for await (const entry of extract) {
+      current = entry as Entry;
+      await unpacker.entry(current);
+      current = undefined;
+    }
     await unpacker.finishDirs();
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
@@ -32,7 +43,7 @@ export async function unpackLayer(input: Readable, root: string, opts: ImportOpt
   }
 }
 
-type Entry = AsyncIterable<unknown> & { header: Header };
+type Entry = AsyncIterable<unknown> & { header: Header; destroy(err?: Error): void };
 
 class Unpacker {
   /** Directory metadata, applied last so that writing children does not change it. */

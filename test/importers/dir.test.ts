@@ -159,6 +159,26 @@ describe('importers/dir', () => {
       assert.deepEqual(await readdir(layers), []);
     });
 
+    it('rejects input that failed before the import started reading it', async () => {
+      const input = new Readable({ read() {} });
+      input.on('error', () => {});
+      input.destroy(new Error('gzip broke early'));
+      await assert.rejects(
+        importer.importLayer(input, join(layers, 'L'), { parents: [] }),
+        (err: Error) => err.message.includes('gzip broke early'),
+      );
+      assert.deepEqual(await readdir(layers), []);
+    });
+
+    it('rejects input that fails in the middle of an entry', async () => {
+      const bytes = await makeTar([file('big', 'x'.repeat(50_000))]);
+      const input = new Readable({ read() {} });
+      input.push(bytes.subarray(0, 4096));
+      setTimeout(() => input.destroy(new Error('connection reset')), 20);
+      await assert.rejects(importer.importLayer(input, join(layers, 'L'), { parents: [] }), (err: Error) => err.message.includes('connection reset'));
+      assert.deepEqual(await readdir(layers), []);
+    });
+
     it('stops when aborted and leaves nothing at the layer path', async () => {
       const controller = new AbortController();
       const input = new Readable({ read() {} }); // never ends by itself
