@@ -125,6 +125,9 @@ describe('end to end: install, list, containers and safe removal', function () {
     const path = String(listed[0]!.Path);
     assert.deepEqual(await readTree(path), fx.expectedChildTree);
     assert.equal(await hardLinked(path, 'bin/hard', 'bin/tool'), true);
+    const dup = await ctrimg(root, ['New-Container', '-ContainerImageName', 'NanoServer', '-Name', 'C1']);
+    assert.equal(dup.code, 2);
+    assert.match(dup.stderr, /a container named 'C1' already exists/);
     const table = await ctrimg(root, ['Get-Container']);
     assert.match(table.stdout, /^Name +State +Uptime +ParentImageName$/m);
     assert.match(table.stdout, /^c1 +Off +00:00:00 +WebApp$/m);
