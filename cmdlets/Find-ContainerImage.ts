@@ -3,15 +3,14 @@ import { renderFound } from '../src/format/found.js';
 import { versionFilter } from '../src/image/version.js';
 import { findRequired } from '../src/ops/find.js';
 import { withOps } from './context.js';
+import { versionArgs, versionParams } from './params.js';
 
 export const cmdlet: CmdletSpec = {
   name: 'Find-ContainerImage',
   synopsis: 'Finds images and versions the registered sources offer (newest version per name unless -AllVersions).',
   params: [
     { name: 'Name', type: 'string[]', positional: true, description: 'Image names; case-insensitive wildcards (Nano*).' },
-    { name: 'RequiredVersion', type: 'string', aliases: ['Version'], description: 'Exactly this version.' },
-    { name: 'MinimumVersion', type: 'string', description: 'At least this version.' },
-    { name: 'MaximumVersion', type: 'string', description: 'At most this version.' },
+    ...versionParams,
     { name: 'AllVersions', type: 'switch', description: 'Every matching version, not just the newest.' },
     { name: 'Source', type: 'string', description: 'Search only this source.' },
   ],
@@ -21,11 +20,7 @@ export const cmdlet: CmdletSpec = {
   ],
   run: (args, io) =>
     withOps(io, async (ctx) => {
-      const filter = versionFilter({
-        required: args.RequiredVersion as string | undefined,
-        minimum: args.MinimumVersion as string | undefined,
-        maximum: args.MaximumVersion as string | undefined,
-      });
+      const filter = versionFilter(versionArgs(args));
       const found = await findRequired(ctx, {
         names: args.Name as string[] | undefined,
         filter,

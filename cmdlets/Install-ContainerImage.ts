@@ -3,15 +3,14 @@ import { renderImages } from '../src/format/images.js';
 import { lineageOf } from '../src/ops/images.js';
 import { installImage } from '../src/ops/install.js';
 import { withOps } from './context.js';
+import { versionArgs, versionParams } from './params.js';
 
 export const cmdlet: CmdletSpec = {
   name: 'Install-ContainerImage',
   synopsis: 'Installs an image (and the base image it names, first) from a source or a reference.',
   params: [
     { name: 'Name', type: 'string', positional: true, description: 'Image name as Find-ContainerImage shows it.' },
-    { name: 'RequiredVersion', type: 'string', aliases: ['Version'], description: 'Exactly this version (default: the newest).' },
-    { name: 'MinimumVersion', type: 'string', description: 'The newest version at least this.' },
-    { name: 'MaximumVersion', type: 'string', description: 'The newest version at most this.' },
+    ...versionParams,
     { name: 'Source', type: 'string', description: 'Install only from this source.' },
     { name: 'Reference', type: 'string', description: 'host[:port]/repository[:tag|@sha256:digest], without a source.' },
     { name: 'Insecure', type: 'switch', description: 'With -Reference: talk plain http to a registry that is not a registered source.' },
@@ -30,9 +29,7 @@ export const cmdlet: CmdletSpec = {
         {
           name: args.Name as string | undefined,
           reference: args.Reference as string | undefined,
-          required: args.RequiredVersion as string | undefined,
-          minimum: args.MinimumVersion as string | undefined,
-          maximum: args.MaximumVersion as string | undefined,
+          ...versionArgs(args),
           source: args.Source as string | undefined,
           insecure: args.Insecure === true,
         },
