@@ -15,7 +15,6 @@ export const cmdlet: CmdletSpec = {
     { name: 'Reference', type: 'string', description: 'host[:port]/repository[:tag|@sha256:digest], without a source.' },
     { name: 'Insecure', type: 'switch', description: 'With -Reference: talk plain http to a registry that is not a registered source.' },
     { name: 'Platform', type: 'string', description: 'os/arch[/variant][:osversion] to pick from a multi-platform image (default: this host).' },
-    { name: 'Force', type: 'switch', description: 'Do not ask for confirmation.' },
     { name: 'WhatIf', type: 'switch', description: 'Show what would be installed without downloading layers.' },
   ],
   examples: [

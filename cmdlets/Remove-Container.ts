@@ -8,7 +8,7 @@ export const cmdlet: CmdletSpec = {
   synopsis: 'Removes containers and their file systems.',
   params: [
     { name: 'Name', type: 'string[]', positional: true, description: 'Container names; wildcards. Without it, objects are read as JSON from stdin.' },
-    { name: 'Force', type: 'switch', description: 'Do not ask for confirmation.' },
+    { name: 'Force', type: 'switch', description: 'Do not ask for confirmation on a terminal.' },
     { name: 'WhatIf', type: 'switch', description: 'Show what would be removed.' },
   ],
   examples: [{ command: 'ctrimg Remove-Container -Name web1', description: "Removes the container 'web1'." }],
@@ -17,6 +17,9 @@ export const cmdlet: CmdletSpec = {
       const views = args.Name
         ? getContainers(ctx, args.Name as string[])
         : selectPipedContainers(ctx, parsePiped(await io.readStdin()));
+      if (!args.Force && !args.WhatIf && !(await io.confirm(`Remove container ${views.map((v) => v.container.name).join(', ')}?`))) {
+        return io.info('Nothing was removed');
+      }
       for (const v of await removeContainers(ctx, views, { whatIf: args.WhatIf === true })) {
         io.info(`${args.WhatIf ? 'What if: removing' : 'Removed'} container ${v.container.name}`);
       }

@@ -11,7 +11,7 @@ export const cmdlet: CmdletSpec = {
     { name: 'Name', type: 'string[]', positional: true, description: 'Image names; wildcards. Without it, image objects are read as JSON from stdin.' },
     { name: 'Publisher', type: 'string', description: 'Only images of this publisher.' },
     { name: 'Version', type: 'string', description: 'Only this version.' },
-    { name: 'Force', type: 'switch', description: 'Do not ask for confirmation (dependencies are still enforced).' },
+    { name: 'Force', type: 'switch', description: 'Do not ask for confirmation on a terminal (dependencies are still enforced).' },
     { name: 'WhatIf', type: 'switch', description: 'Show what would be removed.' },
   ],
   examples: [
@@ -27,6 +27,11 @@ export const cmdlet: CmdletSpec = {
         version: args.Version as string | undefined,
         piped,
       });
+      if (!args.Force && !args.WhatIf) {
+        // The dry run refuses before the question when something depends on the images.
+        const { removed } = await removeImages(ctx, targets, { whatIf: true });
+        if (!(await io.confirm(`Remove ${removed.map(describeImage).join(', ')}?`))) return io.info('Nothing was removed');
+      }
       const { removed, swept } = await removeImages(ctx, targets, { whatIf: args.WhatIf === true });
       for (const img of removed) io.info(`${args.WhatIf ? 'What if: removing' : 'Removed'} image ${describeImage(img)}`);
       if (!args.WhatIf) io.info(`Deleted ${swept.layers} unused layers and ${swept.blobs} unused blobs`);

@@ -1,4 +1,5 @@
 /** The CmdletIO a cmdlet writes through: results to stdout, everything else to stderr. */
+import { createInterface } from 'node:readline/promises';
 import type { CmdletIO, OutputFormat } from './types.js';
 
 export interface Streams {
@@ -41,6 +42,16 @@ export function createIO(streams: Streams, opts: IOOptions): CmdletIO {
     },
     debug: (text) => {
       if (opts.debug) streams.stderr.write(line(`DEBUG: ${text}`));
+    },
+    confirm: async (question) => {
+      if (!opts.stdinIsTTY || !opts.stderrIsTTY) return true;
+      const rl = createInterface({ input: streams.stdin, output: streams.stderr });
+      try {
+        const answer = await rl.question(`${question} [Y] Yes  [N] No (default is "N"): `, { signal: opts.signal });
+        return /^\s*y(es)?\s*$/i.test(answer);
+      } finally {
+        rl.close();
+      }
     },
     outputFormat: opts.outputFormat,
     quiet: opts.quiet && !opts.verbose,

@@ -40,6 +40,11 @@ export interface CmdletIO {
   warn(text: string): void;
   /** Only printed with -Debug. */
   debug(text: string): void;
+  /**
+   * Asks a yes/no question on the terminal; true without asking when stdin or stderr is not a
+   * terminal (scripts are never stopped by a prompt). -Force skips the call altogether.
+   */
+  confirm(question: string): Promise<boolean>;
   outputFormat: OutputFormat;
   quiet: boolean;
   /** True when stderr is a terminal (progress may redraw lines). */
