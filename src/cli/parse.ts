@@ -51,7 +51,8 @@ export function resolveParam(params: ParamSpec[], written: string): ParamSpec {
   if (matches.length > 1) {
     throw usage(`parameter '-${written}' is ambiguous; it could be ${matches.map((p) => `-${p.name}`).join(', ')}`);
   }
-  const near = closest(written, params.flatMap(namesOf));
+  // '?' is a spelling of -Help, never a useful suggestion for a mistyped name.
+  const near = closest(written, params.flatMap(namesOf).filter((n) => n !== '?'));
   throw usage(`unknown parameter '-${written}'${near ? `; did you mean '-${near}'?` : ''}`);
 }
 

@@ -29,7 +29,7 @@ export async function removeImages(ctx: OpsContext, targets: ImageWithChain[], o
         .filter((img) => !ids.has(img.id) && parents.get(img.id)?.id === t.id)
         .map((img) => `image '${describeImage(img)}'`);
       if (uses.length + children.length > 0) {
-        reasons.push(`'${describeImage(t)}' is used by ${[...uses, ...children].join(', ')}`);
+        reasons.push(`'${describeImage(t)}': it is used by ${[...uses, ...children].join(', ')}`);
       }
     }
     if (reasons.length > 0) {

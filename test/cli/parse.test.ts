@@ -20,6 +20,11 @@ describe('parseParameters', () => {
     assert.equal(resolveParam(p, 'names').name, 'Namespace');
   });
 
+  it("never suggests '-?' for a short unknown name", () => {
+    const withHelp: ParamSpec[] = [...params, { name: 'Help', type: 'switch', aliases: ['?'], description: '' }];
+    assert.throws(() => resolveParam(withHelp, 'Re'), (e: unknown) => e instanceof CtrimgError && !e.message.includes("'-?'"));
+  });
+
   it('reports an ambiguous prefix as a usage error', () => {
     assert.throws(() => parseParameters(params, ['-M', '1']), (e: unknown) => {
       assert.ok(e instanceof CtrimgError);
