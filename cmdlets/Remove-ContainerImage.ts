@@ -2,6 +2,7 @@ import type { CmdletSpec } from '../src/cli/types.js';
 import { parsePiped } from '../src/format/piped.js';
 import { selectForRemoval } from '../src/ops/images.js';
 import { describeImage, removeImages } from '../src/ops/remove.js';
+import { plural } from '../src/format/units.js';
 import { withOps } from './context.js';
 
 export const cmdlet: CmdletSpec = {
@@ -34,6 +35,6 @@ export const cmdlet: CmdletSpec = {
       }
       const { removed, swept } = await removeImages(ctx, targets, { whatIf: args.WhatIf === true });
       for (const img of removed) io.info(`${args.WhatIf ? 'What if: removing' : 'Removed'} image ${describeImage(img)}`);
-      if (!args.WhatIf) io.info(`Deleted ${swept.layers} unused layers and ${swept.blobs} unused blobs`);
+      if (!args.WhatIf) io.info(`Deleted ${plural(swept.layers, 'unused layer')} and ${plural(swept.blobs, 'unused blob')}`);
     }),
 };

@@ -55,3 +55,8 @@ function humanDuration(ms: number): string {
   if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24 / 30)} months`;
   return `${Math.floor(Math.floor(ms / 3_600_000) / 24 / 365)} years`;
 }
+
+/** `1 unused layer`, `3 unused layers`. */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

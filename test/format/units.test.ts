@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
-import { formatBytes, formatRelativeTime, formatUptime } from '../../src/format/units.js';
+import { formatBytes, formatRelativeTime, formatUptime, plural } from '../../src/format/units.js';
 
 describe('format/units', () => {
+  it('plural adds an s except for exactly one', () => {
+    assert.equal(plural(0, 'unused layer'), '0 unused layers');
+    assert.equal(plural(1, 'unused layer'), '1 unused layer');
+    assert.equal(plural(3, 'blob'), '3 blobs');
+  });
+
   it('formatUptime prints hh:mm:ss, with days as d.hh:mm:ss', () => {
     assert.equal(formatUptime(0), '00:00:00');
     assert.equal(formatUptime(59_999), '00:00:59');
