@@ -12,6 +12,7 @@ import { digestHex, type Digest } from '../image/digest.js';
 import { DirImporter } from '../importers/dir.js';
 import type { LayerImporter } from '../importers/types.js';
 import { RegistryClient, type RegistryClientOptions } from '../registry/client.js';
+import { DockerCredentials } from '../registry/credentials.js';
 
 export interface Reporter {
   info(message: string): void;
@@ -50,6 +51,7 @@ export async function openContext(opts: { root?: string; report: Reporter; signa
   await content.init();
   const store = Store.open(join(root, 'ctrimg.db'));
   const clients: RegistryClient[] = [];
+  const docker = new DockerCredentials();
   return {
     root,
     store,
@@ -59,7 +61,7 @@ export async function openContext(opts: { root?: string; report: Reporter; signa
     signal: opts.signal,
     now: () => new Date(),
     registry: (o) => {
-      const client = new RegistryClient({ ...o, signal: opts.signal });
+      const client = new RegistryClient({ credentials: docker.lookup, ...o, signal: opts.signal });
       clients.push(client);
       return client;
     },

@@ -2,6 +2,8 @@
  * Registry auth driven by the `WWW-Authenticate` challenge of a 401: `Basic` is answered
  * with the credentials, `Bearer realm=,service=,scope=` by fetching a token from the realm
  * (with Basic credentials when we have them). Tokens are cached per scope until they expire.
+ * Credentials, fixed or from a provider (the Docker config), are looked up on the first challenge,
+ * so anonymous registries never cause a lookup.
  */
 import { failed } from '../errors.js';
 import { registryError } from './errors.js';
@@ -11,6 +13,16 @@ export interface Credentials {
   username: string;
   password: string;
 }
+
+/** An OAuth2 refresh token from an OAuth `docker login` (config.json `identitytoken`). */
+export interface IdentityToken {
+  identityToken: string;
+}
+
+export type RegistryCredentials = Credentials | IdentityToken;
+
+/** Looked up only when a registry challenges, with the registry's host[:port]. */
+export type CredentialsProvider = (host: string) => Promise<RegistryCredentials | undefined>;
 
 export interface Challenge {
   /** Lower-cased, e.g. `bearer`. */
@@ -54,11 +66,13 @@ export class Authenticator {
   /** Set once the registry asked for Basic: from then on it is sent up front. */
   private basic = false;
   private readonly tokens = new Map<string, { token: string; expiresAt: number }>();
+  private resolved?: Promise<RegistryCredentials | undefined>;
+  private credentials?: Credentials;
 
   constructor(
     private readonly transport: Transport,
     private readonly base: URL,
-    private readonly credentials?: Credentials,
+    private readonly source?: RegistryCredentials | CredentialsProvider,
   ) {}
 
   /** The Authorization header to send for `scope` before any challenge, if we have one. */
@@ -69,6 +83,19 @@ export class Authenticator {
     return undefined;
   }
 
+  /** The credentials, looked up once, on the first challenge. */
+  private async resolve(): Promise<void> {
+    const source = this.source;
+    const found = await (this.resolved ??= typeof source === 'function' ? source(this.base.host) : Promise.resolve(source));
+    if (found && 'identityToken' in found) {
+      throw failed(`the credentials for ${this.base.host} are an OAuth identity token, which ctrimg cannot use`, {
+        code: 'UNAUTHORIZED',
+        hint: 'log in to this registry with a user name and password',
+      });
+    }
+    this.credentials = found;
+  }
+
   /**
    * Answers a 401's challenge for a request needing `scope` (e.g. `repository:a/b:pull`);
    * returns the Authorization header to retry with, or undefined when we cannot answer.
@@ -76,8 +103,11 @@ export class Authenticator {
   async respond(challenge: string | string[] | undefined, scope: string, signal?: AbortSignal): Promise<string | undefined> {
     const challenges = parseChallenges(challenge);
     const bearer = challenges.find((c) => c.scheme === 'bearer' && c.params.realm);
+    const basic = challenges.some((c) => c.scheme === 'basic');
+    if (!bearer && !basic) return undefined;
+    await this.resolve();
     if (bearer) return `Bearer ${await this.fetchToken(bearer.params, scope, signal)}`;
-    if (this.credentials && challenges.some((c) => c.scheme === 'basic')) {
+    if (this.credentials) {
       this.basic = true;
       return basicAuthorization(this.credentials);
     }

@@ -7,7 +7,7 @@ import { failed, usage } from '../errors.js';
 import { assertDigest, isDigest, sha256, type Digest } from '../image/digest.js';
 import { baseMediaType, isIndex, isManifest, MANIFEST_ACCEPT } from '../image/mediatypes.js';
 import { isRepository, isTag } from '../image/reference.js';
-import { Authenticator, type Credentials } from './auth.js';
+import { Authenticator, type CredentialsProvider, type RegistryCredentials } from './auth.js';
 import { registryError, type RequestSubject } from './errors.js';
 import { nextLink } from './link.js';
 import { discard, displayUrl, headerValue, isAbort, networkError, readCapped, Transport, type HttpResponse } from './transport.js';
@@ -16,7 +16,8 @@ import { VerifyStream } from './verify.js';
 export interface RegistryClientOptions {
   /** `http://127.0.0.1:5000` or `https://host`: the caller decides the scheme. */
   base: string;
-  credentials?: Credentials;
+  /** Fixed credentials, or a lookup run only when the registry challenges. */
+  credentials?: RegistryCredentials | CredentialsProvider;
   userAgent?: string;
   signal?: AbortSignal;
   /** Page size asked of catalog and tags listings (`n=`); default 100. */
