@@ -1,7 +1,10 @@
 /**
- * Platforms (`os/arch[/variant][:osversion]`) and choosing an index entry for one. Windows
- * entries are told apart by os.version: a host runs images of its own build (any revision),
- * older builds only under Hyper-V isolation, newer builds never.
+ * Platforms (`os/arch[/variant][:osversion][+feature...]`) and choosing an index entry for
+ * one. Windows entries are told apart by os.version: a host runs images of its own build (any
+ * revision), older builds only under Hyper-V isolation, newer builds never. An entry's
+ * os.features (e.g. `win32k`) must all be features of the host: `-Platform` names them after
+ * a `+`, as in `windows/amd64:10.0.17763.1+win32k`; the host itself is taken to have none,
+ * since Windows offers no cheap way to ask.
  */
 import { arch as osArch, endianness, release } from 'node:os';
 import { notFound, usage } from '../errors.js';
@@ -17,10 +20,13 @@ export interface Platform {
 
 const NAME_RE = /^[a-z0-9_]+$/;
 const VERSION_RE = /^\d+(\.\d+){0,3}$/;
+const FEATURE_RE = /^[a-z0-9_.-]+$/;
 
 export function parsePlatform(input: string): Platform {
-  const bad = (why: string) => usage(`invalid platform '${input}': ${why}; expected os/arch[/variant][:osversion], e.g. windows/amd64:10.0.20348`);
-  const s = input.trim().toLowerCase();
+  const bad = (why: string) =>
+    usage(`invalid platform '${input}': ${why}; expected os/arch[/variant][:osversion][+feature...], e.g. windows/amd64:10.0.20348`);
+  const [s, ...features] = input.trim().toLowerCase().split('+') as [string, ...string[]];
+  if (!features.every((f) => FEATURE_RE.test(f))) throw bad('os features may only contain a-z, 0-9, _, . and -');
   const colon = s.indexOf(':');
   const path = colon < 0 ? s : s.slice(0, colon);
   const osVersion = colon < 0 ? undefined : s.slice(colon + 1);
@@ -32,17 +38,31 @@ export function parsePlatform(input: string): Platform {
   const p: Platform = { os, architecture };
   if (variant !== undefined) p.variant = variant;
   if (osVersion !== undefined) p.osVersion = osVersion;
+  if (features.length > 0) p.osFeatures = features;
   return p;
 }
 
 export function formatPlatform(p: Platform): string {
-  return `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}${p.osVersion ? `:${p.osVersion}` : ''}`;
+  const features = p.osFeatures?.map((f) => `+${f}`).join('') ?? '';
+  return `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}${p.osVersion ? `:${p.osVersion}` : ''}${features}`;
 }
 
-/** The platform this process runs on, in OCI names. */
-export function hostPlatform(): Platform {
-  const os = process.platform === 'win32' ? 'windows' : process.platform;
-  const p: Platform = { os, architecture: osArch() };
+/** What hostPlatform reads from the OS; the defaults are this process's. */
+export interface HostFacts {
+  platform: NodeJS.Platform;
+  arch: string;
+  /** os.release(): `10.0.<build>` on Windows. */
+  release: string;
+}
+
+/**
+ * The platform this process runs on, in OCI names. On Windows the os version is
+ * `10.0.<build>.0`: the update revision (UBR) lives only in the registry, and the revision
+ * never changes which entry is chosen (the highest revision of the host's build wins).
+ */
+export function hostPlatform(facts: HostFacts = { platform: process.platform, arch: osArch(), release: release() }): Platform {
+  const os = facts.platform === 'win32' ? 'windows' : facts.platform;
+  const p: Platform = { os, architecture: facts.arch };
   switch (p.architecture) {
     case 'x64':
       p.architecture = 'amd64';
@@ -62,7 +82,8 @@ export function hostPlatform(): Platform {
       if (endianness() === 'LE') p.architecture = 'ppc64le';
       break;
   }
-  if (os === 'windows') p.osVersion = release();
+  const build = versionParts(facts.release).slice(0, 3);
+  if (os === 'windows' && build.length === 3) p.osVersion = [...build, 0].join('.');
   return p;
 }
 
@@ -87,20 +108,23 @@ function compareVersions(a: number[], b: number[]): number {
 function describe(d: Descriptor): string {
   const p = d.platform;
   if (!p) return 'unknown';
-  return formatPlatform({ os: p.os, architecture: p.architecture, variant: p.variant, osVersion: p['os.version'] });
+  return formatPlatform({ os: p.os, architecture: p.architecture, variant: p.variant, osVersion: p['os.version'], osFeatures: p['os.features'] });
 }
 
 /**
- * Chooses the index entry for `want`. os and architecture must match, and the variant when
- * both name one. Among matches an exact variant wins; on Windows with a wanted osVersion an
- * entry of the same major.minor.build wins (highest revision), newer builds are dropped, and
- * otherwise the highest os.version left is taken.
+ * Chooses the index entry for `want`. os and architecture must match, the variant when both
+ * name one, and an entry's os.features must all be in want's. Among matches an exact variant
+ * wins; on Windows with a wanted osVersion an entry of the same major.minor.build wins
+ * (highest revision), newer builds are dropped, and otherwise the highest os.version left is
+ * taken.
  */
 export function selectManifest(manifests: Descriptor[], want: Platform, what = 'image'): Descriptor {
   const wantVariant = normVariant(want.architecture, want.variant);
+  const hostFeatures = new Set(want.osFeatures);
   let found = manifests.filter((d) => {
     const p = d.platform;
     if (!p || p.os !== want.os || p.architecture !== want.architecture) return false;
+    if (!(p['os.features'] ?? []).every((f) => hostFeatures.has(f))) return false;
     const v = normVariant(p.architecture, p.variant);
     return v === undefined || wantVariant === undefined || v === wantVariant;
   });
