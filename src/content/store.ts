@@ -2,14 +2,16 @@
  * Content-addressable blob store under `<root>/blobs/sha256/<hex>`. A blob becomes visible
  * only by an atomic rename after its digest (and size, when known) has been checked; until
  * then its bytes live in `<root>/ingest/`, inside the store so the rename never crosses
- * file systems.
+ * file systems. Downloads keep their bytes in `ingest/<hex>.partial`, guarded by
+ * `ingest/<hex>.lock`, so a later attempt (or another process) continues where one stopped.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import { failed } from '../errors.js';
 import { assertDigest, digestHex, isDigest, sha256, DigestStream, type Digest } from '../image/digest.js';
 
@@ -49,6 +51,68 @@ export class ContentStore {
     } catch (err) {
       await rm(tmp, { force: true });
       throw err;
+    }
+  }
+
+  /**
+   * Fetches a blob into the store, continuing a partial download of it: the bytes already in
+   * `ingest/<hex>.partial` are hashed first, then `fetch(offset)` supplies the rest. The whole
+   * blob is checked against `expected` and `size` before it becomes visible; content that
+   * fails the check is discarded, while a partial left by a broken transfer is kept for the
+   * next attempt. One process at a time works on a digest; others wait for it.
+   */
+  async download(
+    expected: Digest,
+    fetch: (offset: number) => Promise<Readable>,
+    opts: { size: number; signal?: AbortSignal; what?: string },
+  ): Promise<void> {
+    const what = opts.what ?? `blob ${expected}`;
+    const release = await this.lock(expected, opts.signal);
+    try {
+      if (await this.has(expected)) return;
+      const partial = join(this.ingestDir, `${digestHex(expected)}.partial`);
+      const hash = createHash('sha256');
+      let have = await stat(partial).then((s) => s.size, () => 0);
+      if (have > opts.size) {
+        await rm(partial, { force: true });
+        have = 0;
+      }
+      if (have > 0) for await (const chunk of createReadStream(partial, { end: have - 1 }) as AsyncIterable<Buffer>) hash.update(chunk);
+      if (have < opts.size) {
+        const counter = hashInto(hash, opts.size - have);
+        await pipeline(await fetch(have), counter, createWriteStream(partial, { flags: 'a' }), { signal: opts.signal }).catch(async (err: unknown) => {
+          if (counter.tooLong) await rm(partial, { force: true });
+          throw counter.tooLong ? failed(`${what}: more bytes than its descriptor's ${opts.size}`, { code: 'SIZE_MISMATCH' }) : err;
+        });
+        have += counter.bytes;
+      }
+      try {
+        this.check(what, expected, `sha256:${hash.digest('hex')}`, have, opts.size);
+      } catch (err) {
+        // Wrong bytes are never resumed: the next attempt starts from scratch.
+        await rm(partial, { force: true });
+        throw err;
+      }
+      await rename(partial, this.path(expected));
+    } finally {
+      await release();
+    }
+  }
+
+  /** Takes `ingest/<hex>.lock` (O_EXCL), waiting while a live process holds it. */
+  private async lock(digest: Digest, signal?: AbortSignal): Promise<() => Promise<void>> {
+    const path = join(this.ingestDir, `${digestHex(digest)}.lock`);
+    for (;;) {
+      try {
+        await writeFile(path, String(process.pid), { flag: 'wx' });
+        return () => rm(path, { force: true });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const holder = Number(await readFile(path, 'utf8').catch(() => ''));
+      // A lock whose process is gone was left by a crash; an empty one is being written.
+      if (holder > 0 && !isAlive(holder)) await rm(path, { force: true });
+      else await delay(50, undefined, { signal });
     }
   }
 
@@ -103,4 +167,31 @@ export class ContentStore {
     }
     assertDigest(what, expected, actual);
   }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Hashes and counts what passes, failing (with `tooLong` set) past `limit` bytes. */
+function hashInto(hash: ReturnType<typeof createHash>, limit: number): Transform & { bytes: number; tooLong: boolean } {
+  const t = new Transform({
+    transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
+      if (t.bytes + chunk.length > limit) {
+        t.tooLong = true;
+        return cb(new Error('too long'));
+      }
+      t.bytes += chunk.length;
+      hash.update(chunk);
+      cb(null, chunk);
+    },
+  }) as Transform & { bytes: number; tooLong: boolean };
+  t.bytes = 0;
+  t.tooLong = false;
+  return t;
 }

@@ -246,8 +246,9 @@ async function ensureLayer(
   const known = ctx.store.layers.byChainId(chainId);
   if (known) return { location: known.location, imported: false };
   if (!(await ctx.content.has(desc.digest))) {
-    const body = await client.blob(repo, desc.digest, { size: desc.size, signal: ctx.signal });
-    await ctx.content.ingest(desc.digest, body, { size: desc.size, signal: ctx.signal, what: `layer ${desc.digest}` });
+    // Resumes what an earlier, broken attempt left in the ingest area.
+    const fetch = (offset: number) => client.blobFrom(repo, desc.digest, offset, { size: desc.size, signal: ctx.signal });
+    await ctx.content.download(desc.digest, fetch, { size: desc.size, signal: ctx.signal, what: `layer ${desc.digest}` });
     added.blobs.push(desc.digest);
   }
   const location = ctx.layerPath(chainId);
@@ -255,7 +256,7 @@ async function ensureLayer(
   await ctx.importer.removeLayer(location);
   const staging = join(dirname(location), `.importing-${basename(location)}-${randomBytes(4).toString('hex')}`);
   const hasher = new DigestStream();
-  const tar: Readable = pipeline(decompress(ctx.content.open(desc.digest), desc.mediaType), hasher, () => {});
+  const tar: Readable = pipeline(decompress(ctx.content.open(desc.digest)), hasher, () => {});
   try {
     await ctx.importer.importLayer(tar, staging, { parents, signal: ctx.signal, warn: (m) => ctx.report.warn(m) });
     hasher.resume();

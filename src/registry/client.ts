@@ -2,14 +2,15 @@
  * The registry API ctrimg needs: ping, catalog, tags, manifests and verified blobs. The scheme
  * comes from the caller's base URL and is never guessed.
  */
-import type { Readable } from 'node:stream';
-import { failed, usage } from '../errors.js';
+import { Readable } from 'node:stream';
+import { CtrimgError, failed, usage } from '../errors.js';
 import { assertDigest, isDigest, sha256, type Digest } from '../image/digest.js';
 import { baseMediaType, isIndex, isManifest, MANIFEST_ACCEPT } from '../image/mediatypes.js';
 import { isRepository, isTag } from '../image/reference.js';
 import { Authenticator, type CredentialsProvider, type RegistryCredentials } from './auth.js';
 import { registryError, type RequestSubject } from './errors.js';
 import { nextLink } from './link.js';
+import { afterAttempts, RetryBudget, type RetryPolicy } from './retry.js';
 import { discard, displayUrl, headerValue, isAbort, networkError, readCapped, Transport, type HttpResponse } from './transport.js';
 import { VerifyStream } from './verify.js';
 
@@ -22,6 +23,14 @@ export interface RegistryClientOptions {
   signal?: AbortSignal;
   /** Page size asked of catalog and tags listings (`n=`); default 100. */
   pageSize?: number;
+  /** Retry and stall limits (tests shorten them). */
+  retry?: Partial<RetryPolicy>;
+}
+
+/** A blob response and how many of its leading bytes the caller already holds. */
+interface RangeAnswer {
+  res: HttpResponse;
+  skip: number;
 }
 
 export interface ManifestResponse {
@@ -65,7 +74,7 @@ export class RegistryClient {
     }
     this.base = base;
     this.host = base.host;
-    this.transport = new Transport(opts.userAgent ?? 'ctrimg');
+    this.transport = new Transport(opts.userAgent ?? 'ctrimg', { retry: opts.retry });
     this.auth = new Authenticator(this.transport, base, opts.credentials);
     this.signal = opts.signal;
     this.pageSize = opts.pageSize ?? 100;
@@ -84,7 +93,7 @@ export class RegistryClient {
     // The API version header is optional in the OCI spec; then a JSON object body must do.
     if (res.status === 200 && (apiVersion !== undefined || isJsonObject(body))) return result;
     if (res.status >= 500 || res.status === 429) {
-      throw registryError(res.status, body.toString('utf8'), { what: 'ping', subject: displayUrl(url) });
+      throw afterAttempts(registryError(res.status, body.toString('utf8'), { what: 'ping', subject: displayUrl(url) }), res.attempts);
     }
     throw notRegistry(url, `GET /v2/ answered ${res.status}${apiVersion === undefined ? ' without a Docker-Distribution-API-Version header' : ''}`);
   }
@@ -149,6 +158,74 @@ export class RegistryClient {
     return verify;
   }
 
+  /**
+   * The bytes of a blob from offset `start` on, resuming with `Range` after a broken,
+   * truncated or stalled transfer within the retry policy; a registry that ignores `Range`
+   * resends everything and the bytes before the offset are dropped. Not verified here: the
+   * caller hashes the whole blob, the bytes it already holds included.
+   */
+  async blobFrom(repo: string, digest: Digest, start: number, opts: { size: number; signal?: AbortSignal }): Promise<Readable> {
+    checkRepository(repo);
+    if (!isDigest(digest)) throw usage(`invalid digest '${digest}'`);
+    const req: RequestSubject = { what: 'blob', subject: `${this.host}/${repo}@${digest}` };
+    const signals = [this.signal, opts.signal].filter((s): s is AbortSignal => s !== undefined);
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+    const url = new URL(`/v2/${repo}/blobs/${digest}`, this.base);
+    const fetchFrom = (offset: number) => this.rangeGet(url, req, pullScope(repo), offset, opts.size, signal);
+    return Readable.from(this.resumable(req, start, opts.size, await fetchFrom(start), fetchFrom, signal), { objectMode: false });
+  }
+
+  private async *resumable(
+    req: RequestSubject,
+    start: number,
+    size: number,
+    first: RangeAnswer,
+    fetchFrom: (offset: number) => Promise<RangeAnswer>,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<Buffer> {
+    const budget = new RetryBudget(this.transport.retry);
+    let offset = start;
+    for (let answer = first; ; answer = await fetchFrom(offset)) {
+      let skip = answer.skip;
+      try {
+        for await (const chunk of answer.res.body as AsyncIterable<Buffer>) {
+          const fresh = skip > 0 ? chunk.subarray(Math.min(skip, chunk.length)) : chunk;
+          skip -= chunk.length - fresh.length;
+          if (fresh.length === 0) continue;
+          offset += fresh.length;
+          budget.progressed();
+          yield fresh;
+        }
+        if (offset >= size) return;
+        throw failed(`blob ${req.subject}: the transfer ended after ${offset} of ${size} bytes`, { code: 'UNREACHABLE', temporary: true });
+      } catch (err) {
+        if (isAbort(err)) throw err;
+        const e = err instanceof CtrimgError ? err : (networkError(err, answer.res.url) as CtrimgError);
+        if (!e.temporary || !(await budget.next(signal))) throw afterAttempts(e, budget.attempts);
+      }
+    }
+  }
+
+  /** GET of a blob from `offset` on: a 206 must start exactly there, a 200 is the whole blob. */
+  private async rangeGet(url: URL, req: RequestSubject, scope: string, offset: number, size: number, signal: AbortSignal | undefined): Promise<RangeAnswer> {
+    const res = await this.get(url, req, scope, offset > 0 ? { range: `bytes=${offset}-` } : {}, signal);
+    const bad = (why: string) => {
+      discard(res);
+      return failed(`blob ${req.subject}: ${why}`, { code: 'DIGEST_MISMATCH' });
+    };
+    if (res.status === 206) {
+      const range = headerValue(res.headers, 'content-range') ?? '';
+      const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(range);
+      if (!m || Number(m[1]) !== offset || (m[3] !== '*' && Number(m[3]) !== size)) {
+        throw bad(`asked for bytes from ${offset} of ${size}, the registry sent ${range || 'no Content-Range'}`);
+      }
+      return { res, skip: 0 };
+    }
+    const declared = headerValue(res.headers, 'content-length');
+    if (declared !== undefined && Number(declared) !== size) throw bad(`the registry sent ${declared} bytes, its descriptor says ${size}`);
+    return { res, skip: offset };
+  }
+
   /** A small blob (an image config) read whole and verified. */
   async blobBytes(repo: string, digest: Digest, opts: { size?: number; maxBytes?: number } = {}): Promise<Buffer> {
     const max = opts.maxBytes ?? DEFAULT_MAX_BLOB_BYTES;
@@ -196,7 +273,7 @@ export class RegistryClient {
       if (isAbort(e)) throw e;
       return Buffer.alloc(0);
     });
-    throw registryError(res.status, body.toString('utf8'), req);
+    throw afterAttempts(registryError(res.status, body.toString('utf8'), req), res.attempts);
   }
 
   private async list(first: URL, req: RequestSubject, scope: string, field: 'repositories' | 'tags'): Promise<string[]> {

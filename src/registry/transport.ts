@@ -1,11 +1,13 @@
 /**
- * HTTP for the registry client: one undici Agent, redirects followed by hand (so the
- * Authorization header is dropped when the origin changes), network failures mapped to
- * UNREACHABLE, and capped body reads.
+ * HTTP for the registry client: one undici dispatcher (through HTTP_PROXY/HTTPS_PROXY unless
+ * NO_PROXY says otherwise), redirects followed by hand (so the Authorization header is dropped
+ * when the origin changes), connection failures and 408/429/5xx answers retried with backoff,
+ * network failures mapped to UNREACHABLE, and capped body reads.
  */
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import { CtrimgError, failed } from '../errors.js';
+import { afterAttempts, isRetryableStatus, retryAfterMs, RetryBudget, retryPolicy, type RetryPolicy } from './retry.js';
 
 export interface HttpResponse {
   status: number;
@@ -13,6 +15,8 @@ export interface HttpResponse {
   body: Dispatcher.ResponseData['body'];
   /** Where the response finally came from, after redirects. */
   url: URL;
+  /** Requests made for it, retries included. */
+  attempts: number;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -51,6 +55,7 @@ export function networkError(err: unknown, url: URL): unknown {
   const reason: Record<string, string> = {
     ECONNREFUSED: 'connection refused',
     ENOTFOUND: 'host not found',
+    EPIPE: 'connection closed by the server',
     EAI_AGAIN: 'host name lookup failed',
     ECONNRESET: 'connection reset',
     ETIMEDOUT: 'timed out',
@@ -61,7 +66,8 @@ export function networkError(err: unknown, url: URL): unknown {
   };
   return failed(`cannot reach ${where}: ${reason[code] ?? (code || 'network error')}`, {
     code: 'UNREACHABLE',
-    temporary: true,
+    // A name that does not resolve will not resolve a second later either.
+    temporary: code !== 'ENOTFOUND',
     cause: err,
   });
 }
@@ -71,13 +77,56 @@ export interface SendOptions {
   signal?: AbortSignal;
 }
 
+export interface TransportOptions {
+  retry?: Partial<RetryPolicy>;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Proxy settings come from the environment, upper or lower case, as curl reads them. */
+function usesProxy(env: NodeJS.ProcessEnv): boolean {
+  return ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'].some((k) => env[k]);
+}
+
 export class Transport {
-  private readonly agent = new Agent({ connectTimeout: 15_000, headersTimeout: 60_000, bodyTimeout: 120_000 });
+  readonly retry: RetryPolicy;
+  private readonly agent: Dispatcher;
 
-  constructor(private readonly userAgent: string) {}
+  constructor(
+    private readonly userAgent: string,
+    opts: TransportOptions = {},
+  ) {
+    this.retry = retryPolicy(opts.retry);
+    // bodyTimeout is the longest gap between two chunks: a stalled transfer fails.
+    const timeouts = { connectTimeout: 15_000, headersTimeout: Math.max(this.retry.stallMs, 1000), bodyTimeout: this.retry.stallMs };
+    this.agent = usesProxy(opts.env ?? process.env) ? new EnvHttpProxyAgent(timeouts) : new Agent(timeouts);
+  }
 
-  /** GET `url`, following up to 10 redirects. The caller must consume or dump the body. */
+  /**
+   * GET `url`, following up to 10 redirects and retrying connection failures and 408, 429 and
+   * 5xx answers within the retry policy. After the last attempt a failed answer is returned
+   * (with `attempts`) and a connection failure thrown. The caller must consume or dump the body.
+   */
   async get(url: URL, opts: SendOptions = {}): Promise<HttpResponse> {
+    const budget = new RetryBudget(this.retry);
+    for (;;) {
+      let res: HttpResponse;
+      try {
+        res = await this.follow(url, opts);
+      } catch (err) {
+        if (err instanceof CtrimgError && err.temporary && (await budget.next(opts.signal))) continue;
+        throw err instanceof CtrimgError ? afterAttempts(err, budget.attempts) : err;
+      }
+      if (!isRetryableStatus(res.status)) return { ...res, attempts: budget.attempts };
+      // Retry-After for 429 and 503; everything else backs off on its own.
+      const delay = budget.delay(retryAfterMs(headerValue(res.headers, 'retry-after')));
+      // Out of attempts: the caller turns this answer, body and all, into an error.
+      if (delay === undefined) return { ...res, attempts: budget.attempts };
+      await res.body.dump().catch(() => {});
+      await budget.wait(delay, opts.signal);
+    }
+  }
+
+  private async follow(url: URL, opts: SendOptions): Promise<HttpResponse> {
     const headers: Record<string, string> = { 'user-agent': this.userAgent, ...opts.headers };
     let current = url;
     for (let hop = 0; ; hop++) {
@@ -89,7 +138,7 @@ export class Transport {
       }
       const location = headerValue(res.headers, 'location');
       if (!REDIRECTS.has(res.statusCode) || location === undefined) {
-        return { status: res.statusCode, headers: res.headers, body: res.body, url: current };
+        return { status: res.statusCode, headers: res.headers, body: res.body, url: current, attempts: 1 };
       }
       await res.body.dump();
       if (hop >= MAX_REDIRECTS) {
