@@ -6,14 +6,14 @@
  * `ingest/<hex>.lock`, so a later attempt (or another process) continues where one stopped.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { failed } from '../errors.js';
-import { assertDigest, digestHex, isDigest, sha256, DigestStream, type Digest } from '../image/digest.js';
+import { assertDigest, digestHex, sha256, type Digest } from '../image/digest.js';
 
 export class ContentStore {
   readonly blobDir: string;
@@ -38,20 +38,6 @@ export class ContentStore {
       () => true,
       () => false,
     );
-  }
-
-  /** Streams `source` into the store, verifying it against `expected` (and `size`). */
-  async ingest(expected: Digest, source: Readable, opts: { size?: number; signal?: AbortSignal; what?: string } = {}): Promise<void> {
-    const tmp = this.tempPath(expected);
-    const hasher = new DigestStream();
-    try {
-      await pipeline(source, hasher, createWriteStream(tmp), { signal: opts.signal });
-      this.check(opts.what ?? `blob ${expected}`, expected, hasher.digest(), hasher.bytes, opts.size);
-      await rename(tmp, this.path(expected));
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
-    }
   }
 
   /**
@@ -138,23 +124,8 @@ export class ContentStore {
     return createReadStream(this.path(digest));
   }
 
-  async size(digest: Digest): Promise<number> {
-    return (await stat(this.path(digest))).size;
-  }
-
   async delete(digest: Digest): Promise<void> {
     await rm(this.path(digest), { force: true });
-  }
-
-  async list(): Promise<Digest[]> {
-    const names = await readdir(this.blobDir).catch(() => [] as string[]);
-    return names.map((hex) => `sha256:${hex}`).filter(isDigest);
-  }
-
-  /** Removes leftovers of interrupted ingests. */
-  async clearIngest(): Promise<void> {
-    await rm(this.ingestDir, { recursive: true, force: true });
-    await mkdir(this.ingestDir, { recursive: true });
   }
 
   private tempPath(digest: Digest): string {
