@@ -20,6 +20,7 @@ import { formatReference, parseReference, type Reference } from '../image/refere
 import { compareVersions, tryParseVersion, versionFilter, type VersionFilter } from '../image/version.js';
 import { decompress } from '../layers/decompress.js';
 import type { RegistryClient } from '../registry/client.js';
+import { layerSource } from '../registry/foreign.js';
 import type { ImageRecord, SourceRecord } from '../../store/index.js';
 import type { OpsContext } from './context.js';
 import { DESCRIPTION, findImages, TITLE } from './find.js';
@@ -247,7 +248,7 @@ async function ensureLayer(
   if (known) return { location: known.location, imported: false };
   if (!(await ctx.content.has(desc.digest))) {
     // Resumes what an earlier, broken attempt left in the ingest area.
-    const fetch = (offset: number) => client.blobFrom(repo, desc.digest, offset, { size: desc.size, signal: ctx.signal });
+    const fetch = layerSource(client, repo, desc, { signal: ctx.signal, warn: (m) => ctx.report.warn(m) });
     await ctx.content.download(desc.digest, fetch, { size: desc.size, signal: ctx.signal, what: `layer ${desc.digest}` });
     added.blobs.push(desc.digest);
   }

@@ -1,0 +1,93 @@
+/**
+ * Where a layer's bytes come from. Non-distributable ("foreign") layers, Windows base layers
+ * above all, are often not in the registry: they are asked of the registry first, then of each
+ * of the descriptor's `urls` in order (http and https only; others are skipped with a
+ * warning). The first source that answers serves the bytes, and the content store verifies
+ * them against the descriptor's digest whichever it was, so a wrong byte from a URL is a
+ * DIGEST_MISMATCH like one from the registry.
+ */
+import { Readable } from 'node:stream';
+import { failed } from '../errors.js';
+import type { Descriptor } from '../image/manifest.js';
+import { baseMediaType, DOCKER_FOREIGN_LAYER, OCI_LAYER_ND, OCI_LAYER_ND_GZIP, OCI_LAYER_ND_ZSTD } from '../image/mediatypes.js';
+import type { RegistryClient } from './client.js';
+import { discard, displayUrl, headerValue, isAbort, Transport, type HttpResponse } from './transport.js';
+
+const FOREIGN = new Set([DOCKER_FOREIGN_LAYER, OCI_LAYER_ND, OCI_LAYER_ND_GZIP, OCI_LAYER_ND_ZSTD]);
+
+export function isForeignLayer(mediaType: string): boolean {
+  return FOREIGN.has(baseMediaType(mediaType));
+}
+
+/** A blob's bytes from `offset` on, as the content store's download() asks for them. */
+export type BlobSource = (offset: number) => Promise<Readable>;
+
+export interface SourceOptions {
+  signal?: AbortSignal;
+  warn: (message: string) => void;
+}
+
+/** The registry for ordinary layers; for foreign ones the registry, then the descriptor's urls. */
+export function layerSource(client: RegistryClient, repo: string, desc: Descriptor, opts: SourceOptions): BlobSource {
+  const registry: BlobSource = (offset) => client.blobFrom(repo, desc.digest, offset, { size: desc.size, signal: opts.signal });
+  if (!isForeignLayer(desc.mediaType)) return registry;
+  return async (offset) => {
+    let failure: unknown;
+    try {
+      return await registry(offset);
+    } catch (err) {
+      if (isAbort(err)) throw err;
+      failure = err;
+    }
+    for (const url of desc.urls ?? []) {
+      const u = URL.canParse(url) ? new URL(url) : undefined;
+      if (u?.protocol !== 'http:' && u?.protocol !== 'https:') {
+        opts.warn(`layer ${desc.digest}: skipping URL '${u ? `${u.protocol}//${u.host}` : url}': only http and https are fetched`);
+        continue;
+      }
+      opts.warn(`layer ${desc.digest}: ${(failure as Error).message}; fetching it from ${displayUrl(u)}`);
+      try {
+        return await fromUrl(u, desc, offset, opts.signal);
+      } catch (err) {
+        if (isAbort(err)) throw err;
+        failure = err;
+      }
+    }
+    throw failure;
+  };
+}
+
+async function fromUrl(url: URL, desc: Descriptor, offset: number, signal: AbortSignal | undefined): Promise<Readable> {
+  const transport = new Transport('ctrimg');
+  try {
+    const res = await transport.get(url, { headers: offset > 0 ? { range: `bytes=${offset}-` } : {}, signal });
+    const where = `layer ${desc.digest} from ${displayUrl(url)}`;
+    if (res.status === 206) {
+      const range = headerValue(res.headers, 'content-range') ?? '';
+      if (Number(/^bytes (\d+)-/.exec(range)?.[1]) !== offset) {
+        discard(res);
+        throw failed(`${where}: asked for bytes from ${offset}, got ${range || 'no Content-Range'}`, { code: 'DIGEST_MISMATCH' });
+      }
+    } else if (res.status !== 200) {
+      discard(res);
+      throw failed(`${where}: HTTP ${res.status}`, { code: 'LAYER_URL_FAILED' });
+    }
+    return Readable.from(body(res, res.status === 206 ? 0 : offset, transport), { objectMode: false });
+  } catch (err) {
+    await transport.close();
+    throw err;
+  }
+}
+
+/** The body without its first `skip` bytes (a server that ignored Range); closes the transport at the end. */
+async function* body(res: HttpResponse, skip: number, transport: Transport): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      const fresh = chunk.subarray(Math.min(skip, chunk.length));
+      skip -= chunk.length - fresh.length;
+      if (fresh.length > 0) yield fresh;
+    }
+  } finally {
+    await transport.close();
+  }
+}

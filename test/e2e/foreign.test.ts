@@ -1,0 +1,102 @@
+/**
+ * A foreign (non-distributable) layer whose blob the registry does not have: Install fetches it
+ * from the URLs in its descriptor in order, served on loopback, and verifies it by digest.
+ * (distribution itself refuses layer URLs other than http and https: the skipping of other
+ * schemes is tested in test/registry/foreign.test.ts.)
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { ctrimg, ctrimgJson } from '../support/ctrimg.js';
+import { readTree } from '../support/fixtures.js';
+import { publishImage, tarFromEntries } from '../support/oci-layout.js';
+import { startRegistry, type RunningRegistry } from '../support/registry.js';
+
+const ND_GZIP = 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip';
+const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}` as const;
+
+describe('end to end: foreign layers', function () {
+  this.timeout(120_000);
+  let registry: RunningRegistry;
+  let root: string;
+  let server: Server;
+  let port: number;
+  /** What the loopback server serves at /layers/<name>, and the paths it was asked for. */
+  const served = new Map<string, Buffer>();
+  const requests: string[] = [];
+
+  before(async () => {
+    // distribution refuses manifests with layer URLs unless they match an allow list.
+    registry = await startRegistry({ extraConfig: ['validation:', '  manifests:', '    urls:', '      allow:', "        - '^http://127\\.0\\.0\\.1:'"].join('\n') });
+    root = await mkdtemp(join(tmpdir(), 'ctrimg-e2e-foreign-'));
+    server = createServer((req, res) => {
+      requests.push(req.url ?? '');
+      const bytes = served.get(req.url ?? '');
+      res.writeHead(bytes ? 200 : 404, { 'content-length': bytes?.length ?? 0 }).end(bytes);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as { port: number }).port;
+  });
+  after(async () => {
+    server?.close();
+    await registry?.stop();
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  /** Publishes repo:1.0 with one foreign layer listing `urls`; its blob is not pushed. */
+  async function publishForeign(repo: string, blob: Buffer, tar: Buffer, urls: string[]) {
+    const desc = { mediaType: ND_GZIP, digest: sha256(blob), size: blob.length, urls };
+    const img = await publishImage(registry.host, {
+      repo,
+      tag: '1.0',
+      layers: [{ tar, rawBlob: blob, mediaType: ND_GZIP }],
+      manifestOverrides: { layers: [desc] },
+    });
+    const head = await fetch(`${registry.url}/v2/${repo}/blobs/${desc.digest}`, { method: 'HEAD' });
+    assert.equal(head.status, 404, 'the registry must not have the foreign blob');
+    return img;
+  }
+
+  it('installs a foreign layer from its URL after the registry says it has no such blob', async () => {
+    const tar = await tarFromEntries([{ name: 'Files/', type: 'directory' }, { name: 'Files/base.txt', content: 'foreign base layer\n' }]);
+    const blob = gzipSync(tar);
+    served.set('/layers/base.tar.gz', blob);
+    const img = await publishForeign('samples/foreignbase', blob, tar, [
+      `http://127.0.0.1:${port}/layers/missing.tar.gz`,
+      `http://127.0.0.1:${port}/layers/base.tar.gz`,
+    ]);
+    const r = await ctrimg(root, ['Install-ContainerImage', '-Reference', img.reference, '-Insecure']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(requests, ['/layers/missing.tar.gz', '/layers/base.tar.gz']);
+    assert.match(r.stderr, /missing\.tar\.gz: HTTP 404; fetching it from http:\/\/127\.0\.0\.1:\d+\/layers\/base\.tar\.gz/);
+    await ctrimgJson(root, ['New-Container', '-ContainerImageName', 'foreignbase', '-Name', 'f1']);
+    const [c] = await ctrimgJson(root, ['Get-Container', '-Name', 'f1']);
+    assert.deepEqual(await readTree(String(c!.Path)), {
+      Files: 'dir',
+      'Files/base.txt': `file:${createHash('sha256').update('foreign base layer\n').digest('hex')}`,
+    });
+  });
+
+  it('fails with DIGEST_MISMATCH when the URL serves a wrong byte, installing nothing', async () => {
+    const tar = await tarFromEntries([{ name: 'b.txt', content: 'y'.repeat(50_000) }]);
+    const blob = gzipSync(tar);
+    const wrong = Buffer.from(blob);
+    wrong[wrong.length >> 1] ^= 0xff;
+    served.set('/layers/wrong.tar.gz', wrong);
+    requests.length = 0;
+    const img = await publishForeign('samples/foreignwrong', blob, tar, [`http://127.0.0.1:${port}/layers/wrong.tar.gz`]);
+    const before = await ctrimgJson(root, ['Get-ContainerImage']);
+    const r = await ctrimg(root, ['Install-ContainerImage', '-Reference', img.reference, '-Insecure']);
+    assert.equal(r.code, 1);
+    assert.deepEqual(requests, ['/layers/wrong.tar.gz']);
+    // DIGEST_MISMATCH, in one line (codes are not printed).
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('Install-ContainerImage:'));
+    assert.equal(errors.length, 1, r.stderr);
+    assert.match(errors[0]!, /layer sha256:[0-9a-f]{64}: content does not match its digest/);
+    assert.deepEqual(await ctrimgJson(root, ['Get-ContainerImage']), before);
+  });
+});
