@@ -45,12 +45,13 @@ export class ContentStore {
    * `ingest/<hex>.partial` are hashed first, then `fetch(offset)` supplies the rest. The whole
    * blob is checked against `expected` and `size` before it becomes visible; content that
    * fails the check is discarded, while a partial left by a broken transfer is kept for the
-   * next attempt. One process at a time works on a digest; others wait for it.
+   * next attempt. One process at a time works on a digest; others wait for it. `onProgress`
+   * hears the bytes of the blob held so far, resumed ones included.
    */
   async download(
     expected: Digest,
     fetch: (offset: number) => Promise<Readable>,
-    opts: { size: number; signal?: AbortSignal; what?: string },
+    opts: { size: number; signal?: AbortSignal; what?: string; onProgress?: (bytes: number) => void },
   ): Promise<void> {
     const what = opts.what ?? `blob ${expected}`;
     const release = await this.lock(expected, opts.signal);
@@ -64,8 +65,10 @@ export class ContentStore {
         have = 0;
       }
       if (have > 0) for await (const chunk of createReadStream(partial, { end: have - 1 }) as AsyncIterable<Buffer>) hash.update(chunk);
+      opts.onProgress?.(have);
       if (have < opts.size) {
-        const counter = hashInto(hash, opts.size - have);
+        const resumed = have;
+        const counter = hashInto(hash, opts.size - have, (n) => opts.onProgress?.(resumed + n));
         await pipeline(await fetch(have), counter, createWriteStream(partial, { flags: 'a' }), { signal: opts.signal }).catch(async (err: unknown) => {
           if (counter.tooLong) await rm(partial, { force: true });
           throw counter.tooLong ? failed(`${what}: more bytes than its descriptor's ${opts.size}`, { code: 'SIZE_MISMATCH' }) : err;
@@ -150,7 +153,7 @@ function isAlive(pid: number): boolean {
 }
 
 /** Hashes and counts what passes, failing (with `tooLong` set) past `limit` bytes. */
-function hashInto(hash: ReturnType<typeof createHash>, limit: number): Transform & { bytes: number; tooLong: boolean } {
+function hashInto(hash: ReturnType<typeof createHash>, limit: number, onBytes: (bytes: number) => void): Transform & { bytes: number; tooLong: boolean } {
   const t = new Transform({
     transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
       if (t.bytes + chunk.length > limit) {
@@ -159,6 +162,7 @@ function hashInto(hash: ReturnType<typeof createHash>, limit: number): Transform
       }
       t.bytes += chunk.length;
       hash.update(chunk);
+      onBytes(t.bytes);
       cb(null, chunk);
     },
   }) as Transform & { bytes: number; tooLong: boolean };

@@ -1,7 +1,8 @@
 /**
  * What every operation is given: the store, the content store, the layer importer, a way to
- * reach registries, a reporter for progress lines, and the cancellation signal. Operations
- * never print; they report through `report` and return data.
+ * reach registries, a reporter for informational lines, a sink for layer progress, and the
+ * cancellation signal. Operations never print; they report through `report` and `progress`
+ * and return data.
  */
 import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -11,6 +12,7 @@ import { ContentStore } from '../content/store.js';
 import { digestHex, type Digest } from '../image/digest.js';
 import { DirImporter } from '../importers/dir.js';
 import type { LayerImporter } from '../importers/types.js';
+import type { LayerState } from '../format/progress.js';
 import { RegistryClient, type RegistryClientOptions } from '../registry/client.js';
 import { DockerCredentials } from '../registry/credentials.js';
 
@@ -20,12 +22,20 @@ export interface Reporter {
   debug(message: string): void;
 }
 
+/** Where a layer of the image being installed stands; bytes and total only while downloading. */
+export interface Progress {
+  layer(digest: Digest, state: LayerState, bytes?: number, total?: number): void;
+}
+
+const NO_PROGRESS: Progress = { layer: () => {} };
+
 export interface OpsContext {
   root: string;
   store: Store;
   content: ContentStore;
   importer: LayerImporter;
   report: Reporter;
+  progress: Progress;
   signal: AbortSignal;
   now(): Date;
   registry(opts: RegistryClientOptions): RegistryClient;
@@ -43,7 +53,7 @@ export function defaultRoot(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'ctrimg');
 }
 
-export async function openContext(opts: { root?: string; report: Reporter; signal: AbortSignal }): Promise<OpsContext> {
+export async function openContext(opts: { root?: string; report: Reporter; progress?: Progress; signal: AbortSignal }): Promise<OpsContext> {
   const root = opts.root ?? defaultRoot();
   await mkdir(join(root, 'layers'), { recursive: true });
   await mkdir(join(root, 'containers'), { recursive: true });
@@ -58,6 +68,7 @@ export async function openContext(opts: { root?: string; report: Reporter; signa
     content,
     importer: new DirImporter(),
     report: opts.report,
+    progress: opts.progress ?? NO_PROGRESS,
     signal: opts.signal,
     now: () => new Date(),
     registry: (o) => {

@@ -1,10 +1,10 @@
 /**
  * Install-ContainerImage. Resolves a name (through the sources) or a reference to a manifest
  * for the wanted platform, installs the base the manifest names first when it is missing,
- * then fetches every blob into the content store (verified before it becomes visible) and
- * imports every layer not yet recorded. The image is recorded, with its layers, in one
- * transaction at the very end: until then Get-ContainerImage cannot see it, and a failure
- * removes whatever this attempt added.
+ * then fetches the blobs of the layers not yet recorded into the content store, several at a
+ * time (each verified before it becomes visible), and imports those layers in order. The image
+ * is recorded, with its layers, in one transaction at the very end: until then
+ * Get-ContainerImage cannot see it, and a failure removes whatever this attempt added.
  */
 import { randomBytes } from 'node:crypto';
 import { rename } from 'node:fs/promises';
@@ -23,6 +23,7 @@ import type { RegistryClient } from '../registry/client.js';
 import { layerSource } from '../registry/foreign.js';
 import type { ImageRecord, SourceRecord } from '../../store/index.js';
 import type { OpsContext } from './context.js';
+import { inParallel } from './parallel.js';
 import { DESCRIPTION, findImages, TITLE } from './find.js';
 
 const VENDOR = 'org.opencontainers.image.vendor';
@@ -31,10 +32,13 @@ const BASE_NAME = 'org.opencontainers.image.base.name';
 const BASE_DIGEST = 'org.opencontainers.image.base.digest';
 /** Bases naming bases: deeper than this is a loop or a mistake. */
 const MAX_BASE_DEPTH = 8;
+const DEFAULT_CONCURRENT_DOWNLOADS = 3;
 
 export interface InstallOptions {
   platform: Platform;
   whatIf?: boolean;
+  /** Layer blobs downloaded at once (default 3). */
+  maxConcurrentDownloads?: number;
 }
 
 export interface InstallRequest {
@@ -48,8 +52,14 @@ export interface InstallRequest {
 }
 
 /** Install by -Name (through the sources) or by -Reference, rejecting mixed requests. */
-export async function installImage(ctx: OpsContext, req: InstallRequest, opts: { platform?: string; whatIf?: boolean }): Promise<Installed[]> {
-  const resolved = { platform: opts.platform ? parsePlatform(opts.platform) : hostPlatform(), whatIf: opts.whatIf };
+export async function installImage(
+  ctx: OpsContext,
+  req: InstallRequest,
+  opts: { platform?: string; whatIf?: boolean; maxConcurrentDownloads?: number },
+): Promise<Installed[]> {
+  const max = opts.maxConcurrentDownloads;
+  if (max !== undefined && !(Number.isInteger(max) && max >= 1)) throw usage(`-MaxConcurrentDownloads must be a whole number of at least 1, not ${max}`);
+  const resolved = { platform: opts.platform ? parsePlatform(opts.platform) : hostPlatform(), whatIf: opts.whatIf, maxConcurrentDownloads: max };
   const filter = versionFilter({ required: req.required, minimum: req.minimum, maximum: req.maximum });
   if ((req.name === undefined) === (req.reference === undefined)) throw usage('give either -Name or -Reference');
   if (req.reference !== undefined) {
@@ -169,12 +179,25 @@ async function install(ctx: OpsContext, target: Target, opts: InstallOptions, de
   const chains = chainIds(config.diffIds);
   const added: Added = { blobs: [], layers: [] };
   try {
+    const known = chains.map((chainId) => ctx.store.layers.byChainId(chainId));
+    const missing = new Map<Digest, Descriptor>();
+    for (const [i, desc] of manifest.layers.entries()) {
+      if (known[i]) ctx.progress.layer(desc.digest, 'Already exists');
+      else if (!missing.has(desc.digest) && !(await ctx.content.has(desc.digest))) {
+        missing.set(desc.digest, desc);
+        ctx.progress.layer(desc.digest, 'Waiting');
+      }
+    }
+    await inParallel([...missing.values()], opts.maxConcurrentDownloads ?? DEFAULT_CONCURRENT_DOWNLOADS, ctx.signal, (desc, signal) =>
+      downloadLayer(ctx, client, ref.repository, desc, signal, added),
+    );
+    // Import needs every parent in place, so layers go in one at a time, base first.
     const locations: string[] = [];
     let newLayers = 0;
     for (const [i, desc] of manifest.layers.entries()) {
-      const r = await ensureLayer(ctx, client, ref.repository, desc, config.diffIds[i]!, chains[i]!, [...locations].reverse(), added);
-      locations.push(r.location);
-      if (r.imported) newLayers++;
+      const location = known[i]?.location ?? (await importLayer(ctx, desc, config.diffIds[i]!, chains[i]!, [...locations].reverse(), added));
+      locations.push(location);
+      if (!known[i]) newLayers++;
     }
     await ctx.content.put(manifestDigest, manifestBytes, `manifest of ${display}`);
     await ctx.content.put(manifest.config.digest, configBytes, `config of ${display}`);
@@ -234,24 +257,22 @@ interface Added {
   layers: string[];
 }
 
-async function ensureLayer(
-  ctx: OpsContext,
-  client: RegistryClient,
-  repo: string,
-  desc: Descriptor,
-  diffId: Digest,
-  chainId: Digest,
-  parents: string[],
-  added: Added,
-): Promise<{ location: string; imported: boolean }> {
-  const known = ctx.store.layers.byChainId(chainId);
-  if (known) return { location: known.location, imported: false };
-  if (!(await ctx.content.has(desc.digest))) {
-    // Resumes what an earlier, broken attempt left in the ingest area.
-    const fetch = layerSource(client, repo, desc, { signal: ctx.signal, warn: (m) => ctx.report.warn(m) });
-    await ctx.content.download(desc.digest, fetch, { size: desc.size, signal: ctx.signal, what: `layer ${desc.digest}` });
-    added.blobs.push(desc.digest);
-  }
+/** Fetches a layer's blob into the content store, resuming what an earlier, broken attempt left in the ingest area. */
+async function downloadLayer(ctx: OpsContext, client: RegistryClient, repo: string, desc: Descriptor, signal: AbortSignal, added: Added): Promise<void> {
+  const fetch = layerSource(client, repo, desc, { signal, warn: (m) => ctx.report.warn(m) });
+  await ctx.content.download(desc.digest, fetch, {
+    size: desc.size,
+    signal,
+    what: `layer ${desc.digest}`,
+    onProgress: (bytes) => ctx.progress.layer(desc.digest, 'Downloading', bytes, desc.size),
+  });
+  added.blobs.push(desc.digest);
+  ctx.progress.layer(desc.digest, 'Download complete');
+}
+
+/** Imports a layer whose blob is in the content store over its parents; returns where it lives. */
+async function importLayer(ctx: OpsContext, desc: Descriptor, diffId: Digest, chainId: Digest, parents: string[], added: Added): Promise<string> {
+  ctx.progress.layer(desc.digest, 'Extracting');
   const location = ctx.layerPath(chainId);
   // A directory without a record is what an interrupted install left: never trusted.
   await ctx.importer.removeLayer(location);
@@ -272,7 +293,8 @@ async function ensureLayer(
     throw err;
   }
   added.layers.push(location);
-  return { location, imported: true };
+  ctx.progress.layer(desc.digest, 'Pull complete');
+  return location;
 }
 
 async function undo(ctx: OpsContext, added: Added): Promise<void> {
