@@ -1,13 +1,15 @@
 /**
  * Registry auth driven by the `WWW-Authenticate` challenge of a 401: `Basic` is answered
  * with the credentials, `Bearer realm=,service=,scope=` by fetching a token from the realm
- * (with Basic credentials when we have them). Tokens are cached per scope until they expire.
+ * (with Basic credentials when we have them), or, when the credentials are an OAuth identity
+ * token, by the OAuth2 refresh-token grant POSTed to the realm (the distribution token spec's
+ * OAuth2 section). Tokens are cached per scope until they expire.
  * Credentials, fixed or from a provider (the Docker config), are looked up on the first challenge,
  * so anonymous registries never cause a lookup.
  */
 import { failed } from '../errors.js';
 import { registryError } from './errors.js';
-import { displayUrl, readCapped, type Transport } from './transport.js';
+import { displayUrl, readCapped, type HttpResponse, type Transport } from './transport.js';
 
 export interface Credentials {
   username: string;
@@ -59,6 +61,8 @@ export function basicAuthorization(c: Credentials): string {
 }
 
 const MAX_TOKEN_RESPONSE = 1024 * 1024;
+/** How ctrimg names itself to OAuth token servers, which require a client_id. */
+const CLIENT_ID = 'ctrimg';
 /** The token spec's default lifetime when the server gives none. */
 const DEFAULT_EXPIRES_IN = 60;
 
@@ -68,6 +72,8 @@ export class Authenticator {
   private readonly tokens = new Map<string, { token: string; expiresAt: number }>();
   private resolved?: Promise<RegistryCredentials | undefined>;
   private credentials?: Credentials;
+  /** The OAuth refresh token; replaced when the token server hands out a new one. */
+  private identityToken?: string;
 
   constructor(
     private readonly transport: Transport,
@@ -87,13 +93,8 @@ export class Authenticator {
   private async resolve(): Promise<void> {
     const source = this.source;
     const found = await (this.resolved ??= typeof source === 'function' ? source(this.base.host) : Promise.resolve(source));
-    if (found && 'identityToken' in found) {
-      throw failed(`the credentials for ${this.base.host} are an OAuth identity token, which ctrimg cannot use`, {
-        code: 'UNAUTHORIZED',
-        hint: 'log in to this registry with a user name and password',
-      });
-    }
-    this.credentials = found;
+    if (found && 'identityToken' in found) this.identityToken ??= found.identityToken;
+    else this.credentials = found;
   }
 
   /**
@@ -125,27 +126,28 @@ export class Authenticator {
     if (!realm || (realm.protocol !== 'https:' && realm.protocol !== 'http:')) {
       throw failed(`${registry} sent an auth challenge with an unusable realm`, { code: 'UNAUTHORIZED' });
     }
-    if (params.service) realm.searchParams.set('service', params.service);
     const scopes = params.scope ? params.scope.split(' ').filter(Boolean) : [scope];
-    for (const s of scopes) realm.searchParams.append('scope', s);
-    const headers: Record<string, string> = { accept: 'application/json' };
-    // Never send credentials in clear text to a token server of an https registry.
-    if (this.credentials && (realm.protocol === 'https:' || this.base.protocol === 'http:')) {
-      headers.authorization = basicAuthorization(this.credentials);
-    }
-    const res = await this.transport.get(realm, { headers, signal });
+    // Never send a secret in clear text to the token server of an https registry.
+    const secure = realm.protocol === 'https:' || this.base.protocol === 'http:';
+    const refreshToken = secure ? this.identityToken : undefined;
+    const basic = secure ? this.credentials : undefined;
+    const res = refreshToken !== undefined ? await this.exchange(realm, refreshToken, params.service, scopes, signal) : await this.get(realm, basic, params.service, scopes, signal);
     const tooLarge = () => failed(`token response from ${displayUrl(realm)} is too large`, { code: 'UNAUTHORIZED' });
     const body = await readCapped(res, MAX_TOKEN_RESPONSE, tooLarge);
-    if (res.status === 401 || res.status === 403) {
-      throw failed(`the token server for ${registry} refused ${this.credentials ? 'the credentials' : 'anonymous access'}`, {
+    // OAuth2 servers refuse a bad grant with 400 invalid_grant; the token spec's GET with 401.
+    if (res.status === 401 || res.status === 403 || (refreshToken !== undefined && res.status === 400)) {
+      const what = refreshToken !== undefined ? 'the identity token' : basic ? 'the credentials' : 'anonymous access';
+      throw failed(`the token server for ${registry} refused ${what}`, {
         code: 'UNAUTHORIZED',
-        hint: this.credentials ? 'check the user name and password' : 'supply credentials for this registry',
+        hint: refreshToken !== undefined ? 'log in to this registry again' : basic ? 'check the user name and password' : 'supply credentials for this registry',
       });
     }
-    if (res.status !== 200) throw registryError(res.status, body.toString('utf8'), { what: 'token', subject: displayUrl(realm) });
-    let json: { token?: unknown; access_token?: unknown; expires_in?: unknown };
+    // A server may echo the form back in an error: the refresh token is cut out of what we show.
+    const text = refreshToken !== undefined ? body.toString('utf8').split(refreshToken).join('<identity token>') : body.toString('utf8');
+    if (res.status !== 200) throw registryError(res.status, text, { what: 'token', subject: displayUrl(realm) });
+    let json: { token?: unknown; access_token?: unknown; expires_in?: unknown; refresh_token?: unknown };
     try {
-      json = JSON.parse(body.toString('utf8')) as typeof json;
+      json = JSON.parse(text) as typeof json;
     } catch {
       json = {};
     }
@@ -153,10 +155,31 @@ export class Authenticator {
     if (typeof token !== 'string' || !token) {
       throw failed(`the token server for ${registry} answered without a token`, { code: 'UNAUTHORIZED' });
     }
+    // An OAuth server may rotate the refresh token: the old one may no longer work.
+    if (refreshToken !== undefined && typeof json.refresh_token === 'string' && json.refresh_token) this.identityToken = json.refresh_token;
     const expiresIn = typeof json.expires_in === 'number' && json.expires_in > 0 ? json.expires_in : DEFAULT_EXPIRES_IN;
     // Renew a little early so a token does not expire between cache check and use.
     const margin = Math.min(10, expiresIn / 10);
     this.tokens.set(scope, { token, expiresAt: Date.now() + (expiresIn - margin) * 1000 });
     return token;
+  }
+
+  /** The token spec's GET: `?service=&scope=`, with Basic credentials when we have them. */
+  private get(realm: URL, basic: Credentials | undefined, service: string | undefined, scopes: string[], signal?: AbortSignal): Promise<HttpResponse> {
+    const url = new URL(realm);
+    if (service) url.searchParams.set('service', service);
+    for (const s of scopes) url.searchParams.append('scope', s);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (basic) headers.authorization = basicAuthorization(basic);
+    return this.transport.get(url, { headers, signal });
+  }
+
+  /** The OAuth2 refresh-token grant, the form POSTed to the realm. */
+  private exchange(realm: URL, refreshToken: string, service: string | undefined, scopes: string[], signal?: AbortSignal): Promise<HttpResponse> {
+    const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken });
+    if (service) form.set('service', service);
+    form.set('scope', scopes.join(' '));
+    form.set('client_id', CLIENT_ID);
+    return this.transport.postForm(realm, form, { headers: { accept: 'application/json' }, signal });
   }
 }

@@ -143,7 +143,7 @@ function runHelper(name: string, host: string, path: string, env: NodeJS.Process
         return;
       }
       if (!out.Secret && !out.Username) resolve(undefined);
-      else if (out.Username === '<token>') resolve({ identityToken: out.Secret });
+      else if (out.Username === '<token>') resolve(out.Secret ? { identityToken: out.Secret } : undefined);
       else resolve({ username: out.Username, password: out.Secret });
     });
     child.stdin?.on('error', () => {}); // a helper that exits without reading stdin

@@ -2,7 +2,8 @@
  * HTTP for the registry client: one undici dispatcher (through HTTP_PROXY/HTTPS_PROXY unless
  * NO_PROXY says otherwise), redirects followed by hand (so the Authorization header is dropped
  * when the origin changes), connection failures and 408/429/5xx answers retried with backoff,
- * network failures mapped to UNREACHABLE, and capped body reads.
+ * network failures mapped to UNREACHABLE, and capped body reads. A form POST (the OAuth token
+ * exchange) is retried only when the connection failed before anything was sent.
  */
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -38,12 +39,18 @@ export function isAbort(err: unknown): boolean {
 }
 
 const TLS_CODES = /CERT|SELF_SIGNED|TLS|SSL|EPROTO|UNABLE_TO_VERIFY/;
+/** Failures to connect: the request was never sent, so even a POST may be sent again. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function errorCode(err: unknown): string {
+  const e = err as { code?: string; errors?: { code?: string }[] } | null;
+  return e?.code ?? e?.errors?.[0]?.code ?? '';
+}
 
 /** Maps a thrown network error to a CtrimgError; aborts pass through unchanged. */
 export function networkError(err: unknown, url: URL): unknown {
   if (isAbort(err) || err instanceof CtrimgError) return err;
-  const e = err as { code?: string; message?: string; errors?: { code?: string }[] };
-  const code = e.code ?? e.errors?.[0]?.code ?? '';
+  const code = errorCode(err);
   const where = displayUrl(url);
   if (TLS_CODES.test(code)) {
     return failed(`TLS handshake with ${where} failed (${code})`, {
@@ -123,6 +130,28 @@ export class Transport {
       if (delay === undefined) return { ...res, attempts: budget.attempts };
       await res.body.dump().catch(() => {});
       await budget.wait(delay, opts.signal);
+    }
+  }
+
+  /**
+   * POSTs `form` as application/x-www-form-urlencoded. Redirects are not followed, and only a
+   * failure to connect is retried: a POST may not be safe to repeat once the server has it. The
+   * form (it may carry a secret) never appears in an error. The caller must consume or dump the body.
+   */
+  async postForm(url: URL, form: URLSearchParams, opts: SendOptions = {}): Promise<HttpResponse> {
+    const headers = { 'user-agent': this.userAgent, ...opts.headers, 'content-type': 'application/x-www-form-urlencoded' };
+    const body = form.toString();
+    const budget = new RetryBudget(this.retry);
+    for (;;) {
+      try {
+        const res = await request(url, { dispatcher: this.agent, method: 'POST', headers, body, signal: opts.signal });
+        return { status: res.statusCode, headers: res.headers, body: res.body, url, attempts: budget.attempts };
+      } catch (err) {
+        const mapped = networkError(err, url);
+        if (!(mapped instanceof CtrimgError)) throw mapped;
+        if (NOT_SENT.has(errorCode(err)) && (await budget.next(opts.signal))) continue;
+        throw afterAttempts(mapped, budget.attempts);
+      }
     }
   }
 

@@ -13,6 +13,7 @@ import { publishImage, tarFromEntries, type PublishedImage } from '../support/oc
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
 
 const USER = 'alice';
+const IDENTITY_TOKEN = 'identity-token-issued-by-login';
 const PASSWORD = 'Sup3r-s3cret-pw';
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
@@ -137,7 +138,7 @@ describe('end to end: registry credentials from the Docker config', function () 
     let t: TokenAuthRegistry;
     let pub: PublishedImage;
     before(async () => {
-      t = await startTokenAuthRegistry({ users: { [USER]: PASSWORD }, anonymous: 'reject' });
+      t = await startTokenAuthRegistry({ users: { [USER]: PASSWORD }, anonymous: 'reject', refreshTokens: { [IDENTITY_TOKEN]: USER } });
       pub = await publishImage(t.registry.host, { repo: 'private/app', tag: '2.0', layers: [{ tar: await tarFromEntries([{ name: 't.txt', content: 't' }]) }] }, { creds: { username: USER, password: PASSWORD } });
     });
     after(() => t?.stop());
@@ -154,11 +155,23 @@ describe('end to end: registry credentials from the Docker config', function () 
       }
     });
 
-    it('an identity token it cannot use is one clear failure that does not show it', async () => {
-      const r = await run({ auths: { [t.registry.host]: { identitytoken: 'refresh-token-value' } } }, install(pub.reference, '-Debug'));
+    it('exchanges an identity token for an access token with the refresh_token grant', async () => {
+      const seen = t.requests.length;
+      const r = await run({ auths: { [t.registry.host]: { identitytoken: IDENTITY_TOKEN } } }, install(pub.reference, '-Debug'));
+      assertInstalled(r, pub.manifestDigest);
+      assertNoSecret(r, IDENTITY_TOKEN);
+      const ours = t.requests.slice(seen);
+      assert.ok(ours.length >= 1, 'a token was requested');
+      for (const req of ours) {
+        assert.deepEqual([req.method, req.grantType, req.clientId, req.scopes, req.status], ['POST', 'refresh_token', 'ctrimg', ['repository:private/app:pull'], 200]);
+      }
+    });
+
+    it('a wrong identity token is one clear failure that does not show it', async () => {
+      const r = await run({ auths: { [t.registry.host]: { identitytoken: 'not-a-token-we-issued' } } }, install(pub.reference, '-Debug'));
       assert.equal(r.code, 1, r.stderr);
-      assert.match(r.stderr, /^Install-ContainerImage: the credentials for .* are an OAuth identity token/);
-      assertNoSecret(r, 'refresh-token-value');
+      assert.match(r.stderr, /^Install-ContainerImage: the token server for .* refused the identity token/);
+      assertNoSecret(r, 'not-a-token-we-issued');
     });
   });
 });

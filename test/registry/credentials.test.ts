@@ -19,6 +19,7 @@ echo "$host" >> "$HELPER_LOG"
 case "$host" in
   reg.test:5000) echo '{"ServerURL":"reg.test:5000","Username":"helper-user","Secret":"helper-secret"}' ;;
   tok.test) echo '{"Username":"<token>","Secret":"refresh-me"}' ;;
+  emptytok.test) echo '{"Username":"<token>","Secret":""}' ;;
   broken.test) echo 'oops helper-secret' >&2; exit 3 ;;
   garbage.test) echo 'helper-secret not json' ;;
   *) echo 'credentials not found in native keychain'; exit 1 ;;
@@ -114,11 +115,12 @@ describe('registry/credentials', () => {
   });
 
   it('runs credHelpers[host] with the host on stdin, once per host', async () => {
-    const creds = await withConfig({ credHelpers: { 'reg.test:5000': 'test', 'https://tok.test': 'test' }, auths: { 'reg.test:5000': { auth: b64('file:pw') } } });
+    const creds = await withConfig({ credHelpers: { 'reg.test:5000': 'test', 'https://tok.test': 'test', 'emptytok.test': 'test' }, auths: { 'reg.test:5000': { auth: b64('file:pw') } } });
     assert.deepEqual(await creds.lookup('reg.test:5000'), { username: 'helper-user', password: 'helper-secret' });
     assert.deepEqual(await creds.lookup('REG.test:5000'), { username: 'helper-user', password: 'helper-secret' });
     assert.deepEqual(await creds.lookup('tok.test'), { identityToken: 'refresh-me' }, 'Username <token> means an identity token');
-    assert.deepEqual(await helperCalls(), ['reg.test:5000', 'tok.test']);
+    assert.equal(await creds.lookup('emptytok.test'), undefined, 'an empty identity token is anonymous');
+    assert.deepEqual(await helperCalls(), ['reg.test:5000', 'tok.test', 'emptytok.test']);
   });
 
   it('runs credsStore for every other host; "credentials not found" is anonymous', async () => {

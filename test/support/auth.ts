@@ -6,7 +6,9 @@
  * - startTokenAuthRegistry: distribution's token auth plus a small token server (node:http)
  *   that signs ES256 JWTs carrying its self-signed certificate in the `x5c` header; the
  *   registry trusts that certificate through `rootcertbundle`. Every token request is
- *   recorded so tests can assert on scopes and on whether credentials were sent.
+ *   recorded so tests can assert on scopes and on whether credentials were sent. The OAuth2
+ *   form POST takes `grant_type=password`, and `grant_type=refresh_token` with the refresh
+ *   tokens given in `refreshTokens` (as an OAuth `docker login` would have issued them).
  *
  * Credentials for skopeo: pass `{creds: {username, password}}` to publishImage/publishIndex.
  */
@@ -88,8 +90,12 @@ export interface TokenRequestRecord {
   scopes: string[];
   /** Whether an `Authorization: Basic` header (or POST password grant) was sent. */
   basic: boolean;
-  /** User name from the credentials, if any (never the password). */
+  /** User name from the credentials or the refresh token's owner, if any (never a secret). */
   username: string | null;
+  /** `grant_type` of an OAuth2 form POST (`password`, `refresh_token`); null for GET. */
+  grantType: string | null;
+  /** `client_id` of an OAuth2 form POST; null for GET. */
+  clientId: string | null;
   /** `account` query parameter, if any. */
   account: string | null;
   /** HTTP status returned. */
@@ -109,6 +115,8 @@ export type AnonymousPolicy =
 export interface TokenAuthOptions extends AuthRegistryOptions {
   /** user -> password */
   users: Record<string, string>;
+  /** OAuth2 refresh token -> user, accepted by the `grant_type=refresh_token` POST. */
+  refreshTokens?: Record<string, string>;
   anonymous?: AnonymousPolicy;
   /** Token lifetime in seconds (default 300). */
   expiresIn?: number;
@@ -161,7 +169,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 /**
  * Starts a token server and a registry configured to trust it. GET `<tokenUrl>?service=..&scope=..`
- * (optionally with Basic auth) and the OAuth2 form POST (`grant_type=password`) both work.
+ * (optionally with Basic auth) and the OAuth2 form POST (`grant_type=password` or `refresh_token`) all work.
  */
 export async function startTokenAuthRegistry(opts: TokenAuthOptions): Promise<TokenAuthRegistry> {
   const service = opts.service ?? 'ctrimg-test-registry';
@@ -214,6 +222,7 @@ export async function startTokenAuthRegistry(opts: TokenAuthOptions): Promise<To
       let username: string | null = null;
       let password: string | null = null;
       let basic = false;
+      let refresh = false;
       const authz = req.headers.authorization;
       if (authz && /^basic /i.test(authz)) {
         basic = true;
@@ -229,8 +238,13 @@ export async function startTokenAuthRegistry(opts: TokenAuthOptions): Promise<To
           basic = true;
           username = form.get('username');
           password = form.get('password');
+        } else if (form.get('grant_type') === 'refresh_token') {
+          refresh = true;
+          const token = form.get('refresh_token') ?? '';
+          username = opts.refreshTokens && Object.hasOwn(opts.refreshTokens, token) ? opts.refreshTokens[token]! : null;
         }
       }
+      const posted = req.method === 'POST' ? params : null;
       const scopes = params.getAll('scope').flatMap((s) => s.split(' ').filter((x) => x.length > 0));
       const record: TokenRequestRecord = {
         method: req.method ?? 'GET',
@@ -239,6 +253,8 @@ export async function startTokenAuthRegistry(opts: TokenAuthOptions): Promise<To
         scopes,
         basic,
         username,
+        grantType: posted?.get('grant_type') ?? null,
+        clientId: posted?.get('client_id') ?? null,
         account: params.get('account'),
         status: 0,
         granted: [],
@@ -253,7 +269,17 @@ export async function startTokenAuthRegistry(opts: TokenAuthOptions): Promise<To
         reply(404, { errors: [{ code: 'NOT_FOUND', message: 'not found' }] });
         return;
       }
-      if (basic) {
+      if (refresh) {
+        // RFC 6749 5.2: a bad refresh token is a 400 invalid_grant; the spec requires client_id.
+        if (!posted?.get('client_id')) {
+          reply(400, { error: 'invalid_request', error_description: 'client_id is required' });
+          return;
+        }
+        if (username === null) {
+          reply(400, { error: 'invalid_grant', error_description: 'unknown refresh token' });
+          return;
+        }
+      } else if (basic) {
         if (username === null || !(username in opts.users) || opts.users[username] !== password) {
           reply(401, { errors: [{ code: 'UNAUTHORIZED', message: 'invalid username or password' }] }, {
             'www-authenticate': 'Basic realm="ctrimg-test-token"',
@@ -270,11 +296,16 @@ export async function startTokenAuthRegistry(opts: TokenAuthOptions): Promise<To
       for (const s of scopes) {
         const requested = parseScope(s);
         if (!requested) continue;
-        const actions = decide(basic ? username : null, requested);
+        const actions = decide(basic || refresh ? username : null, requested);
         if (actions.length > 0) granted.push({ type: requested.type, name: requested.name, actions });
       }
       record.granted = granted;
-      const token = mintToken({ subject: basic ? (username ?? '') : '', access: granted });
+      const token = mintToken({ subject: basic || refresh ? (username ?? '') : '', access: granted });
+      if (refresh) {
+        // The OAuth2 answer: access_token only, as the spec's OAuth2 section shows it.
+        reply(200, { access_token: token, scope: scopes.join(' '), expires_in: expiresIn, issued_at: new Date().toISOString() });
+        return;
+      }
       reply(200, {
         token,
         access_token: token,
