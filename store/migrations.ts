@@ -76,16 +76,4 @@ export const migrations: Migration[] = [
       CREATE INDEX containers_image ON containers(image_id);
     `,
   },
-  {
-    version: 2,
-    description: 'source mirrors, tried in position order before the source location',
-    sql: `
-      CREATE TABLE source_mirrors (
-        source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
-        position  INTEGER NOT NULL,
-        url       TEXT NOT NULL,
-        PRIMARY KEY (source_id, position)
-      );
-    `,
-  },
 ];

@@ -75,27 +75,6 @@ describe('store migrations', () => {
     });
   });
 
-  describe('migration 2', () => {
-    it('keeps the sources of a version 1 database and cascades mirrors with their source', () => {
-      const db = new Database(join(dir, 'm2.db'));
-      db.pragma('foreign_keys = ON');
-      migrate(db, migrations.slice(0, 1));
-      db.exec(`INSERT INTO sources (name, location, created) VALUES ('local', 'http://127.0.0.1:5000', 'now')`);
-      migrate(db, migrations.slice(0, 2));
-      assert.equal(schemaVersion(db), 2);
-      assert.deepEqual(db.prepare('SELECT id, name, location FROM sources').all(), [{ id: 1, name: 'local', location: 'http://127.0.0.1:5000' }]);
-      assert.deepEqual(columns(db, 'source_mirrors'), ['source_id', 'position', 'url']);
-      const add = db.prepare('INSERT INTO source_mirrors (source_id, position, url) VALUES (?, ?, ?)');
-      add.run(1, 0, 'http://127.0.0.1:5001');
-      add.run(1, 1, 'http://127.0.0.1:5002');
-      assert.throws(() => add.run(1, 1, 'http://127.0.0.1:5003'), /UNIQUE|PRIMARY KEY/);
-      assert.throws(() => add.run(9, 0, 'http://127.0.0.1:5003'), /FOREIGN KEY/);
-      db.exec('DELETE FROM sources WHERE id = 1');
-      assert.equal((db.prepare('SELECT count(*) AS n FROM source_mirrors').get() as { n: number }).n, 0);
-      db.close();
-    });
-  });
-
   it('is idempotent: migrating again changes nothing', () => {
     const file = join(dir, 'b.db');
     openDb(file).close();
