@@ -63,14 +63,3 @@ export function renderObjectTable(objects: readonly object[], properties: string
   return renderTable(columns, selected.map((o) => names.map((n) => formatCell(o[n]))));
 }
 
-/**
- * `Format-List`: one `Name : value` line per property, names padded to the longest, objects
- * separated by a blank line; a blank line before and after, like renderTable. No objects → ''.
- */
-export function renderList(objects: readonly object[], properties: string[]): string {
-  if (objects.length === 0) return '';
-  const { columns: names, objects: selected } = projectTable(objects, properties);
-  const width = Math.max(...names.map((n) => n.length));
-  const blocks = selected.map((o) => names.map((n) => `${n.padEnd(width)} : ${formatCell(o[n])}`.trimEnd()).join('\n'));
-  return `\n${blocks.join('\n\n')}\n\n`;
-}

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { formatCell, renderList, renderObjectTable, renderTable } from '../../src/format/table.js';
+import { formatCell, renderObjectTable, renderTable } from '../../src/format/table.js';
 import { projectTable } from '../../src/format/project.js';
 
 const nano = { Name: 'NanoServer', Publisher: 'CN=Microsoft', Version: '10.0.10586.0', IsOSImage: true, ParentImage: null, Size: 5 };
@@ -90,28 +90,6 @@ describe('format/table', () => {
           "IIS        1200 ContainerImage (Name = 'NanoServer') [Publisher = 'CN=Microsoft', Version = '10.0.10586.0']\n" +
           '\n',
       );
-    });
-  });
-
-  describe('renderList', () => {
-    it('prints Name : value blocks with names padded, separated by a blank line', () => {
-      const text = renderList([nano, iis], ['Name', 'IsOSImage', 'ParentImage']);
-      assert.equal(
-        text,
-        '\n' +
-          'Name        : NanoServer\n' +
-          'IsOSImage   : True\n' +
-          'ParentImage :\n' +
-          '\n' +
-          'Name        : IIS\n' +
-          'IsOSImage   : False\n' +
-          "ParentImage : ContainerImage (Name = 'NanoServer') [Publisher = 'CN=Microsoft', Version = '10.0.10586.0']\n" +
-          '\n',
-      );
-    });
-
-    it('renders nothing for no objects', () => {
-      assert.equal(renderList([], ['Name']), '');
     });
   });
 });

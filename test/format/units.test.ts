@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { formatBytes, formatRelativeTime, formatUptime, plural } from '../../src/format/units.js';
+import { formatBytes, formatUptime, plural } from '../../src/format/units.js';
 
 describe('format/units', () => {
   it('plural adds an s except for exactly one', () => {
@@ -30,25 +30,4 @@ describe('format/units', () => {
     for (const [n, s] of cases) assert.equal(formatBytes(n), s, String(n));
   });
 
-  it('formatRelativeTime speaks like docker', () => {
-    const now = Date.parse('2024-06-30T12:00:00Z');
-    const ago = (ms: number) => formatRelativeTime(new Date(now - ms).toISOString(), now);
-    const s = 1000, m = 60 * s, h = 60 * m, d = 24 * h;
-    assert.equal(ago(500), 'Less than a second ago');
-    assert.equal(ago(1 * s), '1 second ago');
-    assert.equal(ago(45 * s), '45 seconds ago');
-    assert.equal(ago(90 * s), 'About a minute ago');
-    assert.equal(ago(5 * m), '5 minutes ago');
-    assert.equal(ago(70 * m), 'About an hour ago');
-    assert.equal(ago(5 * h), '5 hours ago');
-    assert.equal(ago(3 * d), '3 days ago');
-    assert.equal(ago(20 * d), '2 weeks ago');
-    assert.equal(ago(100 * d), '3 months ago');
-    assert.equal(ago(800 * d), '2 years ago');
-  });
-
-  it('formatRelativeTime treats the future as now and rejects garbage', () => {
-    assert.equal(formatRelativeTime('2030-01-01T00:00:00Z', new Date('2024-01-01T00:00:00Z')), 'Less than a second ago');
-    assert.equal(formatRelativeTime('not a date', 0), '');
-  });
 });
