@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { terminalProgress } from '../../cmdlets/context.js';
+import { terminalProgress } from '../../src/cli/progress.js';
 import { layerDone, renderLayerLine, renderProgress, shortLayerId } from '../../src/format/progress.js';
 
 const A = `sha256:a1b2c3d4e5f6${'0'.repeat(52)}`;
@@ -49,7 +49,7 @@ describe('format/progress', () => {
   });
 });
 
-describe('cmdlets terminalProgress', () => {
+describe('cli terminalProgress', () => {
   it('redraws the block in place, throttles byte updates and lets a message through below finished layers', () => {
     let now = 0;
     const out: string[] = [];
