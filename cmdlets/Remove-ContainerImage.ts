@@ -1,7 +1,7 @@
 import type { CmdletSpec } from '../src/cli/types.js';
 import { parsePiped } from '../src/format/piped.js';
-import { selectForRemoval } from '../src/ops/images.js';
-import { describeImage, removeImages } from '../src/ops/remove.js';
+import { describeImage, selectForRemoval } from '../src/ops/images.js';
+import { removeImages } from '../src/ops/remove.js';
 import { plural } from '../src/format/units.js';
 import { withOps } from './context.js';
 

@@ -84,9 +84,10 @@ export class ImageQueries {
     this.db.prepare('DELETE FROM images WHERE id = ?').run(id);
   }
 
-  /** Manifest and config digests of every image: blobs that must stay in the content store. */
-  referencedDigests(): string[] {
-    const rows = this.db.prepare('SELECT manifest_digest AS m, config_digest AS c FROM images').all() as { m: string; c: string }[];
-    return rows.flatMap((r) => [r.m, r.c]);
+  /** Any image (in whatever repository) with this manifest digest. */
+  anyByManifestDigest(manifestDigest: string): ImageRecord | undefined {
+    return this.db
+      .prepare(`SELECT ${COLUMNS} FROM images WHERE manifest_digest = ? ORDER BY id LIMIT 1`)
+      .get(manifestDigest) as ImageRecord | undefined;
   }
 }

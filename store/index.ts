@@ -27,6 +27,17 @@ export class Store {
     return this.db.transaction(fn).immediate();
   }
 
+  /** Every blob digest the store still names: image manifests and configs, and layer blobs. */
+  referencedBlobs(): Set<string> {
+    const rows = this.db
+      .prepare(
+        `SELECT manifest_digest AS d FROM images UNION SELECT config_digest FROM images
+         UNION SELECT blob_digest FROM layers`,
+      )
+      .all() as { d: string }[];
+    return new Set(rows.map((r) => r.d));
+  }
+
   close(): void {
     this.db.close();
   }

@@ -15,10 +15,7 @@ export async function sweep(ctx: OpsContext, candidateBlobs: Iterable<string>): 
   const { store } = ctx;
   const deletedLayers = store.transaction(() => store.layers.deleteUnused());
   for (const layer of deletedLayers) await ctx.importer.removeLayer(layer.location);
-  const referenced = new Set<string>(store.transaction(() => [
-    ...store.images.referencedDigests(),
-    ...store.layers.all().map((l) => l.blobDigest),
-  ]));
+  const referenced = store.referencedBlobs();
   const candidates = new Set([...candidateBlobs, ...deletedLayers.map((l) => l.blobDigest)]);
   let blobs = 0;
   for (const digest of candidates) {

@@ -1,7 +1,7 @@
 /** Get-ContainerImage: installed images with their computed lineage, and selection by name. */
 import { notFound, usage } from '../errors.js';
 import { compareVersions, parseVersion, tryParseVersion, versionsEqual } from '../image/version.js';
-import type { ImageWithChain } from '../../store/index.js';
+import type { ImageRecord, ImageWithChain } from '../../store/index.js';
 import type { OpsContext } from './context.js';
 import { childrenOf, parentsOf } from './lineage.js';
 import { matchesAny } from './wildcard.js';
@@ -28,6 +28,9 @@ export function withLineage(all: ImageWithChain[]): InstalledImage[] {
     return { image, parent, isOSImage: parent === null };
   });
 }
+
+/** `WebApp 1.2.0.0`, or just the name when the image has no version. */
+export const describeImage = (img: ImageRecord): string => (img.version ? `${img.name} ${img.version}` : img.name);
 
 /** The given images with their lineage against everything installed now. */
 export function lineageOf(ctx: OpsContext, images: { id: number }[]): InstalledImage[] {

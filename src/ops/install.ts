@@ -25,6 +25,7 @@ import type { ImageRecord, SourceRecord } from '../../store/index.js';
 import type { OpsContext } from './context.js';
 import { inParallel } from './parallel.js';
 import { DESCRIPTION, findImages, TITLE } from './find.js';
+import { describeImage } from './images.js';
 
 const VENDOR = 'org.opencontainers.image.vendor';
 const VERSION = 'org.opencontainers.image.version';
@@ -143,7 +144,7 @@ async function install(ctx: OpsContext, target: Target, opts: InstallOptions, de
 
   const existing = ctx.store.images.byManifest(repoKey, manifestDigest);
   if (existing) {
-    ctx.report.info(`${describe(existing)} is already installed (${display})`);
+    ctx.report.info(`${describeImage(existing)} is already installed (${display})`);
     return [{ image: existing, alreadyInstalled: true, newLayers: 0 }];
   }
   if (baseOf) ctx.report.info(`Installing base image ${display} of ${baseOf} first`);
@@ -243,12 +244,8 @@ async function install(ctx: OpsContext, target: Target, opts: InstallOptions, de
   }
 }
 
-function describe(img: ImageRecord): string {
-  return img.version ? `${img.name} ${img.version}` : img.name;
-}
-
 function baseInstalled(ctx: OpsContext, digest: string | undefined): boolean {
-  return digest !== undefined && ctx.store.images.listWithChains().some((i) => i.manifestDigest === digest);
+  return digest !== undefined && ctx.store.images.anyByManifestDigest(digest) !== undefined;
 }
 
 /** What one install attempt created, so a failure can take exactly that back. */
@@ -297,10 +294,10 @@ async function importLayer(ctx: OpsContext, desc: Descriptor, diffId: Digest, ch
   return location;
 }
 
+/** Takes back what this attempt added, except what another install has recorded meanwhile. */
 async function undo(ctx: OpsContext, added: Added): Promise<void> {
-  for (const location of added.layers) {
-    if (!ctx.store.layers.all().some((l) => l.location === location)) await ctx.importer.removeLayer(location);
-  }
-  const referenced = new Set([...ctx.store.images.referencedDigests(), ...ctx.store.layers.all().map((l) => l.blobDigest)]);
+  const recorded = new Set(ctx.store.layers.all().map((l) => l.location));
+  for (const location of added.layers) if (!recorded.has(location)) await ctx.importer.removeLayer(location);
+  const referenced = ctx.store.referencedBlobs();
   for (const digest of added.blobs) if (!referenced.has(digest)) await ctx.content.delete(digest);
 }

@@ -7,14 +7,13 @@ import { dependent } from '../errors.js';
 import type { ImageWithChain } from '../../store/index.js';
 import type { OpsContext } from './context.js';
 import { sweep, type Swept } from './gc.js';
+import { describeImage } from './images.js';
 import { parentsOf } from './lineage.js';
 
 export interface Removal {
   removed: ImageWithChain[];
   swept: Swept;
 }
-
-export const describeImage = (img: ImageWithChain): string => (img.version ? `${img.name} ${img.version}` : img.name);
 
 export async function removeImages(ctx: OpsContext, targets: ImageWithChain[], opts: { whatIf?: boolean } = {}): Promise<Removal> {
   const { store } = ctx;
