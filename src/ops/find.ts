@@ -9,6 +9,7 @@ import { compareVersions, matchesFilter, tryParseVersion, type Version, type Ver
 import type { RegistryClient } from '../registry/client.js';
 import type { SourceRecord } from '../../store/index.js';
 import type { OpsContext } from './context.js';
+import { inParallel } from './parallel.js';
 import { isWildcard, matchesAny } from './wildcard.js';
 
 export const TITLE = 'org.opencontainers.image.title';
@@ -84,7 +85,7 @@ async function findInSource(ctx: OpsContext, source: SourceRecord, q: FindQuery)
   await client.ping();
   const prefix = source.namespace ? `${source.namespace}/` : '';
   const repos = (await client.catalog()).filter((r) => r.startsWith(prefix)).sort();
-  const perRepo = await mapLimited(repos, 4, async (repo) => {
+  const perRepo = await inParallel(repos, 4, ctx.signal, async (repo) => {
     const versions = (await client.tags(repo))
       .map((tag) => ({ tag, version: tryParseVersion(tag) }))
       .filter((t): t is { tag: string; version: Version } => t.version !== undefined)
@@ -111,17 +112,4 @@ async function describe(client: RegistryClient, repo: string, tag: string): Prom
   const m = await client.manifest(repo, tag);
   const annotations = parseManifest(m.bytes, m.mediaType).annotations;
   return { title: annotations[TITLE] || undefined, description: annotations[DESCRIPTION] ?? null };
-}
-
-async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
