@@ -76,4 +76,26 @@ export const migrations: Migration[] = [
       CREATE INDEX containers_image ON containers(image_id);
     `,
   },
+  {
+    version: 2,
+    description: 'mirrors of a source, tried in order before its location',
+    sql: `
+      CREATE TABLE source_mirrors (
+        source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+        position  INTEGER NOT NULL,
+        url       TEXT NOT NULL,
+        PRIMARY KEY (source_id, position)
+      );
+    `,
+  },
+  {
+    version: 3,
+    description: 'store-wide settings, such as the layer importer a store was created with',
+    sql: `
+      CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -75,6 +75,39 @@ describe('store migrations', () => {
     });
   });
 
+  describe('migration 2', () => {
+    it('adds ordered mirrors per source, removed with their source', () => {
+      const db = new Database(join(dir, 'm2.db'));
+      db.pragma('foreign_keys = ON');
+      migrate(db, migrations.slice(0, 1));
+      db.exec(`INSERT INTO sources (name, location, created) VALUES ('s', 'http://a', 'now')`);
+      migrate(db, migrations.slice(0, 2));
+      assert.equal(schemaVersion(db), 2);
+      assert.deepEqual(columns(db, 'source_mirrors'), ['source_id', 'position', 'url']);
+      const add = db.prepare('INSERT INTO source_mirrors VALUES (?, ?, ?)');
+      add.run(1, 0, 'http://m1');
+      add.run(1, 1, 'http://m2');
+      assert.throws(() => add.run(1, 1, 'http://m3'), /UNIQUE|PRIMARY KEY/);
+      assert.throws(() => add.run(7, 0, 'http://m3'), /FOREIGN KEY/);
+      db.exec('DELETE FROM sources');
+      assert.equal((db.prepare('SELECT count(*) AS n FROM source_mirrors').get() as { n: number }).n, 0);
+      db.close();
+    });
+  });
+
+  describe('migration 3', () => {
+    it('adds a key/value settings table with unique keys', () => {
+      const db = new Database(join(dir, 'm3.db'));
+      migrate(db, migrations.slice(0, 3));
+      assert.equal(schemaVersion(db), 3);
+      assert.deepEqual(columns(db, 'settings'), ['key', 'value']);
+      db.exec(`INSERT INTO settings VALUES ('importer', 'dir')`);
+      assert.throws(() => db.exec(`INSERT INTO settings VALUES ('importer', 'hcs')`), /UNIQUE|PRIMARY KEY/);
+      assert.throws(() => db.exec(`INSERT INTO settings VALUES ('x', NULL)`), /NOT NULL/);
+      db.close();
+    });
+  });
+
   it('is idempotent: migrating again changes nothing', () => {
     const file = join(dir, 'b.db');
     openDb(file).close();
