@@ -38,7 +38,8 @@ async function buildAtomically(dest: string, what: string, build: (tmp: string) 
     throw failed(`cannot ${what}: ${dest} already exists`, { code: 'EXISTS' });
   }
   await mkdir(dirname(dest), { recursive: true });
-  const tmp = await mkdtemp(join(dirname(dest), '.tmp-'));
+  // Named with the pid, like install's staging directories, so leftovers of a crash can be told apart.
+  const tmp = await mkdtemp(join(dirname(dest), `.tmp-${process.pid}-`));
   try {
     await build(tmp);
     await rename(tmp, dest);

@@ -273,7 +273,8 @@ async function importLayer(ctx: OpsContext, desc: Descriptor, diffId: Digest, ch
   const location = ctx.layerPath(chainId);
   // A directory without a record is what an interrupted install left: never trusted.
   await ctx.importer.removeLayer(location);
-  const staging = join(dirname(location), `.importing-${basename(location)}-${randomBytes(4).toString('hex')}`);
+  // The pid in the name lets a later command tell a crashed attempt's leftovers from a live one's.
+  const staging = join(dirname(location), `.importing-${process.pid}-${randomBytes(4).toString('hex')}-${basename(location)}`);
   const hasher = new DigestStream();
   const tar: Readable = pipeline(decompress(ctx.content.open(desc.digest)), hasher, () => {});
   try {
