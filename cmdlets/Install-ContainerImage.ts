@@ -16,7 +16,8 @@ export const cmdlet: CmdletSpec = {
     { name: 'Insecure', type: 'switch', description: 'With -Reference: talk plain http to a registry that is not a registered source.' },
     { name: 'Platform', type: 'string', description: 'os/arch[/variant][:osversion] to pick from a multi-platform image (default: this host).' },
     { name: 'WhatIf', type: 'switch', description: 'Show what would be installed without downloading layers.' },
-    { name: 'MaxConcurrentDownloads', type: 'number', description: 'Layer blobs downloaded at once (default 3, at least 1).' },
+    { name: 'MaxConcurrentDownloads', type: 'number', description: 'Layers downloaded and imported at once (default 3, at least 1).' },
+    { name: 'DropLayerBlobs', type: 'switch', description: 'Delete the compressed layer blobs once imported, to save disk (kept by default for re-import).' },
   ],
   examples: [
     { command: 'ctrimg Install-ContainerImage -Name NanoServer -Version 10.0.17763.1', description: 'An exact version from the registered sources.' },
@@ -37,6 +38,7 @@ export const cmdlet: CmdletSpec = {
           platform: args.Platform as string | undefined,
           whatIf: args.WhatIf === true,
           maxConcurrentDownloads: args.MaxConcurrentDownloads as number | undefined,
+          dropLayerBlobs: args.DropLayerBlobs === true,
         },
       );
       io.out(renderImages(lineageOf(ctx, installed.map((i) => i.image)), io.outputFormat));

@@ -5,15 +5,31 @@
  * file systems. Downloads keep their bytes in `ingest/<hex>.partial`, guarded by
  * `ingest/<hex>.lock`, so a later attempt (or another process) continues where one stopped.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { setTimeout as delay } from 'node:timers/promises';
 import { failed } from '../errors.js';
 import { assertDigest, digestHex, sha256, type Digest } from '../image/digest.js';
+import { GrowingFile } from './growing-file.js';
+import { acquirePidLock, type Release } from './pid-lock.js';
+
+/** A blob being fetched into the store, and its bytes for whoever reads them meanwhile. */
+export interface BlobFeed {
+  /** The whole blob from its first byte, following the download while it runs. */
+  open(): Readable;
+  /** Settles when the download does: resolved once the blob is verified and committed. */
+  done: Promise<void>;
+}
+
+interface DownloadOptions {
+  size: number;
+  signal?: AbortSignal;
+  what?: string;
+  onProgress?: (bytes: number) => void;
+}
 
 export class ContentStore {
   readonly blobDir: string;
@@ -48,11 +64,40 @@ export class ContentStore {
    * next attempt. One process at a time works on a digest; others wait for it. `onProgress`
    * hears the bytes of the blob held so far, resumed ones included.
    */
-  async download(
-    expected: Digest,
-    fetch: (offset: number) => Promise<Readable>,
-    opts: { size: number; signal?: AbortSignal; what?: string; onProgress?: (bytes: number) => void },
-  ): Promise<void> {
+  async download(expected: Digest, fetch: (offset: number) => Promise<Readable>, opts: DownloadOptions): Promise<void> {
+    return this.fetchInto(expected, fetch, opts);
+  }
+
+  /**
+   * Starts download() of a blob (which finds it at once when it is already in the store) and
+   * lets readers follow its bytes as they reach the disk, so a layer can be imported while it
+   * downloads. A reader's bytes are not verified until `done` resolves: a consumer commits
+   * nothing it made from them before that.
+   */
+  feed(expected: Digest, fetch: (offset: number) => Promise<Readable>, opts: DownloadOptions): BlobFeed {
+    const file = new GrowingFile();
+    const done = this.fetchInto(expected, fetch, opts, file).then(
+      () => file.commit(this.path(expected)),
+      (err: unknown) => {
+        file.fail(err);
+        throw err;
+      },
+    );
+    done.catch(() => {}); // the owner awaits it; readers hear of the failure through their stream
+    return { open: () => file.follow(), done };
+  }
+
+  /** Drops what an earlier download of `digest` left in the ingest area, unless one is running. */
+  async discardPartial(digest: Digest): Promise<void> {
+    const release = await this.lock(digest);
+    try {
+      await rm(join(this.ingestDir, `${digestHex(digest)}.partial`), { force: true });
+    } finally {
+      await release();
+    }
+  }
+
+  private async fetchInto(expected: Digest, fetch: (offset: number) => Promise<Readable>, opts: DownloadOptions, file?: GrowingFile): Promise<void> {
     const what = opts.what ?? `blob ${expected}`;
     const release = await this.lock(expected, opts.signal);
     try {
@@ -66,10 +111,11 @@ export class ContentStore {
       }
       if (have > 0) for await (const chunk of createReadStream(partial, { end: have - 1 }) as AsyncIterable<Buffer>) hash.update(chunk);
       opts.onProgress?.(have);
+      file?.start(partial, have);
       if (have < opts.size) {
         const resumed = have;
         const counter = hashInto(hash, opts.size - have, (n) => opts.onProgress?.(resumed + n));
-        await pipeline(await fetch(have), counter, createWriteStream(partial, { flags: 'a' }), { signal: opts.signal }).catch(async (err: unknown) => {
+        await pipeline(await fetch(have), counter, await appendTo(partial, file), { signal: opts.signal }).catch(async (err: unknown) => {
           if (counter.tooLong) await rm(partial, { force: true });
           throw counter.tooLong ? failed(`${what}: more bytes than its descriptor's ${opts.size}`, { code: 'SIZE_MISMATCH' }) : err;
         });
@@ -88,21 +134,9 @@ export class ContentStore {
     }
   }
 
-  /** Takes `ingest/<hex>.lock` (O_EXCL), waiting while a live process holds it. */
-  private async lock(digest: Digest, signal?: AbortSignal): Promise<() => Promise<void>> {
-    const path = join(this.ingestDir, `${digestHex(digest)}.lock`);
-    for (;;) {
-      try {
-        await writeFile(path, String(process.pid), { flag: 'wx' });
-        return () => rm(path, { force: true });
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      }
-      const holder = Number(await readFile(path, 'utf8').catch(() => ''));
-      // A lock whose process is gone was left by a crash; an empty one is being written.
-      if (holder > 0 && !isAlive(holder)) await rm(path, { force: true });
-      else await delay(50, undefined, { signal });
-    }
+  /** Takes `ingest/<hex>.lock`, waiting while a live process holds it. */
+  private lock(digest: Digest, signal?: AbortSignal): Promise<Release> {
+    return acquirePidLock(join(this.ingestDir, `${digestHex(digest)}.lock`), signal);
   }
 
   /** Stores bytes already in memory (manifests, configs) after checking their digest. */
@@ -143,13 +177,37 @@ export class ContentStore {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** Appends to `path`, telling `file` of every byte once it is written. */
+async function appendTo(path: string, file: GrowingFile | undefined): Promise<Writable> {
+  const fh = await open(path, 'a');
+  return new Writable({
+    async write(chunk: Buffer, _enc, cb) {
+      try {
+        await fh.write(chunk);
+        file?.advance(chunk.length);
+        cb();
+      } catch (err) {
+        cb(err as Error);
+      }
+    },
+    async writev(chunks, cb) {
+      try {
+        const buffers = chunks.map((c) => c.chunk as Buffer);
+        await fh.writev(buffers);
+        file?.advance(buffers.reduce((n, b) => n + b.length, 0));
+        cb();
+      } catch (err) {
+        cb(err as Error);
+      }
+    },
+    async final(cb) {
+      await fh.close().then(() => cb(), cb);
+    },
+    async destroy(err, cb) {
+      await fh.close().catch(() => {});
+      cb(err);
+    },
+  });
 }
 
 /** Hashes and counts what passes, failing (with `tooLong` set) past `limit` bytes. */

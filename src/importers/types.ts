@@ -7,8 +7,13 @@
 import type { Readable } from 'node:stream';
 
 export interface ImportOptions {
-  /** Paths of the already imported parent layers, nearest (the direct parent) first. */
+  /** Paths of the parent layers, nearest (the direct parent) first. */
   parents: string[];
+  /**
+   * Settles when every parent is in place at its path (layers of an image are imported side
+   * by side): an importer awaits it before it reads a parent. Absent: they already are.
+   */
+  parentsReady?: Promise<void>;
   signal?: AbortSignal;
   /** Non-fatal problems (e.g. a device node skipped when not root). */
   warn?: (message: string) => void;

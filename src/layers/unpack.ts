@@ -36,6 +36,7 @@ export async function unpackLayer(input: Readable, root: string, opts: ImportOpt
       await unpacker.entry(current);
       current = undefined;
     }
+    await unpacker.linkFromParents();
     await unpacker.finishDirs();
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
@@ -48,6 +49,11 @@ type Entry = AsyncIterable<unknown> & { header: Header; destroy(err?: Error): vo
 class Unpacker {
   /** Directory metadata, applied last so that writing children does not change it. */
   private readonly dirs = new Map<string, Meta>();
+  /**
+   * Hard links to files of parent layers, by path in this layer: made once the whole tar is
+   * read, since the parents may still be importing beside this layer.
+   */
+  private readonly parentLinks = new Map<string, { target: string; subject: string }>();
 
   constructor(
     private readonly root: string,
@@ -97,6 +103,13 @@ class Unpacker {
     }
   }
 
+  /** Copies the files that hard links to parent layers name, once the parents are in place. */
+  async linkFromParents(): Promise<void> {
+    if (this.parentLinks.size === 0) return;
+    await this.opts.parentsReady;
+    for (const [rel, { target, subject }] of this.parentLinks) await this.copyFromParents(rel, target, subject);
+  }
+
   /** Applies directory metadata, deepest first. */
   async finishDirs(): Promise<void> {
     const deepestFirst = [...this.dirs].sort(([a], [b]) => b.length - a.length);
@@ -107,11 +120,17 @@ class Unpacker {
 
   /** Removes what an earlier entry left at `rel`, so that a later entry replaces it. */
   private async clear(rel: string, path: string): Promise<void> {
+    this.forget(this.parentLinks, rel);
     const st = await lstatOrUndefined(path);
     if (!st) return;
     if (!st.isDirectory()) return unlink(path);
     await rm(path, { recursive: true });
-    for (const dir of this.dirs.keys()) if (dir === rel || dir.startsWith(`${rel}/`)) this.dirs.delete(dir);
+    this.forget(this.dirs, rel);
+  }
+
+  /** Drops what `pending` holds at `rel` or below it: a later entry replaced it. */
+  private forget(pending: Map<string, unknown>, rel: string): void {
+    for (const key of pending.keys()) if (key === rel || key.startsWith(`${rel}/`)) pending.delete(key);
   }
 
   /**
@@ -127,7 +146,12 @@ class Unpacker {
     if (st?.isDirectory()) throw invalid(subject, 'points to a directory');
     await this.clear(rel, path);
     if (st) return link(inLayer!, path);
+    // A link to a link that still waits for its parent file waits for the same file.
+    this.parentLinks.set(rel, this.parentLinks.get(target) ?? { target, subject });
+  }
 
+  private async copyFromParents(rel: string, target: string, subject: string): Promise<void> {
+    const path = (await pathInRoot(this.root, rel, subject, true))!;
     for (const parent of this.opts.parents) {
       const inParent = await pathInRoot(parent, target, subject, false);
       const pst = inParent ? await lstatOrUndefined(inParent) : undefined;

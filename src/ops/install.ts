@@ -1,31 +1,24 @@
 /**
  * Install-ContainerImage. Resolves a name (through the sources) or a reference to a manifest
  * for the wanted platform, installs the base the manifest names first when it is missing,
- * then fetches the blobs of the layers not yet recorded into the content store, several at a
- * time (each verified before it becomes visible), and imports those layers in order. The image
- * is recorded, with its layers, in one transaction at the very end: until then
- * Get-ContainerImage cannot see it, and a failure removes whatever this attempt added.
+ * then streams the layers not yet recorded into the store (pull-layers.ts: download and
+ * import in one pass, several layers at a time). The image is recorded, with its layers, in
+ * one transaction at the very end: until then Get-ContainerImage cannot see it, and a failure
+ * removes whatever this attempt added.
  */
-import { randomBytes } from 'node:crypto';
-import { rename } from 'node:fs/promises';
-import { dirname, join, basename } from 'node:path';
-import { pipeline, type Readable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import { failed, notFound, usage } from '../errors.js';
 import { chainIds } from '../image/chain.js';
-import { DigestStream, type Digest } from '../image/digest.js';
-import { parseImageConfig, parseManifest, type Descriptor, type ImageManifest } from '../image/manifest.js';
+import type { Digest } from '../image/digest.js';
+import { parseImageConfig, parseManifest, type ImageManifest } from '../image/manifest.js';
 import { formatPlatform, hostPlatform, parsePlatform, selectManifest, type Platform } from '../image/platform.js';
 import { formatReference, parseReference, type Reference } from '../image/reference.js';
 import { compareVersions, tryParseVersion, versionFilter, type VersionFilter } from '../image/version.js';
-import { decompress } from '../layers/decompress.js';
 import type { RegistryClient } from '../registry/client.js';
-import { layerSource } from '../registry/foreign.js';
 import type { ImageRecord, SourceRecord } from '../../store/index.js';
 import type { OpsContext } from './context.js';
-import { inParallel } from './parallel.js';
 import { DESCRIPTION, findImages, TITLE } from './find.js';
 import { describeImage } from './images.js';
+import { LayerPull } from './pull-layers.js';
 
 const VENDOR = 'org.opencontainers.image.vendor';
 const VERSION = 'org.opencontainers.image.version';
@@ -38,8 +31,10 @@ const DEFAULT_CONCURRENT_DOWNLOADS = 3;
 export interface InstallOptions {
   platform: Platform;
   whatIf?: boolean;
-  /** Layer blobs downloaded at once (default 3). */
+  /** Layers downloaded and imported at once (default 3). */
   maxConcurrentDownloads?: number;
+  /** Delete the compressed layer blobs once imported (they are kept by default, for Save and re-import). */
+  dropLayerBlobs?: boolean;
 }
 
 export interface InstallRequest {
@@ -56,11 +51,11 @@ export interface InstallRequest {
 export async function installImage(
   ctx: OpsContext,
   req: InstallRequest,
-  opts: { platform?: string; whatIf?: boolean; maxConcurrentDownloads?: number },
+  opts: { platform?: string; whatIf?: boolean; maxConcurrentDownloads?: number; dropLayerBlobs?: boolean },
 ): Promise<Installed[]> {
   const max = opts.maxConcurrentDownloads;
   if (max !== undefined && !(Number.isInteger(max) && max >= 1)) throw usage(`-MaxConcurrentDownloads must be a whole number of at least 1, not ${max}`);
-  const resolved = { platform: opts.platform ? parsePlatform(opts.platform) : hostPlatform(), whatIf: opts.whatIf, maxConcurrentDownloads: max };
+  const resolved = { platform: opts.platform ? parsePlatform(opts.platform) : hostPlatform(), whatIf: opts.whatIf, maxConcurrentDownloads: max, dropLayerBlobs: opts.dropLayerBlobs };
   const filter = versionFilter({ required: req.required, minimum: req.minimum, maximum: req.maximum });
   if ((req.name === undefined) === (req.reference === undefined)) throw usage('give either -Name or -Reference');
   if (req.reference !== undefined) {
@@ -178,28 +173,12 @@ async function install(ctx: OpsContext, target: Target, opts: InstallOptions, de
   ctx.report.info(`Installing ${label} from ${display}`);
 
   const chains = chainIds(config.diffIds);
-  const added: Added = { blobs: [], layers: [] };
+  const pull = new LayerPull(ctx, client, ref.repository, {
+    concurrency: opts.maxConcurrentDownloads ?? DEFAULT_CONCURRENT_DOWNLOADS,
+    dropLayerBlobs: opts.dropLayerBlobs ?? false,
+  });
   try {
-    const known = chains.map((chainId) => ctx.store.layers.byChainId(chainId));
-    const missing = new Map<Digest, Descriptor>();
-    for (const [i, desc] of manifest.layers.entries()) {
-      if (known[i]) ctx.progress.layer(desc.digest, 'Already exists');
-      else if (!missing.has(desc.digest) && !(await ctx.content.has(desc.digest))) {
-        missing.set(desc.digest, desc);
-        ctx.progress.layer(desc.digest, 'Waiting');
-      }
-    }
-    await inParallel([...missing.values()], opts.maxConcurrentDownloads ?? DEFAULT_CONCURRENT_DOWNLOADS, ctx.signal, (desc, signal) =>
-      downloadLayer(ctx, client, ref.repository, desc, signal, added),
-    );
-    // Import needs every parent in place, so layers go in one at a time, base first.
-    const locations: string[] = [];
-    let newLayers = 0;
-    for (const [i, desc] of manifest.layers.entries()) {
-      const location = known[i]?.location ?? (await importLayer(ctx, desc, config.diffIds[i]!, chains[i]!, [...locations].reverse(), added));
-      locations.push(location);
-      if (!known[i]) newLayers++;
-    }
+    const { locations, newLayers } = await pull.run(manifest.layers.map((desc, i) => ({ desc, diffId: config.diffIds[i]!, chainId: chains[i]! })));
     await ctx.content.put(manifestDigest, manifestBytes, `manifest of ${display}`);
     await ctx.content.put(manifest.config.digest, configBytes, `config of ${display}`);
     const image = ctx.store.transaction(() => {
@@ -235,70 +214,16 @@ async function install(ctx: OpsContext, target: Target, opts: InstallOptions, de
         layerIds,
       );
     });
+    await pull.committed();
     ctx.report.info(`Installed ${label}: ${manifest.layers.length} layers, ${newLayers} new`);
     installed.push({ image, alreadyInstalled: false, newLayers });
     return installed;
   } catch (err) {
-    await undo(ctx, added);
+    await pull.undo(err);
     throw err;
   }
 }
 
 function baseInstalled(ctx: OpsContext, digest: string | undefined): boolean {
   return digest !== undefined && ctx.store.images.anyByManifestDigest(digest) !== undefined;
-}
-
-/** What one install attempt created, so a failure can take exactly that back. */
-interface Added {
-  blobs: Digest[];
-  layers: string[];
-}
-
-/** Fetches a layer's blob into the content store, resuming what an earlier, broken attempt left in the ingest area. */
-async function downloadLayer(ctx: OpsContext, client: RegistryClient, repo: string, desc: Descriptor, signal: AbortSignal, added: Added): Promise<void> {
-  const fetch = layerSource(client, repo, desc, { signal, warn: (m) => ctx.report.warn(m) });
-  await ctx.content.download(desc.digest, fetch, {
-    size: desc.size,
-    signal,
-    what: `layer ${desc.digest}`,
-    onProgress: (bytes) => ctx.progress.layer(desc.digest, 'Downloading', bytes, desc.size),
-  });
-  added.blobs.push(desc.digest);
-  ctx.progress.layer(desc.digest, 'Download complete');
-}
-
-/** Imports a layer whose blob is in the content store over its parents; returns where it lives. */
-async function importLayer(ctx: OpsContext, desc: Descriptor, diffId: Digest, chainId: Digest, parents: string[], added: Added): Promise<string> {
-  ctx.progress.layer(desc.digest, 'Extracting');
-  const location = ctx.layerPath(chainId);
-  // A directory without a record is what an interrupted install left: never trusted.
-  await ctx.importer.removeLayer(location);
-  // The pid in the name lets a later command tell a crashed attempt's leftovers from a live one's.
-  const staging = join(dirname(location), `.importing-${process.pid}-${randomBytes(4).toString('hex')}-${basename(location)}`);
-  const hasher = new DigestStream();
-  const tar: Readable = pipeline(decompress(ctx.content.open(desc.digest)), hasher, () => {});
-  try {
-    await ctx.importer.importLayer(tar, staging, { parents, signal: ctx.signal, warn: (m) => ctx.report.warn(m) });
-    hasher.resume();
-    await finished(hasher);
-    if (hasher.digest() !== diffId) {
-      throw failed(`layer ${desc.digest}: uncompressed content is ${hasher.digest()}, the config says ${diffId}`, { code: 'DIFF_ID_MISMATCH' });
-    }
-    await rename(staging, location);
-  } catch (err) {
-    tar.destroy();
-    await ctx.importer.removeLayer(staging);
-    throw err;
-  }
-  added.layers.push(location);
-  ctx.progress.layer(desc.digest, 'Pull complete');
-  return location;
-}
-
-/** Takes back what this attempt added, except what another install has recorded meanwhile. */
-async function undo(ctx: OpsContext, added: Added): Promise<void> {
-  const recorded = new Set(ctx.store.layers.all().map((l) => l.location));
-  for (const location of added.layers) if (!recorded.has(location)) await ctx.importer.removeLayer(location);
-  const referenced = ctx.store.referencedBlobs();
-  for (const digest of added.blobs) if (!referenced.has(digest)) await ctx.content.delete(digest);
 }

@@ -1,0 +1,208 @@
+/**
+ * The layers of one image into the store, each in one streaming pass: the blob is downloaded
+ * into the ingest area (resuming what an earlier attempt left) while the importer reads the
+ * same bytes back, decompresses them, checks the diff id and unpacks them into a staging
+ * directory. The staging directory becomes the layer only when both the compressed digest and
+ * the diff id have been checked. Layers stream side by side, a bounded number at once; an
+ * importer that needs a layer's parents waits for them only where it reads them.
+ *
+ * Each layer chain id this install imports is locked (`layers/<hex>.lock`, holding the pid)
+ * until the image is recorded or the attempt undone, so two processes never import the same
+ * layer over each other, and the second finds it recorded. Locks are taken in chain-id order,
+ * so installs of images that share layers cannot deadlock.
+ */
+import { randomBytes } from 'node:crypto';
+import { rename } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { pipeline, type Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { CtrimgError, failed } from '../errors.js';
+import { acquirePidLock, type Release } from '../content/pid-lock.js';
+import type { BlobFeed } from '../content/store.js';
+import { DigestStream, type Digest } from '../image/digest.js';
+import type { Descriptor } from '../image/manifest.js';
+import { decompress } from '../layers/decompress.js';
+import type { RegistryClient } from '../registry/client.js';
+import { layerSource } from '../registry/foreign.js';
+import { isAbort } from '../registry/transport.js';
+import type { OpsContext } from './context.js';
+import { inParallel } from './parallel.js';
+
+export interface LayerPlan {
+  desc: Descriptor;
+  diffId: Digest;
+  chainId: Digest;
+}
+
+export interface PullOptions {
+  /** Layers streamed at once. */
+  concurrency: number;
+  /** Delete the compressed blobs this install downloaded once the image is recorded. */
+  dropLayerBlobs: boolean;
+}
+
+export class LayerPull {
+  /** What this attempt created, so a failure can take exactly that back. */
+  private readonly addedBlobs: Digest[] = [];
+  private readonly addedLayers: string[] = [];
+  private readonly feeds = new Map<Digest, BlobFeed>();
+  private readonly locks: Release[] = [];
+
+  constructor(
+    private readonly ctx: OpsContext,
+    private readonly client: RegistryClient,
+    private readonly repo: string,
+    private readonly opts: PullOptions,
+  ) {}
+
+  /** Brings every layer into the store; returns where each lives and how many were new. */
+  async run(layers: LayerPlan[]): Promise<{ locations: string[]; newLayers: number }> {
+    const { ctx } = this;
+    await this.lockChains(layers.filter((l) => !ctx.store.layers.byChainId(l.chainId)).map((l) => l.chainId));
+    // Read after the locks: another process may have recorded some of them meanwhile.
+    const known = layers.map((l) => ctx.store.layers.byChainId(l.chainId));
+    const locations = layers.map((l, i) => known[i]?.location ?? ctx.layerPath(l.chainId));
+    for (const [i, l] of layers.entries()) ctx.progress.layer(l.desc.digest, known[i] ? 'Already exists' : 'Waiting');
+
+    const ready = layers.map(() => deferred());
+    known.forEach((k, i) => k && ready[i]!.resolve());
+    const jobs = layers.flatMap((_, i) => (known[i] ? [] : [i]));
+    await inParallel(jobs, this.opts.concurrency, ctx.signal, async (i, signal) => {
+      try {
+        await this.pull(layers[i]!, {
+          location: locations[i]!,
+          parents: locations.slice(0, i).reverse(),
+          parentsReady: quiet(Promise.all(ready.slice(0, i).map((r) => r.promise)).then(() => {})),
+          signal,
+        });
+        ready[i]!.resolve();
+      } catch (err) {
+        ready[i]!.reject(err);
+        throw err;
+      }
+    });
+    return { locations, newLayers: jobs.length };
+  }
+
+  /** The image is recorded: drops the downloaded blobs if asked to, and lets go of the layers. */
+  async committed(): Promise<void> {
+    if (this.opts.dropLayerBlobs) for (const digest of this.addedBlobs) await this.ctx.content.delete(digest);
+    await this.unlock();
+  }
+
+  /**
+   * Takes back what this attempt added, except what another install has recorded meanwhile.
+   * A download broken by the network or by cancelling keeps its bytes for the next attempt;
+   * after any other failure (bad content, an importer error, a full disk) they are dropped too.
+   */
+  async undo(err: unknown): Promise<void> {
+    const { ctx } = this;
+    try {
+      const recorded = new Set(ctx.store.layers.all().map((l) => l.location));
+      for (const location of this.addedLayers) if (!recorded.has(location)) await ctx.importer.removeLayer(location);
+      const referenced = ctx.store.referencedBlobs();
+      for (const digest of this.addedBlobs) if (!referenced.has(digest)) await ctx.content.delete(digest);
+      const resumable = isAbort(err) || (err instanceof CtrimgError && err.temporary);
+      if (!resumable) for (const digest of this.feeds.keys()) await ctx.content.discardPartial(digest);
+    } finally {
+      await this.unlock();
+    }
+  }
+
+  private async lockChains(chainIds: Digest[]): Promise<void> {
+    for (const chainId of [...new Set(chainIds)].sort()) {
+      this.locks.push(await acquirePidLock(`${this.ctx.layerPath(chainId)}.lock`, this.ctx.signal));
+    }
+  }
+
+  private async unlock(): Promise<void> {
+    for (const release of this.locks.splice(0)) await release();
+  }
+
+  private async pull(layer: LayerPlan, to: { location: string; parents: string[]; parentsReady: Promise<void>; signal: AbortSignal }): Promise<void> {
+    const { ctx } = this;
+    const { desc, diffId } = layer;
+    const feed = await this.feed(desc, to.signal);
+    // Under this install's lock, a directory without a record is what a crash left behind.
+    await ctx.importer.removeLayer(to.location);
+    const staging = join(dirname(to.location), `.importing-${process.pid}-${randomBytes(4).toString('hex')}-${basename(to.location)}`);
+    const hasher = new DigestStream();
+    const tar: Readable = pipeline(decompress(feed.open()), hasher, () => {});
+    try {
+      await ctx.importer.importLayer(tar, staging, {
+        parents: to.parents,
+        parentsReady: to.parentsReady,
+        signal: to.signal,
+        warn: (m) => ctx.report.warn(m),
+      });
+      hasher.resume();
+      await finished(hasher);
+      if (hasher.digest() !== diffId) {
+        throw failed(`layer ${desc.digest}: uncompressed content is ${hasher.digest()}, the config says ${diffId}`, { code: 'DIFF_ID_MISMATCH' });
+      }
+      // The compressed bytes are checked as a whole only when the download ends.
+      await feed.done;
+      await rename(staging, to.location);
+    } catch (err) {
+      tar.destroy();
+      await ctx.importer.removeLayer(staging);
+      // Bytes that fail their digest explain any import error they caused: that is the error to
+      // report, so the download is let finish its check.
+      await feed.done.catch((downloadErr: unknown) => {
+        if (!isAbort(downloadErr)) throw downloadErr;
+      });
+      throw err;
+    }
+    this.addedLayers.push(to.location);
+    ctx.progress.layer(desc.digest, 'Pull complete');
+  }
+
+  /** One download per blob, however many layers of the image have it. */
+  private async feed(desc: Descriptor, signal: AbortSignal): Promise<BlobFeed> {
+    const { ctx } = this;
+    const existing = this.feeds.get(desc.digest);
+    if (existing) return existing;
+    const had = await ctx.content.has(desc.digest);
+    const again = this.feeds.get(desc.digest);
+    if (again) return again;
+    const fetch = layerSource(this.client, this.repo, desc, { signal, warn: (m) => ctx.report.warn(m) });
+    const feed = ctx.content.feed(desc.digest, fetch, {
+      size: desc.size,
+      signal,
+      what: `layer ${desc.digest}`,
+      onProgress: (bytes) => ctx.progress.layer(desc.digest, 'Downloading', bytes, desc.size),
+    });
+    this.feeds.set(desc.digest, feed);
+    feed.done.then(
+      () => {
+        if (!had) this.addedBlobs.push(desc.digest);
+        ctx.progress.layer(desc.digest, 'Download complete');
+        ctx.progress.layer(desc.digest, 'Extracting');
+      },
+      () => {},
+    );
+    return feed;
+  }
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise: quiet(promise), resolve, reject };
+}
+
+/** Marks a rejection as handled: whoever awaits `p` still hears of it, nobody else must. */
+function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
+}
