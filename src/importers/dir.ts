@@ -45,6 +45,14 @@ async function buildAtomically(dest: string, what: string, build: (tmp: string) 
     await rename(tmp, dest);
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      throw failed(`cannot ${what} at ${dest}: the disk is full (no space left in ${dirname(dest)})`, {
+        code: 'NO_SPACE',
+        hint: 'free some space there and try again',
+        cause: err,
+      });
+    }
     if (err instanceof CtrimgError || (err as Error).name === 'AbortError') throw err;
     throw failed(`cannot ${what} at ${dest}: ${(err as Error).message}`, { cause: err });
   }

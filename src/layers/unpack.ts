@@ -178,11 +178,17 @@ class Unpacker {
   }
 }
 
-/** Not stream.pipeline: it waits forever on a streamx entry that was destroyed before it started. */
+/**
+ * Not stream.pipeline: it waits forever on a streamx entry that was destroyed before it started.
+ * FileHandle.write is one write(2): on a filling disk it writes part of the chunk and reports
+ * no error, so the rest is written again until the disk says ENOSPC.
+ */
 async function writeData(entry: Entry, path: string): Promise<void> {
   const out = await open(path, 'wx', 0o600);
   try {
-    for await (const chunk of entry) await out.write(chunk as Buffer);
+    for await (const chunk of entry) {
+      for (let rest = chunk as Buffer; rest.length; ) rest = rest.subarray((await out.write(rest)).bytesWritten);
+    }
   } finally {
     await out.close();
   }
