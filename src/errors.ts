@@ -45,3 +45,10 @@ export const dependent = (msg: string, opts?: ErrorOptions) => new CtrimgError('
 export function exitCodeOf(err: unknown): number {
   return err instanceof CtrimgError ? err.exitCode : 1;
 }
+
+/** ENOSPC or EDQUOT as one NO_SPACE error saying what could not be written where; else undefined. */
+export function diskFull(err: unknown, what: string, dir: string): CtrimgError | undefined {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (code !== 'ENOSPC' && code !== 'EDQUOT') return undefined;
+  return failed(`${what}: the disk is full (no space left in ${dir})`, { code: 'NO_SPACE', hint: 'free some space there and try again', cause: err });
+}

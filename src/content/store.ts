@@ -11,7 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { failed } from '../errors.js';
+import { diskFull, failed } from '../errors.js';
 import { assertDigest, digestHex, sha256, type Digest } from '../image/digest.js';
 import { GrowingFile } from './growing-file.js';
 import { acquirePidLock, type Release } from './pid-lock.js';
@@ -117,7 +117,9 @@ export class ContentStore {
         const counter = hashInto(hash, opts.size - have, (n) => opts.onProgress?.(resumed + n));
         await pipeline(await fetch(have), counter, await appendTo(partial, file), { signal: opts.signal }).catch(async (err: unknown) => {
           if (counter.tooLong) await rm(partial, { force: true });
-          throw counter.tooLong ? failed(`${what}: more bytes than its descriptor's ${opts.size}`, { code: 'SIZE_MISMATCH' }) : err;
+          throw counter.tooLong
+            ? failed(`${what}: more bytes than its descriptor's ${opts.size}`, { code: 'SIZE_MISMATCH' })
+            : (diskFull(err, `cannot download ${what}`, this.ingestDir) ?? err);
         });
         have += counter.bytes;
       }

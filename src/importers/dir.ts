@@ -6,7 +6,7 @@
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { CtrimgError, failed } from '../errors.js';
+import { CtrimgError, diskFull, failed } from '../errors.js';
 import { mergeLayers } from '../layers/merge.js';
 import { lstatOrUndefined } from '../layers/paths.js';
 import { unpackLayer } from '../layers/unpack.js';
@@ -45,6 +45,8 @@ async function buildAtomically(dest: string, what: string, build: (tmp: string) 
     await rename(tmp, dest);
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
+    const full = diskFull(err, `cannot ${what} at ${dest}`, dirname(dest));
+    if (full) throw full;
     if (err instanceof CtrimgError || (err as Error).name === 'AbortError') throw err;
     throw failed(`cannot ${what} at ${dest}: ${(err as Error).message}`, { cause: err });
   }

@@ -1,15 +1,20 @@
 /**
  * Unpacks one uncompressed layer tar into a directory as a diff: whiteout markers are kept as
  * empty files, nothing is written outside the directory and no symlink is followed.
+ *
+ * What a plain directory cannot hold is dropped with a warning, not a failure, so that common
+ * images still install: device nodes and fifos (Node has no mknod), one warning per entry; and
+ * extended attributes (SCHILY.xattr.* PAX records; Node has no xattr API), one warning per layer
+ * since a layer may carry them on many files. Entry types it does not know fail the import.
  */
 import { chmod, constants, copyFile, link, mkdir, open, rm, symlink, unlink, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import tar, { type Header } from 'tar-stream';
 import type { ImportOptions } from '../importers/types.js';
-import { entryPath, invalid, lstatOrUndefined, pathInRoot } from './paths.js';
-import { setMeta, type Meta } from './meta.js';
-import { hidesBelow, isWhiteout } from './whiteouts.js';
+import { entryPath, invalid, lstatOrUndefined, pathInRoot, unsafe } from './paths.js';
+import { setMeta, xattrNames, type Meta } from './meta.js';
+import { hidesBelow, isWhiteout, whitesOutItsDirectory } from './whiteouts.js';
 
 /** Unpacks `input` into `root`, an existing empty directory. */
 export async function unpackLayer(input: Readable, root: string, opts: ImportOptions): Promise<void> {
@@ -37,7 +42,7 @@ export async function unpackLayer(input: Readable, root: string, opts: ImportOpt
       current = undefined;
     }
     await unpacker.linkFromParents();
-    await unpacker.finishDirs();
+    await unpacker.finish();
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     input.destroy();
@@ -54,6 +59,9 @@ class Unpacker {
    * read, since the parents may still be importing beside this layer.
    */
   private readonly parentLinks = new Map<string, { target: string; subject: string }>();
+  /** Entries whose extended attributes were dropped, and the attribute names seen. */
+  private readonly xattrEntries: string[] = [];
+  private readonly xattrs = new Set<string>();
 
   constructor(
     private readonly root: string,
@@ -64,7 +72,14 @@ class Unpacker {
     const h = entry.header;
     const subject = `entry '${h.name}'`;
     const rel = entryPath(h.name);
-    const whiteout = isWhiteout(basename(rel));
+    const parts = rel.split('/');
+    const whiteout = isWhiteout(parts.at(-1)!);
+    if (whiteout && whitesOutItsDirectory(parts.at(-1)!)) {
+      throw unsafe(subject, 'is a whiteout of its own directory or of its parent');
+    }
+    // A directory with a whiteout name would act as a marker when layers are merged.
+    const inWhiteout = parts.slice(0, -1).find(isWhiteout);
+    if (inWhiteout !== undefined) throw invalid(subject, `is inside '${inWhiteout}', a name reserved for whiteout markers`);
     if (whiteout || (h.type !== 'file' && h.type !== 'contiguous-file')) await drain(entry);
     if (rel === '') {
       if (h.type !== 'directory') throw invalid(subject, 'replaces the layer root');
@@ -78,6 +93,7 @@ class Unpacker {
       await writeFile(path, '', { flag: 'wx' });
       return;
     }
+    this.noteXattrs(rel, h);
     switch (h.type) {
       case 'directory': {
         if (!(await lstatOrUndefined(path))?.isDirectory()) {
@@ -98,8 +114,15 @@ class Unpacker {
         return setMeta(path, h, true);
       case 'link':
         return this.hardLink(rel, path, h.linkname ?? '');
+      case 'character-device':
+      case 'block-device':
+      case 'fifo':
+        this.opts.warn?.(
+          `skipped ${h.type.replace('-', ' ')} '${rel}': a dir layer cannot hold device nodes or fifos (Node has no mknod); the rest of the layer is imported`,
+        );
+        return;
       default:
-        this.opts.warn?.(`skipped ${h.type ?? 'unknown'} entry '${h.name}': not supported in a directory layer`);
+        throw invalid(subject, `has an unsupported type (${h.type ?? 'unknown type flag'})`);
     }
   }
 
@@ -110,12 +133,26 @@ class Unpacker {
     for (const [rel, { target, subject }] of this.parentLinks) await this.copyFromParents(rel, target, subject);
   }
 
-  /** Applies directory metadata, deepest first. */
-  async finishDirs(): Promise<void> {
+  /** Applies directory metadata, deepest first, and reports dropped extended attributes. */
+  async finish(): Promise<void> {
     const deepestFirst = [...this.dirs].sort(([a], [b]) => b.length - a.length);
     for (const [rel, meta] of deepestFirst) {
       await setMeta(join(this.root, rel), meta, false);
     }
+    const n = this.xattrEntries.length;
+    if (n) {
+      this.opts.warn?.(
+        `dropped extended attributes (${[...this.xattrs].join(', ')}) of ${n} ${n === 1 ? 'entry' : 'entries'}, first '${this.xattrEntries[0]}': a dir layer cannot hold them (Node has no xattr API)`,
+      );
+    }
+  }
+
+  private noteXattrs(rel: string, h: Header): void {
+    // tar-stream puts an entry's PAX records on `header.pax`; its type declarations omit them.
+    const names = xattrNames((h as { pax?: Record<string, string> }).pax);
+    if (!names.length) return;
+    this.xattrEntries.push(rel);
+    for (const name of names) this.xattrs.add(name);
   }
 
   /** Removes what an earlier entry left at `rel`, so that a later entry replaces it. */
@@ -165,11 +202,17 @@ class Unpacker {
   }
 }
 
-/** Not stream.pipeline: it waits forever on a streamx entry that was destroyed before it started. */
+/**
+ * Not stream.pipeline: it waits forever on a streamx entry that was destroyed before it started.
+ * FileHandle.write is one write(2): on a filling disk it writes part of the chunk and reports
+ * no error, so the rest is written again until the disk says ENOSPC.
+ */
 async function writeData(entry: Entry, path: string): Promise<void> {
   const out = await open(path, 'wx', 0o600);
   try {
-    for await (const chunk of entry) await out.write(chunk as Buffer);
+    for await (const chunk of entry) {
+      for (let rest = chunk as Buffer; rest.length; ) rest = rest.subarray((await out.write(rest)).bytesWritten);
+    }
   } finally {
     await out.close();
   }

@@ -25,6 +25,14 @@ export function whiteoutTarget(basename: string): string | undefined {
 }
 
 /**
+ * True for `.wh.`, `.wh..` and `.wh...`: markers that would delete their own directory or its
+ * parent. containerd refuses them as an invalid archive; so does unpackLayer.
+ */
+export function whitesOutItsDirectory(basename: string): boolean {
+  return ['', '.', '..'].includes(basename.slice(WHITEOUT_PREFIX.length)) && isWhiteout(basename);
+}
+
+/**
  * True when layer directory `layer` hides the lower layers' `rel` (a normalized path): a
  * whiteout of `rel` or of one of its directories, or an opaque marker in one of its directories.
  */

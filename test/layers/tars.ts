@@ -52,3 +52,30 @@ export async function listTree(root: string): Promise<string[]> {
     })
     .sort();
 }
+
+/**
+ * One raw tar entry (header and padded data, no end-of-archive blocks) with a type flag that
+ * tar-stream cannot write, e.g. 'g' (PAX global header) or 'L' (GNU long name).
+ */
+export async function rawEntry(typeflag: string, name: string, data: string): Promise<Buffer> {
+  const bytes = await makeTar([file(name, data)]);
+  const entry = Buffer.from(bytes.subarray(0, bytes.length - 1024));
+  entry.write(typeflag, 156, 'latin1');
+  entry.fill(' ', 148, 156);
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += entry[i]!;
+  entry.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+  return entry;
+}
+
+/** PAX extended header records: `<length> <key>=<value>\n`, the length counting itself. */
+export function paxRecords(records: Record<string, string>): string {
+  return Object.entries(records)
+    .map(([key, value]) => {
+      const rest = ` ${key}=${value}\n`;
+      let length = Buffer.byteLength(rest);
+      while (String(length).length + Buffer.byteLength(rest) !== length) length = String(length).length + Buffer.byteLength(rest);
+      return `${length}${rest}`;
+    })
+    .join('');
+}

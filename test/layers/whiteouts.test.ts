@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hidesBelow, isOpaque, isWhiteout, whiteoutTarget } from '../../src/layers/whiteouts.js';
+import { hidesBelow, isOpaque, isWhiteout, whiteoutTarget, whitesOutItsDirectory } from '../../src/layers/whiteouts.js';
 import { tempRoot } from './tars.js';
 
 describe('layers/whiteouts', () => {
@@ -20,7 +20,9 @@ describe('layers/whiteouts', () => {
     for (const name of ['.wh.', '.wh..', '.wh...']) {
       const target = whiteoutTarget(name);
       assert.ok(target !== '' && target !== '.' && target !== '..', name);
+      assert.ok(whitesOutItsDirectory(name), name);
     }
+    for (const name of ['.wh.x', '.wh..x', '.wh..wh..opq', '..', 'x.wh..']) assert.ok(!whitesOutItsDirectory(name), name);
   });
 
   it('tells whether a layer hides a path of the layers below', async () => {
