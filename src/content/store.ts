@@ -182,32 +182,26 @@ export class ContentStore {
 /** Appends to `path`, telling `file` of every byte once it is written. */
 async function appendTo(path: string, file: GrowingFile | undefined): Promise<Writable> {
   const fh = await open(path, 'a');
+  const append = async (bytes: Buffer) => {
+    // A write may take only part of the buffer (a filling disk): the next one reports why.
+    for (let done = 0; done < bytes.length; ) done += (await fh.write(bytes, done)).bytesWritten;
+    file?.advance(bytes.length);
+  };
   return new Writable({
-    async write(chunk: Buffer, _enc, cb) {
-      try {
-        await fh.write(chunk);
-        file?.advance(chunk.length);
-        cb();
-      } catch (err) {
-        cb(err as Error);
-      }
+    write(chunk: Buffer, _enc, cb) {
+      append(chunk).then(() => cb(), cb);
     },
-    async writev(chunks, cb) {
-      try {
-        const buffers = chunks.map((c) => c.chunk as Buffer);
-        await fh.writev(buffers);
-        file?.advance(buffers.reduce((n, b) => n + b.length, 0));
-        cb();
-      } catch (err) {
-        cb(err as Error);
-      }
+    writev(chunks, cb) {
+      append(Buffer.concat(chunks.map((c) => c.chunk as Buffer))).then(() => cb(), cb);
     },
-    async final(cb) {
-      await fh.close().then(() => cb(), cb);
+    final(cb) {
+      fh.close().then(() => cb(), cb);
     },
-    async destroy(err, cb) {
-      await fh.close().catch(() => {});
-      cb(err);
+    destroy(err, cb) {
+      fh.close().then(
+        () => cb(err),
+        () => cb(err),
+      );
     },
   });
 }
