@@ -15,7 +15,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRegistry } from '../support/registry.js';
 import { benchLayout, publishBenchImages, type BenchImage } from './image.js';
@@ -61,6 +61,10 @@ function version(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8' }).trim().split('\n')[0]!;
 }
 
+function fmtLoad(l: number[]): string {
+  return l.map((x) => x.toFixed(2)).join(' ');
+}
+
 function log(line: string): void {
   process.stdout.write(`# ${line}\n`);
 }
@@ -91,6 +95,8 @@ async function main(): Promise<void> {
   await publishBenchImages(layout, registry.host);
   log(`published ${registry.host}/bench/big:1 and :2`);
 
+  // The machine may be shared: the load around the rounds says how far to trust the spread.
+  const loadBefore = loadavg();
   const peers: Peer[] = [ctrimgPeer(big1, big2), skopeoUmociPeer(big1), containerdPeer(big1)];
   const samples: Sample[] = [];
   for (let round = 0; round < runs; round++) {
@@ -108,6 +114,8 @@ async function main(): Promise<void> {
     }
   }
 
+  const load = { before: loadBefore, after: loadavg() };
+  log(`load average (1, 5, 15 min) before ${fmtLoad(load.before)}, after ${fmtLoad(load.after)}`);
   const rows = summarize(samples, [PEER_CTRIMG, PEER_SKOPEO_UMOCI, PEER_CONTAINERD, PEER_CTRIMG_SECOND]);
   const verdicts = targets(rows);
   process.stdout.write(`\n${renderReport(rows, verdicts)}`);
@@ -121,7 +129,7 @@ async function main(): Promise<void> {
     umoci: version('umoci', ['--version']),
     containerd: version('containerd', ['--version']),
   };
-  await writeFile(resultsPath, JSON.stringify({ mb, runs, image: { big1, big2 }, tools, samples, summary: rows, targets: verdicts }, null, 2));
+  await writeFile(resultsPath, JSON.stringify({ mb, runs, image: { big1, big2 }, tools, load, samples, summary: rows, targets: verdicts }, null, 2));
   process.stdout.write(`\nsamples: ${resultsPath}\n`);
 }
 
