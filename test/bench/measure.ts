@@ -1,0 +1,127 @@
+/**
+ * Bench support: runs a peer's command under GNU time (`/usr/bin/time -f %M`) to get its peak
+ * RSS and times it from here; keeps track of every child and every cleanup step so that a
+ * failure or Ctrl-C stops what was started and removes what was made.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+
+const running = new Set<ChildProcess>();
+const cleanups: Array<() => Promise<void>> = [];
+
+/** Registers a step for `cleanUp`; steps run last-registered first. Returns an unregister function. */
+export function onCleanup(step: () => Promise<void>): () => void {
+  cleanups.push(step);
+  return () => {
+    const i = cleanups.indexOf(step);
+    if (i >= 0) cleanups.splice(i, 1);
+  };
+}
+
+/** Stops running children, then runs every cleanup step once (errors are reported, not thrown). */
+export async function cleanUp(): Promise<void> {
+  await Promise.all([...running].map((c) => stopChild(c)));
+  while (cleanups.length > 0) {
+    const step = cleanups.pop()!;
+    try {
+      await step();
+    } catch (err) {
+      process.stderr.write(`bench cleanup: ${(err as Error).message}\n`);
+    }
+  }
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the child has exited. */
+export async function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Starts a long-running child (a daemon) whose output goes to `logFd`; it is stopped by cleanUp. */
+export function startTracked(cmd: string, args: string[], logFd: number): ChildProcess {
+  const child = spawn(cmd, args, { stdio: ['ignore', logFd, logFd] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return child;
+}
+
+export interface Measured {
+  wallS: number;
+  /** Peak resident set of the process (GNU time's %M), MiB. */
+  rssMiB: number;
+}
+
+/**
+ * Runs `cmd args` to completion under /usr/bin/time; stdout is discarded, the tail of stderr is
+ * kept for the error. Wall time is measured here, from spawn to exit.
+ */
+export async function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Measured> {
+  const dir = await mkdtemp(join(tmpdir(), 'ctrimg-bench-time-'));
+  const out = join(dir, 'rss');
+  const forget = onCleanup(() => rm(dir, { recursive: true, force: true }));
+  try {
+    const started = process.hrtime.bigint();
+    const child = spawn('/usr/bin/time', ['-f', '%M', '-o', out, cmd, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    running.add(child);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    const code = await new Promise<number>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', (c, signal) => resolve(c ?? (signal ? 128 : -1)));
+    });
+    running.delete(child);
+    const wallS = Number(process.hrtime.bigint() - started) / 1e9;
+    if (code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${stderr}`);
+    const kib = Number((await readFile(out, 'utf8')).trim().split('\n').pop());
+    if (!Number.isFinite(kib)) throw new Error(`no peak RSS from /usr/bin/time for ${cmd}`);
+    return { wallS, rssMiB: kib / 1024 };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    forget();
+  }
+}
+
+/** Runs a command to completion and returns its stdout (for checks, not timed). */
+export function output(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      running.delete(child);
+      if (code === 0) resolve(stdout);
+      else reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${stderr}`));
+    });
+  });
+}
+
+/** `VmHWM` or `VmRSS` of a live process, MiB. */
+export async function procMemMiB(pid: number, field: 'VmHWM' | 'VmRSS'): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+  if (!m) throw new Error(`no ${field} in /proc/${pid}/status`);
+  return Number(m[1]) / 1024;
+}
+
+export interface Stats {
+  median: number;
+  min: number;
+  max: number;
+}
+
+export function stats(values: number[]): Stats {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  const median = s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  return { median, min: s[0]!, max: s[s.length - 1]! };
+}
