@@ -1,5 +1,5 @@
 /** Ownership, mode bits and times of unpacked or copied files. */
-import { chmod, lchown, lutimes } from 'node:fs/promises';
+import { chmod, lchown, lutimes, type FileHandle } from 'node:fs/promises';
 
 export interface Meta {
   mode?: number;
@@ -8,7 +8,11 @@ export interface Meta {
   mtime?: Date;
 }
 
-const isRoot = process.getuid?.() === 0;
+const uid = process.getuid?.();
+const gid = process.getgid?.();
+const isRoot = uid === 0;
+/** Read once: process.umask() with no argument briefly clears and resets the mask. */
+const UMASK = process.umask();
 
 /**
  * Applies `meta` to `path` without following a final symlink (whose mode Linux cannot set).
@@ -18,6 +22,28 @@ export async function setMeta(path: string, meta: Meta, isSymlink: boolean): Pro
   if (isRoot) await lchown(path, meta.uid ?? 0, meta.gid ?? 0);
   if (!isSymlink && meta.mode !== undefined) await chmod(path, meta.mode & 0o7777);
   if (meta.mtime) await lutimes(path, meta.mtime, meta.mtime);
+}
+
+/**
+ * The same for a regular file just created by this process with `open(path, 'wx', mode)`,
+ * through its handle, skipping what creation already got right: its owner is this process's
+ * and its mode is `mode` less the umask. A layer holds many small files, so the calls saved
+ * (and no path lookups) are a good share of the time an import takes.
+ */
+export async function setCreatedFileMeta(fh: FileHandle, meta: Meta): Promise<void> {
+  const owner = meta.uid ?? 0;
+  const group = meta.gid ?? 0;
+  const chowned = isRoot && (owner !== uid || group !== gid);
+  if (chowned) await fh.chown(owner, group);
+  const mode = (meta.mode ?? 0o644) & 0o7777;
+  // chown clears setuid and setgid bits, and the umask may have taken some: set them again.
+  if (chowned || (mode & UMASK) !== 0 || (mode & 0o7000) !== 0) await fh.chmod(mode);
+  if (meta.mtime) await fh.utimes(meta.mtime, meta.mtime);
+}
+
+/** The mode a new regular file is opened with, before the umask. */
+export function creationMode(meta: Meta): number {
+  return (meta.mode ?? 0o644) & 0o777;
 }
 
 /** PAX record prefixes that carry extended attributes (GNU/star and libarchive spellings). */

@@ -45,19 +45,24 @@ export async function lstatOrUndefined(path: string): Promise<Stats | undefined>
  * returns the absolute path of `rel`. A symlink on the way is refused with UNSAFE_TAR, a
  * non-directory with INVALID_TAR; `subject` names the tar entry in those errors. Missing
  * directories are created (mode 0755) when `create` is set, otherwise the result is undefined.
+ * `knownDirs` (relative paths already checked to be real directories of `root`) spares the
+ * walk its lstat calls; the caller drops a path from it whenever it replaces what is there.
  */
 export async function pathInRoot(
   root: string,
   rel: string,
   subject: string,
   create: boolean,
+  knownDirs?: Set<string>,
 ): Promise<string | undefined> {
   const parts = rel.split('/');
   let dir = root;
-  for (const [i, part] of parts.slice(0, -1).entries()) {
+  let shown = '';
+  for (const part of parts.slice(0, -1)) {
     dir = join(dir, part);
+    shown = shown ? `${shown}/${part}` : part;
+    if (knownDirs?.has(shown)) continue;
     const st = await lstatOrUndefined(dir);
-    const shown = parts.slice(0, i + 1).join('/');
     if (!st) {
       if (!create) return undefined;
       await mkdir(dir, { mode: 0o755 });
@@ -66,6 +71,7 @@ export async function pathInRoot(
     } else if (!st.isDirectory()) {
       throw invalid(subject, `goes through '${shown}', which is not a directory`);
     }
+    knownDirs?.add(shown);
   }
   return join(root, rel);
 }

@@ -7,13 +7,13 @@
  * extended attributes (SCHILY.xattr.* PAX records; Node has no xattr API), one warning per layer
  * since a layer may carry them on many files. Entry types it does not know fail the import.
  */
-import { chmod, constants, copyFile, link, mkdir, open, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { chmod, constants, copyFile, link, mkdir, open, rm, symlink, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import tar, { type Header } from 'tar-stream';
 import type { ImportOptions } from '../importers/types.js';
 import { entryPath, invalid, lstatOrUndefined, pathInRoot, unsafe } from './paths.js';
-import { setMeta, xattrNames, type Meta } from './meta.js';
+import { creationMode, setCreatedFileMeta, setMeta, xattrNames, type Meta } from './meta.js';
 import { hidesBelow, isWhiteout, whitesOutItsDirectory } from './whiteouts.js';
 
 /** Unpacks `input` into `root`, an existing empty directory. */
@@ -59,6 +59,8 @@ class Unpacker {
    * read, since the parents may still be importing beside this layer.
    */
   private readonly parentLinks = new Map<string, { target: string; subject: string }>();
+  /** Paths checked or made to be real directories of this layer, so walks skip their lstat. */
+  private readonly realDirs = new Set<string>();
   /** Entries whose extended attributes were dropped, and the attribute names seen. */
   private readonly xattrEntries: string[] = [];
   private readonly xattrs = new Set<string>();
@@ -86,31 +88,25 @@ class Unpacker {
       this.dirs.set('', h);
       return;
     }
-    const path = (await pathInRoot(this.root, rel, subject, true))!;
+    const path = (await pathInRoot(this.root, rel, subject, true, this.realDirs))!;
 
-    if (whiteout) {
-      await this.clear(rel, path);
-      await writeFile(path, '', { flag: 'wx' });
-      return;
-    }
+    if (whiteout) return this.create(rel, path, () => writeFile(path, '', { flag: 'wx' }));
     this.noteXattrs(rel, h);
     switch (h.type) {
       case 'directory': {
-        if (!(await lstatOrUndefined(path))?.isDirectory()) {
+        if (!this.realDirs.has(rel) && !(await lstatOrUndefined(path))?.isDirectory()) {
           await this.clear(rel, path);
           await mkdir(path, { mode: 0o755 });
         }
+        this.realDirs.add(rel);
         this.dirs.set(rel, h);
         return;
       }
       case 'file':
       case 'contiguous-file':
-        await this.clear(rel, path);
-        await writeData(entry, path);
-        return setMeta(path, h, false);
+        return writeData(entry, await this.create(rel, path, () => open(path, 'wx', creationMode(h))), h);
       case 'symlink':
-        await this.clear(rel, path);
-        await symlink(h.linkname ?? '', path);
+        await this.create(rel, path, () => symlink(h.linkname ?? '', path));
         return setMeta(path, h, true);
       case 'link':
         return this.hardLink(rel, path, h.linkname ?? '');
@@ -155,18 +151,35 @@ class Unpacker {
     for (const name of names) this.xattrs.add(name);
   }
 
+  /**
+   * Makes something new at `rel` with `make`, which fails with EEXIST when an earlier entry
+   * left something there: that is removed and `make` runs again. Most paths of a layer are
+   * new, so this spares each entry an lstat.
+   */
+  private async create<T>(rel: string, path: string, make: () => Promise<T>): Promise<T> {
+    if (this.parentLinks.size) this.forget(this.parentLinks, rel);
+    try {
+      return await make();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    await this.clear(rel, path);
+    return make();
+  }
+
   /** Removes what an earlier entry left at `rel`, so that a later entry replaces it. */
   private async clear(rel: string, path: string): Promise<void> {
-    this.forget(this.parentLinks, rel);
+    if (this.parentLinks.size) this.forget(this.parentLinks, rel);
     const st = await lstatOrUndefined(path);
     if (!st) return;
     if (!st.isDirectory()) return unlink(path);
     await rm(path, { recursive: true });
     this.forget(this.dirs, rel);
+    this.forget(this.realDirs, rel);
   }
 
   /** Drops what `pending` holds at `rel` or below it: a later entry replaced it. */
-  private forget(pending: Map<string, unknown>, rel: string): void {
+  private forget(pending: Map<string, unknown> | Set<string>, rel: string): void {
     for (const key of pending.keys()) if (key === rel || key.startsWith(`${rel}/`)) pending.delete(key);
   }
 
@@ -178,7 +191,7 @@ class Unpacker {
     const subject = `hard link '${rel}' -> '${linkname}'`;
     const target = entryPath(linkname, subject);
     if (target === '' || target === rel) throw invalid(subject, 'does not point to another file');
-    const inLayer = await pathInRoot(this.root, target, subject, false);
+    const inLayer = await pathInRoot(this.root, target, subject, false, this.realDirs);
     const st = inLayer ? await lstatOrUndefined(inLayer) : undefined;
     if (st?.isDirectory()) throw invalid(subject, 'points to a directory');
     await this.clear(rel, path);
@@ -188,7 +201,7 @@ class Unpacker {
   }
 
   private async copyFromParents(rel: string, target: string, subject: string): Promise<void> {
-    const path = (await pathInRoot(this.root, rel, subject, true))!;
+    const path = (await pathInRoot(this.root, rel, subject, true, this.realDirs))!;
     for (const parent of this.opts.parents) {
       const inParent = await pathInRoot(parent, target, subject, false);
       const pst = inParent ? await lstatOrUndefined(inParent) : undefined;
@@ -207,12 +220,12 @@ class Unpacker {
  * FileHandle.write is one write(2): on a filling disk it writes part of the chunk and reports
  * no error, so the rest is written again until the disk says ENOSPC.
  */
-async function writeData(entry: Entry, path: string): Promise<void> {
-  const out = await open(path, 'wx', 0o600);
+async function writeData(entry: Entry, out: FileHandle, meta: Meta): Promise<void> {
   try {
     for await (const chunk of entry) {
       for (let rest = chunk as Buffer; rest.length; ) rest = rest.subarray((await out.write(rest)).bytesWritten);
     }
+    await setCreatedFileMeta(out, meta);
   } finally {
     await out.close();
   }
