@@ -42,5 +42,5 @@ export const cmdlet: CmdletSpec = {
         },
       );
       io.out(renderImages(lineageOf(ctx, installed.map((i) => i.image)), io.outputFormat));
-    }),
+    }, { lease: 'install' }),
 };

@@ -36,5 +36,5 @@ export const cmdlet: CmdletSpec = {
       const { removed, swept } = await removeImages(ctx, targets, { whatIf: args.WhatIf === true });
       for (const img of removed) io.info(`${args.WhatIf ? 'What if: removing' : 'Removed'} image ${describeImage(img)}`);
       if (!args.WhatIf) io.info(`Deleted ${plural(swept.layers, 'unused layer')} and ${plural(swept.blobs, 'unused blob')}`);
-    }),
+    }, { lease: 'delete' }),
 };

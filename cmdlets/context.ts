@@ -6,8 +6,11 @@
 import { terminalProgress } from '../src/cli/progress.js';
 import type { CmdletIO } from '../src/cli/types.js';
 import { openContext, type OpsContext } from '../src/ops/context.js';
+import type { LeaseKind } from '../src/ops/leases.js';
+import { recoverAndLease } from '../src/ops/recover.js';
 
-export async function withOps<T>(io: CmdletIO, fn: (ctx: OpsContext) => Promise<T> | T): Promise<T> {
+/** `lease`: clean up after crashed commands, then hold that lease while `fn` runs (src/ops/recover.ts). */
+export async function withOps<T>(io: CmdletIO, fn: (ctx: OpsContext) => Promise<T> | T, opts: { lease?: LeaseKind } = {}): Promise<T> {
   const drawer = io.interactive && !io.quiet ? terminalProgress((text) => io.info(text)) : undefined;
   const settled = (print: (m: string) => void) => (m: string) => {
     drawer?.settle();
@@ -19,7 +22,12 @@ export async function withOps<T>(io: CmdletIO, fn: (ctx: OpsContext) => Promise<
     signal: io.signal,
   });
   try {
-    return await fn(ctx);
+    const release = opts.lease ? await recoverAndLease(ctx, opts.lease) : undefined;
+    try {
+      return await fn(ctx);
+    } finally {
+      await release?.();
+    }
   } finally {
     drawer?.settle();
     await ctx.close();

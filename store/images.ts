@@ -43,9 +43,13 @@ export class ImageQueries {
       .get(repository, manifestDigest) as ImageRecord | undefined;
   }
 
+  all(): ImageRecord[] {
+    return this.db.prepare(`SELECT ${COLUMNS} FROM images ORDER BY id`).all() as ImageRecord[];
+  }
+
   /** Every image with its layer chain, in install order. */
   listWithChains(): ImageWithChain[] {
-    const images = this.db.prepare(`SELECT ${COLUMNS} FROM images ORDER BY id`).all() as ImageRecord[];
+    const images = this.all();
     const rows = this.db
       .prepare(
         `SELECT il.image_id AS imageId, l.chain_id AS chainId
@@ -82,6 +86,13 @@ export class ImageQueries {
 
   remove(id: number): void {
     this.db.prepare('DELETE FROM images WHERE id = ?').run(id);
+  }
+
+  /** Images with this layer anywhere in their chain. */
+  usingLayer(layerId: number): ImageRecord[] {
+    return this.db
+      .prepare(`SELECT ${COLUMNS} FROM images WHERE id IN (SELECT image_id FROM image_layers WHERE layer_id = ?) ORDER BY id`)
+      .all(layerId) as ImageRecord[];
   }
 
   /** Any image (in whatever repository) with this manifest digest. */

@@ -51,11 +51,16 @@ export class LayerQueries {
     return this.db.prepare(`SELECT ${COLUMNS} FROM layers ORDER BY id`).all() as LayerRecord[];
   }
 
+  /** Layers no image uses (what deleteUnused would delete). */
+  unused(): LayerRecord[] {
+    return this.db
+      .prepare(`SELECT ${COLUMNS} FROM layers WHERE id NOT IN (SELECT layer_id FROM image_layers) ORDER BY id`)
+      .all() as LayerRecord[];
+  }
+
   /** Deletes every layer no image uses and returns what was deleted. */
   deleteUnused(): LayerRecord[] {
-    const unused = this.db
-      .prepare(`SELECT ${COLUMNS} FROM layers WHERE id NOT IN (SELECT layer_id FROM image_layers)`)
-      .all() as LayerRecord[];
+    const unused = this.unused();
     const del = this.db.prepare('DELETE FROM layers WHERE id = ?');
     for (const l of unused) del.run(l.id);
     return unused;

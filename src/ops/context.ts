@@ -57,6 +57,7 @@ export async function openContext(opts: { root?: string; report: Reporter; progr
   const root = opts.root ?? defaultRoot();
   await mkdir(join(root, 'layers'), { recursive: true });
   await mkdir(join(root, 'containers'), { recursive: true });
+  await mkdir(join(root, 'leases'), { recursive: true });
   const content = new ContentStore(root);
   await content.init();
   const store = Store.open(join(root, 'ctrimg.db'));

@@ -1,0 +1,245 @@
+/**
+ * Repair-ContainerImageStore's check, one finding kind at a time, on a store installed from a
+ * real registry and then damaged by hand; and the cheap recovery and leases built on its scan
+ * of leftovers.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openContext, type OpsContext } from '../../src/ops/context.js';
+import { takeLease } from '../../src/ops/leases.js';
+import { removeLeftovers } from '../../src/ops/leftovers.js';
+import { isClean, repairStore, type Finding } from '../../src/ops/repair.js';
+import { ctrimg } from '../support/ctrimg.js';
+import { publishFixtures, type Fixtures } from '../support/fixtures.js';
+import { startRegistry, type RunningRegistry } from '../support/registry.js';
+
+const hex = (d: string) => d.slice('sha256:'.length);
+const exists = (p: string) => stat(p).then(() => true, () => false);
+
+/** The pid of a process that has exited. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  await new Promise((r) => child.on('exit', r));
+  return child.pid!;
+}
+
+/** A process that stays alive until killed. */
+function livePid(): { pid: number; kill: () => void } {
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+  return { pid: child.pid!, kill: () => child.kill('SIGKILL') };
+}
+
+const kinds = (fs: Finding[]) => fs.map((f) => `${f.kind} ${f.action} ${f.path}`).sort();
+
+describe('Repair-ContainerImageStore: every finding on a hand-damaged store', function () {
+  this.timeout(60_000);
+  let registry: RunningRegistry;
+  let fx: Fixtures;
+  let root: string;
+  let ctx: OpsContext;
+
+  before(async () => {
+    registry = await startRegistry();
+    fx = await publishFixtures(registry.host);
+  });
+  after(async () => {
+    await registry?.stop();
+  });
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'ctrimg-repair-'));
+    const r = await ctrimg(root, ['Install-ContainerImage', '-Reference', fx.child.reference, '-Insecure']);
+    assert.equal(r.code, 0, r.stderr);
+    ctx = await openContext({ root, report: { info: () => {}, warn: () => {}, debug: () => {} }, signal: new AbortController().signal });
+  });
+  afterEach(async () => {
+    await ctx?.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  const blob = (digest: string) => join(root, 'blobs', 'sha256', hex(digest));
+  const layerDir = (i: number) => ctx.store.layers.all()[i]!.location;
+
+  it('finds nothing on a store as install left it', async () => {
+    assert.deepEqual(await repairStore(ctx, { fix: false }), []);
+  });
+
+  it('deletes a blob whose bytes do not match its name; the layer then only lacks its kept blob', async () => {
+    const digest = fx.child.layerDigests[3]!;
+    const bytes = await readFile(blob(digest));
+    bytes[10] ^= 0xff;
+    await writeFile(blob(digest), bytes);
+    const report = await repairStore(ctx, { fix: false });
+    assert.deepEqual(kinds(report), [`CorruptBlob WouldDelete blobs/sha256/${hex(digest)}`]);
+    assert.equal(isClean(report), false);
+    assert.deepEqual(kinds(await repairStore(ctx, { fix: true })), [
+      `BlobNotKept None blobs/sha256/${hex(digest)}`,
+      `CorruptBlob Deleted blobs/sha256/${hex(digest)}`,
+    ]);
+    assert.equal(await exists(blob(digest)), false);
+    const after = await repairStore(ctx, { fix: false });
+    assert.deepEqual(kinds(after), [`BlobNotKept None blobs/sha256/${hex(digest)}`]);
+    assert.equal(isClean(after), true, 'a layer without its compressed blob is not damage');
+  });
+
+  it('deletes a verified blob that nothing references', async () => {
+    const bytes = Buffer.from('nobody names me\n');
+    const name = createHash('sha256').update(bytes).digest('hex');
+    await writeFile(join(root, 'blobs', 'sha256', name), bytes);
+    assert.deepEqual(kinds(await repairStore(ctx, { fix: true })), [`UnreferencedBlob Deleted blobs/sha256/${name}`]);
+    assert.deepEqual(await repairStore(ctx, { fix: false }), []);
+  });
+
+  it('reports a missing manifest or config with the image to reinstall, and stays unclean after -Fix', async () => {
+    await rm(blob(fx.child.manifestDigest));
+    await rm(blob(fx.base.configDigest));
+    const fixed = await repairStore(ctx, { fix: true });
+    assert.deepEqual(
+      fixed.map((f) => [f.kind, f.action, f.digest, f.images]),
+      [
+        ['MissingBlob', 'Reinstall', fx.base.configDigest, ['NanoServer 10.0.17763.1']],
+        ['MissingBlob', 'Reinstall', fx.child.manifestDigest, ['WebApp 1.2.0.0']],
+      ],
+    );
+    assert.equal(isClean(fixed), false);
+  });
+
+  it('reports a missing layer directory with every image that uses it', async () => {
+    await rm(layerDir(0), { recursive: true });
+    await rm(layerDir(3), { recursive: true });
+    const report = await repairStore(ctx, { fix: true });
+    assert.deepEqual(
+      report.map((f) => [f.kind, f.action, f.images]),
+      [
+        ['MissingLayer', 'Reinstall', ['NanoServer 10.0.17763.1', 'WebApp 1.2.0.0']],
+        ['MissingLayer', 'Reinstall', ['WebApp 1.2.0.0']],
+      ],
+    );
+    assert.equal(isClean(report), false);
+  });
+
+  it('deletes a layer row no image uses, its directory, and the blobs only it and the image named', async () => {
+    const child = ctx.store.images.all().find((i) => i.name === 'WebApp')!;
+    ctx.store.transaction(() => ctx.store.images.remove(child.id));
+    const top = layerDir(3);
+    const fixed = await repairStore(ctx, { fix: true });
+    assert.deepEqual(
+      kinds(fixed),
+      [
+        `UnusedLayer Deleted layers/${top.split('/').at(-1)}`,
+        ...[fx.child.manifestDigest, fx.child.configDigest, fx.child.layerDigests[3]!].map((d) => `UnreferencedBlob Deleted blobs/sha256/${hex(d)}`),
+      ].sort(),
+    );
+    assert.equal(await exists(top), false);
+    assert.equal(ctx.store.layers.all().length, 3);
+    assert.deepEqual(await repairStore(ctx, { fix: false }), []);
+  });
+
+  it('deletes a layer directory no row records', async () => {
+    const stray = join(root, 'layers', 'e'.repeat(64));
+    await mkdir(join(stray, 'etc'), { recursive: true });
+    assert.deepEqual(kinds(await repairStore(ctx, { fix: false })), [`UnrecordedLayer WouldDelete layers/${'e'.repeat(64)}`]);
+    await repairStore(ctx, { fix: true });
+    assert.equal(await exists(stray), false);
+  });
+
+  it("removes the leftovers and locks of stopped processes, never a live process's", async () => {
+    const dead = await deadPid();
+    const live = livePid();
+    try {
+      const h = 'f'.repeat(64);
+      const dirs = [`layers/.importing-${dead}-0a0b-${h}`, `layers/.tmp-${dead}-xyz`, `containers/.tmp-${dead}-abc`];
+      const files = [`ingest/${h}.${dead}.0c0d`, `leases/install-${dead}-0e0f`];
+      const liveOnes = [`layers/.importing-${live.pid}-0a0b-${h}`, `layers/.tmp-${live.pid}-xyz`, `ingest/${h}.${live.pid}.0c0d`, `leases/install-${live.pid}-1`];
+      for (const d of [...dirs, ...liveOnes.slice(0, 2)]) await mkdir(join(root, d), { recursive: true });
+      for (const f of [...files, ...liveOnes.slice(2)]) await writeFile(join(root, f), '');
+      await writeFile(join(root, 'ingest', `${'1'.repeat(64)}.lock`), String(dead));
+      await writeFile(join(root, 'ingest', `${'2'.repeat(64)}.lock`), String(live.pid));
+      await writeFile(join(root, 'leases', 'install.lock'), String(dead));
+      const empty = join(root, 'ingest', `${'3'.repeat(64)}.lock`);
+      await writeFile(empty, '');
+      const longAgo = new Date(Date.now() - 60_000);
+      await utimes(empty, longAgo, longAgo);
+
+      const report = await repairStore(ctx, { fix: false });
+      assert.deepEqual(
+        kinds(report),
+        [
+          ...[...dirs, ...files].map((p) => `Leftover WouldDelete ${p}`),
+          `StaleLock WouldDelete ingest/${'1'.repeat(64)}.lock`,
+          `StaleLock WouldDelete ingest/${'3'.repeat(64)}.lock`,
+          'StaleLock WouldDelete leases/install.lock',
+        ].sort(),
+      );
+      // The leases of a live process keep -Fix waiting; this one holds an install lease.
+      await rm(join(root, liveOnes[3]!));
+      await repairStore(ctx, { fix: true });
+      for (const p of [...dirs, ...files]) assert.equal(await exists(join(root, p)), false, p);
+      for (const p of liveOnes.slice(0, 3)) assert.equal(await exists(join(root, p)), true, p);
+      assert.equal(await exists(join(root, 'ingest', `${'2'.repeat(64)}.lock`)), true);
+      assert.deepEqual(await repairStore(ctx, { fix: false }), []);
+    } finally {
+      live.kill();
+    }
+  });
+
+  it('deletes partial downloads older than 7 days and keeps recent ones', async () => {
+    const old = join(root, 'ingest', `${'4'.repeat(64)}.partial`);
+    const recent = join(root, 'ingest', `${'5'.repeat(64)}.partial`);
+    await writeFile(old, 'half');
+    await writeFile(recent, 'half');
+    const eightDays = new Date(Date.now() - 8 * 86_400_000);
+    await utimes(old, eightDays, eightDays);
+    assert.deepEqual(kinds(await repairStore(ctx, { fix: true })), [`OldPartial Deleted ingest/${'4'.repeat(64)}.partial`]);
+    assert.equal(await exists(old), false);
+    assert.equal(await exists(recent), true);
+  });
+
+  it("recovery at a command's start removes only dead processes' leftovers: partials and verified blobs stay for reuse", async () => {
+    const dead = await deadPid();
+    await mkdir(join(root, 'layers', `.importing-${dead}-0a0b-${'6'.repeat(64)}`));
+    await writeFile(join(root, 'ingest', `${'7'.repeat(64)}.lock`), String(dead));
+    await writeFile(join(root, 'ingest', `${'7'.repeat(64)}.partial`), 'resume me');
+    const bytes = Buffer.from('verified but not yet recorded\n');
+    const name = createHash('sha256').update(bytes).digest('hex');
+    await writeFile(join(root, 'blobs', 'sha256', name), bytes);
+    const removed = await removeLeftovers(root);
+    assert.deepEqual(removed.map((l) => l.kind).sort(), ['Leftover', 'StaleLock']);
+    assert.deepEqual((await readdir(join(root, 'ingest'))).sort(), [`${'7'.repeat(64)}.partial`]);
+    assert.equal(await exists(join(root, 'blobs', 'sha256', name)), true);
+  });
+
+  it('a deletion lease waits for a live install, an install for a live deletion or another install', async () => {
+    const cases = [
+      ['install', 'delete', (pid: number) => `install-${pid}-1`],
+      ['delete', 'install', (pid: number) => `delete-${pid}-1`],
+      ['install', 'install', () => 'install.lock'],
+    ] as const;
+    for (const [held, wanted, fileOf] of cases) {
+      const other = livePid();
+      const heldFile = join(root, 'leases', fileOf(other.pid));
+      try {
+        await writeFile(heldFile, held === wanted ? String(other.pid) : '');
+        let waited: number[] = [];
+        let got = false;
+        const taking = takeLease(root, wanted, { onWait: (pids) => (waited = pids) }).then((release) => {
+          got = true;
+          return release;
+        });
+        await new Promise((r) => setTimeout(r, 300));
+        assert.equal(got, false, `${wanted} must wait for ${held}`);
+        assert.deepEqual(waited, [other.pid]);
+        other.kill();
+        const release = await taking;
+        await release();
+        assert.deepEqual((await readdir(join(root, 'leases'))).filter((n) => n.startsWith(wanted) && n !== fileOf(other.pid)), []);
+      } finally {
+        other.kill();
+        await rm(heldFile, { force: true });
+      }
+    }
+  });
+});
