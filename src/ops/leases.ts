@@ -7,19 +7,14 @@
  * installs, deletions with deletions. A deletion keeps its file while it waits for the running
  * installs to end; an install that sees a deletion's file withdraws its own and waits, so a
  * deletion is never starved and the two never wait on each other. The files of dead processes
- * do not count (and are removed as leftovers).
- *
- * Installs also run one at a time (`leases/install.lock`, holding the pid): two processes
- * importing the same layer at once collide in install.ts (the second one's rename into
- * `layers/<chain>` fails, or it deletes the first one's just renamed directory). Downloads
- * were already one per blob; once install takes an existing layer directory as done, this
- * mutex can go.
+ * do not count (and are removed as leftovers). Installs run side by side: each layer they
+ * both need is imported once, under its lock (see pull-layers.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { ageMs, EMPTY_LOCK_GRACE_MS, isAlive } from './leftovers.js';
+import { isAlive } from '../content/pid-lock.js';
 
 export type LeaseKind = 'install' | 'delete';
 
@@ -44,12 +39,8 @@ export async function takeLease(
 ): Promise<() => Promise<void>> {
   const dir = join(root, 'leases');
   await mkdir(dir, { recursive: true });
-  const unlock = kind === 'install' ? await mutex(join(dir, 'install.lock'), opts) : async () => {};
   const file = join(dir, `${kind}-${process.pid}-${randomBytes(4).toString('hex')}`);
-  const release = async () => {
-    await rm(file, { force: true });
-    await unlock();
-  };
+  const release = () => rm(file, { force: true });
   let told = false;
   try {
     for (;;) {
@@ -64,27 +55,5 @@ export async function takeLease(
   } catch (err) {
     await release();
     throw err;
-  }
-}
-
-/** Takes a lock file (O_EXCL, holding the pid), waiting while a live process holds it. */
-async function mutex(path: string, opts: { signal?: AbortSignal; onWait?: (pids: number[]) => void }): Promise<() => Promise<void>> {
-  let told = false;
-  for (;;) {
-    try {
-      await writeFile(path, String(process.pid), { flag: 'wx' });
-      return () => rm(path, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const text = await readFile(path, 'utf8').catch(() => undefined);
-    const holder = Number(text);
-    if (holder > 0 && !isAlive(holder)) await rm(path, { force: true });
-    else if (text === '' && (await ageMs(path)) > EMPTY_LOCK_GRACE_MS) await rm(path, { force: true });
-    else {
-      if (!told && holder > 0) opts.onWait?.([holder]);
-      told = true;
-      await delay(POLL_MS, undefined, { signal: opts.signal });
-    }
   }
 }

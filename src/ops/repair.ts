@@ -18,7 +18,8 @@ import type { Digest } from '../image/digest.js';
 import type { OpsContext } from './context.js';
 import { describeImage } from './images.js';
 import { takeLease } from './leases.js';
-import { findLeftovers, isAlive, removeLeftover } from './leftovers.js';
+import { findLeftovers, removeLeftover } from './leftovers.js';
+import { isAlive } from '../content/pid-lock.js';
 
 export type FindingKind =
   | 'CorruptBlob'
@@ -75,7 +76,7 @@ async function check(ctx: OpsContext, opts: { fix: boolean }): Promise<Finding[]
   };
 
   for (const l of await findLeftovers(root)) {
-    const detail = l.kind === 'StaleLock' ? `download lock of stopped process ${l.pid || '(none)'}` : `left by stopped process ${l.pid}`;
+    const detail = l.kind === 'StaleLock' ? `lock of stopped process ${l.pid || '(none)'}` : `left by stopped process ${l.pid}`;
     await deletable({ kind: l.kind, path: l.path, digest: null, detail }, () => removeLeftover(root, l));
   }
 

@@ -158,7 +158,7 @@ describe('Repair-ContainerImageStore: every finding on a hand-damaged store', fu
       for (const f of [...files, ...liveOnes.slice(2)]) await writeFile(join(root, f), '');
       await writeFile(join(root, 'ingest', `${'1'.repeat(64)}.lock`), String(dead));
       await writeFile(join(root, 'ingest', `${'2'.repeat(64)}.lock`), String(live.pid));
-      await writeFile(join(root, 'leases', 'install.lock'), String(dead));
+      await writeFile(join(root, 'layers', `${'8'.repeat(64)}.lock`), String(dead));
       const empty = join(root, 'ingest', `${'3'.repeat(64)}.lock`);
       await writeFile(empty, '');
       const longAgo = new Date(Date.now() - 60_000);
@@ -171,7 +171,7 @@ describe('Repair-ContainerImageStore: every finding on a hand-damaged store', fu
           ...[...dirs, ...files].map((p) => `Leftover WouldDelete ${p}`),
           `StaleLock WouldDelete ingest/${'1'.repeat(64)}.lock`,
           `StaleLock WouldDelete ingest/${'3'.repeat(64)}.lock`,
-          'StaleLock WouldDelete leases/install.lock',
+          `StaleLock WouldDelete layers/${'8'.repeat(64)}.lock`,
         ].sort(),
       );
       // The leases of a live process keep -Fix waiting; this one holds an install lease.
@@ -212,11 +212,10 @@ describe('Repair-ContainerImageStore: every finding on a hand-damaged store', fu
     assert.equal(await exists(join(root, 'blobs', 'sha256', name)), true);
   });
 
-  it('a deletion lease waits for a live install, an install for a live deletion or another install', async () => {
+  it('a deletion lease waits for a live install, an install for a live deletion', async () => {
     const cases = [
       ['install', 'delete', (pid: number) => `install-${pid}-1`],
       ['delete', 'install', (pid: number) => `delete-${pid}-1`],
-      ['install', 'install', () => 'install.lock'],
     ] as const;
     for (const [held, wanted, fileOf] of cases) {
       const other = livePid();
