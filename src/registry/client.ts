@@ -53,7 +53,25 @@ const DEFAULT_MAX_BLOB_BYTES = 16 * 1024 * 1024;
 
 const pullScope = (repo: string) => `repository:${repo}:pull`;
 
-export class RegistryClient {
+/**
+ * What operations use of a registry: one host (HostClient), or a source's mirrors tried before
+ * its origin (MirroredClient in mirrored.ts).
+ */
+export interface RegistryClient {
+  /** host[:port] of the registry the caller named, as shown in messages. */
+  readonly host: string;
+  ping(): Promise<PingResult>;
+  catalog(): Promise<string[]>;
+  tags(repo: string): Promise<string[]>;
+  manifest(repo: string, ref: string): Promise<ManifestResponse>;
+  blob(repo: string, digest: Digest, opts?: { size?: number; signal?: AbortSignal }): Promise<Readable>;
+  blobFrom(repo: string, digest: Digest, start: number, opts: { size: number; signal?: AbortSignal }): Promise<Readable>;
+  blobBytes(repo: string, digest: Digest, opts?: { size?: number; maxBytes?: number }): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+/** The registry API spoken to one host. */
+export class HostClient implements RegistryClient {
   /** host[:port], as shown in messages. */
   readonly host: string;
   private readonly base: URL;
@@ -61,6 +79,7 @@ export class RegistryClient {
   private readonly auth: Authenticator;
   private readonly signal?: AbortSignal;
   private readonly pageSize: number;
+  private closed?: Promise<void>;
 
   constructor(opts: RegistryClientOptions) {
     let base: URL;
@@ -243,8 +262,9 @@ export class RegistryClient {
     return Buffer.concat(chunks);
   }
 
+  /** Closes the connections; a second call (a MirroredClient and its context both close) waits for the first. */
   close(): Promise<void> {
-    return this.transport.close();
+    return (this.closed ??= this.transport.close());
   }
 
   /**

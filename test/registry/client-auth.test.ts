@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import type { Readable } from 'node:stream';
 import { CtrimgError } from '../../src/errors.js';
-import { RegistryClient } from '../../src/registry/client.js';
+import { HostClient, type RegistryClient } from '../../src/registry/client.js';
 import { startBasicAuthRegistry, startTokenAuthRegistry, type BasicAuthRegistry, type TokenAuthRegistry } from '../support/auth.js';
 import { publishImage, tarFromEntries, type PublishedImage } from '../support/oci-layout.js';
 
@@ -15,7 +15,7 @@ async function readAll(stream: Readable): Promise<Buffer> {
 }
 
 async function withClient<T>(base: string, credentials: typeof alice | undefined, fn: (c: RegistryClient) => Promise<T>): Promise<T> {
-  const c = new RegistryClient({ base, credentials });
+  const c = new HostClient({ base, credentials });
   try {
     return await fn(c);
   } finally {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { ContentStore } from '../../src/content/store.js';
 import { CtrimgError } from '../../src/errors.js';
 import type { Digest } from '../../src/image/digest.js';
-import { RegistryClient } from '../../src/registry/client.js';
+import { HostClient } from '../../src/registry/client.js';
 import type { RetryPolicy } from '../../src/registry/retry.js';
 import { startFaultProxy, type FaultProxy, type ProxiedRequest } from '../support/fault-proxy.js';
 import { publishImage, type PublishedImage } from '../support/oci-layout.js';
@@ -53,7 +53,7 @@ describe('registry downloads through faults', function () {
   });
 
   async function download(retry: Partial<RetryPolicy> = FAST): Promise<void> {
-    const client = new RegistryClient({ base: proxy.url, retry });
+    const client = new HostClient({ base: proxy.url, retry });
     try {
       await content.download(digest, (offset) => client.blobFrom('samples/big', digest, offset, { size }), { size });
     } finally {
