@@ -138,12 +138,10 @@ export class HostClient implements RegistryClient {
     const byDigest = isDigest(ref);
     if (!byDigest && !isTag(ref)) throw usage(`invalid tag or digest '${ref}'`);
     const req: RequestSubject = { what: 'manifest', subject: `${this.host}/${repo}${byDigest ? '@' : ':'}${ref}` };
-    const res = await this.get(new URL(`/v2/${repo}/manifests/${ref}`, this.base), req, pullScope(repo), {
+    const tooLarge = () => failed(`manifest ${req.subject} is larger than ${MAX_MANIFEST / 1024 / 1024} MiB`, { code: 'MANIFEST_INVALID' });
+    const { res, body: bytes } = await this.getWhole(new URL(`/v2/${repo}/manifests/${ref}`, this.base), req, pullScope(repo), MAX_MANIFEST, tooLarge, {
       accept: MANIFEST_ACCEPT.join(', '),
     });
-    const bytes = await readCapped(res, MAX_MANIFEST, () =>
-      failed(`manifest ${req.subject} is larger than ${MAX_MANIFEST / 1024 / 1024} MiB`, { code: 'MANIFEST_INVALID' }),
-    );
     const digest = sha256(bytes);
     if (byDigest) assertDigest(`manifest ${req.subject}`, ref, digest);
     const claimed = headerValue(res.headers, 'docker-content-digest');
@@ -296,14 +294,38 @@ export class HostClient implements RegistryClient {
     throw afterAttempts(registryError(res.status, body.toString('utf8'), req), res.attempts);
   }
 
+  /**
+   * `get` and the whole body (at most `max` bytes). A body that breaks or stalls after the
+   * headers is a transfer error like any other: the request is sent again within the policy.
+   */
+  private async getWhole(
+    url: URL,
+    req: RequestSubject,
+    scope: string,
+    max: number,
+    tooLarge: () => Error,
+    headers: Record<string, string> = {},
+  ): Promise<{ res: HttpResponse; body: Buffer }> {
+    const budget = new RetryBudget(this.transport.retry);
+    for (;;) {
+      const res = await this.get(url, req, scope, headers);
+      try {
+        return { res, body: await readCapped(res, max, tooLarge) };
+      } catch (err) {
+        if (isAbort(err) || !(err instanceof CtrimgError) || !err.temporary || !(await budget.next(this.signal))) {
+          throw err instanceof CtrimgError ? afterAttempts(err, budget.attempts) : err;
+        }
+      }
+    }
+  }
+
   private async list(first: URL, req: RequestSubject, scope: string, field: 'repositories' | 'tags'): Promise<string[]> {
     const out: string[] = [];
     const seen = new Set<string>();
     for (let url: URL | undefined = first; url; ) {
       seen.add(url.href);
-      const res = await this.get(url, req, scope);
       const bad = (why: string) => failed(`unexpected ${req.what} response for ${req.subject}: ${why}`, { code: 'REGISTRY_ERROR' });
-      const body = await readCapped(res, MAX_LISTING, () => bad('too large'));
+      const { res, body } = await this.getWhole(url, req, scope, MAX_LISTING, () => bad('too large'));
       let items: unknown;
       try {
         items = (JSON.parse(body.toString('utf8')) as Record<string, unknown>)[field];

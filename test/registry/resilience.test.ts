@@ -160,6 +160,50 @@ describe('registry downloads through faults', function () {
     assert.deepEqual(blobRequests().map((r) => [r.range, r.bytesSent]), [['bytes=800000-', size - 800_000]]);
   });
 
+  describe('a manifest or listing body that breaks after the headers', () => {
+    const MANIFEST = /\/manifests\//;
+    async function withClient<T>(fn: (c: HostClient) => Promise<T>, retry: Partial<RetryPolicy> = FAST): Promise<T> {
+      const client = new HostClient({ base: proxy.url, retry });
+      try {
+        return await fn(client);
+      } finally {
+        await client.close();
+      }
+    }
+
+    it('sends a manifest request again after a reset mid-body', async () => {
+      proxy.inject(MANIFEST, { kind: 'reset', after: 100 });
+      const m = await withClient((c) => c.manifest('samples/big', '1'));
+      assert.equal(m.digest, img.manifestDigest);
+      assert.deepEqual(proxy.requests.map((r) => [r.fault, r.bytesSent]), [['reset', 100], [undefined, img.manifestBytes.length]]);
+    });
+
+    it('sends tags and catalog pages again after a truncated body', async () => {
+      proxy.inject(/\/tags\/list/, { kind: 'truncate', after: 10 });
+      proxy.inject(/\/_catalog/, { kind: 'truncate', after: 10 });
+      const [tags, repos] = await withClient(async (c) => [await c.tags('samples/big'), await c.catalog()]);
+      assert.deepEqual(tags, ['1']);
+      assert.deepEqual(repos, ['samples/big']);
+      assert.deepEqual(proxy.requests.map((r) => [r.path.replace(/\?.*/, ''), r.fault]), [
+        ['/v2/samples/big/tags/list', 'truncate'],
+        ['/v2/samples/big/tags/list', undefined],
+        ['/v2/_catalog', 'truncate'],
+        ['/v2/_catalog', undefined],
+      ]);
+    });
+
+    it('gives up within the policy, naming the attempts', async () => {
+      for (let i = 0; i < 2; i++) proxy.inject(MANIFEST, { kind: 'reset', after: 50 });
+      await assert.rejects(withClient((c) => c.manifest('samples/big', '1'), { ...FAST, attempts: 2 }), (e: unknown) => {
+        assert.ok(e instanceof CtrimgError);
+        assert.equal(e.code, 'UNREACHABLE');
+        assert.match(e.message, /\(gave up after 2 attempts\)$/);
+        return true;
+      });
+      assert.equal(proxy.requests.length, 2);
+    });
+  });
+
   it('lets concurrent downloads of one digest share a single transfer', async () => {
     await Promise.all([download(), download()]);
     await assertStored();
