@@ -15,6 +15,13 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { failed } from '../errors.js';
 import { assertDigest, digestHex, sha256, type Digest } from '../image/digest.js';
 
+/**
+ * Where a download's bytes come from: the blob from `offset` on. `rejected`, when a source has
+ * it, is told that a whole blob it served failed the check, and answers true when another
+ * source will serve the blob again from the start (a foreign layer's next URL).
+ */
+export type BlobFetch = ((offset: number) => Promise<Readable>) & { rejected?: (failure: Error) => boolean };
+
 export class ContentStore {
   readonly blobDir: string;
   readonly ingestDir: string;
@@ -44,13 +51,14 @@ export class ContentStore {
    * Fetches a blob into the store, continuing a partial download of it: the bytes already in
    * `ingest/<hex>.partial` are hashed first, then `fetch(offset)` supplies the rest. The whole
    * blob is checked against `expected` and `size` before it becomes visible; content that
-   * fails the check is discarded, while a partial left by a broken transfer is kept for the
-   * next attempt. One process at a time works on a digest; others wait for it. `onProgress`
-   * hears the bytes of the blob held so far, resumed ones included.
+   * fails the check is discarded (and fetched again from the start when `fetch.rejected` says
+   * another source has it), while a partial left by a broken transfer is kept for the next
+   * attempt. One process at a time works on a digest; others wait for it. `onProgress` hears
+   * the bytes of the blob held so far, resumed ones included.
    */
   async download(
     expected: Digest,
-    fetch: (offset: number) => Promise<Readable>,
+    fetch: BlobFetch,
     opts: { size: number; signal?: AbortSignal; what?: string; onProgress?: (bytes: number) => void },
   ): Promise<void> {
     const what = opts.what ?? `blob ${expected}`;
@@ -58,34 +66,56 @@ export class ContentStore {
     try {
       if (await this.has(expected)) return;
       const partial = join(this.ingestDir, `${digestHex(expected)}.partial`);
-      const hash = createHash('sha256');
-      let have = await stat(partial).then((s) => s.size, () => 0);
-      if (have > opts.size) {
-        await rm(partial, { force: true });
-        have = 0;
-      }
-      if (have > 0) for await (const chunk of createReadStream(partial, { end: have - 1 }) as AsyncIterable<Buffer>) hash.update(chunk);
-      opts.onProgress?.(have);
-      if (have < opts.size) {
-        const resumed = have;
-        const counter = hashInto(hash, opts.size - have, (n) => opts.onProgress?.(resumed + n));
-        await pipeline(await fetch(have), counter, createWriteStream(partial, { flags: 'a' }), { signal: opts.signal }).catch(async (err: unknown) => {
-          if (counter.tooLong) await rm(partial, { force: true });
-          throw counter.tooLong ? failed(`${what}: more bytes than its descriptor's ${opts.size}`, { code: 'SIZE_MISMATCH' }) : err;
-        });
-        have += counter.bytes;
-      }
-      try {
-        this.check(what, expected, `sha256:${hash.digest('hex')}`, have, opts.size);
-      } catch (err) {
-        // Wrong bytes are never resumed: the next attempt starts from scratch.
-        await rm(partial, { force: true });
-        throw err;
+      while (!(await this.fetchInto(partial, expected, fetch, { ...opts, what }))) {
+        // Wrong bytes were discarded and another source serves the blob from the start.
       }
       await rename(partial, this.path(expected));
     } finally {
       await release();
     }
+  }
+
+  /**
+   * One pass of download: appends to `partial` what `fetch` sends and checks the whole. False
+   * when the bytes were wrong and `fetch` has another source to try; the error when it has not.
+   */
+  private async fetchInto(
+    partial: string,
+    expected: Digest,
+    fetch: BlobFetch,
+    opts: { size: number; signal?: AbortSignal; what: string; onProgress?: (bytes: number) => void },
+  ): Promise<boolean> {
+    const hash = createHash('sha256');
+    let have = await stat(partial).then((s) => s.size, () => 0);
+    if (have > opts.size) {
+      await rm(partial, { force: true });
+      have = 0;
+    }
+    if (have > 0) for await (const chunk of createReadStream(partial, { end: have - 1 }) as AsyncIterable<Buffer>) hash.update(chunk);
+    opts.onProgress?.(have);
+    // Wrong bytes are never resumed: the next attempt, or the next source, starts from scratch.
+    const wrongBytes = async (err: Error) => {
+      await rm(partial, { force: true });
+      if (fetch.rejected?.(err)) return false;
+      throw err;
+    };
+    if (have < opts.size) {
+      const resumed = have;
+      const counter = hashInto(hash, opts.size - have, (n) => opts.onProgress?.(resumed + n));
+      try {
+        await pipeline(await fetch(have), counter, createWriteStream(partial, { flags: 'a' }), { signal: opts.signal });
+      } catch (err) {
+        if (counter.tooLong) return wrongBytes(failed(`${opts.what}: more bytes than its descriptor's ${opts.size}`, { code: 'SIZE_MISMATCH' }));
+        throw err;
+      }
+      have += counter.bytes;
+    }
+    try {
+      this.check(opts.what, expected, `sha256:${hash.digest('hex')}`, have, opts.size);
+    } catch (err) {
+      return wrongBytes(err as Error);
+    }
+    return true;
   }
 
   /** Takes `ingest/<hex>.lock` (O_EXCL), waiting while a live process holds it. */
