@@ -3,6 +3,7 @@
  * comes from the caller's base URL and is never guessed.
  */
 import { Readable } from 'node:stream';
+import type { BlobFetch } from '../content/store.js';
 import { CtrimgError, failed, usage } from '../errors.js';
 import { assertDigest, isDigest, sha256, type Digest } from '../image/digest.js';
 import { baseMediaType, isIndex, isManifest, MANIFEST_ACCEPT } from '../image/mediatypes.js';
@@ -67,6 +68,8 @@ export interface RegistryClient {
   blob(repo: string, digest: Digest, opts?: { size?: number; signal?: AbortSignal }): Promise<Readable>;
   blobFrom(repo: string, digest: Digest, start: number, opts: { size: number; signal?: AbortSignal }): Promise<Readable>;
   blobBytes(repo: string, digest: Digest, opts?: { size?: number; maxBytes?: number }): Promise<Buffer>;
+  /** A layer blob as the content store downloads it: blobFrom, plus what to do when its bytes are wrong. */
+  blobSource(repo: string, digest: Digest, opts: { size: number; signal?: AbortSignal }): BlobFetch;
   close(): Promise<void>;
 }
 
@@ -241,6 +244,11 @@ export class HostClient implements RegistryClient {
     const declared = headerValue(res.headers, 'content-length');
     if (declared !== undefined && Number(declared) !== size) throw bad(`the registry sent ${declared} bytes, its descriptor says ${size}`);
     return { res, skip: offset };
+  }
+
+  /** One host has nothing else to offer when the bytes are wrong. */
+  blobSource(repo: string, digest: Digest, opts: { size: number; signal?: AbortSignal }): BlobFetch {
+    return (offset) => this.blobFrom(repo, digest, offset, opts);
   }
 
   /** A small blob (an image config) read whole and verified. */

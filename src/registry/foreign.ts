@@ -34,7 +34,7 @@ export interface SourceOptions {
  * next one will serve the blob from the start.
  */
 export function layerSource(client: RegistryClient, repo: string, desc: Descriptor, opts: SourceOptions): BlobSource {
-  const registry: BlobSource = (offset) => client.blobFrom(repo, desc.digest, offset, { size: desc.size, signal: opts.signal });
+  const registry = client.blobSource(repo, desc.digest, { size: desc.size, signal: opts.signal });
   if (!isForeignLayer(desc.mediaType)) return registry;
   // undefined stands for the registry.
   const sources: Array<string | undefined> = [undefined, ...(desc.urls ?? [])];
@@ -62,7 +62,12 @@ export function layerSource(client: RegistryClient, repo: string, desc: Descript
     }
     throw failure;
   };
-  fetch.rejected = () => {
+  fetch.rejected = (err) => {
+    // A registry with mirrors may have another host to ask first.
+    if (served === 0 && registry.rejected?.(err)) {
+      first = 0;
+      return true;
+    }
     if (served + 1 >= sources.length) return false;
     const url = sources[served];
     rejection = new Error(`${url === undefined ? client.host : displayUrl(new URL(url))} sent bytes that do not match its digest`);

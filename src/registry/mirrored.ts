@@ -11,9 +11,11 @@
  *   reached: a pull-through cache lists only the repositories it has already cached, so its
  *   catalog is not the source's.
  * - Content is verified the same way whichever host serves it: manifests and whole blobs by
- *   the HostClient, ranged layer reads by the content store that hashes the whole blob.
+ *   the HostClient, layer downloads by the content store, which hashes the whole blob and, when
+ *   it is wrong, asks blobSource for the next host.
  */
 import { Readable } from 'node:stream';
+import type { BlobFetch } from '../content/store.js';
 import { CtrimgError } from '../errors.js';
 import type { Digest } from '../image/digest.js';
 import type { ManifestResponse, PingResult, RegistryClient } from './client.js';
@@ -95,15 +97,48 @@ export class MirroredClient implements RegistryClient {
    * the next host (in the end the origin, with its full retry policy) continues with `Range`
    * from the byte reached.
    */
-  async blobFrom(repo: string, digest: Digest, start: number, opts: { size: number; signal?: AbortSignal }): Promise<Readable> {
-    const hosts = [...this.live(), this.origin];
+  blobFrom(repo: string, digest: Digest, start: number, opts: { size: number; signal?: AbortSignal }): Promise<Readable> {
+    return this.relay(repo, digest, start, opts, new Set(), () => {});
+  }
+
+  /**
+   * blobFrom for the content store: when the whole blob fails its check, the mirrors that
+   * served any of it are passed over and the download starts again on the next host.
+   */
+  blobSource(repo: string, digest: Digest, opts: { size: number; signal?: AbortSignal }): BlobFetch {
+    const excluded = new Set<RegistryClient>();
+    const served = new Set<RegistryClient>();
+    const fetch: BlobFetch = (offset) => this.relay(repo, digest, offset, opts, excluded, (c) => served.add(c));
+    fetch.rejected = () => {
+      const mirrors = [...served].filter((c) => c !== this.origin);
+      served.clear();
+      if (mirrors.length === 0) return false;
+      for (const m of mirrors) {
+        excluded.add(m);
+        this.report.warn(`mirror ${m.host} sent bytes for ${digest} that do not match its digest; fetching it from the next host`);
+      }
+      return true;
+    };
+    return fetch;
+  }
+
+  private async relay(
+    repo: string,
+    digest: Digest,
+    start: number,
+    opts: { size: number; signal?: AbortSignal },
+    excluded: ReadonlySet<RegistryClient>,
+    onServe: (c: RegistryClient) => void,
+  ): Promise<Readable> {
+    const hosts = [...this.live().filter((m) => !excluded.has(m)), this.origin];
     const open = async (from: number, offset: number) => {
       const { value, index } = await this.attempt(hosts.slice(from), (c) => c.blobFrom(repo, digest, offset, opts));
+      onServe(hosts[from + index]!);
       return { stream: value, index: from + index };
     };
     // Opened before returning, so a blob that no host has fails here, as with a HostClient.
     let cur = await open(0, start);
-    const relay = async function* (this: MirroredClient): AsyncGenerator<Buffer> {
+    const chunks = async function* (this: MirroredClient): AsyncGenerator<Buffer> {
       let offset = start;
       for (;;) {
         try {
@@ -119,7 +154,7 @@ export class MirroredClient implements RegistryClient {
         }
       }
     };
-    const out = Readable.from(relay.call(this), { objectMode: false });
+    const out = Readable.from(chunks.call(this), { objectMode: false });
     // A consumer that stops before reading must not leave a host's connection streaming.
     out.on('close', () => cur.stream.destroy());
     return out;

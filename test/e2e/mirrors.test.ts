@@ -111,6 +111,20 @@ describe('end to end: a source with mirrors', function () {
     assert.deepEqual(images.map((i) => i.Name).sort(), ['NanoServer', 'WebApp']);
   });
 
+  it('fetches a layer again from the origin when the cache sends wrong bytes for it', async () => {
+    assert.equal((await register(root, '-Mirror', cacheProxy.url)).code, 0);
+    const app = fx.child.layerDigests.at(-1)!;
+    cacheProxy.inject(new RegExp(`/blobs/${app}`), { kind: 'flip', at: 20 });
+    const r = await ctrimg(root, ['Install-ContainerImage', '-Name', 'WebApp']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`mirror ${new URL(cacheProxy.url).host} sent bytes for ${app} that do not match its digest`));
+    assert.deepEqual(
+      originProxy.requests.filter((q) => BLOB.test(q.path)).map((q) => /sha256:[0-9a-f]{64}/.exec(q.path)![0]),
+      [app],
+      'only the damaged layer came from the origin',
+    );
+  });
+
   it('installs past a dead first mirror with one connection attempt and one warning', async () => {
     assert.equal((await register(root, '-Mirror', `${dead.url},${cacheProxy.url}`)).code, 0);
     const before = dead.connections();

@@ -27,7 +27,7 @@ function fakeClient(has: boolean, asked: number[]): RegistryClient {
     if (!has) throw notFound('blob unknown', { code: 'BLOB_UNKNOWN' });
     return Readable.from([BYTES.subarray(offset)]);
   };
-  return { blobFrom } as unknown as RegistryClient;
+  return { blobSource: (repo: string, digest: Digest) => (offset: number) => blobFrom(repo, digest, offset) } as unknown as RegistryClient;
 }
 
 describe('registry/foreign', () => {

@@ -5,7 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { ContentStore } from '../../src/content/store.js';
 import { CtrimgError } from '../../src/errors.js';
 import type { Digest } from '../../src/image/digest.js';
 import { HostClient } from '../../src/registry/client.js';
@@ -143,6 +147,34 @@ describe('registry/mirrored: mirrors in order, then the origin', function () {
     );
     assert.equal(warnings.length, 1, 'one warning per mirror and kind of failure');
     assert.match(warnings[0]!, /DIGEST|digest/);
+  });
+
+  it('downloads a layer again from the next host when a mirror\'s bytes fail the content store\'s check', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'ctrimg-mirrored-'));
+    try {
+      const content = new ContentStore(root);
+      await content.init();
+      const c = mirrored([cacheProxy.url]);
+      const size = big.blobs.get(bigLayer)!.length;
+      cacheProxy.inject(BLOB, { kind: 'flip', at: 200_000 });
+      await content.download(bigLayer, c.blobSource('samples/big', bigLayer, { size }), { size });
+      assert.deepEqual(await content.read(bigLayer), big.blobs.get(bigLayer));
+      assert.deepEqual(cacheProxy.requests.filter((r) => BLOB.test(r.path)).map((r) => r.fault), ['flip']);
+      assert.deepEqual(originProxy.requests.filter((r) => BLOB.test(r.path)).map((r) => [r.range, r.bytesSent]), [[undefined, size]]);
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0]!, /mirror .* sent bytes for sha256:.* that do not match its digest; fetching it from the next host/);
+      // The origin's own wrong bytes leave nothing else to try.
+      const again = mirrored([]);
+      originProxy.inject(BLOB, { kind: 'flip', at: 10 });
+      const other = big.configDigest;
+      await assert.rejects(
+        content.download(other, again.blobSource('samples/big', other, { size: big.configBytes.length }), { size: big.configBytes.length }),
+        (e: unknown) => e instanceof CtrimgError && e.code === 'DIGEST_MISMATCH',
+      );
+      assert.equal(await content.has(other), false);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   it('tries an unreachable mirror once, warns once and skips it for the rest of the command', async () => {
