@@ -7,6 +7,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { failed } from '../errors.js';
 
 const READ_CHUNK = 256 * 1024;
 
@@ -18,6 +19,8 @@ export class GrowingFile {
   private written = 0;
   private outcome: Outcome | undefined;
   private waiters: (() => void)[] = [];
+  /** Times the writer threw its bytes away to write the file again from the start. */
+  restarts = 0;
 
   /** Writing starts (or resumes) at `path`, which already holds `have` good bytes. */
   start(path: string, have: number): void {
@@ -37,6 +40,13 @@ export class GrowingFile {
     this.wake();
   }
 
+  /** The bytes written so far were wrong and are written again: readers following them fail. */
+  restart(): void {
+    this.restarts++;
+    this.written = 0;
+    this.wake();
+  }
+
   fail(error: unknown): void {
     this.outcome = { ok: false, error };
     this.wake();
@@ -50,12 +60,14 @@ export class GrowingFile {
   private async *chunks(): AsyncGenerator<Buffer> {
     let fh: FileHandle | undefined;
     let pos = 0;
+    const generation = this.restarts;
     try {
       for (;;) {
         if (!fh) fh = await this.openCurrent();
         // State is read only after the last await, so a change can never slip by unseen.
         const outcome = this.outcome;
         if (outcome && !outcome.ok) throw outcome.error;
+        if (this.restarts !== generation) throw failed('the blob is being downloaded again from another source', { code: 'RESTARTED' });
         if (!fh) {
           if (!outcome) await this.changed();
           continue;

@@ -22,7 +22,16 @@ export interface BlobFeed {
   open(): Readable;
   /** Settles when the download does: resolved once the blob is verified and committed. */
   done: Promise<void>;
+  /** How often the download started over from another source after wrong bytes. */
+  restarts(): number;
 }
+
+/**
+ * Where a download's bytes come from: the blob from `offset` on. `rejected`, when a source has
+ * it, is told that a whole blob it served failed the check, and answers true when another
+ * source will serve the blob again from the start (a mirror's origin, a foreign layer's next URL).
+ */
+export type BlobFetch = ((offset: number) => Promise<Readable>) & { rejected?: (failure: Error) => boolean };
 
 interface DownloadOptions {
   size: number;
@@ -60,23 +69,25 @@ export class ContentStore {
    * Fetches a blob into the store, continuing a partial download of it: the bytes already in
    * `ingest/<hex>.partial` are hashed first, then `fetch(offset)` supplies the rest. The whole
    * blob is checked against `expected` and `size` before it becomes visible; content that
-   * fails the check is discarded, while a partial left by a broken transfer is kept for the
-   * next attempt. One process at a time works on a digest; others wait for it. `onProgress`
-   * hears the bytes of the blob held so far, resumed ones included.
+   * fails the check is discarded (and fetched again from the start when `fetch.rejected` says
+   * another source has it), while a partial left by a broken transfer is kept for the next
+   * attempt. One process at a time works on a digest; others wait for it. `onProgress` hears
+   * the bytes of the blob held so far, resumed ones included.
    */
-  async download(expected: Digest, fetch: (offset: number) => Promise<Readable>, opts: DownloadOptions): Promise<void> {
-    return this.fetchInto(expected, fetch, opts);
+  async download(expected: Digest, fetch: BlobFetch, opts: DownloadOptions): Promise<void> {
+    return this.fetchAll(expected, fetch, opts);
   }
 
   /**
    * Starts download() of a blob (which finds it at once when it is already in the store) and
    * lets readers follow its bytes as they reach the disk, so a layer can be imported while it
    * downloads. A reader's bytes are not verified until `done` resolves: a consumer commits
-   * nothing it made from them before that.
+   * nothing it made from them before that. When the download starts over from another source,
+   * the readers following the wrong bytes fail, and `restarts()` tells their owner so.
    */
-  feed(expected: Digest, fetch: (offset: number) => Promise<Readable>, opts: DownloadOptions): BlobFeed {
+  feed(expected: Digest, fetch: BlobFetch, opts: DownloadOptions): BlobFeed {
     const file = new GrowingFile();
-    const done = this.fetchInto(expected, fetch, opts, file).then(
+    const done = this.fetchAll(expected, fetch, opts, file).then(
       () => file.commit(this.path(expected)),
       (err: unknown) => {
         file.fail(err);
@@ -84,7 +95,7 @@ export class ContentStore {
       },
     );
     done.catch(() => {}); // the owner awaits it; readers hear of the failure through their stream
-    return { open: () => file.follow(), done };
+    return { open: () => file.follow(), done, restarts: () => file.restarts };
   }
 
   /** Drops what an earlier download of `digest` left in the ingest area, unless one is running. */
@@ -97,43 +108,58 @@ export class ContentStore {
     }
   }
 
-  private async fetchInto(expected: Digest, fetch: (offset: number) => Promise<Readable>, opts: DownloadOptions, file?: GrowingFile): Promise<void> {
-    const what = opts.what ?? `blob ${expected}`;
+  private async fetchAll(expected: Digest, fetch: BlobFetch, opts: DownloadOptions, file?: GrowingFile): Promise<void> {
     const release = await this.lock(expected, opts.signal);
     try {
       if (await this.has(expected)) return;
       const partial = join(this.ingestDir, `${digestHex(expected)}.partial`);
-      const hash = createHash('sha256');
-      let have = await stat(partial).then((s) => s.size, () => 0);
-      if (have > opts.size) {
-        await rm(partial, { force: true });
-        have = 0;
-      }
-      if (have > 0) for await (const chunk of createReadStream(partial, { end: have - 1 }) as AsyncIterable<Buffer>) hash.update(chunk);
-      opts.onProgress?.(have);
-      file?.start(partial, have);
-      if (have < opts.size) {
-        const resumed = have;
-        const counter = hashInto(hash, opts.size - have, (n) => opts.onProgress?.(resumed + n));
-        await pipeline(await fetch(have), counter, await appendTo(partial, file), { signal: opts.signal }).catch(async (err: unknown) => {
-          if (counter.tooLong) await rm(partial, { force: true });
-          throw counter.tooLong
-            ? failed(`${what}: more bytes than its descriptor's ${opts.size}`, { code: 'SIZE_MISMATCH' })
-            : (diskFull(err, `cannot download ${what}`, this.ingestDir) ?? err);
-        });
-        have += counter.bytes;
-      }
-      try {
-        this.check(what, expected, `sha256:${hash.digest('hex')}`, have, opts.size);
-      } catch (err) {
-        // Wrong bytes are never resumed: the next attempt starts from scratch.
-        await rm(partial, { force: true });
-        throw err;
+      while (!(await this.fetchInto(partial, expected, fetch, { ...opts, what: opts.what ?? `blob ${expected}` }, file))) {
+        // Wrong bytes were discarded and another source serves the blob from the start.
+        file?.restart();
       }
       await rename(partial, this.path(expected));
     } finally {
       await release();
     }
+  }
+
+  /**
+   * One pass of a download: appends to `partial` what `fetch` sends and checks the whole. False
+   * when the bytes were wrong and `fetch` has another source to try; the error when it has not.
+   */
+  private async fetchInto(partial: string, expected: Digest, fetch: BlobFetch, opts: DownloadOptions & { what: string }, file?: GrowingFile): Promise<boolean> {
+    const hash = createHash('sha256');
+    let have = await stat(partial).then((s) => s.size, () => 0);
+    if (have > opts.size) {
+      await rm(partial, { force: true });
+      have = 0;
+    }
+    if (have > 0) for await (const chunk of createReadStream(partial, { end: have - 1 }) as AsyncIterable<Buffer>) hash.update(chunk);
+    opts.onProgress?.(have);
+    file?.start(partial, have);
+    // Wrong bytes are never resumed: the next attempt, or the next source, starts from scratch.
+    const wrongBytes = async (err: Error) => {
+      await rm(partial, { force: true });
+      if (fetch.rejected?.(err)) return false;
+      throw err;
+    };
+    if (have < opts.size) {
+      const resumed = have;
+      const counter = hashInto(hash, opts.size - have, (n) => opts.onProgress?.(resumed + n));
+      try {
+        await pipeline(await fetch(have), counter, await appendTo(partial, file), { signal: opts.signal });
+      } catch (err) {
+        if (counter.tooLong) return wrongBytes(failed(`${opts.what}: more bytes than its descriptor's ${opts.size}`, { code: 'SIZE_MISMATCH' }));
+        throw diskFull(err, `cannot download ${opts.what}`, this.ingestDir) ?? err;
+      }
+      have += counter.bytes;
+    }
+    try {
+      this.check(opts.what, expected, `sha256:${hash.digest('hex')}`, have, opts.size);
+    } catch (err) {
+      return wrongBytes(err as Error);
+    }
+    return true;
   }
 
   /** Takes `ingest/<hex>.lock`, waiting while a live process holds it. */

@@ -12,11 +12,12 @@ export function sourceObject(s: SourceRecord) {
     Namespace: s.namespace ?? '',
     Publisher: formatPublisher(s.publisher),
     Insecure: s.insecure,
+    Mirrors: s.mirrors,
     Registered: s.created,
   };
 }
 
 export function renderSources(sources: SourceRecord[], format: OutputFormat): string {
   const objects = sources.map(sourceObject);
-  return format === 'Json' ? renderJson(objects) : renderObjectTable(objects, ['Name', 'Location', 'Namespace', 'Publisher', 'Insecure']);
+  return format === 'Json' ? renderJson(objects) : renderObjectTable(objects, ['Name', 'Location', 'Namespace', 'Publisher', 'Insecure', 'Mirrors']);
 }

@@ -13,8 +13,9 @@ import { digestHex, type Digest } from '../image/digest.js';
 import { DirImporter } from '../importers/dir.js';
 import type { LayerImporter } from '../importers/types.js';
 import type { LayerState } from '../format/progress.js';
-import { RegistryClient, type RegistryClientOptions } from '../registry/client.js';
+import { HostClient, type RegistryClient, type RegistryClientOptions } from '../registry/client.js';
 import { DockerCredentials } from '../registry/credentials.js';
+import { MirroredClient } from '../registry/mirrored.js';
 
 export interface Reporter {
   info(message: string): void;
@@ -38,7 +39,11 @@ export interface OpsContext {
   progress: Progress;
   signal: AbortSignal;
   now(): Date;
-  registry(opts: RegistryClientOptions): RegistryClient;
+  /**
+   * A client for one registry, or, given `mirrors` (root URLs), one that tries those first
+   * (see registry/mirrored.ts). Credentials come from the docker config, per host.
+   */
+  registry(opts: RegistryClientOptions & { mirrors?: string[] }): RegistryClient;
   layerPath(chainId: Digest): string;
   containerPath(cid: string): string;
   /** Closes the database and every registry connection opened through `registry`. */
@@ -61,8 +66,15 @@ export async function openContext(opts: { root?: string; report: Reporter; progr
   const content = new ContentStore(root);
   await content.init();
   const store = Store.open(join(root, 'ctrimg.db'));
-  const clients: RegistryClient[] = [];
+  const clients: HostClient[] = [];
   const docker = new DockerCredentials();
+  const host = (o: RegistryClientOptions) => {
+    const client = new HostClient({ credentials: docker.lookup, ...o, signal: opts.signal });
+    clients.push(client);
+    return client;
+  };
+  // Mirrors found unreachable are skipped by every client for the rest of the command.
+  const unreachable = new Set<string>();
   return {
     root,
     store,
@@ -72,10 +84,15 @@ export async function openContext(opts: { root?: string; report: Reporter; progr
     progress: opts.progress ?? NO_PROGRESS,
     signal: opts.signal,
     now: () => new Date(),
-    registry: (o) => {
-      const client = new RegistryClient({ credentials: docker.lookup, ...o, signal: opts.signal });
-      clients.push(client);
-      return client;
+    registry: ({ mirrors, ...o }) => {
+      if (!mirrors?.length) return host(o);
+      return new MirroredClient({
+        origin: host(o),
+        // One attempt each: a dead mirror must cost one connection, the origin is there to fall back on.
+        mirrors: mirrors.map((base) => host({ ...o, base, retry: { ...o.retry, attempts: 1 } })),
+        report: opts.report,
+        unreachable,
+      });
     },
     layerPath: (chainId) => join(root, 'layers', digestHex(chainId)),
     containerPath: (cid) => join(root, 'containers', cid),

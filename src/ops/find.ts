@@ -47,7 +47,7 @@ export function sourcesFor(ctx: OpsContext, name?: string): SourceRecord[] {
 }
 
 export function clientFor(ctx: OpsContext, source: SourceRecord): RegistryClient {
-  return ctx.registry({ base: source.location });
+  return ctx.registry({ base: source.location, mirrors: source.mirrors });
 }
 
 export async function findImages(ctx: OpsContext, q: FindQuery): Promise<FoundImage[]> {

@@ -110,9 +110,9 @@ export async function installByReference(ctx: OpsContext, reference: string, ins
 }
 
 function targetFor(ctx: OpsContext, ref: Reference, source: SourceRecord | null, insecure = false): Target {
-  // A registered source decides the scheme; otherwise https, or http only when asked for.
+  // A registered source decides the scheme and its mirrors; otherwise https, or http only when asked for.
   const base = source?.location ?? `${insecure ? 'http' : 'https'}://${ref.registry}`;
-  return { client: ctx.registry({ base }), ref, source };
+  return { client: ctx.registry({ base, mirrors: source?.mirrors }), ref, source };
 }
 
 async function install(ctx: OpsContext, target: Target, opts: InstallOptions, depth: number, baseOf?: string): Promise<Installed[]> {

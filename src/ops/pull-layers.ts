@@ -34,6 +34,14 @@ export interface LayerPlan {
   chainId: Digest;
 }
 
+interface PullTarget {
+  location: string;
+  /** Parent layer paths, nearest first, and when they are all in place. */
+  parents: string[];
+  parentsReady: Promise<void>;
+  signal: AbortSignal;
+}
+
 export interface PullOptions {
   /** Layers streamed at once. */
   concurrency: number;
@@ -119,12 +127,33 @@ export class LayerPull {
     for (const release of this.locks.splice(0)) await release();
   }
 
-  private async pull(layer: LayerPlan, to: { location: string; parents: string[]; parentsReady: Promise<void>; signal: AbortSignal }): Promise<void> {
+  private async pull(layer: LayerPlan, to: PullTarget): Promise<void> {
     const { ctx } = this;
-    const { desc, diffId } = layer;
-    const feed = await this.feed(desc, to.signal);
+    const feed = await this.feed(layer.desc, to.signal);
     // Under this install's lock, a directory without a record is what a crash left behind.
     await ctx.importer.removeLayer(to.location);
+    for (;;) {
+      const restarts = feed.restarts();
+      try {
+        await this.importOnce(layer, feed, to);
+        break;
+      } catch (err) {
+        // Bytes that fail their digest explain any import error they caused: that is the error
+        // to report, so the download is let finish its check.
+        await feed.done.catch((downloadErr: unknown) => {
+          if (!isAbort(downloadErr)) throw downloadErr;
+        });
+        // The importer read bytes that the download then replaced from another source: again.
+        if (feed.restarts() === restarts) throw err;
+      }
+    }
+    this.addedLayers.push(to.location);
+    ctx.progress.layer(layer.desc.digest, 'Pull complete');
+  }
+
+  /** Imports the layer from the feed into a staging directory, renamed into place once every check passed. */
+  private async importOnce({ desc, diffId }: LayerPlan, feed: BlobFeed, to: PullTarget): Promise<void> {
+    const { ctx } = this;
     const staging = join(dirname(to.location), `.importing-${process.pid}-${randomBytes(4).toString('hex')}-${basename(to.location)}`);
     const hasher = new DigestStream();
     const tar: Readable = pipeline(decompress(feed.open()), hasher, () => {});
@@ -146,15 +175,8 @@ export class LayerPull {
     } catch (err) {
       tar.destroy();
       await ctx.importer.removeLayer(staging);
-      // Bytes that fail their digest explain any import error they caused: that is the error to
-      // report, so the download is let finish its check.
-      await feed.done.catch((downloadErr: unknown) => {
-        if (!isAbort(downloadErr)) throw downloadErr;
-      });
       throw err;
     }
-    this.addedLayers.push(to.location);
-    ctx.progress.layer(desc.digest, 'Pull complete');
   }
 
   /** One download per blob, however many layers of the image have it. */

@@ -10,29 +10,46 @@ export interface SourceInput {
   namespace?: string;
   publisher?: string;
   insecure?: boolean;
+  /** Registry root URLs tried in order before the location (pull-through caches). */
+  mirrors?: string[];
 }
 
-/** Checks a source location: an http(s) URL with a host and nothing after the path. */
-export function parseLocation(location: string, insecure: boolean): string {
+/**
+ * Checks a source location (or a mirror, `param` naming which): an http(s) URL with a host and
+ * nothing after the path. Returns it as `scheme://host[:port]`.
+ */
+export function parseLocation(location: string, insecure: boolean, param = 'Location'): string {
   let url: URL;
   try {
     url = new URL(location);
   } catch {
-    throw usage(`-Location '${location}' is not a URL`, { hint: 'Give it as https://host[:port]' });
+    throw usage(`-${param} '${location}' is not a URL`, { hint: 'Give it as https://host[:port]' });
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw usage(`-Location '${location}' must use https (or http with -Insecure)`);
+    throw usage(`-${param} '${location}' must use https (or http with -Insecure)`);
   }
   if (url.protocol === 'http:' && !insecure) {
-    throw usage(`-Location '${location}' uses plain http`, { hint: 'Use https, or add -Insecure to allow http for this source' });
+    throw usage(`-${param} '${location}' uses plain http`, { hint: 'Use https, or add -Insecure to allow http for this source' });
   }
   if (url.search || url.hash || url.username || url.password) {
-    throw usage(`-Location '${location}' must not carry credentials, a query or a fragment`);
+    throw usage(`-${param} '${location}' must not carry credentials, a query or a fragment`);
   }
   if (url.pathname !== '/' && url.pathname !== '') {
-    throw usage(`-Location '${location}' must be the registry's root URL`, { hint: 'Put a repository prefix in -Namespace' });
+    throw usage(`-${param} '${location}' must be the registry's root URL`, { hint: 'Put a repository prefix in -Namespace' });
   }
   return `${url.protocol}//${url.host}`;
+}
+
+/** Checks each mirror as a location; a repeated mirror, or one that is the location itself, is refused. */
+function parseMirrors(mirrors: string[], location: string, insecure: boolean): string[] {
+  const seen = new Set<string>([location]);
+  return mirrors.map((m) => {
+    const url = parseLocation(m, insecure, 'Mirror');
+    if (url === location) throw usage(`-Mirror '${m}' is the source's own location`, { hint: 'List only other registries as mirrors' });
+    if (seen.has(url)) throw usage(`-Mirror '${m}' is given more than once`);
+    seen.add(url);
+    return url;
+  });
 }
 
 const NAMESPACE_RE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
@@ -40,12 +57,13 @@ const NAMESPACE_RE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:
 export function registerSource(ctx: OpsContext, input: SourceInput): SourceRecord {
   const insecure = input.insecure ?? false;
   const location = parseLocation(input.location, insecure);
+  const mirrors = parseMirrors(input.mirrors ?? [], location, insecure);
   const namespace = input.namespace?.replace(/^\/+|\/+$/g, '') || null;
   if (namespace !== null && !NAMESPACE_RE.test(namespace)) {
     throw usage(`-Namespace '${input.namespace}' is not a valid repository path (lower-case letters, digits, separators)`);
   }
   const publisher = input.publisher?.replace(/^CN=/i, '') || null;
-  const added = ctx.store.sources.add({ name: input.name, location, namespace, publisher, insecure }, ctx.now().toISOString());
+  const added = ctx.store.sources.add({ name: input.name, location, namespace, publisher, insecure, mirrors }, ctx.now().toISOString());
   if (!added) {
     throw usage(`a source named '${input.name}' is already registered`, { hint: 'Unregister it first or pick another -Name' });
   }

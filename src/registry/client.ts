@@ -3,6 +3,7 @@
  * comes from the caller's base URL and is never guessed.
  */
 import { Readable } from 'node:stream';
+import type { BlobFetch } from '../content/store.js';
 import { CtrimgError, failed, usage } from '../errors.js';
 import { assertDigest, isDigest, sha256, type Digest } from '../image/digest.js';
 import { baseMediaType, isIndex, isManifest, MANIFEST_ACCEPT } from '../image/mediatypes.js';
@@ -53,7 +54,27 @@ const DEFAULT_MAX_BLOB_BYTES = 16 * 1024 * 1024;
 
 const pullScope = (repo: string) => `repository:${repo}:pull`;
 
-export class RegistryClient {
+/**
+ * What operations use of a registry: one host (HostClient), or a source's mirrors tried before
+ * its origin (MirroredClient in mirrored.ts).
+ */
+export interface RegistryClient {
+  /** host[:port] of the registry the caller named, as shown in messages. */
+  readonly host: string;
+  ping(): Promise<PingResult>;
+  catalog(): Promise<string[]>;
+  tags(repo: string): Promise<string[]>;
+  manifest(repo: string, ref: string): Promise<ManifestResponse>;
+  blob(repo: string, digest: Digest, opts?: { size?: number; signal?: AbortSignal }): Promise<Readable>;
+  blobFrom(repo: string, digest: Digest, start: number, opts: { size: number; signal?: AbortSignal }): Promise<Readable>;
+  blobBytes(repo: string, digest: Digest, opts?: { size?: number; maxBytes?: number }): Promise<Buffer>;
+  /** A layer blob as the content store downloads it: blobFrom, plus what to do when its bytes are wrong. */
+  blobSource(repo: string, digest: Digest, opts: { size: number; signal?: AbortSignal }): BlobFetch;
+  close(): Promise<void>;
+}
+
+/** The registry API spoken to one host. */
+export class HostClient implements RegistryClient {
   /** host[:port], as shown in messages. */
   readonly host: string;
   private readonly base: URL;
@@ -61,6 +82,7 @@ export class RegistryClient {
   private readonly auth: Authenticator;
   private readonly signal?: AbortSignal;
   private readonly pageSize: number;
+  private closed?: Promise<void>;
 
   constructor(opts: RegistryClientOptions) {
     let base: URL;
@@ -119,12 +141,10 @@ export class RegistryClient {
     const byDigest = isDigest(ref);
     if (!byDigest && !isTag(ref)) throw usage(`invalid tag or digest '${ref}'`);
     const req: RequestSubject = { what: 'manifest', subject: `${this.host}/${repo}${byDigest ? '@' : ':'}${ref}` };
-    const res = await this.get(new URL(`/v2/${repo}/manifests/${ref}`, this.base), req, pullScope(repo), {
+    const tooLarge = () => failed(`manifest ${req.subject} is larger than ${MAX_MANIFEST / 1024 / 1024} MiB`, { code: 'MANIFEST_INVALID' });
+    const { res, body: bytes } = await this.getWhole(new URL(`/v2/${repo}/manifests/${ref}`, this.base), req, pullScope(repo), MAX_MANIFEST, tooLarge, {
       accept: MANIFEST_ACCEPT.join(', '),
     });
-    const bytes = await readCapped(res, MAX_MANIFEST, () =>
-      failed(`manifest ${req.subject} is larger than ${MAX_MANIFEST / 1024 / 1024} MiB`, { code: 'MANIFEST_INVALID' }),
-    );
     const digest = sha256(bytes);
     if (byDigest) assertDigest(`manifest ${req.subject}`, ref, digest);
     const claimed = headerValue(res.headers, 'docker-content-digest');
@@ -226,6 +246,11 @@ export class RegistryClient {
     return { res, skip: offset };
   }
 
+  /** One host has nothing else to offer when the bytes are wrong. */
+  blobSource(repo: string, digest: Digest, opts: { size: number; signal?: AbortSignal }): BlobFetch {
+    return (offset) => this.blobFrom(repo, digest, offset, opts);
+  }
+
   /** A small blob (an image config) read whole and verified. */
   async blobBytes(repo: string, digest: Digest, opts: { size?: number; maxBytes?: number } = {}): Promise<Buffer> {
     const max = opts.maxBytes ?? DEFAULT_MAX_BLOB_BYTES;
@@ -243,8 +268,9 @@ export class RegistryClient {
     return Buffer.concat(chunks);
   }
 
+  /** Closes the connections; a second call (a MirroredClient and its context both close) waits for the first. */
   close(): Promise<void> {
-    return this.transport.close();
+    return (this.closed ??= this.transport.close());
   }
 
   /**
@@ -276,14 +302,38 @@ export class RegistryClient {
     throw afterAttempts(registryError(res.status, body.toString('utf8'), req), res.attempts);
   }
 
+  /**
+   * `get` and the whole body (at most `max` bytes). A body that breaks or stalls after the
+   * headers is a transfer error like any other: the request is sent again within the policy.
+   */
+  private async getWhole(
+    url: URL,
+    req: RequestSubject,
+    scope: string,
+    max: number,
+    tooLarge: () => Error,
+    headers: Record<string, string> = {},
+  ): Promise<{ res: HttpResponse; body: Buffer }> {
+    const budget = new RetryBudget(this.transport.retry);
+    for (;;) {
+      const res = await this.get(url, req, scope, headers);
+      try {
+        return { res, body: await readCapped(res, max, tooLarge) };
+      } catch (err) {
+        if (isAbort(err) || !(err instanceof CtrimgError) || !err.temporary || !(await budget.next(this.signal))) {
+          throw err instanceof CtrimgError ? afterAttempts(err, budget.attempts) : err;
+        }
+      }
+    }
+  }
+
   private async list(first: URL, req: RequestSubject, scope: string, field: 'repositories' | 'tags'): Promise<string[]> {
     const out: string[] = [];
     const seen = new Set<string>();
     for (let url: URL | undefined = first; url; ) {
       seen.add(url.href);
-      const res = await this.get(url, req, scope);
       const bad = (why: string) => failed(`unexpected ${req.what} response for ${req.subject}: ${why}`, { code: 'REGISTRY_ERROR' });
-      const body = await readCapped(res, MAX_LISTING, () => bad('too large'));
+      const { res, body } = await this.getWhole(url, req, scope, MAX_LISTING, () => bad('too large'));
       let items: unknown;
       try {
         items = (JSON.parse(body.toString('utf8')) as Record<string, unknown>)[field];

@@ -3,10 +3,11 @@
  * above all, are often not in the registry: they are asked of the registry first, then of each
  * of the descriptor's `urls` in order (http and https only; others are skipped with a
  * warning). The first source that answers serves the bytes, and the content store verifies
- * them against the descriptor's digest whichever it was, so a wrong byte from a URL is a
- * DIGEST_MISMATCH like one from the registry.
+ * them against the descriptor's digest whichever it was; a source whose bytes are wrong is
+ * passed over for the next, and when none is left the DIGEST_MISMATCH is the download's.
  */
 import { Readable } from 'node:stream';
+import type { BlobFetch } from '../content/store.js';
 import { failed } from '../errors.js';
 import type { Descriptor } from '../image/manifest.js';
 import { baseMediaType, DOCKER_FOREIGN_LAYER, OCI_LAYER_ND, OCI_LAYER_ND_GZIP, OCI_LAYER_ND_ZSTD } from '../image/mediatypes.js';
@@ -20,34 +21,40 @@ export function isForeignLayer(mediaType: string): boolean {
 }
 
 /** A blob's bytes from `offset` on, as the content store's download() asks for them. */
-export type BlobSource = (offset: number) => Promise<Readable>;
+export type BlobSource = BlobFetch;
 
 export interface SourceOptions {
   signal?: AbortSignal;
   warn: (message: string) => void;
 }
 
-/** The registry for ordinary layers; for foreign ones the registry, then the descriptor's urls. */
+/**
+ * The registry for ordinary layers; for foreign ones the registry, then the descriptor's urls.
+ * A source whose whole blob fails verification is passed over: the content store is told the
+ * next one will serve the blob from the start.
+ */
 export function layerSource(client: RegistryClient, repo: string, desc: Descriptor, opts: SourceOptions): BlobSource {
-  const registry: BlobSource = (offset) => client.blobFrom(repo, desc.digest, offset, { size: desc.size, signal: opts.signal });
+  const registry = client.blobSource(repo, desc.digest, { size: desc.size, signal: opts.signal });
   if (!isForeignLayer(desc.mediaType)) return registry;
-  return async (offset) => {
-    let failure: unknown;
-    try {
-      return await registry(offset);
-    } catch (err) {
-      if (isAbort(err)) throw err;
-      failure = err;
-    }
-    for (const url of desc.urls ?? []) {
-      const u = URL.canParse(url) ? new URL(url) : undefined;
-      if (u?.protocol !== 'http:' && u?.protocol !== 'https:') {
+  // undefined stands for the registry.
+  const sources: Array<string | undefined> = [undefined, ...(desc.urls ?? [])];
+  let first = 0;
+  let served = 0;
+  let rejection: Error | undefined;
+  const fetch: BlobSource = async (offset) => {
+    let failure: unknown = rejection;
+    for (let i = first; i < sources.length; i++) {
+      const url = sources[i];
+      const u = url !== undefined && URL.canParse(url) ? new URL(url) : undefined;
+      if (url !== undefined && u?.protocol !== 'http:' && u?.protocol !== 'https:') {
         opts.warn(`layer ${desc.digest}: skipping URL '${u ? `${u.protocol}//${u.host}` : url}': only http and https are fetched`);
         continue;
       }
-      opts.warn(`layer ${desc.digest}: ${(failure as Error).message}; fetching it from ${displayUrl(u)}`);
+      if (u) opts.warn(`layer ${desc.digest}: ${(failure as Error).message}; fetching it from ${displayUrl(u)}`);
       try {
-        return await fromUrl(u, desc, offset, opts.signal);
+        const stream = u ? await fromUrl(u, desc, offset, opts.signal) : await registry(offset);
+        served = i;
+        return stream;
       } catch (err) {
         if (isAbort(err)) throw err;
         failure = err;
@@ -55,6 +62,19 @@ export function layerSource(client: RegistryClient, repo: string, desc: Descript
     }
     throw failure;
   };
+  fetch.rejected = (err) => {
+    // A registry with mirrors may have another host to ask first.
+    if (served === 0 && registry.rejected?.(err)) {
+      first = 0;
+      return true;
+    }
+    if (served + 1 >= sources.length) return false;
+    const url = sources[served];
+    rejection = new Error(`${url === undefined ? client.host : displayUrl(new URL(url))} sent bytes that do not match its digest`);
+    first = served + 1;
+    return true;
+  };
+  return fetch;
 }
 
 async function fromUrl(url: URL, desc: Descriptor, offset: number, signal: AbortSignal | undefined): Promise<Readable> {

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { CtrimgError } from '../../src/errors.js';
 import { parseChallenges } from '../../src/registry/auth.js';
-import { RegistryClient } from '../../src/registry/client.js';
+import { HostClient } from '../../src/registry/client.js';
 
 describe('registry/auth', () => {
   describe('parseChallenges', () => {
@@ -101,7 +101,7 @@ describe('registry/auth', () => {
 
     it('answers a Basic challenge with the credentials, then sends them up front', async () => {
       handler = basicServer;
-      const c = new RegistryClient({ base, credentials: { username: 'alice', password: 's3cret' } });
+      const c = new HostClient({ base, credentials: { username: 'alice', password: 's3cret' } });
       try {
         assert.deepEqual(await c.tags('a/b'), ['1']);
         assert.deepEqual(await c.tags('a/b'), ['1']);
@@ -117,7 +117,7 @@ describe('registry/auth', () => {
     it('reports UNAUTHORIZED without leaking the password when credentials are wrong or missing', async () => {
       handler = basicServer;
       for (const credentials of [{ username: 'alice', password: 'wrong-pw' }, undefined]) {
-        const c = new RegistryClient({ base, credentials });
+        const c = new HostClient({ base, credentials });
         try {
           await assert.rejects(c.tags('a/b'), (e: unknown) => {
             assert.ok(e instanceof CtrimgError);
@@ -134,7 +134,7 @@ describe('registry/auth', () => {
 
     it('fetches a Bearer token from the realm with service, scope and Basic credentials, and caches it', async () => {
       handler = tokenServer;
-      const c = new RegistryClient({ base, credentials: { username: 'alice', password: 's3cret' } });
+      const c = new HostClient({ base, credentials: { username: 'alice', password: 's3cret' } });
       try {
         assert.deepEqual(await c.tags('a/b'), ['1']);
         assert.deepEqual(await c.tags('a/b'), ['1']);
@@ -156,7 +156,7 @@ describe('registry/auth', () => {
     it('fetches a new token once the cached one has expired', async () => {
       handler = tokenServer;
       expiresIn = 0.001;
-      const c = new RegistryClient({ base, credentials: { username: 'alice', password: 's3cret' } });
+      const c = new HostClient({ base, credentials: { username: 'alice', password: 's3cret' } });
       try {
         await c.tags('a/b');
         await new Promise((r) => setTimeout(r, 5));
@@ -169,7 +169,7 @@ describe('registry/auth', () => {
 
     it('retries only once: a token the registry rejects is UNAUTHORIZED', async () => {
       handler = tokenServer;
-      const c = new RegistryClient({ base });
+      const c = new HostClient({ base });
       try {
         await assert.rejects(c.tags('a/b'), (e: unknown) => e instanceof CtrimgError && e.code === 'UNAUTHORIZED');
       } finally {
@@ -181,7 +181,7 @@ describe('registry/auth', () => {
 
     it('reports a token server refusing the credentials as UNAUTHORIZED', async () => {
       handler = tokenServer;
-      const c = new RegistryClient({ base, credentials: { username: 'alice', password: 'nope-nope' } });
+      const c = new HostClient({ base, credentials: { username: 'alice', password: 'nope-nope' } });
       try {
         await assert.rejects(c.tags('a/b'), (e: unknown) => {
           assert.ok(e instanceof CtrimgError && e.code === 'UNAUTHORIZED');
@@ -207,7 +207,7 @@ describe('registry/auth', () => {
         res.writeHead(307, { location: req.url!.includes('tags') ? '/same/tags' : `${otherBase}/elsewhere` });
         res.end();
       };
-      const c = new RegistryClient({ base, credentials: { username: 'alice', password: 's3cret' } });
+      const c = new HostClient({ base, credentials: { username: 'alice', password: 's3cret' } });
       try {
         assert.deepEqual(await c.tags('a/b'), ['1']);
         await c.catalog().catch(() => undefined);

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import type { Readable } from 'node:stream';
 import { CtrimgError } from '../../src/errors.js';
-import { RegistryClient } from '../../src/registry/client.js';
+import type { RegistryCredentials } from '../../src/registry/auth.js';
+import { HostClient, type RegistryClient } from '../../src/registry/client.js';
 import { startBasicAuthRegistry, startTokenAuthRegistry, type BasicAuthRegistry, type TokenAuthRegistry } from '../support/auth.js';
 import { publishImage, tarFromEntries, type PublishedImage } from '../support/oci-layout.js';
 
@@ -14,8 +15,8 @@ async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function withClient<T>(base: string, credentials: typeof alice | undefined, fn: (c: RegistryClient) => Promise<T>): Promise<T> {
-  const c = new RegistryClient({ base, credentials });
+async function withClient<T>(base: string, credentials: RegistryCredentials | undefined, fn: (c: RegistryClient) => Promise<T>): Promise<T> {
+  const c = new HostClient({ base, credentials });
   try {
     return await fn(c);
   } finally {
@@ -97,6 +98,50 @@ describe('registry/client with auth', function () {
     it('reports refused credentials and anonymous access as UNAUTHORIZED', async () => {
       await withClient(auth.registry.url, { ...alice, password: 'wrong-password' }, (c) => assert.rejects(c.manifest('samples/app', '1.0'), unauthorized));
       await withClient(auth.registry.url, undefined, (c) => assert.rejects(c.manifest('samples/app', '1.0'), unauthorized));
+    });
+  });
+
+  describe('Bearer with an identity token (the OAuth2 refresh_token grant)', () => {
+    const IDENTITY = 'refresh-token-from-an-oauth-login';
+    let auth: TokenAuthRegistry;
+    let image: PublishedImage;
+
+    before(async () => {
+      auth = await startTokenAuthRegistry({ users: { alice: alice.password }, anonymous: 'reject', refreshTokens: { [IDENTITY]: 'alice' } });
+      const tar = await tarFromEntries([{ name: 'a.txt', content: 'oauth' }]);
+      image = await publishImage(auth.registry.host, { repo: 'samples/app', tag: '1.0', layers: [{ tar }] }, { creds: alice });
+    });
+    beforeEach(() => (auth.requests.length = 0));
+    after(() => auth?.stop());
+
+    it('POSTs the refresh_token grant as a form, once per scope, and uses the access token', async () => {
+      await withClient(auth.registry.url, { identityToken: IDENTITY }, async (c) => {
+        await pullAll(c, image);
+        await pullAll(c, image);
+        assert.deepEqual(await c.catalog(), ['samples/app']);
+      });
+      assert.deepEqual(
+        auth.requests.map((r) => [r.method, r.contentType, r.grantType, r.clientId, r.service, r.scopes, r.basic, r.username, r.status]),
+        [
+          ['POST', 'application/x-www-form-urlencoded', 'refresh_token', 'ctrimg', auth.service, ['repository:samples/app:pull'], false, 'alice', 200],
+          ['POST', 'application/x-www-form-urlencoded', 'refresh_token', 'ctrimg', auth.service, ['registry:catalog:*'], false, 'alice', 200],
+        ],
+      );
+      assert.ok(auth.requests.every((r) => r.url === '/token'), 'the refresh token travels in the body, never in the URL');
+    });
+
+    it('reports a refresh token the server refuses as UNAUTHORIZED without showing it', async () => {
+      await withClient(auth.registry.url, { identityToken: 'not-issued-by-this-server' }, (c) =>
+        assert.rejects(c.manifest('samples/app', '1.0'), (e: unknown) => {
+          assert.ok(e instanceof CtrimgError);
+          assert.equal(e.code, 'UNAUTHORIZED');
+          assert.match(e.message, /refused the identity token/);
+          assert.match(e.hint ?? '', /log in/);
+          assert.ok(!`${e.message} ${e.hint}`.includes('not-issued-by-this-server'));
+          return true;
+        }),
+      );
+      assert.deepEqual(auth.requests.map((r) => [r.method, r.grantType, r.status]), [['POST', 'refresh_token', 400]]);
     });
   });
 

@@ -10,7 +10,7 @@ import type { Digest } from '../../src/image/digest.js';
 import { parseImageConfig, parseManifest } from '../../src/image/manifest.js';
 import { OCI_INDEX, OCI_MANIFEST } from '../../src/image/mediatypes.js';
 import { parsePlatform, selectManifest } from '../../src/image/platform.js';
-import { RegistryClient } from '../../src/registry/client.js';
+import { HostClient, type RegistryClient } from '../../src/registry/client.js';
 import { corruptRegistryBlob } from '../support/fixtures.js';
 import { publishImage, publishIndex, tarFromEntries, type PublishedImage, type PublishedIndex } from '../support/oci-layout.js';
 import { freePort, startRegistry, type RunningRegistry } from '../support/registry.js';
@@ -57,7 +57,7 @@ describe('registry/client against a real registry', function () {
         { repo: 'x', tag: 'x', os: 'windows', osVersion: '10.0.20348.1000', layers: [{ tar: await layer('windows') }] },
       ],
     });
-    client = new RegistryClient({ base: reg.url });
+    client = new HostClient({ base: reg.url });
   });
 
   after(async () => {
@@ -72,7 +72,7 @@ describe('registry/client against a real registry', function () {
 
     it('reports a closed port as UNREACHABLE, naming the URL', async () => {
       const port = await freePort();
-      const c = new RegistryClient({ base: `http://127.0.0.1:${port}` });
+      const c = new HostClient({ base: `http://127.0.0.1:${port}` });
       try {
         await assert.rejects(c.ping(), isError('UNREACHABLE', 'failed', new RegExp(`http://127\\.0\\.0\\.1:${port}/v2/: connection refused`)));
       } finally {
@@ -90,7 +90,7 @@ describe('registry/client against a real registry', function () {
           res.end(body);
         });
         await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-        const c = new RegistryClient({ base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+        const c = new HostClient({ base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
         try {
           await assert.rejects(c.ping(), isError('NOT_A_REGISTRY', 'failed', new RegExp(`is not a container registry \\(GET /v2/ answered ${status}`)));
         } finally {
@@ -103,7 +103,7 @@ describe('registry/client against a real registry', function () {
 
   describe('listings', () => {
     it('pages through the catalog', async () => {
-      const c = new RegistryClient({ base: reg.url, pageSize: 1 });
+      const c = new HostClient({ base: reg.url, pageSize: 1 });
       try {
         assert.deepEqual(await c.catalog(), ['samples/app', 'samples/multi', 'samples/other']);
       } finally {
@@ -115,7 +115,7 @@ describe('registry/client against a real registry', function () {
     // distribution 2.8 ignores n= for tags and sends them all in storage order; the paging
     // loop is shared with catalog (above) and Link parsing is unit-tested.
     it('lists tags', async () => {
-      const c = new RegistryClient({ base: reg.url, pageSize: 1 });
+      const c = new HostClient({ base: reg.url, pageSize: 1 });
       try {
         assert.deepEqual((await c.tags('samples/app')).sort(), ['1.0', '1.1', '1.2']);
       } finally {

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { ContentStore } from '../../src/content/store.js';
 import { CtrimgError, notFound } from '../../src/errors.js';
-import type { Digest } from '../../src/image/digest.js';
+import { sha256, type Digest } from '../../src/image/digest.js';
 import type { Descriptor } from '../../src/image/manifest.js';
 import type { RegistryClient } from '../../src/registry/client.js';
 import { isForeignLayer, layerSource } from '../../src/registry/foreign.js';
@@ -23,7 +27,7 @@ function fakeClient(has: boolean, asked: number[]): RegistryClient {
     if (!has) throw notFound('blob unknown', { code: 'BLOB_UNKNOWN' });
     return Readable.from([BYTES.subarray(offset)]);
   };
-  return { blobFrom } as unknown as RegistryClient;
+  return { blobSource: (repo: string, digest: Digest) => (offset: number) => blobFrom(repo, digest, offset) } as unknown as RegistryClient;
 }
 
 describe('registry/foreign', () => {
@@ -39,6 +43,7 @@ describe('registry/foreign', () => {
         const from = Number(m[1]);
         res.writeHead(206, { 'content-range': `bytes ${from}-${BYTES.length - 1}/${BYTES.length}` }).end(BYTES.subarray(from));
       } else if (req.url === '/ranged' || req.url === '/plain') res.writeHead(200).end(BYTES);
+      else if (req.url === '/wrong') res.writeHead(200).end(Buffer.from(BYTES).reverse());
       else res.writeHead(404).end();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -97,6 +102,39 @@ describe('registry/foreign', () => {
       { url: '/ranged', range: 'bytes=7-' },
       { url: '/plain', range: 'bytes=7-' },
     ]);
+  });
+
+  describe('into the content store', () => {
+    let root: string;
+    let content: ContentStore;
+    const real = (urls: string[]): Descriptor => ({ mediaType: ND, digest: sha256(BYTES), size: BYTES.length, urls });
+    beforeEach(async () => {
+      root = await mkdtemp(join(tmpdir(), 'ctrimg-foreign-'));
+      content = new ContentStore(root);
+      await content.init();
+    });
+    afterEach(() => rm(root, { recursive: true, force: true }));
+
+    it('passes over a URL that serves wrong bytes for the next one', async () => {
+      const warnings: string[] = [];
+      const d = real([`${base}/wrong`, `${base}/plain`]);
+      await content.download(d.digest, layerSource(fakeClient(false, []), 'r', d, { warn: (m) => warnings.push(m) }), { size: d.size });
+      assert.deepEqual(await content.read(d.digest), BYTES);
+      assert.deepEqual(requests.map((r) => [r.url, r.range]), [['/wrong', undefined], ['/plain', undefined]]);
+      assert.match(warnings.at(-1)!, /\/wrong sent bytes that do not match its digest; fetching it from http:\/\/127\.0\.0\.1:\d+\/plain$/);
+      assert.deepEqual(await readdir(content.ingestDir), []);
+    });
+
+    it('fails with DIGEST_MISMATCH, keeping nothing, when every source is wrong', async () => {
+      const d = real([`${base}/wrong`, `${base}/wrong`]);
+      await assert.rejects(
+        content.download(d.digest, layerSource(fakeClient(false, []), 'r', d, { warn: () => {} }), { size: d.size }),
+        (e: unknown) => e instanceof CtrimgError && e.code === 'DIGEST_MISMATCH',
+      );
+      assert.equal(requests.length, 2);
+      assert.equal(await content.has(d.digest), false);
+      assert.deepEqual(await readdir(content.ingestDir), []);
+    });
   });
 
   it('fails with the last error when no source has it', async () => {

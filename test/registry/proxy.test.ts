@@ -1,6 +1,6 @@
 /** HTTP_PROXY and NO_PROXY, through a forward proxy on loopback in front of a real registry. */
 import assert from 'node:assert/strict';
-import { RegistryClient } from '../../src/registry/client.js';
+import { HostClient } from '../../src/registry/client.js';
 import { startForwardProxy, type ForwardProxy } from '../support/forward-proxy.js';
 import { publishImage, tarFromEntries, type PublishedImage } from '../support/oci-layout.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
@@ -30,7 +30,7 @@ describe('registry client behind a proxy', function () {
   });
 
   async function fetchManifest(): Promise<void> {
-    const client = new RegistryClient({ base: reg.url });
+    const client = new HostClient({ base: reg.url });
     try {
       assert.equal((await client.manifest('samples/app', '1')).digest, img.manifestDigest);
     } finally {

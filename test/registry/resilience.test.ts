@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { ContentStore } from '../../src/content/store.js';
 import { CtrimgError } from '../../src/errors.js';
 import type { Digest } from '../../src/image/digest.js';
-import { RegistryClient } from '../../src/registry/client.js';
+import { HostClient } from '../../src/registry/client.js';
 import type { RetryPolicy } from '../../src/registry/retry.js';
 import { startFaultProxy, type FaultProxy, type ProxiedRequest } from '../support/fault-proxy.js';
 import { publishImage, type PublishedImage } from '../support/oci-layout.js';
@@ -53,7 +53,7 @@ describe('registry downloads through faults', function () {
   });
 
   async function download(retry: Partial<RetryPolicy> = FAST): Promise<void> {
-    const client = new RegistryClient({ base: proxy.url, retry });
+    const client = new HostClient({ base: proxy.url, retry });
     try {
       await content.download(digest, (offset) => client.blobFrom('samples/big', digest, offset, { size }), { size });
     } finally {
@@ -158,6 +158,50 @@ describe('registry downloads through faults', function () {
     await download();
     await assertStored();
     assert.deepEqual(blobRequests().map((r) => [r.range, r.bytesSent]), [['bytes=800000-', size - 800_000]]);
+  });
+
+  describe('a manifest or listing body that breaks after the headers', () => {
+    const MANIFEST = /\/manifests\//;
+    async function withClient<T>(fn: (c: HostClient) => Promise<T>, retry: Partial<RetryPolicy> = FAST): Promise<T> {
+      const client = new HostClient({ base: proxy.url, retry });
+      try {
+        return await fn(client);
+      } finally {
+        await client.close();
+      }
+    }
+
+    it('sends a manifest request again after a reset mid-body', async () => {
+      proxy.inject(MANIFEST, { kind: 'reset', after: 100 });
+      const m = await withClient((c) => c.manifest('samples/big', '1'));
+      assert.equal(m.digest, img.manifestDigest);
+      assert.deepEqual(proxy.requests.map((r) => [r.fault, r.bytesSent]), [['reset', 100], [undefined, img.manifestBytes.length]]);
+    });
+
+    it('sends tags and catalog pages again after a truncated body', async () => {
+      proxy.inject(/\/tags\/list/, { kind: 'truncate', after: 10 });
+      proxy.inject(/\/_catalog/, { kind: 'truncate', after: 10 });
+      const [tags, repos] = await withClient(async (c) => [await c.tags('samples/big'), await c.catalog()]);
+      assert.deepEqual(tags, ['1']);
+      assert.deepEqual(repos, ['samples/big']);
+      assert.deepEqual(proxy.requests.map((r) => [r.path.replace(/\?.*/, ''), r.fault]), [
+        ['/v2/samples/big/tags/list', 'truncate'],
+        ['/v2/samples/big/tags/list', undefined],
+        ['/v2/_catalog', 'truncate'],
+        ['/v2/_catalog', undefined],
+      ]);
+    });
+
+    it('gives up within the policy, naming the attempts', async () => {
+      for (let i = 0; i < 2; i++) proxy.inject(MANIFEST, { kind: 'reset', after: 50 });
+      await assert.rejects(withClient((c) => c.manifest('samples/big', '1'), { ...FAST, attempts: 2 }), (e: unknown) => {
+        assert.ok(e instanceof CtrimgError);
+        assert.equal(e.code, 'UNREACHABLE');
+        assert.match(e.message, /\(gave up after 2 attempts\)$/);
+        return true;
+      });
+      assert.equal(proxy.requests.length, 2);
+    });
   });
 
   it('lets concurrent downloads of one digest share a single transfer', async () => {

@@ -96,6 +96,8 @@ export interface TokenRequestRecord {
   grantType: string | null;
   /** `client_id` of an OAuth2 form POST; null for GET. */
   clientId: string | null;
+  /** Content-Type of a POST (its media type only); null for GET. */
+  contentType: string | null;
   /** `account` query parameter, if any. */
   account: string | null;
   /** HTTP status returned. */
@@ -255,6 +257,7 @@ export async function startTokenAuthRegistry(opts: TokenAuthOptions): Promise<To
         username,
         grantType: posted?.get('grant_type') ?? null,
         clientId: posted?.get('client_id') ?? null,
+        contentType: req.method === 'POST' ? (req.headers['content-type'] ?? '').split(';')[0]!.trim() : null,
         account: params.get('account'),
         status: 0,
         granted: [],

@@ -9,6 +9,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSync, closeSync, readFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
 
 export interface RunningRegistry {
   /** host:port, e.g. 127.0.0.1:40123 */
@@ -34,6 +36,8 @@ export async function freePort(): Promise<number> {
 export interface RegistryOptions {
   /** Extra top-level YAML (e.g. an `auth:` or `proxy:` block), appended verbatim. */
   extraConfig?: string;
+  /** Serve https with this certificate and key (PEM files); `url` is then https://. */
+  tls?: { certificate: string; key: string };
 }
 
 export async function startRegistry(opts: RegistryOptions = {}): Promise<RunningRegistry> {
@@ -50,6 +54,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Running
     '    enabled: true',
     'http:',
     `  addr: 127.0.0.1:${port}`,
+    ...(opts.tls ? ['  tls:', `    certificate: ${opts.tls.certificate}`, `    key: ${opts.tls.key}`] : []),
     opts.extraConfig ?? '',
   ].join('\n');
   const configPath = join(dir, 'config.yml');
@@ -61,7 +66,8 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Running
   });
   closeSync(logFd);
   const host = `127.0.0.1:${port}`;
-  const url = `http://${host}`;
+  const url = `${opts.tls ? 'https' : 'http'}://${host}`;
+  const ca = opts.tls ? readFileSync(opts.tls.certificate) : undefined;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 15000;
   for (;;) {
@@ -69,9 +75,8 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Running
       throw new Error(`docker-registry exited early: ${readFileSync(logPath, 'utf8').slice(-2000)}`);
     }
     try {
-      const res = await fetch(`${url}/v2/`);
-      await res.arrayBuffer();
-      if (res.status === 200 || res.status === 401) break;
+      const status = await probe(`${url}/v2/`, ca);
+      if (status === 200 || status === 401) break;
     } catch {
       /* not listening yet */
     }
@@ -95,4 +100,15 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Running
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The status of a GET, trusting `ca` for https (fetch cannot be given a CA). */
+function probe(url: string, ca: Buffer | undefined): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = (url.startsWith('https:') ? httpsGet : httpGet)(url, { ca }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+  });
 }
