@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Store } from '../../store/index.js';
 import { ContentStore } from '../content/store.js';
 import { digestHex, type Digest } from '../image/digest.js';
-import { DirImporter } from '../importers/dir.js';
+import { createImporter, resolveImporter, type ImporterKind } from '../importers/select.js';
 import type { LayerImporter } from '../importers/types.js';
 import type { LayerState } from '../format/progress.js';
 import { RegistryClient, type RegistryClientOptions } from '../registry/client.js';
@@ -53,7 +53,16 @@ export function defaultRoot(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'ctrimg');
 }
 
-export async function openContext(opts: { root?: string; report: Reporter; progress?: Progress; signal: AbortSignal }): Promise<OpsContext> {
+export interface ContextOptions {
+  root?: string;
+  report: Reporter;
+  progress?: Progress;
+  signal: AbortSignal;
+  /** The importer forced by -Importer or $CTRIMG_IMPORTER; else the store's recorded one, else the platform's. */
+  importer?: ImporterKind;
+}
+
+export async function openContext(opts: ContextOptions): Promise<OpsContext> {
   const root = opts.root ?? defaultRoot();
   await mkdir(join(root, 'layers'), { recursive: true });
   await mkdir(join(root, 'containers'), { recursive: true });
@@ -61,13 +70,20 @@ export async function openContext(opts: { root?: string; report: Reporter; progr
   const content = new ContentStore(root);
   await content.init();
   const store = Store.open(join(root, 'ctrimg.db'));
+  let importer: LayerImporter;
+  try {
+    importer = createImporter(resolveImporter(store, opts.importer));
+  } catch (err) {
+    store.close();
+    throw err;
+  }
   const clients: RegistryClient[] = [];
   const docker = new DockerCredentials();
   return {
     root,
     store,
     content,
-    importer: new DirImporter(),
+    importer,
     report: opts.report,
     progress: opts.progress ?? NO_PROGRESS,
     signal: opts.signal,
