@@ -102,6 +102,19 @@ describe('end to end: the hcs importer with a stand-in wclayer', function () {
     assert.deepEqual(await ctrimgJson(root, ['Get-ContainerImage']), []);
   });
 
+  it("fails an install with wclayer's stderr in one line and keeps nothing of it", async () => {
+    await standin.reset();
+    const env = standin.failing('import', 7, 'hcsshim::ImportLayer - failed failed in Win32: Access is denied. (0x5)\r\n');
+    const r = await run(['Install-ContainerImage', '-Reference', image.reference, '-Insecure', '-Importer', 'hcs', '-Platform', 'windows/amd64'], env);
+    assert.equal(r.code, 1, r.stderr);
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('Install-ContainerImage:'));
+    assert.deepEqual(errors, ['Install-ContainerImage: wclayer import exited with code 7: hcsshim::ImportLayer - failed failed in Win32: Access is denied. (0x5)']);
+    const calls = (await standin.calls()).map((x) => x.argv);
+    assert.deepEqual(calls, [['import', calls[0]!.at(-1)!], ['remove', calls[0]!.at(-1)!]]);
+    assert.deepEqual(await readdir(join(root, 'layers')), []);
+    assert.deepEqual(await ctrimgJson(root, ['Get-ContainerImage']), []);
+  });
+
   it('refuses to mix importers in one store with a usage error, and says when wclayer is missing', async () => {
     const r = await run(['Install-ContainerImage', '-Reference', image.reference, '-Insecure', '-Platform', 'windows/amd64']);
     assert.equal(r.code, 0, r.stderr + r.stdout);

@@ -61,6 +61,17 @@ describe('importers/hcs (against the wclayer stand-in)', function () {
       });
     }
 
+    it('streams a 32 MiB layer through to wclayer byte for byte', async () => {
+      const content = Buffer.alloc(32 << 20);
+      for (let i = 0; i < content.length; i += 4096) content.writeUInt32BE(i, i);
+      const tar = await tarFromEntries([{ name: 'Files/', type: 'directory' }, { name: 'Files/big.bin', content }]);
+      const chunks = Array.from({ length: Math.ceil(tar.length / 65536) }, (_, i) => tar.subarray(i * 65536, (i + 1) * 65536));
+      await new HcsImporter(standin.env).importLayer(Readable.from(chunks), join(layers, 'L'), { parents: [] });
+      const [call] = await standin.calls();
+      assert.equal(call!.stdin!.length, tar.length);
+      assert.ok(call!.stdin!.equals(tar));
+    });
+
     it('reads the whole stream, bytes after the end-of-archive marker included', async () => {
       const tar = Buffer.concat([await tarFromEntries(WINDOWS), Buffer.alloc(20_480)]);
       let read = 0;

@@ -7,7 +7,7 @@
  * read its input, as wclayer does when HCS refuses a layer.
  */
 import { createWriteStream } from 'node:fs';
-import { appendFile, mkdir, rm } from 'node:fs/promises';
+import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
@@ -27,6 +27,8 @@ async function main(): Promise<number> {
   const [command] = argv;
   const path = argv[argv.length - 1]!;
   const stdinFile = command === 'import' ? `stdin-${process.pid}-${Date.now()}.tar` : undefined;
+  // The stdin file exists before the call is recorded: a stand-in killed at any point leaves both.
+  if (stdinFile) await writeFile(join(record, stdinFile), '');
   await appendFile(join(record, 'calls.jsonl'), JSON.stringify({ argv, stdinFile }) + '\n');
 
   switch (command) {
