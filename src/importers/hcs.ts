@@ -41,9 +41,13 @@ export class HcsImporter implements LayerImporter {
   }
 
   async importLayer(tar: Readable, layerPath: string, opts: ImportOptions): Promise<void> {
+    // Awaited below: marked handled now, so a parent failing meanwhile is not an unhandled rejection.
+    opts.parentsReady?.catch(() => {});
     opts.signal?.throwIfAborted();
     const exe = await this.executable();
     await mustNotExist(layerPath, 'import layer');
+    // wclayer reads the parent layers as it imports: they must all be in place before it starts.
+    if (opts.parentsReady) await untilSettled(opts.parentsReady, opts.signal);
     const run = startWclayer(exe, ['import', ...parentArgs(opts.parents), layerPath], { env: this.env, stdin: true });
     const stdin = run.child.stdin!;
 
@@ -106,6 +110,17 @@ export class HcsImporter implements LayerImporter {
       warn?.(`could not remove the partly imported layer ${path}: ${(err as Error).message}`);
     }
   }
+}
+
+/** `p`, or the abort's reason if the signal fires first. */
+function untilSettled(p: Promise<void>, signal?: AbortSignal): Promise<void> {
+  if (!signal) return p;
+  signal.throwIfAborted();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** Like wclayer, refuses an existing destination; makes its parent directory. */

@@ -125,6 +125,27 @@ describe('importers/hcs (against the wclayer stand-in)', function () {
       assert.equal(existsSync(layer), false);
     });
 
+    it('starts wclayer only once the parents are in place, and not at all if one failed', async () => {
+      const importer = new HcsImporter(standin.env);
+      const parent = join(layers, 'P');
+      let release!: () => void;
+      const parentsReady = new Promise<void>((r) => (release = r));
+      const done = importer.importLayer(Readable.from([await tarFromEntries(WINDOWS)]), join(layers, 'L'), { parents: [parent], parentsReady });
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual(await argvs(), []);
+      release();
+      await done;
+      assert.deepEqual(await argvs(), [['import', '-l', parent, join(layers, 'L')]]);
+
+      const tar = await tarFromEntries(WINDOWS);
+      await assert.rejects(
+        importer.importLayer(Readable.from([tar]), join(layers, 'L2'), { parents: [parent], parentsReady: Promise.reject(new Error('parent layer failed its digest')) }),
+        /parent layer failed its digest/,
+      );
+      assert.equal((await argvs()).length, 1);
+      assert.equal(existsSync(join(layers, 'L2')), false);
+    });
+
     it('refuses a layer path that exists, without running wclayer', async () => {
       const layer = join(layers, 'L');
       await mkdir(layer);
