@@ -74,10 +74,21 @@ describe('importers/hcs (against the wclayer stand-in)', function () {
 
     it('reads the whole stream, bytes after the end-of-archive marker included', async () => {
       const tar = Buffer.concat([await tarFromEntries(WINDOWS), Buffer.alloc(20_480)]);
-      let read = 0;
-      const input = Readable.from([tar.subarray(0, 1000), tar.subarray(1000)]).on('data', (b: Buffer) => (read += b.length));
+      const input = Readable.from([tar.subarray(0, 1000), tar.subarray(1000)]);
       await new HcsImporter(standin.env).importLayer(input, join(layers, 'L'), { parents: [] });
-      assert.equal(read, tar.length);
+      assert.equal(input.readableEnded, true);
+      assert.ok((await standin.calls())[0]!.stdin!.equals(tar));
+    });
+
+    it('still reads the whole stream when wclayer stops reading at the end-of-archive marker', async () => {
+      const tar = await tarFromEntries(WINDOWS);
+      const padded = Buffer.concat([tar, Buffer.alloc(1 << 20)]);
+      const input = Readable.from([padded.subarray(0, 4096), padded.subarray(4096)]);
+      await new HcsImporter({ ...standin.env, WCLAYER_STANDIN_READ_BYTES: String(tar.length) }).importLayer(input, join(layers, 'L'), { parents: [] });
+      assert.equal(input.readableEnded, true);
+      const [call] = await standin.calls();
+      assert.equal(call!.stdin!.length, tar.length);
+      assert.ok(call!.stdin!.equals(tar));
     });
 
     it("surfaces wclayer's stderr and exit code, then runs wclayer remove", async () => {

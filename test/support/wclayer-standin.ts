@@ -4,7 +4,8 @@
  * or scratch directory, removes it) and records every call in `$WCLAYER_STANDIN_DIR`: one JSON
  * line per call in calls.jsonl, and the bytes received on stdin in stdin-<n>.tar.
  * `$WCLAYER_STANDIN_FAIL` = {"command","code","stderr"} makes that command fail once it has
- * read its input, as wclayer does when HCS refuses a layer.
+ * read its input, as wclayer does when HCS refuses a layer. `$WCLAYER_STANDIN_READ_BYTES` makes
+ * import stop reading stdin after that many bytes.
  */
 import { createWriteStream } from 'node:fs';
 import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
@@ -34,7 +35,7 @@ async function main(): Promise<number> {
   switch (command) {
     case 'import':
       await mkdir(path);
-      await pipeline(process.stdin, createWriteStream(join(record, stdinFile!)));
+      await receive(join(record, stdinFile!), Number(process.env.WCLAYER_STANDIN_READ_BYTES ?? Infinity));
       break;
     case 'create':
       await mkdir(path);
@@ -52,6 +53,20 @@ async function main(): Promise<number> {
     return fail.code;
   }
   return 0;
+}
+
+/** Saves stdin, or only its first `limit` bytes, as wclayer stops at the end-of-archive marker. */
+async function receive(file: string, limit: number): Promise<void> {
+  if (limit === Infinity) return pipeline(process.stdin, createWriteStream(file));
+  const kept: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    kept.push(chunk as Buffer);
+    size += (chunk as Buffer).length;
+    if (size >= limit) break;
+  }
+  await writeFile(file, Buffer.concat(kept).subarray(0, limit));
+  process.stdin.destroy();
 }
 
 main().then(
