@@ -76,6 +76,8 @@ export async function validateWindowsLayer(input: Readable, opts: { base: boolea
   input.on('error', stop);
   input.on('close', onClose);
   input.pipe(extract as unknown as Writable);
+  // The input may have failed before we were given it: its 'error' and 'close' are gone by now.
+  if (input.destroyed) stop(input.errored ?? new Error('the layer stream was closed before it was read'));
   try {
     for await (const entry of extract) {
       current = entry;

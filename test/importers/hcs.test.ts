@@ -157,6 +157,18 @@ describe('importers/hcs (against the wclayer stand-in)', function () {
       assert.equal(existsSync(join(layers, 'L2')), false);
     });
 
+    it("rejects with the input's error when the input failed while the parents were awaited", async () => {
+      const input = new PassThrough();
+      let release!: () => void;
+      const parentsReady = new Promise<void>((r) => (release = r));
+      const done = new HcsImporter(standin.env).importLayer(input, join(layers, 'L'), { parents: [join(layers, 'P')], parentsReady });
+      input.on('error', () => {});
+      input.destroy(new Error('connection reset'));
+      release();
+      await assert.rejects(done, /connection reset/);
+      assert.equal(existsSync(join(layers, 'L')), false);
+    });
+
     it('refuses a layer path that exists, without running wclayer', async () => {
       const layer = join(layers, 'L');
       await mkdir(layer);
