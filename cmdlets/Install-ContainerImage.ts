@@ -3,7 +3,7 @@ import { renderImages } from '../src/format/images.js';
 import { lineageOf } from '../src/ops/images.js';
 import { installImage } from '../src/ops/install.js';
 import { withOps } from './context.js';
-import { versionArgs, versionParams } from './params.js';
+import { importerArg, importerParam, versionArgs, versionParams } from './params.js';
 
 export const cmdlet: CmdletSpec = {
   name: 'Install-ContainerImage',
@@ -18,6 +18,7 @@ export const cmdlet: CmdletSpec = {
     { name: 'WhatIf', type: 'switch', description: 'Show what would be installed without downloading layers.' },
     { name: 'MaxConcurrentDownloads', type: 'number', description: 'Layers downloaded and imported at once (default 3, at least 1).' },
     { name: 'DropLayerBlobs', type: 'switch', description: 'Delete the compressed layer blobs once imported, to save disk (kept by default for re-import).' },
+    importerParam,
   ],
   examples: [
     { command: 'ctrimg Install-ContainerImage -Name NanoServer -Version 10.0.17763.1', description: 'An exact version from the registered sources.' },
@@ -42,5 +43,5 @@ export const cmdlet: CmdletSpec = {
         },
       );
       io.out(renderImages(lineageOf(ctx, installed.map((i) => i.image)), io.outputFormat));
-    }, { lease: 'install' }),
+    }, { lease: 'install', ...importerArg(args) }),
 };

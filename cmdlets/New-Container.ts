@@ -2,6 +2,7 @@ import type { CmdletSpec } from '../src/cli/types.js';
 import { renderContainers } from '../src/format/containers.js';
 import { newContainer } from '../src/ops/containers.js';
 import { withOps } from './context.js';
+import { importerArg, importerParam } from './params.js';
 
 export const cmdlet: CmdletSpec = {
   name: 'New-Container',
@@ -10,6 +11,7 @@ export const cmdlet: CmdletSpec = {
     { name: 'ContainerImageName', type: 'string', required: true, description: 'Installed image to create the container from.' },
     { name: 'ContainerImageVersion', type: 'string', description: 'Version of the image (default: the newest installed).' },
     { name: 'Name', type: 'string', required: true, positional: true, description: 'Name of the new container.' },
+    importerParam,
   ],
   examples: [{ command: 'ctrimg New-Container -ContainerImageName WebApp -Name web1', description: 'A container from the newest WebApp.' }],
   run: (args, io) =>
@@ -20,5 +22,5 @@ export const cmdlet: CmdletSpec = {
         name: args.Name as string,
       });
       io.out(renderContainers([view], io.outputFormat, ctx.now()));
-    }),
+    }, importerArg(args)),
 };

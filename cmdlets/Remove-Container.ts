@@ -2,6 +2,7 @@ import type { CmdletSpec } from '../src/cli/types.js';
 import { parsePiped } from '../src/format/piped.js';
 import { getContainers, removeContainers, selectPipedContainers } from '../src/ops/containers.js';
 import { withOps } from './context.js';
+import { importerArg, importerParam } from './params.js';
 
 export const cmdlet: CmdletSpec = {
   name: 'Remove-Container',
@@ -10,6 +11,7 @@ export const cmdlet: CmdletSpec = {
     { name: 'Name', type: 'string[]', positional: true, description: 'Container names; wildcards. Without it, objects are read as JSON from stdin.' },
     { name: 'Force', type: 'switch', description: 'Do not ask for confirmation on a terminal.' },
     { name: 'WhatIf', type: 'switch', description: 'Show what would be removed.' },
+    importerParam,
   ],
   examples: [{ command: 'ctrimg Remove-Container -Name web1', description: "Removes the container 'web1'." }],
   run: (args, io) =>
@@ -23,5 +25,5 @@ export const cmdlet: CmdletSpec = {
       for (const v of await removeContainers(ctx, views, { whatIf: args.WhatIf === true })) {
         io.info(`${args.WhatIf ? 'What if: removing' : 'Removed'} container ${v.container.name}`);
       }
-    }),
+    }, importerArg(args)),
 };

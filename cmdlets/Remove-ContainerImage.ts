@@ -4,6 +4,7 @@ import { describeImage, selectForRemoval } from '../src/ops/images.js';
 import { removeImages } from '../src/ops/remove.js';
 import { plural } from '../src/format/units.js';
 import { withOps } from './context.js';
+import { importerArg, importerParam } from './params.js';
 
 export const cmdlet: CmdletSpec = {
   name: 'Remove-ContainerImage',
@@ -14,6 +15,7 @@ export const cmdlet: CmdletSpec = {
     { name: 'Version', type: 'string', description: 'Only this version.' },
     { name: 'Force', type: 'switch', description: 'Do not ask for confirmation on a terminal (dependencies are still enforced).' },
     { name: 'WhatIf', type: 'switch', description: 'Show what would be removed.' },
+    importerParam,
   ],
   examples: [
     { command: 'ctrimg Remove-ContainerImage -Name WebApp -Version 1.2.0', description: 'One version of one image.' },
@@ -36,5 +38,5 @@ export const cmdlet: CmdletSpec = {
       const { removed, swept } = await removeImages(ctx, targets, { whatIf: args.WhatIf === true });
       for (const img of removed) io.info(`${args.WhatIf ? 'What if: removing' : 'Removed'} image ${describeImage(img)}`);
       if (!args.WhatIf) io.info(`Deleted ${plural(swept.layers, 'unused layer')} and ${plural(swept.blobs, 'unused blob')}`);
-    }, { lease: 'delete' }),
+    }, { lease: 'delete', ...importerArg(args) }),
 };

@@ -5,12 +5,20 @@
  */
 import { terminalProgress } from '../src/cli/progress.js';
 import type { CmdletIO } from '../src/cli/types.js';
+import type { ImporterKind } from '../src/importers/select.js';
 import { openContext, type OpsContext } from '../src/ops/context.js';
 import type { LeaseKind } from '../src/ops/leases.js';
 import { recoverAndLease } from '../src/ops/recover.js';
 
-/** `lease`: clean up after crashed commands, then hold that lease while `fn` runs (src/ops/recover.ts). */
-export async function withOps<T>(io: CmdletIO, fn: (ctx: OpsContext) => Promise<T> | T, opts: { lease?: LeaseKind } = {}): Promise<T> {
+/**
+ * `lease`: clean up after crashed commands, then hold that lease while `fn` runs (src/ops/recover.ts).
+ * `importer`: the kind forced by the cmdlets that import or remove layers (see importerArg).
+ */
+export async function withOps<T>(
+  io: CmdletIO,
+  fn: (ctx: OpsContext) => Promise<T> | T,
+  opts: { lease?: LeaseKind; importer?: ImporterKind } = {},
+): Promise<T> {
   const drawer = io.interactive && !io.quiet ? terminalProgress((text) => io.info(text)) : undefined;
   const settled = (print: (m: string) => void) => (m: string) => {
     drawer?.settle();
@@ -20,6 +28,7 @@ export async function withOps<T>(io: CmdletIO, fn: (ctx: OpsContext) => Promise<
     report: { info: settled((m) => io.info(m)), warn: settled((m) => io.warn(m)), debug: (m) => io.debug(m) },
     progress: drawer,
     signal: io.signal,
+    importer: opts.importer,
   });
   try {
     const release = opts.lease ? await recoverAndLease(ctx, opts.lease) : undefined;

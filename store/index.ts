@@ -3,6 +3,7 @@ import { openDb, type Db } from './db.js';
 import { ContainerQueries } from './containers.js';
 import { ImageQueries } from './images.js';
 import { LayerQueries } from './layers.js';
+import { SettingsQueries } from './settings.js';
 import { SourceQueries } from './sources.js';
 
 export class Store {
@@ -10,12 +11,14 @@ export class Store {
   readonly images: ImageQueries;
   readonly layers: LayerQueries;
   readonly containers: ContainerQueries;
+  readonly settings: SettingsQueries;
 
   constructor(readonly db: Db) {
     this.sources = new SourceQueries(db);
     this.images = new ImageQueries(db);
     this.layers = new LayerQueries(db);
     this.containers = new ContainerQueries(db);
+    this.settings = new SettingsQueries(db);
   }
 
   static open(file: string): Store {
@@ -36,6 +39,14 @@ export class Store {
       )
       .all() as { d: string }[];
     return new Set(rows.map((r) => r.d));
+  }
+
+  /** True when any layer or container is recorded: what an importer made that another cannot read. */
+  hasLayersOrContainers(): boolean {
+    const row = this.db
+      .prepare('SELECT EXISTS (SELECT 1 FROM layers) OR EXISTS (SELECT 1 FROM containers) AS used')
+      .get() as { used: number };
+    return row.used === 1;
   }
 
   close(): void {

@@ -58,7 +58,7 @@ export class LayerQueries {
       .all() as LayerRecord[];
   }
 
-  /** Deletes every layer no image uses and returns what was deleted. */
+  /** Deletes every layer no image uses and returns what was deleted, oldest first. */
   deleteUnused(): LayerRecord[] {
     const unused = this.unused();
     const del = this.db.prepare('DELETE FROM layers WHERE id = ?');

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Store } from '../../store/index.js';
 import { ContentStore } from '../content/store.js';
 import { digestHex, type Digest } from '../image/digest.js';
-import { DirImporter } from '../importers/dir.js';
+import { createImporter, resolveImporter, type ImporterKind } from '../importers/select.js';
 import type { LayerImporter } from '../importers/types.js';
 import type { LayerState } from '../format/progress.js';
 import { HostClient, type RegistryClient, type RegistryClientOptions } from '../registry/client.js';
@@ -58,7 +58,16 @@ export function defaultRoot(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'ctrimg');
 }
 
-export async function openContext(opts: { root?: string; report: Reporter; progress?: Progress; signal: AbortSignal }): Promise<OpsContext> {
+export interface ContextOptions {
+  root?: string;
+  report: Reporter;
+  progress?: Progress;
+  signal: AbortSignal;
+  /** The importer forced by -Importer or $CTRIMG_IMPORTER; else the store's recorded one, else the platform's. */
+  importer?: ImporterKind;
+}
+
+export async function openContext(opts: ContextOptions): Promise<OpsContext> {
   const root = opts.root ?? defaultRoot();
   await mkdir(join(root, 'layers'), { recursive: true });
   await mkdir(join(root, 'containers'), { recursive: true });
@@ -66,6 +75,13 @@ export async function openContext(opts: { root?: string; report: Reporter; progr
   const content = new ContentStore(root);
   await content.init();
   const store = Store.open(join(root, 'ctrimg.db'));
+  let importer: LayerImporter;
+  try {
+    importer = createImporter(resolveImporter(store, opts.importer));
+  } catch (err) {
+    store.close();
+    throw err;
+  }
   const clients: HostClient[] = [];
   const docker = new DockerCredentials();
   const host = (o: RegistryClientOptions) => {
@@ -79,7 +95,7 @@ export async function openContext(opts: { root?: string; report: Reporter; progr
     root,
     store,
     content,
-    importer: new DirImporter(),
+    importer,
     report: opts.report,
     progress: opts.progress ?? NO_PROGRESS,
     signal: opts.signal,

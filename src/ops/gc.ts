@@ -14,7 +14,8 @@ export interface Swept {
 export async function sweep(ctx: OpsContext, candidateBlobs: Iterable<string>): Promise<Swept> {
   const { store } = ctx;
   const deletedLayers = store.transaction(() => store.layers.deleteUnused());
-  for (const layer of deletedLayers) await ctx.importer.removeLayer(layer.location);
+  // Newest first: a layer goes before the parents it was recorded after, as wclayer's layer chains expect.
+  for (const layer of [...deletedLayers].reverse()) await ctx.importer.removeLayer(layer.location);
   const referenced = store.referencedBlobs();
   const candidates = new Set([...candidateBlobs, ...deletedLayers.map((l) => l.blobDigest)]);
   let blobs = 0;

@@ -1,0 +1,130 @@
+/**
+ * The `hcs` importer (default on Windows): layers and containers' scratch layers are made by
+ * hcsshim's `wclayer` tool, which hands them to the Host Compute Service.
+ *
+ * - import: `wclayer import -l <parent> ... <layerPath>` (parents nearest first, none for a base
+ *   layer) with the uncompressed tar on stdin; then `layerchain.json` in the layer, holding the
+ *   parents' paths nearest first, as Windows' layer tooling expects to find them.
+ * - container: `wclayer create -l <layer> ... <containerPath>`, plus its `layerchain.json`.
+ * - removal and any failure: `wclayer remove <path>`, which also releases what HCS holds.
+ *
+ * The tar is checked against the Windows layer rules (src/layers/windows.ts) while it flows to
+ * wclayer, not before, so a 2 GB layer is read once and never held. "Validated before import"
+ * still holds where it matters: on the first bad entry wclayer is killed and what it wrote is
+ * removed, so nothing of an invalid layer is kept or registered, and install records nothing.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { failed } from '../errors.js';
+import { lstatOrUndefined } from '../layers/paths.js';
+import { validateWindowsLayer } from '../layers/windows.js';
+import type { ImportOptions, LayerImporter } from './types.js';
+import { findWclayer, runWclayer, startWclayer } from './wclayer.js';
+
+export const LAYERCHAIN = 'layerchain.json';
+
+const parentArgs = (paths: string[]) => paths.flatMap((p) => ['-l', p]);
+
+export class HcsImporter implements LayerImporter {
+  readonly kind = 'hcs' as const;
+  private exe?: Promise<string>;
+
+  /** `env`: where CTRIMG_WCLAYER and PATH are looked up, and wclayer's environment. */
+  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+
+  /** Looked up on first use, so that commands that import nothing never need wclayer. */
+  private executable(): Promise<string> {
+    this.exe ??= findWclayer(this.env);
+    return this.exe;
+  }
+
+  async importLayer(tar: Readable, layerPath: string, opts: ImportOptions): Promise<void> {
+    // Awaited below: marked handled now, so a parent failing meanwhile is not an unhandled rejection.
+    opts.parentsReady?.catch(() => {});
+    opts.signal?.throwIfAborted();
+    const exe = await this.executable();
+    await mustNotExist(layerPath, 'import layer');
+    // wclayer reads the parent layers as it imports: they must all be in place before it starts.
+    if (opts.parentsReady) await untilSettled(opts.parentsReady, opts.signal);
+    const run = startWclayer(exe, ['import', ...parentArgs(opts.parents), layerPath], { env: this.env, stdin: true });
+    const stdin = run.child.stdin!;
+
+    let failure: { err: unknown } | undefined;
+    const fail = (err: unknown) => {
+      if (failure) return;
+      failure = { err };
+      run.child.kill('SIGKILL');
+      tar.destroy();
+    };
+    const onAbort = () => fail(opts.signal!.reason);
+    opts.signal?.addEventListener('abort', onAbort);
+    // wclayer may stop reading once it has the end-of-archive marker: the pipe to it breaks
+    // (EPIPE), is unpiped, and the validator alone reads the rest, so the stream is consumed whole.
+    stdin.on('error', () => {});
+    const validated = validateWindowsLayer(tar, { base: opts.parents.length === 0 });
+    tar.pipe(stdin);
+    await Promise.all([validated.catch(fail), run.exited.catch(fail), finished(tar).catch(fail)]);
+    opts.signal?.removeEventListener('abort', onAbort);
+
+    if (!failure) {
+      try {
+        await writeFile(join(layerPath, LAYERCHAIN), JSON.stringify(opts.parents));
+        return;
+      } catch (err) {
+        failure = { err: failed(`cannot write ${LAYERCHAIN} in ${layerPath}: ${(err as Error).message}`, { cause: err }) };
+      }
+    }
+    await this.removeAfterFailure(exe, layerPath, opts.warn);
+    throw failure.err;
+  }
+
+  async removeLayer(layerPath: string): Promise<void> {
+    if (!(await lstatOrUndefined(layerPath))) return;
+    await runWclayer(await this.executable(), ['remove', layerPath], this.env);
+  }
+
+  async createContainer(containerPath: string, layerPaths: string[]): Promise<void> {
+    const exe = await this.executable();
+    await mustNotExist(containerPath, 'create container scratch layer');
+    try {
+      await runWclayer(exe, ['create', ...parentArgs(layerPaths), containerPath], this.env);
+      await writeFile(join(containerPath, LAYERCHAIN), JSON.stringify(layerPaths));
+    } catch (err) {
+      await this.removeAfterFailure(exe, containerPath);
+      throw err;
+    }
+  }
+
+  removeContainer(containerPath: string): Promise<void> {
+    return this.removeLayer(containerPath);
+  }
+
+  /** Takes back what a failed wclayer run left; a failure to do so is told, not thrown over the first error. */
+  private async removeAfterFailure(exe: string, path: string, warn?: (m: string) => void): Promise<void> {
+    if (!(await lstatOrUndefined(path))) return;
+    try {
+      await runWclayer(exe, ['remove', path], this.env);
+    } catch (err) {
+      warn?.(`could not remove the partly imported layer ${path}: ${(err as Error).message}`);
+    }
+  }
+}
+
+/** `p`, or the abort's reason if the signal fires first. */
+function untilSettled(p: Promise<void>, signal?: AbortSignal): Promise<void> {
+  if (!signal) return p;
+  signal.throwIfAborted();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** Like wclayer, refuses an existing destination; makes its parent directory. */
+async function mustNotExist(path: string, what: string): Promise<void> {
+  if (await lstatOrUndefined(path)) throw failed(`cannot ${what}: ${path} already exists`, { code: 'EXISTS' });
+  await mkdir(dirname(path), { recursive: true });
+}

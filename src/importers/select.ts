@@ -1,0 +1,52 @@
+/**
+ * Which importer a command uses. A store holds one kind of layers: the importer it was first
+ * used with is recorded in its settings, later commands use that one, and forcing the other
+ * kind on a store that has layers or containers is refused rather than mixing them. Forcing
+ * is `-Importer` on the cmdlets that import or remove, or `$CTRIMG_IMPORTER` for scripts.
+ */
+import { usage } from '../errors.js';
+import type { Store } from '../../store/index.js';
+import { DirImporter } from './dir.js';
+import { HcsImporter } from './hcs.js';
+import type { LayerImporter } from './types.js';
+
+export type ImporterKind = LayerImporter['kind'];
+export const IMPORTER_KINDS: readonly ImporterKind[] = ['dir', 'hcs'];
+const SETTING = 'importer';
+
+export function defaultImporter(platform: NodeJS.Platform = process.platform): ImporterKind {
+  return platform === 'win32' ? 'hcs' : 'dir';
+}
+
+/** The forced kind: the -Importer value if given, else `$CTRIMG_IMPORTER` if set, else none. */
+export function requestedImporter(param: string | undefined, env: NodeJS.ProcessEnv = process.env): ImporterKind | undefined {
+  const value = param ?? env.CTRIMG_IMPORTER;
+  if (value === undefined || value === '') return undefined;
+  const kind = IMPORTER_KINDS.find((k) => k === value.toLowerCase());
+  if (!kind) throw usage(`CTRIMG_IMPORTER is '${value}': it must be ${IMPORTER_KINDS.join(' or ')}`);
+  return kind;
+}
+
+/** Decides the store's importer kind, recording it; throws a usage error on a mismatch. */
+export function resolveImporter(store: Store, forced: ImporterKind | undefined, platform: NodeJS.Platform = process.platform): ImporterKind {
+  // Most commands find the kind recorded and nothing forced: no write lock for them.
+  const settled = store.settings.get(SETTING) as ImporterKind | undefined;
+  if (settled && (!forced || forced === settled)) return settled;
+  return store.transaction(() => {
+    const used = store.hasLayersOrContainers();
+    // Stores from before the setting existed could only have been filled by `dir`.
+    const recorded = (store.settings.get(SETTING) as ImporterKind | undefined) ?? (used ? 'dir' : undefined);
+    if (forced && recorded && forced !== recorded && used) {
+      throw usage(`this store's layers and containers were made by the '${recorded}' importer; '${forced}' cannot use them`, {
+        hint: `use -Importer ${recorded}, or another store (CTRIMG_ROOT) for '${forced}'`,
+      });
+    }
+    const kind = forced ?? recorded ?? defaultImporter(platform);
+    if (store.settings.get(SETTING) !== kind) store.settings.set(SETTING, kind);
+    return kind;
+  });
+}
+
+export function createImporter(kind: ImporterKind, env: NodeJS.ProcessEnv = process.env): LayerImporter {
+  return kind === 'hcs' ? new HcsImporter(env) : new DirImporter();
+}

@@ -1,0 +1,141 @@
+/**
+ * The `hcs` importer through the executable, with a stand-in wclayer: a Windows-layout image is
+ * installed, a container made and removed, the image removed, and every wclayer call checked.
+ * The store keeps the importer it was first used with; forcing the other one is a usage error.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ctrimg, ctrimgJson } from '../support/ctrimg.js';
+import { hexOf, publishImage, tarFromEntries, type PublishedImage } from '../support/oci-layout.js';
+import { startRegistry, type RunningRegistry } from '../support/registry.js';
+import { makeStandin, type Standin } from '../support/wclayer.js';
+
+describe('end to end: the hcs importer with a stand-in wclayer', function () {
+  this.timeout(120_000);
+  let registry: RunningRegistry;
+  let standin: Standin;
+  let root: string;
+  let image: PublishedImage;
+  let tars: Buffer[];
+
+  before(async () => {
+    [registry, standin] = await Promise.all([startRegistry(), makeStandin()]);
+    root = await mkdtemp(join(tmpdir(), 'ctrimg-e2e-hcs-'));
+    tars = [
+      await tarFromEntries([
+        { name: 'Files/', type: 'directory' },
+        { name: 'Files/Windows/', type: 'directory' },
+        { name: 'Files/Windows/win.ini', content: '[fonts]\r\n' },
+        { name: 'Files/old.txt', content: 'old' },
+        { name: 'Hives/', type: 'directory' },
+        { name: 'Hives/Software_Delta', content: Buffer.alloc(4096, 3) },
+      ]),
+      await tarFromEntries([
+        { name: 'Files/', type: 'directory' },
+        { name: 'Files/.wh.old.txt', content: '' },
+        { name: 'Files/app.exe', content: 'MZ app' },
+        { name: 'Hives/', type: 'directory' },
+      ]),
+    ];
+    image = await publishImage(registry.host, { repo: 'samples/winapp', tag: '1.0', os: 'windows', osVersion: '10.0.17763.1', layers: tars.map((tar) => ({ tar })) });
+  });
+  after(async () => {
+    await registry?.stop();
+    await standin?.cleanup();
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  const run = (args: string[], env: NodeJS.ProcessEnv = standin.env) => ctrimg(root, args, { env });
+
+  it('installs, makes and removes a container, and removes the image, all through wclayer', async () => {
+    const chain1 = hexOf(image.diffIds[0]!);
+    const chain2 = createHash('sha256').update(`${image.diffIds[0]} ${image.diffIds[1]}`).digest('hex');
+    const final1 = join(root, 'layers', chain1);
+    const final2 = join(root, 'layers', chain2);
+
+    const r = await run(['Install-ContainerImage', '-Reference', image.reference, '-Insecure', '-Importer', 'hcs', '-Platform', 'windows/amd64']);
+    assert.equal(r.code, 0, r.stderr);
+    let calls = await standin.calls();
+    assert.deepEqual(calls.map((c) => c.argv.slice(0, -1)), [['import'], ['import', '-l', final1]]);
+    // Imported into staging directories named for the chain, then renamed into place.
+    assert.match(calls[0]!.argv.at(-1)!, new RegExp(`/layers/\\.importing-\\d+-[0-9a-f]+-${chain1}$`));
+    assert.match(calls[1]!.argv.at(-1)!, new RegExp(`/layers/\\.importing-\\d+-[0-9a-f]+-${chain2}$`));
+    calls.forEach((c, i) => assert.ok(c.stdin!.equals(tars[i]!), `layer ${i + 1}: wclayer got other bytes than the layer tar`));
+    assert.deepEqual(JSON.parse(await readFile(join(final1, 'layerchain.json'), 'utf8')), []);
+    assert.deepEqual(JSON.parse(await readFile(join(final2, 'layerchain.json'), 'utf8')), [final1]);
+    const [installed] = await ctrimgJson(root, ['Get-ContainerImage', '-Name', 'winapp']);
+    assert.equal(installed!.IsOSImage, true);
+
+    await standin.reset();
+    const c = await run(['New-Container', '-ContainerImageName', 'winapp', '-Name', 'w1', '-OutputFormat', 'Json']);
+    assert.equal(c.code, 0, c.stderr);
+    const path = String((JSON.parse(c.stdout) as { Path: string }[])[0]!.Path);
+    assert.deepEqual((await standin.calls()).map((x) => x.argv), [['create', '-l', final2, '-l', final1, path]]);
+    assert.deepEqual(JSON.parse(await readFile(join(path, 'layerchain.json'), 'utf8')), [final2, final1]);
+
+    // No -Importer from here on: the store remembers hcs.
+    await standin.reset();
+    assert.equal((await run(['Remove-Container', '-Name', 'w1', '-Force'])).code, 0);
+    assert.equal((await run(['Remove-ContainerImage', '-Name', 'winapp', '-Force'])).code, 0);
+    assert.deepEqual((await standin.calls()).map((x) => x.argv), [['remove', path], ['remove', final2], ['remove', final1]]);
+    assert.equal(existsSync(path) || existsSync(final1) || existsSync(final2), false);
+    assert.deepEqual(await ctrimgJson(root, ['Get-ContainerImage']), []);
+  });
+
+  it('refuses a Linux image with INVALID_WINDOWS_LAYER, leaving nothing behind', async () => {
+    const linux = await publishImage(registry.host, { repo: 'samples/linuxapp', tag: '1.0', layers: [{ tar: await tarFromEntries([{ name: 'etc/', type: 'directory' }, { name: 'etc/os-release', content: 'ID=x\n' }]) }] });
+    await standin.reset();
+    const r = await run(['Install-ContainerImage', '-Reference', linux.reference, '-Insecure', '-Importer', 'hcs']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^Install-ContainerImage: invalid Windows layer tar: entry 'etc\/' is not under Files\/, Hives\/ or UtilityVM\//m);
+    // wclayer is killed on the first bad entry, which may be before it has even recorded its
+    // start; whatever it made is removed with wclayer remove.
+    const calls = (await standin.calls()).map((x) => x.argv);
+    assert.ok(calls.length <= 2, JSON.stringify(calls));
+    if (calls.length > 0) assert.equal(calls[0]![0], 'import');
+    if (calls.length > 1) assert.deepEqual(calls[1], ['remove', calls[0]!.at(-1)!]);
+    assert.deepEqual(await readdir(join(root, 'layers')), []);
+    assert.deepEqual(await ctrimgJson(root, ['Get-ContainerImage']), []);
+  });
+
+  it("fails an install with wclayer's stderr in one line and keeps nothing of it", async () => {
+    await standin.reset();
+    const env = standin.failing('import', 7, 'hcsshim::ImportLayer - failed failed in Win32: Access is denied. (0x5)\r\n');
+    const r = await run(['Install-ContainerImage', '-Reference', image.reference, '-Insecure', '-Importer', 'hcs', '-Platform', 'windows/amd64'], env);
+    assert.equal(r.code, 1, r.stderr);
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('Install-ContainerImage:'));
+    assert.deepEqual(errors, ['Install-ContainerImage: wclayer import exited with code 7: hcsshim::ImportLayer - failed failed in Win32: Access is denied. (0x5)']);
+    const calls = (await standin.calls()).map((x) => x.argv);
+    assert.deepEqual(calls, [['import', calls[0]!.at(-1)!], ['remove', calls[0]!.at(-1)!]]);
+    assert.deepEqual(await readdir(join(root, 'layers')), []);
+    assert.deepEqual(await ctrimgJson(root, ['Get-ContainerImage']), []);
+  });
+
+  it('refuses to mix importers in one store with a usage error, and says when wclayer is missing', async () => {
+    const r = await run(['Install-ContainerImage', '-Reference', image.reference, '-Insecure', '-Platform', 'windows/amd64']);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const forced = await run(['Install-ContainerImage', '-Reference', image.reference, '-Insecure', '-Importer', 'dir']);
+    assert.equal(forced.code, 2);
+    assert.match(forced.stderr, /^Install-ContainerImage: this store's layers and containers were made by the 'hcs' importer; 'dir' cannot use them/m);
+    const byEnv = await run(['Remove-ContainerImage', '-Name', 'winapp', '-Force'], { ...standin.env, CTRIMG_IMPORTER: 'dir' });
+    assert.equal(byEnv.code, 2, byEnv.stderr);
+    const bad = await run(['Remove-ContainerImage', '-Name', 'winapp', '-Force'], { ...standin.env, CTRIMG_IMPORTER: 'zip' });
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /CTRIMG_IMPORTER is 'zip': it must be dir or hcs/);
+
+    const { CTRIMG_WCLAYER: _, ...noWclayer } = standin.env;
+    const missing = await run(['New-Container', '-ContainerImageName', 'winapp', '-Name', 'w2'], { ...noWclayer, PATH: '/nonexistent' });
+    assert.equal(missing.code, 1);
+    assert.deepEqual(await ctrimgJson(root, ['Get-Container']), []);
+    assert.match(missing.stderr, /cannot find wclayer: CTRIMG_WCLAYER is not set and neither wclayer nor wclayer\.exe is in a PATH directory \(\/nonexistent\)/);
+
+    assert.equal((await run(['Remove-ContainerImage', '-Name', 'winapp', '-Force'])).code, 0);
+    // Empty again, the store may switch.
+    assert.equal((await run(['Install-ContainerImage', '-Reference', image.reference, '-Insecure', '-Importer', 'dir', '-Platform', 'windows/amd64'])).code, 0);
+    assert.equal(existsSync(join(root, 'layers', hexOf(image.diffIds[0]!), 'Files', 'Windows', 'win.ini')), true);
+  });
+});

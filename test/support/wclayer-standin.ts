@@ -1,0 +1,78 @@
+/**
+ * A stand-in for hcsshim's `wclayer`, run through a tiny shell wrapper that `$CTRIMG_WCLAYER`
+ * points to (see wclayer.ts). It does to the file system what wclayer would (creates the layer
+ * or scratch directory, removes it) and records every call in `$WCLAYER_STANDIN_DIR`: one JSON
+ * line per call in calls.jsonl, and the bytes received on stdin in stdin-<n>.tar.
+ * `$WCLAYER_STANDIN_FAIL` = {"command","code","stderr"} makes that command fail once it has
+ * read its input, as wclayer does when HCS refuses a layer. `$WCLAYER_STANDIN_READ_BYTES` makes
+ * import stop reading stdin after that many bytes.
+ */
+import { createWriteStream } from 'node:fs';
+import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+
+interface Failure {
+  command: string;
+  code: number;
+  stderr: string;
+}
+
+async function main(): Promise<number> {
+  const record = process.env.WCLAYER_STANDIN_DIR;
+  if (!record) {
+    process.stderr.write('wclayer stand-in: WCLAYER_STANDIN_DIR is not set\n');
+    return 99;
+  }
+  const argv = process.argv.slice(2);
+  const [command] = argv;
+  const path = argv[argv.length - 1]!;
+  const stdinFile = command === 'import' ? `stdin-${process.pid}-${Date.now()}.tar` : undefined;
+  // The stdin file exists before the call is recorded: a stand-in killed at any point leaves both.
+  if (stdinFile) await writeFile(join(record, stdinFile), '');
+  await appendFile(join(record, 'calls.jsonl'), JSON.stringify({ argv, stdinFile }) + '\n');
+
+  switch (command) {
+    case 'import':
+      await mkdir(path);
+      await receive(join(record, stdinFile!), Number(process.env.WCLAYER_STANDIN_READ_BYTES ?? Infinity));
+      break;
+    case 'create':
+      await mkdir(path);
+      break;
+    case 'remove':
+      await rm(path, { recursive: true, force: true });
+      break;
+    default:
+      process.stderr.write(`wclayer stand-in: unknown command '${command}'\n`);
+      return 98;
+  }
+  const fail = process.env.WCLAYER_STANDIN_FAIL ? (JSON.parse(process.env.WCLAYER_STANDIN_FAIL) as Failure) : undefined;
+  if (fail?.command === command) {
+    process.stderr.write(fail.stderr);
+    return fail.code;
+  }
+  return 0;
+}
+
+/** Saves stdin, or only its first `limit` bytes, as wclayer stops at the end-of-archive marker. */
+async function receive(file: string, limit: number): Promise<void> {
+  if (limit === Infinity) return pipeline(process.stdin, createWriteStream(file));
+  const kept: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    kept.push(chunk as Buffer);
+    size += (chunk as Buffer).length;
+    if (size >= limit) break;
+  }
+  await writeFile(file, Buffer.concat(kept).subarray(0, limit));
+  process.stdin.destroy();
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (err: Error) => {
+    process.stderr.write(`wclayer stand-in: ${err.message}\n`);
+    process.exitCode = 1;
+  },
+);
