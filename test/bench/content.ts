@@ -5,18 +5,7 @@
  * zero runs (compresses about as well as executables and libraries do).
  */
 import { createCipheriv } from 'node:crypto';
-
-/** mulberry32: small, fast, seedable; plenty for picking sizes and names. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../support/prng.js';
 
 /** Log-normal size around `median` bytes, clamped to [min, max]. */
 export function logNormal(rand: () => number, median: number, sigma: number, min: number, max: number): number {

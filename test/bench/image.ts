@@ -19,7 +19,8 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { pack as tarPack } from 'tar-stream';
 import { MEDIA_TYPES, hexOf, sha256, skopeoPush, type Descriptor, type Digest } from '../support/oci-layout.js';
-import { ContentSource, logNormal, prng, type FileKind } from './content.js';
+import { prng } from '../support/prng.js';
+import { ContentSource, logNormal, type FileKind } from './content.js';
 import { onCleanup } from './measure.js';
 
 /** Bump when the generator changes, so old caches are not reused. */

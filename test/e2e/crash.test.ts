@@ -18,22 +18,11 @@ import { repairStore } from '../../src/ops/repair.js';
 import { ctrimg } from '../support/ctrimg.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { publishFixtures, type Fixtures } from '../support/fixtures.js';
+import { prng } from '../support/prng.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 const TRIALS = 20;
-
-/** mulberry32: small, seedable, good enough to spread kill times. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Runs the CLI and SIGKILLs it after `killAfterMs`; resolves whether the kill came first. */
 function runAndKill(root: string, args: string[], killAfterMs: number): Promise<{ killed: boolean; stderr: string }> {

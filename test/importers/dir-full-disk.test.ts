@@ -4,42 +4,29 @@
  * directory, and gives every byte of the failed attempt back.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rmdir, statfs } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { CtrimgError } from '../../src/errors.js';
 import { DirImporter } from '../../src/importers/dir.js';
+import { mountTmpfs, type Tmpfs } from '../support/tmpfs.js';
 import { file, tarStream } from '../layers/tars.js';
 
-const run = promisify(execFile);
 const importer = new DirImporter();
 const MiB = 1 << 20;
 
-/** Free bytes of the file system holding `path`. */
-async function freeBytes(path: string): Promise<number> {
-  const s = await statfs(path);
-  return s.bavail * s.bsize;
-}
-
 describe('importers/dir on a full disk', function () {
   this.timeout(30_000);
+  let disk: Tmpfs | undefined;
   let mountPoint: string;
   let layers: string;
-  let mounted = false;
 
   before(async () => {
-    mountPoint = await mkdtemp(join(tmpdir(), 'ctrimg-tmpfs-'));
-    await run('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mountPoint]);
-    mounted = true;
+    disk = await mountTmpfs('2m');
+    mountPoint = disk.path;
     layers = join(mountPoint, 'layers');
     await mkdir(layers);
   });
-  after(async () => {
-    if (mounted) await run('umount', [mountPoint]);
-    if (mountPoint) await rmdir(mountPoint);
-  });
+  after(() => disk?.unmount());
 
   const isNoSpace = (dest: string) => (err: unknown) => {
     assert.ok(err instanceof CtrimgError, String(err));
@@ -50,24 +37,24 @@ describe('importers/dir on a full disk', function () {
   };
 
   it('fails a layer bigger than the disk with NO_SPACE, leaving nothing and reclaiming the space', async () => {
-    const before = await freeBytes(mountPoint);
+    const before = await disk!.freeBytes();
     assert.ok(before <= 2 * MiB, `the tmpfs is small: ${before} bytes free`);
     const dest = join(layers, 'big');
     const tar = await tarStream([file('small', 'x'), file('big.bin', 'x'.repeat(3 * MiB))]);
     await assert.rejects(importer.importLayer(tar, dest, { parents: [] }), isNoSpace(dest));
     assert.deepEqual(await readdir(layers), [], 'no temp directory and no layer');
-    assert.equal(await freeBytes(mountPoint), before, 'the space of the failed attempt is back');
+    assert.equal(await disk!.freeBytes(), before, 'the space of the failed attempt is back');
   });
 
   it('fails a container filesystem that does not fit with NO_SPACE, leaving its layer alone', async () => {
     const layer = join(layers, 'fits');
     await importer.importLayer(await tarStream([file('data.bin', 'd'.repeat(1.2 * MiB))]), layer, { parents: [] });
-    const before = await freeBytes(mountPoint);
+    const before = await disk!.freeBytes();
     const dest = join(mountPoint, 'containers', 'c');
     await assert.rejects(importer.createContainer(dest, [layer]), isNoSpace(dest));
     assert.deepEqual(await readdir(join(mountPoint, 'containers')), []);
     assert.deepEqual(await readdir(layer), ['data.bin']);
-    assert.equal(await freeBytes(mountPoint), before);
+    assert.equal(await disk!.freeBytes(), before);
     await importer.removeLayer(layer);
   });
 });
