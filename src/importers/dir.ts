@@ -3,13 +3,13 @@
  * directory; a container gets the merged root filesystem. Everything is built in a temp
  * directory next to its destination and renamed into place only when complete.
  */
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { CtrimgError, diskFull, failed } from '../errors.js';
 import { mergeLayers } from '../layers/merge.js';
-import { lstatOrUndefined } from '../layers/paths.js';
 import { unpackLayer } from '../layers/unpack.js';
+import { mustNotExist } from './destination.js';
 import type { ImportOptions, LayerImporter } from './types.js';
 
 export class DirImporter implements LayerImporter {
@@ -34,10 +34,7 @@ export class DirImporter implements LayerImporter {
 }
 
 async function buildAtomically(dest: string, what: string, build: (tmp: string) => Promise<void>): Promise<void> {
-  if (await lstatOrUndefined(dest)) {
-    throw failed(`cannot ${what}: ${dest} already exists`, { code: 'EXISTS' });
-  }
-  await mkdir(dirname(dest), { recursive: true });
+  await mustNotExist(dest, what);
   // Named with the pid, like install's staging directories, so leftovers of a crash can be told apart.
   const tmp = await mkdtemp(join(dirname(dest), `.tmp-${process.pid}-`));
   try {

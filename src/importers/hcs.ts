@@ -13,13 +13,14 @@
  * still holds where it matters: on the first bad entry wclayer is killed and what it wrote is
  * removed, so nothing of an invalid layer is kept or registered, and install records nothing.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { failed } from '../errors.js';
 import { lstatOrUndefined } from '../layers/paths.js';
 import { validateWindowsLayer } from '../layers/windows.js';
+import { mustNotExist } from './destination.js';
 import type { ImportOptions, LayerImporter } from './types.js';
 import { findWclayer, runWclayer, startWclayer } from './wclayer.js';
 
@@ -121,10 +122,4 @@ function untilSettled(p: Promise<void>, signal?: AbortSignal): Promise<void> {
     signal.addEventListener('abort', onAbort, { once: true });
     p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
-}
-
-/** Like wclayer, refuses an existing destination; makes its parent directory. */
-async function mustNotExist(path: string, what: string): Promise<void> {
-  if (await lstatOrUndefined(path)) throw failed(`cannot ${what}: ${path} already exists`, { code: 'EXISTS' });
-  await mkdir(dirname(path), { recursive: true });
 }

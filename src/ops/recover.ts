@@ -12,6 +12,11 @@ import { removeLeftovers } from './leftovers.js';
 export async function recoverAndLease(ctx: OpsContext, kind: LeaseKind): Promise<() => Promise<void>> {
   const removed = await removeLeftovers(ctx.root);
   if (removed.length > 0) ctx.report.debug(`removed leftovers of stopped processes: ${removed.map((l) => l.path).join(', ')}`);
+  return lease(ctx, kind);
+}
+
+/** Takes the lease, saying once on stderr what it waits for. */
+export function lease(ctx: OpsContext, kind: LeaseKind): Promise<() => Promise<void>> {
   const waitingFor = kind === 'install' ? 'images being removed' : 'installs';
   return takeLease(ctx.root, kind, {
     signal: ctx.signal,

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import type { Digest } from '../image/digest.js';
 import type { OpsContext } from './context.js';
 import { describeImage } from './images.js';
-import { takeLease } from './leases.js';
+import { lease } from './recover.js';
 import { findLeftovers, removeLeftover } from './leftovers.js';
 import { isAlive } from '../content/pid-lock.js';
 
@@ -56,10 +56,7 @@ export const isClean = (findings: Finding[]) => findings.every((f) => f.action =
 
 export async function repairStore(ctx: OpsContext, opts: { fix: boolean }): Promise<Finding[]> {
   if (!opts.fix) return check(ctx, opts);
-  const release = await takeLease(ctx.root, 'delete', {
-    signal: ctx.signal,
-    onWait: (pids) => ctx.report.info(`Waiting for installs to finish (process ${pids.join(', ')})`),
-  });
+  const release = await lease(ctx, 'delete');
   try {
     return await check(ctx, opts);
   } finally {
