@@ -46,6 +46,15 @@ describe('importers/dir on a full disk', function () {
     assert.equal(await disk!.freeBytes(), before, 'the space of the failed attempt is back');
   });
 
+  it('fails the same way when the disk fills with small files written side by side', async () => {
+    const before = await disk!.freeBytes();
+    const dest = join(layers, 'many');
+    const files = Array.from({ length: 64 }, (_, i) => file(`d/f${i}`, String(i % 10).repeat(64 * 1024)));
+    await assert.rejects(importer.importLayer(await tarStream(files), dest, { parents: [] }), isNoSpace(dest));
+    assert.deepEqual(await readdir(layers), [], 'no temp directory and no layer');
+    assert.equal(await disk!.freeBytes(), before, 'the space of the failed attempt is back');
+  });
+
   it('fails a container filesystem that does not fit with NO_SPACE, leaving its layer alone', async () => {
     const layer = join(layers, 'fits');
     await importer.importLayer(await tarStream([file('data.bin', 'd'.repeat(1.2 * MiB))]), layer, { parents: [] });
