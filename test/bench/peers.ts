@@ -10,7 +10,7 @@ import { daemonMem, nativeSnapshots, startContainerd } from './containerd.js';
 import { BENCH_REPO, type BenchImage } from './image.js';
 import { measure } from './measure.js';
 
-export const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../src/cli.cjs', import.meta.url));
 
 export interface Sample {
   peer: string;

@@ -21,7 +21,7 @@ import { publishFixtures, type Fixtures } from '../support/fixtures.js';
 import { prng } from '../support/prng.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../src/cli.cjs', import.meta.url));
 const TRIALS = 20;
 
 /** Runs the CLI and SIGKILLs it after `killAfterMs`; resolves whether the kill came first. */

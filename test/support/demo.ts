@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { publishFixtures } from './fixtures.js';
 import { startRegistry, type RunningRegistry } from './registry.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../src/cli.cjs', import.meta.url));
 
 /** Children running right now, so Ctrl-C can stop them before cleaning up. */
 const running = new Set<ChildProcess>();
