@@ -15,6 +15,9 @@ import type { ImportOptions, LayerImporter } from './types.js';
 export class DirImporter implements LayerImporter {
   readonly kind = 'dir' as const;
 
+  /** Plain directories need nothing of the host. */
+  async ensureReady(): Promise<void> {}
+
   importLayer(tar: Readable, layerPath: string, opts: ImportOptions): Promise<void> {
     return buildAtomically(layerPath, 'import layer', (tmp) => unpackLayer(tar, tmp, opts));
   }

@@ -41,6 +41,10 @@ export class HcsImporter implements LayerImporter {
     return this.exe;
   }
 
+  async ensureReady(): Promise<void> {
+    await this.executable();
+  }
+
   async importLayer(tar: Readable, layerPath: string, opts: ImportOptions): Promise<void> {
     // Awaited below: marked handled now, so a parent failing meanwhile is not an unhandled rejection.
     opts.parentsReady?.catch(() => {});

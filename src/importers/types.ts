@@ -22,6 +22,11 @@ export interface ImportOptions {
 export interface LayerImporter {
   readonly kind: 'dir' | 'hcs';
   /**
+   * Fails when this importer cannot work on this host (hcs: wclayer is not found). Commands
+   * call it before they change anything, so such a failure leaves the store as it was.
+   */
+  ensureReady(): Promise<void>;
+  /**
    * Imports one uncompressed layer tar into `layerPath`, which must not exist yet. On failure
    * nothing is left at `layerPath`. Rejects with a CtrimgError naming the offending entry for
    * unsafe or invalid tars.

@@ -58,6 +58,7 @@ export function getContainers(ctx: OpsContext, names?: string[]): ContainerView[
 
 export async function removeContainers(ctx: OpsContext, views: ContainerView[], opts: { whatIf?: boolean } = {}): Promise<ContainerView[]> {
   if (opts.whatIf) return views;
+  await ctx.importer.ensureReady();
   for (const v of views) {
     ctx.store.transaction(() => ctx.store.containers.remove(v.container.id));
     await ctx.importer.removeContainer(v.container.path);

@@ -170,6 +170,7 @@ async function install(ctx: OpsContext, target: Target, opts: InstallOptions, de
     ctx.report.info(`What if: installing ${label} from ${display} (${manifest.layers.length} layers)`);
     return installed;
   }
+  await ctx.importer.ensureReady();
   ctx.report.info(`Installing ${label} from ${display}`);
 
   const chains = chainIds(config.diffIds);

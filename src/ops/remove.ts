@@ -17,6 +17,8 @@ export interface Removal {
 
 export async function removeImages(ctx: OpsContext, targets: ImageWithChain[], opts: { whatIf?: boolean } = {}): Promise<Removal> {
   const { store } = ctx;
+  // Records go first, files after: an importer that cannot remove files must say so before.
+  if (!opts.whatIf) await ctx.importer.ensureReady();
   const removed = store.transaction(() => {
     const all = store.images.listWithChains();
     const ids = new Set(targets.map((t) => t.id));

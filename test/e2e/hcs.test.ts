@@ -132,6 +132,12 @@ describe('end to end: the hcs importer with a stand-in wclayer', function () {
     assert.equal(missing.code, 1);
     assert.deepEqual(await ctrimgJson(root, ['Get-Container']), []);
     assert.match(missing.stderr, /cannot find wclayer: CTRIMG_WCLAYER is not set and neither wclayer nor wclayer\.exe is in a PATH directory \(\/nonexistent\)/);
+    // Removal checks for wclayer before it deletes a record: the image stays, whole.
+    const removing = await run(['Remove-ContainerImage', '-Name', 'winapp', '-Force'], { ...noWclayer, PATH: '/nonexistent' });
+    assert.equal(removing.code, 1, removing.stderr);
+    assert.match(removing.stderr, /^Remove-ContainerImage: cannot find wclayer/m);
+    assert.equal((await ctrimgJson(root, ['Get-ContainerImage', '-Name', 'winapp'])).length, 1, 'the image is still installed');
+    assert.equal(existsSync(join(root, 'layers', hexOf(image.diffIds[0]!), 'layerchain.json')), true, 'with its layers');
 
     assert.equal((await run(['Remove-ContainerImage', '-Name', 'winapp', '-Force'])).code, 0);
     // Empty again, the store may switch.

@@ -223,6 +223,8 @@ describe('importers/hcs (against the wclayer stand-in)', function () {
       await assert.rejects(findWclayer({ PATH: `/nonexistent:${root}` }), isCode('WCLAYER_NOT_FOUND', '/nonexistent', 'CTRIMG_WCLAYER is not set'));
       await assert.rejects(findWclayer({ CTRIMG_WCLAYER: join(root, 'nope') }), isCode('WCLAYER_NOT_FOUND', join(root, 'nope')));
       const importer = new HcsImporter({ PATH: '' });
+      await assert.rejects(importer.ensureReady(), isCode('WCLAYER_NOT_FOUND'));
+      await new HcsImporter(standin.env).ensureReady();
       await importer.removeLayer(join(root, 'missing'));
       await rm(join(root, 'missing'), { force: true });
       await assert.rejects(importer.importLayer(Readable.from([Buffer.alloc(1024)]), join(layers, 'L'), { parents: [] }), (err: unknown) => {
