@@ -89,9 +89,14 @@ export interface TransportOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Proxy settings come from the environment, upper or lower case, as curl reads them. */
-function usesProxy(env: NodeJS.ProcessEnv): boolean {
-  return ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'].some((k) => env[k]);
+/**
+ * Proxy settings from the environment as docker and containerd read them: the upper-case name,
+ * else the lower-case one, and an empty value is no value. Given to undici explicitly, since on
+ * its own it reads the lower-case name first and lets an empty one hide the other.
+ */
+function proxySettings(env: NodeJS.ProcessEnv): { httpProxy: string; httpsProxy: string; noProxy: string } {
+  const get = (name: string) => env[name] || env[name.toLowerCase()] || '';
+  return { httpProxy: get('HTTP_PROXY'), httpsProxy: get('HTTPS_PROXY'), noProxy: get('NO_PROXY') };
 }
 
 export class Transport {
@@ -105,7 +110,8 @@ export class Transport {
     this.retry = retryPolicy(opts.retry);
     // bodyTimeout is the longest gap between two chunks: a stalled transfer fails.
     const timeouts = { connectTimeout: 15_000, headersTimeout: Math.max(this.retry.stallMs, 1000), bodyTimeout: this.retry.stallMs };
-    this.agent = usesProxy(opts.env ?? process.env) ? new EnvHttpProxyAgent(timeouts) : new Agent(timeouts);
+    const proxy = proxySettings(opts.env ?? process.env);
+    this.agent = proxy.httpProxy || proxy.httpsProxy ? new EnvHttpProxyAgent({ ...timeouts, ...proxy }) : new Agent(timeouts);
   }
 
   /**

@@ -40,8 +40,9 @@ describe('end to end: HTTPS_PROXY in front of a TLS registry', function () {
   });
   afterEach(() => rm(root, { recursive: true, force: true }));
 
-  // undici reads the lower-case names first, so both are set; nothing is exempt from the proxy.
-  const env = (extra: NodeJS.ProcessEnv) => ({ HTTPS_PROXY: proxy.url, https_proxy: proxy.url, NO_PROXY: '', no_proxy: '', ...extra });
+  // The lower-case name is set but empty, which counts as unset (it used to hide HTTPS_PROXY);
+  // nothing is exempt from the proxy.
+  const env = (extra: NodeJS.ProcessEnv) => ({ HTTPS_PROXY: proxy.url, https_proxy: '', NO_PROXY: '', no_proxy: '', ...extra });
 
   it('installs over https through the proxy, trusting the CA it is given', async () => {
     const r = await ctrimg(root, ['Install-ContainerImage', '-Reference', `${reg.host}/samples/app:1.0`], { env: env({ NODE_EXTRA_CA_CERTS: cert.certificate }) });
