@@ -9,9 +9,10 @@
  * Finding them is a few readdirs, cheap enough to run at the start of every Install and Remove.
  * Partial downloads (`ingest/<hex>.partial`) are not leftovers: the next attempt resumes them.
  */
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { lstat, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isAlive } from '../content/pid-lock.js';
+import type { LayerImporter } from '../importers/types.js';
 
 export interface Leftover {
   kind: 'Leftover' | 'StaleLock';
@@ -59,13 +60,22 @@ export async function findLeftovers(root: string): Promise<Leftover[]> {
   return found;
 }
 
-export async function removeLeftover(root: string, l: Leftover): Promise<void> {
-  await rm(join(root, l.path), { recursive: true, force: true });
+/**
+ * Removes one leftover. A directory an importer was making in `layers/` or `containers/` is the
+ * importer's to remove: on Windows `wclayer remove` also releases what the Host Compute Service
+ * holds of it, and HCS sets permissions on layer files that a plain delete may not get past.
+ */
+export async function removeLeftover(root: string, l: Leftover, importer: LayerImporter): Promise<void> {
+  const path = join(root, l.path);
+  const dir = l.kind === 'Leftover' && (await lstat(path).catch(() => undefined))?.isDirectory();
+  if (dir && l.path.startsWith('layers/')) return importer.removeLayer(path);
+  if (dir && l.path.startsWith('containers/')) return importer.removeContainer(path);
+  await rm(path, { recursive: true, force: true });
 }
 
 /** Removes every leftover of a dead process; returns what was removed. */
-export async function removeLeftovers(root: string): Promise<Leftover[]> {
+export async function removeLeftovers(root: string, importer: LayerImporter): Promise<Leftover[]> {
   const found = await findLeftovers(root);
-  for (const l of found) await removeLeftover(root, l);
+  for (const l of found) await removeLeftover(root, l, importer);
   return found;
 }

@@ -10,7 +10,7 @@ import { takeLease, type LeaseKind } from './leases.js';
 import { removeLeftovers } from './leftovers.js';
 
 export async function recoverAndLease(ctx: OpsContext, kind: LeaseKind): Promise<() => Promise<void>> {
-  const removed = await removeLeftovers(ctx.root);
+  const removed = await removeLeftovers(ctx.root, ctx.importer);
   if (removed.length > 0) ctx.report.debug(`removed leftovers of stopped processes: ${removed.map((l) => l.path).join(', ')}`);
   return lease(ctx, kind);
 }

@@ -74,7 +74,7 @@ async function check(ctx: OpsContext, opts: { fix: boolean }): Promise<Finding[]
 
   for (const l of await findLeftovers(root)) {
     const detail = l.kind === 'StaleLock' ? `lock of stopped process ${l.pid || '(none)'}` : `left by stopped process ${l.pid}`;
-    await deletable({ kind: l.kind, path: l.path, digest: null, detail }, () => removeLeftover(root, l));
+    await deletable({ kind: l.kind, path: l.path, digest: null, detail }, () => removeLeftover(root, l, ctx.importer));
   }
 
   for (const entry of await list(ctx.content.ingestDir)) {

@@ -206,7 +206,7 @@ describe('Repair-ContainerImageStore: every finding on a hand-damaged store', fu
     const bytes = Buffer.from('verified but not yet recorded\n');
     const name = createHash('sha256').update(bytes).digest('hex');
     await writeFile(join(root, 'blobs', 'sha256', name), bytes);
-    const removed = await removeLeftovers(root);
+    const removed = await removeLeftovers(root, ctx.importer);
     assert.deepEqual(removed.map((l) => l.kind).sort(), ['Leftover', 'StaleLock']);
     assert.deepEqual((await readdir(join(root, 'ingest'))).sort(), [`${'7'.repeat(64)}.partial`]);
     assert.equal(await exists(join(root, 'blobs', 'sha256', name)), true);
