@@ -22,5 +22,7 @@ export const cmdlet: CmdletSpec = {
         name: args.Name as string,
       });
       io.out(renderContainers([view], io.outputFormat, ctx.now()));
-    }, importerArg(args)),
+      // An install lease: a removal or Repair -Fix must not take the new container's layers, or its
+      // not yet recorded directory, away while it is made.
+    }, { lease: 'install', ...importerArg(args) }),
 };

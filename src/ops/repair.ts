@@ -6,9 +6,9 @@
  * A layer whose compressed blob is absent is fine (Install -DropLayerBlobs): reported as
  * information only.
  *
- * With `fix` it first takes the deletion lease (leases.ts), so no install is running: a blob
- * no row names and a layer directory no row records are garbage, not an install's work yet
- * to be recorded.
+ * With `fix` it first takes the deletion lease (leases.ts), so no install or New-Container is
+ * running: a blob no row names and a layer or container directory no row records are garbage,
+ * not work yet to be recorded.
  */
 import { createReadStream } from 'node:fs';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
@@ -29,6 +29,8 @@ export type FindingKind =
   | 'MissingLayer'
   | 'UnusedLayer'
   | 'UnrecordedLayer'
+  | 'MissingContainer'
+  | 'UnrecordedContainer'
   | 'Leftover'
   | 'StaleLock'
   | 'OldPartial';
@@ -146,6 +148,21 @@ async function check(ctx: OpsContext, opts: { fix: boolean }): Promise<Finding[]
     if (!HEX.test(entry) || recorded.has(path)) continue;
     const detail = 'a layer directory no layer row records';
     await deletable({ kind: 'UnrecordedLayer', path: `layers/${entry}`, digest: `sha256:${entry}`, detail }, () => ctx.importer.removeLayer(path));
+  }
+
+  const containers = store.containers.list();
+  for (const c of containers) {
+    if (await exists(c.path)) continue;
+    const detail = `the filesystem of container '${c.name}' is missing; Remove-Container -Name ${c.name} removes its record`;
+    findings.push({ kind: 'MissingContainer', path: relative(root, c.path), digest: null, images: [], action: 'None', detail });
+  }
+  const containerPaths = new Set(containers.map((c) => c.path));
+  const containerDir = join(root, 'containers');
+  for (const entry of await list(containerDir)) {
+    const path = join(containerDir, entry);
+    if (!HEX.test(entry) || containerPaths.has(path)) continue;
+    const detail = 'a container directory no container record names';
+    await deletable({ kind: 'UnrecordedContainer', path: `containers/${entry}`, digest: null, detail }, () => ctx.importer.removeContainer(path));
   }
   return findings;
 }

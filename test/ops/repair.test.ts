@@ -138,6 +138,25 @@ describe('Repair-ContainerImageStore: every finding on a hand-damaged store', fu
     assert.deepEqual(await repairStore(ctx, { fix: false }), []);
   });
 
+  it('reports a container whose filesystem is gone, and deletes a container directory no record names', async () => {
+    const made = await ctrimg(root, ['New-Container', '-ContainerImageName', 'WebApp', '-Name', 'web1', '-OutputFormat', 'Json']);
+    assert.equal(made.code, 0, made.stderr);
+    const path = String((JSON.parse(made.stdout) as { Path: string }[])[0]!.Path);
+    assert.deepEqual(await repairStore(ctx, { fix: false }), [], 'a container with its filesystem is fine');
+    await rm(path, { recursive: true });
+    const stray = join(root, 'containers', 'c'.repeat(64));
+    await mkdir(join(stray, 'etc'), { recursive: true });
+
+    const report = await repairStore(ctx, { fix: false });
+    assert.deepEqual(kinds(report), [`MissingContainer None containers/${path.split('/').at(-1)}`, `UnrecordedContainer WouldDelete containers/${'c'.repeat(64)}`]);
+    assert.match(report.find((f) => f.kind === 'MissingContainer')!.detail, /container 'web1' is missing; Remove-Container -Name web1 removes its record/);
+    await repairStore(ctx, { fix: true });
+    assert.equal(await exists(stray), false);
+    const removed = await ctrimg(root, ['Remove-Container', '-Name', 'web1', '-Force']);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.deepEqual(await repairStore(ctx, { fix: false }), []);
+  });
+
   it('deletes a layer directory no row records', async () => {
     const stray = join(root, 'layers', 'e'.repeat(64));
     await mkdir(join(stray, 'etc'), { recursive: true });
@@ -210,6 +229,25 @@ describe('Repair-ContainerImageStore: every finding on a hand-damaged store', fu
     assert.deepEqual(removed.map((l) => l.kind).sort(), ['Leftover', 'StaleLock']);
     assert.deepEqual((await readdir(join(root, 'ingest'))).sort(), [`${'7'.repeat(64)}.partial`]);
     assert.equal(await exists(join(root, 'blobs', 'sha256', name)), true);
+  });
+
+  it('New-Container waits for a removal under way, as an install does', async () => {
+    const remover = livePid();
+    const heldFile = join(root, 'leases', `delete-${remover.pid}-1`);
+    try {
+      await writeFile(heldFile, '');
+      let done = false;
+      const making = ctrimg(root, ['New-Container', '-ContainerImageName', 'WebApp', '-Name', 'web2']).then((r) => ((done = true), r));
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(done, false, 'it must wait for the removal');
+      remover.kill();
+      const r = await making;
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, new RegExp(`Waiting for images being removed to finish \\(process ${remover.pid}\\)`));
+    } finally {
+      remover.kill();
+      await rm(heldFile, { force: true });
+    }
   });
 
   it('a deletion lease waits for a live install, an install for a live deletion', async () => {
