@@ -3,19 +3,13 @@
  * importer (on an hcs store, `wclayer remove`), everything else is deleted.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HcsImporter } from '../../src/importers/hcs.js';
 import { removeLeftovers } from '../../src/ops/leftovers.js';
 import { tempRoot } from '../layers/tars.js';
+import { deadPid } from '../support/processes.js';
 import { makeStandin, type Standin } from '../support/wclayer.js';
-
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ['-e', '']);
-  await new Promise((r) => child.on('exit', r));
-  return child.pid!;
-}
 
 describe('ops/leftovers on an hcs store', () => {
   let standin: Standin;

@@ -4,7 +4,6 @@
  * of leftovers.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,23 +14,11 @@ import { removeLeftovers } from '../../src/ops/leftovers.js';
 import { isClean, repairStore, type Finding } from '../../src/ops/repair.js';
 import { ctrimg } from '../support/ctrimg.js';
 import { publishFixtures, type Fixtures } from '../support/fixtures.js';
+import { deadPid, livePid } from '../support/processes.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
 
 const hex = (d: string) => d.slice('sha256:'.length);
 const exists = (p: string) => stat(p).then(() => true, () => false);
-
-/** The pid of a process that has exited. */
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ['-e', '']);
-  await new Promise((r) => child.on('exit', r));
-  return child.pid!;
-}
-
-/** A process that stays alive until killed. */
-function livePid(): { pid: number; kill: () => void } {
-  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
-  return { pid: child.pid!, kill: () => child.kill('SIGKILL') };
-}
 
 const kinds = (fs: Finding[]) => fs.map((f) => `${f.kind} ${f.action} ${f.path}`).sort();
 
