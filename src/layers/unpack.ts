@@ -122,8 +122,7 @@ class Unpacker {
         if ((h.size ?? 0) <= SMALL_FILE && !this.made.has(rel) && !this.realDirs.has(rel)) {
           const data: Buffer[] = [];
           for await (const chunk of entry) data.push(chunk as Buffer);
-          this.made.add(rel);
-          if (this.parentLinks.size) this.forget(this.parentLinks, rel);
+          this.claim(rel);
           return this.writes.add(rel, path, data, h);
         }
         return writeData(entry, await this.create(rel, path, async () => openSync(path, 'wx', creationMode(h))), h);
@@ -186,8 +185,7 @@ class Unpacker {
    * new, so this spares each entry an lstat.
    */
   private async create<T>(rel: string, path: string, make: () => Promise<T>): Promise<T> {
-    if (this.parentLinks.size) this.forget(this.parentLinks, rel);
-    this.made.add(rel);
+    this.claim(rel);
     try {
       return await make();
     } catch (err) {
@@ -195,6 +193,12 @@ class Unpacker {
     }
     await this.clear(rel, path);
     return make();
+  }
+
+  /** This entry makes something at `rel`: a link waiting for the parents there is dropped, and later entries know the path is used. */
+  private claim(rel: string): void {
+    if (this.parentLinks.size) this.forget(this.parentLinks, rel);
+    this.made.add(rel);
   }
 
   /** Removes what an earlier entry left at `rel`, so that a later entry replaces it. */
@@ -226,7 +230,7 @@ class Unpacker {
     const st = inLayer ? await lstatOrUndefined(inLayer) : undefined;
     if (st?.isDirectory()) throw invalid(subject, 'points to a directory');
     await this.clear(rel, path);
-    this.made.add(rel);
+    this.claim(rel);
     if (st) return link(inLayer!, path);
     // A link to a link that still waits for its parent file waits for the same file.
     this.parentLinks.set(rel, this.parentLinks.get(target) ?? { target, subject });
