@@ -1,6 +1,6 @@
 import type { CmdletSpec } from '../src/cli/types.js';
 import { parsePiped } from '../src/format/piped.js';
-import { getContainers, removeContainers, selectPipedContainers } from '../src/ops/containers.js';
+import { containersGone, getContainers, removeContainers, selectPipedContainers } from '../src/ops/containers.js';
 import { withOps } from './context.js';
 import { importerArg, importerParam } from './params.js';
 
@@ -22,8 +22,8 @@ export const cmdlet: CmdletSpec = {
       if (!args.Force && !args.WhatIf && !(await io.confirm(`Remove container ${views.map((v) => v.container.name).join(', ')}?`))) {
         return io.info('Nothing was removed');
       }
-      for (const v of await removeContainers(ctx, views, { whatIf: args.WhatIf === true })) {
-        io.info(`${args.WhatIf ? 'What if: removing' : 'Removed'} container ${v.container.name}`);
-      }
+      const { removed, gone } = await removeContainers(ctx, views, { whatIf: args.WhatIf === true });
+      for (const v of removed) io.info(`${args.WhatIf ? 'What if: removing' : 'Removed'} container ${v.container.name}`);
+      if (gone.length > 0) throw containersGone(gone);
     }, importerArg(args)),
 };

@@ -1,7 +1,7 @@
 import type { CmdletSpec } from '../src/cli/types.js';
 import { parsePiped } from '../src/format/piped.js';
 import { describeImage, selectForRemoval } from '../src/ops/images.js';
-import { removeImages } from '../src/ops/remove.js';
+import { alreadyGone, removeImages } from '../src/ops/remove.js';
 import { plural } from '../src/format/units.js';
 import { withOps } from './context.js';
 import { importerArg, importerParam } from './params.js';
@@ -35,8 +35,9 @@ export const cmdlet: CmdletSpec = {
         const { removed } = await removeImages(ctx, targets, { whatIf: true });
         if (!(await io.confirm(`Remove ${removed.map(describeImage).join(', ')}?`))) return io.info('Nothing was removed');
       }
-      const { removed, swept } = await removeImages(ctx, targets, { whatIf: args.WhatIf === true });
+      const { removed, gone, swept } = await removeImages(ctx, targets, { whatIf: args.WhatIf === true });
       for (const img of removed) io.info(`${args.WhatIf ? 'What if: removing' : 'Removed'} image ${describeImage(img)}`);
       if (!args.WhatIf) io.info(`Deleted ${plural(swept.layers, 'unused layer')} and ${plural(swept.blobs, 'unused blob')}`);
+      if (gone.length > 0) throw alreadyGone(gone);
     }, { lease: 'delete', ...importerArg(args) }),
 };

@@ -46,7 +46,8 @@ export class ContainerQueries {
     return info.changes === 0 ? undefined : this.byName(c.name);
   }
 
-  remove(id: number): void {
-    this.db.prepare('DELETE FROM containers WHERE id = ?').run(id);
+  /** Deletes a container record; false when it was already gone. */
+  remove(id: number): boolean {
+    return this.db.prepare('DELETE FROM containers WHERE id = ?').run(id).changes > 0;
   }
 }

@@ -84,8 +84,9 @@ export class ImageQueries {
     return this.byId(id)!;
   }
 
-  remove(id: number): void {
-    this.db.prepare('DELETE FROM images WHERE id = ?').run(id);
+  /** Deletes an image record; false when it was already gone. */
+  remove(id: number): boolean {
+    return this.db.prepare('DELETE FROM images WHERE id = ?').run(id).changes > 0;
   }
 
   /** Images with this layer anywhere in their chain. */

@@ -56,14 +56,34 @@ export function getContainers(ctx: OpsContext, names?: string[]): ContainerView[
   return found;
 }
 
-export async function removeContainers(ctx: OpsContext, views: ContainerView[], opts: { whatIf?: boolean } = {}): Promise<ContainerView[]> {
-  if (opts.whatIf) return views;
+/**
+ * Removes the containers' records, then their file systems. One that another command removed
+ * between our selection and its deletion is reported in `gone`; its files are that command's.
+ */
+export async function removeContainers(
+  ctx: OpsContext,
+  views: ContainerView[],
+  opts: { whatIf?: boolean } = {},
+): Promise<{ removed: ContainerView[]; gone: ContainerView[] }> {
+  if (opts.whatIf) return { removed: views, gone: [] };
   await ctx.importer.ensureReady();
+  const removed: ContainerView[] = [];
+  const gone: ContainerView[] = [];
   for (const v of views) {
-    ctx.store.transaction(() => ctx.store.containers.remove(v.container.id));
+    if (!ctx.store.transaction(() => ctx.store.containers.remove(v.container.id))) {
+      gone.push(v);
+      continue;
+    }
     await ctx.importer.removeContainer(v.container.path);
+    removed.push(v);
   }
-  return views;
+  return { removed, gone };
+}
+
+/** The not-found error for selected containers that another command removed first. */
+export function containersGone(gone: ContainerView[]) {
+  const names = gone.map((v) => `'${v.container.name}'`).join(', ');
+  return notFound(`container ${names} ${gone.length === 1 ? 'was' : 'were'} removed meanwhile by another command`, { code: 'CONTAINER_GONE' });
 }
 
 /** Resolves piped Get-Container objects (by Id, else Name) to container records. */

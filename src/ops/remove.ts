@@ -2,8 +2,10 @@
  * Remove-ContainerImage. Refuses, all or nothing, while any container (whatever its state)
  * was created from a selected image or any installed image outside the selection has one as
  * its ParentImage; otherwise deletes the records and sweeps what they leave unused.
+ * Removals share their lease, so another one may delete a selected image between our
+ * selection and our transaction: such an image is reported gone, never removed twice.
  */
-import { dependent } from '../errors.js';
+import { dependent, notFound } from '../errors.js';
 import type { ImageWithChain } from '../../store/index.js';
 import type { OpsContext } from './context.js';
 import { sweep, type Swept } from './gc.js';
@@ -12,6 +14,8 @@ import { parentsOf } from './lineage.js';
 
 export interface Removal {
   removed: ImageWithChain[];
+  /** Selected images another command removed first. */
+  gone: ImageWithChain[];
   swept: Swept;
 }
 
@@ -19,15 +23,19 @@ export async function removeImages(ctx: OpsContext, targets: ImageWithChain[], o
   const { store } = ctx;
   // Records go first, files after: an importer that cannot remove files must say so before.
   if (!opts.whatIf) await ctx.importer.ensureReady();
-  const removed = store.transaction(() => {
+  const { present, gone } = store.transaction(() => {
     const all = store.images.listWithChains();
-    const ids = new Set(targets.map((t) => t.id));
+    const ids = new Set(all.map((img) => img.id));
+    const present = targets.filter((t) => ids.has(t.id));
+    const gone = targets.filter((t) => !ids.has(t.id));
+    if (present.length === 0) throw alreadyGone(gone);
+    const selected = new Set(present.map((t) => t.id));
     const parents = parentsOf(all);
     const reasons: string[] = [];
-    for (const t of targets) {
+    for (const t of present) {
       const uses = store.containers.ofImage(t.id).map((c) => `container '${c.name}' (${c.state})`);
       const children = all
-        .filter((img) => !ids.has(img.id) && parents.get(img.id)?.id === t.id)
+        .filter((img) => !selected.has(img.id) && parents.get(img.id)?.id === t.id)
         .map((img) => `image '${describeImage(img)}'`);
       if (uses.length + children.length > 0) {
         reasons.push(`'${describeImage(t)}': it is used by ${[...uses, ...children].join(', ')}`);
@@ -39,10 +47,17 @@ export async function removeImages(ctx: OpsContext, targets: ImageWithChain[], o
         code: 'IMAGE_IN_USE',
       });
     }
-    if (!opts.whatIf) for (const t of targets) store.images.remove(t.id);
-    return targets;
+    if (!opts.whatIf) for (const t of present) store.images.remove(t.id);
+    return { present, gone };
   });
-  if (opts.whatIf) return { removed, swept: { layers: 0, blobs: 0 } };
-  const swept = await sweep(ctx, removed.flatMap((t) => [t.manifestDigest, t.configDigest]));
-  return { removed, swept };
+  if (opts.whatIf) return { removed: present, gone, swept: { layers: 0, blobs: 0 } };
+  const swept = await sweep(ctx, present.flatMap((t) => [t.manifestDigest, t.configDigest]));
+  return { removed: present, gone, swept };
+}
+
+/** The not-found error for selected images that another command removed first. */
+export function alreadyGone(gone: ImageWithChain[]) {
+  return notFound(`${gone.map((t) => `'${describeImage(t)}'`).join(', ')} ${gone.length === 1 ? 'was' : 'were'} removed meanwhile by another command`, {
+    code: 'IMAGE_GONE',
+  });
 }
