@@ -164,7 +164,7 @@ export class ContentStore {
 
   /** Takes `ingest/<hex>.lock`, waiting while a live process holds it. */
   private lock(digest: Digest, signal?: AbortSignal): Promise<Release> {
-    return acquirePidLock(join(this.ingestDir, `${digestHex(digest)}.lock`), signal);
+    return acquirePidLock(join(this.ingestDir, `${digestHex(digest)}.lock`), { signal });
   }
 
   /** Stores bytes already in memory (manifests, configs) after checking their digest. */

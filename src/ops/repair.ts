@@ -19,7 +19,7 @@ import type { OpsContext } from './context.js';
 import { describeImage } from './images.js';
 import { lease } from './recover.js';
 import { findLeftovers, removeLeftover } from './leftovers.js';
-import { isAlive } from '../content/pid-lock.js';
+import { isRunning, parseOwner } from '../content/owner.js';
 
 export type FindingKind =
   | 'CorruptBlob'
@@ -168,8 +168,8 @@ async function check(ctx: OpsContext, opts: { fix: boolean }): Promise<Finding[]
 }
 
 async function lockedByLiveProcess(ctx: OpsContext, hex: string): Promise<boolean> {
-  const pid = Number(await readFile(join(ctx.content.ingestDir, `${hex}.lock`), 'utf8').catch(() => '0'));
-  return pid > 0 && isAlive(pid);
+  const owner = parseOwner(await readFile(join(ctx.content.ingestDir, `${hex}.lock`), 'utf8').catch(() => ''));
+  return owner !== undefined && isRunning(owner);
 }
 
 async function hashFile(path: string): Promise<string> {
