@@ -6,13 +6,18 @@
  * the directories on the current path are open, at most MAX_OPEN of them (deeper down, the
  * ancestors are closed and reopened on the way back: what they listed before is gone by then,
  * so a fresh listing holds only what is left). Symlinks are deleted, never followed. A directory
- * the owner may not write or list is made so (u+rwx) first, as `rm -rf` does for its owner.
+ * the owner may not write, list or search is made so (u+rwx) first, as `rm -rf` does for its
+ * owner.
+ *
+ * The calls are synchronous, as rm's are (a promise per unlink made it 7 times slower than
+ * `rm -rf`), in slices of SLICE entries between which the event loop runs (Ctrl-C, progress).
  */
-import type { Dir } from 'node:fs';
-import { chmod, lstat, opendir, rmdir, stat, unlink } from 'node:fs/promises';
+import { chmodSync, lstatSync, opendirSync, rmdirSync, statSync, unlinkSync, type Dir } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 
 const MAX_OPEN = 16;
+const SLICE = 2000;
 
 interface Level {
   path: string;
@@ -21,60 +26,61 @@ interface Level {
 
 /** Removes `path` and everything under it; nothing there is fine. */
 export async function removeTree(path: string): Promise<void> {
-  const st = await lstat(path).catch(ignoreMissing);
-  if (!st) return;
-  if (!st.isDirectory()) return removeFile(path, false);
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch (err) {
+    if (missing(err)) return;
+    throw err;
+  }
+  if (!st.isDirectory()) return removeEntry(path, false, unlinkSync);
   const stack: Level[] = [{ path }];
   try {
-    while (stack.length > 0) {
+    for (let n = 1; stack.length > 0; n++) {
+      if (n % SLICE === 0) await nextTurn();
       const top = stack[stack.length - 1]!;
-      top.dir ??= await openDir(top.path, stack.length > 1);
-      const entry = await top.dir.read();
+      top.dir ??= openDir(top.path, stack.length > 1);
+      const entry = top.dir.readSync();
       if (entry === null) {
-        await top.dir.close();
+        top.dir.closeSync();
         top.dir = undefined;
         // Emptied as read: a directory that is not empty now was added to meanwhile; list it again.
-        if (await removeDir(top.path, stack.length > 1)) stack.pop();
+        if (removeDir(top.path, stack.length > 1)) stack.pop();
         continue;
       }
       const child = join(top.path, entry.name);
       if (!entry.isDirectory()) {
-        await removeFile(child, true);
+        removeEntry(child, true, unlinkSync);
         continue;
       }
       stack.push({ path: child });
       const open = stack.filter((l) => l.dir);
       if (open.length >= MAX_OPEN) {
-        await open[0]!.dir!.close();
+        open[0]!.dir!.closeSync();
         open[0]!.dir = undefined;
       }
     }
   } finally {
-    for (const l of stack) await l.dir?.close().catch(() => {});
+    for (const l of stack) l.dir?.closeSync();
   }
 }
 
-/** `inTree` as for removeFile; a directory not listable may also sit in one not searchable. */
-async function openDir(path: string, inTree: boolean): Promise<Dir> {
+/** `inTree` as for removeEntry; a directory not listable may also sit in one not searchable. */
+function openDir(path: string, inTree: boolean): Dir {
   try {
-    return await opendir(path);
+    return opendirSync(path);
   } catch (err) {
     if (!denied(err)) throw err;
-    if (inTree) await ownerMayWrite(dirname(path));
-    await ownerMayWrite(path);
-    return opendir(path);
+    if (inTree) ownerMayWrite(dirname(path));
+    ownerMayWrite(path);
+    return opendirSync(path);
   }
-}
-
-/** `inTree`: its parent is in the tree being removed, so may be made writable. */
-async function removeFile(path: string, inTree: boolean): Promise<void> {
-  await removeEntry(path, inTree, () => unlink(path));
 }
 
 /** False when the directory is not empty. */
-async function removeDir(path: string, inTree: boolean): Promise<boolean> {
+function removeDir(path: string, inTree: boolean): boolean {
   try {
-    await removeEntry(path, inTree, () => rmdir(path));
+    removeEntry(path, inTree, rmdirSync);
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOTEMPTY') return false;
@@ -82,26 +88,23 @@ async function removeDir(path: string, inTree: boolean): Promise<boolean> {
   }
 }
 
-async function removeEntry(path: string, inTree: boolean, remove: () => Promise<void>): Promise<void> {
+/** `inTree`: its parent is in the tree being removed, so may be made writable. */
+function removeEntry(path: string, inTree: boolean, remove: (path: string) => void): void {
   try {
-    await remove();
+    remove(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if (missing(err)) return;
     if (!inTree || !denied(err)) throw err;
-    await ownerMayWrite(dirname(path));
-    await remove();
+    ownerMayWrite(dirname(path));
+    remove(path);
   }
 }
 
 /** u+rwx on a directory (never a symlink: the walk reaches only real directories). */
-async function ownerMayWrite(dir: string): Promise<void> {
-  const { mode } = await stat(dir);
-  await chmod(dir, (mode & 0o7777) | 0o700);
+function ownerMayWrite(dir: string): void {
+  chmodSync(dir, (statSync(dir).mode & 0o7777) | 0o700);
 }
 
-const denied = (err: unknown) => ['EACCES', 'EPERM'].includes((err as NodeJS.ErrnoException).code ?? '');
-
-function ignoreMissing(err: unknown): undefined {
-  if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-  throw err;
-}
+const code = (err: unknown) => (err as NodeJS.ErrnoException).code ?? '';
+const denied = (err: unknown) => code(err) === 'EACCES' || code(err) === 'EPERM';
+const missing = (err: unknown) => code(err) === 'ENOENT';
