@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatOwner } from '../../src/content/owner.js';
@@ -217,6 +218,49 @@ describe('Repair-ContainerImageStore: every finding on a hand-damaged store', fu
     assert.deepEqual(removed.map((l) => l.kind).sort(), ['Leftover', 'StaleLock']);
     assert.deepEqual((await readdir(join(root, 'ingest'))).sort(), [`${'7'.repeat(64)}.partial`]);
     assert.equal(await exists(join(root, 'blobs', 'sha256', name)), true);
+  });
+
+  describe('a damaged database', () => {
+    /** Overwrites the first page of `table` in ctrimg.db (after folding the WAL into it) with `fill`. */
+    const damagePage = async (table: string, fill: (size: number) => Buffer) => {
+      await ctx.close();
+      const db = new Database(join(root, 'ctrimg.db'));
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      const size = db.pragma('page_size', { simple: true }) as number;
+      const { rootpage } = db.prepare('SELECT rootpage FROM sqlite_master WHERE name = ?').get(table) as { rootpage: number };
+      db.close();
+      const fh = await open(join(root, 'ctrimg.db'), 'r+');
+      await fh.write(fill(size), 0, size, (rootpage - 1) * size);
+      await fh.close();
+      ctx = await openContext({ root, report: { info: () => {}, warn: () => {}, debug: () => {} }, signal: new AbortController().signal });
+    };
+    const tree = async () => (await Promise.all(['containers', 'layers', 'blobs/sha256'].map((d) => readdir(join(root, d))))).flat().sort();
+
+    beforeEach(async () => {
+      const made = await ctrimg(root, ['New-Container', '-ContainerImageName', 'WebApp', '-Name', 'web1']);
+      assert.equal(made.code, 0, made.stderr);
+    });
+
+    it('is reported as such when image_layers pages are garbage', async () => {
+      await damagePage('image_layers', (size) => Buffer.alloc(size, 0xa5));
+      const report = await repairStore(ctx, { fix: false });
+      assert.ok(report.length > 0 && report.every((f) => f.kind === 'DamagedDatabase' && f.action === 'RestoreDatabase'), JSON.stringify(report));
+      assert.equal(isClean(report), false);
+      const r = await ctrimg(root, ['Repair-ContainerImageStore']);
+      assert.equal(r.code, 1);
+      assert.match(r.stdout, /DamagedDatabase/);
+      assert.match(r.stderr, /database is damaged.*restore ctrimg\.db from a backup/);
+    });
+
+    it('-Fix deletes nothing when the containers table lost its rows', async () => {
+      const before = await tree();
+      await damagePage('containers', (size) => Buffer.alloc(size));
+      const r = await ctrimg(root, ['Repair-ContainerImageStore', '-Fix']);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /ctrimg\.db is damaged .*nothing was deleted; restore ctrimg\.db from a backup, or rebuild it with `sqlite3 ctrimg\.db \.recover/);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.deepEqual(await tree(), before, 'the container, its layers and blobs are all still there');
+    });
   });
 
   it('New-Container waits for a removal under way, as an install does, saying for whom', async () => {
