@@ -17,6 +17,7 @@ import { basename, dirname, join } from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { CtrimgError, failed } from '../errors.js';
+import { keepFree } from '../content/free-space.js';
 import { describeOwner } from '../content/owner.js';
 import { acquirePidLock, type Release } from '../content/pid-lock.js';
 import type { BlobFeed } from '../content/store.js';
@@ -162,7 +163,8 @@ export class LayerPull {
     const { ctx } = this;
     const staging = join(dirname(to.location), `.importing-${process.pid}-${randomBytes(4).toString('hex')}-${basename(to.location)}`);
     const hasher = new DigestStream();
-    const tar: Readable = pipeline(decompress(feed.open()), hasher, () => {});
+    const room = keepFree(dirname(to.location), ctx.freeSpaceReserve, `cannot import layer ${desc.digest}`);
+    const tar: Readable = pipeline(decompress(feed.open()), room, hasher, () => {});
     try {
       await ctx.importer.importLayer(tar, staging, {
         parents: to.parents,
