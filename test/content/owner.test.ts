@@ -38,7 +38,10 @@ describe('ProcessTable contract (this platform)', () => {
     try {
       const [line] = (await once(sh.stdout, 'data')) as [Buffer];
       const zombie = Number(line.toString().trim());
-      for (let i = 0; i < 100 && !(await readFile(`/proc/${zombie}/stat`, 'latin1')).includes(') Z '); i++) await new Promise((r) => setImmediate(r));
+      // No event tells that `true` has exited: its state in /proc is read until it shows.
+      const state = () => readFile(`/proc/${zombie}/stat`, 'latin1').then((s) => s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3));
+      for (const deadline = Date.now() + 10_000; (await state()) !== 'Z' && Date.now() < deadline; ) await new Promise((r) => setImmediate(r));
+      assert.equal(await state(), 'Z');
       assert.equal(processes.identity(zombie), undefined);
     } finally {
       sh.kill('SIGKILL');
