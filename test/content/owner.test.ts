@@ -33,15 +33,21 @@ describe('ProcessTable contract (this platform)', () => {
 
   it('gives none to a process that has exited, reaped or not', async () => {
     assert.equal(processes.identity(await deadPid()), undefined);
-    // `true` exits at once and the shell execs sleep, which never reaps it: a zombie.
-    const sh = spawn('sh', ['-c', 'true & echo $!; exec sleep 60']);
+    // A zombie: `cat` is left to a parent that never reaps it. The shell execs sleep before cat
+    // exits (once we close its input), so the shell cannot reap it either. Neither step has an
+    // event to wait for; /proc is read until each shows, within a deadline.
+    const sh = spawn('sh', ['-c', 'exec 3<&0; cat <&3 >/dev/null & echo $!; exec sleep 60'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const until = async (what: string, ok: () => Promise<boolean>) => {
+      for (const deadline = Date.now() + 10_000; !(await ok()); await new Promise((r) => setImmediate(r))) {
+        if (Date.now() > deadline) throw new Error(`no ${what} within 10 s`);
+      }
+    };
     try {
       const [line] = (await once(sh.stdout, 'data')) as [Buffer];
       const zombie = Number(line.toString().trim());
-      // No event tells that `true` has exited: its state in /proc is read until it shows.
-      const state = () => readFile(`/proc/${zombie}/stat`, 'latin1').then((s) => s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3));
-      for (const deadline = Date.now() + 10_000; (await state()) !== 'Z' && Date.now() < deadline; ) await new Promise((r) => setImmediate(r));
-      assert.equal(await state(), 'Z');
+      await until('exec of sleep', async () => (await readFile(`/proc/${sh.pid}/comm`, 'latin1')).trim() === 'sleep');
+      sh.stdin.end();
+      await until('zombie', async () => / Z /.test(await readFile(`/proc/${zombie}/stat`, 'latin1')));
       assert.equal(processes.identity(zombie), undefined);
     } finally {
       sh.kill('SIGKILL');
