@@ -2,7 +2,7 @@ import type { CmdletSpec } from '../src/cli/types.js';
 import { failed } from '../src/errors.js';
 import { renderFindings } from '../src/format/repair.js';
 import { plural } from '../src/format/units.js';
-import { isClean, repairStore } from '../src/ops/repair.js';
+import { DATABASE_HINT, isClean, repairStore } from '../src/ops/repair.js';
 import { withOps } from './context.js';
 
 export const cmdlet: CmdletSpec = {
@@ -20,11 +20,12 @@ export const cmdlet: CmdletSpec = {
       const findings = await repairStore(ctx, { fix: args.Fix === true });
       io.out(renderFindings(findings, io.outputFormat));
       if (!isClean(findings)) {
-        const left = findings.filter((f) => f.action === 'WouldDelete' || f.action === 'Reinstall');
+        const left = findings.filter((f) => f.action === 'WouldDelete' || f.action === 'Reinstall' || f.action === 'RestoreDatabase');
         const reinstall = [...new Set(left.flatMap((f) => (f.action === 'Reinstall' ? f.images : [])))];
-        throw failed(`${plural(left.length, 'problem')} in the store`, {
-          hint: reinstall.length > 0 ? `remove and reinstall ${reinstall.join(', ')}` : 'run with -Fix to repair',
-          code: 'STORE_DAMAGED',
+        const database = left.some((f) => f.action === 'RestoreDatabase');
+        throw failed(database ? "the store's database is damaged" : `${plural(left.length, 'problem')} in the store`, {
+          hint: database ? DATABASE_HINT : reinstall.length > 0 ? `remove and reinstall ${reinstall.join(', ')}` : 'run with -Fix to repair',
+          code: database ? 'DATABASE_DAMAGED' : 'STORE_DAMAGED',
         });
       }
     }),

@@ -49,6 +49,24 @@ export class Store {
     return row.used === 1;
   }
 
+  /**
+   * What SQLite finds wrong with the database file (`PRAGMA integrity_check`: damaged pages,
+   * indexes out of step) and rows naming a parent that does not exist (`foreign_key_check`);
+   * empty when it is sound.
+   */
+  damage(): string[] {
+    try {
+      const integrity = (this.db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
+      if (integrity.length !== 1 || integrity[0] !== 'ok') return integrity;
+      const orphans = this.db.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[];
+      return orphans.map((o) => `row ${o.rowid} of ${o.table} names a missing ${o.parent} row`);
+    } catch (err) {
+      // A page too damaged for the check itself to read.
+      if (/^SQLITE_(CORRUPT|NOTADB)/.test((err as { code?: string }).code ?? '')) return [(err as Error).message];
+      throw err;
+    }
+  }
+
   close(): void {
     this.db.close();
   }

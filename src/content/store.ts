@@ -14,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { diskFull, failed } from '../errors.js';
 import { assertDigest, digestHex, sha256, type Digest } from '../image/digest.js';
 import { GrowingFile } from './growing-file.js';
+import { keepFree } from './free-space.js';
 import { acquirePidLock, type Release } from './pid-lock.js';
 
 /** A blob being fetched into the store, and its bytes for whoever reads them meanwhile. */
@@ -44,7 +45,8 @@ export class ContentStore {
   readonly blobDir: string;
   readonly ingestDir: string;
 
-  constructor(root: string) {
+  /** `reserve`: bytes a download must leave free on the store's filesystem (free-space.ts). */
+  constructor(root: string, private readonly reserve = 0) {
     this.blobDir = join(root, 'blobs', 'sha256');
     this.ingestDir = join(root, 'ingest');
   }
@@ -147,7 +149,7 @@ export class ContentStore {
       const resumed = have;
       const counter = hashInto(hash, opts.size - have, (n) => opts.onProgress?.(resumed + n));
       try {
-        await pipeline(await fetch(have), counter, await appendTo(partial, file), { signal: opts.signal });
+        await pipeline(await fetch(have), counter, keepFree(this.ingestDir, this.reserve, `cannot download ${opts.what}`), await appendTo(partial, file), { signal: opts.signal });
       } catch (err) {
         if (counter.tooLong) return wrongBytes(failed(`${opts.what}: more bytes than its descriptor's ${opts.size}`, { code: 'SIZE_MISMATCH' }));
         throw diskFull(err, `cannot download ${opts.what}`, this.ingestDir) ?? err;
@@ -164,7 +166,7 @@ export class ContentStore {
 
   /** Takes `ingest/<hex>.lock`, waiting while a live process holds it. */
   private lock(digest: Digest, signal?: AbortSignal): Promise<Release> {
-    return acquirePidLock(join(this.ingestDir, `${digestHex(digest)}.lock`), signal);
+    return acquirePidLock(join(this.ingestDir, `${digestHex(digest)}.lock`), { signal });
   }
 
   /** Stores bytes already in memory (manifests, configs) after checking their digest. */

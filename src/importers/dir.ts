@@ -3,11 +3,12 @@
  * directory; a container gets the merged root filesystem. Everything is built in a temp
  * directory next to its destination and renamed into place only when complete.
  */
-import { mkdtemp, rename, rm } from 'node:fs/promises';
+import { mkdtemp, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { CtrimgError, diskFull, failed } from '../errors.js';
 import { mergeLayers } from '../layers/merge.js';
+import { removeTree } from '../layers/remove-tree.js';
 import { unpackLayer } from '../layers/unpack.js';
 import { mustNotExist } from './destination.js';
 import type { ImportOptions, LayerImporter } from './types.js';
@@ -23,7 +24,7 @@ export class DirImporter implements LayerImporter {
   }
 
   removeLayer(layerPath: string): Promise<void> {
-    return rm(layerPath, { recursive: true, force: true });
+    return removeTree(layerPath);
   }
 
   createContainer(containerPath: string, layerPaths: string[]): Promise<void> {
@@ -32,7 +33,7 @@ export class DirImporter implements LayerImporter {
   }
 
   removeContainer(containerPath: string): Promise<void> {
-    return rm(containerPath, { recursive: true, force: true });
+    return removeTree(containerPath);
   }
 }
 
@@ -44,7 +45,7 @@ async function buildAtomically(dest: string, what: string, build: (tmp: string) 
     await build(tmp);
     await rename(tmp, dest);
   } catch (err) {
-    await rm(tmp, { recursive: true, force: true });
+    await removeTree(tmp);
     const full = diskFull(err, `cannot ${what} at ${dest}`, dirname(dest));
     if (full) throw full;
     if (err instanceof CtrimgError || (err as Error).name === 'AbortError') throw err;

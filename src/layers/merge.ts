@@ -8,6 +8,7 @@ import type { Stats } from 'node:fs';
 import { join } from 'node:path';
 import { lstatOrUndefined } from './paths.js';
 import { setMeta } from './meta.js';
+import { removeTree } from './remove-tree.js';
 import { isOpaque, isWhiteout, whiteoutTarget } from './whiteouts.js';
 
 /** Merges `layers` (base first) into `root`, an existing empty directory. */
@@ -36,7 +37,7 @@ class Merger {
       this.dirs.set(dst, st);
       return this.dir(src, dst);
     }
-    if (existing) await rm(dst, { recursive: true });
+    if (existing) await removeTree(dst);
     if (st.isSymbolicLink()) {
       await symlink(await readlink(src), dst);
       return setMeta(dst, st, true);
@@ -53,11 +54,11 @@ class Merger {
   private async dir(src: string, dst: string): Promise<void> {
     const names = await readdir(src);
     if (names.some(isOpaque)) {
-      for (const lower of await readdir(dst)) await rm(join(dst, lower), { recursive: true });
+      for (const lower of await readdir(dst)) await removeTree(join(dst, lower));
     }
     for (const name of names) {
       const hidden = whiteoutTarget(name);
-      if (hidden !== undefined) await rm(join(dst, hidden), { recursive: true, force: true });
+      if (hidden !== undefined) await removeTree(join(dst, hidden));
     }
     for (const name of names) {
       if (!isWhiteout(name)) await this.entry(await lstat(join(src, name)), join(src, name), join(dst, name));

@@ -11,7 +11,7 @@
  * pool (file-writes.ts); everything else waits for the writes it could disturb.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { chmod, constants, copyFile, link, mkdir, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { chmod, constants, copyFile, link, mkdir, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import tar, { type Header } from 'tar-stream';
@@ -19,6 +19,7 @@ import type { ImportOptions } from '../importers/types.js';
 import { FileWrites } from './file-writes.js';
 import { entryPath, invalid, lstatOrUndefined, pathInRoot, unsafe } from './paths.js';
 import { creationMode, setCreatedFileMeta, setMeta, xattrNames, type Meta } from './meta.js';
+import { removeTree } from './remove-tree.js';
 import { hidesBelow, isWhiteout, whitesOutItsDirectory } from './whiteouts.js';
 
 /** Unpacks `input` into `root`, an existing empty directory. */
@@ -207,7 +208,7 @@ class Unpacker {
     const st = await lstatOrUndefined(path);
     if (!st) return;
     if (!st.isDirectory()) return unlink(path);
-    await rm(path, { recursive: true });
+    await removeTree(path);
     this.forget(this.dirs, rel);
     this.forget(this.realDirs, rel);
   }

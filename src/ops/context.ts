@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '../../store/index.js';
+import { freeSpaceReserve, RESERVE_VARIABLE } from '../content/free-space.js';
 import { ContentStore } from '../content/store.js';
 import { digestHex, type Digest } from '../image/digest.js';
 import { createImporter, resolveImporter, type ImporterKind } from '../importers/select.js';
@@ -38,6 +39,8 @@ export interface OpsContext {
   report: Reporter;
   progress: Progress;
   signal: AbortSignal;
+  /** Bytes that downloads and unpacks leave free on the store's filesystem (content/free-space.ts). */
+  freeSpaceReserve: number;
   now(): Date;
   /**
    * A client for one registry, or, given `mirrors` (root URLs), one that tries those first
@@ -72,7 +75,8 @@ export async function openContext(opts: ContextOptions): Promise<OpsContext> {
   await mkdir(join(root, 'layers'), { recursive: true });
   await mkdir(join(root, 'containers'), { recursive: true });
   await mkdir(join(root, 'leases'), { recursive: true });
-  const content = new ContentStore(root);
+  const freeSpace = await freeSpaceReserve(root, process.env[RESERVE_VARIABLE]);
+  const content = new ContentStore(root, freeSpace);
   await content.init();
   const store = Store.open(join(root, 'ctrimg.db'));
   let importer: LayerImporter;
@@ -99,6 +103,7 @@ export async function openContext(opts: ContextOptions): Promise<OpsContext> {
     report: opts.report,
     progress: opts.progress ?? NO_PROGRESS,
     signal: opts.signal,
+    freeSpaceReserve: freeSpace,
     now: () => new Date(),
     registry: ({ mirrors, ...o }) => {
       if (!mirrors?.length) return host(o);

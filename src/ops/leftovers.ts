@@ -6,13 +6,18 @@
  * files holding the pid (`ingest/<hex>.lock` for a download, `layers/<hex>.lock` for a layer an
  * install imports) and their temp files (`.tmp-<pid>-…` beside them), and leases
  * (`leases/<kind>-<pid>-…`).
+ * Locks and leases hold their owner's record (content/owner.ts), which a reused pid cannot
+ * fake; a name carries only a pid, so it is judged by the record of the lease that pid's
+ * process held (every command that makes such names takes one), or by the pid alone if none.
  * Finding them is a few readdirs, cheap enough to run at the start of every Install and Remove.
  * Partial downloads (`ingest/<hex>.partial`) are not leftovers: the next attempt resumes them.
  */
-import { lstat, readdir, readFile, rm } from 'node:fs/promises';
+import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isAlive } from '../content/pid-lock.js';
+import { isRunning, isSelf, parseOwner, type Owner } from '../content/owner.js';
 import type { LayerImporter } from '../importers/types.js';
+import { removeTree } from '../layers/remove-tree.js';
+import { leaseFiles } from './leases.js';
 
 export interface Leftover {
   kind: 'Leftover' | 'StaleLock';
@@ -28,7 +33,7 @@ const PATTERNS: Array<{ dir: string; name: RegExp }> = [
   { dir: 'ingest', name: /^\.tmp-(\d+)-/ },
   { dir: 'leases', name: /^[a-z]+-(\d+)-/ },
 ];
-/** Lock files holding the pid of their owner (content/pid-lock.ts): downloads of a blob, imports of a layer. */
+/** Lock files naming their owner (content/pid-lock.ts): downloads of a blob, imports of a layer. */
 const LOCKS: Array<{ dir: string; name: RegExp }> = [
   { dir: 'ingest', name: /^[0-9a-f]{64}\.lock$/ },
   { dir: 'layers', name: /^[0-9a-f]{64}\.lock$/ },
@@ -39,10 +44,18 @@ const list = (dir: string) => readdir(dir).catch(() => [] as string[]);
 /** Every leftover of a process that is no longer running. */
 export async function findLeftovers(root: string): Promise<Leftover[]> {
   const found: Leftover[] = [];
+  const leases = await leaseFiles(root);
+  const stopped = (o: Owner) => !isSelf(o) && !isRunning(o);
+  // A name's pid is running if any lease of that pid names a running process (a new one may have the pid of a crashed one).
+  const pidStopped = (pid: number) => {
+    const owners = leases.filter((l) => l.owner.pid === pid).map((l) => l.owner);
+    return (owners.length ? owners : [{ pid }]).every(stopped);
+  };
   for (const { dir, name } of PATTERNS) {
     for (const entry of await list(join(root, dir))) {
       const pid = Number(name.exec(entry)?.[1] ?? 0);
-      if (pid > 0 && pid !== process.pid && !isAlive(pid)) found.push({ kind: 'Leftover', path: `${dir}/${entry}`, pid });
+      const lease = dir === 'leases' ? leases.find((l) => l.name === entry)?.owner : undefined;
+      if (pid > 0 && (lease ? stopped(lease) : pidStopped(pid))) found.push({ kind: 'Leftover', path: `${dir}/${entry}`, pid });
     }
   }
   for (const { dir, name } of LOCKS) {
@@ -51,10 +64,9 @@ export async function findLeftovers(root: string): Promise<Leftover[]> {
       const path = join(root, dir, entry);
       const text = await readFile(path, 'utf8').catch(() => undefined);
       if (text === undefined) continue;
-      const pid = Number(text);
-      // A lock is never written empty (it is linked into place whole): one that names no pid is junk.
-      const stale = pid > 0 ? pid !== process.pid && !isAlive(pid) : true;
-      if (stale) found.push({ kind: 'StaleLock', path: `${dir}/${entry}`, pid });
+      // A lock is never written empty (it is linked into place whole): one that names no process is junk.
+      const owner = parseOwner(text);
+      if (!owner || stopped(owner)) found.push({ kind: 'StaleLock', path: `${dir}/${entry}`, pid: owner?.pid ?? 0 });
     }
   }
   return found;
@@ -70,7 +82,7 @@ export async function removeLeftover(root: string, l: Leftover, importer: LayerI
   const dir = l.kind === 'Leftover' && (await lstat(path).catch(() => undefined))?.isDirectory();
   if (dir && l.path.startsWith('layers/')) return importer.removeLayer(path);
   if (dir && l.path.startsWith('containers/')) return importer.removeContainer(path);
-  await rm(path, { recursive: true, force: true });
+  await removeTree(path);
 }
 
 /** Removes every leftover of a dead process; returns what was removed. */

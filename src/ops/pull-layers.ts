@@ -6,7 +6,7 @@
  * the diff id have been checked. Layers stream side by side, a bounded number at once; an
  * importer that needs a layer's parents waits for them only where it reads them.
  *
- * Each layer chain id this install imports is locked (`layers/<hex>.lock`, holding the pid)
+ * Each layer chain id this install imports is locked (`layers/<hex>.lock`, naming its owner)
  * until the image is recorded or the attempt undone, so two processes never import the same
  * layer over each other, and the second finds it recorded. Locks are taken in chain-id order,
  * so installs of images that share layers cannot deadlock.
@@ -17,6 +17,8 @@ import { basename, dirname, join } from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { CtrimgError, failed } from '../errors.js';
+import { keepFree } from '../content/free-space.js';
+import { describeOwner } from '../content/owner.js';
 import { acquirePidLock, type Release } from '../content/pid-lock.js';
 import type { BlobFeed } from '../content/store.js';
 import { DigestStream, type Digest } from '../image/digest.js';
@@ -119,7 +121,12 @@ export class LayerPull {
 
   private async lockChains(chainIds: Digest[]): Promise<void> {
     for (const chainId of [...new Set(chainIds)].sort()) {
-      this.locks.push(await acquirePidLock(`${this.ctx.layerPath(chainId)}.lock`, this.ctx.signal));
+      this.locks.push(
+        await acquirePidLock(`${this.ctx.layerPath(chainId)}.lock`, {
+          signal: this.ctx.signal,
+          onWait: (holder) => this.ctx.report.info(`Waiting for ${describeOwner(holder)} to finish importing layer ${chainId}`),
+        }),
+      );
     }
   }
 
@@ -156,7 +163,8 @@ export class LayerPull {
     const { ctx } = this;
     const staging = join(dirname(to.location), `.importing-${process.pid}-${randomBytes(4).toString('hex')}-${basename(to.location)}`);
     const hasher = new DigestStream();
-    const tar: Readable = pipeline(decompress(feed.open()), hasher, () => {});
+    const room = keepFree(dirname(to.location), ctx.freeSpaceReserve, `cannot import layer ${desc.digest}`);
+    const tar: Readable = pipeline(decompress(feed.open()), room, hasher, () => {});
     try {
       await ctx.importer.importLayer(tar, staging, {
         parents: to.parents,

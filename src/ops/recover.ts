@@ -5,6 +5,7 @@
  * the first two and replaces the third, and Repair-ContainerImageStore -Fix deletes what is
  * never reused. Then the lease that keeps installs and deletions apart (see leases.ts).
  */
+import { describeOwner } from '../content/owner.js';
 import type { OpsContext } from './context.js';
 import { takeLease, type LeaseKind } from './leases.js';
 import { removeLeftovers } from './leftovers.js';
@@ -20,6 +21,6 @@ export function lease(ctx: OpsContext, kind: LeaseKind): Promise<() => Promise<v
   const waitingFor = kind === 'install' ? 'images being removed' : 'installs';
   return takeLease(ctx.root, kind, {
     signal: ctx.signal,
-    onWait: (pids) => ctx.report.info(`Waiting for ${waitingFor} to finish (process ${pids.join(', ')})`),
+    onWait: (owners) => ctx.report.info(`Waiting for ${waitingFor} to finish: ${owners.map(describeOwner).join(', ')}`),
   });
 }

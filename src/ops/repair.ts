@@ -6,6 +6,11 @@
  * A layer whose compressed blob is absent is fine (Install -DropLayerBlobs): reported as
  * information only.
  *
+ * The database is checked first: what is on disk can be judged only against records that are
+ * whole. A damaged database (SQLite's integrity_check or foreign_key_check) is the one finding
+ * reported, and `fix` refuses to delete anything: a table that lost its rows would make every
+ * directory and blob it named look like garbage.
+ *
  * With `fix` it first takes the deletion lease (leases.ts), so no install or New-Container is
  * running: a blob no row names and a layer or container directory no row records are garbage,
  * not work yet to be recorded.
@@ -14,14 +19,16 @@ import { createReadStream } from 'node:fs';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { failed } from '../errors.js';
 import type { Digest } from '../image/digest.js';
 import type { OpsContext } from './context.js';
 import { describeImage } from './images.js';
 import { lease } from './recover.js';
 import { findLeftovers, removeLeftover } from './leftovers.js';
-import { isAlive } from '../content/pid-lock.js';
+import { isRunning, parseOwner } from '../content/owner.js';
 
 export type FindingKind =
+  | 'DamagedDatabase'
   | 'CorruptBlob'
   | 'UnreferencedBlob'
   | 'MissingBlob'
@@ -35,8 +42,14 @@ export type FindingKind =
   | 'StaleLock'
   | 'OldPartial';
 
-/** None: information only. Reinstall: cannot be fixed here; `images` says what to remove and reinstall. */
-export type RepairAction = 'None' | 'Deleted' | 'WouldDelete' | 'Reinstall';
+/**
+ * None: information only. Reinstall: cannot be fixed here; `images` says what to remove and
+ * reinstall. RestoreDatabase: cannot be fixed here; see DATABASE_HINT.
+ */
+export type RepairAction = 'None' | 'Deleted' | 'WouldDelete' | 'Reinstall' | 'RestoreDatabase';
+
+export const DATABASE_HINT =
+  'nothing was deleted; restore ctrimg.db from a backup, or rebuild it with `sqlite3 ctrimg.db .recover | sqlite3 recovered.db` and put recovered.db in its place, then run Repair-ContainerImageStore again';
 
 export interface Finding {
   kind: FindingKind;
@@ -57,6 +70,16 @@ const HEX = /^[0-9a-f]{64}$/;
 export const isClean = (findings: Finding[]) => findings.every((f) => f.action === 'None' || f.action === 'Deleted');
 
 export async function repairStore(ctx: OpsContext, opts: { fix: boolean }): Promise<Finding[]> {
+  const damage = ctx.store.damage();
+  if (damage.length > 0 && opts.fix) {
+    throw failed(`the store's database ${join(ctx.root, 'ctrimg.db')} is damaged (${damage[0]}${damage.length > 1 ? `, and ${damage.length - 1} more` : ''})`, {
+      code: 'DATABASE_DAMAGED',
+      hint: DATABASE_HINT,
+    });
+  }
+  if (damage.length > 0) {
+    return damage.map((detail) => ({ kind: 'DamagedDatabase', path: 'ctrimg.db', digest: null, images: [], action: 'RestoreDatabase', detail }));
+  }
   if (!opts.fix) return check(ctx, opts);
   const release = await lease(ctx, 'delete');
   try {
@@ -168,8 +191,8 @@ async function check(ctx: OpsContext, opts: { fix: boolean }): Promise<Finding[]
 }
 
 async function lockedByLiveProcess(ctx: OpsContext, hex: string): Promise<boolean> {
-  const pid = Number(await readFile(join(ctx.content.ingestDir, `${hex}.lock`), 'utf8').catch(() => '0'));
-  return pid > 0 && isAlive(pid);
+  const owner = parseOwner(await readFile(join(ctx.content.ingestDir, `${hex}.lock`), 'utf8').catch(() => ''));
+  return owner !== undefined && isRunning(owner);
 }
 
 async function hashFile(path: string): Promise<string> {

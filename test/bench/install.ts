@@ -19,7 +19,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRegistry } from '../support/registry.js';
 import { benchLayout, publishBenchImages, type BenchImage } from './image.js';
-import { cleanUp, onCleanup } from './measure.js';
+import { cleanUp, onCleanup, positiveInt } from './measure.js';
 import {
   CLI,
   PEER_CONTAINERD,
@@ -47,14 +47,6 @@ const TOOLS: Array<[string, string]> = [
 function onPath(program: string): boolean {
   if (program.startsWith('/')) return existsSync(program);
   return (process.env.PATH ?? '').split(':').some((d) => d !== '' && existsSync(join(d, program)));
-}
-
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got '${raw}'`);
-  return n;
 }
 
 function version(cmd: string, args: string[]): string {

@@ -113,6 +113,15 @@ export async function procMemMiB(pid: number, field: 'VmHWM' | 'VmRSS'): Promise
   return Number(m[1]) / 1024;
 }
 
+/** A positive integer from the environment variable `name`, else `fallback`. */
+export function positiveInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got '${raw}'`);
+  return n;
+}
+
 export interface Stats {
   median: number;
   min: number;

@@ -94,10 +94,9 @@ describe('concurrency: processes sharing one store', function () {
   async function installWhileRemoving(root: string, name: string): Promise<[CliResult, CliResult]> {
     const app = fx.child.layerDigests[3]!;
     proxy.inject(new RegExp(app), { kind: 'stall', after: 10, ms: 1500 });
-    const from = proxy.requests.length;
+    const downloading = proxy.requested(new RegExp(app));
     const inst = installChild(root);
-    const deadline = Date.now() + 20_000;
-    while (!proxy.requests.slice(from).some((r) => r.path.includes(app)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await Promise.race([downloading, inst]);
     return Promise.all([inst, remove(root, name)]);
   }
 

@@ -57,3 +57,51 @@ describe('end to end: install on a full disk', function () {
     });
   }
 });
+
+describe('end to end: the free-space reserve', function () {
+  this.timeout(120_000);
+  let registry: RunningRegistry;
+  let disk: Tmpfs | undefined;
+
+  before(async () => {
+    registry = await startRegistry();
+    disk = await mountTmpfs('64m', 'ctrimg-e2e-reserve-');
+  });
+  after(async () => {
+    await registry?.stop();
+    await disk?.unmount();
+  });
+
+  it('stops a small gzip layer that expands past it with NO_SPACE; the store is as it was and the space back', async () => {
+    // 100 MiB of zeros gzips to about 100 KiB: the download fits, the files would fill the disk.
+    const bomb = await tarFromEntries([{ name: 'zeros.bin', content: Buffer.alloc(100 * MiB) }]);
+    await publishImage(registry.host, { repo: 'full/bomb', tag: '1.0', layers: [{ tar: bomb }] });
+    const root = disk!.path;
+    const env = { CTRIMG_FREE_SPACE_RESERVE: '32M' };
+    const reg = await ctrimg(root, ['Register-ContainerImageSource', '-Name', 'local', '-Location', registry.url, '-Insecure'], { env });
+    assert.equal(reg.code, 0, reg.stderr);
+    const initial = await snapshotStore(root);
+    const free = await disk!.freeBytes();
+
+    // Sampled as the install runs: the reserve is never eaten into (a check lets at most half of what is above it through).
+    let lowest = free;
+    const sampler = setInterval(() => void disk!.freeBytes().then((f) => (lowest = Math.min(lowest, f))), 5);
+    const r = await ctrimg(root, ['Install-ContainerImage', '-Reference', `${registry.host}/full/bomb:1.0`, '-Quiet'], { env });
+    clearInterval(sampler);
+
+    assert.equal(r.code, 1, r.stderr);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0]!, /^Install-ContainerImage: cannot import layer sha256:[0-9a-f]{64}: the disk is full \([\d.]+ MiB free in .*, and 32\.0 MiB is kept free\) \(free some space there and try again, or lower CTRIMG_FREE_SPACE_RESERVE\)$/);
+    assert.ok(lines[0]!.includes(root), lines[0]);
+    assert.ok(lowest >= 32 * MiB, `free space fell to ${lowest} bytes`);
+    assert.deepEqual(await snapshotStore(root), initial, 'the store is as it was');
+    assert.equal(await disk!.freeBytes(), free, 'the space of the failed attempt is back');
+  });
+
+  it('refuses a setting that is not a size, with a usage error', async () => {
+    const r = await ctrimg(disk!.path, ['Get-ContainerImage'], { env: { CTRIMG_FREE_SPACE_RESERVE: 'lots' } });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /CTRIMG_FREE_SPACE_RESERVE 'lots' is not a size \(give bytes, a size such as 512M/);
+  });
+});

@@ -5,16 +5,18 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { formatOwner } from '../../src/content/owner.js';
 import { openContext, type OpsContext } from '../../src/ops/context.js';
 import { takeLease } from '../../src/ops/leases.js';
 import { removeLeftovers } from '../../src/ops/leftovers.js';
 import { isClean, repairStore, type Finding } from '../../src/ops/repair.js';
-import { ctrimg } from '../support/ctrimg.js';
+import { ctrimg, startCtrimg } from '../support/ctrimg.js';
 import { publishFixtures, type Fixtures } from '../support/fixtures.js';
-import { deadPid, livePid } from '../support/processes.js';
+import { deadPid, livePid, reusedPid } from '../support/processes.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
 
 const hex = (d: string) => d.slice('sha256:'.length);
@@ -218,19 +220,63 @@ describe('Repair-ContainerImageStore: every finding on a hand-damaged store', fu
     assert.equal(await exists(join(root, 'blobs', 'sha256', name)), true);
   });
 
-  it('New-Container waits for a removal under way, as an install does', async () => {
+  describe('a damaged database', () => {
+    /** Overwrites the first page of `table` in ctrimg.db (after folding the WAL into it) with `fill`. */
+    const damagePage = async (table: string, fill: (size: number) => Buffer) => {
+      await ctx.close();
+      const db = new Database(join(root, 'ctrimg.db'));
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      const size = db.pragma('page_size', { simple: true }) as number;
+      const { rootpage } = db.prepare('SELECT rootpage FROM sqlite_master WHERE name = ?').get(table) as { rootpage: number };
+      db.close();
+      const fh = await open(join(root, 'ctrimg.db'), 'r+');
+      await fh.write(fill(size), 0, size, (rootpage - 1) * size);
+      await fh.close();
+      ctx = await openContext({ root, report: { info: () => {}, warn: () => {}, debug: () => {} }, signal: new AbortController().signal });
+    };
+    const tree = async () => (await Promise.all(['containers', 'layers', 'blobs/sha256'].map((d) => readdir(join(root, d))))).flat().sort();
+
+    beforeEach(async () => {
+      const made = await ctrimg(root, ['New-Container', '-ContainerImageName', 'WebApp', '-Name', 'web1']);
+      assert.equal(made.code, 0, made.stderr);
+    });
+
+    it('is reported as such when image_layers pages are garbage', async () => {
+      await damagePage('image_layers', (size) => Buffer.alloc(size, 0xa5));
+      const report = await repairStore(ctx, { fix: false });
+      assert.ok(report.length > 0 && report.every((f) => f.kind === 'DamagedDatabase' && f.action === 'RestoreDatabase'), JSON.stringify(report));
+      assert.equal(isClean(report), false);
+      const r = await ctrimg(root, ['Repair-ContainerImageStore']);
+      assert.equal(r.code, 1);
+      assert.match(r.stdout, /DamagedDatabase/);
+      assert.match(r.stderr, /database is damaged.*restore ctrimg\.db from a backup/);
+    });
+
+    it('-Fix deletes nothing when the containers table lost its rows', async () => {
+      const before = await tree();
+      await damagePage('containers', (size) => Buffer.alloc(size));
+      const r = await ctrimg(root, ['Repair-ContainerImageStore', '-Fix']);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /ctrimg\.db is damaged .*nothing was deleted; restore ctrimg\.db from a backup, or rebuild it with `sqlite3 ctrimg\.db \.recover/);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.deepEqual(await tree(), before, 'the container, its layers and blobs are all still there');
+    });
+  });
+
+  it('New-Container waits for a removal under way, as an install does, saying for whom', async () => {
     const remover = livePid();
     const heldFile = join(root, 'leases', `delete-${remover.pid}-1`);
     try {
       await writeFile(heldFile, '');
+      const making = startCtrimg(root, ['New-Container', '-ContainerImageName', 'WebApp', '-Name', 'web2'], { timeoutMs: 30_000 });
       let done = false;
-      const making = ctrimg(root, ['New-Container', '-ContainerImageName', 'WebApp', '-Name', 'web2']).then((r) => ((done = true), r));
-      await new Promise((r) => setTimeout(r, 1500));
+      void making.done.then(() => (done = true));
+      await making.stderrMatches(new RegExp(`Waiting for images being removed to finish: process ${remover.pid}\\b`));
       assert.equal(done, false, 'it must wait for the removal');
       remover.kill();
-      const r = await making;
+      const r = await making.done;
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stderr, new RegExp(`Waiting for images being removed to finish \\(process ${remover.pid}\\)`));
+      assert.equal(r.stderr.match(/Waiting for/g)?.length, 1, r.stderr);
     } finally {
       remover.kill();
       await rm(heldFile, { force: true });
@@ -247,15 +293,15 @@ describe('Repair-ContainerImageStore: every finding on a hand-damaged store', fu
       const heldFile = join(root, 'leases', fileOf(other.pid));
       try {
         await writeFile(heldFile, held === wanted ? String(other.pid) : '');
-        let waited: number[] = [];
         let got = false;
-        const taking = takeLease(root, wanted, { onWait: (pids) => (waited = pids) }).then((release) => {
+        let waiting!: (pids: number[]) => void;
+        const waited = new Promise<number[]>((r) => (waiting = r));
+        const taking = takeLease(root, wanted, { onWait: (owners) => waiting(owners.map((o) => o.pid)) }).then((release) => {
           got = true;
           return release;
         });
-        await new Promise((r) => setTimeout(r, 300));
+        assert.deepEqual(await waited, [other.pid]);
         assert.equal(got, false, `${wanted} must wait for ${held}`);
-        assert.deepEqual(waited, [other.pid]);
         other.kill();
         const release = await taking;
         await release();
@@ -264,6 +310,29 @@ describe('Repair-ContainerImageStore: every finding on a hand-damaged store', fu
         other.kill();
         await rm(heldFile, { force: true });
       }
+    }
+  });
+
+  it("Install, Remove and Repair -Fix go ahead when a crashed command's pid belongs to another process", async () => {
+    const { owner, live } = await reusedPid();
+    const lease = (kind: string) => join(root, 'leases', `${kind}-${owner.pid}-1`);
+    const layerLock = `${ctx.store.layers.all()[0]!.location}.lock`;
+    try {
+      await writeFile(lease('delete'), formatOwner(owner));
+      const installed = await ctrimg(root, ['Install-ContainerImage', '-Reference', fx.base.reference, '-Insecure'], { timeoutMs: 20_000 });
+      assert.equal(installed.code, 0, installed.stderr);
+      assert.doesNotMatch(installed.stderr, /Waiting/);
+      for (const args of [['Repair-ContainerImageStore', '-Fix'], ['Remove-ContainerImage', '-Name', 'WebApp', '-Force']]) {
+        await writeFile(lease('install'), formatOwner(owner));
+        await writeFile(layerLock, formatOwner(owner));
+        const r = await ctrimg(root, args, { timeoutMs: 20_000 });
+        assert.equal(r.code, 0, `${args[0]}: ${r.stderr}`);
+        assert.doesNotMatch(r.stderr, /Waiting/);
+      }
+      assert.equal(await exists(lease('install')), false);
+      assert.equal(await exists(layerLock), false);
+    } finally {
+      live.kill();
     }
   });
 });

@@ -13,20 +13,53 @@ export interface CliResult {
   stderr: string;
 }
 
-export function ctrimg(root: string, args: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, ...opts.env, CTRIMG_ROOT: root },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+export interface CliOptions {
+  stdin?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Killed (SIGKILL) after this long, so a command that hangs fails its test instead of wedging the run. */
+  timeoutMs?: number;
+}
+
+export interface RunningCli {
+  pid: number;
+  /** Resolves with stderr so far once it matches `re` (a line the command printed). */
+  stderrMatches(re: RegExp): Promise<string>;
+  done: Promise<CliResult>;
+}
+
+/** Starts a command without waiting for it. */
+export function startCtrimg(root: string, args: string[], opts: CliOptions = {}): RunningCli {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, ...opts.env, CTRIMG_ROOT: root },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    timeout: opts.timeoutMs,
+    killSignal: 'SIGKILL',
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(opts.stdin ?? '');
   });
+  child.stdin.end(opts.stdin ?? '');
+  const stderrMatches = (re: RegExp) =>
+    new Promise<string>((resolve, reject) => {
+      const check = () => {
+        if (!re.test(stderr)) return;
+        child.stderr.off('data', check);
+        resolve(stderr);
+      };
+      child.stderr.on('data', check);
+      done.then(() => reject(new Error(`ctrimg ${args.join(' ')} ended without printing ${re}: ${stderr}`)), reject);
+      check();
+    });
+  return { pid: child.pid!, stderrMatches, done };
+}
+
+export function ctrimg(root: string, args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  return startCtrimg(root, args, opts).done;
 }
 
 /** Runs a cmdlet with -OutputFormat Json and parses its one document; fails on a non-zero exit. */

@@ -33,6 +33,8 @@ export interface FaultProxy {
   requests: ProxiedRequest[];
   /** Queues a fault for the next request whose path matches. */
   inject(path: RegExp, fault: Fault): void;
+  /** Resolves when the proxy receives a request, from now on, whose path matches. */
+  requested(path: RegExp): Promise<ProxiedRequest>;
   stop(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const target = new URL(upstream);
   const queue: Array<{ path: RegExp; fault: Fault }> = [];
   const requests: ProxiedRequest[] = [];
+  const waiters: Array<{ path: RegExp; resolve: (r: ProxiedRequest) => void }> = [];
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
 
@@ -50,6 +53,10 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     const range = req.headers.range;
     const record: ProxiedRequest = { path, status: 0, bytesSent: 0, ...(range ? { range } : {}), ...(fault ? { fault: fault.kind } : {}) };
     requests.push(record);
+    for (const w of waiters.filter((w) => w.path.test(path))) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(record);
+    }
     if (fault?.kind === 'status') {
       record.status = fault.status;
       res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers });
@@ -122,6 +129,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
     inject: (path, fault) => queue.push({ path, fault }),
+    requested: (path) => new Promise((resolve) => waiters.push({ path, resolve })),
     async stop() {
       for (const t of timers) clearTimeout(t);
       for (const s of sockets) s.destroy();
