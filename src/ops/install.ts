@@ -27,6 +27,8 @@ const BASE_DIGEST = 'org.opencontainers.image.base.digest';
 /** Bases naming bases: deeper than this is a loop or a mistake. */
 const MAX_BASE_DEPTH = 8;
 const DEFAULT_CONCURRENT_DOWNLOADS = 3;
+/** Each download holds a connection, a file and an importer pipeline; thousands exhaust the process. */
+export const MAX_CONCURRENT_DOWNLOADS = 32;
 
 export interface InstallOptions {
   platform: Platform;
@@ -54,7 +56,9 @@ export async function installImage(
   opts: { platform?: string; whatIf?: boolean; maxConcurrentDownloads?: number; dropLayerBlobs?: boolean },
 ): Promise<Installed[]> {
   const max = opts.maxConcurrentDownloads;
-  if (max !== undefined && !(Number.isInteger(max) && max >= 1)) throw usage(`-MaxConcurrentDownloads must be a whole number of at least 1, not ${max}`);
+  if (max !== undefined && !(Number.isInteger(max) && max >= 1 && max <= MAX_CONCURRENT_DOWNLOADS)) {
+    throw usage(`-MaxConcurrentDownloads must be a whole number from 1 to ${MAX_CONCURRENT_DOWNLOADS}, not ${max}`);
+  }
   const resolved = { platform: opts.platform ? parsePlatform(opts.platform) : hostPlatform(), whatIf: opts.whatIf, maxConcurrentDownloads: max, dropLayerBlobs: opts.dropLayerBlobs };
   const filter = versionFilter({ required: req.required, minimum: req.minimum, maximum: req.maximum });
   if ((req.name === undefined) === (req.reference === undefined)) throw usage('give either -Name or -Reference');

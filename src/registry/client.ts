@@ -49,6 +49,8 @@ export interface PingResult {
 
 const MAX_MANIFEST = 4 * 1024 * 1024;
 const MAX_LISTING = 16 * 1024 * 1024;
+/** Catalog and tags pages followed at most: a registry that keeps sending new next links is cut off. */
+export const MAX_PAGES = 1000;
 const MAX_ERROR_BODY = 64 * 1024;
 const DEFAULT_MAX_BLOB_BYTES = 16 * 1024 * 1024;
 
@@ -331,6 +333,9 @@ export class HostClient implements RegistryClient {
     const out: string[] = [];
     const seen = new Set<string>();
     for (let url: URL | undefined = first; url; ) {
+      if (seen.size >= MAX_PAGES) {
+        throw failed(`${req.what} of ${req.subject} runs past ${MAX_PAGES} pages; stopped there`, { code: 'REGISTRY_ERROR' });
+      }
       seen.add(url.href);
       const bad = (why: string) => failed(`unexpected ${req.what} response for ${req.subject}: ${why}`, { code: 'REGISTRY_ERROR' });
       const { res, body } = await this.getWhole(url, req, scope, MAX_LISTING, () => bad('too large'));
@@ -344,7 +349,8 @@ export class HostClient implements RegistryClient {
       if (items !== null && (!Array.isArray(items) || items.some((s) => typeof s !== 'string'))) {
         throw bad(`'${field}' is not a list of names`);
       }
-      out.push(...((items as string[] | null) ?? []));
+      // One at a time: spreading a page of 100,000 names into push() overflows the stack.
+      for (const item of (items as string[] | null) ?? []) out.push(item);
       url = nextLink(res.headers.link, url);
       if (url && (url.origin !== this.base.origin || seen.has(url.href))) throw bad('its next-page link leaves the registry or loops');
     }
