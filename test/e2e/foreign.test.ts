@@ -5,13 +5,14 @@
  * schemes is tested in test/registry/foreign.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ctrimg, ctrimgJson } from '../support/ctrimg.js';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { readTree } from '../support/fixtures.js';
 import { publishImage, tarFromEntries } from '../support/oci-layout.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
@@ -25,6 +26,8 @@ describe('end to end: foreign layers', function () {
   let root: string;
   let server: Server;
   let port: number;
+  /** In front of the loopback server, for layer URLs whose transfer breaks. */
+  let proxy: FaultProxy;
   /** What the loopback server serves at /layers/<name>, and the paths it was asked for. */
   const served = new Map<string, Buffer>();
   const requests: string[] = [];
@@ -36,12 +39,19 @@ describe('end to end: foreign layers', function () {
     server = createServer((req, res) => {
       requests.push(req.url ?? '');
       const bytes = served.get(req.url ?? '');
+      const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
+      if (bytes && from > 0) {
+        const headers = { 'content-length': bytes.length - from, 'content-range': `bytes ${from}-${bytes.length - 1}/${bytes.length}` };
+        return res.writeHead(206, headers).end(bytes.subarray(from));
+      }
       res.writeHead(bytes ? 200 : 404, { 'content-length': bytes?.length ?? 0 }).end(bytes);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as { port: number }).port;
+    proxy = await startFaultProxy(`http://127.0.0.1:${port}`);
   });
   after(async () => {
+    await proxy?.stop();
     server?.close();
     await registry?.stop();
     if (root) await rm(root, { recursive: true, force: true });
@@ -79,6 +89,25 @@ describe('end to end: foreign layers', function () {
       Files: 'dir',
       'Files/base.txt': `file:${createHash('sha256').update('foreign base layer\n').digest('hex')}`,
     });
+  });
+
+  it('resumes a foreign layer whose transfer is reset mid-body with a Range request for the rest', async () => {
+    const tar = await tarFromEntries([{ name: 'Files/', type: 'directory' }, { name: 'Files/big.bin', content: randomBytes(1024 * 1024) }]);
+    const blob = gzipSync(tar);
+    served.set('/layers/big.tar.gz', blob);
+    proxy.inject(/^\/layers\/big\.tar\.gz$/, { kind: 'reset', after: 300_000 });
+    const img = await publishForeign('samples/foreignresume', blob, tar, [`${proxy.url}/layers/big.tar.gz`]);
+    const r = await ctrimg(root, ['Install-ContainerImage', '-Reference', img.reference, '-Insecure']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(
+      proxy.requests.map((q) => [q.path, q.fault, q.range, q.status, q.bytesSent]),
+      [
+        ['/layers/big.tar.gz', 'reset', undefined, 200, 300_000],
+        ['/layers/big.tar.gz', undefined, 'bytes=300000-', 206, blob.length - 300_000],
+      ],
+    );
+    const images = await ctrimgJson(root, ['Get-ContainerImage', '-Name', 'foreignresume']);
+    assert.equal(images.length, 1);
   });
 
   it('fails with DIGEST_MISMATCH when the URL serves a wrong byte, installing nothing', async () => {
