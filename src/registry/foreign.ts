@@ -13,6 +13,7 @@ import type { Descriptor } from '../image/manifest.js';
 import { baseMediaType, DOCKER_FOREIGN_LAYER, OCI_LAYER_ND, OCI_LAYER_ND_GZIP, OCI_LAYER_ND_ZSTD } from '../image/mediatypes.js';
 import type { RegistryClient } from './client.js';
 import { resumableGet } from './ranged.js';
+import { isRetryableStatus } from './retry.js';
 import { discard, displayUrl, isAbort, Transport } from './transport.js';
 
 const FOREIGN = new Set([DOCKER_FOREIGN_LAYER, OCI_LAYER_ND, OCI_LAYER_ND_GZIP, OCI_LAYER_ND_ZSTD]);
@@ -86,7 +87,8 @@ async function fromUrl(url: URL, desc: Descriptor, offset: number, signal: Abort
     const res = await transport.get(url, { headers, signal });
     if (res.status === 200 || res.status === 206) return res;
     discard(res);
-    throw failed(`${what}: HTTP ${res.status}`, { code: 'LAYER_URL_FAILED' });
+    // A server that is down or overloaded may serve the rest later: the partial is kept for that.
+    throw failed(`${what}: HTTP ${res.status}`, { code: 'LAYER_URL_FAILED', temporary: isRetryableStatus(res.status) });
   };
   try {
     const stream = await resumableGet({ what, size: desc.size, retry: transport.retry, signal, send }, offset);

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,6 +108,30 @@ describe('end to end: foreign layers', function () {
     );
     const images = await ctrimgJson(root, ['Get-ContainerImage', '-Name', 'foreignresume']);
     assert.equal(images.length, 1);
+  });
+
+  it('keeps the partial of a foreign layer whose URL fails after a reset, and the next install continues it', async () => {
+    const tar = await tarFromEntries([{ name: 'Files/', type: 'directory' }, { name: 'Files/big.bin', content: randomBytes(1024 * 1024) }]);
+    const blob = gzipSync(tar);
+    served.set('/layers/later.tar.gz', blob);
+    const path = /^\/layers\/later\.tar\.gz$/;
+    // A reset, then the server is down for every attempt the retry policy makes (5).
+    proxy.inject(path, { kind: 'reset', after: 300_000 });
+    for (let i = 0; i < 5; i++) proxy.inject(path, { kind: 'status', status: 503 });
+    const img = await publishForeign('samples/foreignlater', blob, tar, [`${proxy.url}/layers/later.tar.gz`]);
+    proxy.requests.length = 0;
+    const failing = await ctrimg(root, ['Install-ContainerImage', '-Reference', img.reference, '-Insecure']);
+    assert.equal(failing.code, 1, failing.stderr);
+    assert.match(failing.stderr, /^Install-ContainerImage: layer sha256:[0-9a-f]{64} from http:\/\/127\.0\.0\.1:\d+\/layers\/later\.tar\.gz: HTTP 503/m);
+    assert.equal((await stat(join(root, 'ingest', `${sha256(blob).slice(7)}.partial`))).size, 300_000);
+
+    proxy.requests.length = 0;
+    const r = await ctrimg(root, ['Install-ContainerImage', '-Reference', img.reference, '-Insecure']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(
+      proxy.requests.map((q) => [q.range, q.status, q.bytesSent]),
+      [['bytes=300000-', 206, blob.length - 300_000]],
+    );
   });
 
   it('fails with DIGEST_MISMATCH when the URL serves a wrong byte, installing nothing', async () => {
