@@ -1,7 +1,7 @@
 /**
  * The limits that bound the work a registry can make ctrimg do, against a hostile loopback
- * server: a body trickled forever meets the body deadline, listings whose next link never
- * ends stop at the page cap, and one page of 130,000 tags is read whole.
+ * server: a manifest or config trickled forever meets the body deadline, listings whose next
+ * link never ends stop at the page cap, and one page of 130,000 tags is read whole.
  */
 import assert from 'node:assert/strict';
 import { CtrimgError } from '../../src/errors.js';
@@ -35,6 +35,17 @@ describe('registry bounds against a hostile registry', function () {
     // The trickle sends a byte every 100 ms: only the deadline can have ended it.
     assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
     assert.deepEqual(hostile.requests, ['/v2/trickle/manifests/1.0']);
+  });
+
+  it('gives up on a config blob trickled byte by byte at the body deadline', async () => {
+    const digest = `sha256:${'ab'.repeat(32)}` as const;
+    await assert.rejects(client.blobBytes('trickle', digest, { size: 1000 }), (e: unknown) => {
+      assert.ok(e instanceof CtrimgError);
+      assert.equal(e.code, 'BODY_DEADLINE');
+      assert.equal(e.message, `blob ${hostile.host}/trickle@${digest}: not received in full within 0.5 s`);
+      return true;
+    });
+    assert.deepEqual(hostile.requests, [`/v2/trickle/blobs/${digest}`]);
   });
 
   for (const [what, list] of [

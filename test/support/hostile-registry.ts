@@ -2,7 +2,7 @@
  * A registry that means harm, on 127.0.0.1, for the limits that protect against one. It speaks
  * just enough of the API to be taken for a registry (GET /v2/ answers 200 with the API version
  * header) and then:
- * - /v2/trickle/manifests/<ref>: a manifest that never ends, one byte every 100 ms;
+ * - /v2/trickle/manifests/<ref> and /v2/trickle/blobs/<digest>: a body that never ends, one byte every 100 ms;
  * - /v2/_catalog and /v2/endless/tags/list: pages whose next link names a new page forever;
  * - /v2/many/tags/list: one page of `tags` tags (`1.0.0`, `1.0.1`, ...).
  * Anything else is 404. A hostile server, not the protocol under test: the protocol is tested
@@ -40,8 +40,8 @@ export async function startHostileRegistry(opts: { tags?: number } = {}): Promis
     if (url.pathname === '/v2/many/tags/list') {
       return json(res, { name: 'many', tags: Array.from({ length: opts.tags ?? 0 }, (_, i) => `1.0.${i}`) });
     }
-    if (url.pathname.startsWith('/v2/trickle/manifests/')) {
-      res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' });
+    if (url.pathname.startsWith('/v2/trickle/')) {
+      res.writeHead(200, { 'content-type': url.pathname.includes('/manifests/') ? 'application/vnd.oci.image.manifest.v1+json' : 'application/octet-stream' });
       res.write('{');
       const timer = setInterval(() => res.write(' '), 100);
       timers.add(timer);
