@@ -16,7 +16,7 @@ export const cmdlet: CmdletSpec = {
     { name: 'Insecure', type: 'switch', description: 'With -Reference: talk plain http to a registry that is not a registered source.' },
     { name: 'Platform', type: 'string', description: 'os/arch[/variant][:osversion] to pick from a multi-platform image (default: this host).' },
     { name: 'WhatIf', type: 'switch', description: 'Show what would be installed without downloading layers.' },
-    { name: 'MaxConcurrentDownloads', type: 'number', description: 'Layers downloaded and imported at once (default 3, at least 1).' },
+    { name: 'MaxConcurrentDownloads', type: 'number', description: 'Layers downloaded and imported at once (default 3, from 1 to 32).' },
     { name: 'DropLayerBlobs', type: 'switch', description: 'Delete the compressed layer blobs once imported, to save disk (kept by default for re-import).' },
     importerParam,
   ],

@@ -59,7 +59,7 @@ export async function findImages(ctx: OpsContext, q: FindQuery): Promise<FoundIm
   const errors: CtrimgError[] = [];
   for (const source of sources) {
     try {
-      found.push(...(await findInSource(ctx, source, q)));
+      for (const image of await findInSource(ctx, source, q)) found.push(image);
     } catch (err) {
       // One unreachable source among several is a warning, as with Find-Package.
       if (sources.length === 1) throw err;

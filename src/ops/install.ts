@@ -27,6 +27,8 @@ const BASE_DIGEST = 'org.opencontainers.image.base.digest';
 /** Bases naming bases: deeper than this is a loop or a mistake. */
 const MAX_BASE_DEPTH = 8;
 const DEFAULT_CONCURRENT_DOWNLOADS = 3;
+/** Each download holds a connection, a file and an importer pipeline; thousands exhaust the process. */
+export const MAX_CONCURRENT_DOWNLOADS = 32;
 
 export interface InstallOptions {
   platform: Platform;
@@ -54,7 +56,9 @@ export async function installImage(
   opts: { platform?: string; whatIf?: boolean; maxConcurrentDownloads?: number; dropLayerBlobs?: boolean },
 ): Promise<Installed[]> {
   const max = opts.maxConcurrentDownloads;
-  if (max !== undefined && !(Number.isInteger(max) && max >= 1)) throw usage(`-MaxConcurrentDownloads must be a whole number of at least 1, not ${max}`);
+  if (max !== undefined && !(Number.isInteger(max) && max >= 1 && max <= MAX_CONCURRENT_DOWNLOADS)) {
+    throw usage(`-MaxConcurrentDownloads must be a whole number from 1 to ${MAX_CONCURRENT_DOWNLOADS}, not ${max}`);
+  }
   const resolved = { platform: opts.platform ? parsePlatform(opts.platform) : hostPlatform(), whatIf: opts.whatIf, maxConcurrentDownloads: max, dropLayerBlobs: opts.dropLayerBlobs };
   const filter = versionFilter({ required: req.required, minimum: req.minimum, maximum: req.maximum });
   if ((req.name === undefined) === (req.reference === undefined)) throw usage('give either -Name or -Reference');
@@ -105,8 +109,12 @@ export async function installByName(
 export async function installByReference(ctx: OpsContext, reference: string, insecure: boolean, opts: InstallOptions): Promise<Installed[]> {
   const ref = parseReference(reference);
   if (!ref.tag && !ref.digest) ref.tag = 'latest';
-  const source = ctx.store.sources.list().find((s) => new URL(s.location).host === ref.registry) ?? null;
-  return install(ctx, targetFor(ctx, ref, source, insecure), opts, 0);
+  return install(ctx, targetFor(ctx, ref, sourceAt(ctx, ref.registry), insecure), opts, 0);
+}
+
+/** The registered source whose location is on `host` (host[:port]), if any. */
+function sourceAt(ctx: OpsContext, host: string): SourceRecord | null {
+  return ctx.store.sources.list().find((s) => new URL(s.location).host === host) ?? null;
 }
 
 function targetFor(ctx: OpsContext, ref: Reference, source: SourceRecord | null, insecure = false): Target {
@@ -151,9 +159,7 @@ async function install(ctx: OpsContext, target: Target, opts: InstallOptions, de
     const baseRef = parseReference(baseName, ref.registry);
     const digest = annotations[BASE_DIGEST];
     if (digest) baseRef.digest = digest as Digest;
-    const source = baseRef.registry === ref.registry ? target.source : null;
-    const baseTarget = baseRef.registry === ref.registry ? { client, ref: baseRef, source } : targetFor(ctx, baseRef, source);
-    installed.push(...(await install(ctx, baseTarget, opts, depth + 1, display)));
+    installed.push(...(await install(ctx, baseTarget(ctx, target, baseRef), opts, depth + 1, display)));
   }
 
   const configBytes = await client.blobBytes(ref.repository, manifest.config.digest, { size: manifest.config.size });
@@ -223,6 +229,23 @@ async function install(ctx: OpsContext, target: Target, opts: InstallOptions, de
     await pull.undo(err);
     throw err;
   }
+}
+
+/**
+ * Where a base image is fetched from: the child's own registry (with the child's client, so its
+ * scheme, mirrors and credentials), or a registered source on the base's host (with the
+ * source's). An image must not make ctrimg connect to any other host it names.
+ */
+function baseTarget(ctx: OpsContext, child: Target, baseRef: Reference): Target {
+  if (baseRef.registry === child.ref.registry) return { client: child.client, ref: baseRef, source: child.source };
+  const source = sourceAt(ctx, baseRef.registry);
+  if (source) return targetFor(ctx, baseRef, source);
+  const base = formatReference(baseRef);
+  throw failed(
+    `the image names its base '${base}' (${BASE_NAME}) on a registry that is not its own nor a registered source; ` +
+      `install the base first: ctrimg Install-ContainerImage -Reference ${base}, or Register-ContainerImageSource for that registry`,
+    { code: 'BASE_UNTRUSTED' },
+  );
 }
 
 function baseInstalled(ctx: OpsContext, digest: string | undefined): boolean {

@@ -133,7 +133,7 @@ export class Authenticator {
     const basic = secure ? this.credentials : undefined;
     const res = refreshToken !== undefined ? await this.exchange(realm, refreshToken, params.service, scopes, signal) : await this.get(realm, basic, params.service, scopes, signal);
     const tooLarge = () => failed(`token response from ${displayUrl(realm)} is too large`, { code: 'UNAUTHORIZED' });
-    const body = await readCapped(res, MAX_TOKEN_RESPONSE, tooLarge);
+    const body = await readCapped(res, MAX_TOKEN_RESPONSE, tooLarge, this.transport.retry.bodyDeadlineMs);
     // OAuth2 servers refuse a bad grant with 400 invalid_grant; the token spec's GET with 401.
     if (res.status === 401 || res.status === 403 || (refreshToken !== undefined && res.status === 400)) {
       const what = refreshToken !== undefined ? 'the identity token' : basic ? 'the credentials' : 'anonymous access';

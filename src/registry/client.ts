@@ -2,7 +2,7 @@
  * The registry API ctrimg needs: ping, catalog, tags, manifests and verified blobs. The scheme
  * comes from the caller's base URL and is never guessed.
  */
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { BlobFetch } from '../content/store.js';
 import { CtrimgError, failed, usage } from '../errors.js';
 import { assertDigest, isDigest, sha256, type Digest } from '../image/digest.js';
@@ -11,8 +11,9 @@ import { isRepository, isTag } from '../image/reference.js';
 import { Authenticator, type CredentialsProvider, type RegistryCredentials } from './auth.js';
 import { registryError, type RequestSubject } from './errors.js';
 import { nextLink } from './link.js';
+import { resumableGet } from './ranged.js';
 import { afterAttempts, RetryBudget, type RetryPolicy } from './retry.js';
-import { discard, displayUrl, headerValue, isAbort, networkError, readCapped, Transport, type HttpResponse } from './transport.js';
+import { discard, displayUrl, headerValue, isAbort, networkError, readCapped, readWhole, Transport, type HttpResponse } from './transport.js';
 import { VerifyStream } from './verify.js';
 
 export interface RegistryClientOptions {
@@ -26,12 +27,6 @@ export interface RegistryClientOptions {
   pageSize?: number;
   /** Retry and stall limits (tests shorten them). */
   retry?: Partial<RetryPolicy>;
-}
-
-/** A blob response and how many of its leading bytes the caller already holds. */
-interface RangeAnswer {
-  res: HttpResponse;
-  skip: number;
 }
 
 export interface ManifestResponse {
@@ -49,6 +44,8 @@ export interface PingResult {
 
 const MAX_MANIFEST = 4 * 1024 * 1024;
 const MAX_LISTING = 16 * 1024 * 1024;
+/** Catalog and tags pages followed at most: a registry that keeps sending new next links is cut off. */
+export const MAX_PAGES = 1000;
 const MAX_ERROR_BODY = 64 * 1024;
 const DEFAULT_MAX_BLOB_BYTES = 16 * 1024 * 1024;
 
@@ -107,7 +104,7 @@ export class HostClient implements RegistryClient {
     const url = new URL('/v2/', this.base);
     const res = await this.transport.get(url, { signal: this.signal });
     const apiVersion = headerValue(res.headers, 'docker-distribution-api-version');
-    const body = await readCapped(res, MAX_ERROR_BODY, () => notRegistry(url, `GET /v2/ answered ${res.status} with a large body`));
+    const body = await readCapped(res, MAX_ERROR_BODY, () => notRegistry(url, `GET /v2/ answered ${res.status} with a large body`), this.deadlineMs);
     const result: PingResult = apiVersion === undefined ? { authRequired: false } : { apiVersion, authRequired: false };
     if (res.status === 401 && (apiVersion !== undefined || res.headers['www-authenticate'] !== undefined)) {
       return { ...result, authRequired: true };
@@ -178,12 +175,7 @@ export class HostClient implements RegistryClient {
     return verify;
   }
 
-  /**
-   * The bytes of a blob from offset `start` on, resuming with `Range` after a broken,
-   * truncated or stalled transfer within the retry policy; a registry that ignores `Range`
-   * resends everything and the bytes before the offset are dropped. Not verified here: the
-   * caller hashes the whole blob, the bytes it already holds included.
-   */
+  /** The bytes of a blob from offset `start` on, resuming after a broken transfer (ranged.ts); not verified here. */
   async blobFrom(repo: string, digest: Digest, start: number, opts: { size: number; signal?: AbortSignal }): Promise<Readable> {
     checkRepository(repo);
     if (!isDigest(digest)) throw usage(`invalid digest '${digest}'`);
@@ -191,59 +183,8 @@ export class HostClient implements RegistryClient {
     const signals = [this.signal, opts.signal].filter((s): s is AbortSignal => s !== undefined);
     const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     const url = new URL(`/v2/${repo}/blobs/${digest}`, this.base);
-    const fetchFrom = (offset: number) => this.rangeGet(url, req, pullScope(repo), offset, opts.size, signal);
-    return Readable.from(this.resumable(req, start, opts.size, await fetchFrom(start), fetchFrom, signal), { objectMode: false });
-  }
-
-  private async *resumable(
-    req: RequestSubject,
-    start: number,
-    size: number,
-    first: RangeAnswer,
-    fetchFrom: (offset: number) => Promise<RangeAnswer>,
-    signal: AbortSignal | undefined,
-  ): AsyncGenerator<Buffer> {
-    const budget = new RetryBudget(this.transport.retry);
-    let offset = start;
-    for (let answer = first; ; answer = await fetchFrom(offset)) {
-      let skip = answer.skip;
-      try {
-        for await (const chunk of answer.res.body as AsyncIterable<Buffer>) {
-          const fresh = skip > 0 ? chunk.subarray(Math.min(skip, chunk.length)) : chunk;
-          skip -= chunk.length - fresh.length;
-          if (fresh.length === 0) continue;
-          offset += fresh.length;
-          budget.progressed();
-          yield fresh;
-        }
-        if (offset >= size) return;
-        throw failed(`blob ${req.subject}: the transfer ended after ${offset} of ${size} bytes`, { code: 'UNREACHABLE', temporary: true });
-      } catch (err) {
-        if (isAbort(err)) throw err;
-        const e = err instanceof CtrimgError ? err : (networkError(err, answer.res.url) as CtrimgError);
-        if (!e.temporary || !(await budget.next(signal))) throw afterAttempts(e, budget.attempts);
-      }
-    }
-  }
-
-  /** GET of a blob from `offset` on: a 206 must start exactly there, a 200 is the whole blob. */
-  private async rangeGet(url: URL, req: RequestSubject, scope: string, offset: number, size: number, signal: AbortSignal | undefined): Promise<RangeAnswer> {
-    const res = await this.get(url, req, scope, offset > 0 ? { range: `bytes=${offset}-` } : {}, signal);
-    const bad = (why: string) => {
-      discard(res);
-      return failed(`blob ${req.subject}: ${why}`, { code: 'DIGEST_MISMATCH' });
-    };
-    if (res.status === 206) {
-      const range = headerValue(res.headers, 'content-range') ?? '';
-      const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(range);
-      if (!m || Number(m[1]) !== offset || (m[3] !== '*' && Number(m[3]) !== size)) {
-        throw bad(`asked for bytes from ${offset} of ${size}, the registry sent ${range || 'no Content-Range'}`);
-      }
-      return { res, skip: 0 };
-    }
-    const declared = headerValue(res.headers, 'content-length');
-    if (declared !== undefined && Number(declared) !== size) throw bad(`the registry sent ${declared} bytes, its descriptor says ${size}`);
-    return { res, skip: offset };
+    const send = (headers: Record<string, string>) => this.get(url, req, pullScope(repo), headers, signal);
+    return resumableGet({ what: `blob ${req.subject}`, size: opts.size, retry: this.transport.retry, signal, send }, start);
   }
 
   /** One host has nothing else to offer when the bytes are wrong. */
@@ -257,15 +198,12 @@ export class HostClient implements RegistryClient {
     const tooLarge = () => failed(`blob ${this.host}/${repo}@${digest} is larger than ${max} bytes`, { code: 'BLOB_TOO_LARGE' });
     if (opts.size !== undefined && opts.size > max) throw tooLarge();
     const stream = await this.blob(repo, digest, { size: opts.size });
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      total += chunk.length;
-      // Throwing out of for-await destroys the stream, and with it the connection.
-      if (total > max) throw tooLarge();
-      chunks.push(chunk);
-    }
-    return Buffer.concat(chunks);
+    return readWhole(stream, { what: `blob ${this.host}/${repo}@${digest}`, max, deadlineMs: this.deadlineMs, tooLarge });
+  }
+
+  /** How long a body read whole may take after its headers. */
+  private get deadlineMs(): number {
+    return this.transport.retry.bodyDeadlineMs;
   }
 
   /** Closes the connections; a second call (a MirroredClient and its context both close) waits for the first. */
@@ -295,7 +233,7 @@ export class HostClient implements RegistryClient {
     }
     if (res.status >= 200 && res.status < 300) return res;
     // The status alone still makes a good error when the body is unreadable or huge.
-    const body = await readCapped(res, MAX_ERROR_BODY, () => new Error('error body too large')).catch((e: unknown) => {
+    const body = await readCapped(res, MAX_ERROR_BODY, () => new Error('error body too large'), this.deadlineMs).catch((e: unknown) => {
       if (isAbort(e)) throw e;
       return Buffer.alloc(0);
     });
@@ -318,7 +256,7 @@ export class HostClient implements RegistryClient {
     for (;;) {
       const res = await this.get(url, req, scope, headers);
       try {
-        return { res, body: await readCapped(res, max, tooLarge) };
+        return { res, body: await readCapped(res, max, tooLarge, this.deadlineMs) };
       } catch (err) {
         if (isAbort(err) || !(err instanceof CtrimgError) || !err.temporary || !(await budget.next(this.signal))) {
           throw err instanceof CtrimgError ? afterAttempts(err, budget.attempts) : err;
@@ -331,6 +269,9 @@ export class HostClient implements RegistryClient {
     const out: string[] = [];
     const seen = new Set<string>();
     for (let url: URL | undefined = first; url; ) {
+      if (seen.size >= MAX_PAGES) {
+        throw failed(`${req.what} of ${req.subject} runs past ${MAX_PAGES} pages; stopped there`, { code: 'REGISTRY_ERROR' });
+      }
       seen.add(url.href);
       const bad = (why: string) => failed(`unexpected ${req.what} response for ${req.subject}: ${why}`, { code: 'REGISTRY_ERROR' });
       const { res, body } = await this.getWhole(url, req, scope, MAX_LISTING, () => bad('too large'));
@@ -344,7 +285,8 @@ export class HostClient implements RegistryClient {
       if (items !== null && (!Array.isArray(items) || items.some((s) => typeof s !== 'string'))) {
         throw bad(`'${field}' is not a list of names`);
       }
-      out.push(...((items as string[] | null) ?? []));
+      // One at a time: spreading a page of 100,000 names into push() overflows the stack.
+      for (const item of (items as string[] | null) ?? []) out.push(item);
       url = nextLink(res.headers.link, url);
       if (url && (url.origin !== this.base.origin || seen.has(url.href))) throw bad('its next-page link leaves the registry or loops');
     }

@@ -6,13 +6,15 @@
  * them against the descriptor's digest whichever it was; a source whose bytes are wrong is
  * passed over for the next, and when none is left the DIGEST_MISMATCH is the download's.
  */
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { BlobFetch } from '../content/store.js';
 import { failed } from '../errors.js';
 import type { Descriptor } from '../image/manifest.js';
 import { baseMediaType, DOCKER_FOREIGN_LAYER, OCI_LAYER_ND, OCI_LAYER_ND_GZIP, OCI_LAYER_ND_ZSTD } from '../image/mediatypes.js';
 import type { RegistryClient } from './client.js';
-import { discard, displayUrl, headerValue, isAbort, Transport, type HttpResponse } from './transport.js';
+import { resumableGet } from './ranged.js';
+import { isRetryableStatus } from './retry.js';
+import { discard, displayUrl, isAbort, Transport } from './transport.js';
 
 const FOREIGN = new Set([DOCKER_FOREIGN_LAYER, OCI_LAYER_ND, OCI_LAYER_ND_GZIP, OCI_LAYER_ND_ZSTD]);
 
@@ -77,37 +79,23 @@ export function layerSource(client: RegistryClient, repo: string, desc: Descript
   return fetch;
 }
 
+/** The layer from a URL, from `offset` on, with the same resumable ranged GET as registry blobs. */
 async function fromUrl(url: URL, desc: Descriptor, offset: number, signal: AbortSignal | undefined): Promise<Readable> {
   const transport = new Transport('ctrimg');
+  const what = `layer ${desc.digest} from ${displayUrl(url)}`;
+  const send = async (headers: Record<string, string>) => {
+    const res = await transport.get(url, { headers, signal });
+    if (res.status === 200 || res.status === 206) return res;
+    discard(res);
+    // A server that is down or overloaded may serve the rest later: the partial is kept for that.
+    throw failed(`${what}: HTTP ${res.status}`, { code: 'LAYER_URL_FAILED', temporary: isRetryableStatus(res.status) });
+  };
   try {
-    const res = await transport.get(url, { headers: offset > 0 ? { range: `bytes=${offset}-` } : {}, signal });
-    const where = `layer ${desc.digest} from ${displayUrl(url)}`;
-    if (res.status === 206) {
-      const range = headerValue(res.headers, 'content-range') ?? '';
-      if (Number(/^bytes (\d+)-/.exec(range)?.[1]) !== offset) {
-        discard(res);
-        throw failed(`${where}: asked for bytes from ${offset}, got ${range || 'no Content-Range'}`, { code: 'DIGEST_MISMATCH' });
-      }
-    } else if (res.status !== 200) {
-      discard(res);
-      throw failed(`${where}: HTTP ${res.status}`, { code: 'LAYER_URL_FAILED' });
-    }
-    return Readable.from(body(res, res.status === 206 ? 0 : offset, transport), { objectMode: false });
+    const stream = await resumableGet({ what, size: desc.size, retry: transport.retry, signal, send }, offset);
+    stream.on('close', () => void transport.close());
+    return stream;
   } catch (err) {
     await transport.close();
     throw err;
-  }
-}
-
-/** The body without its first `skip` bytes (a server that ignored Range); closes the transport at the end. */
-async function* body(res: HttpResponse, skip: number, transport: Transport): AsyncGenerator<Buffer> {
-  try {
-    for await (const chunk of res.body as AsyncIterable<Buffer>) {
-      const fresh = chunk.subarray(Math.min(skip, chunk.length));
-      skip -= chunk.length - fresh.length;
-      if (fresh.length > 0) yield fresh;
-    }
-  } finally {
-    await transport.close();
   }
 }

@@ -15,6 +15,12 @@ export interface RetryPolicy {
   totalMs: number;
   /** A transfer that receives no bytes for this long counts as failed. */
   stallMs: number;
+  /**
+   * A body read whole (manifest, config, listing page, token, error) must have arrived this
+   * long after its headers, however steadily it trickles: the stall timer alone restarts on
+   * every byte.
+   */
+  bodyDeadlineMs: number;
   /** Source of jitter in [0, 1); injectable for tests. */
   random: () => number;
 }
@@ -25,6 +31,7 @@ export const DEFAULT_RETRY: RetryPolicy = {
   maxDelayMs: 20_000,
   totalMs: 120_000,
   stallMs: 30_000,
+  bodyDeadlineMs: 60_000,
   random: Math.random,
 };
 

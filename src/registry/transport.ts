@@ -7,7 +7,8 @@
  */
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
-import { CtrimgError, failed } from '../errors.js';
+import type { Readable } from 'node:stream';
+import { CtrimgError, failed, usage } from '../errors.js';
 import { afterAttempts, isRetryableStatus, retryAfterMs, RetryBudget, retryPolicy, type RetryPolicy } from './retry.js';
 
 export interface HttpResponse {
@@ -99,6 +100,15 @@ function proxySettings(env: NodeJS.ProcessEnv): { httpProxy: string; httpsProxy:
   return { httpProxy: get('HTTP_PROXY'), httpsProxy: get('HTTPS_PROXY'), noProxy: get('NO_PROXY') };
 }
 
+/** `CTRIMG_BODY_DEADLINE` (seconds) overrides the body deadline, for tests and very slow links. */
+function bodyDeadlineFromEnv(env: NodeJS.ProcessEnv): Partial<RetryPolicy> {
+  const raw = env.CTRIMG_BODY_DEADLINE;
+  if (raw === undefined || raw === '') return {};
+  const seconds = Number(raw);
+  if (!(seconds > 0)) throw usage(`CTRIMG_BODY_DEADLINE must be a positive number of seconds, not '${raw}'`);
+  return { bodyDeadlineMs: seconds * 1000 };
+}
+
 export class Transport {
   readonly retry: RetryPolicy;
   private readonly agent: Dispatcher;
@@ -107,7 +117,7 @@ export class Transport {
     private readonly userAgent: string,
     opts: TransportOptions = {},
   ) {
-    this.retry = retryPolicy(opts.retry);
+    this.retry = retryPolicy({ ...bodyDeadlineFromEnv(opts.env ?? process.env), ...opts.retry });
     // bodyTimeout is the longest gap between two chunks: a stalled transfer fails.
     const timeouts = { connectTimeout: 15_000, headersTimeout: Math.max(this.retry.stallMs, 1000), bodyTimeout: this.retry.stallMs };
     const proxy = proxySettings(opts.env ?? process.env);
@@ -200,26 +210,43 @@ export function discard(res: HttpResponse): void {
   res.body.destroy();
 }
 
-/** Reads a whole body, refusing (and closing the connection) past `max` bytes. */
-export async function readCapped(res: HttpResponse, max: number, tooLarge: () => Error): Promise<Buffer> {
+/** Reads a whole body, refusing (and closing the connection) past `max` bytes or `deadlineMs` after the headers. */
+export async function readCapped(res: HttpResponse, max: number, tooLarge: () => Error, deadlineMs: number): Promise<Buffer> {
   const declared = Number(headerValue(res.headers, 'content-length'));
   if (declared > max) {
     discard(res);
     throw tooLarge();
   }
+  try {
+    return await readWhole(res.body, { what: displayUrl(res.url), max, deadlineMs, tooLarge });
+  } catch (err) {
+    discard(res);
+    throw err instanceof CtrimgError ? err : networkError(err, res.url);
+  }
+}
+
+/**
+ * Reads a stream whole: at most `max` bytes, all of them within `deadlineMs`. Past either
+ * limit the stream is destroyed, and with it the connection. Missing the deadline is not
+ * temporary: a registry that cannot send a small body in that time is not asked again.
+ */
+export async function readWhole(body: Readable, limits: { what: string; max: number; deadlineMs: number; tooLarge: () => Error }): Promise<Buffer> {
+  const tooSlow = failed(`${limits.what}: not received in full within ${limits.deadlineMs / 1000} s`, {
+    code: 'BODY_DEADLINE',
+    hint: 'the registry sends too slowly; try again later or raise CTRIMG_BODY_DEADLINE (seconds)',
+  });
+  const timer = setTimeout(() => body.destroy(tooSlow), limits.deadlineMs);
   const chunks: Buffer[] = [];
   let total = 0;
   try {
-    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
       total += chunk.length;
-      if (total > max) {
-        discard(res);
-        throw tooLarge();
-      }
+      // Throwing out of for-await destroys the stream.
+      if (total > limits.max) throw limits.tooLarge();
       chunks.push(chunk);
     }
-  } catch (err) {
-    throw err instanceof CtrimgError ? err : networkError(err, res.url);
+  } finally {
+    clearTimeout(timer);
   }
   return Buffer.concat(chunks);
 }

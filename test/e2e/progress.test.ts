@@ -82,13 +82,15 @@ describe('end to end: parallel downloads and progress', function () {
     });
   }
 
-  it('refuses -MaxConcurrentDownloads 0 as a usage error, installing nothing', async () => {
-    const root = await newRoot();
-    const r = await ctrimg(root, ['Install-ContainerImage', '-Reference', img.reference, '-Insecure', '-MaxConcurrentDownloads', '0']);
-    assert.equal(r.code, 2);
-    assert.equal(r.stderr, 'Install-ContainerImage: -MaxConcurrentDownloads must be a whole number of at least 1, not 0\n');
-    assert.deepEqual(await ctrimgJson(root, ['Get-ContainerImage']), []);
-  });
+  for (const max of ['0', '33', '10000']) {
+    it(`refuses -MaxConcurrentDownloads ${max} as a usage error naming the range, installing nothing`, async () => {
+      const root = await newRoot();
+      const r = await ctrimg(root, ['Install-ContainerImage', '-Reference', img.reference, '-Insecure', '-MaxConcurrentDownloads', max]);
+      assert.equal(r.code, 2);
+      assert.equal(r.stderr, `Install-ContainerImage: -MaxConcurrentDownloads must be a whole number from 1 to 32, not ${max}\n`);
+      assert.deepEqual(await ctrimgJson(root, ['Get-ContainerImage']), []);
+    });
+  }
 
   it('a layer failing its digest cancels the other downloads and leaves no blob or layer of the attempt behind', async () => {
     const tars = await Promise.all([0, 1, 2, 3].map((i) => tarFromEntries([{ name: `bad${i}.bin`, content: randomBytes(150_000) }])));
