@@ -7,9 +7,9 @@
  * this process has read (rememberSecret), each replaced by `***`.
  */
 
-const SCHEME_USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/i;
+const SCHEME_USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i;
 /** `user:pass@host/...` with no scheme (a reference): an `@` before the first `/`. */
-const BARE_USERINFO = /^[^/?#\s]*@(?=[^/?#\s@]*\/)/;
+const BARE_USERINFO = /^[^/?#]*@(?=[^/?#@]*\/)/;
 
 /** A URL or an image reference with its userinfo, query and fragment removed. */
 export function redactUrl(value: string | URL): string {

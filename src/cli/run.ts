@@ -108,8 +108,8 @@ export async function runCli(argv: string[], cmdlets: CmdletSpec[], env: CliEnv)
   }
 
   const controller = new AbortController();
-  const onSignal = (name: string) =>
-    controller.abort(new CtrimgError('failed', `${spec.name} was cancelled by ${name}`, { code: 'CANCELLED', hint: 'run it again to finish' }));
+  const onSignal = SIGNALS.map((name) => [name, () =>
+    controller.abort(new CtrimgError('failed', `${spec.name} was cancelled by ${name}`, { code: 'CANCELLED', hint: 'run it again to finish' }))] as const);
   const signals = env.signals ?? process;
   try {
     const io = createIO(env, {
@@ -119,12 +119,12 @@ export async function runCli(argv: string[], cmdlets: CmdletSpec[], env: CliEnv)
       signal: controller.signal,
     });
     // `once`: a second Ctrl-C finds no listener and Node's default handling ends the process.
-    for (const s of SIGNALS) signals.once(s, onSignal);
+    for (const [s, handler] of onSignal) signals.once(s, handler);
     await spec.run(args, io);
     return 0;
   } catch (err) {
     return report(spec.name, explainAbort(err, spec.name, controller.signal), common.debug);
   } finally {
-    for (const s of SIGNALS) signals.off(s, onSignal);
+    for (const [s, handler] of onSignal) signals.off(s, handler);
   }
 }
