@@ -48,7 +48,7 @@ export function layerSource(client: RegistryClient, repo: string, desc: Descript
       const url = sources[i];
       const u = url !== undefined && URL.canParse(url) ? new URL(url) : undefined;
       if (url !== undefined && u?.protocol !== 'http:' && u?.protocol !== 'https:') {
-        opts.warn(`layer ${desc.digest}: skipping URL '${redactUrl(url)}': only http and https are fetched`);
+        opts.warn(`layer ${desc.digest}: skipping URL '${u ? `${u.protocol}//${u.host}` : redactUrl(url)}': only http and https are fetched`);
         continue;
       }
       if (u) opts.warn(`layer ${desc.digest}: ${(failure as Error).message}; fetching it from ${displayUrl(u)}`);
