@@ -41,6 +41,9 @@ export function createIO(streams: Streams, opts: IOOptions): CmdletIO {
     info: (text) => {
       if (!opts.quiet || opts.verbose) streams.stderr.write(message(text));
     },
+    progress: (text) => {
+      if (!opts.quiet || opts.verbose) streams.stderr.write(text);
+    },
     warn: (text) => {
       streams.stderr.write(message(`WARNING: ${text}`));
     },

@@ -419,6 +419,12 @@ describe('runCli', () => {
       assert.equal(r.stderr, 'Installed Evil\\x1b[2J\\nFake line\nWARNING: mirror said \\x9b31m\nDEBUG: title \\u202eexe\n');
     });
 
+    it('writes the progress block as is: it draws with ANSI escapes of its own', async () => {
+      const block = '\x1b[2A\x1b[2Ka Downloading\n\x1b[2Kb Done\n';
+      const r = await cli(['Get-ContainerImage'], async (_a, io) => io.progress(block));
+      assert.equal(r.stderr, block);
+    });
+
     it('names the cmdlet an abort cancelled, and the signal when there was one', async () => {
       const signals = new EventEmitter();
       const bySignal = await cli(['Get-ContainerImage'], async (_a, io) => {
