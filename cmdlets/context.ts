@@ -19,7 +19,7 @@ export async function withOps<T>(
   fn: (ctx: OpsContext) => Promise<T> | T,
   opts: { lease?: LeaseKind; importer?: ImporterKind } = {},
 ): Promise<T> {
-  const drawer = io.interactive && !io.quiet ? terminalProgress((text) => io.info(text)) : undefined;
+  const drawer = io.interactive && !io.quiet ? terminalProgress((text) => io.progress(text)) : undefined;
   const settled = (print: (m: string) => void) => (m: string) => {
     drawer?.settle();
     print(m);

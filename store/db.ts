@@ -6,8 +6,18 @@ import { migrations as allMigrations, type Migration } from './migrations.js';
 export type Db = Database.Database;
 
 export function openDb(file: string, migrations: Migration[] = allMigrations): Db {
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
+  let db: Db;
+  try {
+    db = new Database(file);
+    // The first statement is where SQLite actually opens the file.
+    db.pragma('journal_mode = WAL');
+  } catch (err) {
+    throw failed(`cannot open the store database ${file}: ${(err as Error).message}`, {
+      code: 'STORE_UNAVAILABLE',
+      hint: 'set CTRIMG_ROOT to a writable directory',
+      cause: err,
+    });
+  }
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 30000');
   db.pragma('synchronous = NORMAL');

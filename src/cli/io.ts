@@ -1,6 +1,8 @@
 /** The CmdletIO a cmdlet writes through: results to stdout, everything else to stderr. */
 import { createInterface } from 'node:readline/promises';
 import type { CmdletIO, OutputFormat } from './types.js';
+import { escapeControls } from '../format/escape.js';
+import { redactSecrets } from '../redact.js';
 
 export interface Streams {
   stdin: NodeJS.ReadableStream;
@@ -20,6 +22,8 @@ export interface IOOptions {
 }
 
 const line = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
+/** A message for stderr as one line: no credential, no raw control character (it may quote registry text). */
+const message = (text: string) => `${escapeControls(redactSecrets(text.replace(/\n$/, '')))}\n`;
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
@@ -35,13 +39,16 @@ export function createIO(streams: Streams, opts: IOOptions): CmdletIO {
       if (text !== '') streams.stdout.write(line(text));
     },
     info: (text) => {
-      if (!opts.quiet || opts.verbose) streams.stderr.write(line(text));
+      if (!opts.quiet || opts.verbose) streams.stderr.write(message(text));
+    },
+    progress: (text) => {
+      if (!opts.quiet || opts.verbose) streams.stderr.write(text);
     },
     warn: (text) => {
-      streams.stderr.write(line(`WARNING: ${text}`));
+      streams.stderr.write(message(`WARNING: ${text}`));
     },
     debug: (text) => {
-      if (opts.debug) streams.stderr.write(line(`DEBUG: ${text}`));
+      if (opts.debug) streams.stderr.write(message(`DEBUG: ${text}`));
     },
     confirm: async (question) => {
       if (!opts.stdinIsTTY || !opts.stderrIsTTY) return true;

@@ -9,6 +9,9 @@ import { parseParameters, type Parsed } from './parse.js';
 import { renderCmdletHelp, renderCmdletList } from './help.js';
 import { createIO, type Streams } from './io.js';
 import { closest } from './suggest.js';
+import { escapeControls } from '../format/escape.js';
+import { redactSecrets } from '../redact.js';
+import { isAbort } from '../registry/transport.js';
 
 export interface CliEnv extends Streams {
   /** Default: `stdin.isTTY`. When true, readStdin() returns '' without reading. */
@@ -33,11 +36,17 @@ function findCmdlet(cmdlets: CmdletSpec[], written: string): CmdletSpec {
   throw usage(`unknown cmdlet '${written}'; ${near ? `did you mean '${near}'?` : "run 'ctrimg help' to list cmdlets"}`);
 }
 
+/**
+ * Everything the runner writes to stderr passes here: credentials are removed and control
+ * characters escaped, whatever registry text or URL a message or stack quotes.
+ */
+const safe = (text: string) => escapeControls(redactSecrets(text));
+
 /** One line: `message (hint)`, newlines folded. */
 function oneLine(err: unknown): string {
   const message = err instanceof Error ? err.message || err.name : String(err);
   const hint = err instanceof CtrimgError && err.hint ? ` (${err.hint})` : '';
-  return `${message}${hint}`.replace(/\s*\n\s*/g, ' ');
+  return safe(`${message}${hint}`.replace(/\s*\n\s*/g, ' '));
 }
 
 /** The stack of err and of each cause, for -Debug. */
@@ -46,7 +55,17 @@ function stackOf(err: unknown): string {
   for (let e: unknown = err; e !== undefined; e = e instanceof Error ? e.cause : undefined) {
     parts.push(e instanceof Error ? (e.stack ?? String(e)) : String(e));
   }
-  return parts.join('\nCaused by: ');
+  return parts.join('\nCaused by: ').split('\n').map(safe).join('\n');
+}
+
+/**
+ * An abort surfaces as Node's bare "The operation was aborted": report instead which cmdlet
+ * stopped, and why when our own signal did it.
+ */
+function explainAbort(err: unknown, cmdlet: string, signal: AbortSignal): unknown {
+  if (!isAbort(err)) return err;
+  if (signal.aborted && signal.reason instanceof CtrimgError) return signal.reason;
+  return new CtrimgError('failed', `${cmdlet} was cancelled before it finished`, { code: 'CANCELLED', cause: err });
 }
 
 /** Runs `ctrimg <argv...>` and returns the exit code. */
@@ -89,7 +108,8 @@ export async function runCli(argv: string[], cmdlets: CmdletSpec[], env: CliEnv)
   }
 
   const controller = new AbortController();
-  const onSignal = () => controller.abort(new CtrimgError('failed', 'interrupted'));
+  const onSignal = SIGNALS.map((name) => [name, () =>
+    controller.abort(new CtrimgError('failed', `${spec.name} was cancelled by ${name}`, { code: 'CANCELLED', hint: 'run it again to finish' }))] as const);
   const signals = env.signals ?? process;
   try {
     const io = createIO(env, {
@@ -99,12 +119,12 @@ export async function runCli(argv: string[], cmdlets: CmdletSpec[], env: CliEnv)
       signal: controller.signal,
     });
     // `once`: a second Ctrl-C finds no listener and Node's default handling ends the process.
-    for (const s of SIGNALS) signals.once(s, onSignal);
+    for (const [s, handler] of onSignal) signals.once(s, handler);
     await spec.run(args, io);
     return 0;
   } catch (err) {
-    return report(spec.name, err, common.debug);
+    return report(spec.name, explainAbort(err, spec.name, controller.signal), common.debug);
   } finally {
-    for (const s of SIGNALS) signals.off(s, onSignal);
+    for (const [s, handler] of onSignal) signals.off(s, handler);
   }
 }

@@ -35,8 +35,13 @@ export interface CmdletIO {
   readStdin(): Promise<string>;
   /** Results: tables and JSON. */
   out(text: string): void;
-  /** Progress and informational lines; never mixed into stdout. */
+  /**
+   * Informational lines; never mixed into stdout. These and warn/debug are written as one line
+   * each, credentials removed and control characters escaped: they may quote registry text.
+   */
   info(text: string): void;
+  /** The terminal's layer progress block, written to stderr as is (it draws with ANSI escapes). */
+  progress(text: string): void;
   warn(text: string): void;
   /** Only printed with -Debug. */
   debug(text: string): void;

@@ -6,6 +6,7 @@
  * `'\n' + lines + '\n\n'`. Columns are separated by one space and padded to their widest cell;
  * trailing spaces are trimmed. No rows (or no objects) renders as '' — PowerShell prints nothing.
  */
+import { escapeControls } from './escape.js';
 import { formatParentImage } from './values.js';
 import { projectTable } from './project.js';
 
@@ -33,7 +34,8 @@ export function renderTable(columns: Column[], rows: string[][]): string {
 /**
  * A property value as text in a table or list: '' for null/undefined, `True`/`False` for
  * booleans (as PowerShell), `{a, b}` for arrays, a nested image (an object with Name and
- * Version) via formatParentImage, other objects as compact JSON.
+ * Version) via formatParentImage, other objects as compact JSON. Control characters are
+ * escaped (escape.ts): cells hold registry-supplied text such as titles and descriptions.
  */
 export function formatCell(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -45,9 +47,9 @@ export function formatCell(value: unknown): string {
     if (typeof o.Name === 'string' && typeof o.Version === 'string') {
       return formatParentImage({ Name: o.Name, Version: o.Version, Publisher: typeof o.Publisher === 'string' ? o.Publisher : null });
     }
-    return JSON.stringify(value);
+    return escapeControls(JSON.stringify(value));
   }
-  return String(value);
+  return escapeControls(String(value));
 }
 
 /**

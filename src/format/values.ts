@@ -1,4 +1,5 @@
 /** How images are named in PowerShell-style output. Pure; no I/O. */
+import { escapeControls } from './escape.js';
 
 /** `CN=<name>`; '' when there is no publisher; input that already starts with `CN=` is kept. */
 export function formatPublisher(name?: string | null): string {
@@ -18,5 +19,6 @@ export interface ParentImageRef {
  */
 export function formatParentImage(p: ParentImageRef | null | undefined): string {
   if (!p) return '';
-  return `ContainerImage (Name = '${p.Name}') [Publisher = '${formatPublisher(p.Publisher)}', Version = '${p.Version}']`;
+  // Names come from registry annotations.
+  return escapeControls(`ContainerImage (Name = '${p.Name}') [Publisher = '${formatPublisher(p.Publisher)}', Version = '${p.Version}']`);
 }

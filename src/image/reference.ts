@@ -4,7 +4,8 @@
  * ':', is 'localhost', or has upper-case letters (docker's rule); a reference without one is
  * a usage error unless the caller names a default registry.
  */
-import { usage } from '../errors.js';
+import { failed, usage } from '../errors.js';
+import { redactUrl } from '../redact.js';
 import { isDigest, type Digest } from './digest.js';
 
 export interface Reference {
@@ -35,9 +36,22 @@ export function isRegistryHost(s: string): boolean {
   return HOST_RE.test(s);
 }
 
-export function parseReference(input: string, defaultRegistry?: string): Reference {
-  const bad = (why: string) => usage(`invalid image reference '${input}': ${why}`);
+/**
+ * Parses a reference. A bad one is a usage error, or, when `from` names where it came from
+ * (e.g. an image's annotation), a failure of that image: the user did not write it. Messages
+ * quote the input redacted; a reference carrying credentials is refused without showing them.
+ */
+export function parseReference(input: string, defaultRegistry?: string, from?: string): Reference {
+  const quoted = `'${redactUrl(input)}'`;
+  const bad = (why: string) =>
+    from === undefined ? usage(`invalid image reference ${quoted}: ${why}`) : failed(`${from} is not a valid image reference (${quoted}: ${why})`, { code: 'MANIFEST_INVALID' });
   let rest = input.trim();
+  if (redactUrl(rest) !== rest) {
+    if (from !== undefined) throw bad('it carries credentials or a query');
+    throw usage(`invalid image reference ${quoted}: it must not carry credentials (user:password@) or a query`, {
+      hint: 'Put credentials in the docker config (docker login <host>)',
+    });
+  }
   let digest: Digest | undefined;
   const at = rest.lastIndexOf('@');
   if (at >= 0) {

@@ -5,6 +5,7 @@
  */
 import { failed, notFound, usage, type CtrimgError } from '../errors.js';
 import { parseManifest } from '../image/manifest.js';
+import { isRepository } from '../image/reference.js';
 import { compareVersions, matchesFilter, tryParseVersion, type Version, type VersionFilter } from '../image/version.js';
 import type { RegistryClient } from '../registry/client.js';
 import type { SourceRecord } from '../../store/index.js';
@@ -85,6 +86,14 @@ async function findInSource(ctx: OpsContext, source: SourceRecord, q: FindQuery)
   await client.ping();
   const prefix = source.namespace ? `${source.namespace}/` : '';
   const repos = (await client.catalog()).filter((r) => r.startsWith(prefix)).sort();
+  // The registry's fault, not the user's: a failure (1), where the client's check would say usage (2).
+  const invalid = repos.find((r) => !isRepository(r));
+  if (invalid !== undefined) {
+    throw failed(`${source.location} lists an invalid repository name '${invalid}' in its catalog`, {
+      code: 'REGISTRY_ERROR',
+      hint: "the registry's administrator must remove or rename it",
+    });
+  }
   const perRepo = await inParallel(repos, 4, ctx.signal, async (repo) => {
     const versions = (await client.tags(repo))
       .map((tag) => ({ tag, version: tryParseVersion(tag) }))

@@ -156,7 +156,7 @@ async function install(ctx: OpsContext, target: Target, opts: InstallOptions, de
   const baseName = annotations[BASE_NAME];
   if (baseName && !baseInstalled(ctx, annotations[BASE_DIGEST])) {
     if (depth >= MAX_BASE_DEPTH) throw failed(`${display}: base images nest deeper than ${MAX_BASE_DEPTH}`, { code: 'BASE_TOO_DEEP' });
-    const baseRef = parseReference(baseName, ref.registry);
+    const baseRef = parseReference(baseName, ref.registry, `the ${BASE_NAME} annotation of ${display}`);
     const digest = annotations[BASE_DIGEST];
     if (digest) baseRef.digest = digest as Digest;
     installed.push(...(await install(ctx, baseTarget(ctx, target, baseRef), opts, depth + 1, display)));

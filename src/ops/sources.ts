@@ -1,5 +1,6 @@
 /** Register-, Get- and Unregister-ContainerImageSource. */
 import { notFound, usage } from '../errors.js';
+import { redactUrl } from '../redact.js';
 import type { SourceRecord } from '../../store/index.js';
 import type { OpsContext } from './context.js';
 import { matchesAny } from './wildcard.js';
@@ -16,26 +17,33 @@ export interface SourceInput {
 
 /**
  * Checks a source location (or a mirror, `param` naming which): an http(s) URL with a host and
- * nothing after the path. Returns it as `scheme://host[:port]`.
+ * nothing after the path. Returns it as `scheme://host[:port]`. Messages quote it redacted, and
+ * credentials in it are refused rather than stored: they belong in the docker config.
  */
 export function parseLocation(location: string, insecure: boolean, param = 'Location'): string {
+  const shown = `-${param} '${redactUrl(location)}'`;
   let url: URL;
   try {
     url = new URL(location);
   } catch {
-    throw usage(`-${param} '${location}' is not a URL`, { hint: 'Give it as https://host[:port]' });
+    throw usage(`${shown} is not a valid URL`, { hint: 'Give it as https://host[:port]' });
+  }
+  if (url.username || url.password) {
+    throw usage(`${shown} must not carry credentials (user:password@)`, {
+      hint: `Give the URL without them and put them in the docker config (docker login ${url.host})`,
+    });
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw usage(`-${param} '${location}' must use https (or http with -Insecure)`);
+    throw usage(`${shown} must use https (or http with -Insecure)`);
   }
   if (url.protocol === 'http:' && !insecure) {
-    throw usage(`-${param} '${location}' uses plain http`, { hint: 'Use https, or add -Insecure to allow http for this source' });
+    throw usage(`${shown} uses plain http`, { hint: 'Use https, or add -Insecure to allow http for this source' });
   }
-  if (url.search || url.hash || url.username || url.password) {
-    throw usage(`-${param} '${location}' must not carry credentials, a query or a fragment`);
+  if (url.search || url.hash) {
+    throw usage(`${shown} must not carry a query or a fragment`, { hint: 'Give it as https://host[:port]' });
   }
   if (url.pathname !== '/' && url.pathname !== '') {
-    throw usage(`-${param} '${location}' must be the registry's root URL`, { hint: 'Put a repository prefix in -Namespace' });
+    throw usage(`${shown} must be the registry's root URL`, { hint: 'Put a repository prefix in -Namespace' });
   }
   return `${url.protocol}//${url.host}`;
 }
@@ -45,8 +53,8 @@ function parseMirrors(mirrors: string[], location: string, insecure: boolean): s
   const seen = new Set<string>([location]);
   return mirrors.map((m) => {
     const url = parseLocation(m, insecure, 'Mirror');
-    if (url === location) throw usage(`-Mirror '${m}' is the source's own location`, { hint: 'List only other registries as mirrors' });
-    if (seen.has(url)) throw usage(`-Mirror '${m}' is given more than once`);
+    if (url === location) throw usage(`-Mirror '${url}' is the source's own location`, { hint: 'List only other registries as mirrors' });
+    if (seen.has(url)) throw usage(`-Mirror '${url}' is given more than once`);
     seen.add(url);
     return url;
   });

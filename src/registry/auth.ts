@@ -8,6 +8,7 @@
  * so anonymous registries never cause a lookup.
  */
 import { failed } from '../errors.js';
+import { rememberSecret } from '../redact.js';
 import { registryError } from './errors.js';
 import { displayUrl, readCapped, type HttpResponse, type Transport } from './transport.js';
 
@@ -95,6 +96,12 @@ export class Authenticator {
     const found = await (this.resolved ??= typeof source === 'function' ? source(this.base.host) : Promise.resolve(source));
     if (found && 'identityToken' in found) this.identityToken ??= found.identityToken;
     else this.credentials = found;
+    // Whatever a registry echoes back, or a stack quotes, these are cut out of it (redact.ts).
+    rememberSecret(this.identityToken);
+    if (this.credentials) {
+      rememberSecret(this.credentials.password);
+      rememberSecret(basicAuthorization(this.credentials).slice('Basic '.length));
+    }
   }
 
   /**
@@ -155,6 +162,7 @@ export class Authenticator {
     if (typeof token !== 'string' || !token) {
       throw failed(`the token server for ${registry} answered without a token`, { code: 'UNAUTHORIZED' });
     }
+    rememberSecret(token);
     // An OAuth server may rotate the refresh token: the old one may no longer work.
     if (refreshToken !== undefined && typeof json.refresh_token === 'string' && json.refresh_token) this.identityToken = json.refresh_token;
     const expiresIn = typeof json.expires_in === 'number' && json.expires_in > 0 ? json.expires_in : DEFAULT_EXPIRES_IN;

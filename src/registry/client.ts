@@ -9,6 +9,7 @@ import { assertDigest, isDigest, sha256, type Digest } from '../image/digest.js'
 import { baseMediaType, isIndex, isManifest, MANIFEST_ACCEPT } from '../image/mediatypes.js';
 import { isRepository, isTag } from '../image/reference.js';
 import { Authenticator, type CredentialsProvider, type RegistryCredentials } from './auth.js';
+import { redactUrl } from '../redact.js';
 import { registryError, type RequestSubject } from './errors.js';
 import { nextLink } from './link.js';
 import { resumableGet } from './ranged.js';
@@ -86,7 +87,7 @@ export class HostClient implements RegistryClient {
     try {
       base = new URL(opts.base);
     } catch {
-      throw usage(`invalid registry location '${opts.base}': expected http://host[:port] or https://host[:port]`);
+      throw usage(`invalid registry location '${redactUrl(opts.base)}': expected http://host[:port] or https://host[:port]`);
     }
     if ((base.protocol !== 'http:' && base.protocol !== 'https:') || base.username || base.password || base.pathname !== '/' || base.search) {
       throw usage(`invalid registry location '${displayUrl(base)}': expected http://host[:port] or https://host[:port] with no path or credentials`);

@@ -3,6 +3,7 @@
  * into one-line CtrimgErrors that name what was asked for, never credentials.
  */
 import { CtrimgError, failed, notFound } from '../errors.js';
+import { redactSecrets } from '../redact.js';
 
 export interface RegistryErrorEntry {
   code: string;
@@ -28,8 +29,12 @@ export function parseErrorBody(body: string): RegistryErrorEntry[] {
   }
 }
 
+/**
+ * A registry's own words, cut to one short line with anything that looks like a credential
+ * removed: some registries echo the request, Authorization header included, in their errors.
+ */
 function oneLine(s: string, max = 200): string {
-  const t = s.replace(/\s+/g, ' ').trim();
+  const t = redactSecrets(s.replace(/\s+/g, ' ').trim());
   return t.length > max ? `${t.slice(0, max - 3)}...` : t;
 }
 

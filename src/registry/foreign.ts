@@ -12,6 +12,7 @@ import { failed } from '../errors.js';
 import type { Descriptor } from '../image/manifest.js';
 import { baseMediaType, DOCKER_FOREIGN_LAYER, OCI_LAYER_ND, OCI_LAYER_ND_GZIP, OCI_LAYER_ND_ZSTD } from '../image/mediatypes.js';
 import type { RegistryClient } from './client.js';
+import { redactUrl } from '../redact.js';
 import { resumableGet } from './ranged.js';
 import { isRetryableStatus } from './retry.js';
 import { discard, displayUrl, isAbort, Transport } from './transport.js';
@@ -49,7 +50,7 @@ export function layerSource(client: RegistryClient, repo: string, desc: Descript
       const url = sources[i];
       const u = url !== undefined && URL.canParse(url) ? new URL(url) : undefined;
       if (url !== undefined && u?.protocol !== 'http:' && u?.protocol !== 'https:') {
-        opts.warn(`layer ${desc.digest}: skipping URL '${u ? `${u.protocol}//${u.host}` : url}': only http and https are fetched`);
+        opts.warn(`layer ${desc.digest}: skipping URL '${u ? `${u.protocol}//${u.host}` : redactUrl(url)}': only http and https are fetched`);
         continue;
       }
       if (u) opts.warn(`layer ${desc.digest}: ${(failure as Error).message}; fetching it from ${displayUrl(u)}`);

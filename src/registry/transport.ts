@@ -9,6 +9,7 @@ import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { CtrimgError, failed, usage } from '../errors.js';
+import { redactUrl } from '../redact.js';
 import { afterAttempts, isRetryableStatus, retryAfterMs, RetryBudget, retryPolicy, type RetryPolicy } from './retry.js';
 
 export interface HttpResponse {
@@ -24,10 +25,8 @@ export interface HttpResponse {
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 10;
 
-/** A URL fit for messages: no query string, which may carry signed tokens on blob redirects. */
-export function displayUrl(url: URL): string {
-  return `${url.origin}${url.pathname}`;
-}
+/** A URL fit for messages: no credentials and no query string, which may carry signed tokens on blob redirects. */
+export const displayUrl = (url: URL): string => redactUrl(url);
 
 export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
   const v = headers[name.toLowerCase()];
@@ -188,6 +187,9 @@ export class Transport {
       await res.body.dump();
       if (hop >= MAX_REDIRECTS) {
         throw failed(`too many redirects fetching ${displayUrl(url)}`, { code: 'TOO_MANY_REDIRECTS' });
+      }
+      if (!URL.canParse(location, current)) {
+        throw failed(`${displayUrl(current)} redirected to '${redactUrl(location)}', which is not a valid URL`, { code: 'REGISTRY_ERROR' });
       }
       const next = new URL(location, current);
       if (next.protocol !== 'http:' && next.protocol !== 'https:') {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
+import { setTimeout } from 'node:timers/promises';
 import { runCli } from '../../src/cli/run.js';
 import type { Args, CmdletIO, CmdletSpec } from '../../src/cli/types.js';
 import { dependent, failed, notFound, usage } from '../../src/errors.js';
@@ -392,6 +393,50 @@ describe('runCli', () => {
       assert.equal(debug.code, 1);
       assert.ok(debug.stderr.startsWith('Get-ContainerImage: disk full\nCtrimgError: disk full\n    at '), debug.stderr);
       assert.match(debug.stderr, /\nCaused by: Error: ENOSPC\n {4}at /);
+    });
+
+    it('redacts credentials and escapes control characters in the line and in the -Debug stack and causes', async () => {
+      const boom = async () => {
+        throw failed('http://alice:pw1@127.0.0.1:5000/v2/?token=t0k said \x1b[2Jno\x1b]0;title\x07', {
+          cause: new Error('echoed Authorization: Basic YWxpY2U6cHcx \u202e'),
+        });
+      };
+      for (const argv of [['Get-ContainerImage'], ['Get-ContainerImage', '-Debug']]) {
+        const r = await cli(argv, boom);
+        assert.equal(r.code, 1);
+        assert.ok(r.stderr.startsWith("Get-ContainerImage: http://127.0.0.1:5000/v2/ said \\x1b[2Jno\\x1b]0;title\\x07\n"), r.stderr);
+        for (const secret of ['alice', 'pw1', 't0k', 'YWxpY2U6cHcx']) assert.ok(!r.stderr.includes(secret), r.stderr);
+        assert.doesNotMatch(r.stderr, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e]/);
+      }
+    });
+
+    it('escapes control characters in info, warning and debug lines', async () => {
+      const r = await cli(['Get-ContainerImage', '-Debug'], async (_a, io) => {
+        io.info('Installed Evil\x1b[2J\nFake line');
+        io.warn('mirror said \x9b31m');
+        io.debug('title \u202eexe');
+      });
+      assert.equal(r.stderr, 'Installed Evil\\x1b[2J\\nFake line\nWARNING: mirror said \\x9b31m\nDEBUG: title \\u202eexe\n');
+    });
+
+    it('writes the progress block as is: it draws with ANSI escapes of its own', async () => {
+      const block = '\x1b[2A\x1b[2Ka Downloading\n\x1b[2Kb Done\n';
+      const r = await cli(['Get-ContainerImage'], async (_a, io) => io.progress(block));
+      assert.equal(r.stderr, block);
+    });
+
+    it('names the cmdlet an abort cancelled, and the signal when there was one', async () => {
+      const signals = new EventEmitter();
+      const bySignal = await cli(['Get-ContainerImage'], async (_a, io) => {
+        signals.emit('SIGINT');
+        await setTimeout(1000, undefined, { signal: io.signal });
+      }, { signals });
+      assert.equal(bySignal.code, 1);
+      assert.equal(bySignal.stderr, 'Get-ContainerImage: Get-ContainerImage was cancelled by SIGINT (run it again to finish)\n');
+      const other = await cli(['Get-ContainerImage'], async () => {
+        throw new DOMException('The operation was aborted', 'AbortError');
+      });
+      assert.equal(other.stderr, 'Get-ContainerImage: Get-ContainerImage was cancelled before it finished\n');
     });
   });
 });

@@ -55,7 +55,7 @@ describe('end to end: a source with mirrors', function () {
 
   it('refuses bad -Mirror input with a usage error and registers nothing', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [['-Mirror', 'not a url'], /-Mirror 'not a url' is not a URL/],
+      [['-Mirror', 'not a url'], /-Mirror 'not a url' is not a valid URL/],
       [['-Mirror', `${cacheProxy.url}/v2/`], /-Mirror .* must be the registry's root URL/],
       [['-Mirror', 'ftp://127.0.0.1:1'], /-Mirror .* must use https/],
       [['-Mirror', `${cacheProxy.url},${cacheProxy.url}/`], /-Mirror .* is given more than once/],

@@ -42,4 +42,15 @@ describe('registry/errors', () => {
     const e = registryError(400, body('X', 'y'.repeat(1000)), manifest);
     assert.ok(e.message.length < 300);
   });
+
+  it('shows only code and message, with echoed Authorization values and tokens removed', () => {
+    const jwt = 'eyJhbGciOiJFUzI1NiJ9.eyJhY2Nlc3MiOltdfQ.c2lnbmF0dXJlLWJ5dGVz';
+    const echo = JSON.stringify({
+      errors: [{ code: 'DENIED', message: `bad token: Bearer ${jwt}, authorization: Basic YWxpY2U6cHc=`, detail: { Authorization: `Bearer ${jwt}` } }],
+    });
+    const e = registryError(403, echo, tags);
+    assert.match(e.message, /^access denied to 127\.0\.0\.1:5000\/samples\/x \(bad token: \*\*\* \*\*\*, authorization: \*\*\*\)$/);
+    const plain = registryError(401, `GET /v2/ HTTP/1.1\r\nAuthorization: Basic YWxpY2U6cHc=\r\n`, tags);
+    assert.match(plain.message, /\(HTTP 401\)$/, 'a body that is not a registry error is not shown');
+  });
 });

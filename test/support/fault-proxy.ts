@@ -11,8 +11,11 @@ export type Fault =
   | { kind: 'reset'; after: number }
   /** Send `after` body bytes, then close cleanly although Content-Length promised more. */
   | { kind: 'truncate'; after: number }
-  /** Answer with this status (and headers) without asking the registry. */
-  | { kind: 'status'; status: number; headers?: Record<string, string> }
+  /**
+   * Answer with this status (and headers) without asking the registry; the body is a JSON
+   * UNAVAILABLE error unless given, or made from the request (e.g. one that echoes its headers).
+   */
+  | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string | ((req: IncomingMessage) => string) }
   /** Invert the body byte at this position of the response. */
   | { kind: 'flip'; at: number }
   /** Send `after` body bytes, then nothing for `ms`, then the rest. */
@@ -60,7 +63,8 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     if (fault?.kind === 'status') {
       record.status = fault.status;
       res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers });
-      res.end('{"errors":[{"code":"UNAVAILABLE","message":"injected"}]}');
+      const body = typeof fault.body === 'function' ? fault.body(req) : fault.body;
+      res.end(body ?? '{"errors":[{"code":"UNAVAILABLE","message":"injected"}]}');
       return;
     }
     const headers = { ...req.headers, host: target.host };
