@@ -15,6 +15,7 @@ import { diskFull, failed } from '../errors.js';
 import { assertDigest, digestHex, sha256, type Digest } from '../image/digest.js';
 import { GrowingFile } from './growing-file.js';
 import { acquirePidLock, type Release } from './pid-lock.js';
+import { removeInside } from './root.js';
 
 /** A blob being fetched into the store, and its bytes for whoever reads them meanwhile. */
 export interface BlobFeed {
@@ -44,7 +45,8 @@ export class ContentStore {
   readonly blobDir: string;
   readonly ingestDir: string;
 
-  constructor(root: string) {
+  /** `root`: the resolved store root (see root.ts). */
+  constructor(private readonly root: string) {
     this.blobDir = join(root, 'blobs', 'sha256');
     this.ingestDir = join(root, 'ingest');
   }
@@ -190,7 +192,7 @@ export class ContentStore {
   }
 
   async delete(digest: Digest): Promise<void> {
-    await rm(this.path(digest), { force: true });
+    await removeInside(this.root, this.path(digest));
   }
 
   private tempPath(digest: Digest): string {

@@ -9,9 +9,10 @@
  * Finding them is a few readdirs, cheap enough to run at the start of every Install and Remove.
  * Partial downloads (`ingest/<hex>.partial`) are not leftovers: the next attempt resumes them.
  */
-import { lstat, readdir, readFile, rm } from 'node:fs/promises';
+import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isAlive } from '../content/pid-lock.js';
+import { removeInside } from '../content/root.js';
 import type { LayerImporter } from '../importers/types.js';
 
 export interface Leftover {
@@ -70,7 +71,7 @@ export async function removeLeftover(root: string, l: Leftover, importer: LayerI
   const dir = l.kind === 'Leftover' && (await lstat(path).catch(() => undefined))?.isDirectory();
   if (dir && l.path.startsWith('layers/')) return importer.removeLayer(path);
   if (dir && l.path.startsWith('containers/')) return importer.removeContainer(path);
-  await rm(path, { recursive: true, force: true });
+  await removeInside(root, path);
 }
 
 /** Removes every leftover of a dead process; returns what was removed. */

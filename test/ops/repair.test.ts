@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Digest } from '../../src/image/digest.js';
 import { openContext, type OpsContext } from '../../src/ops/context.js';
 import { takeLease } from '../../src/ops/leases.js';
 import { removeLeftovers } from '../../src/ops/leftovers.js';
@@ -48,7 +49,7 @@ describe('Repair-ContainerImageStore: every finding on a hand-damaged store', fu
   });
 
   const blob = (digest: string) => join(root, 'blobs', 'sha256', hex(digest));
-  const layerDir = (i: number) => ctx.store.layers.all()[i]!.location;
+  const layerDir = (i: number) => ctx.layerPath(ctx.store.layers.all()[i]!.chainId as Digest);
 
   it('finds nothing on a store as install left it', async () => {
     assert.deepEqual(await repairStore(ctx, { fix: false }), []);

@@ -13,9 +13,11 @@ export interface CliResult {
   stderr: string;
 }
 
-export function ctrimg(root: string, args: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+/** `root` may be relative: to `cwd`, the working directory the command runs in (default this process's). */
+export function ctrimg(root: string, args: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: opts.cwd,
       env: { ...process.env, ...opts.env, CTRIMG_ROOT: root },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
