@@ -9,15 +9,21 @@
 import { mkdir, realpath, rm } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { failed } from '../errors.js';
+import { restrictToOwner } from './owner-only.js';
 
 /** Directories under the root (the content store makes its own, blobs/ and ingest/). */
 const SUBDIRS = ['layers', 'containers', 'leases'];
 
-/** Creates the root if it is missing, resolves it to its real path, and makes its directories. Returns the resolved root. */
-export async function openRoot(root: string): Promise<string> {
-  await mkdir(root, { recursive: true });
+/**
+ * Creates the root if it is missing (0700), resolves it to its real path, makes it private to
+ * its owner (an existing store created wider is tightened here), and makes its directories.
+ * Returns the resolved root.
+ */
+export async function openRoot(root: string, restrict: (root: string) => Promise<void> = restrictToOwner): Promise<string> {
+  await mkdir(root, { recursive: true, mode: 0o700 });
   const real = await realpath(root);
-  for (const dir of SUBDIRS) await mkdir(join(real, dir), { recursive: true });
+  await restrict(real);
+  for (const dir of SUBDIRS) await mkdir(join(real, dir), { recursive: true, mode: 0o700 });
   return real;
 }
 

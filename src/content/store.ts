@@ -52,8 +52,8 @@ export class ContentStore {
   }
 
   async init(): Promise<void> {
-    await mkdir(this.blobDir, { recursive: true });
-    await mkdir(this.ingestDir, { recursive: true });
+    await mkdir(this.blobDir, { recursive: true, mode: 0o700 });
+    await mkdir(this.ingestDir, { recursive: true, mode: 0o700 });
   }
 
   path(digest: Digest): string {

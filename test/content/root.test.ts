@@ -1,9 +1,9 @@
 /**
- * The store root: opened once as its real path; and the guard every
+ * The store root: opened once as its real path, private to its owner; and the guard every
  * recursive delete goes through, which refuses anything outside that root.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { assertInside, openRoot, removeInside } from '../../src/content/root.js';
@@ -12,6 +12,7 @@ import { confined } from '../../src/importers/confined.js';
 import { DirImporter } from '../../src/importers/dir.js';
 
 const isOutside = (err: unknown) => err instanceof CtrimgError && err.code === 'OUTSIDE_STORE' && !err.message.includes('\n');
+const modeOf = async (path: string) => (await stat(path)).mode & 0o777;
 
 describe('content/root', () => {
   let work: string;
@@ -28,16 +29,23 @@ describe('content/root', () => {
   afterEach(() => rm(work, { recursive: true, force: true }));
 
   describe('openRoot', () => {
-    it('creates a missing root and its directories and returns its real path', async () => {
+    it('creates a missing root and its directories 0700 and returns its real path', async () => {
       const fresh = join(work, 'new', 'store');
       assert.equal(await openRoot(fresh), fresh);
-      for (const dir of ['layers', 'containers', 'leases']) assert.ok((await stat(join(fresh, dir))).isDirectory(), dir);
+      for (const dir of ['', 'layers', 'containers', 'leases']) assert.equal(await modeOf(join(fresh, dir)), 0o700, dir || 'root');
     });
 
     it('resolves a root given through a symlink or relative to the working directory', async () => {
       await symlink(root, join(work, 'link'));
       assert.equal(await openRoot(join(work, 'link')), root);
       assert.equal(await openRoot(relative(process.cwd(), join(work, 'link'))), root);
+    });
+
+    it('tightens a root readable by others to 0700, and tells a failure in one line', async () => {
+      await chmod(root, 0o755);
+      await openRoot(root);
+      assert.equal(await modeOf(root), 0o700);
+      await assert.rejects(openRoot(root, async () => Promise.reject(new CtrimgError('failed', 'no'))), /no/);
     });
   });
 
