@@ -51,13 +51,13 @@ describe('a store is private to its owner', function () {
     const [layer] = await readdir(join(root, 'layers'));
     const x = join(root, 'layers', layer!, 'bin', 'x');
     assert.equal(await modeOf(x), 0o4755, 'the layer holds the file as the image has it');
-    for (const dir of [root, join(root, 'layers'), join(root, 'containers')]) assert.equal(await modeOf(dir), 0o700, dir);
 
     const control = asNobody('/usr/bin/id');
     assert.equal(control.stdout.trim(), '65534', `programs run as nobody: ${control.stderr}`);
     const run = asNobody(x);
     assert.notEqual(run.status, 0, `nobody ran ${x} and got euid ${run.stdout.trim()}`);
     assert.match(run.stderr, /Permission denied/);
+    for (const dir of [root, join(root, 'layers'), join(root, 'containers')]) assert.equal(await modeOf(dir), 0o700, dir);
   });
 
   it('tightens a store created wider on the first command that opens it', async () => {

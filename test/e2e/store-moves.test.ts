@@ -130,9 +130,12 @@ describe('a moved, copied, linked or relatively named store works and deletes on
       const cli = (args: string[]) => ctrimg(reach.root, args, { cwd: reach.cwd });
       const before: Tree[] = await Promise.all(victims.map((v) => readTree(v)));
       const store = await realpath(join(reach.cwd ?? '', reach.root));
+      const untouched = async (by: string) =>
+        assert.deepEqual(await Promise.all(victims.map((v) => readTree(v))), before, `${by} touched nothing outside the store`);
 
       const repaired = await ok(cli(['Repair-ContainerImageStore', '-Fix', '-OutputFormat', 'Json']), 'Repair -Fix');
       assert.deepEqual(json(repaired), [], 'nothing in the store is garbage');
+      await untouched('Repair -Fix');
       const images = json<{ Name: string }>(await ok(cli(['Get-ContainerImage', '-OutputFormat', 'Json']), 'Get-ContainerImage'));
       assert.deepEqual(images.map((i) => i.Name).sort(), ['NanoServer', 'WebApp']);
 
@@ -145,11 +148,11 @@ describe('a moved, copied, linked or relatively named store works and deletes on
       }
 
       await ok(cli(['Remove-Container', '-Name', 'web1,web2', '-Force']), 'Remove-Container');
+      await untouched('Remove-Container');
       await ok(cli(['Remove-ContainerImage', '-Name', 'WebApp,NanoServer', '-Force']), 'Remove-ContainerImage');
+      await untouched('Remove-ContainerImage');
       assert.deepEqual((await readdir(join(store, 'layers'))).filter((n) => HEX.test(n)), [], 'the store\'s own layers are gone');
       assert.deepEqual(await readdir(join(store, 'containers')), [], 'the store\'s own containers are gone');
-
-      assert.deepEqual(await Promise.all(victims.map((v) => readTree(v))), before, 'nothing outside the store was touched');
     });
   }
 });
