@@ -1,4 +1,4 @@
-/** Prepared queries over `containers`: records that keep their image from being removed. */
+/** Prepared queries over `containers`: records that keep their image from being removed; a container's directory is derived from its cid. */
 import type { Db } from './db.js';
 
 export type ContainerState = 'Off' | 'Running' | 'Paused' | 'Stopped';
@@ -9,14 +9,13 @@ export interface ContainerRecord {
   name: string;
   imageId: number;
   state: ContainerState;
-  path: string;
   created: string;
   started: string | null;
 }
 
 export type NewContainer = Omit<ContainerRecord, 'id' | 'started'>;
 
-const COLUMNS = 'id, cid, name, image_id AS imageId, state, path, created, started';
+const COLUMNS = 'id, cid, name, image_id AS imageId, state, created, started';
 
 export class ContainerQueries {
   constructor(private readonly db: Db) {}
@@ -39,10 +38,10 @@ export class ContainerQueries {
   add(c: NewContainer): ContainerRecord | undefined {
     const info = this.db
       .prepare(
-        `INSERT INTO containers (cid, name, image_id, state, path, created)
-         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+        `INSERT INTO containers (cid, name, image_id, state, created)
+         VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
       )
-      .run(c.cid, c.name, c.imageId, c.state, c.path, c.created);
+      .run(c.cid, c.name, c.imageId, c.state, c.created);
     return info.changes === 0 ? undefined : this.byName(c.name);
   }
 

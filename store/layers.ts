@@ -1,4 +1,4 @@
-/** Prepared queries over `layers`: one row per imported layer, keyed by chain id. */
+/** Prepared queries over `layers`: one row per imported layer, keyed by chain id (its directory is derived from that). */
 import type { Db } from './db.js';
 
 export interface LayerRecord {
@@ -8,14 +8,13 @@ export interface LayerRecord {
   blobDigest: string;
   mediaType: string;
   size: number;
-  location: string;
 }
 
 export type NewLayer = Omit<LayerRecord, 'id'>;
 
 const columns = (t: string) =>
   `${t}.id, ${t}.chain_id AS chainId, ${t}.diff_id AS diffId, ${t}.blob_digest AS blobDigest,
-   ${t}.media_type AS mediaType, ${t}.size, ${t}.location`;
+   ${t}.media_type AS mediaType, ${t}.size`;
 const COLUMNS = columns('layers');
 
 export class LayerQueries {
@@ -29,10 +28,10 @@ export class LayerQueries {
   ensure(l: NewLayer): LayerRecord {
     this.db
       .prepare(
-        `INSERT INTO layers (chain_id, diff_id, blob_digest, media_type, size, location)
-         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chain_id) DO NOTHING`,
+        `INSERT INTO layers (chain_id, diff_id, blob_digest, media_type, size)
+         VALUES (?, ?, ?, ?, ?) ON CONFLICT (chain_id) DO NOTHING`,
       )
-      .run(l.chainId, l.diffId, l.blobDigest, l.mediaType, l.size, l.location);
+      .run(l.chainId, l.diffId, l.blobDigest, l.mediaType, l.size);
     return this.byChainId(l.chainId)!;
   }
 

@@ -98,4 +98,14 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    description: 'identities, not paths: layer and container directories are derived from the store root',
+    // The paths were absolute as spelled when written: wrong once the store is moved, copied or
+    // reached another way, and what a removal deleted. Chain id and cid say the same, safely.
+    sql: `
+      ALTER TABLE layers DROP COLUMN location;
+      ALTER TABLE containers DROP COLUMN path;
+    `,
+  },
 ];

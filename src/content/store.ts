@@ -16,6 +16,7 @@ import { assertDigest, digestHex, sha256, type Digest } from '../image/digest.js
 import { GrowingFile } from './growing-file.js';
 import { keepFree } from './free-space.js';
 import { acquirePidLock, type Release } from './pid-lock.js';
+import { removeInside } from './root.js';
 
 /** A blob being fetched into the store, and its bytes for whoever reads them meanwhile. */
 export interface BlobFeed {
@@ -45,15 +46,18 @@ export class ContentStore {
   readonly blobDir: string;
   readonly ingestDir: string;
 
-  /** `reserve`: bytes a download must leave free on the store's filesystem (free-space.ts). */
-  constructor(root: string, private readonly reserve = 0) {
+  /**
+   * `root`: the resolved store root (see root.ts); `reserve`: bytes a download must leave free
+   * on the store's filesystem (free-space.ts).
+   */
+  constructor(private readonly root: string, private readonly reserve = 0) {
     this.blobDir = join(root, 'blobs', 'sha256');
     this.ingestDir = join(root, 'ingest');
   }
 
   async init(): Promise<void> {
-    await mkdir(this.blobDir, { recursive: true });
-    await mkdir(this.ingestDir, { recursive: true });
+    await mkdir(this.blobDir, { recursive: true, mode: 0o700 });
+    await mkdir(this.ingestDir, { recursive: true, mode: 0o700 });
   }
 
   path(digest: Digest): string {
@@ -192,7 +196,7 @@ export class ContentStore {
   }
 
   async delete(digest: Digest): Promise<void> {
-    await rm(this.path(digest), { force: true });
+    await removeInside(this.root, this.path(digest));
   }
 
   private tempPath(digest: Digest): string {

@@ -9,9 +9,10 @@ import { formatUptime } from './units.js';
 export interface ContainerWithImage {
   container: ContainerRecord;
   image: ImageRecord;
+  path: string;
 }
 
-export function containerObject({ container, image }: ContainerWithImage, now: Date) {
+export function containerObject({ container, image, path }: ContainerWithImage, now: Date) {
   const running = container.state === 'Running' && container.started !== null;
   return {
     Name: container.name,
@@ -19,7 +20,7 @@ export function containerObject({ container, image }: ContainerWithImage, now: D
     Uptime: formatUptime(running ? now.getTime() - Date.parse(container.started!) : 0),
     ParentImageName: image.name,
     Id: container.cid,
-    Path: container.path,
+    Path: path,
     Image: parentObject(image),
     Created: container.created,
   };

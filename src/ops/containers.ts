@@ -1,6 +1,7 @@
 /** New-, Get- and Remove-Container: records whose existence keeps their image installed. */
 import { randomBytes } from 'node:crypto';
 import { notFound, usage } from '../errors.js';
+import type { Digest } from '../image/digest.js';
 import type { ContainerRecord, ImageWithChain } from '../../store/index.js';
 import type { OpsContext } from './context.js';
 import { getImages } from './images.js';
@@ -9,6 +10,8 @@ import { matchesAny } from './wildcard.js';
 export interface ContainerView {
   container: ContainerRecord;
   image: ImageWithChain;
+  /** The container's directory, derived from its cid. */
+  path: string;
 }
 
 const CONTAINER_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -35,15 +38,15 @@ export async function newContainer(
   const cid = randomBytes(32).toString('hex');
   const path = ctx.containerPath(cid);
   const layers = ctx.store.layers.ofImage(image.id);
-  await ctx.importer.createContainer(path, layers.map((l) => l.location).reverse());
+  await ctx.importer.createContainer(path, layers.map((l) => ctx.layerPath(l.chainId as Digest)).reverse());
   const record = ctx.store.transaction(() =>
-    ctx.store.containers.add({ cid, name: opts.name, imageId: image.id, state: 'Off', path, created: ctx.now().toISOString() }),
+    ctx.store.containers.add({ cid, name: opts.name, imageId: image.id, state: 'Off', created: ctx.now().toISOString() }),
   );
   if (!record) {
     await ctx.importer.removeContainer(path);
     throw usage(`a container named '${opts.name}' already exists`);
   }
-  return { container: record, image };
+  return { container: record, image, path };
 }
 
 export function getContainers(ctx: OpsContext, names?: string[]): ContainerView[] {
@@ -51,7 +54,7 @@ export function getContainers(ctx: OpsContext, names?: string[]): ContainerView[
   const found = ctx.store.containers
     .list()
     .filter((c) => matchesAny(c.name, names))
-    .map((container) => ({ container, image: images.get(container.imageId)! }));
+    .map((container) => ({ container, image: images.get(container.imageId)!, path: ctx.containerPath(container.cid) }));
   if (names?.length && found.length === 0) throw notFound(`no container matches '${names.join("', '")}'`);
   return found;
 }
@@ -74,7 +77,7 @@ export async function removeContainers(
       gone.push(v);
       continue;
     }
-    await ctx.importer.removeContainer(v.container.path);
+    await ctx.importer.removeContainer(v.path);
     removed.push(v);
   }
   return { removed, gone };

@@ -4,13 +4,14 @@
  * cancellation signal. Operations never print; they report through `report` and `progress`
  * and return data.
  */
-import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '../../store/index.js';
 import { freeSpaceReserve, RESERVE_VARIABLE } from '../content/free-space.js';
+import { openRoot } from '../content/root.js';
 import { ContentStore } from '../content/store.js';
 import { digestHex, type Digest } from '../image/digest.js';
+import { confined } from '../importers/confined.js';
 import { createImporter, resolveImporter, type ImporterKind } from '../importers/select.js';
 import type { LayerImporter } from '../importers/types.js';
 import type { LayerState } from '../format/progress.js';
@@ -32,6 +33,7 @@ export interface Progress {
 const NO_PROGRESS: Progress = { layer: () => {} };
 
 export interface OpsContext {
+  /** The store root, resolved to its real path when the context was opened (content/root.ts). */
   root: string;
   store: Store;
   content: ContentStore;
@@ -47,6 +49,7 @@ export interface OpsContext {
    * (see registry/mirrored.ts). Credentials come from the docker config, per host.
    */
   registry(opts: RegistryClientOptions & { mirrors?: string[] }): RegistryClient;
+  /** Where a layer or container lives: derived from the root, never read from the database. */
   layerPath(chainId: Digest): string;
   containerPath(cid: string): string;
   /** Closes the database and every registry connection opened through `registry`. */
@@ -71,17 +74,14 @@ export interface ContextOptions {
 }
 
 export async function openContext(opts: ContextOptions): Promise<OpsContext> {
-  const root = opts.root ?? defaultRoot();
-  await mkdir(join(root, 'layers'), { recursive: true });
-  await mkdir(join(root, 'containers'), { recursive: true });
-  await mkdir(join(root, 'leases'), { recursive: true });
+  const root = await openRoot(opts.root ?? defaultRoot());
   const freeSpace = await freeSpaceReserve(root, process.env[RESERVE_VARIABLE]);
   const content = new ContentStore(root, freeSpace);
   await content.init();
   const store = Store.open(join(root, 'ctrimg.db'));
   let importer: LayerImporter;
   try {
-    importer = createImporter(resolveImporter(store, opts.importer));
+    importer = confined(createImporter(resolveImporter(store, opts.importer)), root);
   } catch (err) {
     store.close();
     throw err;

@@ -15,7 +15,7 @@ export async function sweep(ctx: OpsContext, candidateBlobs: Iterable<string>): 
   const { store } = ctx;
   const deletedLayers = store.transaction(() => store.layers.deleteUnused());
   // Newest first: a layer goes before the parents it was recorded after, as wclayer's layer chains expect.
-  for (const layer of [...deletedLayers].reverse()) await ctx.importer.removeLayer(layer.location);
+  for (const layer of [...deletedLayers].reverse()) await ctx.importer.removeLayer(ctx.layerPath(layer.chainId as Digest));
   const referenced = store.referencedBlobs();
   const candidates = new Set([...candidateBlobs, ...deletedLayers.map((l) => l.blobDigest)]);
   let blobs = 0;

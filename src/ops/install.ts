@@ -185,7 +185,7 @@ async function install(ctx: OpsContext, target: Target, opts: InstallOptions, de
     dropLayerBlobs: opts.dropLayerBlobs ?? false,
   });
   try {
-    const { locations, newLayers } = await pull.run(manifest.layers.map((desc, i) => ({ desc, diffId: config.diffIds[i]!, chainId: chains[i]! })));
+    const { newLayers } = await pull.run(manifest.layers.map((desc, i) => ({ desc, diffId: config.diffIds[i]!, chainId: chains[i]! })));
     await ctx.content.put(manifestDigest, manifestBytes, `manifest of ${display}`);
     await ctx.content.put(manifest.config.digest, configBytes, `config of ${display}`);
     const image = ctx.store.transaction(() => {
@@ -199,7 +199,6 @@ async function install(ctx: OpsContext, target: Target, opts: InstallOptions, de
             blobDigest: desc.digest,
             mediaType: desc.mediaType,
             size: desc.size,
-            location: locations[i]!,
           }).id,
       );
       return ctx.store.images.add(

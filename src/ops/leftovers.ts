@@ -15,8 +15,8 @@
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isRunning, isSelf, parseOwner, type Owner } from '../content/owner.js';
+import { removeInside } from '../content/root.js';
 import type { LayerImporter } from '../importers/types.js';
-import { removeTree } from '../layers/remove-tree.js';
 import { leaseFiles } from './leases.js';
 
 export interface Leftover {
@@ -82,7 +82,7 @@ export async function removeLeftover(root: string, l: Leftover, importer: LayerI
   const dir = l.kind === 'Leftover' && (await lstat(path).catch(() => undefined))?.isDirectory();
   if (dir && l.path.startsWith('layers/')) return importer.removeLayer(path);
   if (dir && l.path.startsWith('containers/')) return importer.removeContainer(path);
-  await removeTree(path);
+  await removeInside(root, path);
 }
 
 /** Removes every leftover of a dead process; returns what was removed. */

@@ -37,6 +37,7 @@ export interface LayerPlan {
 }
 
 interface PullTarget {
+  /** The layer's directory, derived from its chain id. */
   location: string;
   /** Parent layer paths, nearest first, and when they are all in place. */
   parents: string[];
@@ -54,7 +55,8 @@ export interface PullOptions {
 export class LayerPull {
   /** What this attempt created, so a failure can take exactly that back. */
   private readonly addedBlobs: Digest[] = [];
-  private readonly addedLayers: string[] = [];
+  /** Chain ids of the layers this attempt imported. */
+  private readonly addedLayers: Digest[] = [];
   private readonly feeds = new Map<Digest, BlobFeed>();
   private readonly locks: Release[] = [];
 
@@ -65,13 +67,13 @@ export class LayerPull {
     private readonly opts: PullOptions,
   ) {}
 
-  /** Brings every layer into the store; returns where each lives and how many were new. */
-  async run(layers: LayerPlan[]): Promise<{ locations: string[]; newLayers: number }> {
+  /** Brings every layer into the store; returns how many were new. */
+  async run(layers: LayerPlan[]): Promise<{ newLayers: number }> {
     const { ctx } = this;
     await this.lockChains(layers.filter((l) => !ctx.store.layers.byChainId(l.chainId)).map((l) => l.chainId));
     // Read after the locks: another process may have recorded some of them meanwhile.
     const known = layers.map((l) => ctx.store.layers.byChainId(l.chainId));
-    const locations = layers.map((l, i) => known[i]?.location ?? ctx.layerPath(l.chainId));
+    const locations = layers.map((l) => ctx.layerPath(l.chainId));
     for (const [i, l] of layers.entries()) ctx.progress.layer(l.desc.digest, known[i] ? 'Already exists' : 'Waiting');
 
     const ready = layers.map(() => deferred());
@@ -91,7 +93,7 @@ export class LayerPull {
         throw err;
       }
     });
-    return { locations, newLayers: jobs.length };
+    return { newLayers: jobs.length };
   }
 
   /** The image is recorded: drops the downloaded blobs if asked to, and lets go of the layers. */
@@ -108,8 +110,7 @@ export class LayerPull {
   async undo(err: unknown): Promise<void> {
     const { ctx } = this;
     try {
-      const recorded = new Set(ctx.store.layers.all().map((l) => l.location));
-      for (const location of this.addedLayers) if (!recorded.has(location)) await ctx.importer.removeLayer(location);
+      for (const chainId of this.addedLayers) if (!ctx.store.layers.byChainId(chainId)) await ctx.importer.removeLayer(ctx.layerPath(chainId));
       const referenced = ctx.store.referencedBlobs();
       for (const digest of this.addedBlobs) if (!referenced.has(digest)) await ctx.content.delete(digest);
       const resumable = isAbort(err) || (err instanceof CtrimgError && err.temporary);
@@ -154,7 +155,7 @@ export class LayerPull {
         if (feed.restarts() === restarts) throw err;
       }
     }
-    this.addedLayers.push(to.location);
+    this.addedLayers.push(layer.chainId);
     ctx.progress.layer(layer.desc.digest, 'Pull complete');
   }
 

@@ -16,16 +16,17 @@
  * not work yet to be recorded.
  */
 import { createReadStream } from 'node:fs';
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { failed } from '../errors.js';
-import type { Digest } from '../image/digest.js';
+import { digestHex, type Digest } from '../image/digest.js';
 import type { OpsContext } from './context.js';
 import { describeImage } from './images.js';
 import { lease } from './recover.js';
 import { findLeftovers, removeLeftover } from './leftovers.js';
 import { isRunning, parseOwner } from '../content/owner.js';
+import { removeInside } from '../content/root.js';
 
 export type FindingKind =
   | 'DamagedDatabase'
@@ -111,7 +112,7 @@ async function check(ctx: OpsContext, opts: { fix: boolean }): Promise<Finding[]
     const age = Date.now() - st.mtimeMs;
     if (age > PARTIAL_MAX_AGE_MS) {
       const detail = `partial download of ${st.size} bytes untouched for ${Math.floor(age / 86_400_000)} days`;
-      await deletable({ kind: 'OldPartial', path: `ingest/${entry}`, digest: `sha256:${m[1]}`, detail }, () => rm(path, { force: true }));
+      await deletable({ kind: 'OldPartial', path: `ingest/${entry}`, digest: `sha256:${m[1]}`, detail }, () => removeInside(root, path));
     }
   }
 
@@ -119,9 +120,8 @@ async function check(ctx: OpsContext, opts: { fix: boolean }): Promise<Finding[]
   const unused = opts.fix ? store.transaction(() => store.layers.deleteUnused()) : store.layers.unused();
   for (const layer of unused) {
     const detail = `layer ${layer.chainId} is recorded but no image uses it`;
-    await deletable({ kind: 'UnusedLayer', path: relative(root, layer.location), digest: layer.chainId, detail }, () =>
-      ctx.importer.removeLayer(layer.location),
-    );
+    const path = ctx.layerPath(layer.chainId as Digest);
+    await deletable({ kind: 'UnusedLayer', path: relative(root, path), digest: layer.chainId, detail }, () => ctx.importer.removeLayer(path));
   }
 
   const referenced = store.referencedBlobs();
@@ -131,9 +131,9 @@ async function check(ctx: OpsContext, opts: { fix: boolean }): Promise<Finding[]
     const actual = HEX.test(entry) ? await hashFile(path) : undefined;
     if (actual !== digest) {
       const detail = actual ? `content hashes to ${actual}` : 'not a sha256 digest';
-      await deletable({ kind: 'CorruptBlob', path: `blobs/sha256/${entry}`, digest: HEX.test(entry) ? digest : null, detail }, () => rm(path, { force: true }));
+      await deletable({ kind: 'CorruptBlob', path: `blobs/sha256/${entry}`, digest: HEX.test(entry) ? digest : null, detail }, () => removeInside(root, path));
     } else if (!referenced.has(digest)) {
-      await deletable({ kind: 'UnreferencedBlob', path: `blobs/sha256/${entry}`, digest, detail: 'no image or layer names it' }, () => rm(path, { force: true }));
+      await deletable({ kind: 'UnreferencedBlob', path: `blobs/sha256/${entry}`, digest, detail: 'no image or layer names it' }, () => removeInside(root, path));
     }
   }
 
@@ -151,13 +151,15 @@ async function check(ctx: OpsContext, opts: { fix: boolean }): Promise<Finding[]
     }
   }
 
+  // Directories are told apart by the identity in their name: the chain id's hex, the cid.
   const recorded = new Set<string>();
   for (const layer of store.layers.all()) {
-    recorded.add(layer.location);
-    if (!(await exists(layer.location))) {
+    recorded.add(digestHex(layer.chainId as Digest));
+    const path = ctx.layerPath(layer.chainId as Digest);
+    if (!(await exists(path))) {
       const images = store.images.usingLayer(layer.id).map(describeImage);
       const detail = `the directory of layer ${layer.chainId} is missing${images.length ? `; used by ${images.join(', ')}` : ''}`;
-      findings.push({ kind: 'MissingLayer', path: relative(root, layer.location), digest: layer.chainId, images, action: images.length ? 'Reinstall' : 'None', detail });
+      findings.push({ kind: 'MissingLayer', path: relative(root, path), digest: layer.chainId, images, action: images.length ? 'Reinstall' : 'None', detail });
     }
     if (!(await ctx.content.has(layer.blobDigest as Digest))) {
       const detail = `compressed blob of layer ${layer.chainId} not kept`;
@@ -168,22 +170,23 @@ async function check(ctx: OpsContext, opts: { fix: boolean }): Promise<Finding[]
   const layerDir = join(root, 'layers');
   for (const entry of await list(layerDir)) {
     const path = join(layerDir, entry);
-    if (!HEX.test(entry) || recorded.has(path)) continue;
+    if (!HEX.test(entry) || recorded.has(entry)) continue;
     const detail = 'a layer directory no layer row records';
     await deletable({ kind: 'UnrecordedLayer', path: `layers/${entry}`, digest: `sha256:${entry}`, detail }, () => ctx.importer.removeLayer(path));
   }
 
   const containers = store.containers.list();
   for (const c of containers) {
-    if (await exists(c.path)) continue;
+    const path = ctx.containerPath(c.cid);
+    if (await exists(path)) continue;
     const detail = `the filesystem of container '${c.name}' is missing; Remove-Container -Name ${c.name} removes its record`;
-    findings.push({ kind: 'MissingContainer', path: relative(root, c.path), digest: null, images: [], action: 'None', detail });
+    findings.push({ kind: 'MissingContainer', path: relative(root, path), digest: null, images: [], action: 'None', detail });
   }
-  const containerPaths = new Set(containers.map((c) => c.path));
+  const cids = new Set(containers.map((c) => c.cid));
   const containerDir = join(root, 'containers');
   for (const entry of await list(containerDir)) {
     const path = join(containerDir, entry);
-    if (!HEX.test(entry) || containerPaths.has(path)) continue;
+    if (!HEX.test(entry) || cids.has(entry)) continue;
     const detail = 'a container directory no container record names';
     await deletable({ kind: 'UnrecordedContainer', path: `containers/${entry}`, digest: null, detail }, () => ctx.importer.removeContainer(path));
   }

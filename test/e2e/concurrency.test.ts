@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Digest } from '../../src/image/digest.js';
 import { openContext } from '../../src/ops/context.js';
 import { repairStore } from '../../src/ops/repair.js';
 import { ctrimg, type CliResult } from '../support/ctrimg.js';
@@ -50,7 +51,10 @@ describe('concurrency: processes sharing one store', function () {
       if (names.includes('WebApp')) assert.ok(names.includes('NanoServer'), 'no child without its base');
       for (const c of ctx.store.containers.list()) assert.ok(ctx.store.images.byId(c.imageId), `container ${c.name} keeps its image`);
       for (const img of images) {
-        for (const l of ctx.store.layers.ofImage(img.id)) assert.ok((await stat(l.location)).isDirectory(), `${img.name}: ${l.location}`);
+        for (const l of ctx.store.layers.ofImage(img.id)) {
+          const dir = ctx.layerPath(l.chainId as Digest);
+          assert.ok((await stat(dir)).isDirectory(), `${img.name}: ${dir}`);
+        }
       }
       assert.deepEqual(await repairStore(ctx, { fix: false }), []);
       return names;

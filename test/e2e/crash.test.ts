@@ -79,10 +79,13 @@ describe('crash safety: kill -9 at random points of Install and Remove', functio
         const expected = img.Name === 'WebApp' ? fx.child : fx.base;
         assert.equal(img.Digest, expected.manifestDigest);
         const layers = db
-          .prepare('SELECT l.location FROM images i JOIN image_layers il ON il.image_id = i.id JOIN layers l ON l.id = il.layer_id WHERE i.manifest_digest = ?')
-          .all(img.Digest) as { location: string }[];
+          .prepare('SELECT l.chain_id AS chainId FROM images i JOIN image_layers il ON il.image_id = i.id JOIN layers l ON l.id = il.layer_id WHERE i.manifest_digest = ?')
+          .all(img.Digest) as { chainId: string }[];
         assert.equal(layers.length, expected.layerDigests.length, `${img.Name}: every layer recorded`);
-        for (const l of layers) assert.ok((await stat(l.location)).isDirectory(), `${img.Name}: ${l.location} present`);
+        for (const l of layers) {
+          const dir = join(root, 'layers', l.chainId.slice('sha256:'.length));
+          assert.ok((await stat(dir)).isDirectory(), `${img.Name}: ${dir} present`);
+        }
       }
     } finally {
       db.close();

@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatOwner } from '../../src/content/owner.js';
+import type { Digest } from '../../src/image/digest.js';
 import { openContext, type OpsContext } from '../../src/ops/context.js';
 import { takeLease } from '../../src/ops/leases.js';
 import { removeLeftovers } from '../../src/ops/leftovers.js';
@@ -50,7 +51,7 @@ describe('Repair-ContainerImageStore: every finding on a hand-damaged store', fu
   });
 
   const blob = (digest: string) => join(root, 'blobs', 'sha256', hex(digest));
-  const layerDir = (i: number) => ctx.store.layers.all()[i]!.location;
+  const layerDir = (i: number) => ctx.layerPath(ctx.store.layers.all()[i]!.chainId as Digest);
 
   it('finds nothing on a store as install left it', async () => {
     assert.deepEqual(await repairStore(ctx, { fix: false }), []);
@@ -316,7 +317,7 @@ describe('Repair-ContainerImageStore: every finding on a hand-damaged store', fu
   it("Install, Remove and Repair -Fix go ahead when a crashed command's pid belongs to another process", async () => {
     const { owner, live } = await reusedPid();
     const lease = (kind: string) => join(root, 'leases', `${kind}-${owner.pid}-1`);
-    const layerLock = `${ctx.store.layers.all()[0]!.location}.lock`;
+    const layerLock = `${layerDir(0)}.lock`;
     try {
       await writeFile(lease('delete'), formatOwner(owner));
       const installed = await ctrimg(root, ['Install-ContainerImage', '-Reference', fx.base.reference, '-Insecure'], { timeoutMs: 20_000 });

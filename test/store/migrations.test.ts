@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate, openDb, schemaVersion } from '../../store/db.js';
+import { Store } from '../../store/index.js';
 import { migrations } from '../../store/migrations.js';
 
 function columns(db: Database.Database, table: string): string[] {
@@ -104,6 +105,31 @@ describe('store migrations', () => {
       db.exec(`INSERT INTO settings VALUES ('importer', 'dir')`);
       assert.throws(() => db.exec(`INSERT INTO settings VALUES ('importer', 'hcs')`), /UNIQUE|PRIMARY KEY/);
       assert.throws(() => db.exec(`INSERT INTO settings VALUES ('x', NULL)`), /NOT NULL/);
+      db.close();
+    });
+  });
+
+  describe('migration 4', () => {
+    it('drops the recorded layer and container paths, keeping every row and its identity', () => {
+      const db = new Database(join(dir, 'm4.db'));
+      db.pragma('foreign_keys = ON');
+      migrate(db, migrations.slice(0, 3));
+      db.exec(`
+        INSERT INTO layers (chain_id, diff_id, blob_digest, media_type, size, location) VALUES ('sha256:c1', 'd1', 'b1', 'm', 1, '/old/root/layers/c1');
+        INSERT INTO images (name, repository, manifest_digest, config_digest, platform, size, installed, top_layer_id)
+          VALUES ('n', 'r', 'm1', 'c1', 'linux/amd64', 1, 'now', 1);
+        INSERT INTO image_layers VALUES (1, 0, 1);
+        INSERT INTO containers (cid, name, image_id, state, path, created) VALUES ('x1', 'web1', 1, 'Off', '/old/root/containers/x1', 'now');
+      `);
+      migrate(db, migrations.slice(0, 4));
+      assert.equal(schemaVersion(db), 4);
+      assert.deepEqual(columns(db, 'layers'), ['id', 'chain_id', 'diff_id', 'blob_digest', 'media_type', 'size']);
+      assert.ok(!columns(db, 'containers').includes('path'));
+      const store = new Store(db);
+      assert.equal(store.layers.byChainId('sha256:c1')?.id, 1);
+      assert.deepEqual(store.images.listWithChains().map((i) => i.chain), [['sha256:c1']]);
+      assert.equal(store.containers.byName('web1')?.cid, 'x1');
+      assert.throws(() => db.exec('DELETE FROM images WHERE id = 1'), /FOREIGN KEY/, 'the container still keeps its image');
       db.close();
     });
   });

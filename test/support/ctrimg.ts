@@ -16,6 +16,8 @@ export interface CliResult {
 export interface CliOptions {
   stdin?: string;
   env?: NodeJS.ProcessEnv;
+  /** The working directory the command runs in (default this process's): a relative root is relative to it. */
+  cwd?: string;
   /** Killed (SIGKILL) after this long, so a command that hangs fails its test instead of wedging the run. */
   timeoutMs?: number;
 }
@@ -30,6 +32,7 @@ export interface RunningCli {
 /** Starts a command without waiting for it. */
 export function startCtrimg(root: string, args: string[], opts: CliOptions = {}): RunningCli {
   const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: opts.cwd,
     env: { ...process.env, ...opts.env, CTRIMG_ROOT: root },
     stdio: ['pipe', 'pipe', 'pipe'],
     timeout: opts.timeoutMs,

@@ -1,0 +1,60 @@
+/**
+ * The store root, and the one rule about what may be deleted under it (design rule 6). The
+ * root is resolved once, when a command opens it, to the real path of the directory: the
+ * database records identities (chain ids, container ids), never paths, and every path is
+ * derived from this resolved root. So a store that was moved, copied, or is reached through a
+ * symlink or a relative path only ever touches itself, and every recursive delete checks that
+ * its target lies inside it before it goes ahead.
+ */
+import { mkdir, realpath } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { failed } from '../errors.js';
+import { removeTree } from '../layers/remove-tree.js';
+import { restrictToOwner } from './owner-only.js';
+
+/** Directories under the root (the content store makes its own, blobs/ and ingest/). */
+const SUBDIRS = ['layers', 'containers', 'leases'];
+
+/**
+ * Creates the root if it is missing (0700), resolves it to its real path, makes it private to
+ * its owner (an existing store created wider is tightened here), and makes its directories.
+ * Returns the resolved root.
+ */
+export async function openRoot(root: string, restrict: (root: string) => Promise<void> = restrictToOwner): Promise<string> {
+  await mkdir(root, { recursive: true, mode: 0o700 });
+  const real = await realpath(root);
+  await restrict(real);
+  for (const dir of SUBDIRS) await mkdir(join(real, dir), { recursive: true, mode: 0o700 });
+  return real;
+}
+
+/** True when `path` names something strictly below `root` (both absolute; no filesystem access). */
+function below(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
+/**
+ * Refuses, with OUTSIDE_STORE, a `path` that is not inside the resolved `root`: by its name,
+ * or because a directory on the way is a link to somewhere else. The target itself may be a
+ * symlink: deleting one removes the link, never what it points to.
+ */
+export async function assertInside(root: string, path: string): Promise<void> {
+  if (below(root, path)) {
+    const parent = await realpath(dirname(path)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined; // nothing there to delete
+      throw err;
+    });
+    if (parent === undefined || parent === root || below(root, parent)) return;
+  }
+  throw failed(`refusing to delete ${path}: it lies outside the store root ${root}`, {
+    code: 'OUTSIDE_STORE',
+    hint: 'a directory inside the store may be a link to elsewhere; make it a real directory, then run Repair-ContainerImageStore',
+  });
+}
+
+/** Deletes `path` and everything below it, once it is known to lie inside `root`; missing is fine. */
+export async function removeInside(root: string, path: string): Promise<void> {
+  await assertInside(root, path);
+  await removeTree(path);
+}

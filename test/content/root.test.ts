@@ -1,0 +1,99 @@
+/**
+ * The store root: opened once as its real path, private to its owner; and the guard every
+ * recursive delete goes through, which refuses anything outside that root.
+ */
+import assert from 'node:assert/strict';
+import { chmod, mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { assertInside, openRoot, removeInside } from '../../src/content/root.js';
+import { CtrimgError } from '../../src/errors.js';
+import { confined } from '../../src/importers/confined.js';
+import { DirImporter } from '../../src/importers/dir.js';
+
+const isOutside = (err: unknown) => err instanceof CtrimgError && err.code === 'OUTSIDE_STORE' && !err.message.includes('\n');
+const modeOf = async (path: string) => (await stat(path)).mode & 0o777;
+
+describe('content/root', () => {
+  let work: string;
+  let root: string;
+  let victim: string;
+  beforeEach(async () => {
+    work = await realpath(await mkdtemp(join(tmpdir(), 'ctrimg-root-')));
+    root = join(work, 'store');
+    victim = join(work, 'victim');
+    await mkdir(join(root, 'layers'), { recursive: true });
+    await mkdir(victim);
+    await writeFile(join(victim, 'keep.txt'), 'keep');
+  });
+  afterEach(() => rm(work, { recursive: true, force: true }));
+
+  describe('openRoot', () => {
+    it('creates a missing root and its directories 0700 and returns its real path', async () => {
+      const fresh = join(work, 'new', 'store');
+      assert.equal(await openRoot(fresh), fresh);
+      for (const dir of ['', 'layers', 'containers', 'leases']) assert.equal(await modeOf(join(fresh, dir)), 0o700, dir || 'root');
+    });
+
+    it('resolves a root given through a symlink or relative to the working directory', async () => {
+      await symlink(root, join(work, 'link'));
+      assert.equal(await openRoot(join(work, 'link')), root);
+      assert.equal(await openRoot(relative(process.cwd(), join(work, 'link'))), root);
+    });
+
+    it('tightens a root readable by others to 0700, and tells a failure in one line', async () => {
+      await chmod(root, 0o755);
+      await openRoot(root);
+      assert.equal(await modeOf(root), 0o700);
+      await assert.rejects(openRoot(root, async () => Promise.reject(new CtrimgError('failed', 'no'))), /no/);
+    });
+  });
+
+  describe('assertInside and removeInside', () => {
+    it('delete below the root, and a missing target is fine', async () => {
+      await mkdir(join(root, 'layers', 'a', 'b'), { recursive: true });
+      await removeInside(root, join(root, 'layers', 'a'));
+      assert.deepEqual(await readdir(join(root, 'layers')), []);
+      await removeInside(root, join(root, 'layers', 'nothing-here'));
+      await removeInside(root, join(root, 'no-dir', 'nothing-here'));
+    });
+
+    for (const [what, path] of [
+      ['the root itself', () => root],
+      ['a directory beside it', () => victim],
+      ['a sibling whose name starts with the root\'s', () => `${root}-old`],
+      ['a path climbing out with ..', () => join(root, 'layers', '..', '..', 'victim')],
+      ['a relative path', () => 'victim'],
+    ] as const) {
+      it(`refuse ${what}`, async () => {
+        await assert.rejects(removeInside(root, path()), isOutside);
+        assert.equal(await readFile(join(victim, 'keep.txt'), 'utf8'), 'keep');
+      });
+    }
+
+    it('refuse a path through a directory of the store that links outside it', async () => {
+      await symlink(victim, join(root, 'containers'));
+      await assert.rejects(assertInside(root, join(root, 'containers', 'keep.txt')), isOutside);
+      await assert.rejects(removeInside(root, join(root, 'containers', 'keep.txt')), isOutside);
+      assert.equal(await readFile(join(victim, 'keep.txt'), 'utf8'), 'keep');
+    });
+
+    it('remove a symlink inside the root, never what it points to', async () => {
+      await symlink(victim, join(root, 'layers', 'link'));
+      await removeInside(root, join(root, 'layers', 'link'));
+      assert.deepEqual(await readdir(join(root, 'layers')), []);
+      assert.equal(await readFile(join(victim, 'keep.txt'), 'utf8'), 'keep');
+    });
+
+    it('guard the importer a command uses: nothing outside the root is made or removed', async () => {
+      const importer = confined(new DirImporter(), root);
+      await assert.rejects(importer.removeLayer(victim), isOutside);
+      await assert.rejects(importer.removeContainer(victim), isOutside);
+      await assert.rejects(importer.createContainer(join(work, 'c'), []), isOutside);
+      assert.equal(await readFile(join(victim, 'keep.txt'), 'utf8'), 'keep');
+      await importer.createContainer(join(root, 'containers', 'c'), []);
+      await importer.removeContainer(join(root, 'containers', 'c'));
+      assert.deepEqual(await readdir(join(root, 'containers')), []);
+    });
+  });
+});
