@@ -19,7 +19,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRegistry } from '../support/registry.js';
 import { benchLayout, publishBenchImages, type BenchImage } from './image.js';
-import { cleanUp, onCleanup, positiveInt } from './measure.js';
+import { onCleanup, positiveInt, runBench } from './measure.js';
 import {
   CLI,
   PEER_CONTAINERD,
@@ -125,21 +125,4 @@ async function main(): Promise<void> {
   process.stdout.write(`\nsamples: ${resultsPath}\n`);
 }
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write(`\nbench: ${signal}, stopping and cleaning up\n`);
-    void cleanUp().finally(() => process.exit(130));
-  });
-}
-
-try {
-  await main();
-} catch (err) {
-  if (!stopping) process.stderr.write(`bench FAILED: ${(err as Error).message}\n`);
-  process.exitCode = 1;
-} finally {
-  if (!stopping) await cleanUp();
-}
+await runBench(main);

@@ -134,3 +134,27 @@ export function stats(values: number[]): Stats {
   const median = s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
   return { median, min: s[0]!, max: s[s.length - 1]! };
 }
+
+/**
+ * Runs a bench's `main`: exit code 1 when it could not measure, and `cleanUp` at the end, also
+ * on Ctrl-C or SIGTERM (then exit 130).
+ */
+export async function runBench(main: () => Promise<void>): Promise<void> {
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      process.stderr.write(`\nbench: ${signal}, stopping and cleaning up\n`);
+      void cleanUp().finally(() => process.exit(130));
+    });
+  }
+  try {
+    await main();
+  } catch (err) {
+    if (!stopping) process.stderr.write(`bench FAILED: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  } finally {
+    if (!stopping) await cleanUp();
+  }
+}

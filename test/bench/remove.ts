@@ -15,7 +15,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cleanUp, measure, onCleanup, positiveInt, type Measured } from './measure.js';
+import { measure, onCleanup, positiveInt, runBench, type Measured } from './measure.js';
 
 const DIR_IMPORTER = fileURLToPath(new URL('../../src/importers/dir.js', import.meta.url));
 const RSS_TARGET_MIB = 150;
@@ -66,21 +66,4 @@ async function main(): Promise<void> {
   );
 }
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write(`\nbench: ${signal}, stopping and cleaning up\n`);
-    void cleanUp().finally(() => process.exit(130));
-  });
-}
-
-try {
-  await main();
-} catch (err) {
-  if (!stopping) process.stderr.write(`bench FAILED: ${(err as Error).message}\n`);
-  process.exitCode = 1;
-} finally {
-  if (!stopping) await cleanUp();
-}
+await runBench(main);

@@ -10,12 +10,12 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Digest } from '../../src/image/digest.js';
-import { openContext } from '../../src/ops/context.js';
 import { repairStore } from '../../src/ops/repair.js';
 import { ctrimg, type CliResult } from '../support/ctrimg.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { publishFixtures, type Fixtures } from '../support/fixtures.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
+import { quietContext } from '../support/stores.js';
 
 const LOCK_ERROR = /SQLITE_BUSY|database is locked/i;
 
@@ -43,7 +43,7 @@ describe('concurrency: processes sharing one store', function () {
 
   /** The store's invariants, read in this process: rule 1 and whole images, and nothing for Repair to report. */
   async function checkStore(root: string): Promise<string[]> {
-    const ctx = await openContext({ root, report: { info: () => {}, warn: () => {}, debug: () => {} }, signal: new AbortController().signal });
+    const ctx = await quietContext(root);
     try {
       const images = ctx.store.images.all();
       const names = images.map((i) => i.name).sort();

@@ -13,13 +13,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { openContext } from '../../src/ops/context.js';
 import { repairStore } from '../../src/ops/repair.js';
 import { ctrimg } from '../support/ctrimg.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { publishFixtures, type Fixtures } from '../support/fixtures.js';
 import { prng } from '../support/prng.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
+import { quietContext } from '../support/stores.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli.cjs', import.meta.url));
 const TRIALS = 20;
@@ -103,7 +103,7 @@ describe('crash safety: kill -9 at random points of Install and Remove', functio
       const fixed = await run(['Repair-ContainerImageStore', '-Fix', '-OutputFormat', 'Json']);
       assert.equal(fixed.code, 0, `${fixed.stdout}\n${fixed.stderr}`);
     }
-    const ctx = await openContext({ root, report: { info: () => {}, warn: () => {}, debug: () => {} }, signal: new AbortController().signal });
+    const ctx = await quietContext(root);
     try {
       if (!viaCli) await repairStore(ctx, { fix: true });
       assert.deepEqual(await repairStore(ctx, { fix: false }), [], 'nothing left after -Fix');

@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run as runTool } from '../support/oci-layout.js';
 import { ctrimg, type CliResult } from '../support/ctrimg.js';
-import { publishFixtures, readTree, type Fixtures, type Tree } from '../support/fixtures.js';
-import { startRegistry, type RunningRegistry } from '../support/registry.js';
+import { readTree, type Tree } from '../support/fixtures.js';
+import { fixtureRegistry } from '../support/stores.js';
 
 const HEX = /^[0-9a-f]{64}$/;
 
@@ -94,15 +94,9 @@ const CASES: Case[] = [
 
 describe('a moved, copied, linked or relatively named store works and deletes only inside itself', function () {
   this.timeout(120_000);
-  let registry: RunningRegistry;
-  let fx: Fixtures;
+  const fixtures = fixtureRegistry();
   let work: string;
 
-  before(async () => {
-    registry = await startRegistry();
-    fx = await publishFixtures(registry.host);
-  });
-  after(() => registry?.stop());
   beforeEach(async () => (work = await mkdtemp(join(tmpdir(), 'ctrimg-moves-'))));
   afterEach(() => rm(work, { recursive: true, force: true }));
 
@@ -116,11 +110,11 @@ describe('a moved, copied, linked or relatively named store works and deletes on
   /** WebApp (and so its base) and one container from it, as the store was first spelled. */
   const install = async (at: Reach): Promise<Installed> => {
     const cli = (args: string[]) => ctrimg(at.root, args, { cwd: at.cwd });
-    await ok(cli(['Install-ContainerImage', '-Reference', fx.child.reference, '-Insecure', '-Quiet']), 'install');
+    await ok(cli(['Install-ContainerImage', '-Reference', fixtures.fx.child.reference, '-Insecure', '-Quiet']), 'install');
     await ok(cli(['New-Container', '-ContainerImageName', 'WebApp', '-Name', 'web1']), 'New-Container web1');
     const root = join(at.cwd ?? '', at.root);
     const layers = (await readdir(join(root, 'layers'))).filter((n) => HEX.test(n));
-    assert.equal(layers.length, fx.child.layerDigests.length);
+    assert.equal(layers.length, fixtures.fx.child.layerDigests.length);
     return { layers, containers: await readdir(join(root, 'containers')) };
   };
 
@@ -144,7 +138,7 @@ describe('a moved, copied, linked or relatively named store works and deletes on
       assert.deepEqual(containers.map((x) => x.Name), ['web1', 'web2']);
       for (const x of containers) {
         assert.ok(x.Path.startsWith(join(store, 'containers')), `${x.Name} lives in the store: ${x.Path}`);
-        assert.deepEqual(await readTree(x.Path), fx.expectedChildTree, `${x.Name}'s filesystem`);
+        assert.deepEqual(await readTree(x.Path), fixtures.fx.expectedChildTree, `${x.Name}'s filesystem`);
       }
 
       await ok(cli(['Remove-Container', '-Name', 'web1,web2', '-Force']), 'Remove-Container');

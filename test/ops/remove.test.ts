@@ -4,41 +4,25 @@
  * races: both select, one removes, then the other; exactly one may report the removal.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm, stat } from 'node:fs/promises';
 import { CtrimgError } from '../../src/errors.js';
 import { getContainers, removeContainers } from '../../src/ops/containers.js';
-import { openContext, type OpsContext } from '../../src/ops/context.js';
+import type { OpsContext } from '../../src/ops/context.js';
 import { selectForRemoval } from '../../src/ops/images.js';
 import { removeImages } from '../../src/ops/remove.js';
 import { ctrimg } from '../support/ctrimg.js';
-import { publishFixtures, type Fixtures } from '../support/fixtures.js';
-import { startRegistry, type RunningRegistry } from '../support/registry.js';
-
-const quiet = { info: () => {}, warn: () => {}, debug: () => {} };
-const open = (root: string) => openContext({ root, report: quiet, signal: new AbortController().signal });
+import { fixtureRegistry, installedStore, quietContext } from '../support/stores.js';
 
 describe('two removals of one image or container at once', function () {
   this.timeout(60_000);
-  let registry: RunningRegistry;
-  let fx: Fixtures;
+  const fixtures = fixtureRegistry();
   let root: string;
   let first: OpsContext;
   let second: OpsContext;
 
-  before(async () => {
-    registry = await startRegistry();
-    fx = await publishFixtures(registry.host);
-  });
-  after(async () => {
-    await registry?.stop();
-  });
   beforeEach(async () => {
-    root = await mkdtemp(join(tmpdir(), 'ctrimg-remove-'));
-    const r = await ctrimg(root, ['Install-ContainerImage', '-Reference', fx.child.reference, '-Insecure']);
-    assert.equal(r.code, 0, r.stderr);
-    [first, second] = [await open(root), await open(root)];
+    root = await installedStore('ctrimg-remove-', fixtures.fx.child.reference);
+    [first, second] = [await quietContext(root), await quietContext(root)];
   });
   afterEach(async () => {
     await first?.close();

@@ -5,20 +5,18 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import Database from 'better-sqlite3';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatOwner } from '../../src/content/owner.js';
 import type { Digest } from '../../src/image/digest.js';
-import { openContext, type OpsContext } from '../../src/ops/context.js';
+import type { OpsContext } from '../../src/ops/context.js';
 import { takeLease } from '../../src/ops/leases.js';
 import { removeLeftovers } from '../../src/ops/leftovers.js';
 import { isClean, repairStore, type Finding } from '../../src/ops/repair.js';
 import { ctrimg, startCtrimg } from '../support/ctrimg.js';
-import { publishFixtures, type Fixtures } from '../support/fixtures.js';
 import { deadPid, livePid, reusedPid } from '../support/processes.js';
-import { startRegistry, type RunningRegistry } from '../support/registry.js';
+import { fixtureRegistry, installedStore, quietContext } from '../support/stores.js';
 
 const hex = (d: string) => d.slice('sha256:'.length);
 const exists = (p: string) => stat(p).then(() => true, () => false);
@@ -27,23 +25,13 @@ const kinds = (fs: Finding[]) => fs.map((f) => `${f.kind} ${f.action} ${f.path}`
 
 describe('Repair-ContainerImageStore: every finding on a hand-damaged store', function () {
   this.timeout(60_000);
-  let registry: RunningRegistry;
-  let fx: Fixtures;
+  const fixtures = fixtureRegistry();
   let root: string;
   let ctx: OpsContext;
 
-  before(async () => {
-    registry = await startRegistry();
-    fx = await publishFixtures(registry.host);
-  });
-  after(async () => {
-    await registry?.stop();
-  });
   beforeEach(async () => {
-    root = await mkdtemp(join(tmpdir(), 'ctrimg-repair-'));
-    const r = await ctrimg(root, ['Install-ContainerImage', '-Reference', fx.child.reference, '-Insecure']);
-    assert.equal(r.code, 0, r.stderr);
-    ctx = await openContext({ root, report: { info: () => {}, warn: () => {}, debug: () => {} }, signal: new AbortController().signal });
+    root = await installedStore('ctrimg-repair-', fixtures.fx.child.reference);
+    ctx = await quietContext(root);
   });
   afterEach(async () => {
     await ctx?.close();
@@ -58,7 +46,7 @@ describe('Repair-ContainerImageStore: every finding on a hand-damaged store', fu
   });
 
   it('deletes a blob whose bytes do not match its name; the layer then only lacks its kept blob', async () => {
-    const digest = fx.child.layerDigests[3]!;
+    const digest = fixtures.fx.child.layerDigests[3]!;
     const bytes = await readFile(blob(digest));
     bytes[10] ^= 0xff;
     await writeFile(blob(digest), bytes);
@@ -84,14 +72,14 @@ describe('Repair-ContainerImageStore: every finding on a hand-damaged store', fu
   });
 
   it('reports a missing manifest or config with the image to reinstall, and stays unclean after -Fix', async () => {
-    await rm(blob(fx.child.manifestDigest));
-    await rm(blob(fx.base.configDigest));
+    await rm(blob(fixtures.fx.child.manifestDigest));
+    await rm(blob(fixtures.fx.base.configDigest));
     const fixed = await repairStore(ctx, { fix: true });
     assert.deepEqual(
       fixed.map((f) => [f.kind, f.action, f.digest, f.images]),
       [
-        ['MissingBlob', 'Reinstall', fx.base.configDigest, ['NanoServer 10.0.17763.1']],
-        ['MissingBlob', 'Reinstall', fx.child.manifestDigest, ['WebApp 1.2.0.0']],
+        ['MissingBlob', 'Reinstall', fixtures.fx.base.configDigest, ['NanoServer 10.0.17763.1']],
+        ['MissingBlob', 'Reinstall', fixtures.fx.child.manifestDigest, ['WebApp 1.2.0.0']],
       ],
     );
     assert.equal(isClean(fixed), false);
@@ -120,7 +108,7 @@ describe('Repair-ContainerImageStore: every finding on a hand-damaged store', fu
       kinds(fixed),
       [
         `UnusedLayer Deleted layers/${top.split('/').at(-1)}`,
-        ...[fx.child.manifestDigest, fx.child.configDigest, fx.child.layerDigests[3]!].map((d) => `UnreferencedBlob Deleted blobs/sha256/${hex(d)}`),
+        ...[fixtures.fx.child.manifestDigest, fixtures.fx.child.configDigest, fixtures.fx.child.layerDigests[3]!].map((d) => `UnreferencedBlob Deleted blobs/sha256/${hex(d)}`),
       ].sort(),
     );
     assert.equal(await exists(top), false);
@@ -233,7 +221,7 @@ describe('Repair-ContainerImageStore: every finding on a hand-damaged store', fu
       const fh = await open(join(root, 'ctrimg.db'), 'r+');
       await fh.write(fill(size), 0, size, (rootpage - 1) * size);
       await fh.close();
-      ctx = await openContext({ root, report: { info: () => {}, warn: () => {}, debug: () => {} }, signal: new AbortController().signal });
+      ctx = await quietContext(root);
     };
     const tree = async () => (await Promise.all(['containers', 'layers', 'blobs/sha256'].map((d) => readdir(join(root, d))))).flat().sort();
 
@@ -320,7 +308,7 @@ describe('Repair-ContainerImageStore: every finding on a hand-damaged store', fu
     const layerLock = `${layerDir(0)}.lock`;
     try {
       await writeFile(lease('delete'), formatOwner(owner));
-      const installed = await ctrimg(root, ['Install-ContainerImage', '-Reference', fx.base.reference, '-Insecure'], { timeoutMs: 20_000 });
+      const installed = await ctrimg(root, ['Install-ContainerImage', '-Reference', fixtures.fx.base.reference, '-Insecure'], { timeoutMs: 20_000 });
       assert.equal(installed.code, 0, installed.stderr);
       assert.doesNotMatch(installed.stderr, /Waiting/);
       for (const args of [['Repair-ContainerImageStore', '-Fix'], ['Remove-ContainerImage', '-Name', 'WebApp', '-Force']]) {
