@@ -32,7 +32,8 @@ export type Identity = { start: string; boot?: string } | undefined;
 /**
  * The one platform-dependent part. Contract (test/content/owner.test.ts): a live process's
  * identity is defined and the same each time it is asked; a process that has exited, or is a
- * zombie, has none; another process never has the same one.
+ * zombie, has none; a later process given the same pid has another (identities are compared
+ * only for one pid: two processes started in the same clock tick may share a start).
  */
 export interface ProcessTable {
   identity(pid: number): Identity;
@@ -57,18 +58,25 @@ export const linuxProcesses: ProcessTable = {
 let boot: string | undefined;
 const bootId = () => (boot ??= readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim());
 
-/** Windows: the creation time, as a FILETIME, asked of PowerShell only for a pid that exists. */
-export const windowsProcesses: ProcessTable = {
-  identity(pid) {
-    if (!pidExists(pid)) return undefined;
-    const r = spawnSync('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', `(Get-Process -Id ${pid}).StartTime.ToFileTimeUtc()`], {
-      encoding: 'utf8',
-      windowsHide: true,
-    });
-    const start = r.stdout?.trim();
-    return r.status === 0 && /^\d+$/.test(start) ? { start } : undefined;
-  },
+/** Runs a program to its end: its exit status and standard output (tests pass their own). */
+export type RunSync = (exe: string, args: string[]) => { status: number | null; stdout: string };
+
+const runSync: RunSync = (exe, args) => {
+  const r = spawnSync(exe, args, { encoding: 'utf8', windowsHide: true });
+  return { status: r.status, stdout: r.stdout ?? '' };
 };
+
+/** Windows: the creation time, as a FILETIME, asked of PowerShell only for a pid that exists. */
+export function windowsProcesses(run: RunSync = runSync, exists: (pid: number) => boolean = pidExists): ProcessTable {
+  return {
+    identity(pid) {
+      if (!exists(pid)) return undefined;
+      const r = run('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', `(Get-Process -Id ${pid}).StartTime.ToFileTimeUtc()`]);
+      const start = r.stdout.trim();
+      return r.status === 0 && /^\d+$/.test(start) ? { start } : undefined;
+    },
+  };
+}
 
 /** Elsewhere only the pid can be checked. */
 const pidOnly: ProcessTable = { identity: (pid) => (pidExists(pid) ? { start: '' } : undefined) };
@@ -83,7 +91,7 @@ function pidExists(pid: number): boolean {
 }
 
 export const processes: ProcessTable =
-  process.platform === 'linux' ? linuxProcesses : process.platform === 'win32' ? windowsProcesses : pidOnly;
+  process.platform === 'linux' ? linuxProcesses : process.platform === 'win32' ? windowsProcesses() : pidOnly;
 
 let me: Owner | undefined;
 

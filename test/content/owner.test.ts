@@ -9,25 +9,24 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { describeOwner, formatOwner, isRunning, parseOwner, processes, self } from '../../src/content/owner.js';
+import { describeOwner, formatOwner, isRunning, parseOwner, processes, self, windowsProcesses, type RunSync } from '../../src/content/owner.js';
 import { acquirePidLock } from '../../src/content/pid-lock.js';
 import { holders, takeLease } from '../../src/ops/leases.js';
 import { findLeftovers } from '../../src/ops/leftovers.js';
 import { deadPid, livePid, reusedPid } from '../support/processes.js';
 
 describe('ProcessTable contract (this platform)', () => {
-  it("gives a live process one identity, stable, and not another process's", async () => {
+  // Two processes started in the same clock tick have the same start: an identity is only ever
+  // compared with the one recorded for the same pid (a reused pid: the tests further down).
+  it('gives a live process one identity, the same each time it is asked', async () => {
     const a = livePid();
-    const b = livePid();
     try {
       const id = processes.identity(a.pid);
       assert.ok(id && id.start !== '');
       assert.deepEqual(processes.identity(a.pid), id);
-      assert.notDeepEqual(processes.identity(b.pid), id);
       assert.deepEqual(processes.identity(process.pid), { start: self().start, boot: self().boot });
     } finally {
       a.kill();
-      b.kill();
     }
   });
 
@@ -52,6 +51,30 @@ describe('ProcessTable contract (this platform)', () => {
     } finally {
       sh.kill('SIGKILL');
     }
+  });
+});
+
+describe('ProcessTable on Windows (through a stand-in for PowerShell)', () => {
+  const ask = (pid: number) => ['-NoProfile', '-NonInteractive', '-Command', `(Get-Process -Id ${pid}).StartTime.ToFileTimeUtc()`];
+
+  it("asks PowerShell for a live pid's creation time, and takes it as the identity", () => {
+    const calls: Array<[string, string[]]> = [];
+    const run: RunSync = (exe, args) => (calls.push([exe, args]), { status: 0, stdout: '134095776000000000\r\n' });
+    const table = windowsProcesses(run, () => true);
+    assert.deepEqual(table.identity(4321), { start: '134095776000000000' });
+    assert.deepEqual(calls, [['powershell.exe', ask(4321)]]);
+    assert.equal(isRunning({ pid: 4321, start: '134095776000000000' }, table), true);
+    assert.equal(isRunning({ pid: 4321, start: '134095775999999999' }, table), false, 'the same pid started at another time is another process');
+  });
+
+  it('has no identity for a pid that does not exist (PowerShell is not asked), that exits meanwhile, or an answer that is not a time', () => {
+    let asked = 0;
+    const answer = (status: number | null, stdout: string): RunSync => () => (asked++, { status, stdout });
+    assert.equal(windowsProcesses(answer(0, '1'), () => false).identity(7), undefined);
+    assert.equal(asked, 0);
+    assert.equal(windowsProcesses(answer(1, ''), () => true).identity(7), undefined);
+    assert.equal(windowsProcesses(answer(0, 'Get-Process : Cannot find a process'), () => true).identity(7), undefined);
+    assert.equal(windowsProcesses(answer(null, ''), () => true).identity(7), undefined);
   });
 });
 

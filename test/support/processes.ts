@@ -4,9 +4,19 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { processes, type Owner } from '../../src/content/owner.js';
 
 const exited = (child: ChildProcess) => new Promise((r) => child.on('exit', r));
+
+/**
+ * Waits until the clock that Linux counts process starts in (1/100 s since boot, as /proc/uptime
+ * shows it) is two ticks past `start`: a process started within the same tick as another has the
+ * same start, and a reused pid is told apart by its start.
+ */
+async function pastTick(start: number): Promise<void> {
+  while (Number(readFileSync('/proc/uptime', 'latin1').split(' ')[0]) * 100 < start + 2) await nextTurn();
+}
 
 /** The pid of a process that has exited. */
 export async function deadPid(): Promise<number> {
@@ -41,9 +51,10 @@ export async function reusedPid(): Promise<{ owner: Owner; live: Live }> {
     const owner: Owner = { pid, ...processes.identity(pid), command: 'Install-ContainerImage', since: new Date().toISOString() };
     first.kill('SIGKILL');
     await exited(first);
+    await pastTick(Number(owner.start));
     writeFileSync('/proc/sys/kernel/ns_last_pid', String(pid - 1));
     const second = sleeper();
-    if (second.pid === pid) return { owner, live: { pid, kill: () => second.kill('SIGKILL') } };
+    if (second.pid === pid && processes.identity(pid)?.start !== owner.start) return { owner, live: { pid, kill: () => second.kill('SIGKILL') } };
     second.kill('SIGKILL');
   }
   throw new Error(`could not get a pid reused (last pid ${readFileSync('/proc/sys/kernel/ns_last_pid', 'utf8').trim()})`);
