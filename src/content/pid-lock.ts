@@ -5,6 +5,12 @@
  * waited for. The record is written to a temp file (`.tmp-<pid>-*` beside it) that is then
  * hard-linked to `path`, which fails if the lock exists: a lock is never seen empty, whenever
  * its maker is killed.
+ *
+ * Taking over is two steps, removing the stale lock and linking one's own, and several may
+ * wait for the same crashed holder: one that judged the old lock stale must not remove the one
+ * another waiter has just linked in its place. So the second look and the removal are made
+ * under `<lock>.takeover`, a lock of the same kind held for those two calls only; should its
+ * holder crash in between, the next waiter finds it stale and removes it plainly.
  */
 import { randomBytes } from 'node:crypto';
 import { link, readFile, rm, writeFile } from 'node:fs/promises';
@@ -38,10 +44,46 @@ export async function acquirePidLock(path: string, opts: LockOptions = {}): Prom
       if (holder && isRunning(holder)) {
         if (!told) opts.onWait?.(holder);
         told = true;
-        await delay(50, undefined, { signal: opts.signal });
-      } else await rm(path, { force: true });
+        await delay(POLL_MS, undefined, { signal: opts.signal });
+      } else if (!(await removeStaleLock(path, text, temp))) {
+        await delay(TAKEOVER_POLL_MS, undefined, { signal: opts.signal }); // another waiter is taking it over
+      }
     }
   } finally {
     await rm(temp, { force: true });
+  }
+}
+
+const POLL_MS = 50;
+const TAKEOVER_POLL_MS = 5;
+
+/**
+ * Removes the lock at `path` if it still holds `stale` (the text of a holder found gone), under
+ * its takeover lock. False when another process holds the takeover lock: look again later.
+ * `record`: a file holding this process's record, linked as the takeover lock (one is made
+ * when not given).
+ */
+export async function removeStaleLock(path: string, stale: string, record?: string): Promise<boolean> {
+  const guard = `${path}.takeover`;
+  const own = record ?? join(dirname(path), `.tmp-${process.pid}-${randomBytes(4).toString('hex')}-${basename(guard)}`);
+  if (!record) await writeFile(own, formatOwner(self()));
+  try {
+    try {
+      await link(own, guard);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const text = await readFile(guard, 'utf8').catch(() => undefined);
+      const holder = text === undefined ? undefined : parseOwner(text);
+      if (text !== undefined && !(holder && isRunning(holder))) await rm(guard, { force: true });
+      return false;
+    }
+    try {
+      if ((await readFile(path, 'utf8').catch(() => undefined)) === stale) await rm(path, { force: true });
+    } finally {
+      await rm(guard, { force: true });
+    }
+    return true;
+  } finally {
+    if (!record) await rm(own, { force: true });
   }
 }

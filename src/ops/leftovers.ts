@@ -4,7 +4,8 @@
  * (`layers/.importing-<pid>-…`), the importer's temp directories (`layers/.tmp-<pid>-…`,
  * `containers/.tmp-<pid>-…`), the content store's temp files (`ingest/<hex>.<pid>.<rand>`), lock
  * files holding the pid (`ingest/<hex>.lock` for a download, `layers/<hex>.lock` for a layer an
- * install imports) and their temp files (`.tmp-<pid>-…` beside them), and leases
+ * install imports), their takeover locks (`<hex>.lock.takeover`) and temp files (`.tmp-<pid>-…`
+ * beside them), and leases
  * (`leases/<kind>-<pid>-…`).
  * Locks and leases hold their owner's record (content/owner.ts), which a reused pid cannot
  * fake; a name carries only a pid, so it is judged by the record of the lease that pid's
@@ -15,7 +16,8 @@
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isRunning, isSelf, parseOwner, type Owner } from '../content/owner.js';
-import { removeInside } from '../content/root.js';
+import { removeStaleLock } from '../content/pid-lock.js';
+import { assertInside, removeInside } from '../content/root.js';
 import type { LayerImporter } from '../importers/types.js';
 import { leaseFiles } from './leases.js';
 
@@ -24,6 +26,8 @@ export interface Leftover {
   /** Relative to the store root, `/`-separated. */
   path: string;
   pid: number;
+  /** A stale lock's text as it was judged: it is removed only while it still holds that. */
+  lockText?: string;
 }
 
 const PATTERNS: Array<{ dir: string; name: RegExp }> = [
@@ -35,8 +39,8 @@ const PATTERNS: Array<{ dir: string; name: RegExp }> = [
 ];
 /** Lock files naming their owner (content/pid-lock.ts): downloads of a blob, imports of a layer. */
 const LOCKS: Array<{ dir: string; name: RegExp }> = [
-  { dir: 'ingest', name: /^[0-9a-f]{64}\.lock$/ },
-  { dir: 'layers', name: /^[0-9a-f]{64}\.lock$/ },
+  { dir: 'ingest', name: /^[0-9a-f]{64}\.lock(?:\.takeover)?$/ },
+  { dir: 'layers', name: /^[0-9a-f]{64}\.lock(?:\.takeover)?$/ },
 ];
 
 const list = (dir: string) => readdir(dir).catch(() => [] as string[]);
@@ -66,7 +70,7 @@ export async function findLeftovers(root: string): Promise<Leftover[]> {
       if (text === undefined) continue;
       // A lock is never written empty (it is linked into place whole): one that names no process is junk.
       const owner = parseOwner(text);
-      if (!owner || stopped(owner)) found.push({ kind: 'StaleLock', path: `${dir}/${entry}`, pid: owner?.pid ?? 0 });
+      if (!owner || stopped(owner)) found.push({ kind: 'StaleLock', path: `${dir}/${entry}`, pid: owner?.pid ?? 0, lockText: text });
     }
   }
   return found;
@@ -82,6 +86,12 @@ export async function removeLeftover(root: string, l: Leftover, importer: LayerI
   const dir = l.kind === 'Leftover' && (await lstat(path).catch(() => undefined))?.isDirectory();
   if (dir && l.path.startsWith('layers/')) return importer.removeLayer(path);
   if (dir && l.path.startsWith('containers/')) return importer.removeContainer(path);
+  // A waiter may be taking the same stale lock over: its new lock must not go instead (pid-lock.ts).
+  if (l.lockText !== undefined && l.path.endsWith('.lock')) {
+    await assertInside(root, path);
+    await removeStaleLock(path, l.lockText);
+    return;
+  }
   await removeInside(root, path);
 }
 

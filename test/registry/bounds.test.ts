@@ -24,7 +24,6 @@ describe('registry bounds against a hostile registry', function () {
   afterEach(() => client.close());
 
   it('gives up on a manifest trickled byte by byte at the body deadline, without asking again', async () => {
-    const started = Date.now();
     await assert.rejects(client.manifest('trickle', '1.0'), (e: unknown) => {
       assert.ok(e instanceof CtrimgError);
       assert.equal(e.code, 'BODY_DEADLINE');
@@ -32,8 +31,7 @@ describe('registry bounds against a hostile registry', function () {
       assert.match(e.message, /^http:\/\/127\.0\.0\.1:\d+\/v2\/trickle\/manifests\/1\.0: not received in full within 0\.5 s$/);
       return true;
     });
-    // The trickle sends a byte every 100 ms: only the deadline can have ended it.
-    assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+    // The trickle never ends: only the deadline (BODY_DEADLINE above) can have ended it.
     assert.deepEqual(hostile.requests, ['/v2/trickle/manifests/1.0']);
   });
 
