@@ -53,7 +53,7 @@ export function rememberSecret(secret: string | undefined): void {
 /** A run of text that may be a URL or a reference: up to whitespace, a quote or an angle bracket. */
 const TOKEN = /[^\s'"<>`]+/g;
 const SCHEME_IN_TOKEN = /[a-z][a-z0-9+.-]*:\/\//i;
-/** After a bare token's userinfo: `host[:port]/` (a reference), so `ops@corp.test` is kept. */
+/** After a bare token's userinfo: `host[:port]/` (a reference), so a mail address `ops@team` is kept. */
 const HOST_THEN_PATH = /^[a-z0-9.-]+(?::\d+)?\//i;
 
 /**
@@ -72,6 +72,7 @@ function redactToken(token: string): string {
   const isUserinfo = /^[a-z0-9[]/i.test(rest) && (userinfo.includes(':') || HOST_THEN_PATH.test(rest));
   return isUserinfo ? token.slice(0, lead) + rest : token;
 }
+
 const AUTHORIZATION = /\b((?:proxy-)?authorization["']?\s*[:=]\s*)["']?[^"'\r\n,;}]*/gi;
 const SCHEME_TOKEN = /\b(basic|bearer)\s+[a-z0-9._~+/-]+=*/gi;
 const JWT = /\beyJ[a-z0-9_-]+\.[a-z0-9_-]+\.[a-z0-9_-]*/gi;
