@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { redactSecrets, redactUrl, rememberSecret } from '../src/redact.js';
+import { hasUserinfo, redactSecrets, redactUrl, rememberSecret } from '../src/redact.js';
 
 describe('redact', () => {
   describe('redactUrl', () => {
@@ -17,6 +17,42 @@ describe('redact', () => {
       assert.equal(redactUrl('ht!tp://x'), 'ht!tp://x');
       assert.equal(redactUrl('user:pass@127.0.0.1:5000/samples/app:1.0'), '127.0.0.1:5000/samples/app:1.0');
       assert.equal(redactUrl('127.0.0.1:5000/samples/app:1.0?token=x'), '127.0.0.1:5000/samples/app:1.0');
+    });
+
+    describe('removes userinfo whatever characters the password holds', () => {
+      const d = `sha256:${'b'.repeat(64)}`;
+      // [input, redacted, password]
+      const cases: [string, string, string][] = [
+        ['http://user:Pw/Z9@127.0.0.1:5000', 'http://127.0.0.1:5000', 'Pw/Z9'],
+        ['http://user:Pw#Z9@127.0.0.1:5000', 'http://127.0.0.1:5000', 'Pw#Z9'],
+        ['http://user:Pw?Z9@127.0.0.1:5000', 'http://127.0.0.1:5000', 'Pw?Z9'],
+        ['http://user:1/Z9@127.0.0.1:5000', 'http://127.0.0.1:5000', '1/Z9'],
+        ['http://user:P@Z9@127.0.0.1:5000/v2/', 'http://127.0.0.1:5000/v2/', 'P@Z9'],
+        ['http://user:P%40Z9@127.0.0.1:5000', 'http://127.0.0.1:5000', 'P%40Z9'],
+        ['user:Pw/Z9@127.0.0.1:5000/repo:1', '127.0.0.1:5000/repo:1', 'Pw/Z9'],
+        ['user:Pw?Z9@127.0.0.1:5000/repo:1', '127.0.0.1:5000/repo:1', 'Pw?Z9'],
+        ['user:Pw#Z9@127.0.0.1:5000/repo:1', '127.0.0.1:5000/repo:1', 'Pw#Z9'],
+        ['user:P@Z9@127.0.0.1:5000/repo:1', '127.0.0.1:5000/repo:1', 'P@Z9'],
+        ['user:P%40Z9@127.0.0.1:5000/repo:1', '127.0.0.1:5000/repo:1', 'P%40Z9'],
+        [`user:P/@Z9@127.0.0.1:5000/repo@${d}`, `127.0.0.1:5000/repo@${d}`, 'P/@Z9'],
+      ];
+      for (const [input, want, password] of cases) {
+        it(`${input} -> ${want}`, () => {
+          assert.equal(redactUrl(input), want);
+          assert.equal(hasUserinfo(input), true);
+          // As a usage error and a -Debug stack quote it.
+          const text = redactSecrets(`Error: invalid '${input}'\n    at parse (${input})`);
+          assert.equal(text, `Error: invalid '${want}'\n    at parse (${want})`);
+          assert.ok(!text.includes(password), text);
+        });
+      }
+    });
+
+    it('finds no userinfo in a digest reference or a plain URL', () => {
+      const d = `sha256:${'c'.repeat(64)}`;
+      for (const text of [`127.0.0.1:5000/samples/app@${d}`, `samples/app:1.0@${d}`, 'http://127.0.0.1:5000/v2/', '127.0.0.1:5000/app:1?x']) {
+        assert.equal(hasUserinfo(text), false, text);
+      }
     });
 
     it('leaves tags and digests of a reference alone', () => {
@@ -40,6 +76,11 @@ describe('redact', () => {
     it('redacts every URL and user:pass@ reference in free text', () => {
       const text = redactSecrets("GET http://alice:pw1@127.0.0.1:5000/v2/?token=x failed for 'alice:pw1@127.0.0.1:5000/samples/app:1.0'");
       assert.equal(text, "GET http://127.0.0.1:5000/v2/ failed for '127.0.0.1:5000/samples/app:1.0'");
+    });
+
+    it('keeps an @ that no host follows, and an address without a password or path', () => {
+      const text = 'must not carry credentials (user:password@) (docker login host); mail ops@team';
+      assert.equal(redactSecrets(text), text);
     });
 
     it('removes a remembered credential wherever it appears', () => {

@@ -22,8 +22,10 @@ export interface IOOptions {
 }
 
 const line = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
-/** A message for stderr as one line: no credential, no raw control character (it may quote registry text). */
-const message = (text: string) => `${escapeControls(redactSecrets(text.replace(/\n$/, '')))}\n`;
+/** Text for stderr: no credential, no raw control character (it may quote registry text). */
+const safe = (text: string) => escapeControls(redactSecrets(text));
+/** A message for stderr as one line. */
+const message = (text: string) => `${safe(text.replace(/\n$/, ''))}\n`;
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
@@ -54,7 +56,7 @@ export function createIO(streams: Streams, opts: IOOptions): CmdletIO {
       if (!opts.stdinIsTTY || !opts.stderrIsTTY) return true;
       const rl = createInterface({ input: streams.stdin, output: streams.stderr });
       try {
-        const answer = await rl.question(`${question} [Y] Yes  [N] No (default is "N"): `, { signal: opts.signal });
+        const answer = await rl.question(`${safe(question)} [Y] Yes  [N] No (default is "N"): `, { signal: opts.signal });
         return /^\s*y(es)?\s*$/i.test(answer);
       } finally {
         rl.close();

@@ -1,6 +1,6 @@
 /** Register-, Get- and Unregister-ContainerImageSource. */
 import { notFound, usage } from '../errors.js';
-import { redactUrl } from '../redact.js';
+import { hasUserinfo, redactUrl } from '../redact.js';
 import type { SourceRecord } from '../../store/index.js';
 import type { OpsContext } from './context.js';
 import { matchesAny } from './wildcard.js';
@@ -21,17 +21,20 @@ export interface SourceInput {
  * credentials in it are refused rather than stored: they belong in the docker config.
  */
 export function parseLocation(location: string, insecure: boolean, param = 'Location'): string {
-  const shown = `-${param} '${redactUrl(location)}'`;
+  const redacted = redactUrl(location);
+  const shown = `-${param} '${redacted}'`;
+  // Before parsing: a password holding '/', '?' or '#' makes URL read it as the host or path.
+  if (hasUserinfo(location)) {
+    const host = redacted.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').split('/')[0] || '<host>';
+    throw usage(`${shown} must not carry credentials (user:password@)`, {
+      hint: `Give the URL without them and put them in the docker config (docker login ${host})`,
+    });
+  }
   let url: URL;
   try {
     url = new URL(location);
   } catch {
     throw usage(`${shown} is not a valid URL`, { hint: 'Give it as https://host[:port]' });
-  }
-  if (url.username || url.password) {
-    throw usage(`${shown} must not carry credentials (user:password@)`, {
-      hint: `Give the URL without them and put them in the docker config (docker login ${url.host})`,
-    });
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw usage(`${shown} must use https (or http with -Insecure)`);

@@ -164,7 +164,10 @@ export class Authenticator {
     }
     rememberSecret(token);
     // An OAuth server may rotate the refresh token: the old one may no longer work.
-    if (refreshToken !== undefined && typeof json.refresh_token === 'string' && json.refresh_token) this.identityToken = json.refresh_token;
+    if (refreshToken !== undefined && typeof json.refresh_token === 'string' && json.refresh_token) {
+      this.identityToken = json.refresh_token;
+      rememberSecret(this.identityToken);
+    }
     const expiresIn = typeof json.expires_in === 'number' && json.expires_in > 0 ? json.expires_in : DEFAULT_EXPIRES_IN;
     // Renew a little early so a token does not expire between cache check and use.
     const margin = Math.min(10, expiresIn / 10);

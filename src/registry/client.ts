@@ -28,6 +28,8 @@ export interface RegistryClientOptions {
   pageSize?: number;
   /** Retry and stall limits (tests shorten them). */
   retry?: Partial<RetryPolicy>;
+  /** Bytes a catalog or tags listing may take, all its pages together; default MAX_LISTING_TOTAL (tests lower it). */
+  maxListingBytes?: number;
 }
 
 export interface ManifestResponse {
@@ -45,6 +47,11 @@ export interface PingResult {
 
 const MAX_MANIFEST = 4 * 1024 * 1024;
 const MAX_LISTING = 16 * 1024 * 1024;
+/**
+ * All the pages of one listing together, as received (about 2 million tags of 30 characters):
+ * the page cap alone would let a registry make one Find hold MAX_PAGES times MAX_LISTING.
+ */
+const MAX_LISTING_TOTAL = 64 * 1024 * 1024;
 /** Catalog and tags pages followed at most: a registry that keeps sending new next links is cut off. */
 export const MAX_PAGES = 1000;
 const MAX_ERROR_BODY = 64 * 1024;
@@ -80,6 +87,7 @@ export class HostClient implements RegistryClient {
   private readonly auth: Authenticator;
   private readonly signal?: AbortSignal;
   private readonly pageSize: number;
+  private readonly maxListingBytes: number;
   private closed?: Promise<void>;
 
   constructor(opts: RegistryClientOptions) {
@@ -98,6 +106,7 @@ export class HostClient implements RegistryClient {
     this.auth = new Authenticator(this.transport, base, opts.credentials);
     this.signal = opts.signal;
     this.pageSize = opts.pageSize ?? 100;
+    this.maxListingBytes = opts.maxListingBytes ?? MAX_LISTING_TOTAL;
   }
 
   /** Checks that the base URL is a registry; does not authenticate. */
@@ -252,47 +261,79 @@ export class HostClient implements RegistryClient {
     max: number,
     tooLarge: () => Error,
     headers: Record<string, string> = {},
+    signal = this.signal,
   ): Promise<{ res: HttpResponse; body: Buffer }> {
     const budget = new RetryBudget(this.transport.retry);
     for (;;) {
-      const res = await this.get(url, req, scope, headers);
+      const res = await this.get(url, req, scope, headers, signal);
       try {
         return { res, body: await readCapped(res, max, tooLarge, this.deadlineMs) };
       } catch (err) {
-        if (isAbort(err) || !(err instanceof CtrimgError) || !err.temporary || !(await budget.next(this.signal))) {
+        if (isAbort(err) || !(err instanceof CtrimgError) || !err.temporary || !(await budget.next(signal))) {
           throw err instanceof CtrimgError ? afterAttempts(err, budget.attempts) : err;
         }
       }
     }
   }
 
+  /**
+   * Every page of a listing, within bounds a registry cannot stretch: MAX_PAGES pages, no
+   * repeated or foreign next link, maxListingBytes in all, and one deadline for the whole.
+   */
   private async list(first: URL, req: RequestSubject, scope: string, field: 'repositories' | 'tags'): Promise<string[]> {
     const out: string[] = [];
     const seen = new Set<string>();
-    for (let url: URL | undefined = first; url; ) {
-      if (seen.size >= MAX_PAGES) {
-        throw failed(`${req.what} of ${req.subject} runs past ${MAX_PAGES} pages; stopped there`, { code: 'REGISTRY_ERROR' });
+    const deadlineMs = this.transport.retry.listingDeadlineMs;
+    const deadline = AbortSignal.timeout(deadlineMs);
+    const signal = this.signal ? AbortSignal.any([this.signal, deadline]) : deadline;
+    const bad = (why: string) => failed(`unexpected ${req.what} response for ${req.subject}: ${why}`, { code: 'REGISTRY_ERROR' });
+    const tooLarge = () =>
+      failed(`the ${req.what} of ${req.subject} is larger than ${this.maxListingBytes} bytes in all; stopped there`, {
+        code: 'LISTING_TOO_LARGE',
+        hint: listingHint(req.what, req.subject),
+      });
+    let received = 0;
+    try {
+      for (let url: URL | undefined = first; url; ) {
+        if (seen.size >= MAX_PAGES) {
+          throw failed(`${req.what} of ${req.subject} runs past ${MAX_PAGES} pages; stopped there`, { code: 'REGISTRY_ERROR' });
+        }
+        seen.add(url.href);
+        const left = this.maxListingBytes - received;
+        const max = Math.min(MAX_LISTING, left);
+        const { res, body } = await this.getWhole(url, req, scope, max, max === left ? tooLarge : () => bad('too large'), {}, signal);
+        received += body.length;
+        let items: unknown;
+        try {
+          items = (JSON.parse(body.toString('utf8')) as Record<string, unknown>)[field];
+        } catch {
+          throw bad('not JSON');
+        }
+        // distribution answers `"tags": null` for a repository whose tags were all deleted.
+        if (items !== null && (!Array.isArray(items) || items.some((s) => typeof s !== 'string'))) {
+          throw bad(`'${field}' is not a list of names`);
+        }
+        // One at a time: spreading a page of 100,000 names into push() overflows the stack.
+        for (const item of (items as string[] | null) ?? []) out.push(item);
+        url = nextLink(res.headers.link, url);
+        if (url && (url.origin !== this.base.origin || seen.has(url.href))) throw bad('its next-page link leaves the registry or loops');
       }
-      seen.add(url.href);
-      const bad = (why: string) => failed(`unexpected ${req.what} response for ${req.subject}: ${why}`, { code: 'REGISTRY_ERROR' });
-      const { res, body } = await this.getWhole(url, req, scope, MAX_LISTING, () => bad('too large'));
-      let items: unknown;
-      try {
-        items = (JSON.parse(body.toString('utf8')) as Record<string, unknown>)[field];
-      } catch {
-        throw bad('not JSON');
-      }
-      // distribution answers `"tags": null` for a repository whose tags were all deleted.
-      if (items !== null && (!Array.isArray(items) || items.some((s) => typeof s !== 'string'))) {
-        throw bad(`'${field}' is not a list of names`);
-      }
-      // One at a time: spreading a page of 100,000 names into push() overflows the stack.
-      for (const item of (items as string[] | null) ?? []) out.push(item);
-      url = nextLink(res.headers.link, url);
-      if (url && (url.origin !== this.base.origin || seen.has(url.href))) throw bad('its next-page link leaves the registry or loops');
+    } catch (err) {
+      if (!deadline.aborted || this.signal?.aborted) throw err;
+      throw failed(`the ${req.what} of ${req.subject} was not received in full within ${deadlineMs / 1000} s (${seen.size} pages asked for)`, {
+        code: 'LISTING_DEADLINE',
+        hint: 'the registry lists too slowly; try again later or raise CTRIMG_LISTING_DEADLINE (seconds)',
+      });
     }
     return out;
   }
+}
+
+/** What to do instead of listing everything: only an install by reference needs no listing. */
+function listingHint(what: string, subject: string): string {
+  return what === 'catalog'
+    ? `search other sources with Find-ContainerImage -Source <name>, or install from ${subject} by Install-ContainerImage -Reference ${subject}/<repository>:<tag>, which needs no listing`
+    : `install by Install-ContainerImage -Reference ${subject}:<tag>, which needs no listing`;
 }
 
 function checkRepository(repo: string): void {

@@ -21,6 +21,11 @@ export interface RetryPolicy {
    * every byte.
    */
   bodyDeadlineMs: number;
+  /**
+   * A catalog or tags listing must be complete, every page of it, this long after it starts:
+   * each page's own body deadline would allow MAX_PAGES times as much.
+   */
+  listingDeadlineMs: number;
   /** Source of jitter in [0, 1); injectable for tests. */
   random: () => number;
 }
@@ -32,6 +37,7 @@ export const DEFAULT_RETRY: RetryPolicy = {
   totalMs: 120_000,
   stallMs: 30_000,
   bodyDeadlineMs: 60_000,
+  listingDeadlineMs: 300_000,
   random: Math.random,
 };
 

@@ -99,13 +99,23 @@ function proxySettings(env: NodeJS.ProcessEnv): { httpProxy: string; httpsProxy:
   return { httpProxy: get('HTTP_PROXY'), httpsProxy: get('HTTPS_PROXY'), noProxy: get('NO_PROXY') };
 }
 
-/** `CTRIMG_BODY_DEADLINE` (seconds) overrides the body deadline, for tests and very slow links. */
-function bodyDeadlineFromEnv(env: NodeJS.ProcessEnv): Partial<RetryPolicy> {
-  const raw = env.CTRIMG_BODY_DEADLINE;
-  if (raw === undefined || raw === '') return {};
+/** A deadline in seconds from the environment, in milliseconds; undefined when unset. */
+function secondsFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
   const seconds = Number(raw);
-  if (!(seconds > 0)) throw usage(`CTRIMG_BODY_DEADLINE must be a positive number of seconds, not '${raw}'`);
-  return { bodyDeadlineMs: seconds * 1000 };
+  if (!(seconds > 0)) throw usage(`${name} must be a positive number of seconds, not '${raw}'`);
+  return seconds * 1000;
+}
+
+/**
+ * `CTRIMG_BODY_DEADLINE` and `CTRIMG_LISTING_DEADLINE` (seconds) override the body and listing
+ * deadlines, for tests and very slow links.
+ */
+function deadlinesFromEnv(env: NodeJS.ProcessEnv): Partial<RetryPolicy> {
+  const bodyDeadlineMs = secondsFromEnv(env, 'CTRIMG_BODY_DEADLINE');
+  const listingDeadlineMs = secondsFromEnv(env, 'CTRIMG_LISTING_DEADLINE');
+  return { ...(bodyDeadlineMs !== undefined && { bodyDeadlineMs }), ...(listingDeadlineMs !== undefined && { listingDeadlineMs }) };
 }
 
 export class Transport {
@@ -116,7 +126,7 @@ export class Transport {
     private readonly userAgent: string,
     opts: TransportOptions = {},
   ) {
-    this.retry = retryPolicy({ ...bodyDeadlineFromEnv(opts.env ?? process.env), ...opts.retry });
+    this.retry = retryPolicy({ ...deadlinesFromEnv(opts.env ?? process.env), ...opts.retry });
     // bodyTimeout is the longest gap between two chunks: a stalled transfer fails.
     const timeouts = { connectTimeout: 15_000, headersTimeout: Math.max(this.retry.stallMs, 1000), bodyTimeout: this.retry.stallMs };
     const proxy = proxySettings(opts.env ?? process.env);

@@ -24,6 +24,13 @@ describe('cli/io confirm', () => {
     assert.equal(await io('\n', { stdin: true, stderr: true }).cio.confirm('Remove?'), false);
   });
 
+  it('shows a question built from registry text with its control characters escaped', async () => {
+    const asked = io('n\n', { stdin: true, stderr: true });
+    assert.equal(await asked.cio.confirm('Remove image Evil\x1b[2J\x1b]0;pwned\x07 1.0?'), false);
+    assert.match(asked.prompt(), /^Remove image Evil\\x1b\[2J\\x1b\]0;pwned\\x07 1\.0\? \[Y\]/);
+    assert.doesNotMatch(asked.prompt(), /[\x1b\x07]/);
+  });
+
   it('never stops a script: without a terminal it proceeds without asking', async () => {
     const piped = io('n\n', { stdin: false, stderr: true });
     assert.equal(await piped.cio.confirm('Remove?'), true);

@@ -93,11 +93,25 @@ describe('end to end: nothing secret, nothing raw', function () {
       assert.equal(location.code, 2, location.stderr);
       assert.match(location.stderr, new RegExp(`^Register-ContainerImageSource: -Location 'http://${host}/' must not carry credentials .*docker login ${host}`));
       assert.equal(mirror.code, 2, mirror.stderr);
-      assert.match(mirror.stderr, /-Mirror 'http:\/\/127\.0\.0\.1:\d+\/' must not carry credentials/);
+      assert.match(mirror.stderr, /-Mirror 'http:\/\/127\.0\.0\.1:\d+' must not carry credentials \(user:password@\)/);
       assert.equal(query.code, 2, query.stderr);
       for (const r of installs) {
         assert.equal(r.code, 2, r.stderr);
         assert.match(r.stderr, /^Install-ContainerImage: invalid image reference '.*': it must not carry credentials/);
+      }
+    });
+
+    it("a password holding '/', '#', '?', '@' or '%40' is refused (2) without quoting any part of it", async () => {
+      const host = new URL(proxy.url).host;
+      // 'Zq7' starts every password: the old redaction printed 'http://user:Zq7' for 'Zq7#ss'.
+      for (const password of ['Zq7/ss', 'Zq7#ss', 'Zq7?ss', 'Zq7@ss', 'Zq7%40ss']) {
+        const location = await run(['Register-ContainerImageSource', '-Name', 'leaky', '-Location', `http://user:${password}@${host}`, '-Insecure', '-Debug']);
+        const reference = await run(['Install-ContainerImage', '-Reference', `user:${password}@${host}/samples/app:1`, '-Debug']);
+        assert.equal(location.code, 2, location.stderr);
+        assert.match(location.stderr, new RegExp(`^Register-ContainerImageSource: -Location 'http://${host}' must not carry credentials .*docker login ${host}`));
+        assert.equal(reference.code, 2, reference.stderr);
+        assert.match(reference.stderr, new RegExp(`^Install-ContainerImage: invalid image reference '${host}/samples/app:1': it must not carry credentials`));
+        for (const r of [location, reference]) assert.ok(!`${r.stdout}${r.stderr}`.includes('Zq7'), `${password} was shown:\n${r.stderr}`);
       }
     });
 

@@ -194,6 +194,31 @@ describe('registry/auth', () => {
       }
     });
 
+    it('treats a rotated refresh token as a secret: a registry echoing it gets it cut from the error', async () => {
+      const rotated = 'rotated-refresh-7f3a9c2e';
+      handler = (req, res) => {
+        if (req.url === '/token' && req.method === 'POST') {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          return res.end(JSON.stringify({ access_token: 'tok-rotation', refresh_token: rotated }));
+        }
+        if (req.headers.authorization !== 'Bearer tok-rotation') return challenge(res, `Bearer realm="${base}/token",service="svc"`);
+        res.writeHead(403, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ errors: [{ code: 'DENIED', message: `session ${rotated} failed` }] }));
+      };
+      const c = new HostClient({ base, credentials: { identityToken: 'original-refresh-1b2c3d' } });
+      try {
+        await assert.rejects(c.tags('a/b'), (e: unknown) => {
+          assert.ok(e instanceof CtrimgError, String(e));
+          assert.match(e.message, /session \*\*\* failed/);
+          assert.ok(!`${e.message} ${e.hint}`.includes(rotated), e.message);
+          return true;
+        });
+      } finally {
+        await c.close();
+      }
+      assert.equal(log.filter((l) => l.url === '/token').length, 1, 'the rotated token came from one exchange');
+    });
+
     it('drops Authorization when a redirect leaves the origin', async () => {
       const other = createServer((req, res) => {
         log.push({ url: `other:${req.url}`, authorization: req.headers.authorization });

@@ -4,7 +4,8 @@
  * header) and then:
  * - /v2/trickle/manifests/<ref> and /v2/trickle/blobs/<digest>: a body that never ends, one byte every 100 ms;
  * - /v2/_catalog and /v2/endless/tags/list: pages whose next link names a new page forever;
- * - /v2/many/tags/list: one page of `tags` tags (`1.0.0`, `1.0.1`, ...).
+ * - /v2/many/tags/list: one page of `tags` tags (`1.0.0`, `1.0.1`, ...);
+ * - /v2/slow/tags/list: a first page at once, linking to a second that trickles like the above.
  * Anything else is 404. A hostile server, not the protocol under test: the protocol is tested
  * against the real registry.
  */
@@ -31,6 +32,18 @@ export async function startHostileRegistry(opts: { tags?: number } = {}): Promis
     json(res, { [field]: [`${field}-${page}`] }, { link: `<${path}?n=100&last=${page + 1}>; rel="next"` });
   };
 
+  /** A body that never ends: '{', then a space every 100 ms. */
+  const trickle = (res: ServerResponse, contentType: string) => {
+    res.writeHead(200, { 'content-type': contentType });
+    res.write('{');
+    const timer = setInterval(() => res.write(' '), 100);
+    timers.add(timer);
+    res.on('close', () => {
+      clearInterval(timer);
+      timers.delete(timer);
+    });
+  };
+
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     requests.push(url.pathname);
@@ -40,16 +53,12 @@ export async function startHostileRegistry(opts: { tags?: number } = {}): Promis
     if (url.pathname === '/v2/many/tags/list') {
       return json(res, { name: 'many', tags: Array.from({ length: opts.tags ?? 0 }, (_, i) => `1.0.${i}`) });
     }
+    if (url.pathname === '/v2/slow/tags/list' && !url.searchParams.has('last')) {
+      return json(res, { name: 'slow', tags: ['1.0.0'] }, { link: `<${url.pathname}?n=100&last=1.0.0>; rel="next"` });
+    }
+    if (url.pathname === '/v2/slow/tags/list') return trickle(res, 'application/json');
     if (url.pathname.startsWith('/v2/trickle/')) {
-      res.writeHead(200, { 'content-type': url.pathname.includes('/manifests/') ? 'application/vnd.oci.image.manifest.v1+json' : 'application/octet-stream' });
-      res.write('{');
-      const timer = setInterval(() => res.write(' '), 100);
-      timers.add(timer);
-      res.on('close', () => {
-        clearInterval(timer);
-        timers.delete(timer);
-      });
-      return;
+      return trickle(res, url.pathname.includes('/manifests/') ? 'application/vnd.oci.image.manifest.v1+json' : 'application/octet-stream');
     }
     res.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[{"code":"NAME_UNKNOWN","message":"no such thing"}]}');
   });
