@@ -1,6 +1,7 @@
 /**
- * The free space kept on the store's filesystem: no download or unpack may take it, so that no
- * image, not even a small gzip blob that expands to gigabytes of zeros, fills a host's disk.
+ * The free space kept on the store's filesystem: no download, unpack or copy may take it, so
+ * that no image, not even a small gzip blob that expands to gigabytes of zeros or a small layer
+ * of hard links to a large file of its parent (each link a copy), fills a host's disk.
  * `$CTRIMG_FREE_SPACE_RESERVE` sets it (`0` for none); by default it is 1 GiB or 5% of the
  * filesystem, whichever is smaller.
  *
@@ -37,28 +38,44 @@ export async function freeSpaceReserve(dir: string, setting: string | undefined)
 const mib = (n: number) => `${(n / MiB).toFixed(1)} MiB`;
 
 /**
- * Passes bytes through unchanged, failing with NO_SPACE before the bytes written from them
- * could take free space in `dir` under `reserve`. `what` is what could not be written.
+ * Takes `bytes` of the room above the reserve before they are written, or rejects with NO_SPACE;
+ * `detail` says what the bytes were for.
  */
+export type TakeRoom = (bytes: number, detail?: string) => Promise<void>;
+
+/**
+ * The room above `reserve` in `dir`'s filesystem, for one writer at a time: bytes are let
+ * through between two statfs checks up to half of what the last check found above the reserve
+ * (see the top of this file), and a take larger than that is checked on its own, so neither a
+ * stream nor a single large copy writes into the reserve. `what` is what could not be written.
+ */
+export function roomAbove(dir: string, reserve: number, what: string): TakeRoom {
+  let unchecked = 0;
+  return async (bytes, detail) => {
+    if (reserve === 0) return;
+    if (bytes <= unchecked) {
+      unchecked -= bytes;
+      return;
+    }
+    const s = await statfs(dir);
+    const free = s.bavail * s.bsize;
+    const above = free - reserve - bytes;
+    if (above < MIN_STEP) {
+      throw failed(`${what}${detail ? ` (${detail}, ${mib(bytes)})` : ''}: the disk is full (${mib(free)} free in ${dir}, and ${mib(reserve)} is kept free)`, {
+        code: 'NO_SPACE',
+        hint: `free some space there and try again, or lower ${RESERVE_VARIABLE}`,
+      });
+    }
+    unchecked = Math.min(MAX_STEP, Math.max(MIN_STEP, Math.floor(above / 2)));
+  };
+}
+
+/** Passes bytes through unchanged, taking each chunk's room (roomAbove) before passing it on. */
 export function keepFree(dir: string, reserve: number, what: string): Transform {
-  let passed = 0;
-  let nextCheck = 0;
+  const take = roomAbove(dir, reserve, what);
   return new Transform({
     transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
-      passed += chunk.length;
-      if (reserve === 0 || passed < nextCheck) return cb(null, chunk);
-      statfs(dir).then((s) => {
-        const above = s.bavail * s.bsize - reserve;
-        if (above < MIN_STEP) {
-          const full = failed(`${what}: the disk is full (${mib(s.bavail * s.bsize)} free in ${dir}, and ${mib(reserve)} is kept free)`, {
-            code: 'NO_SPACE',
-            hint: `free some space there and try again, or lower ${RESERVE_VARIABLE}`,
-          });
-          return cb(full);
-        }
-        nextCheck = passed + Math.min(MAX_STEP, Math.max(MIN_STEP, Math.floor(above / 2)));
-        cb(null, chunk);
-      }, cb);
+      take(chunk.length).then(() => cb(null, chunk), cb);
     },
   });
 }

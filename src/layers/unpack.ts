@@ -15,6 +15,7 @@ import { chmod, constants, copyFile, link, mkdir, symlink, unlink, writeFile } f
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import tar, { type Header } from 'tar-stream';
+import type { TakeRoom } from '../content/free-space.js';
 import type { ImportOptions } from '../importers/types.js';
 import { FileWrites } from './file-writes.js';
 import { entryPath, invalid, lstatOrUndefined, pathInRoot, unsafe } from './paths.js';
@@ -22,8 +23,11 @@ import { creationMode, setCreatedFileMeta, setMeta, xattrNames, type Meta } from
 import { removeTree } from './remove-tree.js';
 import { hidesBelow, isWhiteout, whitesOutItsDirectory } from './whiteouts.js';
 
-/** Unpacks `input` into `root`, an existing empty directory. */
-export async function unpackLayer(input: Readable, root: string, opts: ImportOptions): Promise<void> {
+/**
+ * Unpacks `input` into `root`, an existing empty directory. The caller bounds what the tar's
+ * bytes write (keepFree); `room` is taken for what they do not count, the copies of parent files.
+ */
+export async function unpackLayer(input: Readable, root: string, opts: ImportOptions, room: TakeRoom): Promise<void> {
   opts.signal?.throwIfAborted();
   await chmod(root, 0o755);
   // tar-stream's streams are streamx streams: fed with pipe(), errors forwarded by hand.
@@ -40,7 +44,7 @@ export async function unpackLayer(input: Readable, root: string, opts: ImportOpt
   input.pipe(extract as unknown as Writable);
   // The input may have failed while we were still setting up: its 'error' is gone by now.
   if (input.destroyed) stop(input.errored ?? new Error('the layer stream was closed before it was read'));
-  const unpacker = new Unpacker(root, opts);
+  const unpacker = new Unpacker(root, opts, room);
   try {
     for await (const entry of extract) {
       current = entry as Entry;
@@ -82,6 +86,7 @@ class Unpacker {
   constructor(
     private readonly root: string,
     private readonly opts: ImportOptions,
+    private readonly room: TakeRoom,
   ) {}
 
   async entry(entry: Entry): Promise<void> {
@@ -243,6 +248,7 @@ class Unpacker {
       const inParent = await pathInRoot(parent, target, subject, false);
       const pst = inParent ? await lstatOrUndefined(inParent) : undefined;
       if (pst?.isFile()) {
+        await this.room(pst.size, `${subject}, a copy of the parent layer's file`);
         await copyFile(inParent!, path, constants.COPYFILE_EXCL);
         return setMeta(path, pst, false);
       }
