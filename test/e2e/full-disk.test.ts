@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { ctrimg } from '../support/ctrimg.js';
+import { ctrimg, ctrimgJson } from '../support/ctrimg.js';
 import { publishImage, tarFromEntries } from '../support/oci-layout.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
 import { snapshotStore, type StoreSnapshot } from '../support/store-snapshot.js';
@@ -63,40 +63,91 @@ describe('end to end: the free-space reserve', function () {
   let registry: RunningRegistry;
   let disk: Tmpfs | undefined;
 
+  const env = { CTRIMG_FREE_SPACE_RESERVE: '32M' };
+  let root: string;
+
   before(async () => {
     registry = await startRegistry();
     disk = await mountTmpfs('64m', 'ctrimg-e2e-reserve-');
+    root = disk.path;
+    const reg = await ctrimg(root, ['Register-ContainerImageSource', '-Name', 'local', '-Location', registry.url, '-Insecure'], { env });
+    assert.equal(reg.code, 0, reg.stderr);
   });
   after(async () => {
     await registry?.stop();
     await disk?.unmount();
   });
 
+  /**
+   * Runs `args` while sampling the free space; the lowest seen comes back with the result. The
+   * reserve is never eaten into: a check lets at most half of what is above it through.
+   */
+  const sampled = async (args: string[]) => {
+    let lowest = await disk!.freeBytes();
+    const sampler = setInterval(() => void disk!.freeBytes().then((f) => (lowest = Math.min(lowest, f))), 5);
+    const r = await ctrimg(root, args, { env });
+    clearInterval(sampler);
+    return { ...r, lowest };
+  };
+  const oneLine = (stderr: string, re: RegExp) => {
+    const lines = stderr.trim().split('\n');
+    assert.equal(lines.length, 1, stderr);
+    assert.match(lines[0]!, re);
+    assert.ok(lines[0]!.includes(root), lines[0]);
+  };
+
   it('stops a small gzip layer that expands past it with NO_SPACE; the store is as it was and the space back', async () => {
     // 100 MiB of zeros gzips to about 100 KiB: the download fits, the files would fill the disk.
     const bomb = await tarFromEntries([{ name: 'zeros.bin', content: Buffer.alloc(100 * MiB) }]);
     await publishImage(registry.host, { repo: 'full/bomb', tag: '1.0', layers: [{ tar: bomb }] });
-    const root = disk!.path;
-    const env = { CTRIMG_FREE_SPACE_RESERVE: '32M' };
-    const reg = await ctrimg(root, ['Register-ContainerImageSource', '-Name', 'local', '-Location', registry.url, '-Insecure'], { env });
-    assert.equal(reg.code, 0, reg.stderr);
     const initial = await snapshotStore(root);
     const free = await disk!.freeBytes();
 
-    // Sampled as the install runs: the reserve is never eaten into (a check lets at most half of what is above it through).
-    let lowest = free;
-    const sampler = setInterval(() => void disk!.freeBytes().then((f) => (lowest = Math.min(lowest, f))), 5);
-    const r = await ctrimg(root, ['Install-ContainerImage', '-Reference', `${registry.host}/full/bomb:1.0`, '-Quiet'], { env });
-    clearInterval(sampler);
-
+    const r = await sampled(['Install-ContainerImage', '-Reference', `${registry.host}/full/bomb:1.0`, '-Quiet']);
     assert.equal(r.code, 1, r.stderr);
-    const lines = r.stderr.trim().split('\n');
-    assert.equal(lines.length, 1, r.stderr);
-    assert.match(lines[0]!, /^Install-ContainerImage: cannot import layer sha256:[0-9a-f]{64}: the disk is full \([\d.]+ MiB free in .*, and 32\.0 MiB is kept free\) \(free some space there and try again, or lower CTRIMG_FREE_SPACE_RESERVE\)$/);
-    assert.ok(lines[0]!.includes(root), lines[0]);
-    assert.ok(lowest >= 32 * MiB, `free space fell to ${lowest} bytes`);
+    oneLine(r.stderr, /^Install-ContainerImage: cannot import layer sha256:[0-9a-f]{64}: the disk is full \([\d.]+ MiB free in .*, and 32\.0 MiB is kept free\) \(free some space there and try again, or lower CTRIMG_FREE_SPACE_RESERVE\)$/);
+    assert.ok(r.lowest >= 32 * MiB, `free space fell to ${r.lowest} bytes`);
     assert.deepEqual(await snapshotStore(root), initial, 'the store is as it was');
     assert.equal(await disk!.freeBytes(), free, 'the space of the failed attempt is back');
+  });
+
+  it('stops a layer of hard links to a large file of its parent layer: each link is a copy', async () => {
+    // A few KiB of links in the top layer would copy 8 x 4 MiB, past the 32 MiB kept free.
+    const base = await tarFromEntries([{ name: 'big.bin', content: randomBytes(4 * MiB) }]);
+    const links = await tarFromEntries(Array.from({ length: 8 }, (_, i) => ({ name: `copy${i}`, type: 'link' as const, linkname: 'big.bin' })));
+    assert.ok(links.length < 16 * 1024, `${links.length} bytes of tar`);
+    await publishImage(registry.host, { repo: 'full/links', tag: '1.0', layers: [{ tar: base }, { tar: links }] });
+    const initial = await snapshotStore(root);
+    const free = await disk!.freeBytes();
+
+    const r = await sampled(['Install-ContainerImage', '-Reference', `${registry.host}/full/links:1.0`, '-Quiet']);
+    assert.equal(r.code, 1, r.stderr);
+    oneLine(r.stderr, /^Install-ContainerImage: cannot import layer at .* \(hard link 'copy\d' -> 'big\.bin', a copy of the parent layer's file, 4\.0 MiB\): the disk is full \([\d.]+ MiB free in .*, and 32\.0 MiB is kept free\) \(free some space there and try again, or lower CTRIMG_FREE_SPACE_RESERVE\)$/);
+    assert.ok(r.lowest >= 32 * MiB, `free space fell to ${r.lowest} bytes`);
+    assert.deepEqual(await snapshotStore(root), initial, 'the store is as it was');
+    assert.equal(await disk!.freeBytes(), free, 'the space of the failed attempt is back');
+  });
+
+  it('stops New-Container when the merged tree would cross it: no container directory, no record', async () => {
+    // Installed: a 12 MiB blob and its 12 MiB layer leave about 8 MiB above the reserve, less than a container's copy.
+    const layer = await tarFromEntries([{ name: 'data.bin', content: randomBytes(12 * MiB) }]);
+    await publishImage(registry.host, { repo: 'full/tree', tag: '1.0', layers: [{ tar: layer }] });
+    const install = await ctrimg(root, ['Install-ContainerImage', '-Reference', `${registry.host}/full/tree:1.0`, '-Quiet'], { env });
+    assert.equal(install.code, 0, install.stderr);
+    const [image] = await ctrimgJson<{ Name: string }>(root, ['Get-ContainerImage']);
+    const initial = await snapshotStore(root);
+    const free = await disk!.freeBytes();
+    assert.ok(free > 32 * MiB && free < 44 * MiB, `${free} bytes free`);
+
+    const r = await sampled(['New-Container', '-ContainerImageName', image!.Name, '-Name', 'big']);
+    assert.equal(r.code, 1, r.stderr);
+    oneLine(r.stderr, /^New-Container: cannot create container filesystem at .*: the disk is full \([\d.]+ MiB free in .*, and 32\.0 MiB is kept free\) \(free some space there and try again, or lower CTRIMG_FREE_SPACE_RESERVE\)$/);
+    assert.ok(r.lowest >= 32 * MiB, `free space fell to ${r.lowest} bytes`);
+    assert.deepEqual(await snapshotStore(root), initial, 'no container directory and no record');
+    // At least: opening the database may have given back some of its log meanwhile.
+    const after = await disk!.freeBytes();
+    assert.ok(after >= free, `the space of the failed attempt is back: ${after} bytes free, ${free} before`);
+    assert.deepEqual(await ctrimgJson(root, ['Get-Container']), []);
   });
 
   it('refuses a setting that is not a size, with a usage error', async () => {
