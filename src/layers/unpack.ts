@@ -74,6 +74,11 @@ class Unpacker {
    * read, since the parents may still be importing beside this layer.
    */
   private readonly parentLinks = new Map<string, { target: string; subject: string }>();
+  /**
+   * The copy made of each parent file that hard links name, by its path: further links to it
+   * link to the copy, as they would to a file copied up once on an overlay.
+   */
+  private readonly copies = new Map<string, string>();
   /** Paths checked or made to be real directories of this layer, so walks skip their lstat. */
   private readonly realDirs = new Set<string>();
   /** Entries whose extended attributes were dropped, and the attribute names seen. */
@@ -225,7 +230,8 @@ class Unpacker {
 
   /**
    * A hard link's target is a path from the layer root: a file earlier in this layer, or else
-   * the file in the nearest parent layer that has it (copied, since layers are separate trees).
+   * the file in the nearest parent layer that has it (copied, since layers are separate trees;
+   * once, however many links name it).
    */
   private async hardLink(rel: string, path: string, linkname: string): Promise<void> {
     const subject = `hard link '${rel}' -> '${linkname}'`;
@@ -244,13 +250,17 @@ class Unpacker {
 
   private async copyFromParents(rel: string, target: string, subject: string): Promise<void> {
     const path = (await pathInRoot(this.root, rel, subject, true, this.realDirs))!;
+    const copy = this.copies.get(target);
+    if (copy) return link(copy, path);
     for (const parent of this.opts.parents) {
       const inParent = await pathInRoot(parent, target, subject, false);
       const pst = inParent ? await lstatOrUndefined(inParent) : undefined;
       if (pst?.isFile()) {
         await this.room(pst.size, `${subject}, a copy of the parent layer's file`);
         await copyFile(inParent!, path, constants.COPYFILE_EXCL);
-        return setMeta(path, pst, false);
+        await setMeta(path, pst, false);
+        this.copies.set(target, path);
+        return;
       }
       if (pst || (await hidesBelow(parent, target))) break;
     }

@@ -63,7 +63,7 @@ describe('end to end: the free-space reserve', function () {
   let registry: RunningRegistry;
   let disk: Tmpfs | undefined;
 
-  const env = { CTRIMG_FREE_SPACE_RESERVE: '32M' };
+  const env = { CTRIMG_FREE_SPACE_RESERVE: '16M' };
   let root: string;
 
   before(async () => {
@@ -105,16 +105,18 @@ describe('end to end: the free-space reserve', function () {
 
     const r = await sampled(['Install-ContainerImage', '-Reference', `${registry.host}/full/bomb:1.0`, '-Quiet']);
     assert.equal(r.code, 1, r.stderr);
-    oneLine(r.stderr, /^Install-ContainerImage: cannot import layer sha256:[0-9a-f]{64}: the disk is full \([\d.]+ MiB free in .*, and 32\.0 MiB is kept free\) \(free some space there and try again, or lower CTRIMG_FREE_SPACE_RESERVE\)$/);
-    assert.ok(r.lowest >= 32 * MiB, `free space fell to ${r.lowest} bytes`);
+    oneLine(r.stderr, /^Install-ContainerImage: cannot import layer sha256:[0-9a-f]{64}: the disk is full \([\d.]+ MiB free in .*, and 16\.0 MiB is kept free\) \(free some space there and try again, or lower CTRIMG_FREE_SPACE_RESERVE\)$/);
+    assert.ok(r.lowest >= 16 * MiB, `free space fell to ${r.lowest} bytes`);
     assert.deepEqual(await snapshotStore(root), initial, 'the store is as it was');
     assert.equal(await disk!.freeBytes(), free, 'the space of the failed attempt is back');
   });
 
-  it('stops a layer of hard links to a large file of its parent layer: each link is a copy', async () => {
-    // A few KiB of links in the top layer would copy 8 x 4 MiB, past the 32 MiB kept free.
-    const base = await tarFromEntries([{ name: 'big.bin', content: randomBytes(4 * MiB) }]);
-    const links = await tarFromEntries(Array.from({ length: 8 }, (_, i) => ({ name: `copy${i}`, type: 'link' as const, linkname: 'big.bin' })));
+  it('stops a layer of hard links to large files of its parent layer: each file linked is a copy', async () => {
+    // Installed, the base's blob and layer leave about 8 MiB above the reserve; a few KiB of
+    // links in the top layer would copy its five 4 MiB files (each once, however many links).
+    const names = Array.from({ length: 5 }, (_, i) => `f${i}.bin`);
+    const base = await tarFromEntries(names.map((name) => ({ name, content: randomBytes(4 * MiB) })));
+    const links = await tarFromEntries(names.flatMap((f) => [1, 2, 3].map((n) => ({ name: `${f}.${n}`, type: 'link' as const, linkname: f }))));
     assert.ok(links.length < 16 * 1024, `${links.length} bytes of tar`);
     await publishImage(registry.host, { repo: 'full/links', tag: '1.0', layers: [{ tar: base }, { tar: links }] });
     const initial = await snapshotStore(root);
@@ -122,27 +124,27 @@ describe('end to end: the free-space reserve', function () {
 
     const r = await sampled(['Install-ContainerImage', '-Reference', `${registry.host}/full/links:1.0`, '-Quiet']);
     assert.equal(r.code, 1, r.stderr);
-    oneLine(r.stderr, /^Install-ContainerImage: cannot import layer at .* \(hard link 'copy\d' -> 'big\.bin', a copy of the parent layer's file, 4\.0 MiB\): the disk is full \([\d.]+ MiB free in .*, and 32\.0 MiB is kept free\) \(free some space there and try again, or lower CTRIMG_FREE_SPACE_RESERVE\)$/);
-    assert.ok(r.lowest >= 32 * MiB, `free space fell to ${r.lowest} bytes`);
+    oneLine(r.stderr, /^Install-ContainerImage: cannot import layer at .* \(hard link 'f\d\.bin\.\d' -> 'f\d\.bin', a copy of the parent layer's file, 4\.0 MiB\): the disk is full \([\d.]+ MiB free in .*, and 16\.0 MiB is kept free\) \(free some space there and try again, or lower CTRIMG_FREE_SPACE_RESERVE\)$/);
+    assert.ok(r.lowest >= 16 * MiB, `free space fell to ${r.lowest} bytes`);
     assert.deepEqual(await snapshotStore(root), initial, 'the store is as it was');
     assert.equal(await disk!.freeBytes(), free, 'the space of the failed attempt is back');
   });
 
   it('stops New-Container when the merged tree would cross it: no container directory, no record', async () => {
-    // Installed: a 12 MiB blob and its 12 MiB layer leave about 8 MiB above the reserve, less than a container's copy.
-    const layer = await tarFromEntries([{ name: 'data.bin', content: randomBytes(12 * MiB) }]);
+    // Installed: a 20 MiB blob and its 20 MiB layer leave about 8 MiB above the reserve, less than a container's copy.
+    const layer = await tarFromEntries([{ name: 'data.bin', content: randomBytes(20 * MiB) }]);
     await publishImage(registry.host, { repo: 'full/tree', tag: '1.0', layers: [{ tar: layer }] });
     const install = await ctrimg(root, ['Install-ContainerImage', '-Reference', `${registry.host}/full/tree:1.0`, '-Quiet'], { env });
     assert.equal(install.code, 0, install.stderr);
     const [image] = await ctrimgJson<{ Name: string }>(root, ['Get-ContainerImage']);
     const initial = await snapshotStore(root);
     const free = await disk!.freeBytes();
-    assert.ok(free > 32 * MiB && free < 44 * MiB, `${free} bytes free`);
+    assert.ok(free > 16 * MiB && free < 36 * MiB, `${free} bytes free`);
 
     const r = await sampled(['New-Container', '-ContainerImageName', image!.Name, '-Name', 'big']);
     assert.equal(r.code, 1, r.stderr);
-    oneLine(r.stderr, /^New-Container: cannot create container filesystem at .*: the disk is full \([\d.]+ MiB free in .*, and 32\.0 MiB is kept free\) \(free some space there and try again, or lower CTRIMG_FREE_SPACE_RESERVE\)$/);
-    assert.ok(r.lowest >= 32 * MiB, `free space fell to ${r.lowest} bytes`);
+    oneLine(r.stderr, /^New-Container: cannot create container filesystem at .*: the disk is full \([\d.]+ MiB free in .*, and 16\.0 MiB is kept free\) \(free some space there and try again, or lower CTRIMG_FREE_SPACE_RESERVE\)$/);
+    assert.ok(r.lowest >= 16 * MiB, `free space fell to ${r.lowest} bytes`);
     assert.deepEqual(await snapshotStore(root), initial, 'no container directory and no record');
     // At least: opening the database may have given back some of its log meanwhile.
     const after = await disk!.freeBytes();
