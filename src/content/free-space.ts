@@ -1,7 +1,7 @@
 /**
  * The free space kept on the store's filesystem: no download, unpack or copy may take it, so
  * that no image, not even a small gzip blob that expands to gigabytes of zeros or a small layer
- * of hard links to a large file of its parent (each link a copy), fills a host's disk.
+ * of hard links to large files of its parent (each file linked is a copy), fills a host's disk.
  * `$CTRIMG_FREE_SPACE_RESERVE` sets it (`0` for none); by default it is 1 GiB or 5% of the
  * filesystem, whichever is smaller.
  *
