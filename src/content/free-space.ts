@@ -3,7 +3,8 @@
  * that no image, not even a small gzip blob that expands to gigabytes of zeros or a small layer
  * of hard links to large files of its parent (each file linked is a copy), fills a host's disk.
  * `$CTRIMG_FREE_SPACE_RESERVE` sets it (`0` for none); by default it is 1 GiB or 5% of the
- * filesystem, whichever is smaller.
+ * filesystem, whichever is smaller. Free inodes are kept too (64 Ki or 5%, whichever is
+ * fewer), unless the reserve is 0.
  *
  * The check is statfs as bytes pass, not per file: after each check the next one comes once half
  * of what is left above the reserve has passed (at most 8 MiB, at least 64 KiB later), so the
@@ -19,6 +20,10 @@ const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
 const MAX_STEP = 8 * MiB;
 const MIN_STEP = 64 * KiB;
+/** The smallest a tar entry can be: its header. */
+const TAR_BLOCK = 512;
+/** The inodes 1 GiB holds on ext4 by default (one per 16 KiB), as the bytes kept free are at most 1 GiB. */
+const MAX_INODE_RESERVE = 65_536;
 
 export const RESERVE_VARIABLE = 'CTRIMG_FREE_SPACE_RESERVE';
 
@@ -67,6 +72,17 @@ export function roomAbove(dir: string, reserve: number, what: string): TakeRoom 
       });
     }
     unchecked = Math.min(MAX_STEP, Math.max(MIN_STEP, Math.floor(above / 2)));
+    // A filesystem that counts its inodes (statfs `files`; btrfs reports 0) keeps some free too. What passes between checks makes at most one inode per tar header.
+    if (s.files === 0) return;
+    const inodeReserve = Math.min(MAX_INODE_RESERVE, Math.floor(s.files * 0.05));
+    const spare = s.ffree - inodeReserve;
+    if (spare * TAR_BLOCK < MIN_STEP) {
+      throw failed(`${what}: the disk is out of inodes (${s.ffree} free in ${dir}, and ${inodeReserve} are kept free)`, {
+        code: 'NO_SPACE',
+        hint: `remove some files there and try again, or set ${RESERVE_VARIABLE}=0 to keep nothing free`,
+      });
+    }
+    unchecked = Math.min(unchecked, Math.floor(spare / 2) * TAR_BLOCK);
   };
 }
 
