@@ -1,8 +1,10 @@
 /**
- * The free space kept on the store's filesystem: no download or unpack may take it, so that no
- * image, not even a small gzip blob that expands to gigabytes of zeros, fills a host's disk.
+ * The free space kept on the store's filesystem: no download, unpack or copy may take it, so
+ * that no image, not even a small gzip blob that expands to gigabytes of zeros or a small layer
+ * of hard links to large files of its parent (each file linked is a copy), fills a host's disk.
  * `$CTRIMG_FREE_SPACE_RESERVE` sets it (`0` for none); by default it is 1 GiB or 5% of the
- * filesystem, whichever is smaller.
+ * filesystem, whichever is smaller. Free inodes are kept too (64 Ki or 5%, whichever is
+ * fewer), unless the reserve is 0.
  *
  * The check is statfs as bytes pass, not per file: after each check the next one comes once half
  * of what is left above the reserve has passed (at most 8 MiB, at least 64 KiB later), so the
@@ -18,6 +20,10 @@ const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
 const MAX_STEP = 8 * MiB;
 const MIN_STEP = 64 * KiB;
+/** The smallest a tar entry can be: its header. */
+const TAR_BLOCK = 512;
+/** The inodes 1 GiB holds on ext4 by default (one per 16 KiB), as the bytes kept free are at most 1 GiB. */
+const MAX_INODE_RESERVE = 65_536;
 
 export const RESERVE_VARIABLE = 'CTRIMG_FREE_SPACE_RESERVE';
 
@@ -37,28 +43,55 @@ export async function freeSpaceReserve(dir: string, setting: string | undefined)
 const mib = (n: number) => `${(n / MiB).toFixed(1)} MiB`;
 
 /**
- * Passes bytes through unchanged, failing with NO_SPACE before the bytes written from them
- * could take free space in `dir` under `reserve`. `what` is what could not be written.
+ * Takes `bytes` of the room above the reserve before they are written, or rejects with NO_SPACE;
+ * `detail` says what the bytes were for.
  */
+export type TakeRoom = (bytes: number, detail?: string) => Promise<void>;
+
+/**
+ * The room above `reserve` in `dir`'s filesystem, for one writer at a time: bytes are let
+ * through between two statfs checks up to half of what the last check found above the reserve
+ * (see the top of this file), and a take larger than that is checked on its own, so neither a
+ * stream nor a single large copy writes into the reserve. `what` is what could not be written.
+ */
+export function roomAbove(dir: string, reserve: number, what: string): TakeRoom {
+  let unchecked = 0;
+  return async (bytes, detail) => {
+    if (reserve === 0) return;
+    if (bytes <= unchecked) {
+      unchecked -= bytes;
+      return;
+    }
+    const s = await statfs(dir);
+    const free = s.bavail * s.bsize;
+    const above = free - reserve - bytes;
+    if (above < MIN_STEP) {
+      throw failed(`${what}${detail ? ` (${detail}, ${mib(bytes)})` : ''}: the disk is full (${mib(free)} free in ${dir}, and ${mib(reserve)} is kept free)`, {
+        code: 'NO_SPACE',
+        hint: `free some space there and try again, or lower ${RESERVE_VARIABLE}`,
+      });
+    }
+    unchecked = Math.min(MAX_STEP, Math.max(MIN_STEP, Math.floor(above / 2)));
+    // A filesystem that counts its inodes (statfs `files`; btrfs reports 0) keeps some free too. What passes between checks makes at most one inode per tar header.
+    if (s.files === 0) return;
+    const inodeReserve = Math.min(MAX_INODE_RESERVE, Math.floor(s.files * 0.05));
+    const spare = s.ffree - inodeReserve;
+    if (spare * TAR_BLOCK < MIN_STEP) {
+      throw failed(`${what}: the disk is out of inodes (${s.ffree} free in ${dir}, and ${inodeReserve} are kept free)`, {
+        code: 'NO_SPACE',
+        hint: `remove some files there and try again, or set ${RESERVE_VARIABLE}=0 to keep nothing free`,
+      });
+    }
+    unchecked = Math.min(unchecked, Math.floor(spare / 2) * TAR_BLOCK);
+  };
+}
+
+/** Passes bytes through unchanged, taking each chunk's room (roomAbove) before passing it on. */
 export function keepFree(dir: string, reserve: number, what: string): Transform {
-  let passed = 0;
-  let nextCheck = 0;
+  const take = roomAbove(dir, reserve, what);
   return new Transform({
     transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
-      passed += chunk.length;
-      if (reserve === 0 || passed < nextCheck) return cb(null, chunk);
-      statfs(dir).then((s) => {
-        const above = s.bavail * s.bsize - reserve;
-        if (above < MIN_STEP) {
-          const full = failed(`${what}: the disk is full (${mib(s.bavail * s.bsize)} free in ${dir}, and ${mib(reserve)} is kept free)`, {
-            code: 'NO_SPACE',
-            hint: `free some space there and try again, or lower ${RESERVE_VARIABLE}`,
-          });
-          return cb(full);
-        }
-        nextCheck = passed + Math.min(MAX_STEP, Math.max(MIN_STEP, Math.floor(above / 2)));
-        cb(null, chunk);
-      }, cb);
+      take(chunk.length).then(() => cb(null, chunk), cb);
     },
   });
 }

@@ -1,11 +1,14 @@
 /**
  * The `dir` importer (default off Windows): each layer is unpacked as a diff into a plain
  * directory; a container gets the merged root filesystem. Everything is built in a temp
- * directory next to its destination and renamed into place only when complete.
+ * directory next to its destination and renamed into place only when complete. Copies (a hard
+ * link to a parent layer's file, every file of a container) take their room above the store's
+ * free-space reserve first: a few tar bytes may make many copied bytes.
  */
 import { mkdtemp, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { roomAbove, type TakeRoom } from '../content/free-space.js';
 import { CtrimgError, diskFull, failed } from '../errors.js';
 import { mergeLayers } from '../layers/merge.js';
 import { removeTree } from '../layers/remove-tree.js';
@@ -16,11 +19,14 @@ import type { ImportOptions, LayerImporter } from './types.js';
 export class DirImporter implements LayerImporter {
   readonly kind = 'dir' as const;
 
+  /** `reserve`: bytes to leave free on the destination's filesystem (0: none). */
+  constructor(private readonly reserve = 0) {}
+
   /** Plain directories need nothing of the host. */
   async ensureReady(): Promise<void> {}
 
   importLayer(tar: Readable, layerPath: string, opts: ImportOptions): Promise<void> {
-    return buildAtomically(layerPath, 'import layer', (tmp) => unpackLayer(tar, tmp, opts));
+    return buildAtomically(layerPath, 'import layer', this.reserve, (tmp, room) => unpackLayer(tar, tmp, opts, room));
   }
 
   removeLayer(layerPath: string): Promise<void> {
@@ -29,7 +35,7 @@ export class DirImporter implements LayerImporter {
 
   createContainer(containerPath: string, layerPaths: string[]): Promise<void> {
     const baseFirst = [...layerPaths].reverse();
-    return buildAtomically(containerPath, 'create container filesystem', (tmp) => mergeLayers(tmp, baseFirst));
+    return buildAtomically(containerPath, 'create container filesystem', this.reserve, (tmp, room) => mergeLayers(tmp, baseFirst, room));
   }
 
   removeContainer(containerPath: string): Promise<void> {
@@ -37,12 +43,17 @@ export class DirImporter implements LayerImporter {
   }
 }
 
-async function buildAtomically(dest: string, what: string, build: (tmp: string) => Promise<void>): Promise<void> {
+async function buildAtomically(
+  dest: string,
+  what: string,
+  reserve: number,
+  build: (tmp: string, room: TakeRoom) => Promise<void>,
+): Promise<void> {
   await mustNotExist(dest, what);
   // Named with the pid, like install's staging directories, so leftovers of a crash can be told apart.
   const tmp = await mkdtemp(join(dirname(dest), `.tmp-${process.pid}-`));
   try {
-    await build(tmp);
+    await build(tmp, roomAbove(dirname(dest), reserve, `cannot ${what} at ${dest}`));
     await rename(tmp, dest);
   } catch (err) {
     await removeTree(tmp);

@@ -47,6 +47,11 @@ export function resolveImporter(store: Store, forced: ImporterKind | undefined, 
   });
 }
 
-export function createImporter(kind: ImporterKind, env: NodeJS.ProcessEnv = process.env): LayerImporter {
-  return kind === 'hcs' ? new HcsImporter(env) : new DirImporter();
+/**
+ * `reserve`: bytes the importer leaves free on the store's filesystem (content/free-space.ts).
+ * Only `dir` makes copies the tar's bytes do not count; hcs has none of its own (wclayer writes
+ * what the tar, checked as it streams, holds, and a container's scratch layer starts empty).
+ */
+export function createImporter(kind: ImporterKind, reserve: number, env: NodeJS.ProcessEnv = process.env): LayerImporter {
+  return kind === 'hcs' ? new HcsImporter(env) : new DirImporter(reserve);
 }

@@ -15,6 +15,7 @@ import { chmod, constants, copyFile, link, mkdir, symlink, unlink, writeFile } f
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import tar, { type Header } from 'tar-stream';
+import type { TakeRoom } from '../content/free-space.js';
 import type { ImportOptions } from '../importers/types.js';
 import { FileWrites } from './file-writes.js';
 import { entryPath, invalid, lstatOrUndefined, pathInRoot, unsafe } from './paths.js';
@@ -22,8 +23,11 @@ import { creationMode, setCreatedFileMeta, setMeta, xattrNames, type Meta } from
 import { removeTree } from './remove-tree.js';
 import { hidesBelow, isWhiteout, whitesOutItsDirectory } from './whiteouts.js';
 
-/** Unpacks `input` into `root`, an existing empty directory. */
-export async function unpackLayer(input: Readable, root: string, opts: ImportOptions): Promise<void> {
+/**
+ * Unpacks `input` into `root`, an existing empty directory. The caller bounds what the tar's
+ * bytes write (keepFree); `room` is taken for what they do not count, the copies of parent files.
+ */
+export async function unpackLayer(input: Readable, root: string, opts: ImportOptions, room: TakeRoom): Promise<void> {
   opts.signal?.throwIfAborted();
   await chmod(root, 0o755);
   // tar-stream's streams are streamx streams: fed with pipe(), errors forwarded by hand.
@@ -40,7 +44,7 @@ export async function unpackLayer(input: Readable, root: string, opts: ImportOpt
   input.pipe(extract as unknown as Writable);
   // The input may have failed while we were still setting up: its 'error' is gone by now.
   if (input.destroyed) stop(input.errored ?? new Error('the layer stream was closed before it was read'));
-  const unpacker = new Unpacker(root, opts);
+  const unpacker = new Unpacker(root, opts, room);
   try {
     for await (const entry of extract) {
       current = entry as Entry;
@@ -70,6 +74,11 @@ class Unpacker {
    * read, since the parents may still be importing beside this layer.
    */
   private readonly parentLinks = new Map<string, { target: string; subject: string }>();
+  /**
+   * The copy made of each parent file that hard links name, by its path: further links to it
+   * link to the copy, as they would to a file copied up once on an overlay.
+   */
+  private readonly copies = new Map<string, string>();
   /** Paths checked or made to be real directories of this layer, so walks skip their lstat. */
   private readonly realDirs = new Set<string>();
   /** Entries whose extended attributes were dropped, and the attribute names seen. */
@@ -82,6 +91,7 @@ class Unpacker {
   constructor(
     private readonly root: string,
     private readonly opts: ImportOptions,
+    private readonly room: TakeRoom,
   ) {}
 
   async entry(entry: Entry): Promise<void> {
@@ -220,7 +230,8 @@ class Unpacker {
 
   /**
    * A hard link's target is a path from the layer root: a file earlier in this layer, or else
-   * the file in the nearest parent layer that has it (copied, since layers are separate trees).
+   * the file in the nearest parent layer that has it (copied, since layers are separate trees;
+   * once, however many links name it).
    */
   private async hardLink(rel: string, path: string, linkname: string): Promise<void> {
     const subject = `hard link '${rel}' -> '${linkname}'`;
@@ -239,12 +250,17 @@ class Unpacker {
 
   private async copyFromParents(rel: string, target: string, subject: string): Promise<void> {
     const path = (await pathInRoot(this.root, rel, subject, true, this.realDirs))!;
+    const copy = this.copies.get(target);
+    if (copy) return link(copy, path);
     for (const parent of this.opts.parents) {
       const inParent = await pathInRoot(parent, target, subject, false);
       const pst = inParent ? await lstatOrUndefined(inParent) : undefined;
       if (pst?.isFile()) {
+        await this.room(pst.size, `${subject}, a copy of the parent layer's file`);
         await copyFile(inParent!, path, constants.COPYFILE_EXCL);
-        return setMeta(path, pst, false);
+        await setMeta(path, pst, false);
+        this.copies.set(target, path);
+        return;
       }
       if (pst || (await hidesBelow(parent, target))) break;
     }

@@ -81,7 +81,7 @@ export async function openContext(opts: ContextOptions): Promise<OpsContext> {
   const store = Store.open(join(root, 'ctrimg.db'));
   let importer: LayerImporter;
   try {
-    importer = confined(createImporter(resolveImporter(store, opts.importer)), root);
+    importer = confined(createImporter(resolveImporter(store, opts.importer), freeSpace), root);
   } catch (err) {
     store.close();
     throw err;

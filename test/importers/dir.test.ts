@@ -112,6 +112,17 @@ describe('importers/dir', () => {
       assert.deepEqual(await listTree(layer), ['lib/', 'lib/y']);
     });
 
+    it('copies a parent file once for all the hard links naming it, which then share it', async () => {
+      const parent = await importTar('P', [file('lib/x', 'x'.repeat(64 * 1024))]);
+      const links = Array.from({ length: 20 }, (_, i) => hardlink(`l${i}`, 'lib/x'));
+      const layer = await importTar('L', [...links, hardlink('lib/y', 'l3')], [parent]);
+      const inodes = new Set<number>();
+      for (const name of [...links.map((l) => l.name), 'lib/y']) inodes.add((await lstat(join(layer, name))).ino);
+      assert.equal(inodes.size, 1, 'one copy, linked 21 times');
+      assert.equal((await lstat(join(layer, 'l0'))).nlink, 21);
+      assert.equal(await readFile(join(layer, 'lib/y'), 'utf8'), 'x'.repeat(64 * 1024));
+    });
+
     it('does not find a hard link target hidden by a whiteout in a nearer parent', async () => {
       const far = await importTar('far', [file('lib/x', 'far')]);
       const near = await importTar('near', [file('lib/.wh.x', '')]);

@@ -14,10 +14,13 @@ export interface Tmpfs {
   path: string;
   /** Bytes free on it now. */
   freeBytes(): Promise<number>;
+  /** Inodes free on it now. */
+  freeInodes(): Promise<number>;
   unmount(): Promise<void>;
 }
 
-export async function mountTmpfs(size: string, prefix = 'ctrimg-tmpfs-'): Promise<Tmpfs> {
+/** `inodes`: how many files it can hold (tmpfs `nr_inodes`); by default half the RAM's pages. */
+export async function mountTmpfs(size: string, prefix = 'ctrimg-tmpfs-', inodes?: number): Promise<Tmpfs> {
   const path = await mkdtemp(join(tmpdir(), prefix));
   let mounted = false;
   const unmount = async () => {
@@ -26,7 +29,7 @@ export async function mountTmpfs(size: string, prefix = 'ctrimg-tmpfs-'): Promis
     await rmdir(path).catch(() => {});
   };
   try {
-    await run('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', path]);
+    await run('mount', ['-t', 'tmpfs', '-o', `size=${size}${inodes ? `,nr_inodes=${inodes}` : ''}`, 'tmpfs', path]);
     mounted = true;
   } catch (err) {
     await unmount();
@@ -38,6 +41,7 @@ export async function mountTmpfs(size: string, prefix = 'ctrimg-tmpfs-'): Promis
       const s = await statfs(path);
       return s.bavail * s.bsize;
     },
+    freeInodes: async () => (await statfs(path)).ffree,
     unmount,
   };
 }
