@@ -73,7 +73,7 @@ export async function removeContainers(
   const removed: ContainerView[] = [];
   const gone: ContainerView[] = [];
   for (const v of views) {
-    if (!ctx.store.transaction(() => ctx.store.containers.remove(v.container.id))) {
+    if (!ctx.store.transaction(() => ctx.store.containers.remove(v.container))) {
       gone.push(v);
       continue;
     }

@@ -25,9 +25,10 @@ export async function removeImages(ctx: OpsContext, targets: ImageWithChain[], o
   if (!opts.whatIf) await ctx.importer.ensureReady();
   const { present, gone } = store.transaction(() => {
     const all = store.images.listWithChains();
-    const ids = new Set(all.map((img) => img.id));
-    const present = targets.filter((t) => ids.has(t.id));
-    const gone = targets.filter((t) => !ids.has(t.id));
+    // By id and content: the id of an image removed meanwhile may have been given to a new one.
+    const ids = new Set(all.map(imageKey));
+    const present = targets.filter((t) => ids.has(imageKey(t)));
+    const gone = targets.filter((t) => !ids.has(imageKey(t)));
     if (present.length === 0) throw alreadyGone(gone);
     const selected = new Set(present.map((t) => t.id));
     const parents = parentsOf(all);
@@ -47,13 +48,15 @@ export async function removeImages(ctx: OpsContext, targets: ImageWithChain[], o
         code: 'IMAGE_IN_USE',
       });
     }
-    if (!opts.whatIf) for (const t of present) store.images.remove(t.id);
+    if (!opts.whatIf) for (const t of present) store.images.remove(t);
     return { present, gone };
   });
   if (opts.whatIf) return { removed: present, gone, swept: { layers: 0, blobs: 0 } };
   const swept = await sweep(ctx, present.flatMap((t) => [t.manifestDigest, t.configDigest]));
   return { removed: present, gone, swept };
 }
+
+const imageKey = (img: ImageWithChain) => `${img.id} ${img.repository} ${img.manifestDigest}`;
 
 /** The not-found error for selected images that another command removed first. */
 export function alreadyGone(gone: ImageWithChain[]) {

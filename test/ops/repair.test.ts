@@ -101,7 +101,7 @@ describe('Repair-ContainerImageStore: every finding on a hand-damaged store', fu
 
   it('deletes a layer row no image uses, its directory, and the blobs only it and the image named', async () => {
     const child = ctx.store.images.all().find((i) => i.name === 'WebApp')!;
-    ctx.store.transaction(() => ctx.store.images.remove(child.id));
+    ctx.store.transaction(() => ctx.store.images.remove(child));
     const top = layerDir(3);
     const fixed = await repairStore(ctx, { fix: true });
     assert.deepEqual(
