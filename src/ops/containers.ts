@@ -4,6 +4,7 @@ import { notFound, usage } from '../errors.js';
 import type { Digest } from '../image/digest.js';
 import type { ContainerRecord, ImageWithChain } from '../../store/index.js';
 import type { OpsContext } from './context.js';
+import { assertDatabaseSound } from './damage.js';
 import { getImages } from './images.js';
 import { matchesAny } from './wildcard.js';
 
@@ -70,6 +71,7 @@ export async function removeContainers(
 ): Promise<{ removed: ContainerView[]; gone: ContainerView[] }> {
   if (opts.whatIf) return { removed: views, gone: [] };
   await ctx.importer.ensureReady();
+  assertDatabaseSound(ctx);
   const removed: ContainerView[] = [];
   const gone: ContainerView[] = [];
   for (const v of views) {

@@ -8,6 +8,7 @@
 import { dependent, notFound } from '../errors.js';
 import type { ImageWithChain } from '../../store/index.js';
 import type { OpsContext } from './context.js';
+import { assertDatabaseSound } from './damage.js';
 import { sweep, type Swept } from './gc.js';
 import { describeImage } from './images.js';
 import { parentsOf } from './lineage.js';
@@ -22,7 +23,11 @@ export interface Removal {
 export async function removeImages(ctx: OpsContext, targets: ImageWithChain[], opts: { whatIf?: boolean } = {}): Promise<Removal> {
   const { store } = ctx;
   // Records go first, files after: an importer that cannot remove files must say so before.
-  if (!opts.whatIf) await ctx.importer.ensureReady();
+  if (!opts.whatIf) {
+    await ctx.importer.ensureReady();
+    // The sweep deletes whatever the records leave unused: they must be whole.
+    assertDatabaseSound(ctx);
+  }
   const { present, gone } = store.transaction(() => {
     const all = store.images.listWithChains();
     // By id and content: the id of an image removed meanwhile may have been given to a new one.
