@@ -14,6 +14,8 @@ import { restrictToOwner } from './owner-only.js';
 
 /** Directories under the root (the content store makes its own, blobs/ and ingest/). */
 const SUBDIRS = ['layers', 'containers', 'leases'];
+/** The store's own directories, relative to the root: never deleted themselves, only things in them. */
+const STORE_DIRS = new Set([...SUBDIRS, 'blobs', join('blobs', 'sha256'), 'ingest']);
 
 /**
  * Creates the root if it is missing (0700), resolves it to its real path, makes it private to
@@ -28,19 +30,45 @@ export async function openRoot(root: string, restrict: (root: string) => Promise
   return real;
 }
 
+/**
+ * The directory of the layer with this chain id (`sha256:<hex>`). Identities must be 64
+ * lowercase hex digits before a path is made of them, so none can name `.`, `..` or a path.
+ */
+export function layerDir(root: string, chainId: string): string {
+  return join(root, 'layers', identity('layer chain id', chainId, /^sha256:([0-9a-f]{64})$/));
+}
+
+/** The directory of the container with this cid (64 lowercase hex digits). */
+export function containerDir(root: string, cid: string): string {
+  return join(root, 'containers', identity('container id', cid, /^([0-9a-f]{64})$/));
+}
+
+function identity(what: string, id: string, form: RegExp): string {
+  const hex = form.exec(id)?.[1];
+  if (hex) return hex;
+  throw failed(`refusing the ${what} ${JSON.stringify(id)}: it is not 64 lowercase hex digits, so no path is derived from it`, {
+    code: 'BAD_IDENTITY',
+    hint: 'the database may be damaged; run Repair-ContainerImageStore',
+  });
+}
+
 /** True when `path` names something strictly below `root` (both absolute; no filesystem access). */
 function below(root: string, path: string): boolean {
   const rel = relative(root, path);
   return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
 
+/** Below the root and not one of the store's own directories (relative() normalizes `.` and `..`). */
+const deletable = (root: string, path: string) => below(root, path) && !STORE_DIRS.has(relative(root, path));
+
 /**
  * Refuses, with OUTSIDE_STORE, a `path` that is not inside the resolved `root`: by its name,
- * or because a directory on the way is a link to somewhere else. The target itself may be a
+ * or because a directory on the way is a link to somewhere else; and the root and its own
+ * directories (layers/, containers/, ...), which hold everything. The target itself may be a
  * symlink: deleting one removes the link, never what it points to.
  */
 export async function assertInside(root: string, path: string): Promise<void> {
-  if (below(root, path)) {
+  if (deletable(root, path)) {
     const parent = await realpath(dirname(path)).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return undefined; // nothing there to delete
       throw err;
