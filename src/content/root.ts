@@ -6,9 +6,9 @@
  * symlink or a relative path only ever touches itself, and every recursive delete checks that
  * its target lies inside it before it goes ahead.
  */
-import { mkdir, realpath } from 'node:fs/promises';
+import { mkdir, readdir, realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
-import { failed } from '../errors.js';
+import { failed, usage } from '../errors.js';
 import { removeTree } from '../layers/remove-tree.js';
 import { restrictToOwner } from './owner-only.js';
 
@@ -17,17 +17,37 @@ const SUBDIRS = ['layers', 'containers', 'leases'];
 /** The store's own directories, relative to the root: never deleted themselves, only things in them. */
 const STORE_DIRS = new Set([...SUBDIRS, 'blobs', join('blobs', 'sha256'), 'ingest']);
 
+/** The store's database, at the top of the root. */
+export const DATABASE_FILE = 'ctrimg.db';
+
 /**
  * Creates the root if it is missing (0700), resolves it to its real path, makes it private to
  * its owner (an existing store created wider is tightened here), and makes its directories.
- * Returns the resolved root.
+ * Returns the resolved root. An existing directory that is not a store is refused unchanged.
  */
 export async function openRoot(root: string, restrict: (root: string) => Promise<void> = restrictToOwner): Promise<string> {
-  await mkdir(root, { recursive: true, mode: 0o700 });
+  const created = (await mkdir(root, { recursive: true, mode: 0o700 })) !== undefined;
   const real = await realpath(root);
+  if (!created) await assertStoreOrEmpty(root, real);
   await restrict(real);
   for (const dir of SUBDIRS) await mkdir(join(real, dir), { recursive: true, mode: 0o700 });
   return real;
+}
+
+/**
+ * Refuses (exit 2) an existing directory that is neither empty nor a store: tightening /tmp,
+ * or a home directory CTRIMG_ROOT was set to by mistake, would lock its users out. A store
+ * holds ctrimg.db; one holding nothing but ctrimg's own directories is a store another command
+ * is creating right now, or one whose first command stopped before making its database.
+ */
+async function assertStoreOrEmpty(root: string, real: string): Promise<void> {
+  const names = await readdir(real);
+  if (names.includes(DATABASE_FILE) || names.every((n) => STORE_DIRS.has(n))) return;
+  const shown = real === root ? root : `${root} (${real})`;
+  throw usage(`${shown} is not a ctrimg store: it is not empty and holds no ${DATABASE_FILE}; nothing was changed`, {
+    code: 'NOT_A_STORE',
+    hint: 'point CTRIMG_ROOT at a new or empty directory, or at an existing store',
+  });
 }
 
 /**

@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '../../store/index.js';
 import { freeSpaceReserve, RESERVE_VARIABLE } from '../content/free-space.js';
-import { containerDir, layerDir, openRoot } from '../content/root.js';
+import { containerDir, DATABASE_FILE, layerDir, openRoot } from '../content/root.js';
 import { ContentStore } from '../content/store.js';
 import type { Digest } from '../image/digest.js';
 import { confined } from '../importers/confined.js';
@@ -81,7 +81,7 @@ export async function openContext(opts: ContextOptions): Promise<OpsContext> {
   const freeSpace = await freeSpaceReserve(root, process.env[RESERVE_VARIABLE]);
   const content = new ContentStore(root, freeSpace);
   await content.init();
-  const store = Store.open(join(root, 'ctrimg.db'));
+  const store = Store.open(join(root, DATABASE_FILE));
   let importer: LayerImporter;
   try {
     importer = confined(createImporter(resolveImporter(store, opts.importer)), root);

@@ -4,6 +4,7 @@
  * that lost its rows would make every layer, container or blob it named look unused.
  */
 import { join } from 'node:path';
+import { DATABASE_FILE } from '../content/root.js';
 import { failed } from '../errors.js';
 import type { OpsContext } from './context.js';
 
@@ -14,7 +15,7 @@ export const DATABASE_HINT =
 export function assertDatabaseSound(ctx: OpsContext): void {
   const damage = ctx.store.damage();
   if (damage.length === 0) return;
-  throw failed(`the store's database ${join(ctx.root, 'ctrimg.db')} is damaged (${damage[0]}${damage.length > 1 ? `, and ${damage.length - 1} more` : ''})`, {
+  throw failed(`the store's database ${join(ctx.root, DATABASE_FILE)} is damaged (${damage[0]}${damage.length > 1 ? `, and ${damage.length - 1} more` : ''})`, {
     code: 'DATABASE_DAMAGED',
     hint: DATABASE_HINT,
   });

@@ -47,6 +47,37 @@ describe('content/root', () => {
       assert.equal(await modeOf(root), 0o700);
       await assert.rejects(openRoot(root, async () => Promise.reject(new CtrimgError('failed', 'no'))), /no/);
     });
+
+    it('tightens an existing empty directory and an existing store holding ctrimg.db', async () => {
+      const empty = join(work, 'empty');
+      await mkdir(empty, { mode: 0o755 });
+      await writeFile(join(victim, 'ctrimg.db'), '');
+      await chmod(victim, 0o755);
+      for (const dir of [empty, victim]) {
+        assert.equal(await openRoot(dir), dir);
+        assert.equal(await modeOf(dir), 0o700, dir);
+      }
+    });
+
+    it('refuses, changing nothing, an existing directory that is neither empty nor a store, also through a symlink', async () => {
+      const shared = join(work, 'shared');
+      await mkdir(shared);
+      await chmod(shared, 0o1777);
+      await writeFile(join(shared, 'users-file'), 'theirs');
+      await symlink(shared, join(work, 'to-shared'));
+      const restricted: string[] = [];
+      for (const given of [shared, join(work, 'to-shared')]) {
+        await assert.rejects(
+          openRoot(given, async (r) => void restricted.push(r)),
+          (err: unknown) =>
+            err instanceof CtrimgError && err.code === 'NOT_A_STORE' && err.exitCode === 2 && !err.message.includes('\n') &&
+            err.message.startsWith(`${given} `) && /CTRIMG_ROOT at a new or empty directory/.test(err.hint ?? ''),
+        );
+      }
+      assert.deepEqual(restricted, [], 'no ACL or mode is set');
+      assert.equal((await stat(shared)).mode & 0o7777, 0o1777);
+      assert.deepEqual(await readdir(shared), ['users-file']);
+    });
   });
 
   describe('assertInside and removeInside', () => {
