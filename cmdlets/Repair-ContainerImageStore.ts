@@ -2,7 +2,8 @@ import type { CmdletSpec } from '../src/cli/types.js';
 import { failed } from '../src/errors.js';
 import { renderFindings } from '../src/format/repair.js';
 import { plural } from '../src/format/units.js';
-import { DATABASE_HINT, isClean, repairStore } from '../src/ops/repair.js';
+import { DATABASE_HINT } from '../src/ops/damage.js';
+import { isClean, repairStore } from '../src/ops/repair.js';
 import { withOps } from './context.js';
 
 export const cmdlet: CmdletSpec = {

@@ -45,8 +45,11 @@ export class ContainerQueries {
     return info.changes === 0 ? undefined : this.byName(c.name);
   }
 
-  /** Deletes a container record; false when it was already gone. */
-  remove(id: number): boolean {
-    return this.db.prepare('DELETE FROM containers WHERE id = ?').run(id).changes > 0;
+  /**
+   * Deletes a container record; false when it was already gone. Its id alone could name another
+   * container by now (SQLite reuses the ids of deleted rows), so the cid must match too.
+   */
+  remove(c: Pick<ContainerRecord, 'id' | 'cid'>): boolean {
+    return this.db.prepare('DELETE FROM containers WHERE id = ? AND cid = ?').run(c.id, c.cid).changes > 0;
   }
 }

@@ -84,9 +84,12 @@ export class ImageQueries {
     return this.byId(id)!;
   }
 
-  /** Deletes an image record; false when it was already gone. */
-  remove(id: number): boolean {
-    return this.db.prepare('DELETE FROM images WHERE id = ?').run(id).changes > 0;
+  /**
+   * Deletes an image record; false when it was already gone. Its id alone could name another
+   * image by now (SQLite reuses the ids of deleted rows), so the repository and manifest must match too.
+   */
+  remove(img: Pick<ImageRecord, 'id' | 'repository' | 'manifestDigest'>): boolean {
+    return this.db.prepare('DELETE FROM images WHERE id = ? AND repository = ? AND manifest_digest = ?').run(img.id, img.repository, img.manifestDigest).changes > 0;
   }
 
   /** Images with this layer anywhere in their chain. */

@@ -6,26 +6,70 @@
  * symlink or a relative path only ever touches itself, and every recursive delete checks that
  * its target lies inside it before it goes ahead.
  */
-import { mkdir, realpath } from 'node:fs/promises';
+import { mkdir, readdir, realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
-import { failed } from '../errors.js';
+import { failed, usage } from '../errors.js';
 import { removeTree } from '../layers/remove-tree.js';
 import { restrictToOwner } from './owner-only.js';
 
 /** Directories under the root (the content store makes its own, blobs/ and ingest/). */
 const SUBDIRS = ['layers', 'containers', 'leases'];
+/** The store's own directories, relative to the root: never deleted themselves, only things in them. */
+const STORE_DIRS = new Set([...SUBDIRS, 'blobs', join('blobs', 'sha256'), 'ingest']);
+
+/** The store's database, at the top of the root. */
+export const DATABASE_FILE = 'ctrimg.db';
 
 /**
  * Creates the root if it is missing (0700), resolves it to its real path, makes it private to
  * its owner (an existing store created wider is tightened here), and makes its directories.
- * Returns the resolved root.
+ * Returns the resolved root. An existing directory that is not a store is refused unchanged.
  */
 export async function openRoot(root: string, restrict: (root: string) => Promise<void> = restrictToOwner): Promise<string> {
-  await mkdir(root, { recursive: true, mode: 0o700 });
+  const created = (await mkdir(root, { recursive: true, mode: 0o700 })) !== undefined;
   const real = await realpath(root);
+  if (!created) await assertStoreOrEmpty(root, real);
   await restrict(real);
   for (const dir of SUBDIRS) await mkdir(join(real, dir), { recursive: true, mode: 0o700 });
   return real;
+}
+
+/**
+ * Refuses (exit 2) an existing directory that is neither empty nor a store: tightening /tmp,
+ * or a home directory CTRIMG_ROOT was set to by mistake, would lock its users out. A store
+ * holds ctrimg.db; one holding nothing but ctrimg's own directories is a store another command
+ * is creating right now, or one whose first command stopped before making its database.
+ */
+async function assertStoreOrEmpty(root: string, real: string): Promise<void> {
+  const names = await readdir(real);
+  if (names.includes(DATABASE_FILE) || names.every((n) => STORE_DIRS.has(n))) return;
+  const shown = real === root ? root : `${root} (${real})`;
+  throw usage(`${shown} is not a ctrimg store: it is not empty and holds no ${DATABASE_FILE}; nothing was changed`, {
+    code: 'NOT_A_STORE',
+    hint: 'point CTRIMG_ROOT at a new or empty directory, or at an existing store',
+  });
+}
+
+/**
+ * The directory of the layer with this chain id (`sha256:<hex>`). Identities must be 64
+ * lowercase hex digits before a path is made of them, so none can name `.`, `..` or a path.
+ */
+export function layerDir(root: string, chainId: string): string {
+  return join(root, 'layers', identity('layer chain id', chainId, /^sha256:([0-9a-f]{64})$/));
+}
+
+/** The directory of the container with this cid (64 lowercase hex digits). */
+export function containerDir(root: string, cid: string): string {
+  return join(root, 'containers', identity('container id', cid, /^([0-9a-f]{64})$/));
+}
+
+function identity(what: string, id: string, form: RegExp): string {
+  const hex = form.exec(id)?.[1];
+  if (hex) return hex;
+  throw failed(`refusing the ${what} ${JSON.stringify(id)}: it is not 64 lowercase hex digits, so no path is derived from it`, {
+    code: 'BAD_IDENTITY',
+    hint: 'the database may be damaged; run Repair-ContainerImageStore',
+  });
 }
 
 /** True when `path` names something strictly below `root` (both absolute; no filesystem access). */
@@ -34,13 +78,17 @@ function below(root: string, path: string): boolean {
   return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
 
+/** Below the root and not one of the store's own directories (relative() normalizes `.` and `..`). */
+const deletable = (root: string, path: string) => below(root, path) && !STORE_DIRS.has(relative(root, path));
+
 /**
  * Refuses, with OUTSIDE_STORE, a `path` that is not inside the resolved `root`: by its name,
- * or because a directory on the way is a link to somewhere else. The target itself may be a
+ * or because a directory on the way is a link to somewhere else; and the root and its own
+ * directories (layers/, containers/, ...), which hold everything. The target itself may be a
  * symlink: deleting one removes the link, never what it points to.
  */
 export async function assertInside(root: string, path: string): Promise<void> {
-  if (below(root, path)) {
+  if (deletable(root, path)) {
     const parent = await realpath(dirname(path)).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return undefined; // nothing there to delete
       throw err;

@@ -9,11 +9,19 @@
  * the owner may not write, list or search is made so (u+rwx) first, as `rm -rf` does for its
  * owner.
  *
+ * A directory can be swapped for a symlink between being listed and being opened (opendir
+ * follows symlinks), by a process writing in the tree. So each directory is lstat'ed before it
+ * is opened and stat'ed after, and both must be the directory first seen there (device and
+ * inode); a symlink or file found in its place is deleted as one, and a different directory is
+ * refused. Node opens no directory relative to a handle, so this narrows the window (a swap
+ * undone between opendir and the stat after it goes unseen) rather than closing it.
+ *
  * The calls are synchronous, as rm's are (a promise per unlink made it 7 times slower than
  * `rm -rf`), in slices of SLICE entries between which the event loop runs (Ctrl-C, progress).
  */
 import { chmodSync, lstatSync, opendirSync, rmdirSync, statSync, unlinkSync, type Dir } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { failed } from '../errors.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
 const MAX_OPEN = 16;
@@ -22,10 +30,17 @@ const SLICE = 2000;
 interface Level {
   path: string;
   dir?: Dir;
+  /** The directory first found at `path`, once it has been opened. */
+  id?: { dev: number; ino: number };
+}
+
+export interface RemoveTreeOptions {
+  /** Called when a directory has been lstat'ed and is about to be opened: tests swap it there. */
+  beforeOpen?: (dir: string) => void;
 }
 
 /** Removes `path` and everything under it; nothing there is fine. */
-export async function removeTree(path: string): Promise<void> {
+export async function removeTree(path: string, opts: RemoveTreeOptions = {}): Promise<void> {
   let st;
   try {
     st = lstatSync(path);
@@ -39,7 +54,11 @@ export async function removeTree(path: string): Promise<void> {
     for (let n = 1; stack.length > 0; n++) {
       if (n % SLICE === 0) await nextTurn();
       const top = stack[stack.length - 1]!;
-      top.dir ??= openDir(top.path, stack.length > 1);
+      top.dir ??= openChecked(top, stack.length > 1, opts.beforeOpen);
+      if (!top.dir) {
+        stack.pop();
+        continue;
+      }
       const entry = top.dir.readSync();
       if (entry === null) {
         top.dir.closeSync();
@@ -64,6 +83,50 @@ export async function removeTree(path: string): Promise<void> {
     for (const l of stack) l.dir?.closeSync();
   }
 }
+
+/**
+ * Opens the directory at `level.path` if it still is the one first seen there. Undefined when
+ * nothing is left to list: it is gone, or was a symlink or file by now and has been deleted.
+ */
+function openChecked(level: Level, inTree: boolean, beforeOpen?: (dir: string) => void): Dir | undefined {
+  let before;
+  try {
+    before = lstatEntry(level.path, inTree);
+  } catch (err) {
+    if (missing(err)) return undefined;
+    throw err;
+  }
+  if (!before.isDirectory()) {
+    removeEntry(level.path, inTree, unlinkSync);
+    return undefined;
+  }
+  level.id ??= { dev: before.dev, ino: before.ino };
+  beforeOpen?.(level.path);
+  const dir = sameDirectory(level, before) ? openDir(level.path, inTree) : undefined;
+  if (dir && sameDirectory(level, statSync(level.path))) return dir;
+  dir?.closeSync();
+  if (!lstatSync(level.path).isDirectory()) {
+    removeEntry(level.path, inTree, unlinkSync);
+    return undefined;
+  }
+  throw failed(`refusing to delete ${level.path}: it was replaced by another directory while being deleted`, {
+    code: 'TREE_CHANGED',
+    hint: 'something is writing in the store; stop it, then run Repair-ContainerImageStore',
+  });
+}
+
+/** lstat; an entry of a directory that is not searchable is made reachable first, as for removeEntry. */
+function lstatEntry(path: string, inTree: boolean) {
+  try {
+    return lstatSync(path);
+  } catch (err) {
+    if (!inTree || !denied(err)) throw err;
+    ownerMayWrite(dirname(path));
+    return lstatSync(path);
+  }
+}
+
+const sameDirectory = (level: Level, st: { dev: number; ino: number }) => st.dev === level.id!.dev && st.ino === level.id!.ino;
 
 /** `inTree` as for removeEntry; a directory not listable may also sit in one not searchable. */
 function openDir(path: string, inTree: boolean): Dir {

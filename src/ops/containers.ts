@@ -4,6 +4,7 @@ import { notFound, usage } from '../errors.js';
 import type { Digest } from '../image/digest.js';
 import type { ContainerRecord, ImageWithChain } from '../../store/index.js';
 import type { OpsContext } from './context.js';
+import { assertDatabaseSound } from './damage.js';
 import { getImages } from './images.js';
 import { matchesAny } from './wildcard.js';
 
@@ -70,10 +71,11 @@ export async function removeContainers(
 ): Promise<{ removed: ContainerView[]; gone: ContainerView[] }> {
   if (opts.whatIf) return { removed: views, gone: [] };
   await ctx.importer.ensureReady();
+  assertDatabaseSound(ctx);
   const removed: ContainerView[] = [];
   const gone: ContainerView[] = [];
   for (const v of views) {
-    if (!ctx.store.transaction(() => ctx.store.containers.remove(v.container.id))) {
+    if (!ctx.store.transaction(() => ctx.store.containers.remove(v.container))) {
       gone.push(v);
       continue;
     }

@@ -8,9 +8,9 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '../../store/index.js';
 import { freeSpaceReserve, RESERVE_VARIABLE } from '../content/free-space.js';
-import { openRoot } from '../content/root.js';
+import { containerDir, DATABASE_FILE, layerDir, openRoot } from '../content/root.js';
 import { ContentStore } from '../content/store.js';
-import { digestHex, type Digest } from '../image/digest.js';
+import type { Digest } from '../image/digest.js';
 import { confined } from '../importers/confined.js';
 import { createImporter, resolveImporter, type ImporterKind } from '../importers/select.js';
 import type { LayerImporter } from '../importers/types.js';
@@ -49,7 +49,10 @@ export interface OpsContext {
    * (see registry/mirrored.ts). Credentials come from the docker config, per host.
    */
   registry(opts: RegistryClientOptions & { mirrors?: string[] }): RegistryClient;
-  /** Where a layer or container lives: derived from the root, never read from the database. */
+  /**
+   * Where a layer or container lives: derived from the root, never read from the database.
+   * An id that is not 64 hex digits is refused (BAD_IDENTITY) before any path is made of it.
+   */
   layerPath(chainId: Digest): string;
   containerPath(cid: string): string;
   /** Closes the database and every registry connection opened through `registry`. */
@@ -78,7 +81,7 @@ export async function openContext(opts: ContextOptions): Promise<OpsContext> {
   const freeSpace = await freeSpaceReserve(root, process.env[RESERVE_VARIABLE]);
   const content = new ContentStore(root, freeSpace);
   await content.init();
-  const store = Store.open(join(root, 'ctrimg.db'));
+  const store = Store.open(join(root, DATABASE_FILE));
   let importer: LayerImporter;
   try {
     importer = confined(createImporter(resolveImporter(store, opts.importer), freeSpace), root);
@@ -115,8 +118,8 @@ export async function openContext(opts: ContextOptions): Promise<OpsContext> {
         unreachable,
       });
     },
-    layerPath: (chainId) => join(root, 'layers', digestHex(chainId)),
-    containerPath: (cid) => join(root, 'containers', cid),
+    layerPath: (chainId) => layerDir(root, chainId),
+    containerPath: (cid) => containerDir(root, cid),
     close: async () => {
       store.close();
       await Promise.all(clients.map((c) => c.close()));

@@ -8,6 +8,7 @@
 import { dependent, notFound } from '../errors.js';
 import type { ImageWithChain } from '../../store/index.js';
 import type { OpsContext } from './context.js';
+import { assertDatabaseSound } from './damage.js';
 import { sweep, type Swept } from './gc.js';
 import { describeImage } from './images.js';
 import { parentsOf } from './lineage.js';
@@ -22,12 +23,17 @@ export interface Removal {
 export async function removeImages(ctx: OpsContext, targets: ImageWithChain[], opts: { whatIf?: boolean } = {}): Promise<Removal> {
   const { store } = ctx;
   // Records go first, files after: an importer that cannot remove files must say so before.
-  if (!opts.whatIf) await ctx.importer.ensureReady();
+  if (!opts.whatIf) {
+    await ctx.importer.ensureReady();
+    // The sweep deletes whatever the records leave unused: they must be whole.
+    assertDatabaseSound(ctx);
+  }
   const { present, gone } = store.transaction(() => {
     const all = store.images.listWithChains();
-    const ids = new Set(all.map((img) => img.id));
-    const present = targets.filter((t) => ids.has(t.id));
-    const gone = targets.filter((t) => !ids.has(t.id));
+    // By id and content: the id of an image removed meanwhile may have been given to a new one.
+    const ids = new Set(all.map(imageKey));
+    const present = targets.filter((t) => ids.has(imageKey(t)));
+    const gone = targets.filter((t) => !ids.has(imageKey(t)));
     if (present.length === 0) throw alreadyGone(gone);
     const selected = new Set(present.map((t) => t.id));
     const parents = parentsOf(all);
@@ -47,13 +53,15 @@ export async function removeImages(ctx: OpsContext, targets: ImageWithChain[], o
         code: 'IMAGE_IN_USE',
       });
     }
-    if (!opts.whatIf) for (const t of present) store.images.remove(t.id);
+    if (!opts.whatIf) for (const t of present) store.images.remove(t);
     return { present, gone };
   });
   if (opts.whatIf) return { removed: present, gone, swept: { layers: 0, blobs: 0 } };
   const swept = await sweep(ctx, present.flatMap((t) => [t.manifestDigest, t.configDigest]));
   return { removed: present, gone, swept };
 }
+
+const imageKey = (img: ImageWithChain) => `${img.id} ${img.repository} ${img.manifestDigest}`;
 
 /** The not-found error for selected images that another command removed first. */
 export function alreadyGone(gone: ImageWithChain[]) {

@@ -19,9 +19,9 @@ import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { failed } from '../errors.js';
 import { digestHex, type Digest } from '../image/digest.js';
 import type { OpsContext } from './context.js';
+import { assertDatabaseSound } from './damage.js';
 import { describeImage } from './images.js';
 import { lease } from './recover.js';
 import { findLeftovers, removeLeftover } from './leftovers.js';
@@ -45,12 +45,9 @@ export type FindingKind =
 
 /**
  * None: information only. Reinstall: cannot be fixed here; `images` says what to remove and
- * reinstall. RestoreDatabase: cannot be fixed here; see DATABASE_HINT.
+ * reinstall. RestoreDatabase: cannot be fixed here; see DATABASE_HINT (damage.ts).
  */
 export type RepairAction = 'None' | 'Deleted' | 'WouldDelete' | 'Reinstall' | 'RestoreDatabase';
-
-export const DATABASE_HINT =
-  'nothing was deleted; restore ctrimg.db from a backup, or rebuild it with `sqlite3 ctrimg.db .recover | sqlite3 recovered.db` and put recovered.db in its place, then run Repair-ContainerImageStore again';
 
 export interface Finding {
   kind: FindingKind;
@@ -71,17 +68,14 @@ const HEX = /^[0-9a-f]{64}$/;
 export const isClean = (findings: Finding[]) => findings.every((f) => f.action === 'None' || f.action === 'Deleted');
 
 export async function repairStore(ctx: OpsContext, opts: { fix: boolean }): Promise<Finding[]> {
-  const damage = ctx.store.damage();
-  if (damage.length > 0 && opts.fix) {
-    throw failed(`the store's database ${join(ctx.root, 'ctrimg.db')} is damaged (${damage[0]}${damage.length > 1 ? `, and ${damage.length - 1} more` : ''})`, {
-      code: 'DATABASE_DAMAGED',
-      hint: DATABASE_HINT,
-    });
+  if (!opts.fix) {
+    const damage = ctx.store.damage();
+    if (damage.length > 0) {
+      return damage.map((detail) => ({ kind: 'DamagedDatabase', path: 'ctrimg.db', digest: null, images: [], action: 'RestoreDatabase', detail }));
+    }
+    return check(ctx, opts);
   }
-  if (damage.length > 0) {
-    return damage.map((detail) => ({ kind: 'DamagedDatabase', path: 'ctrimg.db', digest: null, images: [], action: 'RestoreDatabase', detail }));
-  }
-  if (!opts.fix) return check(ctx, opts);
+  assertDatabaseSound(ctx);
   const release = await lease(ctx, 'delete');
   try {
     return await check(ctx, opts);

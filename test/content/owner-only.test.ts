@@ -1,27 +1,50 @@
-/** restrictToOwner: chmod 0700 on POSIX; on Windows, the exact icacls command that sets the ACL. */
+/** restrictToOwner: chmod 0700 on POSIX; on Windows, the exact PowerShell command that sets the DACL. */
 import assert from 'node:assert/strict';
 import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { restrictToOwner, type RunCommand } from '../../src/content/owner-only.js';
+import { ownerOnlyAcl, restrictToOwner, type RunCommand } from '../../src/content/owner-only.js';
 import { CtrimgError } from '../../src/errors.js';
 
 describe('content/owner-only', () => {
-  it('on Windows, leaves the root to Administrators and SYSTEM with icacls, inherited below, nothing inherited from above', async () => {
+  it('on Windows, replaces the whole DACL with Administrators and SYSTEM only, protected, through PowerShell', async () => {
     const calls: Array<[string, string[]]> = [];
     const run: RunCommand = async (exe, args) => void calls.push([exe, args]);
     await restrictToOwner('C:\\ProgramData\\ctrimg', 'win32', run);
     assert.deepEqual(calls, [
-      ['icacls', ['C:\\ProgramData\\ctrimg', '/inheritance:r', '/grant:r', '*S-1-5-32-544:(OI)(CI)F', '*S-1-5-18:(OI)(CI)F']],
+      [
+        'powershell.exe',
+        [
+          '-NoLogo',
+          '-NoProfile',
+          '-NonInteractive',
+          '-Command',
+          "$ErrorActionPreference = 'Stop'; " +
+            "$p = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('QzpcUHJvZ3JhbURhdGFcY3RyaW1n')); " +
+            '$acl = Get-Acl -LiteralPath $p; ' +
+            "$acl.SetSecurityDescriptorSddlForm('D:P(A;OICI;FA;;;BA)(A;OICI;FA;;;SY)', 'Access'); " +
+            'Set-Acl -LiteralPath $p -AclObject $acl',
+        ],
+      ],
     ]);
   });
 
-  it('on Windows, fails in one line naming the root when icacls fails', async () => {
-    const run: RunCommand = async () => Promise.reject(new Error('icacls exited with code 5: Access is denied.'));
+  it('on Windows, passes any path exactly: quotes, $, ;, backticks, brackets and non-ASCII never reach the script as text', () => {
+    const root = "D:\\it's ‘odd’ $(x); `n [1] \"q\" ü\\ctrimg";
+    const script = ownerOnlyAcl(root).at(-1)!;
+    const encoded = /FromBase64String\('([A-Za-z0-9+/=]+)'\)/.exec(script)?.[1];
+    assert.ok(encoded, script);
+    assert.equal(Buffer.from(encoded, 'base64').toString('utf8'), root);
+    const plain = 'C:\\x';
+    assert.equal(script.replace(encoded, '…'), ownerOnlyAcl(plain).at(-1)!.replace(Buffer.from(plain).toString('base64'), '…'), 'the path appears nowhere else');
+  });
+
+  it('on Windows, fails in one line naming the root when PowerShell fails', async () => {
+    const run: RunCommand = async () => Promise.reject(new Error('powershell.exe exited with code 1: Set-Acl : Attempted to perform an unauthorized operation.'));
     await assert.rejects(restrictToOwner('D:\\store', 'win32', run), (err: unknown) => {
       assert.ok(err instanceof CtrimgError);
       assert.equal(err.code, 'STORE_PERMISSIONS');
-      assert.match(err.message, /^cannot make the store root D:\\store private to its owner: icacls exited with code 5: Access is denied\.$/);
+      assert.match(err.message, /^cannot make the store root D:\\store private to its owner: powershell\.exe exited with code 1: Set-Acl : Attempted to perform an unauthorized operation\.$/);
       return true;
     });
   });

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ctrimg } from '../support/ctrimg.js';
@@ -67,5 +67,20 @@ describe('a store is private to its owner', function () {
     const r = await ctrimg(root, ['Get-ContainerImage']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(await modeOf(root), 0o700);
+  });
+
+  it('refuses a CTRIMG_ROOT that is a shared directory holding users\' files (a 1777 /tmp), exit 2, leaving it as it was', async () => {
+    const shared = join(work, 'tmp');
+    await mkdir(shared);
+    await chmod(shared, 0o1777);
+    await writeFile(join(shared, 'someone-elses.txt'), 'theirs');
+    const r = await ctrimg(shared, ['Get-ContainerImage']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(
+      r.stderr,
+      `Get-ContainerImage: ${shared} is not a ctrimg store: it is not empty and holds no ctrimg.db; nothing was changed (point CTRIMG_ROOT at a new or empty directory, or at an existing store)\n`,
+    );
+    assert.equal(await modeOf(shared), 0o1777, 'mode and sticky bit kept');
+    assert.deepEqual(await readdir(shared), ['someone-elses.txt']);
   });
 });

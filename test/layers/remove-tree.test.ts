@@ -5,11 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { CtrimgError } from '../../src/errors.js';
 import { removeTree } from '../../src/layers/remove-tree.js';
 
 const run = promisify(execFile);
@@ -80,5 +82,51 @@ describe('removeTree', function () {
     assert.equal(await exists(link), false);
     assert.deepEqual(await readdir(join(outside, 'dir')), ['inner']);
     await removeTree(join(work, 'nothing-here'));
+  });
+
+  describe('a directory swapped between its lstat and its opendir', () => {
+    /** tree/a/{f, b/g} and tree/z; `swap` replaces tree/a when removeTree is about to open it. */
+    const removeSwapping = async (swap: (a: string) => void) => {
+      const tree = join(work, 'tree');
+      const a = join(tree, 'a');
+      await mkdir(join(a, 'b'), { recursive: true });
+      await writeFile(join(a, 'f'), '');
+      await writeFile(join(a, 'b', 'g'), '');
+      await writeFile(join(tree, 'z'), '');
+      let swapped = 0;
+      const removal = removeTree(tree, {
+        beforeOpen: (dir) => {
+          if (dir !== a || swapped++) return;
+          renameSync(a, join(work, 'aside'));
+          swap(a);
+        },
+      });
+      return { tree, a, removal, swapped: () => swapped };
+    };
+
+    it('for a symlink to a directory outside: deletes the link, never what it points to', async () => {
+      const { tree, removal, swapped } = await removeSwapping((a) => symlinkSync(outside, a));
+      await removal;
+      assert.equal(swapped(), 1, 'the swap happened');
+      assert.equal(await exists(tree), false);
+      assert.equal(await readFile(join(outside, 'file'), 'utf8'), 'keep me');
+      assert.deepEqual(await readdir(join(outside, 'dir')), ['inner']);
+      assert.deepEqual((await readdir(join(work, 'aside'))).sort(), ['b', 'f'], 'the directory moved away is not followed either');
+    });
+
+    it('for another directory: refuses in one line, deleting nothing in it', async () => {
+      const { a, removal, swapped } = await removeSwapping((at) => {
+        mkdirSync(at);
+        writeFileSync(join(at, 'new'), '');
+      });
+      await assert.rejects(removal, (err: unknown) => {
+        assert.ok(err instanceof CtrimgError, String(err));
+        assert.equal(err.code, 'TREE_CHANGED');
+        assert.equal(err.message, `refusing to delete ${a}: it was replaced by another directory while being deleted`);
+        return true;
+      });
+      assert.equal(swapped(), 1);
+      assert.deepEqual(await readdir(a), ['new']);
+    });
   });
 });

@@ -71,6 +71,30 @@ describe('two removals of one image or container at once', function () {
     assert.deepEqual(late.gone.map((v) => v.container.name), ['web1']);
   });
 
+  it('a stale container selection whose id SQLite gave to a new container removes nothing of the new one', async () => {
+    for (const name of ['web1', 'web2']) assert.equal((await ctrimg(root, ['New-Container', '-ContainerImageName', 'WebApp', '-Name', name])).code, 0);
+    const stale = getContainers(second, ['web2']);
+    await removeContainers(first, getContainers(first, ['web2']));
+    assert.equal((await ctrimg(root, ['New-Container', '-ContainerImageName', 'WebApp', '-Name', 'web3'])).code, 0);
+    const [web3] = getContainers(first, ['web3']);
+    assert.equal(web3!.container.id, stale[0]!.container.id, 'the test needs the id reused');
+    const late = await removeContainers(second, stale);
+    assert.deepEqual(late.gone.map((v) => v.container.name), ['web2']);
+    assert.deepEqual(first.store.containers.list().map((c) => c.name), ['web1', 'web3']);
+    assert.ok((await stat(web3!.path)).isDirectory());
+  });
+
+  it('a stale image selection whose id SQLite gave to a newly installed image removes nothing of the new one', async () => {
+    const stale = selectForRemoval(second, { names: ['WebApp'], piped: [] });
+    await removeImages(first, selectForRemoval(first, { names: ['WebApp'], piped: [] }));
+    const r = await ctrimg(root, ['Install-ContainerImage', '-Reference', fixtures.fx.multi.reference, '-Insecure']);
+    assert.equal(r.code, 0, r.stderr);
+    const reused = first.store.images.byId(stale[0]!.id);
+    assert.equal(reused?.manifestDigest, fixtures.fx.multi.linux.manifestDigest, 'the test needs the id reused');
+    await assert.rejects(removeImages(second, stale), notFoundError('IMAGE_GONE'));
+    assert.deepEqual(first.store.images.all().map((i) => i.repository.replace(/^[^/]*\//, '')).sort(), ['samples/multi', 'samples/nanoserver']);
+  });
+
   it('two Remove-ContainerImage commands at once: exactly one prints Removed, the other exits 3', async () => {
     const results = await Promise.all([1, 2].map(() => ctrimg(root, ['Remove-ContainerImage', '-Name', 'WebApp', '-Force'])));
     const removed = results.filter((r) => r.code === 0);

@@ -101,7 +101,7 @@ describe('Repair-ContainerImageStore: every finding on a hand-damaged store', fu
 
   it('deletes a layer row no image uses, its directory, and the blobs only it and the image named', async () => {
     const child = ctx.store.images.all().find((i) => i.name === 'WebApp')!;
-    ctx.store.transaction(() => ctx.store.images.remove(child.id));
+    ctx.store.transaction(() => ctx.store.images.remove(child));
     const top = layerDir(3);
     const fixed = await repairStore(ctx, { fix: true });
     assert.deepEqual(
@@ -249,6 +249,29 @@ describe('Repair-ContainerImageStore: every finding on a hand-damaged store', fu
       assert.match(r.stderr, /ctrimg\.db is damaged .*nothing was deleted; restore ctrimg\.db from a backup, or rebuild it with `sqlite3 ctrimg\.db \.recover/);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
       assert.deepEqual(await tree(), before, 'the container, its layers and blobs are all still there');
+    });
+
+    it('Remove-ContainerImage and Remove-Container refuse and delete nothing when image_layers lost its rows', async () => {
+      const before = await tree();
+      // image_layers and its primary-key index read as empty; its index by layer still names the rows.
+      const emptyLeaf = (type: number) => (size: number) => {
+        const page = Buffer.alloc(size);
+        page[0] = type;
+        page.writeUInt16BE(size % 65536, 5); // cell content starts at the end: no cells
+        return page;
+      };
+      await damagePage('image_layers', emptyLeaf(0x0d));
+      await damagePage('sqlite_autoindex_image_layers_1', emptyLeaf(0x0a));
+      // With no chains recorded, NanoServer has no child and no layer looks used.
+      for (const args of [['Remove-ContainerImage', '-Name', 'NanoServer', '-Force'], ['Remove-Container', '-Name', 'web1']]) {
+        const r = await ctrimg(root, args);
+        assert.equal(r.code, 1, `${args[0]}: ${r.stderr}`);
+        assert.match(r.stderr, /ctrimg\.db is damaged .*nothing was deleted; restore ctrimg\.db from a backup/);
+        assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+        assert.deepEqual(await tree(), before, `${args[0]}: the container, its layers and blobs are all still there`);
+      }
+      assert.equal(ctx.store.images.all().length, 2);
+      assert.equal(ctx.store.containers.list().length, 1);
     });
   });
 

@@ -1,0 +1,22 @@
+/**
+ * Operations that delete files because the database says nothing uses them (Remove-ContainerImage's
+ * sweep, Remove-Container, Repair -Fix) first ask SQLite whether the database is whole: a table
+ * that lost its rows would make every layer, container or blob it named look unused.
+ */
+import { join } from 'node:path';
+import { DATABASE_FILE } from '../content/root.js';
+import { failed } from '../errors.js';
+import type { OpsContext } from './context.js';
+
+export const DATABASE_HINT =
+  'nothing was deleted; restore ctrimg.db from a backup, or rebuild it with `sqlite3 ctrimg.db .recover | sqlite3 recovered.db` and put recovered.db in its place, then run Repair-ContainerImageStore again';
+
+/** Refuses with DATABASE_HINT, as DATABASE_DAMAGED, when the store's database is damaged. */
+export function assertDatabaseSound(ctx: OpsContext): void {
+  const damage = ctx.store.damage();
+  if (damage.length === 0) return;
+  throw failed(`the store's database ${join(ctx.root, DATABASE_FILE)} is damaged (${damage[0]}${damage.length > 1 ? `, and ${damage.length - 1} more` : ''})`, {
+    code: 'DATABASE_DAMAGED',
+    hint: DATABASE_HINT,
+  });
+}
