@@ -46,7 +46,7 @@ const mib = (n: number) => `${(n / MiB).toFixed(1)} MiB`;
  * Takes `bytes` of the room above the reserve before they are written, or rejects with NO_SPACE;
  * `detail` says what the bytes were for.
  */
-export type TakeRoom = (bytes: number, detail?: string) => Promise<void>;
+export type TakeRoom = (bytes: number, detail?: string) => Promise<void> | void;
 
 /**
  * The room above `reserve` in `dir`'s filesystem, for one writer at a time: bytes are let
@@ -56,12 +56,16 @@ export type TakeRoom = (bytes: number, detail?: string) => Promise<void>;
  */
 export function roomAbove(dir: string, reserve: number, what: string): TakeRoom {
   let unchecked = 0;
-  return async (bytes, detail) => {
+  // Between checks nothing is awaited: a stream's chunks pass on at once.
+  return (bytes, detail) => {
     if (reserve === 0) return;
     if (bytes <= unchecked) {
       unchecked -= bytes;
       return;
     }
+    return check(bytes, detail);
+  };
+  async function check(bytes: number, detail?: string): Promise<void> {
     const s = await statfs(dir);
     const free = s.bavail * s.bsize;
     const above = free - reserve - bytes;
@@ -83,7 +87,7 @@ export function roomAbove(dir: string, reserve: number, what: string): TakeRoom 
       });
     }
     unchecked = Math.min(unchecked, Math.floor(spare / 2) * TAR_BLOCK);
-  };
+  }
 }
 
 /** Passes bytes through unchanged, taking each chunk's room (roomAbove) before passing it on. */
@@ -91,7 +95,9 @@ export function keepFree(dir: string, reserve: number, what: string): Transform 
   const take = roomAbove(dir, reserve, what);
   return new Transform({
     transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
-      take(chunk.length).then(() => cb(null, chunk), cb);
+      const checking = take(chunk.length);
+      if (!checking) return cb(null, chunk);
+      checking.then(() => cb(null, chunk), cb);
     },
   });
 }
