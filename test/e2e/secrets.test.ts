@@ -27,7 +27,7 @@ const SECRETS = [PASSWORD, b64(`${USER}:${PASSWORD}`), QUERY_TOKEN];
 const RAW_CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
 const HOSTILE = {
   'org.opencontainers.image.title': 'Evil\x1b[2J',
-  'org.opencontainers.image.description': 'desc\nFake    9.9.9.9 local Injected\x1b]0;pwned\x07 \u202eexe.txt\x9b31m',
+  'org.opencontainers.image.description': 'desc\nFake    9.9.9 local Injected\x1b]0;pwned\x07 \u202eexe.txt\x9b31m',
   'org.opencontainers.image.vendor': 'Ven\x1b[31mdor',
 };
 
@@ -176,7 +176,7 @@ describe('end to end: nothing secret, nothing raw', function () {
     it('Find-ContainerImage shows annotations escaped in its table and exactly in JSON', async () => {
       const table = await ctrimg(root, ['Find-ContainerImage']);
       assertSafeTable(table, 2);
-      assert.match(table.stdout, /Evil\\x1b\[2J +1\.0\.0\.0 local +desc\\nFake {4}9\.9\.9\.9 local Injected\\x1b\]0;pwned\\x07 \\u202eexe\.txt\\x9b31m/);
+      assert.match(table.stdout, /Evil\\x1b\[2J +1\.0\.0\.0 local +desc\\nFake {4}9\.9\.9 local Injected\\x1b\]0;pwned\\x07 \\u202eexe\.txt\\x9b31m/);
       const json = await ctrimg(root, ['Find-ContainerImage', '-OutputFormat', 'Json']);
       assert.doesNotMatch(json.stdout, RAW_CONTROL);
       const evil = (JSON.parse(json.stdout) as { Name: string; Description: string }[]).find((f) => f.Name.startsWith('Evil'));

@@ -7,7 +7,7 @@ import { renderObjectTable } from '../../src/format/table.js';
 const HOSTILE = {
   Name: 'Evil\x1b[2J',
   Version: '1.0.0.0',
-  Description: 'ok\nFake 9.9.9.9 local Injected\x1b]0;pwned\x07 \u202eexe.txt\u2066\x7f\x9b31m',
+  Description: 'ok\nFake 9.9.9 local Injected\x1b]0;pwned\x07 \u202eexe.txt\u2066\x7f\x9b31m',
 };
 /** Raw controls a terminal acts on; '\n' is the table's own line break, checked by counting lines. */
 const RAW_CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
@@ -26,7 +26,7 @@ describe('format/escape', () => {
     assert.doesNotMatch(text, RAW_CONTROL);
     // blank, header, dashes, one row, blank, blank
     assert.equal(text.split('\n').length, 6, text);
-    assert.match(text, /Evil\\x1b\[2J 1\.0\.0\.0 ok\\nFake 9\.9\.9\.9 local Injected\\x1b\]0;pwned\\x07 \\u202eexe/);
+    assert.match(text, /Evil\\x1b\[2J 1\.0\.0\.0 ok\\nFake 9\.9\.9 local Injected\\x1b\]0;pwned\\x07 \\u202eexe/);
   });
 
   it('a nested ParentImage name is escaped too', () => {
