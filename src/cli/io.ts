@@ -22,8 +22,11 @@ export interface IOOptions {
 }
 
 const line = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
-/** Text for stderr: no credential, no raw control character (it may quote registry text). */
-const safe = (text: string) => escapeControls(redactSecrets(text));
+/**
+ * Text for stderr: no credential, no raw control character (it may quote registry text or a
+ * URL). Every line ctrimg writes there passes here, the runner's errors and stacks included.
+ */
+export const safe = (text: string) => escapeControls(redactSecrets(text));
 /** A message for stderr as one line. */
 const message = (text: string) => `${safe(text.replace(/\n$/, ''))}\n`;
 

@@ -7,10 +7,8 @@ import { CtrimgError, exitCodeOf, usage } from '../errors.js';
 import type { CmdletSpec } from './types.js';
 import { parseParameters, type Parsed } from './parse.js';
 import { renderCmdletHelp, renderCmdletList } from './help.js';
-import { createIO, type Streams } from './io.js';
+import { createIO, safe, type Streams } from './io.js';
 import { closest } from './suggest.js';
-import { escapeControls } from '../format/escape.js';
-import { redactSecrets } from '../redact.js';
 import { isAbort } from '../registry/transport.js';
 
 export interface CliEnv extends Streams {
@@ -35,12 +33,6 @@ function findCmdlet(cmdlets: CmdletSpec[], written: string): CmdletSpec {
   const near = closest(written, cmdlets.flatMap((c) => [c.name, ...(c.aliases ?? [])]));
   throw usage(`unknown cmdlet '${written}'; ${near ? `did you mean '${near}'?` : "run 'ctrimg help' to list cmdlets"}`);
 }
-
-/**
- * Everything the runner writes to stderr passes here: credentials are removed and control
- * characters escaped, whatever registry text or URL a message or stack quotes.
- */
-const safe = (text: string) => escapeControls(redactSecrets(text));
 
 /** One line: `message (hint)`, newlines folded. */
 function oneLine(err: unknown): string {

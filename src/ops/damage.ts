@@ -9,7 +9,7 @@ import { failed } from '../errors.js';
 import type { OpsContext } from './context.js';
 
 export const DATABASE_HINT =
-  'nothing was deleted; restore ctrimg.db from a backup, or rebuild it with `sqlite3 ctrimg.db .recover | sqlite3 recovered.db` and put recovered.db in its place, then run Repair-ContainerImageStore again';
+  `nothing was deleted; restore ${DATABASE_FILE} from a backup, or rebuild it with \`sqlite3 ${DATABASE_FILE} .recover | sqlite3 recovered.db\` and put recovered.db in its place, then run Repair-ContainerImageStore again`;
 
 /** Refuses with DATABASE_HINT, as DATABASE_DAMAGED, when the store's database is damaged. */
 export function assertDatabaseSound(ctx: OpsContext): void {

@@ -26,7 +26,7 @@ import { describeImage } from './images.js';
 import { lease } from './recover.js';
 import { findLeftovers, removeLeftover } from './leftovers.js';
 import { isRunning, parseOwner } from '../content/owner.js';
-import { removeInside } from '../content/root.js';
+import { DATABASE_FILE, removeInside } from '../content/root.js';
 
 export type FindingKind =
   | 'DamagedDatabase'
@@ -71,7 +71,7 @@ export async function repairStore(ctx: OpsContext, opts: { fix: boolean }): Prom
   if (!opts.fix) {
     const damage = ctx.store.damage();
     if (damage.length > 0) {
-      return damage.map((detail) => ({ kind: 'DamagedDatabase', path: 'ctrimg.db', digest: null, images: [], action: 'RestoreDatabase', detail }));
+      return damage.map((detail) => ({ kind: 'DamagedDatabase', path: DATABASE_FILE, digest: null, images: [], action: 'RestoreDatabase', detail }));
     }
     return check(ctx, opts);
   }
