@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { parseParameters, resolveParam } from '../../../src/cli/parse.js';
+import type { ParamSpec } from '../../../src/cli/types.js';
+import { CtrimgError } from '../../../src/errors.js';
+
+const params: ParamSpec[] = [
+  { name: 'Name', type: 'string[]', positional: true, description: '' },
+  { name: 'MinimumVersion', type: 'string', description: '' },
+  { name: 'MaximumVersion', type: 'string', description: '' },
+  { name: 'WhatIf', type: 'switch', description: '' },
+];
+
+describe('parseParameters', () => {
+  it('resolves exact names before prefixes', () => {
+    const p: ParamSpec[] = [
+      { name: 'Name', type: 'string', description: '' },
+      { name: 'Namespace', type: 'string', description: '' },
+    ];
+    assert.equal(resolveParam(p, 'name').name, 'Name');
+    assert.equal(resolveParam(p, 'names').name, 'Namespace');
+  });
+
+  it("never suggests '-?' for a short unknown name", () => {
+    const withHelp: ParamSpec[] = [...params, { name: 'Help', type: 'switch', aliases: ['?'], description: '' }];
+    assert.throws(() => resolveParam(withHelp, 'Re'), (e: unknown) => e instanceof CtrimgError && !e.message.includes("'-?'"));
+  });
+
+  it('reports an ambiguous prefix as a usage error', () => {
+    assert.throws(() => parseParameters(params, ['-M', '1']), (e: unknown) => {
+      assert.ok(e instanceof CtrimgError);
+      assert.equal(e.kind, 'usage');
+      assert.equal(e.message, "parameter '-M' is ambiguous; it could be -MinimumVersion, -MaximumVersion");
+      return true;
+    });
+  });
+
+  it('separates common parameters from the cmdlet arguments', () => {
+    const { args, common } = parseParameters(params, ['nano', '-Min', '1.0', '-WhatIf', '--json', '-Verbose']);
+    assert.deepEqual(args, { Name: ['nano'], MinimumVersion: '1.0', MaximumVersion: undefined, WhatIf: true });
+    assert.deepEqual(common, { outputFormat: 'Json', debug: false, quiet: false, verbose: true, help: false });
+  });
+
+  it('drops empty pieces of a comma list', () => {
+    assert.deepEqual(parseParameters(params, ['-Name', 'a,,b,']).args.Name, ['a', 'b']);
+  });
+});

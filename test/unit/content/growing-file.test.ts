@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { appendFile, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
+import { GrowingFile } from '../../../src/content/growing-file.js';
+
+/** Collects a follower's bytes, and lets a test see how many arrived so far. */
+function collect(r: Readable): { bytes(): number; done: Promise<Buffer> } {
+  const chunks: Buffer[] = [];
+  const done = (async () => {
+    for await (const c of r) chunks.push(c as Buffer);
+    return Buffer.concat(chunks);
+  })();
+  done.catch(() => {});
+  return { bytes: () => chunks.reduce((n, c) => n + c.length, 0), done };
+}
+
+describe('GrowingFile', () => {
+  let dir: string;
+  beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'ctrimg-growing-'))));
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('gives a follower exactly the bytes written so far, then the rest as it is written, ending at commit', async () => {
+    const partial = join(dir, 'x.partial');
+    const blob = join(dir, 'x');
+    const file = new GrowingFile();
+    const reader = collect(file.follow());
+    await delay(20);
+    assert.equal(reader.bytes(), 0, 'nothing before writing starts');
+
+    await writeFile(partial, 'abc');
+    file.start(partial, 3);
+    // Bytes on disk but not yet announced are never read: they may still be in flight.
+    await appendFile(partial, 'def');
+    await delay(30);
+    assert.equal(reader.bytes(), 3);
+    file.advance(3);
+    await delay(30);
+    assert.equal(reader.bytes(), 6);
+
+    await appendFile(partial, 'ghi');
+    file.advance(3);
+    await rename(partial, blob);
+    file.commit(blob);
+    assert.equal((await reader.done).toString(), 'abcdefghi');
+  });
+
+  it('serves a follower that starts after the commit from the committed file', async () => {
+    const blob = join(dir, 'y');
+    await writeFile(blob, 'whole blob');
+    const file = new GrowingFile();
+    file.commit(blob);
+    assert.equal((await collect(file.follow()).done).toString(), 'whole blob');
+  });
+
+  it('finds the committed file when the partial was renamed before the follower opened it', async () => {
+    const partial = join(dir, 'z.partial');
+    const blob = join(dir, 'z');
+    await writeFile(partial, 'renamed');
+    const file = new GrowingFile();
+    file.start(partial, 7);
+    await rename(partial, blob); // the follower has not opened it yet
+    const reader = collect(file.follow());
+    await delay(20);
+    file.commit(blob);
+    assert.equal((await reader.done).toString(), 'renamed');
+  });
+
+  it('fails every follower, waiting or not yet started, with the writer\'s error', async () => {
+    const partial = join(dir, 'w.partial');
+    await writeFile(partial, '12345');
+    const file = new GrowingFile();
+    file.start(partial, 5);
+    const early = collect(file.follow());
+    await delay(20);
+    assert.equal(early.bytes(), 5);
+    const boom = new Error('connection reset');
+    file.fail(boom);
+    await assert.rejects(early.done, (e) => e === boom);
+    await assert.rejects(collect(file.follow()).done, (e) => e === boom);
+  });
+
+  it('lets several followers read at their own pace', async () => {
+    const partial = join(dir, 'v.partial');
+    const file = new GrowingFile();
+    const a = collect(file.follow());
+    await writeFile(partial, Buffer.alloc(600_000, 1));
+    file.start(partial, 600_000);
+    const b = collect(file.follow());
+    await rename(partial, join(dir, 'v'));
+    file.commit(join(dir, 'v'));
+    assert.equal((await a.done).length, 600_000);
+    assert.equal((await b.done).length, 600_000);
+  });
+});

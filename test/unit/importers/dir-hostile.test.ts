@@ -1,0 +1,293 @@
+/**
+ * The dir importer against malicious and odd layer tars: containerd's archive breakout cases,
+ * whiteout edge cases, entries replacing one another, devices, PAX and GNU extensions, xattrs,
+ * symlink loops and directory times. Every refused tar must leave nothing behind, and nothing
+ * may ever be written outside the layer directory: a sentinel directory next to the store
+ * (with a file a breakout would overwrite) is checked after every case.
+ */
+import assert from 'node:assert/strict';
+import { lstat, mkdir, readFile, readlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { CtrimgError } from '../../../src/errors.js';
+import { DirImporter } from '../../../src/importers/dir.js';
+import {
+  dir,
+  file,
+  hardlink,
+  listTree,
+  makeTar,
+  paxRecords,
+  rawEntry,
+  symlink,
+  tempRoot,
+  type TarEntry,
+} from '../../support/tars.js';
+
+const importer = new DirImporter();
+const T1 = new Date('2019-03-04T05:06:07Z');
+const T2 = new Date('2022-08-09T10:11:12Z');
+
+describe('importers/dir against hostile and odd tars', () => {
+  let root: string;
+  let cleanup: () => Promise<void>;
+  let layers: string;
+  let sentinel: string;
+  let warnings: string[];
+  beforeEach(async () => {
+    ({ root, cleanup } = await tempRoot());
+    layers = join(root, 'store', 'layers');
+    sentinel = join(root, 'sentinel');
+    await mkdir(layers, { recursive: true });
+    await mkdir(sentinel);
+    await writeFile(join(sentinel, 'passwd'), 'untouched');
+    warnings = [];
+  });
+  afterEach(() => cleanup());
+
+  const importBytes = async (name: string, bytes: Buffer, parents: string[] = []) => {
+    const layerPath = join(layers, name);
+    await importer.importLayer(Readable.from([bytes]), layerPath, { parents, warn: (m) => warnings.push(m) });
+    return layerPath;
+  };
+  const importTar = async (name: string, entries: TarEntry[], parents: string[] = []) =>
+    importBytes(name, await makeTar(entries), parents);
+
+  /** Nothing outside the layers directory changed, and nothing is left in it but `layerNames`. */
+  async function assertConfined(layerNames: string[] = []): Promise<void> {
+    assert.deepEqual(await listTree(sentinel), ['passwd'], 'nothing written next to the store');
+    assert.equal(await readFile(join(sentinel, 'passwd'), 'utf8'), 'untouched');
+    const tree = await listTree(root);
+    const children = (dir: string) => tree.filter((p) => p.startsWith(dir) && /^[^/]+\/?$/.test(p.slice(dir.length)));
+    assert.deepEqual(children(''), ['sentinel/', 'store/']);
+    assert.deepEqual(children('store/').filter((p) => p !== 'store/containers/'), ['store/layers/']);
+    assert.deepEqual(children('store/layers/'), layerNames.map((n) => `store/layers/${n}/`), 'no temp directory is left behind');
+  }
+  const containerPath = () => join(root, 'store', 'containers', 'c');
+
+  const rejects = (code: string, entry: string) => (err: unknown) => {
+    assert.ok(err instanceof CtrimgError, String(err));
+    assert.equal(err.code, code, err.message);
+    assert.ok(err.message.includes(`'${entry}'`), `names the entry ${entry}: ${err.message}`);
+    return true;
+  };
+
+  describe('breakouts are refused, naming the entry', () => {
+    // Relative to the layer's temp directory, store/layers/<tmp>/x: three levels up is `root`.
+    const cases: Array<[string, () => TarEntry[], string]> = [
+      ['a file through a symlink to an absolute directory', () => [symlink('etc', sentinel), file('etc/passwd', 'pwned')], 'etc/passwd'],
+      ['a file through a relative symlink climbing out', () => [symlink('etc', '../../../sentinel'), file('etc/passwd', 'pwned')], 'etc/passwd'],
+      ['a file through a directory replaced by a symlink', () => [dir('etc'), file('etc/a', 'a'), symlink('etc', sentinel), file('etc/passwd', 'pwned')], 'etc/passwd'],
+      ['a directory through a directory replaced by a symlink', () => [dir('etc'), symlink('etc', sentinel), dir('etc/sub')], 'etc/sub'],
+      ['a hard link placed through a directory replaced by a symlink', () => [file('f', 'x'), dir('etc'), symlink('etc', sentinel), hardlink('etc/passwd', 'f')], 'etc/passwd'],
+      ['a hard link to a file outside, through a symlink', () => [symlink('etc', sentinel), hardlink('stolen', 'etc/passwd')], 'etc/passwd'],
+      ['a whiteout through a symlink', () => [symlink('etc', sentinel), file('etc/.wh.passwd')], 'etc/.wh.passwd'],
+      ['an opaque marker through a symlink', () => [symlink('etc', sentinel), file('etc/.wh..wh..opq')], 'etc/.wh..wh..opq'],
+      ['a whiteout of the layer root (.wh..)', () => [file('.wh..')], '.wh..'],
+      ['a whiteout of the parent of the root (.wh...)', () => [file('.wh...')], '.wh...'],
+      ['a whiteout of its own directory (etc/.wh..)', () => [dir('etc'), file('etc/.wh..')], 'etc/.wh..'],
+      ['a whiteout of the parent directory (etc/.wh...)', () => [dir('etc'), file('etc/.wh...')], 'etc/.wh...'],
+      ['a whiteout with an empty name (.wh.)', () => [file('.wh.')], '.wh.'],
+      ['an entry under a symlink loop', () => [symlink('a', 'b'), symlink('b', 'a'), file('a/x', 'x')], 'a/x'],
+      ['a directory under a self-referencing symlink', () => [symlink('s', 's'), dir('s/d')], 's/d'],
+      ['a hard link to a target under a symlink loop', () => [symlink('a', 'b'), symlink('b', 'a'), hardlink('h', 'a/x')], 'a/x'],
+    ];
+    for (const [what, entries, entry] of cases) {
+      it(what, async () => {
+        await assert.rejects(importTar('L', entries()), rejects('UNSAFE_TAR', entry));
+        await assertConfined();
+      });
+    }
+
+    it('a path under a directory with a whiteout name (it would act as a marker when merged)', async () => {
+      await assert.rejects(importTar('L', [file('.wh.etc/somefile', 'non-empty')]), rejects('INVALID_TAR', '.wh.etc/somefile'));
+      await assertConfined();
+    });
+
+    it('an entry type it does not know', async () => {
+      const bytes = Buffer.concat([await rawEntry('Z', 'odd', 'data'), await makeTar([file('ok', 'ok')])]);
+      await assert.rejects(importBytes('L', bytes), rejects('INVALID_TAR', 'odd'));
+      await assertConfined();
+    });
+  });
+
+  describe('what is confined rather than refused', () => {
+    it('stores absolute and climbing symlink targets as they are, never following them', async () => {
+      const layer = await importTar('L', [symlink('etc', sentinel), symlink('up', '../../../sentinel/passwd')]);
+      assert.equal(await readlink(join(layer, 'etc')), sentinel);
+      assert.equal(await readlink(join(layer, 'up')), '../../../sentinel/passwd');
+      await assertConfined(['L']);
+    });
+
+    it('stores symlink loops as symlinks and merges them without following', async () => {
+      const layer = await importTar('L', [symlink('a', 'b'), symlink('b', 'a'), symlink('self', 'self'), file('ok', 'ok')]);
+      assert.equal(await readlink(join(layer, 'a')), 'b');
+      assert.equal(await readlink(join(layer, 'b')), 'a');
+      assert.equal(await readlink(join(layer, 'self')), 'self');
+      const container = containerPath();
+      await importer.createContainer(container, [layer]);
+      assert.deepEqual(await listTree(container), ['a', 'b', 'ok', 'self']);
+      assert.equal(await readlink(join(container, 'a')), 'b');
+    });
+
+    it('a whiteout of a lower symlink removes the link, not what it points to', async () => {
+      const l1 = await importTar('l1', [symlink('localetc', sentinel), file('keep', 'k')]);
+      const l2 = await importTar('l2', [file('.wh.localetc')]);
+      const container = containerPath();
+      await importer.createContainer(container, [l2, l1]);
+      assert.deepEqual(await listTree(container), ['keep']);
+      await assertConfined(['l1', 'l2']);
+    });
+
+    it('a whiteout under a path that is a symlink in a lower layer applies to the upper directory only', async () => {
+      const l1 = await importTar('l1', [symlink('localetc', sentinel)]);
+      const l2 = await importTar('l2', [dir('localetc'), file('localetc/.wh.passwd')]);
+      const container = containerPath();
+      await importer.createContainer(container, [l2, l1]);
+      assert.deepEqual(await listTree(container), ['localetc/']);
+      await assertConfined(['l1', 'l2']);
+    });
+  });
+
+  describe('whiteouts, duplicates and replacements', () => {
+    it('an opaque marker after its siblings hides only the lower layers', async () => {
+      const l1 = await importTar('l1', [file('old/a', 'a'), file('old/sub/b', 'b'), file('other', 'o')]);
+      const l2 = await importTar('l2', [dir('old'), file('old/c', 'c'), file('old/sub/x', 'x'), file('old/.wh..wh..opq')]);
+      assert.deepEqual(await listTree(l2), ['old/', 'old/.wh..wh..opq', 'old/c', 'old/sub/', 'old/sub/x']);
+      const container = containerPath();
+      await importer.createContainer(container, [l2, l1]);
+      assert.deepEqual(await listTree(container), ['old/', 'old/c', 'old/sub/', 'old/sub/x', 'other']);
+    });
+
+    it('a directory replaced by a file takes the file, and the directory metadata is dropped', async () => {
+      const layer = await importTar('L', [
+        dir('a', { mode: 0o700, mtime: T1 }),
+        file('a/x', 'x'),
+        file('a', 'file', { mode: 0o640, mtime: T2 }),
+      ]);
+      const a = await lstat(join(layer, 'a'));
+      assert.ok(a.isFile());
+      assert.equal(a.mode & 0o7777, 0o640);
+      assert.equal(a.mtime.getTime(), T2.getTime());
+      assert.deepEqual(await listTree(layer), ['a']);
+    });
+
+    it('a symlink replaced by a directory is a real directory', async () => {
+      const layer = await importTar('L', [symlink('s', sentinel), dir('s'), file('s/x', 'inside')]);
+      assert.ok((await lstat(join(layer, 's'))).isDirectory());
+      assert.equal(await readFile(join(layer, 's/x'), 'utf8'), 'inside');
+      await assertConfined(['L']);
+    });
+
+    it('a directory repeated keeps its contents and takes the last header', async () => {
+      const layer = await importTar('L', [dir('d', { mode: 0o700, mtime: T1 }), file('d/x', 'x'), dir('d', { mode: 0o750, mtime: T2 })]);
+      const d = await lstat(join(layer, 'd'));
+      assert.equal(d.mode & 0o7777, 0o750);
+      assert.equal(d.mtime.getTime(), T2.getTime());
+      assert.deepEqual(await listTree(layer), ['d/', 'd/x']);
+    });
+
+    it('a file written over a hard link does not change the file it was linked to', async () => {
+      const layer = await importTar('L', [file('f', 'original'), hardlink('h', 'f'), file('h', 'replacement')]);
+      assert.equal(await readFile(join(layer, 'f'), 'utf8'), 'original');
+      assert.equal(await readFile(join(layer, 'h'), 'utf8'), 'replacement');
+      assert.notEqual((await lstat(join(layer, 'f'))).ino, (await lstat(join(layer, 'h'))).ino);
+    });
+
+    it('a hard link to a target that is missing fails naming both', async () => {
+      await assert.rejects(importTar('L', [dir('d'), hardlink('d/h', 'd/missing')]), rejects('INVALID_TAR', 'd/missing'));
+      await assertConfined();
+    });
+  });
+
+  describe('devices, PAX and GNU extensions, xattrs', () => {
+    it('skips devices and fifos with one clear warning each, as root too', async () => {
+      const layer = await importTar('L', [
+        { name: 'dev/null', type: 'character-device', devmajor: 1, devminor: 3, mode: 0o666 },
+        { name: 'dev/sda', type: 'block-device', devmajor: 8, devminor: 0 },
+        { name: 'run/pipe', type: 'fifo' },
+        file('ok', 'ok'),
+      ]);
+      assert.deepEqual(warnings, [
+        "skipped character device 'dev/null': a dir layer cannot hold device nodes or fifos (Node has no mknod); the rest of the layer is imported",
+        "skipped block device 'dev/sda': a dir layer cannot hold device nodes or fifos (Node has no mknod); the rest of the layer is imported",
+        "skipped fifo 'run/pipe': a dir layer cannot hold device nodes or fifos (Node has no mknod); the rest of the layer is imported",
+      ]);
+      assert.deepEqual(await listTree(layer), ['dev/', 'ok', 'run/']);
+    });
+
+    it('reads PAX long names and long link names without warnings', async () => {
+      const longDir = `usr/${'d'.repeat(120)}/${'e'.repeat(120)}`;
+      const longFile = `${longDir}/${'f'.repeat(200)}.txt`;
+      const layer = await importTar('L', [
+        file(longFile, 'long'),
+        symlink(`${longDir}/link-${'l'.repeat(150)}`, `/${'t'.repeat(300)}`),
+        hardlink(`${longDir}/hard-${'h'.repeat(150)}`, longFile),
+      ]);
+      assert.ok(longFile.length > 255);
+      assert.equal(await readFile(join(layer, longFile), 'utf8'), 'long');
+      assert.equal(await readlink(join(layer, `${longDir}/link-${'l'.repeat(150)}`)), `/${'t'.repeat(300)}`);
+      const [a, b] = await Promise.all([lstat(join(layer, longFile)), lstat(join(layer, `${longDir}/hard-${'h'.repeat(150)}`))]);
+      assert.equal(a.ino, b.ino);
+      assert.deepEqual(warnings, []);
+    });
+
+    it('applies a PAX global header without writing it or warning', async () => {
+      const global = await rawEntry('g', 'pax_global_header', paxRecords({ comment: 'a1b2c3d4e5f6' }));
+      const layer = await importBytes('L', Buffer.concat([global, await makeTar([file('a', 'a'), dir('d')])]));
+      assert.deepEqual(await listTree(layer), ['a', 'd/']);
+      assert.deepEqual(warnings, []);
+    });
+
+    it('reads GNU long names and long link names', async () => {
+      const longName = `gnu/${'n'.repeat(150)}`;
+      const longTarget = `/${'t'.repeat(150)}`;
+      const bytes = Buffer.concat([
+        await rawEntry('L', '././@LongLink', `${longName}\0`),
+        await rawEntry('K', '././@LongLink', `${longTarget}\0`),
+        (await makeTar([symlink('short-name', 'short-target')])).subarray(0, -1024),
+        await makeTar([]),
+      ]);
+      const layer = await importBytes('L', bytes);
+      assert.deepEqual(await listTree(layer), ['gnu/', longName]);
+      assert.equal(await readlink(join(layer, longName)), longTarget);
+      assert.deepEqual(warnings, []);
+    });
+
+    it('drops extended attributes with one warning per layer, not a failure', async () => {
+      const layer = await importTar('L', [
+        file('bin/ping', 'ping', { pax: { 'SCHILY.xattr.security.capability': '\u0001' } } as TarEntry),
+        file('etc/conf', 'conf', { pax: { 'SCHILY.xattr.user.note': 'hi', 'LIBARCHIVE.xattr.user.other': 'aGk' } } as TarEntry),
+        file('plain', 'p'),
+      ]);
+      assert.equal(await readFile(join(layer, 'bin/ping'), 'utf8'), 'ping');
+      assert.equal(await readFile(join(layer, 'etc/conf'), 'utf8'), 'conf');
+      assert.equal(warnings.length, 1, warnings.join('\n'));
+      assert.equal(
+        warnings[0],
+        "dropped extended attributes (security.capability, user.note, user.other) of 2 entries, first 'bin/ping': a dir layer cannot hold them (Node has no xattr API)",
+      );
+    });
+  });
+
+  describe('times', () => {
+    it('applies directory times last, whatever is written into them afterwards', async () => {
+      const layer = await importTar('L', [
+        dir('./', { mtime: T1, mode: 0o755 }),
+        dir('d', { mtime: T1, mode: 0o555 }),
+        dir('d/e', { mtime: T2 }),
+        file('x', 'x', { mtime: T2 }),
+        file('d/f', 'f', { mtime: T2 }),
+        hardlink('d/e/h', 'x'),
+        { name: 'd/e/s', type: 'symlink', linkname: 'h', mtime: T1 },
+        file('d/.wh.gone'),
+        dir('d/new', { mtime: T2 }),
+        file('d/new/y', 'y'),
+      ]);
+      for (const [rel, t] of [['', T1], ['d', T1], ['d/e', T2], ['d/new', T2], ['x', T2], ['d/e/s', T1]] as const) {
+        assert.equal((await lstat(join(layer, rel))).mtime.getTime(), t.getTime(), `mtime of '${rel}'`);
+      }
+      assert.equal((await lstat(join(layer, 'd'))).mode & 0o7777, 0o555);
+    });
+  });
+});

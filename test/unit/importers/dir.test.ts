@@ -1,0 +1,329 @@
+import assert from 'node:assert/strict';
+import { lstat, mkdir, readFile, readlink, readdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { CtrimgError } from '../../../src/errors.js';
+import { DirImporter } from '../../../src/importers/dir.js';
+import { decompress } from '../../../src/layers/decompress.js';
+import {
+  dir,
+  file,
+  hardlink,
+  listTree,
+  makeTar,
+  symlink,
+  tarStream,
+  tempRoot,
+  type TarEntry,
+} from '../../support/tars.js';
+
+const importer = new DirImporter();
+const isCode = (code: string, mentions?: string) => (err: unknown) =>
+  err instanceof CtrimgError && err.code === code && (mentions === undefined || err.message.includes(mentions));
+
+const LONG = 'deep/' + 'a-directory-with-a-long-name-'.repeat(3) + '/' + 'a-file-with-a-long-name-'.repeat(2) + '.txt';
+const T1 = new Date('2020-01-02T03:04:05Z');
+const T2 = new Date('2021-06-07T08:09:10Z');
+
+describe('importers/dir', () => {
+  let root: string;
+  let cleanup: () => Promise<void>;
+  let layers: string;
+  beforeEach(async () => {
+    ({ root, cleanup } = await tempRoot());
+    layers = join(root, 'store', 'layers');
+    await mkdir(layers, { recursive: true });
+  });
+  afterEach(() => cleanup());
+
+  const importTar = async (name: string, entries: TarEntry[], parents: string[] = [], warn?: (m: string) => void) => {
+    const layerPath = join(layers, name);
+    await importer.importLayer(await tarStream(entries), layerPath, { parents, warn });
+    return layerPath;
+  };
+
+  describe('importLayer', () => {
+    it('unpacks files, directories, symlinks, hard links, empty files and long paths with modes and times', async () => {
+      const layer = await importTar('L', [
+        dir('etc', { mode: 0o700, mtime: T1 }),
+        file('etc/hostname', 'box\n', { mode: 0o640, mtime: T2 }),
+        file('etc/empty', ''),
+        file('bin/tool', '#!/bin/sh\n', { mode: 0o4755 }),
+        hardlink('bin/hard', 'bin/tool'),
+        symlink('bin/passwd', '/etc/passwd'),
+        symlink('up', '../../outside'),
+        file(LONG, 'long'),
+      ]);
+      assert.ok(LONG.length > 100);
+      assert.equal(await readFile(join(layer, 'etc/hostname'), 'utf8'), 'box\n');
+      const hostname = await lstat(join(layer, 'etc/hostname'));
+      assert.equal(hostname.mode & 0o7777, 0o640);
+      assert.equal(hostname.mtime.getTime(), T2.getTime());
+      const etc = await lstat(join(layer, 'etc'));
+      assert.ok(etc.isDirectory());
+      assert.equal(etc.mode & 0o7777, 0o700);
+      assert.equal(etc.mtime.getTime(), T1.getTime(), 'directory times are applied after its children are written');
+      assert.equal((await lstat(join(layer, 'etc/empty'))).size, 0);
+      assert.equal((await lstat(join(layer, 'bin/tool'))).mode & 0o7777, 0o4755);
+      const [tool, hard] = await Promise.all([lstat(join(layer, 'bin/tool')), lstat(join(layer, 'bin/hard'))]);
+      assert.equal(hard.ino, tool.ino);
+      assert.equal(await readlink(join(layer, 'bin/passwd')), '/etc/passwd');
+      assert.equal(await readlink(join(layer, 'up')), '../../outside');
+      assert.equal(await readFile(join(layer, LONG), 'utf8'), 'long');
+      assert.deepEqual(await readdir(layers), ['L'], 'no temp directory is left behind');
+    });
+
+    it('keeps whiteout and opaque markers as empty regular files', async () => {
+      const layer = await importTar('L', [file('.wh.gone', ''), dir('old'), file('old/.wh..wh..opq', 'junk'), file('old/c', 'c')]);
+      assert.deepEqual(await listTree(layer), ['.wh.gone', 'old/', 'old/.wh..wh..opq', 'old/c']);
+      for (const marker of ['.wh.gone', 'old/.wh..wh..opq']) {
+        const st = await lstat(join(layer, marker));
+        assert.ok(st.isFile() && st.size === 0, marker);
+      }
+    });
+
+    it('lets a later entry replace an earlier one with the same path', async () => {
+      const layer = await importTar('L', [
+        file('a', 'file'),
+        dir('a'),
+        file('a/inside', 'x'),
+        dir('b'),
+        file('b/child', 'x'),
+        symlink('b', 'a'),
+        symlink('c', 'a'),
+        file('c', 'now a file'),
+        file('d', 'first'),
+        file('d', 'second'),
+      ]);
+      assert.ok((await lstat(join(layer, 'a'))).isDirectory());
+      assert.equal(await readlink(join(layer, 'b')), 'a');
+      assert.equal(await readFile(join(layer, 'c'), 'utf8'), 'now a file');
+      assert.equal(await readFile(join(layer, 'd'), 'utf8'), 'second');
+      assert.deepEqual(await listTree(layer), ['a/', 'a/inside', 'b', 'c', 'd']);
+    });
+
+    it('copies a hard link target from the nearest parent layer that has it', async () => {
+      const far = await importTar('far', [file('lib/x', 'far')]);
+      const near = await importTar('near', [file('lib/x', 'near', { mode: 0o600 })]);
+      const layer = await importTar('L', [hardlink('lib/y', 'lib/x')], [near, far]);
+      assert.equal(await readFile(join(layer, 'lib/y'), 'utf8'), 'near');
+      assert.equal((await lstat(join(layer, 'lib/y'))).mode & 0o777, 0o600);
+      assert.deepEqual(await listTree(layer), ['lib/', 'lib/y']);
+    });
+
+    it('copies a parent file once for all the hard links naming it, which then share it', async () => {
+      const parent = await importTar('P', [file('lib/x', 'x'.repeat(64 * 1024))]);
+      const links = Array.from({ length: 20 }, (_, i) => hardlink(`l${i}`, 'lib/x'));
+      const layer = await importTar('L', [...links, hardlink('lib/y', 'l3')], [parent]);
+      const inodes = new Set<number>();
+      for (const name of [...links.map((l) => l.name), 'lib/y']) inodes.add((await lstat(join(layer, name))).ino);
+      assert.equal(inodes.size, 1, 'one copy, linked 21 times');
+      assert.equal((await lstat(join(layer, 'l0'))).nlink, 21);
+      assert.equal(await readFile(join(layer, 'lib/y'), 'utf8'), 'x'.repeat(64 * 1024));
+    });
+
+    it('does not find a hard link target hidden by a whiteout in a nearer parent', async () => {
+      const far = await importTar('far', [file('lib/x', 'far')]);
+      const near = await importTar('near', [file('lib/.wh.x', '')]);
+      await assert.rejects(
+        importTar('L', [hardlink('lib/y', 'lib/x')], [near, far]),
+        isCode('INVALID_TAR', "'lib/y' -> 'lib/x'"),
+      );
+      assert.ok(!existsSync(join(layers, 'L')));
+    });
+
+    it('fails clearly when a hard link target is nowhere, leaving nothing behind', async () => {
+      await assert.rejects(importTar('L', [file('a', 'a'), hardlink('b', 'missing')]), isCode('INVALID_TAR', 'missing'));
+      assert.deepEqual(await readdir(layers), []);
+    });
+
+    it('unpacks a gzip layer through decompress', async () => {
+      const layerPath = join(layers, 'L');
+      await importer.importLayer(decompress(await tarStream([file('a/b', 'zipped')], true)), layerPath, { parents: [] });
+      assert.equal(await readFile(join(layerPath, 'a/b'), 'utf8'), 'zipped');
+    });
+
+    it('skips device nodes and fifos with a warning', async () => {
+      const warnings: string[] = [];
+      const layer = await importTar(
+        'L',
+        [
+          { name: 'dev/null', type: 'character-device', devmajor: 1, devminor: 3 },
+          { name: 'run/pipe', type: 'fifo' },
+          file('ok', 'ok'),
+        ],
+        [],
+        (m) => warnings.push(m),
+      );
+      assert.equal(warnings.length, 2);
+      assert.match(warnings[0]!, /dev\/null/);
+      assert.deepEqual(await listTree(layer), ['dev/', 'ok', 'run/']);
+    });
+
+    it('rejects a truncated tar and leaves nothing at the layer path', async () => {
+      const bytes = await makeTar([file('big', 'x'.repeat(5000))]);
+      await assert.rejects(
+        importer.importLayer(Readable.from([bytes.subarray(0, 2048)]), join(layers, 'L'), { parents: [] }),
+        (err) => err instanceof CtrimgError && err.message.includes(join(layers, 'L')),
+      );
+      assert.deepEqual(await readdir(layers), []);
+    });
+
+    it('rejects input that failed before the import started reading it', async () => {
+      const input = new Readable({ read() {} });
+      input.on('error', () => {});
+      input.destroy(new Error('gzip broke early'));
+      await assert.rejects(
+        importer.importLayer(input, join(layers, 'L'), { parents: [] }),
+        (err: Error) => err.message.includes('gzip broke early'),
+      );
+      assert.deepEqual(await readdir(layers), []);
+    });
+
+    it('rejects input that fails in the middle of an entry', async () => {
+      const bytes = await makeTar([file('big', 'x'.repeat(50_000))]);
+      const input = new Readable({ read() {} });
+      input.push(bytes.subarray(0, 4096));
+      setTimeout(() => input.destroy(new Error('connection reset')), 20);
+      await assert.rejects(importer.importLayer(input, join(layers, 'L'), { parents: [] }), (err: Error) => err.message.includes('connection reset'));
+      assert.deepEqual(await readdir(layers), []);
+    });
+
+    it('stops when aborted and leaves nothing at the layer path', async () => {
+      const controller = new AbortController();
+      const input = new Readable({ read() {} }); // never ends by itself
+      const done = importer.importLayer(input, join(layers, 'L'), { parents: [], signal: controller.signal });
+      setTimeout(() => controller.abort(), 10);
+      await assert.rejects(done, (err: Error) => err.name === 'AbortError');
+      assert.deepEqual(await readdir(layers), []);
+    });
+
+    it('refuses a layer path that already exists', async () => {
+      await mkdir(join(layers, 'L'));
+      await assert.rejects(importTar('L', [file('a', '')]), isCode('EXISTS'));
+    });
+
+    describe('rejects unsafe tars, writing nothing outside and leaving nothing behind', () => {
+      const escape = `/tmp/ctrimg-escape-${process.pid}-${Date.now()}`;
+      const cases: Array<[string, TarEntry[], string]> = [
+        ['an absolute path', [file(escape, 'x')], escape],
+        ['a .. path', [file('../x', 'x')], '../x'],
+        ['a path climbing out through ..', [dir('a'), file('a/../../x', 'x')], 'a/../../x'],
+        ['a file under a symlink to /', [symlink('a', '/'), file('a/x', 'x')], 'a/x'],
+        ['a file under a symlink to ../..', [symlink('a', '../..'), file('a/x', 'x')], 'a/x'],
+        ['a directory under a symlink', [symlink('a', '../..'), dir('a/sub')], 'a/sub'],
+        ['a file under a symlink that stays inside', [dir('d'), symlink('a', 'd'), file('a/x', 'x')], 'a/x'],
+        ['a hard link to ../../etc/passwd', [hardlink('h', '../../etc/passwd')], '../../etc/passwd'],
+        ['a hard link to an absolute path', [hardlink('h', '/etc/passwd')], '/etc/passwd'],
+        ['a hard link through a symlink', [file('d/f', 'x'), symlink('s', 'd'), hardlink('h', 's/f')], 's/f'],
+        ['a hard link placed under a symlink', [file('f', 'x'), symlink('s', '..'), hardlink('s/h', 'f')], 's/h'],
+      ];
+      for (const [what, entries, mentioned] of cases) {
+        it(what, async () => {
+          await assert.rejects(importTar('L', entries), isCode('UNSAFE_TAR', mentioned));
+          assert.deepEqual(await listTree(root), ['store/', 'store/layers/']);
+          assert.ok(!existsSync(escape));
+        });
+      }
+    });
+  });
+
+  describe('createContainer', () => {
+    it('merges layers base first, applying whiteouts and opaque directories', async () => {
+      const outside = join(root, 'outside');
+      await mkdir(outside);
+      const l1 = await importTar('l1', [
+        file('bin/tool', 'tool', { mode: 0o755 }),
+        hardlink('bin/hard', 'bin/tool'),
+        symlink('bin/link', 'tool'),
+        symlink('escape', outside),
+        file('gone.txt', 'gone'),
+        file('gone-dir/x', 'x'),
+        file('old/a', 'a'),
+        file('old/sub/b', 'b'),
+        file('tree/x', 'x'),
+        file('keep', 'v1'),
+      ]);
+      const l2 = await importTar('l2', [
+        file('.wh.gone.txt', ''),
+        file('.wh.gone-dir', ''),
+        file('old/.wh..wh..opq', ''),
+        file('old/c', 'c'),
+        dir('old/sub2'),
+        file('new.txt', 'new', { mode: 0o600 }),
+        file('keep', 'v2'),
+      ]);
+      const l3 = await importTar('l3', [file('tree', 'now a file'), file('escape/passwd', 'not outside'), file('gone.txt', 'back')]);
+
+      const container = join(root, 'containers', 'c1');
+      await importer.createContainer(container, [l3, l2, l1]);
+
+      assert.deepEqual(await listTree(container), [
+        'bin/',
+        'bin/hard',
+        'bin/link',
+        'bin/tool',
+        'escape/',
+        'escape/passwd',
+        'gone.txt',
+        'keep',
+        'new.txt',
+        'old/',
+        'old/c',
+        'old/sub2/',
+        'tree',
+      ]);
+      assert.equal(await readFile(join(container, 'keep'), 'utf8'), 'v2');
+      assert.equal(await readFile(join(container, 'gone.txt'), 'utf8'), 'back');
+      assert.equal(await readFile(join(container, 'tree'), 'utf8'), 'now a file');
+      assert.equal(await readlink(join(container, 'bin/link')), 'tool');
+      assert.equal((await lstat(join(container, 'bin/tool'))).mode & 0o777, 0o755);
+      assert.equal((await lstat(join(container, 'new.txt'))).mode & 0o777, 0o600);
+      const [tool, hard] = await Promise.all([lstat(join(container, 'bin/tool')), lstat(join(container, 'bin/hard'))]);
+      assert.equal(hard.ino, tool.ino, 'hard links within a layer stay hard links');
+      assert.notEqual(tool.ino, (await lstat(join(l1, 'bin/tool'))).ino, 'the container does not share inodes with its layers');
+      assert.deepEqual(await readdir(outside), [], 'a lower symlink is replaced, never written through');
+      assert.deepEqual(await listTree(l1), [
+        'bin/',
+        'bin/hard',
+        'bin/link',
+        'bin/tool',
+        'escape',
+        'gone-dir/',
+        'gone-dir/x',
+        'gone.txt',
+        'keep',
+        'old/',
+        'old/a',
+        'old/sub/',
+        'old/sub/b',
+        'tree/',
+        'tree/x',
+      ]);
+      assert.deepEqual(await readdir(join(root, 'containers')), ['c1'], 'no temp directory is left behind');
+    });
+
+    it('keeps directory modes and times from the topmost layer', async () => {
+      const l1 = await importTar('l1', [dir('d', { mode: 0o700, mtime: T1 }), file('d/x', 'x')]);
+      const l2 = await importTar('l2', [dir('d', { mode: 0o751, mtime: T2 }), file('d/y', 'y')]);
+      const container = join(root, 'c');
+      await importer.createContainer(container, [l2, l1]);
+      const d = await lstat(join(container, 'd'));
+      assert.equal(d.mode & 0o7777, 0o751);
+      assert.equal(d.mtime.getTime(), T2.getTime());
+      assert.deepEqual(await listTree(container), ['d/', 'd/x', 'd/y']);
+    });
+
+    it('refuses a container path that exists; removal of missing paths is fine', async () => {
+      const l1 = await importTar('l1', [file('a', 'a')]);
+      const container = join(root, 'c');
+      await writeFile(container, '');
+      await assert.rejects(importer.createContainer(container, [l1]), isCode('EXISTS'));
+      await importer.removeContainer(join(root, 'nope'));
+      await importer.removeLayer(join(root, 'nope'));
+      await importer.removeLayer(l1);
+      assert.ok(!existsSync(l1));
+    });
+  });
+});

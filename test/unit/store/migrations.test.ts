@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { migrate, openDb, schemaVersion } from '../../../store/db.js';
+import { Store } from '../../../store/index.js';
+import { migrations } from '../../../store/migrations.js';
+
+function columns(db: Database.Database, table: string): string[] {
+  return (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
+}
+
+describe('store migrations', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'ctrimg-db-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('are numbered 1..n without gaps', () => {
+    assert.deepEqual(
+      migrations.map((m) => m.version),
+      migrations.map((_, i) => i + 1),
+    );
+  });
+
+  it('open a new database in WAL mode with foreign keys and a busy timeout', () => {
+    const db = openDb(join(dir, 'a.db'));
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
+    assert.equal(db.pragma('busy_timeout', { simple: true }), 30000);
+    assert.equal(schemaVersion(db), migrations.length);
+    db.close();
+  });
+
+  describe('migration 1', () => {
+    let db: Database.Database;
+    beforeEach(() => {
+      db = new Database(join(dir, 'm1.db'));
+      db.pragma('foreign_keys = ON');
+      migrate(db, migrations.slice(0, 1));
+    });
+    afterEach(() => db.close());
+
+    it('sets user_version to 1 and creates the tables the issue names', () => {
+      assert.equal(schemaVersion(db), 1);
+      assert.deepEqual(columns(db, 'sources'), ['id', 'name', 'location', 'namespace', 'publisher', 'insecure', 'created']);
+      for (const c of ['name', 'publisher', 'version', 'repository', 'tag', 'manifest_digest', 'config_digest', 'platform', 'size', 'created']) {
+        assert.ok(columns(db, 'images').includes(c), `images.${c}`);
+      }
+      assert.deepEqual(columns(db, 'layers'), ['id', 'chain_id', 'diff_id', 'blob_digest', 'media_type', 'size', 'location']);
+      assert.deepEqual(columns(db, 'image_layers'), ['image_id', 'position', 'layer_id']);
+      assert.ok(columns(db, 'containers').includes('image_id'));
+    });
+
+    it('refuses to delete an image a container was created from, and cascades its layer links', () => {
+      db.exec(`
+        INSERT INTO layers (chain_id, diff_id, blob_digest, media_type, size, location) VALUES ('c1', 'd1', 'b1', 'm', 1, 'l');
+        INSERT INTO images (name, repository, manifest_digest, config_digest, platform, size, installed)
+          VALUES ('n', 'r', 'm1', 'c1', 'linux/amd64', 1, 'now');
+        INSERT INTO image_layers VALUES (1, 0, 1);
+        INSERT INTO containers (cid, name, image_id, state, path, created) VALUES ('x', 'c1', 1, 'Stopped', 'p', 'now');
+      `);
+      assert.throws(() => db.exec('DELETE FROM images WHERE id = 1'), /FOREIGN KEY/);
+      db.exec('DELETE FROM containers');
+      db.exec('DELETE FROM images WHERE id = 1');
+      assert.equal((db.prepare('SELECT count(*) AS n FROM image_layers').get() as { n: number }).n, 0);
+    });
+
+    it('keeps container names unique regardless of case and rejects unknown states', () => {
+      db.exec(`INSERT INTO images (name, repository, manifest_digest, config_digest, platform, size, installed)
+               VALUES ('n', 'r', 'm1', 'c1', 'linux/amd64', 1, 'now')`);
+      const add = db.prepare(`INSERT INTO containers (cid, name, image_id, state, path, created) VALUES (?, ?, 1, ?, 'p', 'now')`);
+      add.run('a', 'Web', 'Off');
+      assert.throws(() => add.run('b', 'web', 'Off'), /UNIQUE/);
+      assert.throws(() => add.run('c', 'other', 'Exploded'), /CHECK/);
+    });
+  });
+
+  describe('migration 2', () => {
+    it('adds ordered mirrors per source, removed with their source', () => {
+      const db = new Database(join(dir, 'm2.db'));
+      db.pragma('foreign_keys = ON');
+      migrate(db, migrations.slice(0, 1));
+      db.exec(`INSERT INTO sources (name, location, created) VALUES ('s', 'http://a', 'now')`);
+      migrate(db, migrations.slice(0, 2));
+      assert.equal(schemaVersion(db), 2);
+      assert.deepEqual(columns(db, 'source_mirrors'), ['source_id', 'position', 'url']);
+      const add = db.prepare('INSERT INTO source_mirrors VALUES (?, ?, ?)');
+      add.run(1, 0, 'http://m1');
+      add.run(1, 1, 'http://m2');
+      assert.throws(() => add.run(1, 1, 'http://m3'), /UNIQUE|PRIMARY KEY/);
+      assert.throws(() => add.run(7, 0, 'http://m3'), /FOREIGN KEY/);
+      db.exec('DELETE FROM sources');
+      assert.equal((db.prepare('SELECT count(*) AS n FROM source_mirrors').get() as { n: number }).n, 0);
+      db.close();
+    });
+  });
+
+  describe('migration 3', () => {
+    it('adds a key/value settings table with unique keys', () => {
+      const db = new Database(join(dir, 'm3.db'));
+      migrate(db, migrations.slice(0, 3));
+      assert.equal(schemaVersion(db), 3);
+      assert.deepEqual(columns(db, 'settings'), ['key', 'value']);
+      db.exec(`INSERT INTO settings VALUES ('importer', 'dir')`);
+      assert.throws(() => db.exec(`INSERT INTO settings VALUES ('importer', 'hcs')`), /UNIQUE|PRIMARY KEY/);
+      assert.throws(() => db.exec(`INSERT INTO settings VALUES ('x', NULL)`), /NOT NULL/);
+      db.close();
+    });
+  });
+
+  describe('migration 4', () => {
+    it('drops the recorded layer and container paths, keeping every row and its identity', () => {
+      const db = new Database(join(dir, 'm4.db'));
+      db.pragma('foreign_keys = ON');
+      migrate(db, migrations.slice(0, 3));
+      db.exec(`
+        INSERT INTO layers (chain_id, diff_id, blob_digest, media_type, size, location) VALUES ('sha256:c1', 'd1', 'b1', 'm', 1, '/old/root/layers/c1');
+        INSERT INTO images (name, repository, manifest_digest, config_digest, platform, size, installed, top_layer_id)
+          VALUES ('n', 'r', 'm1', 'c1', 'linux/amd64', 1, 'now', 1);
+        INSERT INTO image_layers VALUES (1, 0, 1);
+        INSERT INTO containers (cid, name, image_id, state, path, created) VALUES ('x1', 'web1', 1, 'Off', '/old/root/containers/x1', 'now');
+      `);
+      migrate(db, migrations.slice(0, 4));
+      assert.equal(schemaVersion(db), 4);
+      assert.deepEqual(columns(db, 'layers'), ['id', 'chain_id', 'diff_id', 'blob_digest', 'media_type', 'size']);
+      assert.ok(!columns(db, 'containers').includes('path'));
+      const store = new Store(db);
+      assert.equal(store.layers.byChainId('sha256:c1')?.id, 1);
+      assert.deepEqual(store.images.listWithChains().map((i) => i.chain), [['sha256:c1']]);
+      assert.equal(store.containers.byName('web1')?.cid, 'x1');
+      assert.throws(() => db.exec('DELETE FROM images WHERE id = 1'), /FOREIGN KEY/, 'the container still keeps its image');
+      db.close();
+    });
+  });
+
+  it('is idempotent: migrating again changes nothing', () => {
+    const file = join(dir, 'b.db');
+    openDb(file).close();
+    const db = openDb(file);
+    assert.equal(schemaVersion(db), migrations.length);
+    db.close();
+  });
+
+  it('applies only the newer migrations, in order, to an older database', () => {
+    const db = new Database(join(dir, 'c.db'));
+    const extra = [
+      ...migrations,
+      { version: migrations.length + 2, description: 'second', sql: 'ALTER TABLE t ADD COLUMN b TEXT' },
+      { version: migrations.length + 1, description: 'first', sql: 'CREATE TABLE t (a TEXT)' },
+    ];
+    migrate(db, migrations);
+    migrate(db, extra);
+    assert.equal(schemaVersion(db), migrations.length + 2);
+    assert.deepEqual(columns(db, 't'), ['a', 'b']);
+    db.close();
+  });
+
+  it('refuses a database written by a newer ctrimg', () => {
+    const db = new Database(join(dir, 'd.db'));
+    db.pragma('user_version = 99');
+    assert.throws(() => migrate(db, migrations), /newer than this ctrimg understands/);
+    db.close();
+  });
+
+  it('rolls a failing migration back whole', () => {
+    const db = new Database(join(dir, 'e.db'));
+    const bad = [{ version: 1, description: 'bad', sql: 'CREATE TABLE ok (a); CREATE TABLE broken (' }];
+    assert.throws(() => migrate(db, bad));
+    assert.equal(schemaVersion(db), 0);
+    assert.equal((db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE name = 'ok'`).get() as { n: number }).n, 0);
+    db.close();
+  });
+});
