@@ -14,7 +14,7 @@ export interface Found {
 }
 
 export interface RepairCheck {
-  /** Says what the check looks at, in tests and debug output. */
+  /** Says what the check looks at, in debug output. */
   name: string;
   find(ctx: OpsContext): Promise<Found[]>;
 }
