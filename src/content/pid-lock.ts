@@ -12,10 +12,9 @@
  * under `<lock>.takeover`, a lock of the same kind held for those two calls only; should its
  * holder crash in between, the next waiter finds it stale and removes it plainly.
  */
-import { randomBytes } from 'node:crypto';
 import { link, readFile, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { lockTempPath, takeoverPath } from './layout.js';
 import { formatOwner, isRunning, parseOwner, self, type Owner } from './owner.js';
 
 export type Release = () => Promise<void>;
@@ -27,7 +26,7 @@ export interface LockOptions {
 }
 
 export async function acquirePidLock(path: string, opts: LockOptions = {}): Promise<Release> {
-  const temp = join(dirname(path), `.tmp-${process.pid}-${randomBytes(4).toString('hex')}-${basename(path)}`);
+  const temp = lockTempPath(path);
   await writeFile(temp, formatOwner(self()));
   let told = false;
   try {
@@ -64,8 +63,8 @@ const TAKEOVER_POLL_MS = 5;
  * when not given).
  */
 export async function removeStaleLock(path: string, stale: string, record?: string): Promise<boolean> {
-  const guard = `${path}.takeover`;
-  const own = record ?? join(dirname(path), `.tmp-${process.pid}-${randomBytes(4).toString('hex')}-${basename(guard)}`);
+  const guard = takeoverPath(path);
+  const own = record ?? lockTempPath(guard);
   if (!record) await writeFile(own, formatOwner(self()));
   try {
     try {

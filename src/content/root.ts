@@ -10,15 +10,13 @@ import { mkdir, readdir, realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { failed, usage } from '../errors.js';
 import { removeTree } from '../layers/remove-tree.js';
+import { CONTAINERS, DATABASE_FILE, LAYERS, LEASES, OWN_DIRS } from './layout.js';
 import { restrictToOwner } from './owner-only.js';
 
-/** Directories under the root (the content store makes its own, blobs/ and ingest/). */
-const SUBDIRS = ['layers', 'containers', 'leases'];
+/** Directories made at the root (the content store makes its own, blobs/ and ingest/). */
+const SUBDIRS = [LAYERS, CONTAINERS, LEASES];
 /** The store's own directories, relative to the root: never deleted themselves, only things in them. */
-const STORE_DIRS = new Set([...SUBDIRS, 'blobs', join('blobs', 'sha256'), 'ingest']);
-
-/** The store's database, at the top of the root. */
-export const DATABASE_FILE = 'ctrimg.db';
+const OWN = new Set(OWN_DIRS);
 
 /**
  * Creates the root if it is missing (0700), resolves it to its real path, makes it private to
@@ -42,33 +40,11 @@ export async function openRoot(root: string, restrict: (root: string) => Promise
  */
 async function assertStoreOrEmpty(root: string, real: string): Promise<void> {
   const names = await readdir(real);
-  if (names.includes(DATABASE_FILE) || names.every((n) => STORE_DIRS.has(n))) return;
+  if (names.includes(DATABASE_FILE) || names.every((n) => OWN.has(n))) return;
   const shown = real === root ? root : `${root} (${real})`;
   throw usage(`${shown} is not a ctrimg store: it is not empty and holds no ${DATABASE_FILE}; nothing was changed`, {
     code: 'NOT_A_STORE',
     hint: 'point CTRIMG_ROOT at a new or empty directory, or at an existing store',
-  });
-}
-
-/**
- * The directory of the layer with this chain id (`sha256:<hex>`). Identities must be 64
- * lowercase hex digits before a path is made of them, so none can name `.`, `..` or a path.
- */
-export function layerDir(root: string, chainId: string): string {
-  return join(root, 'layers', identity('layer chain id', chainId, /^sha256:([0-9a-f]{64})$/));
-}
-
-/** The directory of the container with this cid (64 lowercase hex digits). */
-export function containerDir(root: string, cid: string): string {
-  return join(root, 'containers', identity('container id', cid, /^([0-9a-f]{64})$/));
-}
-
-function identity(what: string, id: string, form: RegExp): string {
-  const hex = form.exec(id)?.[1];
-  if (hex) return hex;
-  throw failed(`refusing the ${what} ${JSON.stringify(id)}: it is not 64 lowercase hex digits, so no path is derived from it`, {
-    code: 'BAD_IDENTITY',
-    hint: 'the database may be damaged; run Repair-ContainerImageStore',
   });
 }
 
@@ -79,7 +55,7 @@ function below(root: string, path: string): boolean {
 }
 
 /** Below the root and not one of the store's own directories (relative() normalizes `.` and `..`). */
-const deletable = (root: string, path: string) => below(root, path) && !STORE_DIRS.has(relative(root, path));
+const deletable = (root: string, path: string) => below(root, path) && !OWN.has(relative(root, path).split(sep).join('/'));
 
 /**
  * Refuses, with OUTSIDE_STORE, a `path` that is not inside the resolved `root`: by its name,

@@ -7,16 +7,16 @@
  */
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { createHash, randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { diskFull, failed } from '../errors.js';
-import { assertDigest, digestHex, sha256, type Digest } from '../image/digest.js';
+import { assertDigest, Sha256, sha256, type Digest } from '../image/digest.js';
 import { GrowingFile } from './growing-file.js';
 import { keepFree } from './free-space.js';
+import { BLOBS, blobPath, INGEST, ingestLockPath, ingestTempPath, partialPath, storeDir } from './layout.js';
 import { acquirePidLock, type Release } from './pid-lock.js';
 import { removeInside } from './root.js';
+import { ingestStatus, strayBlobNames, walkBlobs, type BlobInfo, type ContentStatus } from './walk.js';
 
 /** A blob being fetched into the store, and its bytes for whoever reads them meanwhile. */
 export interface BlobFeed {
@@ -51,8 +51,8 @@ export class ContentStore {
    * on the store's filesystem (free-space.ts).
    */
   constructor(private readonly root: string, private readonly reserve = 0) {
-    this.blobDir = join(root, 'blobs', 'sha256');
-    this.ingestDir = join(root, 'ingest');
+    this.blobDir = storeDir(root, BLOBS);
+    this.ingestDir = storeDir(root, INGEST);
   }
 
   async init(): Promise<void> {
@@ -61,7 +61,7 @@ export class ContentStore {
   }
 
   path(digest: Digest): string {
-    return join(this.blobDir, digestHex(digest));
+    return blobPath(this.root, digest);
   }
 
   async has(digest: Digest): Promise<boolean> {
@@ -108,7 +108,7 @@ export class ContentStore {
   async discardPartial(digest: Digest): Promise<void> {
     const release = await this.lock(digest);
     try {
-      await rm(join(this.ingestDir, `${digestHex(digest)}.partial`), { force: true });
+      await rm(partialPath(this.root, digest), { force: true });
     } finally {
       await release();
     }
@@ -118,7 +118,7 @@ export class ContentStore {
     const release = await this.lock(expected, opts.signal);
     try {
       if (await this.has(expected)) return;
-      const partial = join(this.ingestDir, `${digestHex(expected)}.partial`);
+      const partial = partialPath(this.root, expected);
       while (!(await this.fetchInto(partial, expected, fetch, { ...opts, what: opts.what ?? `blob ${expected}` }, file))) {
         // Wrong bytes were discarded and another source serves the blob from the start.
         file?.restart();
@@ -134,7 +134,7 @@ export class ContentStore {
    * when the bytes were wrong and `fetch` has another source to try; the error when it has not.
    */
   private async fetchInto(partial: string, expected: Digest, fetch: BlobFetch, opts: DownloadOptions & { what: string }, file?: GrowingFile): Promise<boolean> {
-    const hash = createHash('sha256');
+    const hash = new Sha256();
     let have = await stat(partial).then((s) => s.size, () => 0);
     if (have > opts.size) {
       await rm(partial, { force: true });
@@ -161,7 +161,7 @@ export class ContentStore {
       have += counter.bytes;
     }
     try {
-      this.check(opts.what, expected, `sha256:${hash.digest('hex')}`, have, opts.size);
+      this.check(opts.what, expected, hash.digest(), have, opts.size);
     } catch (err) {
       return wrongBytes(err as Error);
     }
@@ -170,14 +170,14 @@ export class ContentStore {
 
   /** Takes `ingest/<hex>.lock`, waiting while a live process holds it. */
   private lock(digest: Digest, signal?: AbortSignal): Promise<Release> {
-    return acquirePidLock(join(this.ingestDir, `${digestHex(digest)}.lock`), { signal });
+    return acquirePidLock(ingestLockPath(this.root, digest), { signal });
   }
 
   /** Stores bytes already in memory (manifests, configs) after checking their digest. */
   async put(expected: Digest, bytes: Buffer, what?: string): Promise<void> {
     this.check(what ?? `blob ${expected}`, expected, sha256(bytes), bytes.length, undefined);
     if (await this.has(expected)) return;
-    const tmp = this.tempPath(expected);
+    const tmp = ingestTempPath(this.root, expected);
     try {
       await writeFile(tmp, bytes);
       await rename(tmp, this.path(expected));
@@ -199,8 +199,19 @@ export class ContentStore {
     await removeInside(this.root, this.path(digest));
   }
 
-  private tempPath(digest: Digest): string {
-    return join(this.ingestDir, `${digestHex(digest)}.${process.pid}.${randomBytes(4).toString('hex')}`);
+  /** Calls `fn` with every committed blob (digest and size), in digest order. */
+  walk(fn: (blob: BlobInfo) => Promise<void> | void): Promise<void> {
+    return walkBlobs(this.root, fn);
+  }
+
+  /** Files in the blob directory not named as a digest: never served as blobs. */
+  strays(): Promise<string[]> {
+    return strayBlobNames(this.root);
+  }
+
+  /** The downloads under way or broken off (bytes held, lock holder) and the temp files of the ingest area. */
+  status(): Promise<ContentStatus> {
+    return ingestStatus(this.root);
   }
 
   private check(what: string, expected: Digest, actual: Digest, bytes: number, size: number | undefined): void {
@@ -239,7 +250,7 @@ async function appendTo(path: string, file: GrowingFile | undefined): Promise<Wr
 }
 
 /** Hashes and counts what passes, failing (with `tooLong` set) past `limit` bytes. */
-function hashInto(hash: ReturnType<typeof createHash>, limit: number, onBytes: (bytes: number) => void): Transform & { bytes: number; tooLong: boolean } {
+function hashInto(hash: Sha256, limit: number, onBytes: (bytes: number) => void): Transform & { bytes: number; tooLong: boolean } {
   const t = new Transform({
     transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
       if (t.bytes + chunk.length > limit) {

@@ -5,10 +5,11 @@
  * link to a parent layer's file, every file of a container) take their room above the store's
  * free-space reserve first: a few tar bytes may make many copied bytes.
  */
-import { mkdtemp, rename } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { roomAbove, type TakeRoom } from '../content/free-space.js';
+import { importerTempPath } from '../content/layout.js';
 import { CtrimgError, diskFull, failed } from '../errors.js';
 import { mergeLayers } from '../layers/merge.js';
 import { removeTree } from '../layers/remove-tree.js';
@@ -50,8 +51,9 @@ async function buildAtomically(
   build: (tmp: string, room: TakeRoom) => Promise<void>,
 ): Promise<void> {
   await mustNotExist(dest, what);
-  // Named with the pid, like install's staging directories, so leftovers of a crash can be told apart.
-  const tmp = await mkdtemp(join(dirname(dest), `.tmp-${process.pid}-`));
+  // Named with the pid (content/layout.ts), so leftovers of a crash can be told apart.
+  const tmp = importerTempPath(dest);
+  await mkdir(tmp, { mode: 0o700 });
   try {
     await build(tmp, roomAbove(dirname(dest), reserve, `cannot ${what} at ${dest}`));
     await rename(tmp, dest);

@@ -8,7 +8,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '../../store/index.js';
 import { freeSpaceReserve, RESERVE_VARIABLE } from '../content/free-space.js';
-import { containerDir, DATABASE_FILE, layerDir, openRoot } from '../content/root.js';
+import { containerDir, databasePath, layerDir } from '../content/layout.js';
+import { openRoot } from '../content/root.js';
 import { ContentStore } from '../content/store.js';
 import type { Digest } from '../image/digest.js';
 import { confined } from '../importers/confined.js';
@@ -81,7 +82,7 @@ export async function openContext(opts: ContextOptions): Promise<OpsContext> {
   const freeSpace = await freeSpaceReserve(root, process.env[RESERVE_VARIABLE]);
   const content = new ContentStore(root, freeSpace);
   await content.init();
-  const store = Store.open(join(root, DATABASE_FILE));
+  const store = Store.open(databasePath(root));
   let importer: LayerImporter;
   try {
     importer = confined(createImporter(resolveImporter(store, opts.importer), freeSpace), root);

@@ -4,7 +4,7 @@
  * that lost its rows would make every layer, container or blob it named look unused.
  */
 import { join } from 'node:path';
-import { DATABASE_FILE } from '../content/root.js';
+import { DATABASE_FILE } from '../content/layout.js';
 import { failed } from '../errors.js';
 import type { OpsContext } from './context.js';
 

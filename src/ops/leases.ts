@@ -11,10 +11,10 @@
  * (and are removed as leftovers). Installs run side by side: each layer they both need is
  * imported once, under its lock (see pull-layers.ts).
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { classify, LEASES, leasePath, storeDir } from '../content/layout.js';
 import { formatOwner, isRunning, isSelf, parseOwner, self, type Owner } from '../content/owner.js';
 
 export type LeaseKind = 'install' | 'delete';
@@ -24,13 +24,13 @@ const POLL_MS = 50;
 
 /** The lease files in `root` (of one kind, if given) with the owner each names, running or not. */
 export async function leaseFiles(root: string, kind?: LeaseKind): Promise<Array<{ name: string; owner: Owner }>> {
-  const dir = join(root, 'leases');
+  const dir = storeDir(root, LEASES);
   const found: Array<{ name: string; owner: Owner }> = [];
   for (const name of await readdir(dir).catch(() => [] as string[])) {
-    const m = /^([a-z]+)-(\d+)-/.exec(name);
-    if (!m || (kind && m[1] !== kind)) continue;
+    const lease = classify(LEASES, name);
+    if (lease?.kind !== 'lease' || (kind && lease.lease !== kind)) continue;
     const text = await readFile(join(dir, name), 'utf8').catch(() => undefined);
-    const owner = text === undefined ? undefined : parseOwner(text, Number(m[2]));
+    const owner = text === undefined ? undefined : parseOwner(text, lease.pid);
     if (owner) found.push({ name, owner });
   }
   return found;
@@ -51,9 +51,8 @@ export async function takeLease(
   kind: LeaseKind,
   opts: { signal?: AbortSignal; onWait?: (owners: Owner[]) => void } = {},
 ): Promise<() => Promise<void>> {
-  const dir = join(root, 'leases');
-  await mkdir(dir, { recursive: true });
-  const file = join(dir, `${kind}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  await mkdir(storeDir(root, LEASES), { recursive: true });
+  const file = leasePath(root, kind);
   const release = () => rm(file, { force: true });
   let told = false;
   try {

@@ -1,20 +1,18 @@
 /**
  * What a process killed in the middle of a command leaves in a store root, told apart from a
- * live process's work by the pid each name carries: install's staging directories
- * (`layers/.importing-<pid>-…`), the importer's temp directories (`layers/.tmp-<pid>-…`,
- * `containers/.tmp-<pid>-…`), the content store's temp files (`ingest/<hex>.<pid>.<rand>`), lock
- * files holding the pid (`ingest/<hex>.lock` for a download, `layers/<hex>.lock` for a layer an
- * install imports), their takeover locks (`<hex>.lock.takeover`) and temp files (`.tmp-<pid>-…`
- * beside them), and leases
- * (`leases/<kind>-<pid>-…`).
+ * live process's work by the pid each name carries (content/layout.ts makes and reads every
+ * one): install's staging directories, the importer's temp directories, the content store's
+ * temp files, lock files holding their owner (a blob's download, a layer's import), their
+ * takeover locks and temp files, and leases.
  * Locks and leases hold their owner's record (content/owner.ts), which a reused pid cannot
  * fake; a name carries only a pid, so it is judged by the record of the lease that pid's
  * process held (every command that makes such names takes one), or by the pid alone if none.
  * Finding them is a few readdirs, cheap enough to run at the start of every Install and Remove.
- * Partial downloads (`ingest/<hex>.partial`) are not leftovers: the next attempt resumes them.
+ * Partial downloads are not leftovers: the next attempt resumes them.
  */
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { classify, CONTAINERS, INGEST, LAYERS, LEASES, storeDir, storeRelative, type StoreDir, type StoreNameKind } from '../content/layout.js';
 import { isRunning, isSelf, parseOwner, type Owner } from '../content/owner.js';
 import { removeStaleLock } from '../content/pid-lock.js';
 import { assertInside, removeInside } from '../content/root.js';
@@ -25,23 +23,17 @@ export interface Leftover {
   kind: 'Leftover' | 'StaleLock';
   /** Relative to the store root, `/`-separated. */
   path: string;
+  /** The store directory it lies in, and what its name says it is (content/layout.ts). */
+  dir: StoreDir;
+  what: StoreNameKind;
   pid: number;
   /** A stale lock's text as it was judged: it is removed only while it still holds that. */
   lockText?: string;
 }
 
-const PATTERNS: Array<{ dir: string; name: RegExp }> = [
-  { dir: 'layers', name: /^\.(?:importing|tmp)-(\d+)-/ },
-  { dir: 'containers', name: /^\.tmp-(\d+)-/ },
-  { dir: 'ingest', name: /^[0-9a-f]{64}\.(\d+)\.[0-9a-f]+$/ },
-  { dir: 'ingest', name: /^\.tmp-(\d+)-/ },
-  { dir: 'leases', name: /^[a-z]+-(\d+)-/ },
-];
-/** Lock files naming their owner (content/pid-lock.ts): downloads of a blob, imports of a layer. */
-const LOCKS: Array<{ dir: string; name: RegExp }> = [
-  { dir: 'ingest', name: /^[0-9a-f]{64}\.lock(?:\.takeover)?$/ },
-  { dir: 'layers', name: /^[0-9a-f]{64}\.lock(?:\.takeover)?$/ },
-];
+/** The directories that hold pid-named leftovers, then the ones that hold locks (layout.ts names both). */
+const WITH_LEFTOVERS: StoreDir[] = [LAYERS, CONTAINERS, INGEST, LEASES];
+const WITH_LOCKS: StoreDir[] = [INGEST, LAYERS];
 
 const list = (dir: string) => readdir(dir).catch(() => [] as string[]);
 
@@ -55,22 +47,24 @@ export async function findLeftovers(root: string): Promise<Leftover[]> {
     const owners = leases.filter((l) => l.owner.pid === pid).map((l) => l.owner);
     return (owners.length ? owners : [{ pid }]).every(stopped);
   };
-  for (const { dir, name } of PATTERNS) {
-    for (const entry of await list(join(root, dir))) {
-      const pid = Number(name.exec(entry)?.[1] ?? 0);
-      const lease = dir === 'leases' ? leases.find((l) => l.name === entry)?.owner : undefined;
-      if (pid > 0 && (lease ? stopped(lease) : pidStopped(pid))) found.push({ kind: 'Leftover', path: `${dir}/${entry}`, pid });
+  for (const dir of WITH_LEFTOVERS) {
+    for (const entry of await list(storeDir(root, dir))) {
+      const name = classify(dir, entry);
+      if (!name || !('pid' in name)) continue;
+      const lease = name.kind === 'lease' ? leases.find((l) => l.name === entry)?.owner : undefined;
+      if (lease ? stopped(lease) : pidStopped(name.pid)) found.push({ kind: 'Leftover', path: storeRelative(root, join(storeDir(root, dir), entry)), dir, what: name.kind, pid: name.pid });
     }
   }
-  for (const { dir, name } of LOCKS) {
-    for (const entry of await list(join(root, dir))) {
-      if (!name.test(entry)) continue;
-      const path = join(root, dir, entry);
+  for (const dir of WITH_LOCKS) {
+    for (const entry of await list(storeDir(root, dir))) {
+      const what = classify(dir, entry)?.kind;
+      if (what !== 'lock' && what !== 'takeover') continue;
+      const path = join(storeDir(root, dir), entry);
       const text = await readFile(path, 'utf8').catch(() => undefined);
       if (text === undefined) continue;
       // A lock is never written empty (it is linked into place whole): one that names no process is junk.
       const owner = parseOwner(text);
-      if (!owner || stopped(owner)) found.push({ kind: 'StaleLock', path: `${dir}/${entry}`, pid: owner?.pid ?? 0, lockText: text });
+      if (!owner || stopped(owner)) found.push({ kind: 'StaleLock', path: storeRelative(root, path), dir, what, pid: owner?.pid ?? 0, lockText: text });
     }
   }
   return found;
@@ -84,10 +78,10 @@ export async function findLeftovers(root: string): Promise<Leftover[]> {
 export async function removeLeftover(root: string, l: Leftover, importer: LayerImporter): Promise<void> {
   const path = join(root, l.path);
   const dir = l.kind === 'Leftover' && (await lstat(path).catch(() => undefined))?.isDirectory();
-  if (dir && l.path.startsWith('layers/')) return importer.removeLayer(path);
-  if (dir && l.path.startsWith('containers/')) return importer.removeContainer(path);
+  if (dir && l.dir === LAYERS) return importer.removeLayer(path);
+  if (dir && l.dir === CONTAINERS) return importer.removeContainer(path);
   // A waiter may be taking the same stale lock over: its new lock must not go instead (pid-lock.ts).
-  if (l.lockText !== undefined && l.path.endsWith('.lock')) {
+  if (l.lockText !== undefined && l.what === 'lock') {
     await assertInside(root, path);
     await removeStaleLock(path, l.lockText);
     return;

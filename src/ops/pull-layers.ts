@@ -11,13 +11,13 @@
  * layer over each other, and the second finds it recorded. Locks are taken in chain-id order,
  * so installs of images that share layers cannot deadlock.
  */
-import { randomBytes } from 'node:crypto';
 import { rename } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { CtrimgError, failed } from '../errors.js';
 import { keepFree } from '../content/free-space.js';
+import { stagingPath } from '../content/layout.js';
 import { describeOwner } from '../content/owner.js';
 import { acquirePidLock, type Release } from '../content/pid-lock.js';
 import type { BlobFeed } from '../content/store.js';
@@ -162,7 +162,7 @@ export class LayerPull {
   /** Imports the layer from the feed into a staging directory, renamed into place once every check passed. */
   private async importOnce({ desc, diffId }: LayerPlan, feed: BlobFeed, to: PullTarget): Promise<void> {
     const { ctx } = this;
-    const staging = join(dirname(to.location), `.importing-${process.pid}-${randomBytes(4).toString('hex')}-${basename(to.location)}`);
+    const staging = stagingPath(to.location);
     const hasher = new DigestStream();
     const room = keepFree(dirname(to.location), ctx.freeSpaceReserve, `cannot import layer ${desc.digest}`);
     const tar: Readable = pipeline(decompress(feed.open()), room, hasher, () => {});
