@@ -13,6 +13,8 @@ import { Transform, Writable, type Readable, type TransformCallback } from 'node
 import { pipeline } from 'node:stream/promises';
 import { diskFull, failed } from '../errors.js';
 import { assertDigest, digestHex, sha256, type Digest } from '../image/digest.js';
+import type { Descriptor } from '../image/manifest.js';
+import type { BlobFetch, ImageSink } from '../image/source.js';
 import { GrowingFile } from './growing-file.js';
 import { keepFree } from './free-space.js';
 import { acquirePidLock, type Release } from './pid-lock.js';
@@ -28,13 +30,6 @@ export interface BlobFeed {
   restarts(): number;
 }
 
-/**
- * Where a download's bytes come from: the blob from `offset` on. `rejected`, when a source has
- * it, is told that a whole blob it served failed the check, and answers true when another
- * source will serve the blob again from the start (a mirror's origin, a foreign layer's next URL).
- */
-export type BlobFetch = ((offset: number) => Promise<Readable>) & { rejected?: (failure: Error) => boolean };
-
 interface DownloadOptions {
   size: number;
   signal?: AbortSignal;
@@ -42,7 +37,7 @@ interface DownloadOptions {
   onProgress?: (bytes: number) => void;
 }
 
-export class ContentStore {
+export class ContentStore implements ImageSink {
   readonly blobDir: string;
   readonly ingestDir: string;
 
@@ -72,21 +67,8 @@ export class ContentStore {
   }
 
   /**
-   * Fetches a blob into the store, continuing a partial download of it: the bytes already in
-   * `ingest/<hex>.partial` are hashed first, then `fetch(offset)` supplies the rest. The whole
-   * blob is checked against `expected` and `size` before it becomes visible; content that
-   * fails the check is discarded (and fetched again from the start when `fetch.rejected` says
-   * another source has it), while a partial left by a broken transfer is kept for the next
-   * attempt. One process at a time works on a digest; others wait for it. `onProgress` hears
-   * the bytes of the blob held so far, resumed ones included.
-   */
-  async download(expected: Digest, fetch: BlobFetch, opts: DownloadOptions): Promise<void> {
-    return this.fetchAll(expected, fetch, opts);
-  }
-
-  /**
-   * Starts download() of a blob (which finds it at once when it is already in the store) and
-   * lets readers follow its bytes as they reach the disk, so a layer can be imported while it
+   * Starts fetching a blob into the store (see fetchAll; found at once when it is already
+   * there) and lets readers follow its bytes as they reach the disk, so a layer can be imported while it
    * downloads. A reader's bytes are not verified until `done` resolves: a consumer commits
    * nothing it made from them before that. When the download starts over from another source,
    * the readers following the wrong bytes fail, and `restarts()` tells their owner so.
@@ -114,6 +96,31 @@ export class ContentStore {
     }
   }
 
+  /** ImageSink: a blob fetched into the store as feed() does, with no reader following it. */
+  writeBlob(desc: Descriptor, fetch: BlobFetch, signal?: AbortSignal): Promise<void> {
+    return this.fetchAll(desc.digest, fetch, { size: desc.size, signal, what: `blob ${desc.digest}` });
+  }
+
+  /** ImageSink: configs and manifests are blobs here; the database, not the store, names images. */
+  async writeConfig(desc: Descriptor, bytes: Buffer): Promise<void> {
+    this.check(`config ${desc.digest}`, desc.digest, sha256(bytes), bytes.length, desc.size);
+    await this.put(desc.digest, bytes);
+  }
+
+  async writeManifest(desc: Descriptor, bytes: Buffer): Promise<void> {
+    this.check(`manifest ${desc.digest}`, desc.digest, sha256(bytes), bytes.length, desc.size);
+    await this.put(desc.digest, bytes);
+  }
+
+  /**
+   * Fetches a blob into the store, continuing a partial download of it: the bytes already in
+   * `ingest/<hex>.partial` are hashed first, then `fetch(offset)` supplies the rest. The whole
+   * blob is checked against `expected` and `size` before it becomes visible; content that
+   * fails the check is discarded (and fetched again from the start when `fetch.rejected` says
+   * another source has it), while a partial left by a broken transfer is kept for the next
+   * attempt. One process at a time works on a digest; others wait for it. `onProgress` hears
+   * the bytes of the blob held so far, resumed ones included.
+   */
   private async fetchAll(expected: Digest, fetch: BlobFetch, opts: DownloadOptions, file?: GrowingFile): Promise<void> {
     const release = await this.lock(expected, opts.signal);
     try {
