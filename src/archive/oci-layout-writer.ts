@@ -10,7 +10,7 @@ import { createWriteStream } from 'node:fs';
 import { lstat, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { CtrimgError, failed } from '../errors.js';
+import { CtrimgError, failed, usage } from '../errors.js';
 import { digestHex, isDigest, type Digest } from '../image/digest.js';
 import { parseManifest, type Descriptor } from '../image/manifest.js';
 import { OCI_INDEX } from '../image/mediatypes.js';
@@ -98,7 +98,7 @@ export class OciLayoutWriter implements ImageSink {
   }
 
   private blobPath(digest: Digest): string {
-    if (!isDigest(digest)) throw failed(`'${String(digest).slice(0, 80)}' is not a sha256 digest`, { code: 'DIGEST_INVALID' });
+    if (!isDigest(digest)) throw usage(`invalid digest '${String(digest).slice(0, 80)}'`);
     return join(this.dir, 'blobs', 'sha256', digestHex(digest));
   }
 

@@ -26,7 +26,7 @@ export interface BlobFeed {
   open(): Readable;
   /** Settles when the download does: resolved once the blob is verified and committed. */
   done: Promise<void>;
-  /** How often the download started over from another source after wrong bytes. */
+  /** How often the download started over from another server after wrong bytes. */
   restarts(): number;
 }
 
@@ -67,11 +67,12 @@ export class ContentStore implements ImageSink {
   }
 
   /**
-   * Starts fetching a blob into the store (see fetchAll; found at once when it is already
-   * there) and lets readers follow its bytes as they reach the disk, so a layer can be imported while it
-   * downloads. A reader's bytes are not verified until `done` resolves: a consumer commits
-   * nothing it made from them before that. When the download starts over from another source,
-   * the readers following the wrong bytes fail, and `restarts()` tells their owner so.
+   * Starts fetching a blob into the store (fetchAll, which finds it at once when it is
+   * already there) and lets readers follow its bytes as they reach the disk, so a layer can be
+   * imported while it downloads. A reader's bytes are not verified until `done` resolves: a
+   * consumer commits nothing it made from them before that. When the download starts over from
+   * another server, the readers following the wrong bytes fail, and `restarts()` tells their
+   * owner so.
    */
   feed(expected: Digest, fetch: BlobFetch, opts: DownloadOptions): BlobFeed {
     const file = new GrowingFile();
@@ -102,14 +103,12 @@ export class ContentStore implements ImageSink {
   }
 
   /** ImageSink: configs and manifests are blobs here; the database, not the store, names images. */
-  async writeConfig(desc: Descriptor, bytes: Buffer): Promise<void> {
-    this.check(`config ${desc.digest}`, desc.digest, sha256(bytes), bytes.length, desc.size);
-    await this.put(desc.digest, bytes);
+  writeConfig(desc: Descriptor, bytes: Buffer): Promise<void> {
+    return this.put(desc, bytes, `config ${desc.digest}`);
   }
 
-  async writeManifest(desc: Descriptor, bytes: Buffer): Promise<void> {
-    this.check(`manifest ${desc.digest}`, desc.digest, sha256(bytes), bytes.length, desc.size);
-    await this.put(desc.digest, bytes);
+  writeManifest(desc: Descriptor, bytes: Buffer): Promise<void> {
+    return this.put(desc, bytes, `manifest ${desc.digest}`);
   }
 
   /**
@@ -117,7 +116,7 @@ export class ContentStore implements ImageSink {
    * `ingest/<hex>.partial` are hashed first, then `fetch(offset)` supplies the rest. The whole
    * blob is checked against `expected` and `size` before it becomes visible; content that
    * fails the check is discarded (and fetched again from the start when `fetch.rejected` says
-   * another source has it), while a partial left by a broken transfer is kept for the next
+   * another server has it), while a partial left by a broken transfer is kept for the next
    * attempt. One process at a time works on a digest; others wait for it. `onProgress` hears
    * the bytes of the blob held so far, resumed ones included.
    */
@@ -127,7 +126,7 @@ export class ContentStore implements ImageSink {
       if (await this.has(expected)) return;
       const partial = join(this.ingestDir, `${digestHex(expected)}.partial`);
       while (!(await this.fetchInto(partial, expected, fetch, { ...opts, what: opts.what ?? `blob ${expected}` }, file))) {
-        // Wrong bytes were discarded and another source serves the blob from the start.
+        // Wrong bytes were discarded and another server serves the blob from the start.
         file?.restart();
       }
       await rename(partial, this.path(expected));
@@ -138,7 +137,7 @@ export class ContentStore implements ImageSink {
 
   /**
    * One pass of a download: appends to `partial` what `fetch` sends and checks the whole. False
-   * when the bytes were wrong and `fetch` has another source to try; the error when it has not.
+   * when the bytes were wrong and `fetch` has another server to try; the error when it has not.
    */
   private async fetchInto(partial: string, expected: Digest, fetch: BlobFetch, opts: DownloadOptions & { what: string }, file?: GrowingFile): Promise<boolean> {
     const hash = createHash('sha256');
@@ -150,7 +149,7 @@ export class ContentStore implements ImageSink {
     if (have > 0) for await (const chunk of createReadStream(partial, { end: have - 1 }) as AsyncIterable<Buffer>) hash.update(chunk);
     opts.onProgress?.(have);
     file?.start(partial, have);
-    // Wrong bytes are never resumed: the next attempt, or the next source, starts from scratch.
+    // Wrong bytes are never resumed: the next attempt, or the next server, starts from scratch.
     const wrongBytes = async (err: Error) => {
       await rm(partial, { force: true });
       if (fetch.rejected?.(err)) return false;
@@ -180,14 +179,14 @@ export class ContentStore implements ImageSink {
     return acquirePidLock(join(this.ingestDir, `${digestHex(digest)}.lock`), { signal });
   }
 
-  /** Stores bytes already in memory (manifests, configs) after checking their digest. */
-  async put(expected: Digest, bytes: Buffer, what?: string): Promise<void> {
-    this.check(what ?? `blob ${expected}`, expected, sha256(bytes), bytes.length, undefined);
-    if (await this.has(expected)) return;
-    const tmp = this.tempPath(expected);
+  /** Stores bytes already in memory (manifests, configs) after checking their digest and size. */
+  private async put(desc: Descriptor, bytes: Buffer, what: string): Promise<void> {
+    this.check(what, desc.digest, sha256(bytes), bytes.length, desc.size);
+    if (await this.has(desc.digest)) return;
+    const tmp = this.tempPath(desc.digest);
     try {
       await writeFile(tmp, bytes);
-      await rename(tmp, this.path(expected));
+      await rename(tmp, this.path(desc.digest));
     } catch (err) {
       await rm(tmp, { force: true });
       throw err;

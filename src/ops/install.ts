@@ -198,8 +198,8 @@ async function install(ctx: OpsContext, target: Target, opts: InstallOptions, de
   });
   try {
     const { newLayers } = await pull.run(manifest.layers.map((desc, i) => ({ desc, diffId: config.diffIds[i]!, chainId: chains[i]! })));
-    await ctx.content.put(manifestDigest, resolved.bytes, `manifest of ${display}`);
-    await ctx.content.put(manifest.config.digest, configBytes, `config of ${display}`);
+    await ctx.content.writeManifest({ mediaType: manifest.mediaType, digest: manifestDigest, size: resolved.bytes.length }, resolved.bytes);
+    await ctx.content.writeConfig(manifest.config, configBytes);
     const image = ctx.store.transaction(() => {
       const again = ctx.store.images.byManifest(repoKey, manifestDigest);
       if (again) return again;
