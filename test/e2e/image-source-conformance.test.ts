@@ -79,6 +79,12 @@ describe('ImageSource conformance', function () {
     layouts = await mkdtemp(join(tmpdir(), 'ctrimg-conformance-'));
     await skopeoToLayout(env.fx.child.reference, join(layouts, 'child'), env.fx.child.tag);
     await skopeoToLayout(env.fx.multi.reference, join(layouts, 'multi'), env.fx.multi.tag, { all: true });
+    // What the layout cases rest on: `--all` nests the image index under index.json's entry.
+    const index = JSON.parse((await readFile(join(layouts, 'multi', 'index.json'))).toString()) as { manifests: Descriptor[] };
+    assert.deepEqual(
+      index.manifests.map((m) => [m.mediaType, m.digest]),
+      [['application/vnd.oci.image.index.v1+json', env.fx.multi.indexDigest]],
+    );
   });
   after(async () => {
     await client?.close();
