@@ -38,7 +38,8 @@ export interface LayoutOptions {
 }
 
 export class OciLayout implements ImageSource {
-  readonly location: string;
+  /** Where it is, as messages show it. */
+  private readonly location: string;
   readonly repository: string;
   /** The real path of the directory, found by ready(). */
   private root?: string;

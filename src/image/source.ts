@@ -38,8 +38,6 @@ export interface ResolvedImage {
 }
 
 export interface ImageSource {
-  /** Where it is, as messages show it: `host/repo`, `oci:/path/to/dir`. */
-  readonly location: string;
   /** The repository key the store records for images from here: `host/repo`. */
   readonly repository: string;
   /** The registry (host[:port]) a base image's name without a host is on; none for a layout. */

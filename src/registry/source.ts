@@ -12,7 +12,6 @@ import type { RegistryClient } from './client.js';
 import { layerFetch } from './foreign.js';
 
 export class RegistrySource implements ImageSource {
-  readonly location: string;
   readonly repository: string;
   readonly registry: string;
   private readonly repo: string;
@@ -25,7 +24,7 @@ export class RegistrySource implements ImageSource {
   ) {
     this.registry = at.registry;
     this.repo = at.repository;
-    this.location = this.repository = `${at.registry}/${at.repository}`;
+    this.repository = `${at.registry}/${at.repository}`;
   }
 
   /** Pings first, as docker does: a URL that is not a registry is told apart from a missing image. */
@@ -35,7 +34,7 @@ export class RegistrySource implements ImageSource {
 
   /** A name with neither tag nor digest is `latest`, as in docker. */
   async resolve(name: ImageName, platform: Platform): Promise<ResolvedImage> {
-    const display = imageDisplay(this.location, name);
+    const display = imageDisplay(this.repository, name);
     const top = await this.client.manifest(this.repo, name.digest ?? name.tag ?? 'latest');
     return selectImage(top, (digest: Digest) => this.client.manifest(this.repo, digest), platform, display);
   }
