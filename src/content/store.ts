@@ -11,6 +11,8 @@ import { Transform, Writable, type Readable, type TransformCallback } from 'node
 import { pipeline } from 'node:stream/promises';
 import { diskFull, failed } from '../errors.js';
 import { assertDigest, Sha256, sha256, type Digest } from '../image/digest.js';
+import type { Descriptor } from '../image/manifest.js';
+import type { BlobFetch, ImageSink } from '../image/source.js';
 import { GrowingFile } from './growing-file.js';
 import { keepFree } from './free-space.js';
 import { BLOBS, blobPath, INGEST, ingestLockPath, ingestTempPath, partialPath, storeDir } from './layout.js';
@@ -24,16 +26,9 @@ export interface BlobFeed {
   open(): Readable;
   /** Settles when the download does: resolved once the blob is verified and committed. */
   done: Promise<void>;
-  /** How often the download started over from another source after wrong bytes. */
+  /** How often the download started over from another server after wrong bytes. */
   restarts(): number;
 }
-
-/**
- * Where a download's bytes come from: the blob from `offset` on. `rejected`, when a source has
- * it, is told that a whole blob it served failed the check, and answers true when another
- * source will serve the blob again from the start (a mirror's origin, a foreign layer's next URL).
- */
-export type BlobFetch = ((offset: number) => Promise<Readable>) & { rejected?: (failure: Error) => boolean };
 
 interface DownloadOptions {
   size: number;
@@ -42,7 +37,7 @@ interface DownloadOptions {
   onProgress?: (bytes: number) => void;
 }
 
-export class ContentStore {
+export class ContentStore implements ImageSink {
   readonly blobDir: string;
   readonly ingestDir: string;
 
@@ -72,24 +67,12 @@ export class ContentStore {
   }
 
   /**
-   * Fetches a blob into the store, continuing a partial download of it: the bytes already in
-   * `ingest/<hex>.partial` are hashed first, then `fetch(offset)` supplies the rest. The whole
-   * blob is checked against `expected` and `size` before it becomes visible; content that
-   * fails the check is discarded (and fetched again from the start when `fetch.rejected` says
-   * another source has it), while a partial left by a broken transfer is kept for the next
-   * attempt. One process at a time works on a digest; others wait for it. `onProgress` hears
-   * the bytes of the blob held so far, resumed ones included.
-   */
-  async download(expected: Digest, fetch: BlobFetch, opts: DownloadOptions): Promise<void> {
-    return this.fetchAll(expected, fetch, opts);
-  }
-
-  /**
-   * Starts download() of a blob (which finds it at once when it is already in the store) and
-   * lets readers follow its bytes as they reach the disk, so a layer can be imported while it
-   * downloads. A reader's bytes are not verified until `done` resolves: a consumer commits
-   * nothing it made from them before that. When the download starts over from another source,
-   * the readers following the wrong bytes fail, and `restarts()` tells their owner so.
+   * Starts fetching a blob into the store (fetchAll, which finds it at once when it is
+   * already there) and lets readers follow its bytes as they reach the disk, so a layer can be
+   * imported while it downloads. A reader's bytes are not verified until `done` resolves: a
+   * consumer commits nothing it made from them before that. When the download starts over from
+   * another server, the readers following the wrong bytes fail, and `restarts()` tells their
+   * owner so.
    */
   feed(expected: Digest, fetch: BlobFetch, opts: DownloadOptions): BlobFeed {
     const file = new GrowingFile();
@@ -114,13 +97,36 @@ export class ContentStore {
     }
   }
 
+  /** ImageSink: a blob fetched into the store as feed() does, with no reader following it. */
+  writeBlob(desc: Descriptor, fetch: BlobFetch, signal?: AbortSignal): Promise<void> {
+    return this.fetchAll(desc.digest, fetch, { size: desc.size, signal, what: `blob ${desc.digest}` });
+  }
+
+  /** ImageSink: configs and manifests are blobs here; the database, not the store, names images. */
+  writeConfig(desc: Descriptor, bytes: Buffer): Promise<void> {
+    return this.put(desc, bytes, `config ${desc.digest}`);
+  }
+
+  writeManifest(desc: Descriptor, bytes: Buffer): Promise<void> {
+    return this.put(desc, bytes, `manifest ${desc.digest}`);
+  }
+
+  /**
+   * Fetches a blob into the store, continuing a partial download of it: the bytes already in
+   * `ingest/<hex>.partial` are hashed first, then `fetch(offset)` supplies the rest. The whole
+   * blob is checked against `expected` and `size` before it becomes visible; content that
+   * fails the check is discarded (and fetched again from the start when `fetch.rejected` says
+   * another server has it), while a partial left by a broken transfer is kept for the next
+   * attempt. One process at a time works on a digest; others wait for it. `onProgress` hears
+   * the bytes of the blob held so far, resumed ones included.
+   */
   private async fetchAll(expected: Digest, fetch: BlobFetch, opts: DownloadOptions, file?: GrowingFile): Promise<void> {
     const release = await this.lock(expected, opts.signal);
     try {
       if (await this.has(expected)) return;
       const partial = partialPath(this.root, expected);
       while (!(await this.fetchInto(partial, expected, fetch, { ...opts, what: opts.what ?? `blob ${expected}` }, file))) {
-        // Wrong bytes were discarded and another source serves the blob from the start.
+        // Wrong bytes were discarded and another server serves the blob from the start.
         file?.restart();
       }
       await rename(partial, this.path(expected));
@@ -131,7 +137,7 @@ export class ContentStore {
 
   /**
    * One pass of a download: appends to `partial` what `fetch` sends and checks the whole. False
-   * when the bytes were wrong and `fetch` has another source to try; the error when it has not.
+   * when the bytes were wrong and `fetch` has another server to try; the error when it has not.
    */
   private async fetchInto(partial: string, expected: Digest, fetch: BlobFetch, opts: DownloadOptions & { what: string }, file?: GrowingFile): Promise<boolean> {
     const hash = new Sha256();
@@ -143,7 +149,7 @@ export class ContentStore {
     if (have > 0) for await (const chunk of createReadStream(partial, { end: have - 1 }) as AsyncIterable<Buffer>) hash.update(chunk);
     opts.onProgress?.(have);
     file?.start(partial, have);
-    // Wrong bytes are never resumed: the next attempt, or the next source, starts from scratch.
+    // Wrong bytes are never resumed: the next attempt, or the next server, starts from scratch.
     const wrongBytes = async (err: Error) => {
       await rm(partial, { force: true });
       if (fetch.rejected?.(err)) return false;
@@ -173,14 +179,14 @@ export class ContentStore {
     return acquirePidLock(ingestLockPath(this.root, digest), { signal });
   }
 
-  /** Stores bytes already in memory (manifests, configs) after checking their digest. */
-  async put(expected: Digest, bytes: Buffer, what?: string): Promise<void> {
-    this.check(what ?? `blob ${expected}`, expected, sha256(bytes), bytes.length, undefined);
-    if (await this.has(expected)) return;
-    const tmp = ingestTempPath(this.root, expected);
+  /** Stores bytes already in memory (manifests, configs) after checking their digest and size. */
+  private async put(desc: Descriptor, bytes: Buffer, what: string): Promise<void> {
+    this.check(what, desc.digest, sha256(bytes), bytes.length, desc.size);
+    if (await this.has(desc.digest)) return;
+    const tmp = ingestTempPath(this.root, desc.digest);
     try {
       await writeFile(tmp, bytes);
-      await rename(tmp, this.path(expected));
+      await rename(tmp, this.path(desc.digest));
     } catch (err) {
       await rm(tmp, { force: true });
       throw err;

@@ -1,19 +1,22 @@
 /**
- * Install-ContainerImage. Resolves a name (through the sources) or a reference to a manifest
- * for the wanted platform, installs the base the manifest names first when it is missing,
+ * Install-ContainerImage. Resolves a name (through the sources), a reference, or an image in
+ * an OCI layout directory to a manifest for the wanted platform, all over the ImageSource
+ * interface (image/source.ts), installs the base the manifest names first when it is missing,
  * then streams the layers not yet recorded into the store (pull-layers.ts: download and
  * import in one pass, several layers at a time). The image is recorded, with its layers, in
  * one transaction at the very end: until then Get-ContainerImage cannot see it, and a failure
  * removes whatever this attempt added.
  */
 import { failed, notFound, usage } from '../errors.js';
+import { OciLayout } from '../archive/oci-layout.js';
 import { chainIds } from '../image/chain.js';
 import type { Digest } from '../image/digest.js';
-import { parseImageConfig, parseManifest, type ImageManifest } from '../image/manifest.js';
-import { formatPlatform, hostPlatform, parsePlatform, selectManifest, type Platform } from '../image/platform.js';
+import { parseImageConfig } from '../image/manifest.js';
+import { formatPlatform, hostPlatform, parsePlatform, type Platform } from '../image/platform.js';
 import { formatReference, parseReference, type Reference } from '../image/reference.js';
+import type { ImageName, ImageSource } from '../image/source.js';
 import { compareVersions, tryParseVersion, versionFilter, type VersionFilter } from '../image/version.js';
-import type { RegistryClient } from '../registry/client.js';
+import { RegistrySource } from '../registry/source.js';
 import type { ImageRecord, SourceRecord } from '../../store/index.js';
 import type { OpsContext } from './context.js';
 import { DESCRIPTION, findImages, TITLE } from './find.js';
@@ -79,11 +82,11 @@ export interface Installed {
   newLayers: number;
 }
 
-/** Where an image lives: the endpoint to talk to and the repository key the store uses. */
+/** Where an image lives, what it is called there, and the registered source it came through (if any). */
 interface Target {
-  client: RegistryClient;
-  ref: Reference;
-  source: SourceRecord | null;
+  source: ImageSource;
+  name: ImageName;
+  record: SourceRecord | null;
 }
 
 export async function installByName(
@@ -103,13 +106,32 @@ export async function installByName(
   // Sources are searched in registration order: the first that has the newest version wins.
   const best = found.reduce((a, b) => (compareVersions(b.version, a.version) > 0 ? b : a));
   const host = new URL(best.source.location).host;
-  return install(ctx, targetFor(ctx, { registry: host, repository: best.repository, tag: best.tag }, best.source), opts, 0);
+  return install(ctx, registryTarget(ctx, { registry: host, repository: best.repository, tag: best.tag }, best.source), opts, 0);
 }
 
 export async function installByReference(ctx: OpsContext, reference: string, insecure: boolean, opts: InstallOptions): Promise<Installed[]> {
   const ref = parseReference(reference);
   if (!ref.tag && !ref.digest) ref.tag = 'latest';
-  return install(ctx, targetFor(ctx, ref, sourceAt(ctx, ref.registry), insecure), opts, 0);
+  return install(ctx, registryTarget(ctx, ref, sourceAt(ctx, ref.registry), insecure), opts, 0);
+}
+
+export interface LayoutRequest {
+  /** The OCI image layout directory. */
+  path: string;
+  /** Its `org.opencontainers.image.ref.name` and/or manifest digest; neither when it holds one image. */
+  name: ImageName;
+  /** The repository key the image is recorded under (default: the directory's name). */
+  repository?: string;
+}
+
+/**
+ * Install from an OCI image layout directory (archive/oci-layout.ts). No registry is asked for
+ * the image; a base it names comes from the same layout when it holds it, else only from a
+ * registered source on the base's registry.
+ */
+export async function installFromLayout(ctx: OpsContext, req: LayoutRequest, opts: InstallOptions): Promise<Installed[]> {
+  const source = new OciLayout(req.path, { repository: req.repository });
+  return install(ctx, { source, name: req.name, record: null }, opts, 0);
 }
 
 /** The registered source whose location is on `host` (host[:port]), if any. */
@@ -117,33 +139,23 @@ function sourceAt(ctx: OpsContext, host: string): SourceRecord | null {
   return ctx.store.sources.list().find((s) => new URL(s.location).host === host) ?? null;
 }
 
-function targetFor(ctx: OpsContext, ref: Reference, source: SourceRecord | null, insecure = false): Target {
+function registryTarget(ctx: OpsContext, ref: Reference, record: SourceRecord | null, insecure = false): Target {
   // A registered source decides the scheme and its mirrors; otherwise https, or http only when asked for.
-  const base = source?.location ?? `${insecure ? 'http' : 'https'}://${ref.registry}`;
-  return { client: ctx.registry({ base, mirrors: source?.mirrors }), ref, source };
+  const base = record?.location ?? `${insecure ? 'http' : 'https'}://${ref.registry}`;
+  const client = ctx.registry({ base, mirrors: record?.mirrors });
+  return { source: new RegistrySource(client, ref, (m) => ctx.report.warn(m)), name: nameOf(ref), record };
+}
+
+function nameOf(ref: Reference): ImageName {
+  return { ...(ref.tag !== undefined && { tag: ref.tag }), ...(ref.digest && { digest: ref.digest }) };
 }
 
 async function install(ctx: OpsContext, target: Target, opts: InstallOptions, depth: number, baseOf?: string): Promise<Installed[]> {
-  const { client, ref } = target;
-  const display = formatReference(ref);
-  const repoKey = `${ref.registry}/${ref.repository}`;
-  // Ping first, as docker does: a URL that is not a registry is told apart from a missing image.
-  if (depth === 0) await client.ping();
-  const top = await client.manifest(ref.repository, ref.digest ?? ref.tag!);
-  let manifestDigest = top.digest;
-  let manifestBytes = top.bytes;
-  let parsed = parseManifest(top.bytes, top.mediaType);
-  const indexAnnotations = parsed.kind === 'index' ? parsed.annotations : {};
-  if (parsed.kind === 'index') {
-    const chosen = selectManifest(parsed.manifests, opts.platform, display);
-    const m = await client.manifest(ref.repository, chosen.digest);
-    manifestDigest = m.digest;
-    manifestBytes = m.bytes;
-    parsed = parseManifest(m.bytes, m.mediaType);
-    if (parsed.kind === 'index') throw failed(`${display}: index entry ${chosen.digest} is itself an index`, { code: 'MANIFEST_INVALID' });
-  }
-  const manifest: ImageManifest = parsed;
-  const annotations = { ...indexAnnotations, ...manifest.annotations };
+  const { source, name: wanted } = target;
+  if (depth === 0) await source.ready();
+  const resolved = await source.resolve(wanted, opts.platform);
+  const { display, manifest, annotations, digest: manifestDigest } = resolved;
+  const repoKey = source.repository;
 
   const existing = ctx.store.images.byManifest(repoKey, manifestDigest);
   if (existing) {
@@ -156,21 +168,21 @@ async function install(ctx: OpsContext, target: Target, opts: InstallOptions, de
   const baseName = annotations[BASE_NAME];
   if (baseName && !baseInstalled(ctx, annotations[BASE_DIGEST])) {
     if (depth >= MAX_BASE_DEPTH) throw failed(`${display}: base images nest deeper than ${MAX_BASE_DEPTH}`, { code: 'BASE_TOO_DEEP' });
-    const baseRef = parseReference(baseName, ref.registry, `the ${BASE_NAME} annotation of ${display}`);
+    const baseRef = parseReference(baseName, source.registry, `the ${BASE_NAME} annotation of ${display}`);
     const digest = annotations[BASE_DIGEST];
     if (digest) baseRef.digest = digest as Digest;
-    installed.push(...(await install(ctx, baseTarget(ctx, target, baseRef), opts, depth + 1, display)));
+    installed.push(...(await install(ctx, await baseTarget(ctx, target, baseRef), opts, depth + 1, display)));
   }
 
-  const configBytes = await client.blobBytes(ref.repository, manifest.config.digest, { size: manifest.config.size });
+  const configBytes = await source.config(resolved);
   const config = parseImageConfig(configBytes);
   if (config.diffIds.length !== manifest.layers.length) {
     throw failed(`${display}: the manifest lists ${manifest.layers.length} layers but the config ${config.diffIds.length} diff ids`, {
       code: 'MANIFEST_INVALID',
     });
   }
-  const name = annotations[TITLE] || ref.repository.split('/').at(-1)!;
-  const version = tryParseVersion(ref.tag ?? '')?.text ?? tryParseVersion(annotations[VERSION] ?? '')?.text ?? null;
+  const name = annotations[TITLE] || repoKey.split('/').at(-1)!;
+  const version = tryParseVersion(wanted.tag ?? '')?.text ?? tryParseVersion(annotations[VERSION] ?? '')?.text ?? null;
   const label = version ? `${name} ${version}` : name;
   if (opts.whatIf) {
     ctx.report.info(`What if: installing ${label} from ${display} (${manifest.layers.length} layers)`);
@@ -180,14 +192,14 @@ async function install(ctx: OpsContext, target: Target, opts: InstallOptions, de
   ctx.report.info(`Installing ${label} from ${display}`);
 
   const chains = chainIds(config.diffIds);
-  const pull = new LayerPull(ctx, client, ref.repository, {
+  const pull = new LayerPull(ctx, source, {
     concurrency: opts.maxConcurrentDownloads ?? DEFAULT_CONCURRENT_DOWNLOADS,
     dropLayerBlobs: opts.dropLayerBlobs ?? false,
   });
   try {
     const { newLayers } = await pull.run(manifest.layers.map((desc, i) => ({ desc, diffId: config.diffIds[i]!, chainId: chains[i]! })));
-    await ctx.content.put(manifestDigest, manifestBytes, `manifest of ${display}`);
-    await ctx.content.put(manifest.config.digest, configBytes, `config of ${display}`);
+    await ctx.content.writeManifest({ mediaType: manifest.mediaType, digest: manifestDigest, size: resolved.bytes.length }, resolved.bytes);
+    await ctx.content.writeConfig(manifest.config, configBytes);
     const image = ctx.store.transaction(() => {
       const again = ctx.store.images.byManifest(repoKey, manifestDigest);
       if (again) return again;
@@ -204,18 +216,18 @@ async function install(ctx: OpsContext, target: Target, opts: InstallOptions, de
       return ctx.store.images.add(
         {
           name,
-          publisher: annotations[VENDOR] || target.source?.publisher || null,
+          publisher: annotations[VENDOR] || target.record?.publisher || null,
           version,
           description: annotations[DESCRIPTION] ?? null,
           repository: repoKey,
-          tag: ref.tag ?? null,
+          tag: wanted.tag ?? null,
           manifestDigest,
           configDigest: manifest.config.digest,
           platform: formatPlatform({ os: config.os, architecture: config.architecture, variant: config.variant, osVersion: config.osVersion }),
           size: manifest.layers.reduce((n, l) => n + l.size, 0),
           created: config.created ?? null,
           installed: ctx.now().toISOString(),
-          sourceId: target.source?.id ?? null,
+          sourceId: target.record?.id ?? null,
         },
         layerIds,
       );
@@ -231,14 +243,16 @@ async function install(ctx: OpsContext, target: Target, opts: InstallOptions, de
 }
 
 /**
- * Where a base image is fetched from: the child's own registry (with the child's client, so its
- * scheme, mirrors and credentials), or a registered source on the base's host (with the
- * source's). An image must not make ctrimg connect to any other host it names.
+ * Where a base image is fetched from: the child's own source when it serves it (the child's
+ * registry, with the child's client, so its scheme, mirrors and credentials; the child's
+ * layout when it holds the base), or a registered source on the base's registry. An image
+ * must not make ctrimg connect to any other host it names.
  */
-function baseTarget(ctx: OpsContext, child: Target, baseRef: Reference): Target {
-  if (baseRef.registry === child.ref.registry) return { client: child.client, ref: baseRef, source: child.source };
-  const source = sourceAt(ctx, baseRef.registry);
-  if (source) return targetFor(ctx, baseRef, source);
+async function baseTarget(ctx: OpsContext, child: Target, baseRef: Reference): Promise<Target> {
+  const own = await child.source.base(baseRef);
+  if (own) return { source: own, name: nameOf(baseRef), record: child.record };
+  const record = sourceAt(ctx, baseRef.registry);
+  if (record) return registryTarget(ctx, baseRef, record);
   const base = formatReference(baseRef);
   throw failed(
     `the image names its base '${base}' (${BASE_NAME}) on a registry that is not its own nor a registered source; ` +

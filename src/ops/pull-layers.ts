@@ -17,15 +17,14 @@ import { pipeline, type Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { CtrimgError, failed } from '../errors.js';
 import { keepFree } from '../content/free-space.js';
-import { stagingPath } from '../content/layout.js';
+import { layerLockPath, stagingPath } from '../content/layout.js';
 import { describeOwner } from '../content/owner.js';
 import { acquirePidLock, type Release } from '../content/pid-lock.js';
 import type { BlobFeed } from '../content/store.js';
 import { DigestStream, type Digest } from '../image/digest.js';
 import type { Descriptor } from '../image/manifest.js';
 import { decompress } from '../layers/decompress.js';
-import type { RegistryClient } from '../registry/client.js';
-import { layerSource } from '../registry/foreign.js';
+import type { ImageSource } from '../image/source.js';
 import { isAbort } from '../registry/transport.js';
 import type { OpsContext } from './context.js';
 import { inParallel } from './parallel.js';
@@ -62,8 +61,7 @@ export class LayerPull {
 
   constructor(
     private readonly ctx: OpsContext,
-    private readonly client: RegistryClient,
-    private readonly repo: string,
+    private readonly source: ImageSource,
     private readonly opts: PullOptions,
   ) {}
 
@@ -123,7 +121,7 @@ export class LayerPull {
   private async lockChains(chainIds: Digest[]): Promise<void> {
     for (const chainId of [...new Set(chainIds)].sort()) {
       this.locks.push(
-        await acquirePidLock(`${this.ctx.layerPath(chainId)}.lock`, {
+        await acquirePidLock(layerLockPath(this.ctx.root, chainId), {
           signal: this.ctx.signal,
           onWait: (holder) => this.ctx.report.info(`Waiting for ${describeOwner(holder)} to finish importing layer ${chainId}`),
         }),
@@ -196,8 +194,7 @@ export class LayerPull {
     const had = await ctx.content.has(desc.digest);
     const again = this.feeds.get(desc.digest);
     if (again) return again;
-    const fetch = layerSource(this.client, this.repo, desc, { signal, warn: (m) => ctx.report.warn(m) });
-    const feed = ctx.content.feed(desc.digest, fetch, {
+    const feed = ctx.content.feed(desc.digest, this.source.blob(desc, signal), {
       size: desc.size,
       signal,
       what: `layer ${desc.digest}`,

@@ -2,10 +2,10 @@
  * The registry API ctrimg needs: ping, catalog, tags, manifests and verified blobs. The scheme
  * comes from the caller's base URL and is never guessed.
  */
-import type { Readable } from 'node:stream';
-import type { BlobFetch } from '../content/store.js';
 import { CtrimgError, failed, usage } from '../errors.js';
 import { assertDigest, isDigest, sha256, type Digest } from '../image/digest.js';
+import type { Descriptor } from '../image/manifest.js';
+import { checkBlob, type BlobFetch } from '../image/source.js';
 import { baseMediaType, isIndex, isManifest, MANIFEST_ACCEPT } from '../image/mediatypes.js';
 import { isRepository, isTag } from '../image/reference.js';
 import { Authenticator, type CredentialsProvider, type RegistryCredentials } from './auth.js';
@@ -14,8 +14,7 @@ import { registryError, type RequestSubject } from './errors.js';
 import { nextLink } from './link.js';
 import { resumableGet } from './ranged.js';
 import { afterAttempts, RetryBudget, type RetryPolicy } from './retry.js';
-import { discard, displayUrl, headerValue, isAbort, networkError, readCapped, readWhole, Transport, type HttpResponse } from './transport.js';
-import { VerifyStream } from './verify.js';
+import { displayUrl, headerValue, isAbort, readCapped, readWhole, Transport, type HttpResponse } from './transport.js';
 
 export interface RegistryClientOptions {
   /** `http://127.0.0.1:5000` or `https://host`: the caller decides the scheme. */
@@ -70,11 +69,14 @@ export interface RegistryClient {
   catalog(): Promise<string[]>;
   tags(repo: string): Promise<string[]>;
   manifest(repo: string, ref: string): Promise<ManifestResponse>;
-  blob(repo: string, digest: Digest, opts?: { size?: number; signal?: AbortSignal }): Promise<Readable>;
-  blobFrom(repo: string, digest: Digest, start: number, opts: { size: number; signal?: AbortSignal }): Promise<Readable>;
-  blobBytes(repo: string, digest: Digest, opts?: { size?: number; maxBytes?: number }): Promise<Buffer>;
-  /** A layer blob as the content store downloads it: blobFrom, plus what to do when its bytes are wrong. */
-  blobSource(repo: string, digest: Digest, opts: { size: number; signal?: AbortSignal }): BlobFetch;
+  /**
+   * The one way to get a blob: its bytes from an offset on, by the resumable ranged GET
+   * (ranged.ts), not verified here (the caller hashes the whole blob). With mirrors, `rejected`
+   * passes over the hosts whose whole blob failed that check.
+   */
+  blob(repo: string, digest: Digest, opts: { size: number; signal?: AbortSignal }): BlobFetch;
+  /** A small blob (an image config) read whole through `blob` and verified; at most `maxBytes`. */
+  blobBytes(repo: string, desc: Pick<Descriptor, 'digest' | 'size'>, maxBytes?: number): Promise<Buffer>;
   close(): Promise<void>;
 }
 
@@ -159,34 +161,8 @@ export class HostClient implements RegistryClient {
     return { digest, mediaType: manifestMediaType(headerValue(res.headers, 'content-type'), bytes), bytes };
   }
 
-  /**
-   * A blob as a stream that errors with DIGEST_MISMATCH at EOF unless its bytes match
-   * `digest` (and `size`, when given). Redirects to other storage are followed.
-   */
-  async blob(repo: string, digest: Digest, opts: { size?: number; signal?: AbortSignal } = {}): Promise<Readable> {
-    checkRepository(repo);
-    if (!isDigest(digest)) throw usage(`invalid digest '${digest}'`);
-    const req: RequestSubject = { what: 'blob', subject: `${this.host}/${repo}@${digest}` };
-    const signals = [this.signal, opts.signal].filter((s): s is AbortSignal => s !== undefined);
-    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
-    const res = await this.get(new URL(`/v2/${repo}/blobs/${digest}`, this.base), req, pullScope(repo), {}, signal);
-    const declared = headerValue(res.headers, 'content-length');
-    if (opts.size !== undefined && declared !== undefined && Number(declared) !== opts.size) {
-      discard(res);
-      throw failed(`blob ${req.subject}: the registry sent ${declared} bytes, its descriptor says ${opts.size}`, {
-        code: 'DIGEST_MISMATCH',
-      });
-    }
-    const verify = new VerifyStream(`blob ${req.subject}`, digest, opts.size);
-    res.body.on('error', (err) => verify.destroy(isAbort(err) ? err : (networkError(err, res.url) as Error)));
-    // A consumer that stops reading must not leave the connection streaming.
-    verify.on('close', () => res.body.destroy());
-    res.body.pipe(verify);
-    return verify;
-  }
-
-  /** The bytes of a blob from offset `start` on, resuming after a broken transfer (ranged.ts); not verified here. */
-  async blobFrom(repo: string, digest: Digest, start: number, opts: { size: number; signal?: AbortSignal }): Promise<Readable> {
+  /** One host has nothing else to offer when the bytes are wrong: no `rejected`. */
+  blob(repo: string, digest: Digest, opts: { size: number; signal?: AbortSignal }): BlobFetch {
     checkRepository(repo);
     if (!isDigest(digest)) throw usage(`invalid digest '${digest}'`);
     const req: RequestSubject = { what: 'blob', subject: `${this.host}/${repo}@${digest}` };
@@ -194,21 +170,17 @@ export class HostClient implements RegistryClient {
     const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     const url = new URL(`/v2/${repo}/blobs/${digest}`, this.base);
     const send = (headers: Record<string, string>) => this.get(url, req, pullScope(repo), headers, signal);
-    return resumableGet({ what: `blob ${req.subject}`, size: opts.size, retry: this.transport.retry, signal, send }, start);
+    return (offset) => resumableGet({ what: `blob ${req.subject}`, size: opts.size, retry: this.transport.retry, signal, send }, offset);
   }
 
-  /** One host has nothing else to offer when the bytes are wrong. */
-  blobSource(repo: string, digest: Digest, opts: { size: number; signal?: AbortSignal }): BlobFetch {
-    return (offset) => this.blobFrom(repo, digest, offset, opts);
-  }
-
-  /** A small blob (an image config) read whole and verified. */
-  async blobBytes(repo: string, digest: Digest, opts: { size?: number; maxBytes?: number } = {}): Promise<Buffer> {
-    const max = opts.maxBytes ?? DEFAULT_MAX_BLOB_BYTES;
-    const tooLarge = () => failed(`blob ${this.host}/${repo}@${digest} is larger than ${max} bytes`, { code: 'BLOB_TOO_LARGE' });
-    if (opts.size !== undefined && opts.size > max) throw tooLarge();
-    const stream = await this.blob(repo, digest, { size: opts.size });
-    return readWhole(stream, { what: `blob ${this.host}/${repo}@${digest}`, max, deadlineMs: this.deadlineMs, tooLarge });
+  async blobBytes(repo: string, desc: Pick<Descriptor, 'digest' | 'size'>, maxBytes = DEFAULT_MAX_BLOB_BYTES): Promise<Buffer> {
+    const what = `blob ${this.host}/${repo}@${desc.digest}`;
+    const tooLarge = () => failed(`${what} is larger than ${maxBytes} bytes`, { code: 'BLOB_TOO_LARGE' });
+    if (desc.size > maxBytes) throw tooLarge();
+    const stream = await this.blob(repo, desc.digest, { size: desc.size })(0);
+    const bytes = await readWhole(stream, { what, max: maxBytes, deadlineMs: this.deadlineMs, tooLarge });
+    checkBlob(what, desc, bytes);
+    return bytes;
   }
 
   /** How long a body read whole may take after its headers. */

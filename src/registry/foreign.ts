@@ -1,15 +1,15 @@
 /**
- * Where a layer's bytes come from. Non-distributable ("foreign") layers, Windows base layers
+ * The fetch of a layer's bytes. Non-distributable ("foreign") layers, Windows base layers
  * above all, are often not in the registry: they are asked of the registry first, then of each
  * of the descriptor's `urls` in order (http and https only; others are skipped with a
- * warning). The first source that answers serves the bytes, and the content store verifies
- * them against the descriptor's digest whichever it was; a source whose bytes are wrong is
+ * warning). The first server that answers serves the bytes, and the content store verifies
+ * them against the descriptor's digest whichever it was; a server whose bytes are wrong is
  * passed over for the next, and when none is left the DIGEST_MISMATCH is the download's.
  */
 import type { Readable } from 'node:stream';
-import type { BlobFetch } from '../content/store.js';
 import { failed } from '../errors.js';
 import type { Descriptor } from '../image/manifest.js';
+import type { BlobFetch } from '../image/source.js';
 import { baseMediaType, DOCKER_FOREIGN_LAYER, OCI_LAYER_ND, OCI_LAYER_ND_GZIP, OCI_LAYER_ND_ZSTD } from '../image/mediatypes.js';
 import type { RegistryClient } from './client.js';
 import { redactUrl } from '../redact.js';
@@ -23,31 +23,28 @@ export function isForeignLayer(mediaType: string): boolean {
   return FOREIGN.has(baseMediaType(mediaType));
 }
 
-/** A blob's bytes from `offset` on, as the content store's download() asks for them. */
-export type BlobSource = BlobFetch;
-
-export interface SourceOptions {
+export interface LayerFetchOptions {
   signal?: AbortSignal;
   warn: (message: string) => void;
 }
 
 /**
  * The registry for ordinary layers; for foreign ones the registry, then the descriptor's urls.
- * A source whose whole blob fails verification is passed over: the content store is told the
+ * A server whose whole blob fails verification is passed over: the content store is told the
  * next one will serve the blob from the start.
  */
-export function layerSource(client: RegistryClient, repo: string, desc: Descriptor, opts: SourceOptions): BlobSource {
-  const registry = client.blobSource(repo, desc.digest, { size: desc.size, signal: opts.signal });
+export function layerFetch(client: RegistryClient, repo: string, desc: Descriptor, opts: LayerFetchOptions): BlobFetch {
+  const registry = client.blob(repo, desc.digest, { size: desc.size, signal: opts.signal });
   if (!isForeignLayer(desc.mediaType)) return registry;
   // undefined stands for the registry.
-  const sources: Array<string | undefined> = [undefined, ...(desc.urls ?? [])];
+  const servers: Array<string | undefined> = [undefined, ...(desc.urls ?? [])];
   let first = 0;
   let served = 0;
   let rejection: Error | undefined;
-  const fetch: BlobSource = async (offset) => {
+  const fetch: BlobFetch = async (offset) => {
     let failure: unknown = rejection;
-    for (let i = first; i < sources.length; i++) {
-      const url = sources[i];
+    for (let i = first; i < servers.length; i++) {
+      const url = servers[i];
       const u = url !== undefined && URL.canParse(url) ? new URL(url) : undefined;
       if (url !== undefined && u?.protocol !== 'http:' && u?.protocol !== 'https:') {
         opts.warn(`layer ${desc.digest}: skipping URL '${u ? `${u.protocol}//${u.host}` : redactUrl(url)}': only http and https are fetched`);
@@ -71,8 +68,8 @@ export function layerSource(client: RegistryClient, repo: string, desc: Descript
       first = 0;
       return true;
     }
-    if (served + 1 >= sources.length) return false;
-    const url = sources[served];
+    if (served + 1 >= servers.length) return false;
+    const url = servers[served];
     rejection = new Error(`${url === undefined ? client.host : displayUrl(new URL(url))} sent bytes that do not match its digest`);
     first = served + 1;
     return true;

@@ -12,12 +12,13 @@
  *   catalog is not the source's.
  * - Content is verified the same way whichever host serves it: manifests and whole blobs by
  *   the HostClient, layer downloads by the content store, which hashes the whole blob and, when
- *   it is wrong, asks blobSource for the next host.
+ *   it is wrong, tells blob()'s fetch, which passes over the mirrors that served it.
  */
 import { Readable } from 'node:stream';
-import type { BlobFetch } from '../content/store.js';
 import { CtrimgError } from '../errors.js';
 import type { Digest } from '../image/digest.js';
+import type { Descriptor } from '../image/manifest.js';
+import type { BlobFetch } from '../image/source.js';
 import type { ManifestResponse, PingResult, RegistryClient } from './client.js';
 import { isAbort } from './transport.js';
 
@@ -82,30 +83,18 @@ export class MirroredClient implements RegistryClient {
     return this.first((c) => c.manifest(repo, ref));
   }
 
-  /** The first host that answers serves the stream; it verifies itself at EOF. */
-  blob(repo: string, digest: Digest, opts: { size?: number; signal?: AbortSignal } = {}): Promise<Readable> {
-    return this.first((c) => c.blob(repo, digest, opts));
-  }
-
   /** Read whole and verified, so a mirror's wrong bytes fall through to the next host. */
-  blobBytes(repo: string, digest: Digest, opts: { size?: number; maxBytes?: number } = {}): Promise<Buffer> {
-    return this.first((c) => c.blobBytes(repo, digest, opts));
+  blobBytes(repo: string, desc: Pick<Descriptor, 'digest' | 'size'>, maxBytes?: number): Promise<Buffer> {
+    return this.first((c) => c.blobBytes(repo, desc, maxBytes));
   }
 
   /**
-   * A blob from `start` on, from the first host that answers. When a mirror's transfer breaks,
-   * the next host (in the end the origin, with its full retry policy) continues with `Range`
-   * from the byte reached.
+   * A blob from an offset on, from the first host that answers. When a mirror's transfer
+   * breaks, the next host (in the end the origin, with its full retry policy) continues with
+   * `Range` from the byte reached. When the whole blob fails its check, the mirrors that served
+   * any of it are passed over and the download starts again on the next host.
    */
-  blobFrom(repo: string, digest: Digest, start: number, opts: { size: number; signal?: AbortSignal }): Promise<Readable> {
-    return this.relay(repo, digest, start, opts, new Set(), () => {});
-  }
-
-  /**
-   * blobFrom for the content store: when the whole blob fails its check, the mirrors that
-   * served any of it are passed over and the download starts again on the next host.
-   */
-  blobSource(repo: string, digest: Digest, opts: { size: number; signal?: AbortSignal }): BlobFetch {
+  blob(repo: string, digest: Digest, opts: { size: number; signal?: AbortSignal }): BlobFetch {
     const excluded = new Set<RegistryClient>();
     const served = new Set<RegistryClient>();
     const fetch: BlobFetch = (offset) => this.relay(repo, digest, offset, opts, excluded, (c) => served.add(c));
@@ -132,7 +121,7 @@ export class MirroredClient implements RegistryClient {
   ): Promise<Readable> {
     const hosts = [...this.live().filter((m) => !excluded.has(m)), this.origin];
     const open = async (from: number, offset: number) => {
-      const { value, index } = await this.attempt(hosts.slice(from), (c) => c.blobFrom(repo, digest, offset, opts));
+      const { value, index } = await this.attempt(hosts.slice(from), (c) => c.blob(repo, digest, opts)(offset));
       onServe(hosts[from + index]!);
       return { stream: value, index: from + index };
     };

@@ -1,5 +1,5 @@
 /**
- * The one resumable ranged GET, for every byte source (registry blobs, their mirrors, the URLs
+ * The one resumable ranged GET, for every fetch of a blob (registry blobs, their mirrors, the URLs
  * of foreign layers): the bytes of a blob from an offset on, asked again with `Range` from the
  * byte reached after a broken, truncated or stalled transfer, within the retry policy. A server
  * that ignores `Range` resends everything, and the bytes before the offset are dropped. Every
@@ -28,7 +28,7 @@ interface RangeAnswer {
   skip: number;
 }
 
-/** The bytes from `start` on. The first request is made before this resolves, so a source that fails at once fails here. */
+/** The bytes from `start` on. The first request is made before this resolves, so a server that fails at once fails here. */
 export async function resumableGet(get: RangedGet, start: number): Promise<Readable> {
   return Readable.from(resume(get, start, await rangeGet(get, start)), { objectMode: false });
 }

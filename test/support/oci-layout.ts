@@ -458,3 +458,17 @@ export async function skopeoInspectRaw(reference: string, creds?: Creds): Promis
   args.push(`docker://${reference}`);
   return (await run('skopeo', args)).stdout;
 }
+
+/**
+ * `skopeo copy` from a plain-http registry into an OCI layout directory, named `tag` there (the
+ * `org.opencontainers.image.ref.name`): as it is (digests preserved), the whole index with
+ * `all`, or with its layers recompressed (`compress`, which changes their digests).
+ */
+export async function skopeoToLayout(reference: string, dir: string, tag: string, opts: { all?: boolean; compress?: 'zstd' | 'gzip' } = {}): Promise<void> {
+  const args = ['copy', '--quiet', '--src-tls-verify=false'];
+  if (opts.all) args.push('--all');
+  if (opts.compress) args.push('--dest-compress-format', opts.compress, '--dest-compress');
+  else args.push('--preserve-digests');
+  args.push(`docker://${reference}`, `oci:${dir}:${tag}`);
+  await run('skopeo', args);
+}

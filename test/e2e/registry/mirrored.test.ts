@@ -87,10 +87,10 @@ describe('registry/mirrored: mirrors in order, then the origin', function () {
     assert.deepEqual((await c.tags('samples/app')).sort(), ['1.0']);
     const m = await c.manifest('samples/app', '1.0');
     assert.equal(m.digest, app.manifestDigest);
-    assert.deepEqual(await c.blobBytes('samples/app', app.configDigest), app.configBytes);
+    assert.deepEqual(await c.blobBytes('samples/app', { digest: app.configDigest, size: app.configBytes.length }), app.configBytes);
     const layer = app.layerDigests[0]!;
     const size = app.blobs.get(layer)!.length;
-    assert.deepEqual(await readAll(await c.blobFrom('samples/app', layer, 0, { size })), app.blobs.get(layer));
+    assert.deepEqual(await readAll(await c.blob('samples/app', layer, { size })(0)), app.blobs.get(layer));
     assert.equal(originProxy.requests.length, 0, 'the client never asked the origin');
     const paths = cacheProxy.requests.map((r) => r.path);
     assert.ok(paths.some((p) => p.includes(`/manifests/1.0`)));
@@ -102,7 +102,7 @@ describe('registry/mirrored: mirrors in order, then the origin', function () {
   it('resumes a blob from an offset through the cache with Range', async () => {
     const c = mirrored([cacheProxy.url]);
     const full = big.blobs.get(bigLayer)!;
-    const tail = await readAll(await c.blobFrom('samples/big', bigLayer, 300_000, { size: full.length }));
+    const tail = await readAll(await c.blob('samples/big', bigLayer, { size: full.length })(300_000));
     assert.deepEqual(tail, full.subarray(300_000));
     assert.equal(originProxy.requests.length, 0, 'the origin was not asked');
     assert.ok(cacheProxy.requests.some((r) => BLOB.test(r.path) && r.range === 'bytes=300000-'));
@@ -112,7 +112,7 @@ describe('registry/mirrored: mirrors in order, then the origin', function () {
     const c = mirrored([cacheProxy.url]);
     const full = big.blobs.get(bigLayer)!;
     cacheProxy.inject(BLOB, { kind: 'reset', after: 400_000 });
-    const got = await readAll(await c.blobFrom('samples/big', bigLayer, 0, { size: full.length }));
+    const got = await readAll(await c.blob('samples/big', bigLayer, { size: full.length })(0));
     assert.deepEqual(got, full);
     const fromCache = cacheProxy.requests.filter((r) => BLOB.test(r.path));
     assert.deepEqual(fromCache.map((r) => r.bytesSent), [400_000], 'one attempt on the mirror');
@@ -130,7 +130,7 @@ describe('registry/mirrored: mirrors in order, then the origin', function () {
     assert.equal(cacheProxy.requests.length, 1);
     assert.equal(originProxy.requests.length, 0, 'the origin was not asked');
     const alone = mirrored([empty.url]);
-    assert.deepEqual(await alone.blobBytes('samples/app', app.configDigest), app.configBytes);
+    assert.deepEqual(await alone.blobBytes('samples/app', { digest: app.configDigest, size: app.configBytes.length }), app.configBytes);
     assert.ok(originProxy.requests.some((r) => r.path.includes(`/blobs/${app.configDigest}`)));
     assert.deepEqual(warnings, [], 'a cache missing something is not worth a warning');
   });
@@ -140,7 +140,7 @@ describe('registry/mirrored: mirrors in order, then the origin', function () {
     cacheProxy.inject(MANIFEST, { kind: 'flip', at: 10 });
     assert.equal((await c.manifest('samples/app', app.manifestDigest)).digest, app.manifestDigest);
     cacheProxy.inject(BLOB, { kind: 'flip', at: 5 });
-    assert.deepEqual(await c.blobBytes('samples/app', app.configDigest), app.configBytes);
+    assert.deepEqual(await c.blobBytes('samples/app', { digest: app.configDigest, size: app.configBytes.length }), app.configBytes);
     assert.deepEqual(
       originProxy.requests.map((r) => r.path.replace(/\?.*/, '')),
       [`/v2/samples/app/manifests/${app.manifestDigest}`, `/v2/samples/app/blobs/${app.configDigest}`],
@@ -157,7 +157,7 @@ describe('registry/mirrored: mirrors in order, then the origin', function () {
       const c = mirrored([cacheProxy.url]);
       const size = big.blobs.get(bigLayer)!.length;
       cacheProxy.inject(BLOB, { kind: 'flip', at: 200_000 });
-      await content.download(bigLayer, c.blobSource('samples/big', bigLayer, { size }), { size });
+      await content.feed(bigLayer, c.blob('samples/big', bigLayer, { size }), { size }).done;
       assert.deepEqual(await content.read(bigLayer), big.blobs.get(bigLayer));
       assert.deepEqual(cacheProxy.requests.filter((r) => BLOB.test(r.path)).map((r) => r.fault), ['flip']);
       assert.deepEqual(originProxy.requests.filter((r) => BLOB.test(r.path)).map((r) => [r.range, r.bytesSent]), [[undefined, size]]);
@@ -168,7 +168,7 @@ describe('registry/mirrored: mirrors in order, then the origin', function () {
       originProxy.inject(BLOB, { kind: 'flip', at: 10 });
       const other = big.configDigest;
       await assert.rejects(
-        content.download(other, again.blobSource('samples/big', other, { size: big.configBytes.length }), { size: big.configBytes.length }),
+        content.feed(other, again.blob('samples/big', other, { size: big.configBytes.length }), { size: big.configBytes.length }).done,
         (e: unknown) => e instanceof CtrimgError && e.code === 'DIGEST_MISMATCH',
       );
       assert.equal(await content.has(other), false);
@@ -184,7 +184,7 @@ describe('registry/mirrored: mirrors in order, then the origin', function () {
       const c = mirrored([dead.url, cacheProxy.url], unreachable);
       await c.ping();
       await c.manifest('samples/app', '1.0');
-      await c.blobBytes('samples/app', app.configDigest);
+      await c.blobBytes('samples/app', { digest: app.configDigest, size: app.configBytes.length });
       // A second client of the same command shares what the first learnt.
       const again = mirrored([dead.url, cacheProxy.url], unreachable);
       await again.tags('samples/app');

@@ -55,7 +55,7 @@ describe('registry downloads through faults', function () {
   async function download(retry: Partial<RetryPolicy> = FAST): Promise<void> {
     const client = new HostClient({ base: proxy.url, retry });
     try {
-      await content.download(digest, (offset) => client.blobFrom('samples/big', digest, offset, { size }), { size });
+      await content.feed(digest, client.blob('samples/big', digest, { size }), { size }).done;
     } finally {
       await client.close();
     }

@@ -39,7 +39,7 @@ describe('registry bounds against a hostile registry', function () {
 
   it('gives up on a config blob trickled byte by byte at the body deadline', async () => {
     const digest = `sha256:${'ab'.repeat(32)}` as const;
-    await assert.rejects(client.blobBytes('trickle', digest, { size: 1000 }), (e: unknown) => {
+    await assert.rejects(client.blobBytes('trickle', { digest, size: 1000 }), (e: unknown) => {
       assert.ok(e instanceof CtrimgError);
       assert.equal(e.code, 'BODY_DEADLINE');
       assert.equal(e.message, `blob ${hostile.host}/trickle@${digest}: not received in full within 0.5 s`);

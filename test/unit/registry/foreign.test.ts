@@ -9,7 +9,7 @@ import { CtrimgError, notFound } from '../../../src/errors.js';
 import { sha256, type Digest } from '../../../src/image/digest.js';
 import type { Descriptor } from '../../../src/image/manifest.js';
 import type { RegistryClient } from '../../../src/registry/client.js';
-import { isForeignLayer, layerSource } from '../../../src/registry/foreign.js';
+import { isForeignLayer, layerFetch } from '../../../src/registry/foreign.js';
 
 const BYTES = Buffer.from('0123456789abcdefghij');
 const DIGEST = `sha256:${'ab'.repeat(32)}` as Digest;
@@ -22,12 +22,12 @@ async function readAll(s: Readable): Promise<string> {
 
 /** A client whose registry has the blob (`has`) or answers BLOB_UNKNOWN; records offsets asked. */
 function fakeClient(has: boolean, asked: number[]): RegistryClient {
-  const blobFrom = async (_repo: string, _digest: Digest, offset: number) => {
+  const blob = async (offset: number) => {
     asked.push(offset);
     if (!has) throw notFound('blob unknown', { code: 'BLOB_UNKNOWN' });
     return Readable.from([BYTES.subarray(offset)]);
   };
-  return { blobSource: (repo: string, digest: Digest) => (offset: number) => blobFrom(repo, digest, offset) } as unknown as RegistryClient;
+  return { blob: () => blob } as unknown as RegistryClient;
 }
 
 describe('registry/foreign', () => {
@@ -69,14 +69,14 @@ describe('registry/foreign', () => {
 
   it('takes ordinary layers from the registry only, urls or not', async () => {
     const asked: number[] = [];
-    const fetch = layerSource(fakeClient(false, asked), 'r', desc('application/vnd.oci.image.layer.v1.tar+gzip', [`${base}/plain`]), { warn: () => {} });
+    const fetch = layerFetch(fakeClient(false, asked), 'r', desc('application/vnd.oci.image.layer.v1.tar+gzip', [`${base}/plain`]), { warn: () => {} });
     await assert.rejects(fetch(0), (e: unknown) => e instanceof CtrimgError && e.code === 'BLOB_UNKNOWN');
     assert.deepEqual([asked, requests], [[0], []]);
   });
 
   it('takes a foreign layer from the registry when it has it', async () => {
     const asked: number[] = [];
-    const fetch = layerSource(fakeClient(true, asked), 'r', desc(ND, [`${base}/plain`]), { warn: () => {} });
+    const fetch = layerFetch(fakeClient(true, asked), 'r', desc(ND, [`${base}/plain`]), { warn: () => {} });
     assert.equal(await readAll(await fetch(0)), BYTES.toString());
     assert.deepEqual(requests, []);
   });
@@ -84,7 +84,7 @@ describe('registry/foreign', () => {
   it('then tries the urls in order, skipping other schemes with a warning', async () => {
     const warnings: string[] = [];
     const urls = ['ftp://127.0.0.1/x', 'not a url', `${base}/missing`, `${base}/plain`, `${base}/ranged`];
-    const fetch = layerSource(fakeClient(false, []), 'r', desc(ND, urls), { warn: (m) => warnings.push(m) });
+    const fetch = layerFetch(fakeClient(false, []), 'r', desc(ND, urls), { warn: (m) => warnings.push(m) });
     assert.equal(await readAll(await fetch(0)), BYTES.toString());
     assert.deepEqual(requests.map((r) => r.url), ['/missing', '/plain']);
     assert.match(warnings[0]!, /skipping URL 'ftp:\/\/127\.0\.0\.1': only http and https are fetched$/);
@@ -95,7 +95,7 @@ describe('registry/foreign', () => {
 
   it('resumes from an offset with Range, and copes with a server that ignores it', async () => {
     for (const path of ['/ranged', '/plain']) {
-      const fetch = layerSource(fakeClient(false, []), 'r', desc(ND, [`${base}${path}`]), { warn: () => {} });
+      const fetch = layerFetch(fakeClient(false, []), 'r', desc(ND, [`${base}${path}`]), { warn: () => {} });
       assert.equal(await readAll(await fetch(7)), BYTES.subarray(7).toString(), path);
     }
     assert.deepEqual(requests, [
@@ -118,7 +118,7 @@ describe('registry/foreign', () => {
     it('passes over a URL that serves wrong bytes for the next one', async () => {
       const warnings: string[] = [];
       const d = real([`${base}/wrong`, `${base}/plain`]);
-      await content.download(d.digest, layerSource(fakeClient(false, []), 'r', d, { warn: (m) => warnings.push(m) }), { size: d.size });
+      await content.feed(d.digest, layerFetch(fakeClient(false, []), 'r', d, { warn: (m) => warnings.push(m) }), { size: d.size }).done;
       assert.deepEqual(await content.read(d.digest), BYTES);
       assert.deepEqual(requests.map((r) => [r.url, r.range]), [['/wrong', undefined], ['/plain', undefined]]);
       assert.match(warnings.at(-1)!, /\/wrong sent bytes that do not match its digest; fetching it from http:\/\/127\.0\.0\.1:\d+\/plain$/);
@@ -128,7 +128,7 @@ describe('registry/foreign', () => {
     it('fails with DIGEST_MISMATCH, keeping nothing, when every source is wrong', async () => {
       const d = real([`${base}/wrong`, `${base}/wrong`]);
       await assert.rejects(
-        content.download(d.digest, layerSource(fakeClient(false, []), 'r', d, { warn: () => {} }), { size: d.size }),
+        content.feed(d.digest, layerFetch(fakeClient(false, []), 'r', d, { warn: () => {} }), { size: d.size }).done,
         (e: unknown) => e instanceof CtrimgError && e.code === 'DIGEST_MISMATCH',
       );
       assert.equal(requests.length, 2);
@@ -138,9 +138,9 @@ describe('registry/foreign', () => {
   });
 
   it('fails with the last error when no source has it', async () => {
-    const noUrls = layerSource(fakeClient(false, []), 'r', desc(ND), { warn: () => {} });
+    const noUrls = layerFetch(fakeClient(false, []), 'r', desc(ND), { warn: () => {} });
     await assert.rejects(noUrls(0), (e: unknown) => e instanceof CtrimgError && e.code === 'BLOB_UNKNOWN');
-    const bad = layerSource(fakeClient(false, []), 'r', desc(ND, [`${base}/missing`]), { warn: () => {} });
+    const bad = layerFetch(fakeClient(false, []), 'r', desc(ND, [`${base}/missing`]), { warn: () => {} });
     await assert.rejects(bad(0), (e: unknown) => e instanceof CtrimgError && e.code === 'LAYER_URL_FAILED' && /\/missing: HTTP 404$/.test(e.message));
   });
 });

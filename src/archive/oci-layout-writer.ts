@@ -1,0 +1,129 @@
+/**
+ * An OCI image layout directory as an ImageSink, for Save: blobs land in `blobs/sha256/<hex>`
+ * only by a rename after their digest and size were checked, and `index.json` is replaced
+ * whole by a rename, so a reader (skopeo, containerd, this program's OciLayout) never sees a
+ * blob with wrong bytes or a half-written index. Temp files are made in the layout directory
+ * itself, so the renames never cross file systems. One writer at a time per directory.
+ */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { lstat, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { CtrimgError, failed, usage } from '../errors.js';
+import { digestHex, isDigest, type Digest } from '../image/digest.js';
+import { parseManifest, type Descriptor } from '../image/manifest.js';
+import { OCI_INDEX } from '../image/mediatypes.js';
+import { checkBlob, type BlobFetch, type ImageSink } from '../image/source.js';
+import { VerifyStream } from '../registry/verify.js';
+import { REF_NAME } from './oci-layout.js';
+
+const LAYOUT_VERSION = '1.0.0';
+
+export class OciLayoutWriter implements ImageSink {
+  private constructor(private readonly dir: string) {}
+
+  /** Makes `dir` a layout (its `oci-layout` and an empty `index.json`) unless it already is one. */
+  static async create(dir: string): Promise<OciLayoutWriter> {
+    const w = new OciLayoutWriter(dir);
+    await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
+    if (!(await exists(join(dir, 'oci-layout')))) await w.replace('oci-layout', Buffer.from(JSON.stringify({ imageLayoutVersion: LAYOUT_VERSION })));
+    if (!(await exists(join(dir, 'index.json')))) await w.replace('index.json', indexBytes([]));
+    return w;
+  }
+
+  async has(digest: Digest): Promise<boolean> {
+    return exists(this.blobPath(digest));
+  }
+
+  /** Streams the blob to a temp file through a digest check; wrong bytes are asked again from the next server when `fetch` has one. */
+  async writeBlob(desc: Descriptor, fetch: BlobFetch, signal?: AbortSignal): Promise<void> {
+    if (await this.has(desc.digest)) return;
+    for (;;) {
+      const tmp = this.tempPath(digestHex(desc.digest));
+      try {
+        const verify = new VerifyStream(`blob ${desc.digest}`, desc.digest, desc.size);
+        await pipeline(await fetch(0), verify, createWriteStream(tmp, { flags: 'wx', mode: 0o644 }), { signal });
+        await syncFile(tmp);
+        await rename(tmp, this.blobPath(desc.digest));
+        return;
+      } catch (err) {
+        await rm(tmp, { force: true });
+        if (!(err instanceof CtrimgError && err.code === 'DIGEST_MISMATCH' && fetch.rejected?.(err))) throw err;
+      }
+    }
+  }
+
+  async writeConfig(desc: Descriptor, bytes: Buffer): Promise<void> {
+    checkBlob(`config ${desc.digest}`, desc, bytes);
+    await this.putBlob(desc.digest, bytes);
+  }
+
+  /**
+   * Writes the manifest (or index) blob; with `name`, index.json then lists it under that
+   * `org.opencontainers.image.ref.name`, replacing what had the name before.
+   */
+  async writeManifest(desc: Descriptor, bytes: Buffer, name?: string): Promise<void> {
+    checkBlob(`manifest ${desc.digest}`, desc, bytes);
+    await this.putBlob(desc.digest, bytes);
+    if (name === undefined) return;
+    const index = parseManifest(await readFile(join(this.dir, 'index.json')));
+    if (index.kind !== 'index') throw failed(`${this.dir}: index.json is not an image index`, { code: 'LAYOUT_INVALID' });
+    const kept = index.manifests.filter((d) => d.annotations?.[REF_NAME] !== name);
+    const entry: Descriptor = { mediaType: desc.mediaType, digest: desc.digest, size: desc.size, annotations: { ...desc.annotations, [REF_NAME]: name } };
+    if (desc.platform) entry.platform = desc.platform;
+    await this.replace('index.json', indexBytes([...kept, entry]));
+  }
+
+  private async putBlob(digest: Digest, bytes: Buffer): Promise<void> {
+    if (!(await this.has(digest))) await this.replace(join('blobs', 'sha256', digestHex(digest)), bytes);
+  }
+
+  /** Writes `name` (relative to the layout) whole, by a synced temp file renamed over it. */
+  private async replace(name: string, bytes: Buffer): Promise<void> {
+    const tmp = this.tempPath(name.replace(/[\\/]/g, '-'));
+    try {
+      const fh = await open(tmp, 'wx', 0o644);
+      try {
+        await fh.writeFile(bytes);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, join(this.dir, name));
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  private blobPath(digest: Digest): string {
+    if (!isDigest(digest)) throw usage(`invalid digest '${String(digest).slice(0, 80)}'`);
+    return join(this.dir, 'blobs', 'sha256', digestHex(digest));
+  }
+
+  /** Beside `oci-layout`, where no reader looks: `.tmp-<pid>-<random>-<what>`. */
+  private tempPath(what: string): string {
+    return join(this.dir, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}-${what}`);
+  }
+}
+
+function indexBytes(manifests: Descriptor[]): Buffer {
+  return Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests }));
+}
+
+async function exists(path: string): Promise<boolean> {
+  return lstat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function syncFile(path: string): Promise<void> {
+  const fh = await open(path, 'r+');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,236 @@
+/**
+ * An OCI image layout directory as an ImageSource (image-spec image-layout.md): `oci-layout`
+ * names the layout version, `index.json` lists what it holds, each entry named by its
+ * `org.opencontainers.image.ref.name` annotation, and `blobs/sha256/<hex>` holds the content.
+ * `skopeo copy --all` writes an index.json entry that is itself an image index; the platform's
+ * manifest is chosen from it as from a registry's.
+ *
+ * The directory is not trusted more than a registry: every blob is verified at EOF against the
+ * digest that named it, a digest is checked before a path is made of it, files are opened
+ * without following symlinks and must be regular files, the `blobs` directories must not be
+ * symlinks (so nothing is read from outside the layout), and JSON files are read with a cap.
+ */
+import { constants } from 'node:fs';
+import { lstat, open, realpath, type FileHandle } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { pipeline, Transform, type TransformCallback } from 'node:stream';
+import { CtrimgError, failed, notFound, usage } from '../errors.js';
+import { digestHex, isDigest, type Digest } from '../image/digest.js';
+import { parseManifest, type Descriptor } from '../image/manifest.js';
+import { selectManifest, type Platform } from '../image/platform.js';
+import type { Reference } from '../image/reference.js';
+import { checkBlob, imageDisplay, selectImage, type BlobFetch, type ImageName, type ImageSource, type ManifestBytes, type ResolvedImage } from '../image/source.js';
+import { VerifyStream } from '../registry/verify.js';
+
+export const REF_NAME = 'org.opencontainers.image.ref.name';
+/** The layout versions read: 1.x, as skopeo, umoci and containerd write them. */
+const VERSION_RE = /^1\.\d+\.\d+$/;
+const MAX_LAYOUT_FILE = 64 * 1024;
+const MAX_INDEX = 4 * 1024 * 1024;
+const MAX_MANIFEST = 4 * 1024 * 1024;
+const MAX_CONFIG = 16 * 1024 * 1024;
+/** O_NOFOLLOW where the platform has it (not on Windows, where lstat checks the blob instead). */
+const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+
+export interface LayoutOptions {
+  /** The repository key images from here are recorded under; default: the directory's name. */
+  repository?: string;
+}
+
+export class OciLayout implements ImageSource {
+  /** Where it is, as messages show it. */
+  private readonly location: string;
+  readonly repository: string;
+  /** The real path of the directory, found by ready(). */
+  private root?: string;
+
+  constructor(private readonly dir: string, opts: LayoutOptions = {}) {
+    this.location = `oci:${dir}`;
+    this.repository = opts.repository ?? basename(resolve(dir));
+  }
+
+  /** Checks `oci-layout` names a version this reads, and that the blob directories are directories here. */
+  async ready(): Promise<void> {
+    this.root = await realpath(this.dir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT' || err.code === 'ENOTDIR') throw notFound(`${this.location}: no such directory`, { code: 'LAYOUT_UNKNOWN' });
+      throw err;
+    });
+    const marker = await this.readJson('oci-layout', MAX_LAYOUT_FILE);
+    const version = (marker as { imageLayoutVersion?: unknown } | null)?.imageLayoutVersion;
+    if (typeof version !== 'string' || !VERSION_RE.test(version)) {
+      throw this.invalid(`oci-layout names version ${JSON.stringify(version)?.slice(0, 40)}, only 1.x is read`);
+    }
+    for (const d of ['blobs', join('blobs', 'sha256')]) {
+      const st = await lstat(join(this.root, d)).catch(() => undefined);
+      if (!st?.isDirectory()) throw this.invalid(`${d} is not a directory`);
+    }
+  }
+
+  /**
+   * By digest: that manifest or index, if the layout holds it. By name: the index.json entries
+   * with that ref name; several of them (one per platform, as containerd exports) are chosen
+   * from like an index's. With neither, the layout's only entry.
+   */
+  async resolve(name: ImageName, platform: Platform): Promise<ResolvedImage> {
+    const display = imageDisplay(this.location, name);
+    let top: ManifestBytes;
+    if (name.digest) {
+      top = await this.manifestByDigest(name.digest, display);
+    } else {
+      const entries = (await this.entries()).filter((e) => name.tag === undefined || e.annotations?.[REF_NAME] === name.tag);
+      if (entries.length === 0) {
+        throw notFound(`${display}: the layout has no image ${name.tag === undefined ? 'at all' : `named '${name.tag}'`}`, { code: 'MANIFEST_UNKNOWN' });
+      }
+      const named = new Set(entries.map((e) => e.annotations?.[REF_NAME]));
+      if (name.tag === undefined && named.size > 1) {
+        throw usage(`${display}: the layout holds several images (${[...named].map((n) => n ?? '(unnamed)').join(', ')}); name one`);
+      }
+      top = await this.manifest(entries.length === 1 ? entries[0]! : selectManifest(entries, platform, display));
+    }
+    return selectImage(top, (digest) => this.manifestByDigest(digest, display), platform, display);
+  }
+
+  config(image: ResolvedImage): Promise<Buffer> {
+    return this.readBlob(image.manifest.config, MAX_CONFIG, `config of ${image.display}`);
+  }
+
+  /** The whole file is hashed on every read, from whatever offset, so the bytes served are always verified at EOF. */
+  blob(desc: Descriptor): BlobFetch {
+    return async (offset) => {
+      const fh = await this.openBlob(desc.digest);
+      const verify = new VerifyStream(`blob ${this.location}@${desc.digest}`, desc.digest, desc.size);
+      return pipeline(fh.createReadStream(), verify, skip(offset), () => {});
+    };
+  }
+
+  /** A base this layout holds by digest is read from here, recorded under the base's own repository. */
+  async base(ref: Reference): Promise<ImageSource | undefined> {
+    if (!ref.digest || !(await this.holds(ref.digest))) return undefined;
+    const layout = new OciLayout(this.dir, { repository: `${ref.registry}/${ref.repository}` });
+    layout.root = this.root;
+    return layout;
+  }
+
+  private async entries(): Promise<Descriptor[]> {
+    const index = parseManifest(await this.readFile('index.json', MAX_INDEX));
+    if (index.kind !== 'index') throw this.invalid('index.json is not an image index');
+    return index.manifests;
+  }
+
+  private async manifest(desc: Descriptor): Promise<ManifestBytes> {
+    const bytes = await this.readBlob(desc, MAX_MANIFEST, `manifest ${this.location}@${desc.digest}`);
+    return { digest: desc.digest, mediaType: desc.mediaType, bytes };
+  }
+
+  /** A manifest named only by its digest: size unknown, so the cap bounds it; its own mediaType labels it. */
+  private async manifestByDigest(digest: Digest, display: string): Promise<ManifestBytes> {
+    if (!(await this.holds(digest))) throw notFound(`${display}: manifest unknown`, { code: 'MANIFEST_UNKNOWN' });
+    const what = `manifest ${this.location}@${digest}`;
+    const bytes = await this.readCapped(await this.openBlob(digest), MAX_MANIFEST, what);
+    checkBlob(what, { digest, size: bytes.length }, bytes);
+    return { digest, mediaType: '', bytes };
+  }
+
+  private async readBlob(desc: Pick<Descriptor, 'digest' | 'size'>, max: number, what: string): Promise<Buffer> {
+    if (desc.size > max) throw failed(`${what} is larger than ${max} bytes`, { code: 'BLOB_TOO_LARGE' });
+    const bytes = await this.readCapped(await this.openBlob(desc.digest), max, what);
+    checkBlob(what, desc, bytes);
+    return bytes;
+  }
+
+  private async holds(digest: Digest): Promise<boolean> {
+    return (await lstat(this.blobPath(digest)).catch(() => undefined))?.isFile() ?? false;
+  }
+
+  /** Opens a blob file, never through a symlink, and only a regular file. */
+  private async openBlob(digest: Digest): Promise<FileHandle> {
+    const path = this.blobPath(digest);
+    try {
+      return await this.openFile(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw notFound(`blob unknown: ${this.location}@${digest}`, { code: 'BLOB_UNKNOWN' });
+      }
+      throw err;
+    }
+  }
+
+  /** `blobs/sha256/<hex>`, the digest checked first: nothing else ever becomes a path. */
+  private blobPath(digest: string): string {
+    if (!isDigest(digest)) throw this.invalid(`'${digest.slice(0, 80)}' is not a sha256 digest`);
+    return join(this.rootDir(), 'blobs', 'sha256', digestHex(digest));
+  }
+
+  private async openFile(path: string): Promise<FileHandle> {
+    const fh = await open(path, constants.O_RDONLY | NOFOLLOW).catch((err: NodeJS.ErrnoException) => {
+      // O_NOFOLLOW on a symlink: ELOOP (Linux), EMLINK (FreeBSD).
+      if (err.code === 'ELOOP' || err.code === 'EMLINK') throw this.invalid(`${path} is a symlink`);
+      throw err;
+    });
+    const [st, lst] = await Promise.all([fh.stat(), NOFOLLOW ? undefined : lstat(path)]);
+    if (!st.isFile() || lst?.isSymbolicLink()) {
+      await fh.close();
+      throw this.invalid(`${path} is not a regular file`);
+    }
+    return fh;
+  }
+
+  private async readFile(name: string, max: number): Promise<Buffer> {
+    const path = join(this.rootDir(), name);
+    const fh = await this.openFile(path).catch((err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw this.invalid(`it has no ${name}`);
+      throw err;
+    });
+    return this.readCapped(fh, max, `${this.location}: ${name}`);
+  }
+
+  private async readJson(name: string, max: number): Promise<unknown> {
+    try {
+      return JSON.parse((await this.readFile(name, max)).toString('utf8'));
+    } catch (err) {
+      if (err instanceof CtrimgError) throw err;
+      throw this.invalid(`${name} is not JSON`);
+    }
+  }
+
+  /** At most `max` bytes of an open file, which is closed. */
+  private async readCapped(fh: FileHandle, max: number, what: string): Promise<Buffer> {
+    try {
+      const chunks: Buffer[] = [];
+      let total = 0;
+      for await (const chunk of fh.createReadStream({ autoClose: false }) as AsyncIterable<Buffer>) {
+        total += chunk.length;
+        if (total > max) throw failed(`${what} is larger than ${max} bytes`, { code: 'BLOB_TOO_LARGE' });
+        chunks.push(chunk);
+      }
+      return Buffer.concat(chunks);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private rootDir(): string {
+    if (this.root === undefined) throw new Error('OciLayout: ready() was not called');
+    return this.root;
+  }
+
+  private invalid(why: string): CtrimgError {
+    return failed(`${this.location} is not a valid OCI image layout: ${why}`, { code: 'LAYOUT_INVALID' });
+  }
+}
+
+/** Drops the first `n` bytes that pass. */
+function skip(n: number): Transform {
+  let left = n;
+  return new Transform({
+    transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
+      if (left >= chunk.length) {
+        left -= chunk.length;
+        return cb();
+      }
+      const rest = chunk.subarray(left);
+      left = 0;
+      cb(null, rest);
+    },
+  });
+}

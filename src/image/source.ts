@@ -1,0 +1,112 @@
+/**
+ * Where images come from and where they go, in the spirit of go-containerregistry's v1.Image
+ * and containerd's content interfaces: an ImageSource resolves a name to the manifest for a
+ * platform and hands out its config and blobs; an ImageSink takes them in, each verified by
+ * its digest before it counts. The registry (registry/source.ts) and an OCI layout directory
+ * (archive/oci-layout.ts) are sources; the content store and an OCI layout writer are sinks.
+ */
+import type { Readable } from 'node:stream';
+import { failed } from '../errors.js';
+import { sha256, assertDigest, type Digest } from './digest.js';
+import { parseManifest, type Descriptor, type ImageManifest, type Manifest } from './manifest.js';
+import { selectManifest, type Platform } from './platform.js';
+import type { Reference } from './reference.js';
+
+/**
+ * A blob's bytes from `offset` on: the one way bytes are fetched, whatever serves them. The
+ * caller verifies the whole blob (the bytes it already holds included); `rejected`, when the
+ * fetch has it, is told that a whole blob it served failed that check, and answers true when
+ * another server (a mirror's origin, a foreign layer's next URL) will serve it again from the start.
+ */
+export type BlobFetch = ((offset: number) => Promise<Readable>) & { rejected?: (failure: Error) => boolean };
+
+/** What a source is asked for: a tag (a layout's ref name) and/or a digest; the digest wins. */
+export interface ImageName {
+  tag?: string;
+  digest?: Digest;
+}
+
+/** An image manifest chosen for a platform, with what install needs of it. */
+export interface ResolvedImage {
+  /** The name as messages show it: `host/repo:tag`, `oci:DIR:name@sha256:...`. */
+  display: string;
+  digest: Digest;
+  bytes: Buffer;
+  manifest: ImageManifest;
+  /** The index's annotations (when resolved through one) overridden by the manifest's. */
+  annotations: Record<string, string>;
+}
+
+export interface ImageSource {
+  /** The repository key the store records for images from here: `host/repo`. */
+  readonly repository: string;
+  /** The registry (host[:port]) a base image's name without a host is on; none for a layout. */
+  readonly registry?: string;
+  /** Checks the source is what it claims (a registry answers /v2/, a layout has a known version). */
+  ready(): Promise<void>;
+  /** The image manifest `name` names for `platform`, through an index if it is one; notFound if there is none. */
+  resolve(name: ImageName, platform: Platform): Promise<ResolvedImage>;
+  /** The config blob of an image, verified and size-capped. */
+  config(image: ResolvedImage): Promise<Buffer>;
+  /** A blob's bytes, as the content store downloads them (resumed from an offset, verified as a whole by the caller). */
+  blob(desc: Descriptor, signal?: AbortSignal): BlobFetch;
+  /**
+   * The source for a base image named by an image from here, when it is this source's to serve
+   * (the same registry; a digest this layout holds); undefined when it is not, and the caller
+   * decides whether another source may serve it.
+   */
+  base(ref: Reference): Promise<ImageSource | undefined>;
+}
+
+/** The place images are written to, blob by blob, each committed only once its digest checked. */
+export interface ImageSink {
+  has(digest: Digest): Promise<boolean>;
+  /** Writes a blob from `fetch` (a layer), committed once its bytes match `desc`'s digest and size. */
+  writeBlob(desc: Descriptor, fetch: BlobFetch, signal?: AbortSignal): Promise<void>;
+  /** Writes a small blob held in memory (a config) after checking its digest and size. */
+  writeConfig(desc: Descriptor, bytes: Buffer): Promise<void>;
+  /** Writes a manifest (or index) after checking it; `name`, when given, is what it is found by afterwards. */
+  writeManifest(desc: Descriptor, bytes: Buffer, name?: string): Promise<void>;
+}
+
+/** How a source names an image for messages: its location, then `:tag` and `@digest` as given. */
+export function imageDisplay(location: string, name: ImageName): string {
+  return `${location}${name.tag !== undefined ? `:${name.tag}` : ''}${name.digest ? `@${name.digest}` : ''}`;
+}
+
+/** A manifest's bytes as a source serves them; the media type as the source labels it. */
+export interface ManifestBytes {
+  digest: Digest;
+  mediaType: string;
+  bytes: Buffer;
+}
+
+/**
+ * The resolution both sources share: `top` is the manifest or index the name named; an index
+ * is narrowed to the platform's entry (platform.ts selectManifest), fetched by digest with
+ * `byDigest`, and must then be an image manifest. Annotations of the index and the manifest
+ * are merged, the manifest's winning.
+ */
+export async function selectImage(
+  top: ManifestBytes,
+  byDigest: (digest: Digest) => Promise<ManifestBytes>,
+  platform: Platform,
+  display: string,
+): Promise<ResolvedImage> {
+  let chosen = top;
+  let parsed: Manifest = parseManifest(top.bytes, top.mediaType);
+  const indexAnnotations = parsed.kind === 'index' ? parsed.annotations : {};
+  if (parsed.kind === 'index') {
+    const entry = selectManifest(parsed.manifests, platform, display);
+    chosen = await byDigest(entry.digest);
+    parsed = parseManifest(chosen.bytes, chosen.mediaType);
+    if (parsed.kind === 'index') throw failed(`${display}: index entry ${entry.digest} is itself an index`, { code: 'MANIFEST_INVALID' });
+  }
+  return { display, digest: chosen.digest, bytes: chosen.bytes, manifest: parsed, annotations: { ...indexAnnotations, ...parsed.annotations } };
+}
+
+/** Checks bytes read whole against the descriptor that named them (size first, then digest). */
+export function checkBlob(what: string, desc: Pick<Descriptor, 'digest' | 'size'>, bytes: Buffer): void {
+  if (bytes.length !== desc.size) throw failed(`${what}: expected ${desc.size} bytes, received ${bytes.length}`, { code: 'SIZE_MISMATCH' });
+  assertDigest(what, desc.digest, sha256(bytes));
+}
