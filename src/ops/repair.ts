@@ -173,7 +173,7 @@ async function check(ctx: OpsContext, opts: { fix: boolean }): Promise<Finding[]
   for (const c of containers) {
     const path = ctx.containerPath(c.cid);
     if (await exists(path)) continue;
-    const detail = `the filesystem of container '${c.name}' is missing; Remove-Container -Name ${c.name} removes its record`;
+    const detail = `the filesystem of container '${c.name}' is missing; removing the container removes its record`;
     findings.push({ kind: 'MissingContainer', path: relative(root, path), digest: null, images: [], action: 'None', detail });
   }
   const cids = new Set(containers.map((c) => c.cid));
