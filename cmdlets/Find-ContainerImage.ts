@@ -1,9 +1,9 @@
 import type { CmdletSpec } from '../src/cli/types.js';
 import { renderFound } from '../src/format/found.js';
-import { versionFilter } from '../src/image/version.js';
 import { findRequired } from '../src/ops/find.js';
 import { withOps } from './context.js';
-import { versionArgs, versionParams } from './params.js';
+import { sourceHints } from './hints.js';
+import { EXACT, RANGE, versionFilterArg, versionParams } from './params.js';
 
 export const cmdlet: CmdletSpec = {
   name: 'Find-ContainerImage',
@@ -11,16 +11,18 @@ export const cmdlet: CmdletSpec = {
   params: [
     { name: 'Name', type: 'string[]', positional: true, description: 'Image names; case-insensitive wildcards (Nano*).' },
     ...versionParams,
-    { name: 'AllVersions', type: 'switch', description: 'Every matching version, not just the newest.' },
+    { name: 'AllVersions', type: 'switch', sets: [RANGE], description: 'Every matching version, not just the newest.' },
     { name: 'Source', type: 'string', description: 'Search only this source.' },
   ],
+  parameterSets: { names: [RANGE, EXACT], default: RANGE },
+  hints: { ...sourceHints, IMAGE_NOT_FOUND: 'Find-ContainerImage -Name * lists everything' },
   examples: [
     { command: 'ctrimg Find-ContainerImage -Name Nano*', description: 'Newest version of every image whose name starts with Nano.' },
     { command: 'ctrimg Find-ContainerImage -Name NanoServer -AllVersions -MinimumVersion 10.0.17763', description: 'Every NanoServer version from 10.0.17763.0 on.' },
   ],
-  run: (args, io) =>
-    withOps(io, async (ctx) => {
-      const filter = versionFilter(versionArgs(args));
+  run: (args, io) => {
+    const filter = versionFilterArg(args);
+    return withOps(io, async (ctx) => {
       const found = await findRequired(ctx, {
         names: args.Name as string[] | undefined,
         filter,
@@ -28,5 +30,6 @@ export const cmdlet: CmdletSpec = {
         source: args.Source as string | undefined,
       });
       io.out(renderFound(found, io.outputFormat));
-    }),
+    });
+  },
 };

@@ -1,7 +1,9 @@
 import type { CmdletSpec } from '../src/cli/types.js';
 import { renderImages } from '../src/format/images.js';
+import { parseVersion } from '../src/image/version.js';
 import { getImages } from '../src/ops/images.js';
 import { withOps } from './context.js';
+import { bind } from './params.js';
 
 export const cmdlet: CmdletSpec = {
   name: 'Get-ContainerImage',
@@ -18,14 +20,16 @@ export const cmdlet: CmdletSpec = {
     { command: 'ctrimg Get-ContainerImage -Name Web* -Property Name,ParentImage', description: 'Which image each web image is built on.' },
     { command: 'ctrimg Get-ContainerImage -OutputFormat Json', description: 'Objects for ConvertFrom-Json or jq.' },
   ],
-  run: (args, io) =>
-    withOps(io, (ctx) => {
+  run: (args, io) => {
+    const version = bind(args, 'Version', parseVersion);
+    return withOps(io, (ctx) => {
       const images = getImages(ctx, {
         names: args.Name as string[] | undefined,
         publisher: args.Publisher as string | undefined,
-        version: args.Version as string | undefined,
+        version,
         childOf: args.ChildOf as string | undefined,
       });
       io.out(renderImages(images, io.outputFormat, args.Property as string[] | undefined));
-    }),
+    });
+  },
 };

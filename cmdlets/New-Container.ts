@@ -1,8 +1,10 @@
 import type { CmdletSpec } from '../src/cli/types.js';
 import { renderContainers } from '../src/format/containers.js';
+import { parseVersion } from '../src/image/version.js';
 import { newContainer } from '../src/ops/containers.js';
 import { withOps } from './context.js';
-import { importerArg, importerParam } from './params.js';
+import { installedHints } from './hints.js';
+import { bind, importerArg, importerParam } from './params.js';
 
 export const cmdlet: CmdletSpec = {
   name: 'New-Container',
@@ -13,16 +15,13 @@ export const cmdlet: CmdletSpec = {
     { name: 'Name', type: 'string', required: true, positional: true, description: 'Name of the new container.' },
     importerParam,
   ],
+  hints: { ...installedHints, CONTAINER_EXISTS: 'Pick another -Name or remove it first' },
   examples: [{ command: 'ctrimg New-Container -ContainerImageName WebApp -Name web1', description: 'A container from the newest WebApp.' }],
-  run: (args, io) =>
-    withOps(io, async (ctx) => {
-      const view = await newContainer(ctx, {
-        imageName: args.ContainerImageName as string,
-        imageVersion: args.ContainerImageVersion as string | undefined,
-        name: args.Name as string,
-      });
+  run: (args, io) => {
+    const imageVersion = bind(args, 'ContainerImageVersion', parseVersion);
+    return withOps(io, async (ctx) => {
+      const view = await newContainer(ctx, { imageName: args.ContainerImageName as string, imageVersion, name: args.Name as string });
       io.out(renderContainers([view], io.outputFormat, ctx.now()));
-      // An install lease: a removal or Repair -Fix must not take the new container's layers, or its
-      // not yet recorded directory, away while it is made.
-    }, { lease: 'install', ...importerArg(args) }),
+    }, importerArg(args));
+  },
 };

@@ -18,6 +18,11 @@ export const cmdlet: CmdletSpec = {
       description: 'Root URLs of mirrors (e.g. pull-through caches) tried in order before -Location for manifests, tags and blobs.',
     },
   ],
+  hints: {
+    LOCATION_INSECURE: 'Use https, or add -Insecure to allow http for this source',
+    LOCATION_NOT_ROOT: 'Put a repository prefix in -Namespace',
+    SOURCE_EXISTS: 'Unregister it first or pick another -Name',
+  },
   examples: [
     { command: 'ctrimg Register-ContainerImageSource -Name local -Location http://127.0.0.1:5000 -Insecure -Namespace windows -Publisher Microsoft', description: 'A local registry over http, limited to the windows/ repositories.' },
     { command: 'ctrimg Register-ContainerImageSource -Name mcr -Location https://mcr.microsoft.com -Namespace windows', description: "Microsoft's registry." },

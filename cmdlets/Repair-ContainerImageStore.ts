@@ -2,9 +2,9 @@ import type { CmdletSpec } from '../src/cli/types.js';
 import { failed } from '../src/errors.js';
 import { renderFindings } from '../src/format/repair.js';
 import { plural } from '../src/format/units.js';
-import { DATABASE_HINT } from '../src/ops/damage.js';
 import { isClean, repairStore } from '../src/ops/repair.js';
 import { withOps } from './context.js';
+import { databaseHints, REPAIR_AGAIN } from './hints.js';
 
 export const cmdlet: CmdletSpec = {
   name: 'Repair-ContainerImageStore',
@@ -12,6 +12,7 @@ export const cmdlet: CmdletSpec = {
   params: [
     { name: 'Fix', type: 'switch', description: 'Delete corrupt and unreferenced blobs, unrecorded layers and leftovers of stopped processes (waits for running installs).' },
   ],
+  hints: databaseHints,
   examples: [
     { command: 'ctrimg Repair-ContainerImageStore', description: 'Report only; exit code 1 when something needs fixing.' },
     { command: 'ctrimg Repair-ContainerImageStore -Fix -OutputFormat Json', description: 'Fix, and list what was done.' },
@@ -25,7 +26,7 @@ export const cmdlet: CmdletSpec = {
         const reinstall = [...new Set(left.flatMap((f) => (f.action === 'Reinstall' ? f.images : [])))];
         const database = left.some((f) => f.action === 'RestoreDatabase');
         throw failed(database ? "the store's database is damaged" : `${plural(left.length, 'problem')} in the store`, {
-          hint: database ? DATABASE_HINT : reinstall.length > 0 ? `remove and reinstall ${reinstall.join(', ')}` : 'run with -Fix to repair',
+          hint: database ? REPAIR_AGAIN : reinstall.length > 0 ? `remove and reinstall ${reinstall.join(', ')}` : 'run with -Fix to repair',
           code: database ? 'DATABASE_DAMAGED' : 'STORE_DAMAGED',
         });
       }

@@ -6,6 +6,7 @@ export const cmdlet: CmdletSpec = {
   name: 'Unregister-ContainerImageSource',
   synopsis: 'Forgets a registered image source; installed images stay installed.',
   params: [{ name: 'Name', type: 'string', required: true, positional: true, description: 'Name of the source.' }],
+  hints: { SOURCE_NOT_FOUND: 'Get-ContainerImageSource lists them' },
   examples: [{ command: 'ctrimg Unregister-ContainerImageSource -Name local', description: "Removes the source 'local'." }],
   run: (args, io) =>
     withOps(io, (ctx) => {

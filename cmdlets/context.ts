@@ -1,23 +1,19 @@
 /**
  * Opens the store for one cmdlet run and closes it afterwards, whatever happens. Layer progress
  * is drawn on stderr only when it is a terminal and -Quiet was not given; elsewhere the
- * operations' `Installing …`/`Installed …` lines are all the progress there is.
+ * operations' `Installing …`/`Installed …` lines are all the progress there is. The operations
+ * take the leases they need themselves (src/ops/lease-scope.ts).
  */
 import { terminalProgress } from '../src/cli/progress.js';
 import type { CmdletIO } from '../src/cli/types.js';
 import type { ImporterKind } from '../src/importers/select.js';
 import { openContext, type OpsContext } from '../src/ops/context.js';
-import type { LeaseKind } from '../src/ops/leases.js';
-import { recoverAndLease } from '../src/ops/recover.js';
 
-/**
- * `lease`: clean up after crashed commands, then hold that lease while `fn` runs (src/ops/recover.ts).
- * `importer`: the kind forced by the cmdlets that import or remove layers (see importerArg).
- */
+/** `importer`: the kind forced by the cmdlets that import or remove layers (see importerArg). */
 export async function withOps<T>(
   io: CmdletIO,
   fn: (ctx: OpsContext) => Promise<T> | T,
-  opts: { lease?: LeaseKind; importer?: ImporterKind } = {},
+  opts: { importer?: ImporterKind } = {},
 ): Promise<T> {
   const drawer = io.interactive && !io.quiet ? terminalProgress((text) => io.progress(text)) : undefined;
   const settled = (print: (m: string) => void) => (m: string) => {
@@ -31,12 +27,7 @@ export async function withOps<T>(
     importer: opts.importer,
   });
   try {
-    const release = opts.lease ? await recoverAndLease(ctx, opts.lease) : undefined;
-    try {
-      return await fn(ctx);
-    } finally {
-      await release?.();
-    }
+    return await fn(ctx);
   } finally {
     drawer?.settle();
     await ctx.close();

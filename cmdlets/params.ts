@@ -1,17 +1,39 @@
 /** Parameters several cmdlets declare alike, so their names and help stay the same everywhere. */
 import type { Args, ParamSpec } from '../src/cli/types.js';
+import { CtrimgError, usage } from '../src/errors.js';
+import { parseVersion, type VersionFilter } from '../src/image/version.js';
 import { IMPORTER_KINDS, requestedImporter } from '../src/importers/select.js';
 
+/** Parameter sets of the cmdlets that take versions: an exact version, or a range (the default). */
+export const EXACT = 'Exact';
+export const RANGE = 'Range';
+
 export const versionParams: ParamSpec[] = [
-  { name: 'RequiredVersion', type: 'string', aliases: ['Version'], description: 'Exactly this version.' },
-  { name: 'MinimumVersion', type: 'string', description: 'At least this version (the newest such is taken).' },
-  { name: 'MaximumVersion', type: 'string', description: 'At most this version (the newest such is taken).' },
+  { name: 'RequiredVersion', type: 'string', aliases: ['Version'], required: true, sets: [EXACT], description: 'Exactly this version.' },
+  { name: 'MinimumVersion', type: 'string', sets: [RANGE], description: 'At least this version (the newest such is taken).' },
+  { name: 'MaximumVersion', type: 'string', sets: [RANGE], description: 'At most this version (the newest such is taken).' },
 ];
 
-export const versionArgs = (args: Args) => ({
-  required: args.RequiredVersion as string | undefined,
-  minimum: args.MinimumVersion as string | undefined,
-  maximum: args.MaximumVersion as string | undefined,
+/**
+ * A parameter's text converted by a domain parser; a usage error the parser throws (it knows no
+ * parameter names) is told as this parameter's. Undefined when the parameter was not given.
+ */
+export function bind<T>(args: Args, name: string, convert: (text: string) => T): T | undefined {
+  const text = args[name] as string | undefined;
+  if (text === undefined) return undefined;
+  try {
+    return convert(text);
+  } catch (err) {
+    if (!(err instanceof CtrimgError) || err.kind !== 'usage') throw err;
+    throw usage(`-${name}: ${err.message}`, { code: err.code, hint: err.hint, details: err.details, cause: err });
+  }
+}
+
+/** -RequiredVersion, -MinimumVersion, -MaximumVersion as a version filter. */
+export const versionFilterArg = (args: Args): VersionFilter => ({
+  required: bind(args, 'RequiredVersion', parseVersion),
+  minimum: bind(args, 'MinimumVersion', parseVersion),
+  maximum: bind(args, 'MaximumVersion', parseVersion),
 });
 
 /** On the cmdlets that import or remove layers and containers. */

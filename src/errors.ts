@@ -13,6 +13,11 @@ export interface ErrorOptions {
   code?: string;
   /** True when retrying the same operation may succeed (network trouble, 5xx, 429). */
   temporary?: boolean;
+  /**
+   * Values the error is about, for a caller that words its own hint (the cmdlet layer naming its
+   * parameters): e.g. `{ reference }` of an untrusted base image. Never a credential.
+   */
+  details?: Readonly<Record<string, string>>;
   cause?: unknown;
 }
 
@@ -21,6 +26,7 @@ export class CtrimgError extends Error {
   readonly hint?: string;
   readonly code: string;
   readonly temporary: boolean;
+  readonly details: Readonly<Record<string, string>>;
 
   constructor(kind: ErrorKind, message: string, opts: ErrorOptions = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
@@ -29,6 +35,7 @@ export class CtrimgError extends Error {
     this.hint = opts.hint;
     this.code = opts.code ?? kind.toUpperCase();
     this.temporary = opts.temporary ?? false;
+    this.details = opts.details ?? {};
   }
 
   get exitCode(): number {

@@ -20,17 +20,21 @@ function syntaxToken(p: ParamSpec): string {
   return p.required ? token : `[${token}]`;
 }
 
-export function syntaxLine(spec: CmdletSpec): string {
-  return [spec.name, ...spec.params.map(syntaxToken), '[<CommonParameters>]'].join(' ');
+/** One syntax line per parameter set, each with the parameters of that set, as Get-Help shows them. */
+export function syntaxLines(spec: CmdletSpec): string[] {
+  const line = (params: ParamSpec[]) => [spec.name, ...params.map(syntaxToken), '[<CommonParameters>]'].join(' ');
+  if (!spec.parameterSets) return [line(spec.params)];
+  return spec.parameterSets.names.map((set) => line(spec.params.filter((p) => !p.sets || p.sets.includes(set))));
 }
 
 export function renderCmdletHelp(spec: CmdletSpec): string {
-  const out = ['NAME', INDENT + spec.name, '', 'SYNOPSIS', INDENT + spec.synopsis, '', 'SYNTAX', INDENT + syntaxLine(spec), ''];
+  const out = ['NAME', INDENT + spec.name, '', 'SYNOPSIS', INDENT + spec.synopsis, '', 'SYNTAX', ...syntaxLines(spec).flatMap((l) => [INDENT + l, ''])];
   if (spec.aliases?.length) out.push('ALIASES', INDENT + spec.aliases.join(', '), '');
   out.push('PARAMETERS');
   for (const p of spec.params) {
     out.push(INDENT + paramLabel(p), INDENT.repeat(2) + p.description);
     const facts = [`Required: ${p.required ? 'yes' : 'no'}`, `Position: ${p.positional ? '0' : 'named'}`];
+    if (p.sets) facts.push(`Parameter sets: ${p.sets.join(', ')}`);
     if (p.aliases?.length) facts.push(`Aliases: ${p.aliases.map((a) => `-${a}`).join(', ')}`);
     out.push(INDENT.repeat(2) + facts.join('; '), '');
   }

@@ -7,6 +7,7 @@ import { CtrimgError, exitCodeOf, usage } from '../errors.js';
 import type { CmdletSpec } from './types.js';
 import { parseParameters, type Parsed } from './parse.js';
 import { renderCmdletHelp, renderCmdletList } from './help.js';
+import { withCmdletHint } from './hints.js';
 import { createIO, safe, type Streams } from './io.js';
 import { closest } from './suggest.js';
 import { isAbort } from '../registry/transport.js';
@@ -89,11 +90,11 @@ export async function runCli(argv: string[], cmdlets: CmdletSpec[], env: CliEnv)
 
   let parsed: Parsed;
   try {
-    parsed = parseParameters(spec.params, rest);
+    parsed = parseParameters(spec.params, rest, spec.parameterSets);
   } catch (err) {
     return report(spec.name, err, false);
   }
-  const { args, common } = parsed;
+  const { args, common, parameterSet } = parsed;
   if (common.help) {
     env.stdout.write(renderCmdletHelp(spec));
     return 0;
@@ -112,10 +113,10 @@ export async function runCli(argv: string[], cmdlets: CmdletSpec[], env: CliEnv)
     });
     // `once`: a second Ctrl-C finds no listener and Node's default handling ends the process.
     for (const [s, handler] of onSignal) signals.once(s, handler);
-    await spec.run(args, io);
+    await spec.run(args, io, parameterSet);
     return 0;
   } catch (err) {
-    return report(spec.name, explainAbort(err, spec.name, controller.signal), common.debug);
+    return report(spec.name, withCmdletHint(spec, explainAbort(err, spec.name, controller.signal)), common.debug);
   } finally {
     for (const [s, handler] of onSignal) signals.off(s, handler);
   }

@@ -1,9 +1,12 @@
 /**
  * What a cmdlet declares. cmdlets/<Verb-Noun>.ts each export one `CmdletSpec`; the CLI
- * (src/cli/run.ts) resolves the name, parses and validates parameters against `params`,
- * handles the common parameters (-OutputFormat/--json, -Debug, -Quiet) and help, calls
- * `run`, and turns any thrown error into one stderr line and an exit code.
+ * (src/cli/run.ts) resolves the name, parses and validates parameters against `params` and
+ * resolves their parameter set, handles the common parameters (-OutputFormat/--json, -Debug,
+ * -Quiet) and help, calls `run`, and turns any thrown error into one stderr line and an exit
+ * code, with the hint the cmdlet's `hints` table gives for the error's code.
  */
+import type { CtrimgError } from '../errors.js';
+
 export type ParamType = 'string' | 'string[]' | 'switch' | 'number';
 
 export interface ParamSpec {
@@ -13,12 +16,34 @@ export interface ParamSpec {
   /** Other accepted names, also PascalCase: ['Version'] for RequiredVersion. */
   aliases?: string[];
   description: string;
+  /** Mandatory in every parameter set the parameter belongs to. */
   required?: boolean;
   /** Bare words on the command line fill the first positional parameter. */
   positional?: boolean;
   /** Allowed values (case-insensitive); the parsed value is the spelling given here. */
   choices?: string[];
+  /** For 'number': the whole numbers allowed, inclusive (PowerShell's ValidateRange). */
+  range?: [number, number];
+  /** The parameter sets (CmdletSpec.parameterSets) it belongs to; absent: every set. */
+  sets?: string[];
 }
+
+/**
+ * Named combinations of parameters, as PowerShell's parameter sets: the parameters given must
+ * all belong to one set, and that set's required parameters must all be given.
+ */
+export interface ParameterSets {
+  /** Every set, in the order help shows their syntax. */
+  names: string[];
+  /** Chosen when the parameters given fit several sets equally well. */
+  default: string;
+}
+
+/**
+ * A cmdlet's hint for an error code, replacing the operation's own (which speaks of the domain,
+ * never of parameters): a text, or one made from the error (its details), or undefined to keep it.
+ */
+export type Hint = string | ((err: CtrimgError) => string | undefined);
 
 export interface Example {
   command: string;
@@ -63,6 +88,10 @@ export interface CmdletSpec {
   aliases?: string[];
   synopsis: string;
   params: ParamSpec[];
+  parameterSets?: ParameterSets;
+  /** Hints by error code, in the words of this cmdlet's parameters (src/cli/hints.ts applies them). */
+  hints?: Record<string, Hint>;
   examples: Example[];
-  run(args: Args, io: CmdletIO): Promise<void>;
+  /** `parameterSet`: the set the parameters given resolved to, when the cmdlet declares sets. */
+  run(args: Args, io: CmdletIO, parameterSet?: string): Promise<void>;
 }

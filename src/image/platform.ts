@@ -144,6 +144,6 @@ export function selectManifest(manifests: Descriptor[], want: Platform, what = '
   const offers = manifests.map(describe);
   throw notFound(
     `no ${formatPlatform(want)} variant of ${what}; it offers ${offers.length > 0 ? offers.join(', ') : 'no platforms'}`,
-    { code: 'PLATFORM_NOT_FOUND', hint: 'choose one of those with -Platform' },
+    { code: 'PLATFORM_NOT_FOUND', hint: 'ask for one of those platforms' },
   );
 }

@@ -36,10 +36,13 @@ export function tryParseVersion(input: string): Version | undefined {
   };
 }
 
-export function parseVersion(input: string, what = 'version'): Version {
+/** Parses user input as a version; a usage error (VERSION_INVALID) when it is not one. */
+export function parseVersion(input: string): Version {
   const v = tryParseVersion(input);
   if (!v) {
-    throw usage(`invalid ${what} '${input}': expected 1 to 4 numeric parts (10.0.17763.1) or a semantic version (1.2.3-beta)`);
+    throw usage(`invalid version '${input}': expected 1 to 4 numeric parts (10.0.17763.1) or a semantic version (1.2.3-beta)`, {
+      code: 'VERSION_INVALID',
+    });
   }
   return v;
 }
@@ -64,20 +67,19 @@ export interface VersionFilter {
   maximum?: Version;
 }
 
-/** Builds a filter from user input, rejecting contradictory combinations with a usage error. */
-export function versionFilter(opts: { required?: string; minimum?: string; maximum?: string }): VersionFilter {
-  const f: VersionFilter = {
-    required: opts.required === undefined ? undefined : parseVersion(opts.required, 'RequiredVersion'),
-    minimum: opts.minimum === undefined ? undefined : parseVersion(opts.minimum, 'MinimumVersion'),
-    maximum: opts.maximum === undefined ? undefined : parseVersion(opts.maximum, 'MaximumVersion'),
-  };
+/**
+ * A filter from an exact version or a range, rejecting contradictory combinations with a usage
+ * error (VERSION_CONFLICT, VERSION_RANGE_EMPTY).
+ */
+export function versionFilter(f: VersionFilter): VersionFilter {
   if (f.required && (f.minimum || f.maximum)) {
-    throw usage('-RequiredVersion cannot be combined with -MinimumVersion or -MaximumVersion', {
-      hint: 'Give either an exact version or a range.',
+    throw usage('an exact version cannot be combined with a minimum or maximum version', {
+      code: 'VERSION_CONFLICT',
+      hint: 'give either an exact version or a range',
     });
   }
   if (f.minimum && f.maximum && compareVersions(f.minimum, f.maximum) > 0) {
-    throw usage(`-MinimumVersion ${f.minimum.text} is greater than -MaximumVersion ${f.maximum.text}`);
+    throw usage(`the minimum version ${f.minimum.text} is greater than the maximum version ${f.maximum.text}`, { code: 'VERSION_RANGE_EMPTY' });
   }
   return f;
 }

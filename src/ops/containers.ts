@@ -1,11 +1,13 @@
-/** New-, Get- and Remove-Container: records whose existence keeps their image installed. */
+/** Containers: records whose existence keeps their image installed. */
 import { randomBytes } from 'node:crypto';
 import { notFound, usage } from '../errors.js';
 import type { Digest } from '../image/digest.js';
+import type { Version } from '../image/version.js';
 import type { ContainerRecord, ImageWithChain } from '../../store/index.js';
 import type { OpsContext } from './context.js';
 import { assertDatabaseSound } from './damage.js';
 import { getImages } from './images.js';
+import { withLease } from './lease-scope.js';
 import { matchesAny } from './wildcard.js';
 
 export interface ContainerView {
@@ -17,24 +19,40 @@ export interface ContainerView {
 
 const CONTAINER_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
-export async function newContainer(
-  ctx: OpsContext,
-  opts: { imageName: string; imageVersion?: string; name: string },
-): Promise<ContainerView> {
+export interface NewContainerRequest {
+  /** The image: a name (wildcards allowed, but it must select one image) and a version, else the newest. */
+  imageName: string;
+  imageVersion?: Version;
+  name: string;
+}
+
+/**
+ * Creates a container from an installed image, holding the install lease: a removal must not take
+ * the image's layers, or the container's not yet recorded directory, away while it is made.
+ */
+export function newContainer(ctx: OpsContext, req: NewContainerRequest): Promise<ContainerView> {
+  return withLease(ctx, 'install', () => create(ctx, req));
+}
+
+async function create(ctx: OpsContext, opts: NewContainerRequest): Promise<ContainerView> {
   if (!CONTAINER_NAME_RE.test(opts.name)) {
-    throw usage(`container name '${opts.name}' is not valid: use letters, digits, '_', '.', '-', starting with a letter or digit`);
+    throw usage(`container name '${opts.name}' is not valid: use letters, digits, '_', '.', '-', starting with a letter or digit`, {
+      code: 'CONTAINER_NAME_INVALID',
+    });
   }
   if (ctx.store.containers.byName(opts.name)) {
-    throw usage(`a container named '${opts.name}' already exists`, { hint: 'Pick another -Name or remove it first' });
+    throw usage(`a container named '${opts.name}' already exists`, { code: 'CONTAINER_EXISTS', hint: 'pick another name or remove it first' });
   }
   const matches = getImages(ctx, { names: [opts.imageName], version: opts.imageVersion });
-  const what = opts.imageVersion ? `${opts.imageName} ${opts.imageVersion}` : opts.imageName;
-  if (matches.length === 0) throw notFound(`no installed image matches '${what}'`, { hint: 'Get-ContainerImage lists them' });
+  const what = opts.imageVersion ? `${opts.imageName} ${opts.imageVersion.text}` : opts.imageName;
+  if (matches.length === 0) {
+    throw notFound(`no installed image matches '${what}'`, { code: 'IMAGE_NOT_FOUND', hint: 'list the installed images to see their names' });
+  }
   const distinct = new Set(matches.map((m) => m.image.name.toLowerCase()));
   if (distinct.size > 1) {
-    throw usage(`'${opts.imageName}' matches several images (${[...distinct].join(', ')}); give the exact name`);
+    throw usage(`'${opts.imageName}' matches several images (${[...distinct].join(', ')}); give the exact name`, { code: 'NAME_AMBIGUOUS' });
   }
-  // getImages sorts newest first: without -ContainerImageVersion the newest version is used.
+  // getImages sorts newest first: without a version the newest is used.
   const image = matches[0]!.image;
   const cid = randomBytes(32).toString('hex');
   const path = ctx.containerPath(cid);
@@ -45,7 +63,7 @@ export async function newContainer(
   );
   if (!record) {
     await ctx.importer.removeContainer(path);
-    throw usage(`a container named '${opts.name}' already exists`);
+    throw usage(`a container named '${opts.name}' already exists`, { code: 'CONTAINER_EXISTS', hint: 'pick another name or remove it first' });
   }
   return { container: record, image, path };
 }
@@ -56,7 +74,7 @@ export function getContainers(ctx: OpsContext, names?: string[]): ContainerView[
     .list()
     .filter((c) => matchesAny(c.name, names))
     .map((container) => ({ container, image: images.get(container.imageId)!, path: ctx.containerPath(container.cid) }));
-  if (names?.length && found.length === 0) throw notFound(`no container matches '${names.join("', '")}'`);
+  if (names?.length && found.length === 0) throw notFound(`no container matches '${names.join("', '")}'`, { code: 'CONTAINER_NOT_FOUND' });
   return found;
 }
 
@@ -91,13 +109,18 @@ export function containersGone(gone: ContainerView[]) {
   return notFound(`container ${names} ${gone.length === 1 ? 'was' : 'were'} removed meanwhile by another command`, { code: 'CONTAINER_GONE' });
 }
 
-/** Resolves piped Get-Container objects (by Id, else Name) to container records. */
-export function selectPipedContainers(ctx: OpsContext, objects: { Id?: unknown; Name?: unknown }[]): ContainerView[] {
+/** A container as a listing printed it: the one with this id (its cid) or, failing that, this name. */
+export interface ContainerSelector {
+  id?: string;
+  name?: string;
+}
+
+/** The containers the selectors name, in their order; a selector that matches nothing is not found. */
+export function selectContainers(ctx: OpsContext, selectors: ContainerSelector[]): ContainerView[] {
   const all = getContainers(ctx);
-  return objects.map((o) => {
-    const v = all.find((x) => (typeof o.Id === 'string' && x.container.cid === o.Id) || (typeof o.Name === 'string' && x.container.name.toLowerCase() === o.Name.toLowerCase()));
-    if (!v) throw notFound(`no container matches the piped object ${JSON.stringify({ Id: o.Id, Name: o.Name })}`);
+  return selectors.map((sel) => {
+    const v = all.find((x) => x.container.cid === sel.id || (sel.name !== undefined && x.container.name.toLowerCase() === sel.name.toLowerCase()));
+    if (!v) throw notFound(`no container matches ${JSON.stringify(sel)}`, { code: 'CONTAINER_NOT_FOUND' });
     return v;
   });
 }
-

@@ -1,12 +1,12 @@
 /**
- * Find-ContainerImage, and the name/version resolution Install -Name shares with it: each
- * source's repositories under its namespace (catalog), their version tags (tags/list), and a
- * display name and description from the newest version's manifest annotations.
+ * Finding the images the sources offer, and the name/version resolution installing by name
+ * shares with it: each source's repositories under its namespace (catalog), their version tags
+ * (tags/list), and a display name and description from the newest version's manifest annotations.
  */
-import { failed, notFound, usage, type CtrimgError } from '../errors.js';
+import { failed, notFound, type CtrimgError } from '../errors.js';
 import { parseManifest } from '../image/manifest.js';
 import { isRepository } from '../image/reference.js';
-import { compareVersions, matchesFilter, tryParseVersion, type Version, type VersionFilter } from '../image/version.js';
+import { compareVersions, matchesFilter, tryParseVersion, versionFilter, type Version, type VersionFilter } from '../image/version.js';
 import type { RegistryClient } from '../registry/client.js';
 import type { SourceRecord } from '../../store/index.js';
 import type { OpsContext } from './context.js';
@@ -37,12 +37,12 @@ export interface FindQuery {
 export function sourcesFor(ctx: OpsContext, name?: string): SourceRecord[] {
   if (name !== undefined) {
     const s = ctx.store.sources.byName(name);
-    if (!s) throw notFound(`no source named '${name}'`, { hint: 'Get-ContainerImageSource lists them' });
+    if (!s) throw notFound(`no source named '${name}'`, { code: 'SOURCE_NOT_FOUND', hint: 'list the registered sources to see their names' });
     return [s];
   }
   const all = ctx.store.sources.list();
   if (all.length === 0) {
-    throw notFound('no image sources are registered', { hint: 'Register one with Register-ContainerImageSource -Name <n> -Location <url>' });
+    throw notFound('no image sources are registered', { code: 'NO_SOURCES', hint: 'register one, with a name and the URL of its registry' });
   }
   return all;
 }
@@ -52,9 +52,8 @@ export function clientFor(ctx: OpsContext, source: SourceRecord): RegistryClient
 }
 
 export async function findImages(ctx: OpsContext, q: FindQuery): Promise<FoundImage[]> {
-  if (q.allVersions && q.filter.required) {
-    throw usage('-AllVersions cannot be combined with -RequiredVersion', { hint: 'Use -MinimumVersion/-MaximumVersion to bound -AllVersions' });
-  }
+  // A contradictory filter is the caller's mistake, refused before any source is asked.
+  versionFilter(q.filter);
   const sources = sourcesFor(ctx, q.source);
   const found: FoundImage[] = [];
   const errors: CtrimgError[] = [];
@@ -72,11 +71,14 @@ export async function findImages(ctx: OpsContext, q: FindQuery): Promise<FoundIm
   return found;
 }
 
-/** Find-ContainerImage: like findImages, but an exact name that matches nothing is not found. */
+/** Like findImages, but an exact name (not a wildcard) that matches nothing is not found. */
 export async function findRequired(ctx: OpsContext, q: FindQuery): Promise<FoundImage[]> {
   const found = await findImages(ctx, q);
   if (found.length === 0 && q.names?.some((n) => !isWildcard(n))) {
-    throw notFound(`no image matches '${q.names.join("', '")}' with the versions asked for`, { hint: 'Find-ContainerImage -Name * lists everything' });
+    throw notFound(`no image matches '${q.names.join("', '")}' with the versions asked for`, {
+      code: 'IMAGE_NOT_FOUND',
+      hint: 'searching for the name * lists everything the sources offer',
+    });
   }
   return found;
 }

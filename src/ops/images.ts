@@ -1,6 +1,6 @@
-/** Get-ContainerImage: installed images with their computed lineage, and selection by name. */
-import { notFound, usage } from '../errors.js';
-import { compareVersions, parseVersion, tryParseVersion, versionsEqual } from '../image/version.js';
+/** Installed images with their computed lineage, and selecting them by name or by selector. */
+import { notFound } from '../errors.js';
+import { compareVersions, parseVersion, tryParseVersion, versionsEqual, type Version } from '../image/version.js';
 import type { ImageRecord, ImageWithChain } from '../../store/index.js';
 import type { OpsContext } from './context.js';
 import { childrenOf, parentsOf } from './lineage.js';
@@ -14,10 +14,12 @@ export interface InstalledImage {
 }
 
 export interface ImageQuery {
+  /** Wildcard patterns; absent: every name. */
   names?: string[];
+  /** A wildcard pattern, with or without `CN=`. */
   publisher?: string;
-  version?: string;
-  /** Only images whose ParentImage is the one image this name selects. */
+  version?: Version;
+  /** Only images whose parent is an image of this name (a wildcard pattern). */
   childOf?: string;
 }
 
@@ -43,7 +45,7 @@ const stripCN = (p: string) => p.replace(/^CN=/i, '');
 /** Images matching the query, sorted by name then newest version first. */
 export function getImages(ctx: OpsContext, q: ImageQuery = {}): InstalledImage[] {
   const all = ctx.store.images.listWithChains();
-  const version = q.version === undefined ? undefined : parseVersion(q.version, 'Version');
+  const { version } = q;
   let selected = all.filter(
     (img) =>
       matchesAny(img.name, q.names) &&
@@ -52,7 +54,7 @@ export function getImages(ctx: OpsContext, q: ImageQuery = {}): InstalledImage[]
   );
   if (q.childOf !== undefined) {
     const parent = all.filter((img) => matchesAny(img.name, [q.childOf!]));
-    if (parent.length === 0) throw notFound(`no installed image matches -ChildOf '${q.childOf}'`);
+    if (parent.length === 0) throw notFound(`no installed image matches '${q.childOf}', the parent asked for`, { code: 'IMAGE_NOT_FOUND' });
     const childIds = new Set(parent.flatMap((p) => childrenOf(p.id, all).map((c) => c.id)));
     selected = selected.filter((img) => childIds.has(img.id));
   }
@@ -69,55 +71,43 @@ function byVersionDesc(a: ImageWithChain, b: ImageWithChain): number {
   return Number(!va) - Number(!vb) || a.id - b.id;
 }
 
-/** What a piped JSON object may carry to name an installed image. */
-export interface ImageSelector {
-  Id?: unknown;
-  Digest?: unknown;
-  Repository?: unknown;
-  Name?: unknown;
-  Publisher?: unknown;
-  Version?: unknown;
-}
-
 /**
- * Resolves piped objects (Get-ContainerImage's JSON) to installed images: by Repository and
- * Digest when present, else by Id, else by Name/Publisher/Version. Each object must match.
+ * One installed image named exactly, as a listing printed it: by repository and manifest digest,
+ * by id (the config digest), or by name with optional publisher and version.
  */
-export function selectPiped(ctx: OpsContext, objects: ImageSelector[]): ImageWithChain[] {
+export type ImageSelector =
+  | { by: 'manifest'; repository: string; digest: string }
+  | { by: 'id'; id: string }
+  | { by: 'name'; name: string; publisher?: string; version?: Version };
+
+/** The installed images the selectors name, each once; a selector that matches nothing is not found. */
+export function selectImages(ctx: OpsContext, selectors: ImageSelector[]): ImageWithChain[] {
   const all = ctx.store.images.listWithChains();
   const out = new Map<number, ImageWithChain>();
-  for (const o of objects) {
-    const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
-    let found: ImageWithChain[];
-    if (str(o.Repository) && str(o.Digest)) {
-      found = all.filter((i) => i.repository === o.Repository && i.manifestDigest === o.Digest);
-    } else if (str(o.Id)) {
-      found = all.filter((i) => i.configDigest === o.Id);
-    } else if (str(o.Name)) {
-      found = getImages(ctx, { names: [str(o.Name)!], publisher: str(o.Publisher), version: str(o.Version) }).map((x) => x.image);
-    } else {
-      throw usage('a piped object names no image: it needs Repository and Digest, Id, or Name');
-    }
-    if (found.length === 0) throw notFound(`no installed image matches the piped object ${describe(o)}`);
+  for (const sel of selectors) {
+    const found =
+      sel.by === 'manifest'
+        ? all.filter((i) => i.repository === sel.repository && i.manifestDigest === sel.digest)
+        : sel.by === 'id'
+          ? all.filter((i) => i.configDigest === sel.id)
+          : getImages(ctx, { names: [sel.name], publisher: sel.publisher, version: sel.version }).map((x) => x.image);
+    if (found.length === 0) throw notFound(`no installed image matches ${describeSelector(sel)}`, { code: 'IMAGE_NOT_FOUND' });
     for (const f of found) out.set(f.id, f);
   }
   return [...out.values()];
 }
 
-function describe(o: ImageSelector): string {
-  return JSON.stringify(Object.fromEntries(Object.entries(o).filter(([k]) => ['Name', 'Version', 'Id', 'Repository', 'Digest'].includes(k))));
+function describeSelector(sel: ImageSelector): string {
+  if (sel.by === 'manifest') return `${sel.repository}@${sel.digest}`;
+  if (sel.by === 'id') return `id ${sel.id}`;
+  return `'${[sel.name, sel.publisher && `(${sel.publisher})`, sel.version?.text].filter(Boolean).join(' ')}'`;
 }
 
-/** Remove-ContainerImage's selection: by name/publisher/version, else the piped objects. */
-export function selectForRemoval(
-  ctx: OpsContext,
-  q: { names?: string[]; publisher?: string; version?: string; piped: ImageSelector[] },
-): ImageWithChain[] {
-  if (q.names) {
-    const found = getImages(ctx, q).map((x) => x.image);
-    if (found.length === 0) throw notFound(`no installed image matches '${q.names.join("', '")}'`, { hint: 'Get-ContainerImage lists them' });
-    return found;
+/** Images matching the query, as for a removal: a query that matches nothing is not found. */
+export function selectByQuery(ctx: OpsContext, q: ImageQuery & { names: string[] }): ImageWithChain[] {
+  const found = getImages(ctx, q).map((x) => x.image);
+  if (found.length === 0) {
+    throw notFound(`no installed image matches '${q.names.join("', '")}'`, { code: 'IMAGE_NOT_FOUND', hint: 'list the installed images to see their names' });
   }
-  if (q.piped.length === 0) throw usage('give -Name, or pipe image objects (Get-ContainerImage -OutputFormat Json) to stdin');
-  return selectPiped(ctx, q.piped);
+  return found;
 }

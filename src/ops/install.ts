@@ -1,10 +1,10 @@
 /**
- * Install-ContainerImage. Resolves a name (through the sources), a reference, or an image in
+ * Installing an image. Resolves a name (through the sources), a reference, or an image in
  * an OCI layout directory to a manifest for the wanted platform, all over the ImageSource
  * interface (image/source.ts), installs the base the manifest names first when it is missing,
  * then streams the layers not yet recorded into the store (pull-layers.ts: download and
  * import in one pass, several layers at a time). The image is recorded, with its layers, in
- * one transaction at the very end: until then Get-ContainerImage cannot see it, and a failure
+ * one transaction at the very end: until then no listing of the store shows it, and a failure
  * removes whatever this attempt added.
  */
 import { failed, notFound, usage } from '../errors.js';
@@ -12,7 +12,7 @@ import { OciLayout } from '../archive/oci-layout.js';
 import { chainIds } from '../image/chain.js';
 import type { Digest } from '../image/digest.js';
 import { parseImageConfig } from '../image/manifest.js';
-import { formatPlatform, hostPlatform, parsePlatform, type Platform } from '../image/platform.js';
+import { formatPlatform, hostPlatform, type Platform } from '../image/platform.js';
 import { formatReference, parseReference, type Reference } from '../image/reference.js';
 import type { ImageName, ImageSource } from '../image/source.js';
 import { compareVersions, tryParseVersion, versionFilter, type VersionFilter } from '../image/version.js';
@@ -21,6 +21,7 @@ import type { ImageRecord, SourceRecord } from '../../store/index.js';
 import type { OpsContext } from './context.js';
 import { DESCRIPTION, findImages, TITLE } from './find.js';
 import { describeImage } from './images.js';
+import { withLease } from './lease-scope.js';
 import { LayerPull } from './pull-layers.js';
 
 const VENDOR = 'org.opencontainers.image.vendor';
@@ -42,37 +43,38 @@ export interface InstallOptions {
   dropLayerBlobs?: boolean;
 }
 
-export interface InstallRequest {
-  name?: string;
-  reference?: string;
-  required?: string;
-  minimum?: string;
-  maximum?: string;
-  source?: string;
-  insecure?: boolean;
-}
+/**
+ * What to install: a name the registered sources offer, within a version filter, an exact
+ * reference, or an image in an OCI layout directory.
+ */
+export type InstallRequest =
+  | { by: 'name'; name: string; versions: VersionFilter; source?: string }
+  /** `insecure`: plain http to a registry that is not a registered source (a source carries its own). */
+  | { by: 'reference'; reference: string; insecure: boolean }
+  | ({ by: 'layout' } & LayoutRequest);
 
-/** Install by -Name (through the sources) or by -Reference, rejecting mixed requests. */
-export async function installImage(
-  ctx: OpsContext,
-  req: InstallRequest,
-  opts: { platform?: string; whatIf?: boolean; maxConcurrentDownloads?: number; dropLayerBlobs?: boolean },
-): Promise<Installed[]> {
-  const max = opts.maxConcurrentDownloads;
+/**
+ * Installs by name, by reference or from a layout, holding the install lease (lease-scope.ts)
+ * throughout. The platform defaults to this host's.
+ */
+export async function installImage(ctx: OpsContext, req: InstallRequest, settings: Partial<InstallOptions> = {}): Promise<Installed[]> {
+  const max = settings.maxConcurrentDownloads;
   if (max !== undefined && !(Number.isInteger(max) && max >= 1 && max <= MAX_CONCURRENT_DOWNLOADS)) {
-    throw usage(`-MaxConcurrentDownloads must be a whole number from 1 to ${MAX_CONCURRENT_DOWNLOADS}, not ${max}`);
+    throw usage(`concurrent downloads must be a whole number from 1 to ${MAX_CONCURRENT_DOWNLOADS}, not ${max}`, { code: 'CONCURRENCY_OUT_OF_RANGE' });
   }
-  const resolved = { platform: opts.platform ? parsePlatform(opts.platform) : hostPlatform(), whatIf: opts.whatIf, maxConcurrentDownloads: max, dropLayerBlobs: opts.dropLayerBlobs };
-  const filter = versionFilter({ required: req.required, minimum: req.minimum, maximum: req.maximum });
-  if ((req.name === undefined) === (req.reference === undefined)) throw usage('give either -Name or -Reference');
-  if (req.reference !== undefined) {
-    if (req.required ?? req.minimum ?? req.maximum ?? req.source) {
-      throw usage('-Reference names the image exactly: it takes no version parameters and no -Source');
-    }
-    return installByReference(ctx, req.reference, req.insecure ?? false, resolved);
-  }
-  if (req.insecure) throw usage('-Insecure applies to -Reference; a source is marked insecure when it is registered');
-  return installByName(ctx, { name: req.name!, filter, source: req.source }, resolved);
+  // Refused before waiting for the lease.
+  if (req.by === 'name') versionFilter(req.versions);
+  const opts: InstallOptions = {
+    platform: settings.platform ?? hostPlatform(),
+    whatIf: settings.whatIf,
+    maxConcurrentDownloads: max,
+    dropLayerBlobs: settings.dropLayerBlobs,
+  };
+  return withLease(ctx, 'install', () => {
+    if (req.by === 'reference') return installByReference(ctx, req.reference, req.insecure, opts);
+    if (req.by === 'layout') return installFromLayout(ctx, req, opts);
+    return installByName(ctx, { name: req.name, filter: req.versions, source: req.source }, opts);
+  });
 }
 
 export interface Installed {
@@ -89,7 +91,8 @@ interface Target {
   record: SourceRecord | null;
 }
 
-export async function installByName(
+/** The newest version of a name the sources offer. Callers hold the install lease (installImage takes it). */
+async function installByName(
   ctx: OpsContext,
   q: { name: string; filter: VersionFilter; source?: string },
   opts: InstallOptions,
@@ -98,18 +101,20 @@ export async function installByName(
   if (found.length === 0) {
     const v = q.filter.required ? ` version ${q.filter.required.text}` : q.filter.minimum || q.filter.maximum ? ' in the version range given' : '';
     throw notFound(`no image named '${q.name}'${v} in ${q.source ? `source '${q.source}'` : 'any registered source'}`, {
-      hint: 'Find-ContainerImage lists what the sources offer',
+      code: 'IMAGE_NOT_FOUND',
+      hint: 'search the sources to see what they offer',
     });
   }
   const names = [...new Set(found.map((f) => f.name))];
-  if (names.length > 1) throw usage(`'${q.name}' matches several images (${names.join(', ')}); give the exact name`);
+  if (names.length > 1) throw usage(`'${q.name}' matches several images (${names.join(', ')}); give the exact name`, { code: 'NAME_AMBIGUOUS' });
   // Sources are searched in registration order: the first that has the newest version wins.
   const best = found.reduce((a, b) => (compareVersions(b.version, a.version) > 0 ? b : a));
   const host = new URL(best.source.location).host;
   return install(ctx, registryTarget(ctx, { registry: host, repository: best.repository, tag: best.tag }, best.source), opts, 0);
 }
 
-export async function installByReference(ctx: OpsContext, reference: string, insecure: boolean, opts: InstallOptions): Promise<Installed[]> {
+/** Callers hold the install lease (installImage takes it). */
+async function installByReference(ctx: OpsContext, reference: string, insecure: boolean, opts: InstallOptions): Promise<Installed[]> {
   const ref = parseReference(reference);
   if (!ref.tag && !ref.digest) ref.tag = 'latest';
   return install(ctx, registryTarget(ctx, ref, sourceAt(ctx, ref.registry), insecure), opts, 0);
@@ -127,9 +132,9 @@ export interface LayoutRequest {
 /**
  * Install from an OCI image layout directory (archive/oci-layout.ts). No registry is asked for
  * the image; a base it names comes from the same layout when it holds it, else only from a
- * registered source on the base's registry.
+ * registered source on the base's registry. Callers hold the install lease.
  */
-export async function installFromLayout(ctx: OpsContext, req: LayoutRequest, opts: InstallOptions): Promise<Installed[]> {
+async function installFromLayout(ctx: OpsContext, req: LayoutRequest, opts: InstallOptions): Promise<Installed[]> {
   const source = new OciLayout(req.path, { repository: req.repository });
   return install(ctx, { source, name: req.name, record: null }, opts, 0);
 }
@@ -254,11 +259,11 @@ async function baseTarget(ctx: OpsContext, child: Target, baseRef: Reference): P
   const record = sourceAt(ctx, baseRef.registry);
   if (record) return registryTarget(ctx, baseRef, record);
   const base = formatReference(baseRef);
-  throw failed(
-    `the image names its base '${base}' (${BASE_NAME}) on a registry that is not its own nor a registered source; ` +
-      `install the base first: ctrimg Install-ContainerImage -Reference ${base}, or Register-ContainerImageSource for that registry`,
-    { code: 'BASE_UNTRUSTED' },
-  );
+  throw failed(`the image names its base '${base}' (${BASE_NAME}) on a registry that is not its own nor a registered source`, {
+    code: 'BASE_UNTRUSTED',
+    hint: 'install the base first by its reference, or register a source for that registry',
+    details: { reference: base },
+  });
 }
 
 function baseInstalled(ctx: OpsContext, digest: string | undefined): boolean {

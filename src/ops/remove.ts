@@ -1,5 +1,5 @@
 /**
- * Remove-ContainerImage. Refuses, all or nothing, while any container (whatever its state)
+ * Removing images. Refuses, all or nothing, while any container (whatever its state)
  * was created from a selected image or any installed image outside the selection has one as
  * its ParentImage; otherwise deletes the records and sweeps what they leave unused.
  * Removals share their lease, so another one may delete a selected image between our
@@ -11,6 +11,7 @@ import type { OpsContext } from './context.js';
 import { assertDatabaseSound } from './damage.js';
 import { sweep, type Swept } from './gc.js';
 import { describeImage } from './images.js';
+import { withLease } from './lease-scope.js';
 import { parentsOf } from './lineage.js';
 
 export interface Removal {
@@ -20,7 +21,15 @@ export interface Removal {
   swept: Swept;
 }
 
-export async function removeImages(ctx: OpsContext, targets: ImageWithChain[], opts: { whatIf?: boolean } = {}): Promise<Removal> {
+/**
+ * Removes the images, holding the delete lease (lease-scope.ts), so no install records a child of
+ * one meanwhile. `whatIf` only checks, without the lease: nothing is deleted.
+ */
+export function removeImages(ctx: OpsContext, targets: ImageWithChain[], opts: { whatIf?: boolean } = {}): Promise<Removal> {
+  return opts.whatIf ? remove(ctx, targets, opts) : withLease(ctx, 'delete', () => remove(ctx, targets, opts));
+}
+
+async function remove(ctx: OpsContext, targets: ImageWithChain[], opts: { whatIf?: boolean }): Promise<Removal> {
   const { store } = ctx;
   // Records go first, files after: an importer that cannot remove files must say so before.
   if (!opts.whatIf) {

@@ -1,4 +1,4 @@
-/** Register-, Get- and Unregister-ContainerImageSource. */
+/** Registering, listing and unregistering the named registries images are found and installed from. */
 import { notFound, usage } from '../errors.js';
 import { hasUserinfo, redactUrl } from '../redact.js';
 import type { SourceRecord } from '../../store/index.js';
@@ -16,17 +16,18 @@ export interface SourceInput {
 }
 
 /**
- * Checks a source location (or a mirror, `param` naming which): an http(s) URL with a host and
+ * Checks a source location (or a mirror, `what` saying which): an http(s) URL with a host and
  * nothing after the path. Returns it as `scheme://host[:port]`. Messages quote it redacted, and
  * credentials in it are refused rather than stored: they belong in the docker config.
  */
-export function parseLocation(location: string, insecure: boolean, param = 'Location'): string {
+export function parseLocation(location: string, insecure: boolean, what: 'location' | 'mirror' = 'location'): string {
   const redacted = redactUrl(location);
-  const shown = `-${param} '${redacted}'`;
+  const shown = `${what} '${redacted}'`;
   // Before parsing: a password holding '/', '?' or '#' makes URL read it as the host or path.
   if (hasUserinfo(location)) {
     const host = redacted.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').split('/')[0] || '<host>';
     throw usage(`${shown} must not carry credentials (user:password@)`, {
+      code: 'LOCATION_CREDENTIALS',
       hint: `Give the URL without them and put them in the docker config (docker login ${host})`,
     });
   }
@@ -34,19 +35,19 @@ export function parseLocation(location: string, insecure: boolean, param = 'Loca
   try {
     url = new URL(location);
   } catch {
-    throw usage(`${shown} is not a valid URL`, { hint: 'Give it as https://host[:port]' });
+    throw usage(`${shown} is not a valid URL`, { code: 'LOCATION_INVALID', hint: 'Give it as https://host[:port]' });
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw usage(`${shown} must use https (or http with -Insecure)`);
+    throw usage(`${shown} must use https (or http for an insecure source)`, { code: 'LOCATION_INVALID' });
   }
   if (url.protocol === 'http:' && !insecure) {
-    throw usage(`${shown} uses plain http`, { hint: 'Use https, or add -Insecure to allow http for this source' });
+    throw usage(`${shown} uses plain http`, { code: 'LOCATION_INSECURE', hint: 'use https, or register the source as insecure to allow http' });
   }
   if (url.search || url.hash) {
-    throw usage(`${shown} must not carry a query or a fragment`, { hint: 'Give it as https://host[:port]' });
+    throw usage(`${shown} must not carry a query or a fragment`, { code: 'LOCATION_INVALID', hint: 'Give it as https://host[:port]' });
   }
   if (url.pathname !== '/' && url.pathname !== '') {
-    throw usage(`${shown} must be the registry's root URL`, { hint: 'Put a repository prefix in -Namespace' });
+    throw usage(`${shown} must be the registry's root URL`, { code: 'LOCATION_NOT_ROOT', hint: "put a repository prefix in the source's namespace" });
   }
   return `${url.protocol}//${url.host}`;
 }
@@ -55,9 +56,9 @@ export function parseLocation(location: string, insecure: boolean, param = 'Loca
 function parseMirrors(mirrors: string[], location: string, insecure: boolean): string[] {
   const seen = new Set<string>([location]);
   return mirrors.map((m) => {
-    const url = parseLocation(m, insecure, 'Mirror');
-    if (url === location) throw usage(`-Mirror '${url}' is the source's own location`, { hint: 'List only other registries as mirrors' });
-    if (seen.has(url)) throw usage(`-Mirror '${url}' is given more than once`);
+    const url = parseLocation(m, insecure, 'mirror');
+    if (url === location) throw usage(`mirror '${url}' is the source's own location`, { code: 'MIRROR_INVALID', hint: 'List only other registries as mirrors' });
+    if (seen.has(url)) throw usage(`mirror '${url}' is given more than once`, { code: 'MIRROR_INVALID' });
     seen.add(url);
     return url;
   });
@@ -71,25 +72,25 @@ export function registerSource(ctx: OpsContext, input: SourceInput): SourceRecor
   const mirrors = parseMirrors(input.mirrors ?? [], location, insecure);
   const namespace = input.namespace?.replace(/^\/+|\/+$/g, '') || null;
   if (namespace !== null && !NAMESPACE_RE.test(namespace)) {
-    throw usage(`-Namespace '${input.namespace}' is not a valid repository path (lower-case letters, digits, separators)`);
+    throw usage(`namespace '${input.namespace}' is not a valid repository path (lower-case letters, digits, separators)`, { code: 'NAMESPACE_INVALID' });
   }
   const publisher = input.publisher?.replace(/^CN=/i, '') || null;
   const added = ctx.store.sources.add({ name: input.name, location, namespace, publisher, insecure, mirrors }, ctx.now().toISOString());
   if (!added) {
-    throw usage(`a source named '${input.name}' is already registered`, { hint: 'Unregister it first or pick another -Name' });
+    throw usage(`a source named '${input.name}' is already registered`, { code: 'SOURCE_EXISTS', hint: 'unregister it first or pick another name' });
   }
   return added;
 }
 
 export function getSources(ctx: OpsContext, names?: string[]): SourceRecord[] {
   const found = ctx.store.sources.list().filter((s) => matchesAny(s.name, names));
-  if (names?.length && found.length === 0) throw notFound(`no source matches '${names.join("', '")}'`);
+  if (names?.length && found.length === 0) throw notFound(`no source matches '${names.join("', '")}'`, { code: 'SOURCE_NOT_FOUND' });
   return found;
 }
 
 export function unregisterSource(ctx: OpsContext, name: string): SourceRecord {
   const src = ctx.store.sources.byName(name);
-  if (!src) throw notFound(`no source named '${name}'`, { hint: 'Get-ContainerImageSource lists them' });
+  if (!src) throw notFound(`no source named '${name}'`, { code: 'SOURCE_NOT_FOUND', hint: 'list the registered sources to see their names' });
   ctx.store.sources.remove(src.id);
   return src;
 }

@@ -127,8 +127,8 @@ describe('end to end: bad input leaves the store as it was', function () {
     await expectFailure(['Find-ContainerImage', '-RequiredVersion', '1.0', '-MinimumVersion', '1.0'], 2, /cannot be combined/);
     await expectFailure(['Find-ContainerImage', '-AllVersions', '-RequiredVersion', '1.0'], 2, /-AllVersions cannot be combined/);
     await expectFailure(['Find-ContainerImage', '-MinimumVersion', '2.0', '-MaximumVersion', '1.0'], 2, /greater than/);
-    await expectFailure(['Find-ContainerImage', '-RequiredVersion', 'banana'], 2, /invalid RequiredVersion 'banana'/);
-    await expectFailure(['Install-ContainerImage', '-Name', 'NanoServer', '-Reference', ref('samples/nanoserver')], 2, /either -Name or -Reference/);
+    await expectFailure(['Find-ContainerImage', '-RequiredVersion', 'banana'], 2, /-RequiredVersion: invalid version 'banana'/);
+    await expectFailure(['Install-ContainerImage', '-Name', 'NanoServer', '-Reference', ref('samples/nanoserver')], 2, /-Name cannot be combined with -Reference/);
     await expectFailure(['Install-ContainerImage', '-Name', 'NanoServer', '-Platform', 'windows'], 2, /invalid platform/);
     await expectFailure(['Get-ContainerImage', '-Nmae', 'x'], 2, /-Name/);
     await expectFailure(['Remove-ContainerImage'], 2, /give -Name, or pipe/);

@@ -55,11 +55,11 @@ describe('end to end: a source with mirrors', function () {
 
   it('refuses bad -Mirror input with a usage error and registers nothing', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [['-Mirror', 'not a url'], /-Mirror 'not a url' is not a valid URL/],
-      [['-Mirror', `${cacheProxy.url}/v2/`], /-Mirror .* must be the registry's root URL/],
-      [['-Mirror', 'ftp://127.0.0.1:1'], /-Mirror .* must use https/],
-      [['-Mirror', `${cacheProxy.url},${cacheProxy.url}/`], /-Mirror .* is given more than once/],
-      [['-Mirror', originProxy.url], /-Mirror .* is the source's own location/],
+      [['-Mirror', 'not a url'], /mirror 'not a url' is not a valid URL/],
+      [['-Mirror', `${cacheProxy.url}/v2/`], /mirror .* must be the registry's root URL/],
+      [['-Mirror', 'ftp://127.0.0.1:1'], /mirror .* must use https/],
+      [['-Mirror', `${cacheProxy.url},${cacheProxy.url}/`], /mirror .* is given more than once/],
+      [['-Mirror', originProxy.url], /mirror .* is the source's own location/],
     ];
     for (const [args, message] of cases) {
       const r = await register(root, ...args);
@@ -69,7 +69,7 @@ describe('end to end: a source with mirrors', function () {
     }
     const plain = await ctrimg(root, ['Register-ContainerImageSource', '-Name', 'local', '-Location', 'https://127.0.0.1:1', '-Mirror', cacheProxy.url]);
     assert.equal(plain.code, 2);
-    assert.match(plain.stderr, /-Mirror .* uses plain http/);
+    assert.match(plain.stderr, /mirror .* uses plain http/);
     assert.deepEqual(await ctrimgJson(root, ['Get-ContainerImageSource']), []);
   });
 

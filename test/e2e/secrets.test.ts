@@ -91,9 +91,9 @@ describe('end to end: nothing secret, nothing raw', function () {
       const installs: CliResult[] = [];
       for (const ref of refs) installs.push(await run(['Install-ContainerImage', '-Reference', ref, '-Insecure', '-Debug']));
       assert.equal(location.code, 2, location.stderr);
-      assert.match(location.stderr, new RegExp(`^Register-ContainerImageSource: -Location 'http://${host}/' must not carry credentials .*docker login ${host}`));
+      assert.match(location.stderr, new RegExp(`^Register-ContainerImageSource: location 'http://${host}/' must not carry credentials .*docker login ${host}`));
       assert.equal(mirror.code, 2, mirror.stderr);
-      assert.match(mirror.stderr, /-Mirror 'http:\/\/127\.0\.0\.1:\d+' must not carry credentials \(user:password@\)/);
+      assert.match(mirror.stderr, /mirror 'http:\/\/127\.0\.0\.1:\d+' must not carry credentials \(user:password@\)/);
       assert.equal(query.code, 2, query.stderr);
       for (const r of installs) {
         assert.equal(r.code, 2, r.stderr);
@@ -108,7 +108,7 @@ describe('end to end: nothing secret, nothing raw', function () {
         const location = await run(['Register-ContainerImageSource', '-Name', 'leaky', '-Location', `http://user:${password}@${host}`, '-Insecure', '-Debug']);
         const reference = await run(['Install-ContainerImage', '-Reference', `user:${password}@${host}/samples/app:1`, '-Debug']);
         assert.equal(location.code, 2, location.stderr);
-        assert.match(location.stderr, new RegExp(`^Register-ContainerImageSource: -Location 'http://${host}' must not carry credentials .*docker login ${host}`));
+        assert.match(location.stderr, new RegExp(`^Register-ContainerImageSource: location 'http://${host}' must not carry credentials .*docker login ${host}`));
         assert.equal(reference.code, 2, reference.stderr);
         assert.match(reference.stderr, new RegExp(`^Install-ContainerImage: invalid image reference '${host}/samples/app:1': it must not carry credentials`));
         for (const r of [location, reference]) assert.ok(!`${r.stdout}${r.stderr}`.includes('Zq7'), `${password} was shown:\n${r.stderr}`);
@@ -227,7 +227,7 @@ describe('end to end: nothing secret, nothing raw', function () {
       const root = await mkdtemp(join(dir, 'root-'));
       const r = await ctrimg(root, ['Register-ContainerImageSource', '-Name', 'x', '-Location', 'ht!tp://x']);
       assert.equal(r.code, 2, r.stderr);
-      assert.match(r.stderr, /^Register-ContainerImageSource: -Location 'ht!tp:\/\/x' is not a valid URL/);
+      assert.match(r.stderr, /^Register-ContainerImageSource: location 'ht!tp:\/\/x' is not a valid URL/);
     });
   });
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { classify, CONTAINERS, storeDir, storeRelative } from '../../content/layout.js';
 import { deletable, exists, reported, sorted, type Found, type RepairCheck } from './check.js';
 
-/** Information only: Remove-Container removes the record. */
+/** Information only: removing the container removes its record. */
 export const missingContainers: RepairCheck = {
   name: 'filesystems of recorded containers',
   async find(ctx) {
@@ -11,7 +11,7 @@ export const missingContainers: RepairCheck = {
     for (const c of ctx.store.containers.list()) {
       const path = ctx.containerPath(c.cid);
       if (await exists(path)) continue;
-      const detail = `the filesystem of container '${c.name}' is missing; Remove-Container -Name ${c.name} removes its record`;
+      const detail = `the filesystem of container '${c.name}' is missing; removing the container removes its record`;
       found.push(reported({ kind: 'MissingContainer', path: storeRelative(ctx.root, path), digest: null, images: [], action: 'None', detail }));
     }
     return found;

@@ -8,7 +8,7 @@ import { rm, stat } from 'node:fs/promises';
 import { CtrimgError } from '../../../src/errors.js';
 import { getContainers, removeContainers } from '../../../src/ops/containers.js';
 import type { OpsContext } from '../../../src/ops/context.js';
-import { selectForRemoval } from '../../../src/ops/images.js';
+import { selectByQuery } from '../../../src/ops/images.js';
 import { removeImages } from '../../../src/ops/remove.js';
 import { ctrimg } from '../../support/ctrimg.js';
 import { fixtureRegistry, installedStore, quietContext } from '../../support/stores.js';
@@ -39,8 +39,8 @@ describe('two removals of one image or container at once', function () {
   };
 
   it('removes an image once: the second removal says it is gone (exit 3) and sweeps nothing', async () => {
-    const a = selectForRemoval(first, { names: ['WebApp'], piped: [] });
-    const b = selectForRemoval(second, { names: ['WebApp'], piped: [] });
+    const a = selectByQuery(first, { names: ['WebApp'] });
+    const b = selectByQuery(second, { names: ['WebApp'] });
     const done = await removeImages(first, a);
     assert.deepEqual(done.removed.map((i) => i.name), ['WebApp']);
     assert.ok(done.swept.layers > 0);
@@ -49,8 +49,8 @@ describe('two removals of one image or container at once', function () {
   });
 
   it('of several selected images, removes those still there and names the one already gone', async () => {
-    const both = selectForRemoval(second, { names: ['*'], piped: [] });
-    await removeImages(first, selectForRemoval(first, { names: ['WebApp'], piped: [] }));
+    const both = selectByQuery(second, { names: ['*'] });
+    await removeImages(first, selectByQuery(first, { names: ['WebApp'] }));
     const done = await removeImages(second, both);
     assert.deepEqual(done.removed.map((i) => i.name), ['NanoServer']);
     assert.deepEqual(done.gone.map((i) => i.name), ['WebApp']);
@@ -85,8 +85,8 @@ describe('two removals of one image or container at once', function () {
   });
 
   it('a stale image selection whose id SQLite gave to a newly installed image removes nothing of the new one', async () => {
-    const stale = selectForRemoval(second, { names: ['WebApp'], piped: [] });
-    await removeImages(first, selectForRemoval(first, { names: ['WebApp'], piped: [] }));
+    const stale = selectByQuery(second, { names: ['WebApp'] });
+    await removeImages(first, selectByQuery(first, { names: ['WebApp'] }));
     const r = await ctrimg(root, ['Install-ContainerImage', '-Reference', fixtures.fx.multi.reference, '-Insecure']);
     assert.equal(r.code, 0, r.stderr);
     const reused = first.store.images.byId(stale[0]!.id);

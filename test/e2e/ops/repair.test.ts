@@ -127,7 +127,7 @@ describe('Repair-ContainerImageStore: every finding on a hand-damaged store', fu
 
     const report = await repairStore(ctx, { fix: false });
     assert.deepEqual(kinds(report), [`MissingContainer None containers/${path.split('/').at(-1)}`, `UnrecordedContainer WouldDelete containers/${'c'.repeat(64)}`]);
-    assert.match(report.find((f) => f.kind === 'MissingContainer')!.detail, /container 'web1' is missing; Remove-Container -Name web1 removes its record/);
+    assert.match(report.find((f) => f.kind === 'MissingContainer')!.detail, /container 'web1' is missing; removing the container removes its record/);
     await repairStore(ctx, { fix: true });
     assert.equal(await exists(stray), false);
     const removed = await ctrimg(root, ['Remove-Container', '-Name', 'web1', '-Force']);

@@ -1,0 +1,186 @@
+/**
+ * Parameter sets, PowerShell style: which set the parameters given select, the usage errors for
+ * a combination no set allows and for required parameters a set lacks, help's syntax per set,
+ * and the cmdlets' own declarations (each over the real specs in cmdlets/).
+ */
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { EventEmitter } from 'node:events';
+import { cmdlets } from '../../../cmdlets/index.js';
+import { syntaxLines } from '../../../src/cli/help.js';
+import { parseParameters, resolveParameterSet } from '../../../src/cli/parse.js';
+import { runCli } from '../../../src/cli/run.js';
+import type { CmdletSpec, ParamSpec } from '../../../src/cli/types.js';
+import { CtrimgError, failed, notFound } from '../../../src/errors.js';
+
+const spec = (name: string): CmdletSpec => cmdlets.find((c) => c.name === name)!;
+
+/** The set `tokens` resolve to for the real cmdlet `name`. */
+const setOf = (name: string, tokens: string[]) => parseParameters(spec(name).params, tokens, spec(name).parameterSets).parameterSet;
+
+/** The usage error parsing `tokens` for the real cmdlet `name` throws. */
+function usageError(name: string, tokens: string[]): CtrimgError {
+  try {
+    parseParameters(spec(name).params, tokens, spec(name).parameterSets);
+  } catch (err) {
+    assert.ok(err instanceof CtrimgError && err.kind === 'usage', String(err));
+    return err;
+  }
+  assert.fail(`${name} ${tokens.join(' ')} parsed`);
+}
+
+describe('parameter sets', () => {
+  describe('Install-ContainerImage', () => {
+    it('selects the set by the parameters given, the default (a range) when several fit', () => {
+      assert.equal(setOf('Install-ContainerImage', ['NanoServer']), 'Range');
+      assert.equal(setOf('Install-ContainerImage', ['-Name', 'NanoServer', '-MinimumVersion', '1.0', '-Source', 'local']), 'Range');
+      assert.equal(setOf('Install-ContainerImage', ['NanoServer', '-Version', '1.0']), 'Exact');
+      assert.equal(setOf('Install-ContainerImage', ['-Reference', '127.0.0.1:5000/a:1', '-Insecure', '-WhatIf']), 'Reference');
+    });
+
+    it('refuses a name with a reference, and a reference with versions, a source or a name by position', () => {
+      const cases: [string[], string][] = [
+        [['-Name', 'NanoServer', '-Reference', 'r/a:1'], '-Name cannot be combined with -Reference'],
+        [['-Reference', 'r/a:1', '-RequiredVersion', '1.0'], '-Reference cannot be combined with -RequiredVersion'],
+        [['-Reference', 'r/a:1', '-Source', 'local'], '-Reference cannot be combined with -Source'],
+        [['-Reference', 'r/a:1', 'NanoServer'], '-Reference cannot be combined with -Name'],
+        [['NanoServer', '-Insecure'], '-Name cannot be combined with -Insecure'],
+        [['NanoServer', '-RequiredVersion', '1.0', '-MaximumVersion', '2.0'], '-RequiredVersion cannot be combined with -MaximumVersion'],
+      ];
+      for (const [tokens, message] of cases) {
+        const e = usageError('Install-ContainerImage', tokens);
+        assert.equal(e.message, message, tokens.join(' '));
+        assert.equal(e.code, 'PARAMETER_SET_CONFLICT');
+        assert.match(e.hint ?? '', /parameter set cannot be resolved/);
+      }
+    });
+
+    it('asks for the required parameter of every set that could still apply', () => {
+      assert.equal(usageError('Install-ContainerImage', []).message, 'missing required parameters: give -Name or -Reference');
+      assert.equal(usageError('Install-ContainerImage', ['-WhatIf']).message, 'missing required parameters: give -Name or -Reference');
+      assert.equal(usageError('Install-ContainerImage', ['-RequiredVersion', '1.0']).message, 'missing required parameter -Name');
+      assert.equal(usageError('Install-ContainerImage', ['-Insecure']).message, 'missing required parameter -Reference');
+    });
+
+    it('checks -MaxConcurrentDownloads against its range', () => {
+      assert.equal(setOf('Install-ContainerImage', ['-Reference', 'r/a:1', '-MaxConcurrentDownloads', '32']), 'Reference');
+      for (const n of ['0', '33', '1.5']) {
+        assert.equal(usageError('Install-ContainerImage', ['-Reference', 'r/a:1', '-MaxConcurrentDownloads', n]).message, `-MaxConcurrentDownloads must be a whole number from 1 to 32, not ${n}`);
+      }
+    });
+  });
+
+  describe('Find-ContainerImage', () => {
+    it('takes an exact version or a range with -AllVersions, never both', () => {
+      assert.equal(setOf('Find-ContainerImage', []), 'Range');
+      assert.equal(setOf('Find-ContainerImage', ['Nano*', '-AllVersions', '-MinimumVersion', '1.0']), 'Range');
+      assert.equal(setOf('Find-ContainerImage', ['-RequiredVersion', '1.0']), 'Exact');
+      assert.equal(usageError('Find-ContainerImage', ['-AllVersions', '-RequiredVersion', '1.0']).message, '-AllVersions cannot be combined with -RequiredVersion');
+      assert.equal(usageError('Find-ContainerImage', ['-RequiredVersion', '1.0', '-MinimumVersion', '1.0']).message, '-RequiredVersion cannot be combined with -MinimumVersion');
+    });
+  });
+
+  describe('Remove-ContainerImage and Remove-Container', () => {
+    it('read the pipeline when no -Name is given; -Publisher or -Version alone need -Name', () => {
+      for (const name of ['Remove-ContainerImage', 'Remove-Container']) {
+        assert.equal(setOf(name, []), 'Pipeline');
+        assert.equal(setOf(name, ['-Force']), 'Pipeline');
+        assert.equal(setOf(name, ['x', '-WhatIf']), 'Name');
+      }
+      assert.equal(setOf('Remove-ContainerImage', ['x', '-Publisher', 'Microsoft', '-Version', '1.0']), 'Name');
+      assert.equal(usageError('Remove-ContainerImage', ['-Publisher', 'Microsoft']).message, 'missing required parameter -Name');
+    });
+  });
+
+  describe('resolveParameterSet', () => {
+    const p = (name: string, sets?: string[], required = false): ParamSpec => ({ name, type: 'switch', sets, required, description: '' });
+    const [a, b, c, all] = [p('A', ['one', 'two']), p('B', ['two', 'three']), p('C', ['one', 'three']), p('All')];
+    const params = [a, b, c, all];
+    const sets = { names: ['one', 'two', 'three'], default: 'two' };
+
+    it('takes the only set every parameter belongs to, else the default among those that fit', () => {
+      assert.equal(resolveParameterSet(params, sets, [a, c]), 'one');
+      assert.equal(resolveParameterSet(params, sets, [b, all]), 'two');
+      assert.equal(resolveParameterSet(params, sets, [all]), 'two');
+      assert.equal(resolveParameterSet(params, sets, []), 'two');
+    });
+
+    it('names every restricted parameter when no two of them conflict but all three do', () => {
+      assert.throws(() => resolveParameterSet(params, sets, [a, b, c, all]), (e: unknown) => e instanceof CtrimgError && e.message === '-A cannot be combined with -B, -C');
+    });
+
+    it('prefers the set whose required parameters are all given over the default', () => {
+      const r = p('R', ['three'], true);
+      assert.equal(resolveParameterSet([...params, r], sets, [b, r]), 'three');
+      assert.equal(resolveParameterSet([...params, r], sets, [b]), 'two');
+    });
+
+    it('refuses parameters that fit several complete sets when the default is not among them', () => {
+      const noDefault = { names: ['one', 'three'], default: 'two' };
+      assert.throws(() => resolveParameterSet(params, noDefault, [c]), (e: unknown) => e instanceof CtrimgError && e.code === 'PARAMETER_SET_CONFLICT' && /one, three/.test(e.message));
+    });
+  });
+
+  describe('the cmdlets declare them consistently', () => {
+    for (const c of cmdlets) {
+      it(`${c.name}: every set a parameter names is declared, the default is one of them, each set is told apart`, () => {
+        const declared = c.parameterSets?.names ?? [];
+        for (const param of c.params) for (const s of param.sets ?? []) assert.ok(declared.includes(s), `${param.name}: ${s}`);
+        if (!c.parameterSets) return;
+        assert.ok(declared.includes(c.parameterSets.default));
+        assert.equal(new Set(syntaxLines(c)).size, declared.length, 'no two sets have the same syntax');
+      });
+    }
+  });
+
+  describe('help', () => {
+    it("shows one syntax line per set with that set's parameters, required ones without brackets", () => {
+      assert.deepEqual(syntaxLines(spec('Install-ContainerImage')).map((l) => l.replace(/ \[-Platform.*/, '')), [
+        'Install-ContainerImage [-Name] <string> [-MinimumVersion <string>] [-MaximumVersion <string>] [-Source <string>]',
+        'Install-ContainerImage [-Name] <string> -RequiredVersion <string> [-Source <string>]',
+        'Install-ContainerImage -Reference <string> [-Insecure]',
+      ]);
+      assert.deepEqual(syntaxLines(spec('Remove-Container')), [
+        'Remove-Container [-Name] <string[]> [-Force] [-WhatIf] [-Importer {dir | hcs}] [<CommonParameters>]',
+        'Remove-Container [-Force] [-WhatIf] [-Importer {dir | hcs}] [<CommonParameters>]',
+      ]);
+    });
+  });
+});
+
+describe('cmdlet hints', () => {
+  /** Runs the real cmdlet spec `name` with `run` replaced, over in-memory streams; returns stderr. */
+  async function stderrOf(name: string, argv: string[], run: CmdletSpec['run']): Promise<string> {
+    const [stdin, stdout, stderr] = [new PassThrough(), new PassThrough(), new PassThrough()];
+    stdin.end('');
+    let text = '';
+    stderr.setEncoding('utf8').on('data', (c: string) => (text += c));
+    await runCli([name, ...argv], [{ ...spec(name), run }], { stdin, stdout, stderr, stdinIsTTY: true, stderrIsTTY: false, signals: new EventEmitter() });
+    return text;
+  }
+
+  it("replace an operation's domain hint by the cmdlet's, by error code, and may quote the error's details", async () => {
+    const untrusted = failed("the image names its base 'h:1/b:1' on a registry that is not its own", {
+      code: 'BASE_UNTRUSTED',
+      hint: 'install the base first by its reference, or register a source for that registry',
+      details: { reference: 'h:1/b:1' },
+    });
+    assert.equal(
+      await stderrOf('Install-ContainerImage', ['-Reference', 'r/a:1'], async () => { throw untrusted; }),
+      "Install-ContainerImage: the image names its base 'h:1/b:1' on a registry that is not its own " +
+        '(install the base first: ctrimg Install-ContainerImage -Reference h:1/b:1, or Register-ContainerImageSource for that registry)\n',
+    );
+    const missing = notFound("no source named 'x'", { code: 'SOURCE_NOT_FOUND', hint: 'list the registered sources to see their names' });
+    assert.equal(await stderrOf('Find-ContainerImage', [], async () => { throw missing; }), "Find-ContainerImage: no source named 'x' (Get-ContainerImageSource lists them)\n");
+  });
+
+  it('keep the domain hint for a code the cmdlet has no hint for', async () => {
+    const other = failed('something else', { code: 'NOT_A_REGISTRY', hint: 'check the URL' });
+    assert.equal(await stderrOf('Install-ContainerImage', ['-Reference', 'r/a:1'], async () => { throw other; }), 'Install-ContainerImage: something else (check the URL)\n');
+  });
+
+  it('tell a domain parse error as the parameter it came from', async () => {
+    const r = await stderrOf('Find-ContainerImage', ['-MinimumVersion', 'banana'], spec('Find-ContainerImage').run);
+    assert.match(r, /^Find-ContainerImage: -MinimumVersion: invalid version 'banana': expected 1 to 4 numeric parts/);
+  });
+});
