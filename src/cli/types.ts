@@ -4,6 +4,8 @@
  * handles the common parameters (-OutputFormat/--json, -Debug, -Quiet) and help, calls
  * `run`, and turns any thrown error into one stderr line and an exit code.
  */
+import type { OutputFormat } from '../format/output-format.js';
+
 export type ParamType = 'string' | 'string[]' | 'switch' | 'number';
 
 export interface ParamSpec {
@@ -27,8 +29,6 @@ export interface Example {
 
 /** Parsed parameters keyed by the PascalCase parameter name; absent ones are undefined. */
 export type Args = Record<string, string | string[] | boolean | number | undefined>;
-
-export type OutputFormat = 'Table' | 'Json';
 
 export interface CmdletIO {
   /** Reads all of stdin (the pipeline); '' when stdin is a terminal or empty. */
