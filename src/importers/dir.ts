@@ -8,10 +8,11 @@
 import { mkdtemp, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { roomAbove, type TakeRoom } from '../content/free-space.js';
+import { roomAbove } from '../content/free-space.js';
 import { CtrimgError, diskFull, failed } from '../errors.js';
 import { mergeLayers } from '../layers/merge.js';
 import { removeTree } from '../layers/remove-tree.js';
+import type { TakeRoom } from '../layers/room.js';
 import { unpackLayer } from '../layers/unpack.js';
 import { mustNotExist } from './destination.js';
 import type { ImportOptions, LayerImporter } from './types.js';
