@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * The `ctrimg` executable. It settles how the Node runtime runs, then starts the CLI
- * (src/cli/main.ts). It is CommonJS on purpose: loading an ES module reads its files on libuv's
- * thread pool, which starts the pool before the module's first line could size it.
+ * The `ctrimg` executable, above every layer of the module map. It settles how the Node runtime
+ * runs, then starts the composition root (cmdlets/main.ts). It is CommonJS on purpose: loading an
+ * ES module reads its files on libuv's thread pool, which starts the pool before the module's
+ * first line could size it.
  */
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
@@ -24,4 +25,4 @@ process.env.UV_THREADPOOL_SIZE ??= String(Math.max(2, availableParallelism()));
 setFlagsFromString('--liftoff-only');
 setFlagsFromString('--semi-space-growth-factor=1');
 
-void import('./cli/main.js');
+void import('../cmdlets/main.js');

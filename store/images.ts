@@ -16,7 +16,6 @@ export interface ImageRecord {
   created: string | null;
   installed: string;
   sourceId: number | null;
-  topLayerId: number | null;
 }
 
 /** An image with the chain ids of its layers, base first: what lineage is computed from. */
@@ -24,11 +23,11 @@ export interface ImageWithChain extends ImageRecord {
   chain: string[];
 }
 
-export type NewImage = Omit<ImageRecord, 'id' | 'topLayerId'>;
+export type NewImage = Omit<ImageRecord, 'id'>;
 
 const COLUMNS = `id, name, publisher, version, description, repository, tag,
   manifest_digest AS manifestDigest, config_digest AS configDigest, platform, size, created,
-  installed, source_id AS sourceId, top_layer_id AS topLayerId`;
+  installed, source_id AS sourceId`;
 
 export class ImageQueries {
   constructor(private readonly db: Db) {}
@@ -70,13 +69,12 @@ export class ImageQueries {
     const info = this.db
       .prepare(
         `INSERT INTO images (name, publisher, version, description, repository, tag, manifest_digest,
-           config_digest, platform, size, created, installed, source_id, top_layer_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           config_digest, platform, size, created, installed, source_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         img.name, img.publisher, img.version, img.description, img.repository, img.tag, img.manifestDigest,
         img.configDigest, img.platform, img.size, img.created, img.installed, img.sourceId,
-        layerIds.at(-1) ?? null,
       );
     const id = Number(info.lastInsertRowid);
     const link = this.db.prepare('INSERT INTO image_layers (image_id, position, layer_id) VALUES (?, ?, ?)');

@@ -108,4 +108,13 @@ export const migrations: Migration[] = [
       ALTER TABLE containers DROP COLUMN path;
     `,
   },
+  {
+    version: 5,
+    description: 'images.top_layer_id dropped: written, never read; image_layers holds the whole chain',
+    // SQLite drops no indexed column: its index goes first.
+    sql: `
+      DROP INDEX images_top_layer;
+      ALTER TABLE images DROP COLUMN top_layer_id;
+    `,
+  },
 ];

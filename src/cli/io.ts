@@ -1,6 +1,7 @@
 /** The CmdletIO a cmdlet writes through: results to stdout, everything else to stderr. */
 import { createInterface } from 'node:readline/promises';
-import type { CmdletIO, OutputFormat } from './types.js';
+import type { CmdletIO } from './types.js';
+import type { OutputFormat } from '../format/output-format.js';
 import { escapeControls } from '../format/escape.js';
 import { redactSecrets } from '../redact.js';
 

@@ -8,7 +8,8 @@
  */
 import yargs from 'yargs';
 import { usage } from '../errors.js';
-import type { Args, OutputFormat, ParameterSets, ParamSpec } from './types.js';
+import type { Args, ParameterSets, ParamSpec } from './types.js';
+import type { OutputFormat } from '../format/output-format.js';
 import { closest } from './suggest.js';
 
 /** Parameters every cmdlet takes; handled by the CLI, never passed to run(). */

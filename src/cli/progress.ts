@@ -3,7 +3,7 @@
  * bytes-only updates at most ~10 times a second. The lines themselves come from src/format.
  */
 import { layerDone, renderProgress, type LayerProgress } from '../format/progress.js';
-import type { Progress } from '../ops/context.js';
+import type { Progress } from '../ops/progress.js';
 
 const REDRAW_MS = 100;
 

@@ -1,11 +1,13 @@
 /**
  * The CLI runner: resolves the cmdlet, parses its parameters, shows help, calls run() and turns
- * whatever it throws into one stderr line and an exit code (decided by exitCodeOf). Never throws.
+ * whatever it throws into one stderr line ending in the error's code, or with -OutputFormat Json
+ * one JSON object line, and an exit code (decided by exitCodeOf). Never throws.
  */
 import type { EventEmitter } from 'node:events';
-import { CtrimgError, exitCodeOf, usage } from '../errors.js';
-import type { CmdletSpec } from './types.js';
-import { parseParameters, type Parsed } from './parse.js';
+import { CtrimgError, errorCodeOf, exitCodeOf, usage } from '../errors.js';
+import type { OutputFormat } from '../format/output-format.js';
+import type { CmdletSpec, ParamSpec } from './types.js';
+import { COMMON_PARAMS, parseParameters, resolveParam, type Parsed } from './parse.js';
 import { renderCmdletHelp, renderCmdletList } from './help.js';
 import { withCmdletHint } from './hints.js';
 import { createIO, safe, type Streams } from './io.js';
@@ -35,11 +37,41 @@ function findCmdlet(cmdlets: CmdletSpec[], written: string): CmdletSpec {
   throw usage(`unknown cmdlet '${written}'; ${near ? `did you mean '${near}'?` : "run 'ctrimg help' to list cmdlets"}`);
 }
 
-/** One line: `message (hint)`, newlines folded. */
-function oneLine(err: unknown): string {
-  const message = err instanceof Error ? err.message || err.name : String(err);
-  const hint = err instanceof CtrimgError && err.hint ? ` (${err.hint})` : '';
-  return safe(`${message}${hint}`.replace(/\s*\n\s*/g, ' '));
+/** Text for one stderr line: credentials removed, control characters escaped, newlines folded. */
+const oneLine = (text: string) => safe(text.replace(/\s*\n\s*/g, ' '));
+
+/** `message (hint) [CODE]` on one line, or with Json one object with the same parts, on one line. */
+function errorLine(cmdlet: string, err: unknown, format: OutputFormat): string {
+  const message = oneLine(err instanceof Error ? err.message || err.name : String(err));
+  const hint = err instanceof CtrimgError && err.hint ? oneLine(err.hint) : undefined;
+  const code = errorCodeOf(err);
+  if (format === 'Json') {
+    return JSON.stringify({ Cmdlet: cmdlet, Message: message, Hint: hint ?? null, Code: code, ExitCode: exitCodeOf(err) });
+  }
+  return `${cmdlet}: ${message}${hint ? ` (${hint})` : ''} [${code}]`;
+}
+
+/**
+ * The output format asked for, read leniently: when parsing failed the error is still written
+ * in it. Tokens that do not name a parameter are skipped; after `--` all are bare words.
+ */
+function requestedFormat(params: ParamSpec[], tokens: string[]): OutputFormat {
+  let json = false;
+  let format: OutputFormat = 'Table';
+  for (let i = 0; i < tokens.length && tokens[i] !== '--'; i++) {
+    const [, written, attached] = /^--?([A-Za-z][^=:]*)(?:[=:](.*))?$/s.exec(tokens[i]) ?? [];
+    if (written === undefined) continue;
+    let p: ParamSpec;
+    try {
+      p = resolveParam([...params, ...COMMON_PARAMS], written);
+    } catch {
+      continue;
+    }
+    // As in parseParameters: -Json wins over -OutputFormat.
+    if (p.name === 'Json') json ||= attached === undefined || /^\$?true$/i.test(attached);
+    else if (p.name === 'OutputFormat') format = /^json$/i.test(attached ?? tokens[i + 1] ?? '') ? 'Json' : 'Table';
+  }
+  return json ? 'Json' : format;
 }
 
 /** The stack of err and of each cause, for -Debug. */
@@ -63,8 +95,8 @@ function explainAbort(err: unknown, cmdlet: string, signal: AbortSignal): unknow
 
 /** Runs `ctrimg <argv...>` and returns the exit code. */
 export async function runCli(argv: string[], cmdlets: CmdletSpec[], env: CliEnv): Promise<number> {
-  const report = (prefix: string, err: unknown, debug: boolean): number => {
-    env.stderr.write(`${prefix}: ${oneLine(err)}\n`);
+  const report = (cmdlet: string, err: unknown, debug: boolean, format: OutputFormat): number => {
+    env.stderr.write(`${errorLine(cmdlet, err, format)}\n`);
     if (debug) env.stderr.write(`${stackOf(err)}\n`);
     return exitCodeOf(err);
   };
@@ -79,7 +111,7 @@ export async function runCli(argv: string[], cmdlets: CmdletSpec[], env: CliEnv)
     }
     spec = findCmdlet(cmdlets, first);
   } catch (err) {
-    return report('ctrimg', err, false);
+    return report('ctrimg', err, false, requestedFormat([], rest));
   }
 
   // -? anywhere shows help even when other parameters would not parse, as in PowerShell.
@@ -92,7 +124,7 @@ export async function runCli(argv: string[], cmdlets: CmdletSpec[], env: CliEnv)
   try {
     parsed = parseParameters(spec.params, rest, spec.parameterSets);
   } catch (err) {
-    return report(spec.name, err, false);
+    return report(spec.name, err, false, requestedFormat(spec.params, rest));
   }
   const { args, common, parameterSet } = parsed;
   if (common.help) {
@@ -116,7 +148,7 @@ export async function runCli(argv: string[], cmdlets: CmdletSpec[], env: CliEnv)
     await spec.run(args, io, parameterSet);
     return 0;
   } catch (err) {
-    return report(spec.name, withCmdletHint(spec, explainAbort(err, spec.name, controller.signal)), common.debug);
+    return report(spec.name, withCmdletHint(spec, explainAbort(err, spec.name, controller.signal)), common.debug, common.outputFormat);
   } finally {
     for (const [s, handler] of onSignal) signals.off(s, handler);
   }

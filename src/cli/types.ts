@@ -6,6 +6,7 @@
  * code, with the hint the cmdlet's `hints` table gives for the error's code.
  */
 import type { CtrimgError } from '../errors.js';
+import type { OutputFormat } from '../format/output-format.js';
 
 export type ParamType = 'string' | 'string[]' | 'switch' | 'number';
 
@@ -52,8 +53,6 @@ export interface Example {
 
 /** Parsed parameters keyed by the PascalCase parameter name; absent ones are undefined. */
 export type Args = Record<string, string | string[] | boolean | number | undefined>;
-
-export type OutputFormat = 'Table' | 'Json';
 
 export interface CmdletIO {
   /** Reads all of stdin (the pipeline); '' when stdin is a terminal or empty. */

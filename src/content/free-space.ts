@@ -14,6 +14,7 @@
 import { statfs } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { failed, usage } from '../errors.js';
+import type { TakeRoom } from '../layers/room.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -41,12 +42,6 @@ export async function freeSpaceReserve(dir: string, setting: string | undefined)
 }
 
 const mib = (n: number) => `${(n / MiB).toFixed(1)} MiB`;
-
-/**
- * Takes `bytes` of the room above the reserve before they are written, or rejects with NO_SPACE;
- * `detail` says what the bytes were for.
- */
-export type TakeRoom = (bytes: number, detail?: string) => Promise<void> | void;
 
 /**
  * The room above `reserve` in `dir`'s filesystem, for one writer at a time: bytes are let

@@ -1,5 +1,5 @@
 /** Get-Container's objects: Name, State, Uptime, ParentImageName; JSON adds Id, Path, Image. */
-import type { OutputFormat } from '../cli/types.js';
+import type { OutputFormat } from './output-format.js';
 import type { ContainerRecord, ImageRecord } from '../../store/index.js';
 import { parentObject } from './images.js';
 import { renderJson } from './json.js';

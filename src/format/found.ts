@@ -1,5 +1,5 @@
 /** Find-ContainerImage's objects: Name, Version, Source, Description (and where they live in JSON). */
-import type { OutputFormat } from '../cli/types.js';
+import type { OutputFormat } from './output-format.js';
 import { renderJson } from './json.js';
 import { renderObjectTable } from './table.js';
 

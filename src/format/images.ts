@@ -1,5 +1,5 @@
 /** Get-ContainerImage's objects (PowerShell-cased) and their table and JSON forms. */
-import type { OutputFormat } from '../cli/types.js';
+import type { OutputFormat } from './output-format.js';
 import type { ImageRecord } from '../../store/index.js';
 import { formatPublisher } from './values.js';
 import { renderJson } from './json.js';

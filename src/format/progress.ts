@@ -3,9 +3,8 @@
  * `a1b2c3d4e5f6: Downloading  12.3MB/45.6MB  3.4MB/s`, `a1b2c3d4e5f6: Pull complete`.
  * Pure; the caller keeps the states and decides when and where to draw.
  */
+import type { LayerState } from '../ops/progress.js';
 import { formatBytes } from './units.js';
-
-export type LayerState = 'Waiting' | 'Downloading' | 'Download complete' | 'Extracting' | 'Pull complete' | 'Already exists';
 
 export interface LayerProgress {
   /** The layer's blob digest, `sha256:<hex>`. */

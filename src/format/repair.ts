@@ -1,5 +1,5 @@
 /** Repair-ContainerImageStore's objects: one per finding, Kind, Action, Path, Detail; JSON adds Digest and Images. */
-import type { OutputFormat } from '../cli/types.js';
+import type { OutputFormat } from './output-format.js';
 import type { Finding } from '../ops/repair.js';
 import { renderJson } from './json.js';
 import { renderObjectTable } from './table.js';

@@ -1,5 +1,5 @@
 /** Get-ContainerImageSource's objects and their table and JSON forms. */
-import type { OutputFormat } from '../cli/types.js';
+import type { OutputFormat } from './output-format.js';
 import type { SourceRecord } from '../../store/index.js';
 import { renderJson } from './json.js';
 import { renderObjectTable } from './table.js';

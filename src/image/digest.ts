@@ -1,7 +1,7 @@
 /** Content digests (`sha256:<64 hex>`): parsing, hashing and streaming verification. */
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { failed, usage } from '../errors.js';
+import { failed } from '../errors.js';
 
 export type Digest = `sha256:${string}`;
 
@@ -9,12 +9,6 @@ const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
 
 export function isDigest(s: string): s is Digest {
   return DIGEST_RE.test(s);
-}
-
-/** Validates a digest string; only sha256 is accepted (as distribution and containerd default). */
-export function parseDigest(s: string, what = 'digest'): Digest {
-  if (!isDigest(s)) throw usage(`invalid ${what} '${s}': expected sha256:<64 lowercase hex digits>`);
-  return s;
 }
 
 export function digestHex(d: Digest): string {

@@ -2,7 +2,7 @@
  * Manifests, indexes and image configs parsed from registry bytes into checked shapes.
  * Anything malformed is a MANIFEST_INVALID (or CONFIG_INVALID) failure with a one-line message.
  */
-import { failed } from '../errors.js';
+import { failed, type ErrorCode } from '../errors.js';
 import { isDigest, type Digest } from './digest.js';
 import { baseMediaType, isIndex, isManifest, OCI_INDEX, OCI_MANIFEST } from './mediatypes.js';
 
@@ -62,7 +62,7 @@ type Json = Record<string, unknown>;
 
 /** A small checker that reports the JSON path of the first problem. */
 class Shape {
-  constructor(private readonly code: string, private readonly what: string) {}
+  constructor(private readonly code: ErrorCode, private readonly what: string) {}
 
   fail(path: string, problem: string): never {
     throw failed(`invalid ${this.what}: ${path} ${problem}`, { code: this.code });

@@ -2,18 +2,12 @@
 
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
-export const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
-export const OCI_LAYER = 'application/vnd.oci.image.layer.v1.tar';
-export const OCI_LAYER_GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip';
-export const OCI_LAYER_ZSTD = 'application/vnd.oci.image.layer.v1.tar+zstd';
 export const OCI_LAYER_ND = 'application/vnd.oci.image.layer.nondistributable.v1.tar';
 export const OCI_LAYER_ND_GZIP = 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip';
 export const OCI_LAYER_ND_ZSTD = 'application/vnd.oci.image.layer.nondistributable.v1.tar+zstd';
 
 export const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
 export const DOCKER_MANIFEST_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
-export const DOCKER_CONFIG = 'application/vnd.docker.container.image.v1+json';
-export const DOCKER_LAYER = 'application/vnd.docker.image.rootfs.diff.tar.gzip';
 /** Windows base layers: not distributed by the registry, fetched from the descriptor's urls. */
 export const DOCKER_FOREIGN_LAYER = 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip';
 
@@ -36,20 +30,4 @@ export function isIndex(mt: string): boolean {
 export function isManifest(mt: string): boolean {
   const b = baseMediaType(mt);
   return b === OCI_MANIFEST || b === DOCKER_MANIFEST;
-}
-
-const COMPRESSION: Record<string, 'gzip' | 'zstd' | 'none'> = {
-  [OCI_LAYER]: 'none',
-  [OCI_LAYER_GZIP]: 'gzip',
-  [OCI_LAYER_ZSTD]: 'zstd',
-  [OCI_LAYER_ND]: 'none',
-  [OCI_LAYER_ND_GZIP]: 'gzip',
-  [OCI_LAYER_ND_ZSTD]: 'zstd',
-  [DOCKER_LAYER]: 'gzip',
-  [DOCKER_FOREIGN_LAYER]: 'gzip',
-};
-
-/** How a layer of this media type is compressed; undefined when it is not a known layer type. */
-export function layerCompression(mt: string): 'gzip' | 'zstd' | 'none' | undefined {
-  return COMPRESSION[baseMediaType(mt)];
 }

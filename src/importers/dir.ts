@@ -8,11 +8,12 @@
 import { mkdir, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
-import { roomAbove, type TakeRoom } from '../content/free-space.js';
+import { roomAbove } from '../content/free-space.js';
 import { importerTempPath } from '../content/layout.js';
 import { CtrimgError, diskFull, failed } from '../errors.js';
 import { mergeLayers } from '../layers/merge.js';
 import { removeTree } from '../layers/remove-tree.js';
+import type { TakeRoom } from '../layers/room.js';
 import { unpackLayer } from '../layers/unpack.js';
 import { mustNotExist } from './destination.js';
 import type { ImportOptions, LayerImporter } from './types.js';

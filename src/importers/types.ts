@@ -5,19 +5,10 @@
  * tar holds, and the stack is only put together for a container.
  */
 import type { Readable } from 'node:stream';
+import type { UnpackOptions } from '../layers/unpack.js';
 
-export interface ImportOptions {
-  /** Paths of the parent layers, nearest (the direct parent) first. */
-  parents: string[];
-  /**
-   * Settles when every parent is in place at its path (layers of an image are imported side
-   * by side): an importer awaits it before it reads a parent. Absent: they already are.
-   */
-  parentsReady?: Promise<void>;
-  signal?: AbortSignal;
-  /** Non-fatal problems (e.g. a device node skipped when not root). */
-  warn?: (message: string) => void;
-}
+/** What importing a layer needs, the same as unpacking one. */
+export type ImportOptions = UnpackOptions;
 
 export interface LayerImporter {
   readonly kind: 'dir' | 'hcs';

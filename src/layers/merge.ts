@@ -8,10 +8,10 @@
 import { constants, copyFile, link, lstat, mkdir, readdir, readlink, rm, symlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join } from 'node:path';
-import type { TakeRoom } from '../content/free-space.js';
 import { lstatOrUndefined } from './paths.js';
 import { setMeta } from './meta.js';
 import { removeTree } from './remove-tree.js';
+import type { TakeRoom } from './room.js';
 import { isOpaque, isWhiteout, whiteoutTarget } from './whiteouts.js';
 
 /** Merges `layers` (base first) into `root`, an existing empty directory. */

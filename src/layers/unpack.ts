@@ -15,19 +15,31 @@ import { chmod, constants, copyFile, link, mkdir, symlink, unlink, writeFile } f
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import tar, { type Header } from 'tar-stream';
-import type { TakeRoom } from '../content/free-space.js';
-import type { ImportOptions } from '../importers/types.js';
 import { FileWrites } from './file-writes.js';
 import { entryPath, invalid, lstatOrUndefined, pathInRoot, unsafe } from './paths.js';
 import { creationMode, setCreatedFileMeta, setMeta, xattrNames, type Meta } from './meta.js';
 import { removeTree } from './remove-tree.js';
+import type { TakeRoom } from './room.js';
 import { hidesBelow, isWhiteout, whitesOutItsDirectory } from './whiteouts.js';
+
+export interface UnpackOptions {
+  /** Paths of the parent layers, nearest (the direct parent) first. */
+  parents: string[];
+  /**
+   * Settles when every parent is in place at its path (layers of an image are imported side
+   * by side): an importer awaits it before it reads a parent. Absent: they already are.
+   */
+  parentsReady?: Promise<void>;
+  signal?: AbortSignal;
+  /** Non-fatal problems (e.g. a device node skipped when not root). */
+  warn?: (message: string) => void;
+}
 
 /**
  * Unpacks `input` into `root`, an existing empty directory. The caller bounds what the tar's
  * bytes write (keepFree); `room` is taken for what they do not count, the copies of parent files.
  */
-export async function unpackLayer(input: Readable, root: string, opts: ImportOptions, room: TakeRoom): Promise<void> {
+export async function unpackLayer(input: Readable, root: string, opts: UnpackOptions, room: TakeRoom): Promise<void> {
   opts.signal?.throwIfAborted();
   await chmod(root, 0o755);
   // tar-stream's streams are streamx streams: fed with pipe(), errors forwarded by hand.
@@ -90,7 +102,7 @@ class Unpacker {
 
   constructor(
     private readonly root: string,
-    private readonly opts: ImportOptions,
+    private readonly opts: UnpackOptions,
     private readonly room: TakeRoom,
   ) {}
 

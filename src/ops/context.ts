@@ -15,21 +15,10 @@ import type { Digest } from '../image/digest.js';
 import { confined } from '../importers/confined.js';
 import { createImporter, resolveImporter, type ImporterKind } from '../importers/select.js';
 import type { LayerImporter } from '../importers/types.js';
-import type { LayerState } from '../format/progress.js';
 import { HostClient, type RegistryClient, type RegistryClientOptions } from '../registry/client.js';
 import { DockerCredentials } from '../registry/credentials.js';
 import { MirroredClient } from '../registry/mirrored.js';
-
-export interface Reporter {
-  info(message: string): void;
-  warn(message: string): void;
-  debug(message: string): void;
-}
-
-/** Where a layer of the image being installed stands; bytes and total only while downloading. */
-export interface Progress {
-  layer(digest: Digest, state: LayerState, bytes?: number, total?: number): void;
-}
+import type { Progress, Reporter } from './progress.js';
 
 const NO_PROGRESS: Progress = { layer: () => {} };
 

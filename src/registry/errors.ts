@@ -2,7 +2,7 @@
  * Registry error responses (`{"errors":[{"code","message"}]}` or plain status codes) turned
  * into one-line CtrimgErrors that name what was asked for, never credentials.
  */
-import { CtrimgError, failed, notFound } from '../errors.js';
+import { CtrimgError, failed, notFound, type ErrorCode } from '../errors.js';
 import { redactSecrets } from '../redact.js';
 
 export interface RegistryErrorEntry {
@@ -38,7 +38,10 @@ function oneLine(s: string, max = 200): string {
   return t.length > max ? `${t.slice(0, max - 3)}...` : t;
 }
 
-const NOT_FOUND_FOR: Record<RequestSubject['what'], string> = {
+/** The codes of our closed set that a registry's "not found" maps to. */
+type NotFoundCode = Extract<ErrorCode, 'NAME_UNKNOWN' | 'MANIFEST_UNKNOWN' | 'BLOB_UNKNOWN' | 'NOT_FOUND'>;
+
+const NOT_FOUND_FOR: Record<RequestSubject['what'], NotFoundCode> = {
   manifest: 'MANIFEST_UNKNOWN',
   blob: 'BLOB_UNKNOWN',
   tags: 'NAME_UNKNOWN',
@@ -47,7 +50,7 @@ const NOT_FOUND_FOR: Record<RequestSubject['what'], string> = {
   token: 'NOT_FOUND',
 };
 
-const LABEL: Record<string, string> = {
+const LABEL: Record<NotFoundCode, string> = {
   NAME_UNKNOWN: 'repository unknown',
   MANIFEST_UNKNOWN: 'manifest unknown',
   BLOB_UNKNOWN: 'blob unknown',
@@ -60,7 +63,7 @@ export function registryError(status: number, body: string, req: RequestSubject)
   const codes = new Set(entries.map((e) => e.code.toUpperCase()));
   const detail = entries.length > 0 ? oneLine(entries.map((e) => e.message || e.code).join('; ')) : `HTTP ${status}`;
   const on = req.subject;
-  for (const code of ['NAME_UNKNOWN', 'MANIFEST_UNKNOWN', 'BLOB_UNKNOWN']) {
+  for (const code of ['NAME_UNKNOWN', 'MANIFEST_UNKNOWN', 'BLOB_UNKNOWN'] as const) {
     if (codes.has(code)) return notFound(`${LABEL[code]}: ${on}`, { code });
   }
   if (status === 404) {

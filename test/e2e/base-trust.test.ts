@@ -75,7 +75,7 @@ describe('end to end: where a base image may come from', function () {
     assert.equal(
       r.stderr,
       `Install-ContainerImage: the image names its base '${baseName}' (${BASE_NAME}) on a registry that is not its own nor a registered source ` +
-        `(install the base first: ctrimg Install-ContainerImage -Reference ${baseName}, or Register-ContainerImageSource for that registry)\n`,
+        `(install the base first: ctrimg Install-ContainerImage -Reference ${baseName}, or Register-ContainerImageSource for that registry) [BASE_UNTRUSTED]\n`,
     );
     assert.equal(stranger.connections(), 0);
     assert.deepEqual(await ctrimgJson(root, ['Get-ContainerImage']), []);

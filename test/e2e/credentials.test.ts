@@ -57,6 +57,8 @@ describe('end to end: registry credentials from the Docker config', function () 
     return { ...(await ctrimg(root, args, { env })), root };
   }
   const install = (ref: string, ...extra: string[]) => ['Install-ContainerImage', '-Reference', ref, '-Insecure', '-OutputFormat', 'Json', ...extra];
+  /** The error of a failed install: with -OutputFormat Json, the first stderr line is the error as JSON. */
+  const errorOf = (r: CliResult) => JSON.parse(r.stderr.split('\n')[0]!) as { Cmdlet: string; Message: string; Code: string };
   const helperCalls = async () => (await readFile(helperLog, 'utf8').catch(() => '')).split('\n').filter(Boolean);
 
   function assertInstalled(r: CliResult, digest: string): void {
@@ -130,7 +132,8 @@ describe('end to end: registry credentials from the Docker config', function () 
     assertNoSecret(bad, wrong, b64(`${USER}:${wrong}`));
     const malformed = await run(`{"auths": {"${basic.host}": {"auth": "${b64(`${USER}:${PASSWORD}`)}"}}`.slice(0, -1), install(image.reference, '-Debug'));
     assert.equal(malformed.code, 1, malformed.stderr);
-    assert.match(malformed.stderr, /^Install-ContainerImage: cannot use the Docker config .*config\.json: it is not valid JSON/);
+    assert.equal(errorOf(malformed).Cmdlet, 'Install-ContainerImage');
+    assert.match(errorOf(malformed).Message, /^cannot use the Docker config .*config\.json: it is not valid JSON/);
     assertNoSecret(malformed);
   });
 
@@ -170,7 +173,8 @@ describe('end to end: registry credentials from the Docker config', function () 
     it('a wrong identity token is one clear failure that does not show it', async () => {
       const r = await run({ auths: { [t.registry.host]: { identitytoken: 'not-a-token-we-issued' } } }, install(pub.reference, '-Debug'));
       assert.equal(r.code, 1, r.stderr);
-      assert.match(r.stderr, /^Install-ContainerImage: the token server for .* refused the identity token/);
+      assert.equal(errorOf(r).Cmdlet, 'Install-ContainerImage');
+      assert.match(errorOf(r).Message, /^the token server for .* refused the identity token/);
       assertNoSecret(r, 'not-a-token-we-issued');
     });
   });

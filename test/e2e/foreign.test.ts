@@ -146,10 +146,10 @@ describe('end to end: foreign layers', function () {
     const r = await ctrimg(root, ['Install-ContainerImage', '-Reference', img.reference, '-Insecure']);
     assert.equal(r.code, 1);
     assert.deepEqual(requests, ['/layers/wrong.tar.gz']);
-    // DIGEST_MISMATCH, in one line (codes are not printed).
+    // DIGEST_MISMATCH, in one line.
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('Install-ContainerImage:'));
     assert.equal(errors.length, 1, r.stderr);
-    assert.match(errors[0]!, /layer sha256:[0-9a-f]{64}: content does not match its digest/);
+    assert.match(errors[0]!, /layer sha256:[0-9a-f]{64}: content does not match its digest.* \[DIGEST_MISMATCH\]$/);
     assert.deepEqual(await ctrimgJson(root, ['Get-ContainerImage']), before);
   });
 });

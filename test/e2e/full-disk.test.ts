@@ -105,7 +105,7 @@ describe('end to end: the free-space reserve', function () {
 
     const r = await sampled(['Install-ContainerImage', '-Reference', `${registry.host}/full/bomb:1.0`, '-Quiet']);
     assert.equal(r.code, 1, r.stderr);
-    oneLine(r.stderr, /^Install-ContainerImage: cannot import layer sha256:[0-9a-f]{64}: the disk is full \([\d.]+ MiB free in .*, and 16\.0 MiB is kept free\) \(free some space there and try again, or lower CTRIMG_FREE_SPACE_RESERVE\)$/);
+    oneLine(r.stderr, /^Install-ContainerImage: cannot import layer sha256:[0-9a-f]{64}: the disk is full \([\d.]+ MiB free in .*, and 16\.0 MiB is kept free\) \(free some space there and try again, or lower CTRIMG_FREE_SPACE_RESERVE\) \[NO_SPACE\]$/);
     assert.ok(r.lowest >= 16 * MiB, `free space fell to ${r.lowest} bytes`);
     assert.deepEqual(await snapshotStore(root), initial, 'the store is as it was');
     assert.equal(await disk!.freeBytes(), free, 'the space of the failed attempt is back');
@@ -124,7 +124,7 @@ describe('end to end: the free-space reserve', function () {
 
     const r = await sampled(['Install-ContainerImage', '-Reference', `${registry.host}/full/links:1.0`, '-Quiet']);
     assert.equal(r.code, 1, r.stderr);
-    oneLine(r.stderr, /^Install-ContainerImage: cannot import layer at .* \(hard link 'f\d\.bin\.\d' -> 'f\d\.bin', a copy of the parent layer's file, 4\.0 MiB\): the disk is full \([\d.]+ MiB free in .*, and 16\.0 MiB is kept free\) \(free some space there and try again, or lower CTRIMG_FREE_SPACE_RESERVE\)$/);
+    oneLine(r.stderr, /^Install-ContainerImage: cannot import layer at .* \(hard link 'f\d\.bin\.\d' -> 'f\d\.bin', a copy of the parent layer's file, 4\.0 MiB\): the disk is full \([\d.]+ MiB free in .*, and 16\.0 MiB is kept free\) \(free some space there and try again, or lower CTRIMG_FREE_SPACE_RESERVE\) \[NO_SPACE\]$/);
     assert.ok(r.lowest >= 16 * MiB, `free space fell to ${r.lowest} bytes`);
     assert.deepEqual(await snapshotStore(root), initial, 'the store is as it was');
     assert.equal(await disk!.freeBytes(), free, 'the space of the failed attempt is back');
@@ -143,7 +143,7 @@ describe('end to end: the free-space reserve', function () {
 
     const r = await sampled(['New-Container', '-ContainerImageName', image!.Name, '-Name', 'big']);
     assert.equal(r.code, 1, r.stderr);
-    oneLine(r.stderr, /^New-Container: cannot create container filesystem at .*: the disk is full \([\d.]+ MiB free in .*, and 16\.0 MiB is kept free\) \(free some space there and try again, or lower CTRIMG_FREE_SPACE_RESERVE\)$/);
+    oneLine(r.stderr, /^New-Container: cannot create container filesystem at .*: the disk is full \([\d.]+ MiB free in .*, and 16\.0 MiB is kept free\) \(free some space there and try again, or lower CTRIMG_FREE_SPACE_RESERVE\) \[NO_SPACE\]$/);
     assert.ok(r.lowest >= 16 * MiB, `free space fell to ${r.lowest} bytes`);
     assert.deepEqual(await snapshotStore(root), initial, 'no container directory and no record');
     // At least: opening the database may have given back some of its log meanwhile.
@@ -192,7 +192,7 @@ describe('end to end: the free inodes', function () {
     assert.equal(r.code, 1, r.stderr);
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 1, r.stderr);
-    assert.match(lines[0]!, /^Install-ContainerImage: cannot import layer sha256:[0-9a-f]{64}: the disk is out of inodes \(\d+ free in .*, and 1000 are kept free\) \(remove some files there and try again, or set CTRIMG_FREE_SPACE_RESERVE=0 to keep nothing free\)$/);
+    assert.match(lines[0]!, /^Install-ContainerImage: cannot import layer sha256:[0-9a-f]{64}: the disk is out of inodes \(\d+ free in .*, and 1000 are kept free\) \(remove some files there and try again, or set CTRIMG_FREE_SPACE_RESERVE=0 to keep nothing free\) \[NO_SPACE\]$/);
     assert.ok(lines[0]!.includes(root), lines[0]);
     // Not "never under 1,000": the files still being written when a check looks (a few dozen
     // side by side, and what the streams hold) are not counted yet; the reserve absorbs them.

@@ -108,7 +108,7 @@ describe('end to end: the hcs importer with a stand-in wclayer', function () {
     const r = await run(['Install-ContainerImage', '-Reference', image.reference, '-Insecure', '-Importer', 'hcs', '-Platform', 'windows/amd64'], env);
     assert.equal(r.code, 1, r.stderr);
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('Install-ContainerImage:'));
-    assert.deepEqual(errors, ['Install-ContainerImage: wclayer import exited with code 7: hcsshim::ImportLayer - failed failed in Win32: Access is denied. (0x5)']);
+    assert.deepEqual(errors, ['Install-ContainerImage: wclayer import exited with code 7: hcsshim::ImportLayer - failed failed in Win32: Access is denied. (0x5) [WCLAYER_FAILED]']);
     const calls = (await standin.calls()).map((x) => x.argv);
     assert.deepEqual(calls, [['import', calls[0]!.at(-1)!], ['remove', calls[0]!.at(-1)!]]);
     assert.deepEqual(await readdir(join(root, 'layers')), []);

@@ -26,13 +26,13 @@ describe('end to end: a hostile registry', function () {
   it('ends an install whose manifest trickles forever at CTRIMG_BODY_DEADLINE', async () => {
     const r = await ctrimg(root, ['Install-ContainerImage', '-Reference', `${hostile.host}/trickle:1.0`, '-Insecure'], { env: { CTRIMG_BODY_DEADLINE: '1' } });
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /^Install-ContainerImage: http:\/\/127\.0\.0\.1:\d+\/v2\/trickle\/manifests\/1\.0: not received in full within 1 s \(.*CTRIMG_BODY_DEADLINE.*\)\n$/);
+    assert.match(r.stderr, /^Install-ContainerImage: http:\/\/127\.0\.0\.1:\d+\/v2\/trickle\/manifests\/1\.0: not received in full within 1 s \(.*CTRIMG_BODY_DEADLINE.*\) \[BODY_DEADLINE\]\n$/);
   });
 
   it('refuses a CTRIMG_BODY_DEADLINE that is not a positive number of seconds', async () => {
     const r = await ctrimg(root, ['Install-ContainerImage', '-Reference', `${hostile.host}/trickle:1.0`, '-Insecure'], { env: { CTRIMG_BODY_DEADLINE: 'soon' } });
     assert.equal(r.code, 2, r.stderr);
-    assert.equal(r.stderr, "Install-ContainerImage: CTRIMG_BODY_DEADLINE must be a positive number of seconds, not 'soon'\n");
+    assert.equal(r.stderr, "Install-ContainerImage: CTRIMG_BODY_DEADLINE must be a positive number of seconds, not 'soon' [USAGE]\n");
   });
 
   it('ends a Find whose catalog pages never end after 1000 pages', async () => {
@@ -41,7 +41,7 @@ describe('end to end: a hostile registry', function () {
     hostile.requests.length = 0;
     const r = await ctrimg(root, ['Find-ContainerImage']);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /^Find-ContainerImage: catalog of 127\.0\.0\.1:\d+ runs past 1000 pages; stopped there\n$/);
+    assert.match(r.stderr, /^Find-ContainerImage: catalog of 127\.0\.0\.1:\d+ runs past 1000 pages; stopped there \[REGISTRY_ERROR\]\n$/);
     assert.equal(hostile.requests.filter((p) => p === '/v2/_catalog').length, 1000);
   });
 });

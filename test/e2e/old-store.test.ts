@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { migrations } from '../../store/migrations.js';
 import { ctrimg } from '../support/ctrimg.js';
 import { fixtureRegistry, installedStore } from '../support/stores.js';
 
@@ -25,8 +26,9 @@ describe('a store from before migration 4, with recorded paths that lead outside
     const made = await ctrimg(root, ['New-Container', '-ContainerImageName', 'WebApp', '-Name', 'web1']);
     assert.equal(made.code, 0, made.stderr);
     outside = await mkdtemp(join(tmpdir(), 'ctrimg-old-store-victims-'));
-    // Back to schema 3, the paths pointing at directories outside the store that hold a victim file each.
+    // Back to schema 3 (migrations 5 and 4 undone), the paths pointing at directories outside the store that hold a victim file each.
     const db = new Database(join(root, 'ctrimg.db'));
+    db.exec(`ALTER TABLE images ADD COLUMN top_layer_id INTEGER REFERENCES layers(id); CREATE INDEX images_top_layer ON images(top_layer_id);`);
     db.exec(`ALTER TABLE layers ADD COLUMN location TEXT NOT NULL DEFAULT ''; ALTER TABLE containers ADD COLUMN path TEXT NOT NULL DEFAULT '';`);
     const rows = [
       ...(db.prepare('SELECT id, chain_id AS name FROM layers').all() as { id: number; name: string }[]).map((r) => ({ ...r, table: 'layers', column: 'location' })),
@@ -63,7 +65,7 @@ describe('a store from before migration 4, with recorded paths that lead outside
     const listed = await ctrimg(root, ['Get-ContainerImage', '-OutputFormat', 'Json']);
     assert.equal(listed.code, 0, listed.stderr);
     const db = new Database(join(root, 'ctrimg.db'), { readonly: true });
-    assert.equal(db.pragma('user_version', { simple: true }), 4);
+    assert.equal(db.pragma('user_version', { simple: true }), migrations.length, 'migrated to the newest schema');
     db.close();
 
     const layersBefore = (await readdir(join(root, 'layers'))).filter((n) => /^[0-9a-f]{64}$/.test(n)).length;

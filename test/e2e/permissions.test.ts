@@ -78,7 +78,7 @@ describe('a store is private to its owner', function () {
     assert.equal(r.code, 2, r.stderr);
     assert.equal(
       r.stderr,
-      `Get-ContainerImage: ${shared} is not a ctrimg store: it is not empty and holds no ctrimg.db; nothing was changed (point CTRIMG_ROOT at a new or empty directory, or at an existing store)\n`,
+      `Get-ContainerImage: ${shared} is not a ctrimg store: it is not empty and holds no ctrimg.db; nothing was changed (point CTRIMG_ROOT at a new or empty directory, or at an existing store) [NOT_A_STORE]\n`,
     );
     assert.equal(await modeOf(shared), 0o1777, 'mode and sticky bit kept');
     assert.deepEqual(await readdir(shared), ['someone-elses.txt']);

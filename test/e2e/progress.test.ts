@@ -87,7 +87,7 @@ describe('end to end: parallel downloads and progress', function () {
       const root = await newRoot();
       const r = await ctrimg(root, ['Install-ContainerImage', '-Reference', img.reference, '-Insecure', '-MaxConcurrentDownloads', max]);
       assert.equal(r.code, 2);
-      assert.equal(r.stderr, `Install-ContainerImage: -MaxConcurrentDownloads must be a whole number from 1 to 32, not ${max}\n`);
+      assert.equal(r.stderr, `Install-ContainerImage: -MaxConcurrentDownloads must be a whole number from 1 to 32, not ${max} [USAGE]\n`);
       assert.deepEqual(await ctrimgJson(root, ['Get-ContainerImage']), []);
     });
   }

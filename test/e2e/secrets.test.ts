@@ -201,7 +201,7 @@ describe('end to end: nothing secret, nothing raw', function () {
       proxy.inject(/\/v2\/_catalog/, { kind: 'status', status: 200, body: JSON.stringify({ repositories: ['samples/Bad\x1b[2J Name'] }) });
       const r = await ctrimg(root, ['Find-ContainerImage']);
       assert.equal(r.code, 1, r.stderr);
-      assert.equal(r.stderr, `Find-ContainerImage: ${proxy.url} lists an invalid repository name 'samples/Bad\\x1b[2J Name' in its catalog (the registry's administrator must remove or rename it)\n`);
+      assert.equal(r.stderr, `Find-ContainerImage: ${proxy.url} lists an invalid repository name 'samples/Bad\\x1b[2J Name' in its catalog (the registry's administrator must remove or rename it) [REGISTRY_ERROR]\n`);
     });
 
     it('an invalid org.opencontainers.image.base.name annotation is a failure of the image (1), naming the annotation', async () => {
@@ -219,7 +219,7 @@ describe('end to end: nothing secret, nothing raw', function () {
       assert.equal(r.code, 1, r.stderr);
       assert.equal(
         r.stderr,
-        `Get-ContainerImage: cannot open the store database ${join(root, 'ctrimg.db')}: unable to open database file (set CTRIMG_ROOT to a writable directory)\n`,
+        `Get-ContainerImage: cannot open the store database ${join(root, 'ctrimg.db')}: unable to open database file (set CTRIMG_ROOT to a writable directory) [STORE_UNAVAILABLE]\n`,
       );
     });
 

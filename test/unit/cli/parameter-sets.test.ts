@@ -168,15 +168,15 @@ describe('cmdlet hints', () => {
     assert.equal(
       await stderrOf('Install-ContainerImage', ['-Reference', 'r/a:1'], async () => { throw untrusted; }),
       "Install-ContainerImage: the image names its base 'h:1/b:1' on a registry that is not its own " +
-        '(install the base first: ctrimg Install-ContainerImage -Reference h:1/b:1, or Register-ContainerImageSource for that registry)\n',
+        '(install the base first: ctrimg Install-ContainerImage -Reference h:1/b:1, or Register-ContainerImageSource for that registry) [BASE_UNTRUSTED]\n',
     );
     const missing = notFound("no source named 'x'", { code: 'SOURCE_NOT_FOUND', hint: 'list the registered sources to see their names' });
-    assert.equal(await stderrOf('Find-ContainerImage', [], async () => { throw missing; }), "Find-ContainerImage: no source named 'x' (Get-ContainerImageSource lists them)\n");
+    assert.equal(await stderrOf('Find-ContainerImage', [], async () => { throw missing; }), "Find-ContainerImage: no source named 'x' (Get-ContainerImageSource lists them) [SOURCE_NOT_FOUND]\n");
   });
 
   it('keep the domain hint for a code the cmdlet has no hint for', async () => {
     const other = failed('something else', { code: 'NOT_A_REGISTRY', hint: 'check the URL' });
-    assert.equal(await stderrOf('Install-ContainerImage', ['-Reference', 'r/a:1'], async () => { throw other; }), 'Install-ContainerImage: something else (check the URL)\n');
+    assert.equal(await stderrOf('Install-ContainerImage', ['-Reference', 'r/a:1'], async () => { throw other; }), 'Install-ContainerImage: something else (check the URL) [NOT_A_REGISTRY]\n');
   });
 
   it('tell a domain parse error as the parameter it came from', async () => {

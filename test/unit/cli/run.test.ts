@@ -101,14 +101,14 @@ describe('runCli', () => {
     it('suggests the closest cmdlet for an unknown one, exit 2', async () => {
       const r = await cli(['Get-ContainerImages']);
       assert.equal(r.code, 2);
-      assert.equal(r.stderr, "ctrimg: unknown cmdlet 'Get-ContainerImages'; did you mean 'Get-ContainerImage'?\n");
+      assert.equal(r.stderr, "ctrimg: unknown cmdlet 'Get-ContainerImages'; did you mean 'Get-ContainerImage'? [USAGE]\n");
       assert.equal(r.args, undefined);
     });
 
     it('points at help when nothing is close', async () => {
       const r = await cli(['Frobnicate-Everything']);
       assert.equal(r.code, 2);
-      assert.equal(r.stderr, "ctrimg: unknown cmdlet 'Frobnicate-Everything'; run 'ctrimg help' to list cmdlets\n");
+      assert.equal(r.stderr, "ctrimg: unknown cmdlet 'Frobnicate-Everything'; run 'ctrimg help' to list cmdlets [USAGE]\n");
     });
   });
 
@@ -143,7 +143,7 @@ describe('runCli', () => {
     it('rejects an ambiguous prefix listing the candidates, exit 2', async () => {
       const r = await cli(['Get-ContainerImage', '-Re', '1.0']);
       assert.equal(r.code, 2);
-      assert.equal(r.stderr, "Get-ContainerImage: parameter '-Re' is ambiguous; it could be -RequiredVersion, -Reference\n");
+      assert.equal(r.stderr, "Get-ContainerImage: parameter '-Re' is ambiguous; it could be -RequiredVersion, -Reference [USAGE]\n");
       assert.equal(r.args, undefined);
     });
 
@@ -155,7 +155,7 @@ describe('runCli', () => {
     it('suggests the closest parameter for an unknown one, exit 2', async () => {
       const r = await cli(['Get-ContainerImage', '-Pubilsher', 'x']);
       assert.equal(r.code, 2);
-      assert.equal(r.stderr, "Get-ContainerImage: unknown parameter '-Pubilsher'; did you mean '-Publisher'?\n");
+      assert.equal(r.stderr, "Get-ContainerImage: unknown parameter '-Pubilsher'; did you mean '-Publisher'? [USAGE]\n");
     });
 
     it('collects string[] from comma lists and repeated flags', async () => {
@@ -172,13 +172,13 @@ describe('runCli', () => {
     it('rejects a second bare word for a single-valued positional parameter', async () => {
       const r = await cli(['Register-ContainerImageSource', 'a', 'b', '-Location', 'https://x']);
       assert.equal(r.code, 2);
-      assert.equal(r.stderr, "Register-ContainerImageSource: unexpected argument 'b'; no parameter takes it by position\n");
+      assert.equal(r.stderr, "Register-ContainerImageSource: unexpected argument 'b'; no parameter takes it by position [USAGE]\n");
     });
 
     it('rejects a single-valued parameter given twice', async () => {
       const r = await cli(['Get-ContainerImage', '-Publisher', 'a', '-Publisher', 'b']);
       assert.equal(r.code, 2);
-      assert.equal(r.stderr, 'Get-ContainerImage: parameter -Publisher was given more than once\n');
+      assert.equal(r.stderr, 'Get-ContainerImage: parameter -Publisher was given more than once [USAGE]\n');
     });
 
     it('takes switches as -Force, -Force:$false, -Force:$true and --force=false', async () => {
@@ -204,21 +204,21 @@ describe('runCli', () => {
       assert.equal((await cli(['Get-ContainerImage', '-Count', '-2'])).args?.Count, -2);
       const r = await cli(['Get-ContainerImage', '-Count', 'many']);
       assert.equal(r.code, 2);
-      assert.equal(r.stderr, "Get-ContainerImage: cannot convert 'many' to a number for -Count\n");
+      assert.equal(r.stderr, "Get-ContainerImage: cannot convert 'many' to a number for -Count [USAGE]\n");
     });
 
     it('normalizes choices case-insensitively to their declared spelling', async () => {
       assert.equal((await cli(['Get-ContainerImage', '-Platform', 'linux'])).args?.Platform, 'Linux');
       const r = await cli(['Get-ContainerImage', '-Platform', 'Linx']);
       assert.equal(r.code, 2);
-      assert.equal(r.stderr, "Get-ContainerImage: invalid value 'Linx' for -Platform; valid values are Windows, Linux (did you mean 'Linux'?)\n");
+      assert.equal(r.stderr, "Get-ContainerImage: invalid value 'Linx' for -Platform; valid values are Windows, Linux (did you mean 'Linux'?) [USAGE]\n");
     });
 
     it('reports a missing value, exit 2', async () => {
       for (const argv of [['Get-ContainerImage', '-Publisher'], ['Get-ContainerImage', '-Publisher', '-Force']]) {
         const r = await cli(argv);
         assert.equal(r.code, 2);
-        assert.equal(r.stderr, 'Get-ContainerImage: missing value for parameter -Publisher\n');
+        assert.equal(r.stderr, 'Get-ContainerImage: missing value for parameter -Publisher [USAGE]\n');
       }
     });
 
@@ -226,9 +226,9 @@ describe('runCli', () => {
       const r = await cli(['Register-ContainerImageSource', 'local']);
       assert.equal(r.code, 2);
       assert.equal(r.args, undefined);
-      assert.equal(r.stderr, 'Register-ContainerImageSource: missing required parameter -Location\n');
+      assert.equal(r.stderr, 'Register-ContainerImageSource: missing required parameter -Location [USAGE]\n');
       const none = await cli(['Register-ContainerImageSource']);
-      assert.equal(none.stderr, 'Register-ContainerImageSource: missing required parameters -Name, -Location\n');
+      assert.equal(none.stderr, 'Register-ContainerImageSource: missing required parameters -Name, -Location [USAGE]\n');
       const ok = await cli(['Register-ContainerImageSource', 'local', '-Loc', 'http://localhost:5000']);
       assert.equal(ok.code, 0, ok.stderr);
       assert.deepEqual([ok.args?.Name, ok.args?.Location], ['local', 'http://localhost:5000']);
@@ -345,22 +345,22 @@ describe('runCli', () => {
       const r = await cli(['help', 'Get-ContainerImag']);
       assert.equal(r.code, 2);
       assert.equal(r.stdout, '');
-      assert.equal(r.stderr, "ctrimg: unknown cmdlet 'Get-ContainerImag'; did you mean 'Get-ContainerImage'?\n");
+      assert.equal(r.stderr, "ctrimg: unknown cmdlet 'Get-ContainerImag'; did you mean 'Get-ContainerImage'? [USAGE]\n");
     });
   });
 
   describe('errors from run()', () => {
     const cases = [
-      { make: () => failed('download failed'), code: 1 },
-      { make: () => usage('-Name and -Reference cannot be used together'), code: 2 },
-      { make: () => notFound("no image named 'Nano'"), code: 3 },
-      { make: () => dependent("'NanoServer' is the parent of 'IIS'"), code: 4 },
+      { make: () => failed('download failed'), code: 1, errorCode: 'FAILED' },
+      { make: () => usage('-Name and -Reference cannot be used together'), code: 2, errorCode: 'USAGE' },
+      { make: () => notFound("no image named 'Nano'"), code: 3, errorCode: 'NOT_FOUND' },
+      { make: () => dependent("'NanoServer' is the parent of 'IIS'"), code: 4, errorCode: 'DEPENDENT' },
     ];
-    for (const { make, code } of cases) {
-      it(`prints one line and exits ${code} for a ${make().kind} error`, async () => {
+    for (const { make, code, errorCode } of cases) {
+      it(`prints one line ending in [${errorCode}] and exits ${code} for a ${make().kind} error`, async () => {
         const r = await cli(['Get-ContainerImage'], async () => { throw make(); });
         assert.equal(r.code, code);
-        assert.equal(r.stderr, `Get-ContainerImage: ${make().message}\n`);
+        assert.equal(r.stderr, `Get-ContainerImage: ${make().message} [${errorCode}]\n`);
         assert.equal(r.stdout, '');
       });
     }
@@ -370,19 +370,19 @@ describe('runCli', () => {
         throw dependent("'NanoServer' is used by container 'web'", { hint: 'remove the container first with Remove-Container' });
       });
       assert.equal(r.code, 4);
-      assert.equal(r.stderr, "Get-ContainerImage: 'NanoServer' is used by container 'web' (remove the container first with Remove-Container)\n");
+      assert.equal(r.stderr, "Get-ContainerImage: 'NanoServer' is used by container 'web' (remove the container first with Remove-Container) [DEPENDENT]\n");
     });
 
-    it('exits 1 with the message for errors that are not CtrimgError, folding newlines', async () => {
+    it('exits 1 with the message and INTERNAL for errors that are not CtrimgError, folding newlines', async () => {
       const r = await cli(['Get-ContainerImage'], async () => { throw new TypeError('bad thing\n  on two lines'); });
       assert.equal(r.code, 1);
-      assert.equal(r.stderr, 'Get-ContainerImage: bad thing on two lines\n');
+      assert.equal(r.stderr, 'Get-ContainerImage: bad thing on two lines [INTERNAL]\n');
     });
 
     it('handles thrown non-errors', async () => {
       const r = await cli(['Get-ContainerImage'], async () => { throw 'plain string'; });
       assert.equal(r.code, 1);
-      assert.equal(r.stderr, 'Get-ContainerImage: plain string\n');
+      assert.equal(r.stderr, 'Get-ContainerImage: plain string [INTERNAL]\n');
     });
 
     it('prints no stack trace without -Debug, and the stack with its cause under -Debug', async () => {
@@ -391,7 +391,7 @@ describe('runCli', () => {
       assert.doesNotMatch(plain.stderr, /\bat /);
       const debug = await cli(['Get-ContainerImage', '-deb:$true'], boom);
       assert.equal(debug.code, 1);
-      assert.ok(debug.stderr.startsWith('Get-ContainerImage: disk full\nCtrimgError: disk full\n    at '), debug.stderr);
+      assert.ok(debug.stderr.startsWith('Get-ContainerImage: disk full [FAILED]\nCtrimgError: disk full\n    at '), debug.stderr);
       assert.match(debug.stderr, /\nCaused by: Error: ENOSPC\n {4}at /);
     });
 
@@ -404,7 +404,7 @@ describe('runCli', () => {
       for (const argv of [['Get-ContainerImage'], ['Get-ContainerImage', '-Debug']]) {
         const r = await cli(argv, boom);
         assert.equal(r.code, 1);
-        assert.ok(r.stderr.startsWith("Get-ContainerImage: http://127.0.0.1:5000/v2/ said \\x1b[2Jno\\x1b]0;title\\x07\n"), r.stderr);
+        assert.ok(r.stderr.startsWith("Get-ContainerImage: http://127.0.0.1:5000/v2/ said \\x1b[2Jno\\x1b]0;title\\x07 [FAILED]\n"), r.stderr);
         for (const secret of ['alice', 'pw1', 't0k', 'YWxpY2U6cHcx']) assert.ok(!r.stderr.includes(secret), r.stderr);
         assert.doesNotMatch(r.stderr, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e]/);
       }
@@ -432,11 +432,78 @@ describe('runCli', () => {
         await setTimeout(1000, undefined, { signal: io.signal });
       }, { signals });
       assert.equal(bySignal.code, 1);
-      assert.equal(bySignal.stderr, 'Get-ContainerImage: Get-ContainerImage was cancelled by SIGINT (run it again to finish)\n');
+      assert.equal(bySignal.stderr, 'Get-ContainerImage: Get-ContainerImage was cancelled by SIGINT (run it again to finish) [CANCELLED]\n');
       const other = await cli(['Get-ContainerImage'], async () => {
         throw new DOMException('The operation was aborted', 'AbortError');
       });
-      assert.equal(other.stderr, 'Get-ContainerImage: Get-ContainerImage was cancelled before it finished\n');
+      assert.equal(other.stderr, 'Get-ContainerImage: Get-ContainerImage was cancelled before it finished [CANCELLED]\n');
+    });
+
+    describe('with -OutputFormat Json', () => {
+      /** stderr as exactly one JSON object line. */
+      const errorObject = (r: Result) => {
+        assert.match(r.stderr, /^\{[^\n]*\}\n$/, r.stderr);
+        return JSON.parse(r.stderr) as Record<string, unknown>;
+      };
+
+      it('writes the error as one JSON object line on stderr, stdout empty', async () => {
+        for (const format of [['-OutputFormat', 'Json'], ['--json'], ['-out:json']]) {
+          const r = await cli(['Get-ContainerImage', ...format], async () => {
+            throw notFound("no image named 'Nano'", { code: 'MANIFEST_UNKNOWN', hint: 'check the name' });
+          });
+          assert.equal(r.code, 3);
+          assert.equal(r.stdout, '');
+          assert.deepEqual(errorObject(r), {
+            Cmdlet: 'Get-ContainerImage',
+            Message: "no image named 'Nano'",
+            Hint: 'check the name',
+            Code: 'MANIFEST_UNKNOWN',
+            ExitCode: 3,
+          });
+        }
+      });
+
+      it('gives Hint null, and INTERNAL for errors that are not CtrimgError', async () => {
+        const r = await cli(['Get-ContainerImage', '--json'], async () => { throw new TypeError('bad thing\n  on two lines'); });
+        assert.equal(r.code, 1);
+        assert.deepEqual(errorObject(r), { Cmdlet: 'Get-ContainerImage', Message: 'bad thing on two lines', Hint: null, Code: 'INTERNAL', ExitCode: 1 });
+      });
+
+      it('reports parameter errors and unknown cmdlets as JSON too', async () => {
+        const param = await cli(['Get-ContainerImage', '-Pubilsher', 'x', '-OutputFormat', 'json']);
+        assert.equal(param.code, 2);
+        assert.deepEqual(errorObject(param), {
+          Cmdlet: 'Get-ContainerImage',
+          Message: "unknown parameter '-Pubilsher'; did you mean '-Publisher'?",
+          Hint: null,
+          Code: 'USAGE',
+          ExitCode: 2,
+        });
+        const cmdlet = await cli(['Get-ContainerImages', '--json']);
+        assert.equal(cmdlet.code, 2);
+        assert.equal(errorObject(cmdlet).Cmdlet, 'ctrimg');
+        assert.equal(errorObject(cmdlet).Code, 'USAGE');
+      });
+
+      it('keeps the text line for -OutputFormat Table, -Json:$false and a -Json after --', async () => {
+        for (const argv of [['-OutputFormat', 'Table'], ['-Json:$false'], ['--', '--json']]) {
+          const r = await cli(['Get-ContainerImage', ...argv], async () => { throw failed('download failed'); });
+          assert.equal(r.stderr, 'Get-ContainerImage: download failed [FAILED]\n', argv.join(' '));
+        }
+      });
+
+      it('redacts credentials and escapes control characters as the text line does', async () => {
+        const boom = async () => {
+          throw failed('http://alice:pw1@127.0.0.1:5000/v2/?token=t0k said \x1b[2Jno\u202e', { hint: 'Authorization: Basic YWxpY2U6cHcx \x07' });
+        };
+        const text = await cli(['Get-ContainerImage'], boom);
+        const json = await cli(['Get-ContainerImage', '--json'], boom);
+        const e = errorObject(json);
+        assert.equal(text.stderr, `Get-ContainerImage: ${e.Message} (${e.Hint}) [FAILED]\n`);
+        assert.equal(e.Message, 'http://127.0.0.1:5000/v2/ said \\x1b[2Jno\\u202e');
+        for (const secret of ['alice', 'pw1', 't0k', 'YWxpY2U6cHcx']) assert.ok(!json.stderr.includes(secret), json.stderr);
+        assert.doesNotMatch(json.stderr, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e]/);
+      });
     });
   });
 });

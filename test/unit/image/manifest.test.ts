@@ -10,8 +10,8 @@ const json = (v: unknown) => Buffer.from(JSON.stringify(v));
 const manifest = {
   schemaVersion: 2,
   mediaType: mt.OCI_MANIFEST,
-  config: { mediaType: mt.OCI_CONFIG, digest: D1, size: 10 },
-  layers: [{ mediaType: mt.OCI_LAYER_GZIP, digest: D2, size: 20, urls: ['https://example.invalid/l'] }],
+  config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: D1, size: 10 },
+  layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: D2, size: 20, urls: ['https://example.invalid/l'] }],
   annotations: { 'org.opencontainers.image.version': '1.0' },
 };
 

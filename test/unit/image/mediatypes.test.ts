@@ -12,19 +12,4 @@ describe('image/mediatypes', () => {
     assert.ok(!mt.isIndex(mt.OCI_MANIFEST) && !mt.isManifest(mt.OCI_INDEX) && !mt.isManifest('application/json'));
   });
 
-  it('knows each layer type compression', () => {
-    const table: [string, string | undefined][] = [
-      [mt.OCI_LAYER, 'none'],
-      [mt.OCI_LAYER_GZIP, 'gzip'],
-      [mt.OCI_LAYER_ZSTD, 'zstd'],
-      [mt.OCI_LAYER_ND, 'none'],
-      [mt.OCI_LAYER_ND_GZIP, 'gzip'],
-      [mt.OCI_LAYER_ND_ZSTD, 'zstd'],
-      [mt.DOCKER_LAYER, 'gzip'],
-      [mt.DOCKER_FOREIGN_LAYER, 'gzip'],
-      [mt.OCI_CONFIG, undefined],
-      ['application/octet-stream', undefined],
-    ];
-    for (const [type, want] of table) assert.equal(mt.layerCompression(type), want, type);
-  });
 });

@@ -5,7 +5,7 @@ import type { ImageWithChain } from '../../../store/index.js';
 const image = (id: number, chain: string[]): ImageWithChain => ({
   id, chain, name: `i${id}`, publisher: null, version: null, description: null, repository: 'r', tag: null,
   manifestDigest: `m${id}`, configDigest: `c${id}`, platform: 'linux/amd64', size: 0, created: null,
-  installed: 'now', sourceId: null, topLayerId: null,
+  installed: 'now', sourceId: null,
 });
 
 describe('lineage from layer chains', () => {

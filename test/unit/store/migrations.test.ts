@@ -134,6 +134,33 @@ describe('store migrations', () => {
     });
   });
 
+  describe('migration 5', () => {
+    it('drops images.top_layer_id and its index, keeping every image, its chain and what depends on it', () => {
+      const db = new Database(join(dir, 'm5.db'));
+      db.pragma('foreign_keys = ON');
+      migrate(db, migrations.slice(0, 4));
+      db.exec(`
+        INSERT INTO layers (chain_id, diff_id, blob_digest, media_type, size) VALUES ('sha256:c1', 'd1', 'b1', 'm', 1), ('sha256:c2', 'd2', 'b2', 'm', 2);
+        INSERT INTO images (name, repository, manifest_digest, config_digest, platform, size, installed, top_layer_id)
+          VALUES ('base', 'r/base', 'm1', 'c1', 'linux/amd64', 1, 'then', 1), ('app', 'r/app', 'm2', 'c2', 'linux/amd64', 3, 'now', 2);
+        INSERT INTO image_layers VALUES (1, 0, 1), (2, 0, 1), (2, 1, 2);
+        INSERT INTO containers (cid, name, image_id, state, created) VALUES ('x1', 'web1', 2, 'Off', 'now');
+      `);
+      const before = db.prepare('SELECT id, name, repository, manifest_digest, installed FROM images ORDER BY id').all();
+      migrate(db, migrations.slice(0, 5));
+      assert.equal(schemaVersion(db), 5);
+      assert.ok(!columns(db, 'images').includes('top_layer_id'));
+      assert.equal((db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE name = 'images_top_layer'`).get() as { n: number }).n, 0);
+      assert.deepEqual(db.prepare('SELECT id, name, repository, manifest_digest, installed FROM images ORDER BY id').all(), before);
+      const store = new Store(db);
+      assert.deepEqual(store.images.listWithChains().map((i) => [i.name, i.chain]), [['base', ['sha256:c1']], ['app', ['sha256:c1', 'sha256:c2']]]);
+      assert.equal(store.containers.byName('web1')?.cid, 'x1');
+      assert.throws(() => db.exec('DELETE FROM images WHERE id = 2'), /FOREIGN KEY/, 'the container still keeps its image');
+      assert.deepEqual(db.pragma('foreign_key_check'), []);
+      db.close();
+    });
+  });
+
   it('is idempotent: migrating again changes nothing', () => {
     const file = join(dir, 'b.db');
     openDb(file).close();
