@@ -22,3 +22,20 @@ export const installedHints: Record<string, Hint> = {
 export const databaseHints: Record<string, Hint> = {
   DATABASE_DAMAGED: REPAIR_AGAIN,
 };
+
+/**
+ * Hints every cmdlet gives, for codes that any command touching the store, the importers or a
+ * registry may meet; a cmdlet's own table overrides them (cmdlets/index.ts merges the two).
+ */
+export const commonHints: Record<string, Hint> = {
+  OUTSIDE_STORE: 'a directory inside the store may be a link to elsewhere; make it a real directory, then run Repair-ContainerImageStore',
+  BAD_IDENTITY: 'the database may be damaged; run Repair-ContainerImageStore',
+  TREE_CHANGED: 'something is writing in the store; stop it, then run Repair-ContainerImageStore',
+  INVALID_WINDOWS_LAYER: 'this is not a Windows container layer; choose the image for this platform with -Platform, or use -Importer dir',
+  IMPORTER_MISMATCH: (err) => `use -Importer ${err.details.recorded}, or another store (CTRIMG_ROOT) for '${err.details.forced}'`,
+  PIPED_INVALID: 'pipe the output of a ctrimg cmdlet run with -OutputFormat Json',
+  LISTING_TOO_LARGE: (err) =>
+    err.details.listing === 'catalog'
+      ? `search other sources with Find-ContainerImage -Source <name>, or install from ${err.details.subject} by Install-ContainerImage -Reference ${err.details.subject}/<repository>:<tag>, which needs no listing`
+      : `install by Install-ContainerImage -Reference ${err.details.subject}:<tag>, which needs no listing`,
+};

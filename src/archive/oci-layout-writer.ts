@@ -15,7 +15,7 @@ import { digestHex, isDigest, type Digest } from '../image/digest.js';
 import { parseManifest, type Descriptor } from '../image/manifest.js';
 import { OCI_INDEX } from '../image/mediatypes.js';
 import { checkBlob, type BlobFetch, type ImageSink } from '../image/source.js';
-import { VerifyStream } from '../registry/verify.js';
+import { VerifyStream } from '../image/verify.js';
 import { REF_NAME } from './oci-layout.js';
 
 const LAYOUT_VERSION = '1.0.0';

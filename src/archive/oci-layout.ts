@@ -20,7 +20,7 @@ import { parseManifest, type Descriptor } from '../image/manifest.js';
 import { selectManifest, type Platform } from '../image/platform.js';
 import type { Reference } from '../image/reference.js';
 import { checkBlob, imageDisplay, selectImage, type BlobFetch, type ImageName, type ImageSource, type ManifestBytes, type ResolvedImage } from '../image/source.js';
-import { VerifyStream } from '../registry/verify.js';
+import { VerifyStream } from '../image/verify.js';
 
 export const REF_NAME = 'org.opencontainers.image.ref.name';
 /** The layout versions read: 1.x, as skopeo, umoci and containerd write them. */

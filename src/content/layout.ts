@@ -158,7 +158,7 @@ function identity(what: string, id: string, form: RegExp): string {
   if (hex) return hex;
   throw failed(`refusing the ${what} ${JSON.stringify(id)}: it is not 64 lowercase hex digits, so no path is derived from it`, {
     code: 'BAD_IDENTITY',
-    hint: 'the database may be damaged; run Repair-ContainerImageStore',
+    hint: 'the database may be damaged; repair the store',
   });
 }
 

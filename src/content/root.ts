@@ -73,7 +73,7 @@ export async function assertInside(root: string, path: string): Promise<void> {
   }
   throw failed(`refusing to delete ${path}: it lies outside the store root ${root}`, {
     code: 'OUTSIDE_STORE',
-    hint: 'a directory inside the store may be a link to elsewhere; make it a real directory, then run Repair-ContainerImageStore',
+    hint: 'a directory inside the store may be a link to elsewhere; make it a real directory, then repair the store',
   });
 }
 

@@ -19,7 +19,7 @@ export function parsePiped(text: string): Record<string, unknown>[] {
     try {
       values = trimmed.split(/\r?\n/).filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as unknown);
     } catch {
-      throw usage('stdin is not JSON: pipe the output of a ctrimg cmdlet run with -OutputFormat Json', { code: 'PIPED_INVALID' });
+      throw usage('stdin is not JSON', { code: 'PIPED_INVALID', hint: 'pipe the JSON output of a ctrimg cmdlet' });
     }
   }
   if (!values.every((v) => typeof v === 'object' && v !== null && !Array.isArray(v))) {

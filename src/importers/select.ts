@@ -38,7 +38,9 @@ export function resolveImporter(store: Store, forced: ImporterKind | undefined, 
     const recorded = (store.settings.get(SETTING) as ImporterKind | undefined) ?? (used ? 'dir' : undefined);
     if (forced && recorded && forced !== recorded && used) {
       throw usage(`this store's layers and containers were made by the '${recorded}' importer; '${forced}' cannot use them`, {
-        hint: `use -Importer ${recorded}, or another store (CTRIMG_ROOT) for '${forced}'`,
+        code: 'IMPORTER_MISMATCH',
+        hint: `use the '${recorded}' importer with this store, or another store (CTRIMG_ROOT) for '${forced}'`,
+        details: { recorded, forced },
       });
     }
     const kind = forced ?? recorded ?? defaultImporter(platform);

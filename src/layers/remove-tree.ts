@@ -111,7 +111,7 @@ function openChecked(level: Level, inTree: boolean, beforeOpen?: (dir: string) =
   }
   throw failed(`refusing to delete ${level.path}: it was replaced by another directory while being deleted`, {
     code: 'TREE_CHANGED',
-    hint: 'something is writing in the store; stop it, then run Repair-ContainerImageStore',
+    hint: 'something is writing in the store; stop it, then repair the store',
   });
 }
 

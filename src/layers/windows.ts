@@ -18,7 +18,7 @@ const FILE_TREES = ['Files/', 'UtilityVM/Files/'];
 function notWindows(subject: string, why: string): CtrimgError {
   return failed(`invalid Windows layer tar: ${subject} ${why}`, {
     code: 'INVALID_WINDOWS_LAYER',
-    hint: 'this is not a Windows container layer; choose the image for this platform or use -Importer dir',
+    hint: 'this is not a Windows container layer; choose the image for this platform, or import it with the dir importer',
   });
 }
 

@@ -263,6 +263,7 @@ export class HostClient implements RegistryClient {
       failed(`the ${req.what} of ${req.subject} is larger than ${this.maxListingBytes} bytes in all; stopped there`, {
         code: 'LISTING_TOO_LARGE',
         hint: listingHint(req.what, req.subject),
+        details: { listing: req.what, subject: req.subject },
       });
     let received = 0;
     try {
@@ -304,8 +305,8 @@ export class HostClient implements RegistryClient {
 /** What to do instead of listing everything: only an install by reference needs no listing. */
 function listingHint(what: string, subject: string): string {
   return what === 'catalog'
-    ? `search other sources with Find-ContainerImage -Source <name>, or install from ${subject} by Install-ContainerImage -Reference ${subject}/<repository>:<tag>, which needs no listing`
-    : `install by Install-ContainerImage -Reference ${subject}:<tag>, which needs no listing`;
+    ? `search other sources, or install from ${subject} by a reference (${subject}/<repository>:<tag>), which needs no listing`
+    : `install by a reference (${subject}:<tag>), which needs no listing`;
 }
 
 function checkRepository(repo: string): void {

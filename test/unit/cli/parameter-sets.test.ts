@@ -174,6 +174,24 @@ describe('cmdlet hints', () => {
     assert.equal(await stderrOf('Find-ContainerImage', [], async () => { throw missing; }), "Find-ContainerImage: no source named 'x' (Get-ContainerImageSource lists them) [SOURCE_NOT_FOUND]\n");
   });
 
+  it('give the hints every cmdlet shares, in parameter words, where the cmdlet has none of its own', async () => {
+    const tooLarge = failed('the catalog of 127.0.0.1:5000 is larger than 64 bytes in all; stopped there', {
+      code: 'LISTING_TOO_LARGE',
+      hint: 'search other sources, or install from 127.0.0.1:5000 by a reference (127.0.0.1:5000/<repository>:<tag>), which needs no listing',
+      details: { listing: 'catalog', subject: '127.0.0.1:5000' },
+    });
+    assert.match(
+      await stderrOf('Find-ContainerImage', [], async () => { throw tooLarge; }),
+      /\(search other sources with Find-ContainerImage -Source <name>, or install from 127\.0\.0\.1:5000 by Install-ContainerImage -Reference 127\.0\.0\.1:5000\/<repository>:<tag>, which needs no listing\) \[LISTING_TOO_LARGE\]\n$/,
+    );
+    const mismatch = failed("this store's layers and containers were made by the 'hcs' importer; 'dir' cannot use them", {
+      code: 'IMPORTER_MISMATCH',
+      hint: "use the 'hcs' importer with this store, or another store (CTRIMG_ROOT) for 'dir'",
+      details: { recorded: 'hcs', forced: 'dir' },
+    });
+    assert.match(await stderrOf('Get-ContainerImage', [], async () => { throw mismatch; }), /\(use -Importer hcs, or another store \(CTRIMG_ROOT\) for 'dir'\) \[IMPORTER_MISMATCH\]\n$/);
+  });
+
   it('keep the domain hint for a code the cmdlet has no hint for', async () => {
     const other = failed('something else', { code: 'NOT_A_REGISTRY', hint: 'check the URL' });
     assert.equal(await stderrOf('Install-ContainerImage', ['-Reference', 'r/a:1'], async () => { throw other; }), 'Install-ContainerImage: something else (check the URL) [NOT_A_REGISTRY]\n');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DigestStream, Sha256, sha256, sha256Of } from '../../../src/image/digest.js';
-import { VerifyStream } from '../../../src/registry/verify.js';
+import { VerifyStream } from '../../../src/image/verify.js';
 import { CtrimgError } from '../../../src/errors.js';
 
 // sha256("abc"), FIPS 180-2 appendix B.1.

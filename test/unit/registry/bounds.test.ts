@@ -70,7 +70,8 @@ describe('registry bounds against a hostile registry', function () {
         assert.ok(e instanceof CtrimgError);
         assert.equal(e.code, 'LISTING_TOO_LARGE');
         assert.equal(e.message, `the catalog of ${hostile.host} is larger than 4096 bytes in all; stopped there`);
-        assert.match(e.hint ?? '', /-Source .* -Reference 127\.0\.0\.1:\d+\/<repository>:<tag>, which needs no listing/);
+        assert.match(e.hint ?? '', /^search other sources, or install from 127\.0\.0\.1:\d+ by a reference \(127\.0\.0\.1:\d+\/<repository>:<tag>\), which needs no listing$/);
+        assert.deepEqual(e.details, { listing: 'catalog', subject: hostile.host });
         return true;
       });
     } finally {
@@ -83,7 +84,7 @@ describe('registry bounds against a hostile registry', function () {
   it('caps one large page by the total too', async () => {
     const capped = new HostClient({ base: hostile.url, maxListingBytes: 1024 * 1024 });
     try {
-      await assert.rejects(capped.tags('many'), (e: unknown) => e instanceof CtrimgError && e.code === 'LISTING_TOO_LARGE' && /-Reference 127\.0\.0\.1:\d+\/many:<tag>/.test(e.hint ?? ''));
+      await assert.rejects(capped.tags('many'), (e: unknown) => e instanceof CtrimgError && e.code === 'LISTING_TOO_LARGE' && /by a reference \(127\.0\.0\.1:\d+\/many:<tag>\)/.test(e.hint ?? ''));
     } finally {
       await capped.close();
     }

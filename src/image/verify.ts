@@ -1,10 +1,11 @@
 /**
  * A pass-through stream that fails at EOF unless the bytes hash to the expected digest (and,
- * when known, have the expected size) — rule 3: every registry byte is checked.
+ * when known, have the expected size) — rule 3: every byte from a registry or a file is checked
+ * against the digest that named it.
  */
 import type { TransformCallback } from 'node:stream';
 import { failed } from '../errors.js';
-import { assertDigest, DigestStream, type Digest } from '../image/digest.js';
+import { assertDigest, DigestStream, type Digest } from './digest.js';
 
 export class VerifyStream extends DigestStream {
   constructor(
