@@ -38,6 +38,38 @@ describe('withLease', () => {
     assert.equal(await files('delete'), 0);
   });
 
+  it('keeps the lease while any holder still runs, whichever finishes first', async () => {
+    const gate = () => {
+      let open!: () => void;
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      return { open, opened };
+    };
+    const [firstIn, firstDone, secondIn, secondDone] = [gate(), gate(), gate(), gate()];
+    const first = withLease(ctx, 'install', async () => {
+      firstIn.open();
+      await firstDone.opened;
+    });
+    await firstIn.opened;
+    const second = withLease(ctx, 'install', async () => {
+      secondIn.open();
+      await secondDone.opened;
+      return files('install');
+    });
+    await secondIn.opened;
+    firstDone.open();
+    await first;
+    assert.equal(await files('install'), 1, 'the second holder still runs under the lease');
+    secondDone.open();
+    assert.equal(await second, 1);
+    assert.equal(await files('install'), 0);
+  });
+
+  it('takes one lease file for holders that start together', async () => {
+    const seen = await Promise.all([1, 2, 3].map(() => withLease(ctx, 'delete', () => files('delete'))));
+    assert.deepEqual(seen, [1, 1, 1]);
+    assert.equal(await files('delete'), 0);
+  });
+
   it('releases the lease when the operation fails, and takes it again afterwards', async () => {
     await assert.rejects(withLease(ctx, 'delete', async () => { throw new Error('boom'); }), /boom/);
     assert.equal(await files('delete'), 0);
