@@ -2,24 +2,24 @@
  * Hints several cmdlets give alike for the operations' error codes (CmdletSpec.hints): where the
  * operation says what to do in domain terms, these say which cmdlet and parameters do it.
  */
-import type { Hint } from '../src/cli/types.js';
+import type { Hints } from '../src/cli/types.js';
 import { DATABASE_HINT } from '../src/ops/damage.js';
 
 export const REPAIR_AGAIN = `${DATABASE_HINT}, then run Repair-ContainerImageStore again`;
 
 /** Cmdlets that search the registered sources. */
-export const sourceHints: Record<string, Hint> = {
+export const sourceHints: Hints = {
   SOURCE_NOT_FOUND: 'Get-ContainerImageSource lists them',
   NO_SOURCES: 'Register one with Register-ContainerImageSource -Name <n> -Location <url>',
 };
 
 /** Cmdlets that select installed images. */
-export const installedHints: Record<string, Hint> = {
+export const installedHints: Hints = {
   IMAGE_NOT_FOUND: 'Get-ContainerImage lists them',
 };
 
 /** Cmdlets that delete files the database says are unused. */
-export const databaseHints: Record<string, Hint> = {
+export const databaseHints: Hints = {
   DATABASE_DAMAGED: REPAIR_AGAIN,
 };
 
@@ -27,7 +27,7 @@ export const databaseHints: Record<string, Hint> = {
  * Hints every cmdlet gives, for codes that any command touching the store, the importers or a
  * registry may meet; a cmdlet's own table overrides them (cmdlets/index.ts merges the two).
  */
-export const commonHints: Record<string, Hint> = {
+export const commonHints: Hints = {
   OUTSIDE_STORE: 'a directory inside the store may be a link to elsewhere; make it a real directory, then run Repair-ContainerImageStore',
   BAD_IDENTITY: 'the database may be damaged; run Repair-ContainerImageStore',
   TREE_CHANGED: 'something is writing in the store; stop it, then run Repair-ContainerImageStore',

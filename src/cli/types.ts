@@ -5,7 +5,7 @@
  * -Quiet) and help, calls `run`, and turns any thrown error into one stderr line and an exit
  * code, with the hint the cmdlet's `hints` table gives for the error's code.
  */
-import type { CtrimgError } from '../errors.js';
+import type { CtrimgError, ErrorCode } from '../errors.js';
 import type { OutputFormat } from '../format/output-format.js';
 
 export type ParamType = 'string' | 'string[]' | 'switch' | 'number';
@@ -45,6 +45,9 @@ export interface ParameterSets {
  * never of parameters): a text, or one made from the error (its details), or undefined to keep it.
  */
 export type Hint = string | ((err: CtrimgError) => string | undefined);
+
+/** A cmdlet's hints, keyed by the codes of the closed set: a misspelt code does not compile. */
+export type Hints = Partial<Record<ErrorCode, Hint>>;
 
 export interface Example {
   command: string;
@@ -89,7 +92,7 @@ export interface CmdletSpec {
   params: ParamSpec[];
   parameterSets?: ParameterSets;
   /** Hints by error code, in the words of this cmdlet's parameters (src/cli/hints.ts applies them). */
-  hints?: Record<string, Hint>;
+  hints?: Hints;
   examples: Example[];
   /** `parameterSet`: the set the parameters given resolved to, when the cmdlet declares sets. */
   run(args: Args, io: CmdletIO, parameterSet?: string): Promise<void>;

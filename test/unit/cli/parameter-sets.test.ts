@@ -10,8 +10,8 @@ import { cmdlets } from '../../../cmdlets/index.js';
 import { syntaxLines } from '../../../src/cli/help.js';
 import { parseParameters, resolveParameterSet } from '../../../src/cli/parse.js';
 import { runCli } from '../../../src/cli/run.js';
-import type { CmdletSpec, ParamSpec } from '../../../src/cli/types.js';
-import { CtrimgError, failed, notFound } from '../../../src/errors.js';
+import type { CmdletSpec, Hints, ParamSpec } from '../../../src/cli/types.js';
+import { CtrimgError, ERROR_CODES, failed, notFound } from '../../../src/errors.js';
 
 const spec = (name: string): CmdletSpec => cmdlets.find((c) => c.name === name)!;
 
@@ -190,6 +190,13 @@ describe('cmdlet hints', () => {
       details: { recorded: 'hcs', forced: 'dir' },
     });
     assert.match(await stderrOf('Get-ContainerImage', [], async () => { throw mismatch; }), /\(use -Importer hcs, or another store \(CTRIMG_ROOT\) for 'dir'\) \[IMPORTER_MISMATCH\]\n$/);
+  });
+
+  it('are keyed by codes of the closed set: a misspelt code does not compile', () => {
+    // @ts-expect-error SOURCE_NOT_FOUN is no error code
+    const misspelt: Hints = { SOURCE_NOT_FOUN: 'Get-ContainerImageSource lists them' };
+    assert.ok(misspelt);
+    for (const c of cmdlets) for (const code of Object.keys(c.hints ?? {})) assert.ok(code in ERROR_CODES, `${c.name}: ${code}`);
   });
 
   it('keep the domain hint for a code the cmdlet has no hint for', async () => {
