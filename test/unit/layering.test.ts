@@ -1,7 +1,8 @@
 /**
  * The module map of DESIGN.md, enforced (in the spirit of go-containerregistry's depcheck): every
- * import in src/, cmdlets/ and store/ points down the map or stays in its own layer, and the
- * packages that belong to one layer are imported only there.
+ * import in src/, cmdlets/ and store/ points down the map or stays in its own layer, the
+ * packages that belong to one layer are imported only there, and no package is imported that
+ * package.json lists only among its devDependencies.
  *
  * The map as enforced, top to bottom (a layer may import any layer below it):
  *   src/cli.cts    the executable: settles the runtime, then loads the composition root
@@ -24,6 +25,7 @@
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { extname, join, posix, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -52,9 +54,17 @@ const PACKAGE_HOMES: Record<string, readonly string[]> = {
   undici: ['src/registry'],
   yargs: ['src/cli'],
   'cli-table3': ['src/format'],
+  'tar-stream': ['src/layers'],
+  'zstd-napi': ['src/layers'],
+  semver: ['src/image'],
 };
 
 const ROOTS = ['src', 'cmdlets', 'store'];
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** What an install without devDependencies (npm ci --omit=dev) has: production code imports only these. */
+const DEPENDENCIES = new Set(Object.keys((JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { dependencies: object }).dependencies));
 
 interface Import {
   /** Repository-relative, forward slashes, e.g. `src/format/images.ts`. */
@@ -108,8 +118,12 @@ function violations(imports: Import[]): string[] {
       continue;
     }
     if (imp.target === undefined) {
-      if (imp.specifier.startsWith('node:')) continue;
+      if (isBuiltin(imp.specifier)) continue;
       const pkg = packageName(imp.specifier);
+      if (!DEPENDENCIES.has(pkg)) {
+        out.push(`${at}: ${pkg} is not among package.json's dependencies (a devDependency is not installed with the package)`);
+        continue;
+      }
       const homes = PACKAGE_HOMES[pkg];
       if (homes && !(fromLayer && homes.includes(fromLayer))) out.push(`${at}: ${pkg} is used only in ${homes.join(', ')}`);
       continue;
@@ -126,8 +140,6 @@ function violations(imports: Import[]): string[] {
   }
   return out;
 }
-
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(join(REPO, dir), { withFileTypes: true, recursive: true })
@@ -192,6 +204,16 @@ describe('layering (the module map of DESIGN.md)', () => {
         "src/ops/x.ts imports 'undici': undici is used only in src/registry",
       ]);
       assert.deepEqual(violations(importsOf('store/x.ts', "import Database from 'better-sqlite3';")), []);
+      assert.deepEqual(violations(importsOf('src/image/x.ts', "import tar from 'tar-stream'; import semver from 'semver';")), [
+        "src/image/x.ts imports 'tar-stream': tar-stream is used only in src/layers",
+      ]);
+    });
+
+    it('allows only builtins and the dependencies of package.json, not devDependencies', () => {
+      assert.deepEqual(violations(importsOf('src/ops/x.ts', "import ts from 'typescript'; import { it } from 'mocha'; import fs from 'fs'; import 'node:path';")), [
+        "src/ops/x.ts imports 'typescript': typescript is not among package.json's dependencies (a devDependency is not installed with the package)",
+        "src/ops/x.ts imports 'mocha': mocha is not among package.json's dependencies (a devDependency is not installed with the package)",
+      ]);
     });
 
     it('refuses files outside the map, test imports and leaves that import', () => {
