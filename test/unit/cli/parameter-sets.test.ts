@@ -4,7 +4,9 @@
  * and the cmdlets' own declarations (each over the real specs in cmdlets/).
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { EventEmitter } from 'node:events';
 import { cmdlets } from '../../../cmdlets/index.js';
 import { syntaxLines } from '../../../src/cli/help.js';
@@ -129,6 +131,24 @@ describe('parameter sets', () => {
         if (!c.parameterSets) return;
         assert.ok(declared.includes(c.parameterSets.default));
         assert.equal(new Set(syntaxLines(c)).size, declared.length, 'no two sets have the same syntax');
+      });
+    }
+  });
+
+  describe('README', () => {
+    const readme = readFileSync(fileURLToPath(new URL('../../../../README.md', import.meta.url)), 'utf8');
+
+    /** The first text block of README's `### <name>` section, one syntax line per set (indented lines continue the one above). */
+    function readmeSyntax(name: string): string[] {
+      const section = readme.split(/\n### /).find((s) => s.startsWith(`${name}\n`));
+      assert.ok(section, `README has a section ### ${name}`);
+      const block = /```text\n([\s\S]*?)\n```/.exec(section)?.[1] ?? '';
+      return block.replace(/\n\s+/g, ' ').split('\n');
+    }
+
+    for (const c of cmdlets) {
+      it(`shows the syntax of ${c.name} as help does, one line per set`, () => {
+        assert.deepEqual(readmeSyntax(c.name), syntaxLines(c).map((l) => l.replace(' [<CommonParameters>]', '')));
       });
     }
   });
