@@ -5,6 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { EventEmitter } from 'node:events';
@@ -92,6 +95,34 @@ describe('parameter sets', () => {
       assert.equal(setOf('Remove-ContainerImage', ['x', '-Publisher', 'Microsoft', '-Version', '1.0']), 'Name');
       assert.equal(usageError('Remove-ContainerImage', ['-Publisher', 'Microsoft']).message, 'missing required parameter -Name');
     });
+  });
+
+  describe('the pipeline set with nothing piped', () => {
+    let root: string;
+    let saved: string | undefined;
+    beforeEach(async () => {
+      // Should a cmdlet open its store after all, it opens this one.
+      root = await mkdtemp(join(tmpdir(), 'ctrimg-pipeline-'));
+      saved = process.env.CTRIMG_ROOT;
+      process.env.CTRIMG_ROOT = root;
+    });
+    afterEach(async () => {
+      if (saved === undefined) delete process.env.CTRIMG_ROOT;
+      else process.env.CTRIMG_ROOT = saved;
+      await rm(root, { recursive: true, force: true });
+    });
+
+    for (const [name, objects] of [['Remove-ContainerImage', 'image objects (Get-ContainerImage'], ['Remove-Container', 'container objects (Get-Container']]) {
+      it(`${name} is a usage error that asks for -Name or piped objects, as README's pipeline section says`, async () => {
+        const [stdin, stdout, stderr] = [new PassThrough(), new PassThrough(), new PassThrough()];
+        stdin.end('');
+        let text = '';
+        stderr.setEncoding('utf8').on('data', (c: string) => (text += c));
+        const code = await runCli([name, '-Force'], cmdlets, { stdin, stdout, stderr, stdinIsTTY: false, stderrIsTTY: false, signals: new EventEmitter() });
+        assert.equal(code, 2, text);
+        assert.equal(text, `${name}: give -Name, or pipe ${objects} -OutputFormat Json) to stdin [USAGE]\n`);
+      });
+    }
   });
 
   describe('resolveParameterSet', () => {
