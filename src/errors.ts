@@ -63,7 +63,7 @@ export const ERROR_CODES = {
   NO_SOURCES: 'no image sources are registered',
   NO_SPACE: 'the disk is full, or would fill into the free space ctrimg keeps',
   OUTSIDE_STORE: 'refused to delete a path that lies outside the store root',
-  PARAMETER_SET_CONFLICT: 'the parameters given belong to different parameter sets of the cmdlet',
+  PARAMETER_SET_CONFLICT: 'no one parameter set of the cmdlet takes all the parameters given, or several do and none is its default',
   PIPED_INVALID: 'what was piped to stdin is not the JSON output of a ctrimg cmdlet',
   PLATFORM_NOT_FOUND: 'the image offers no variant for the platform asked for',
   REGISTRY_ERROR: 'the registry answered with an error or a response ctrimg cannot use',
