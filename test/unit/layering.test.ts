@@ -1,8 +1,9 @@
 /**
  * The module map of DESIGN.md, enforced (in the spirit of go-containerregistry's depcheck): every
  * import in src/, cmdlets/ and store/ points down the map or stays in its own layer, the
- * packages that belong to one layer are imported only there, and no package is imported that
- * package.json lists only among its devDependencies.
+ * packages that belong to one layer are imported only there, no package is imported that
+ * package.json lists only among its devDependencies, and cmdlets/ and src/format (no I/O there)
+ * import no Node builtin.
  *
  * The map as enforced, top to bottom (a layer may import any layer below it):
  *   src/cli.cts    the executable: settles the runtime, then loads the composition root
@@ -58,6 +59,9 @@ const PACKAGE_HOMES: Record<string, readonly string[]> = {
   'zstd-napi': ['src/layers'],
   semver: ['src/image'],
 };
+
+/** Layers DESIGN.md keeps free of I/O (cmdlets: "no logic, no I/O"; src/format: "pure renderers"): no Node builtin. */
+const NO_BUILTINS = ['cmdlets', 'src/format'];
 
 const ROOTS = ['src', 'cmdlets', 'store'];
 
@@ -118,7 +122,10 @@ function violations(imports: Import[]): string[] {
       continue;
     }
     if (imp.target === undefined) {
-      if (isBuiltin(imp.specifier)) continue;
+      if (isBuiltin(imp.specifier)) {
+        if (fromLayer && NO_BUILTINS.includes(fromLayer)) out.push(`${at}: ${fromLayer} does no I/O and imports no Node builtin`);
+        continue;
+      }
       const pkg = packageName(imp.specifier);
       if (!DEPENDENCIES.has(pkg)) {
         out.push(`${at}: ${pkg} is not among package.json's dependencies (a devDependency is not installed with the package)`);
@@ -207,6 +214,14 @@ describe('layering (the module map of DESIGN.md)', () => {
       assert.deepEqual(violations(importsOf('src/image/x.ts', "import tar from 'tar-stream'; import semver from 'semver';")), [
         "src/image/x.ts imports 'tar-stream': tar-stream is used only in src/layers",
       ]);
+    });
+
+    it('keeps Node builtins out of cmdlets/ and src/format', () => {
+      assert.deepEqual(violations(importsOf('src/format/x.ts', "import { readFile } from 'node:fs/promises';")), [
+        "src/format/x.ts imports 'node:fs/promises': src/format does no I/O and imports no Node builtin",
+      ]);
+      assert.deepEqual(violations(importsOf('cmdlets/X.ts', "import fs from 'fs';")), ["cmdlets/X.ts imports 'fs': cmdlets does no I/O and imports no Node builtin"]);
+      assert.deepEqual(violations(importsOf('src/cli/x.ts', "import fs from 'node:fs';")), []);
     });
 
     it('allows only builtins and the dependencies of package.json, not devDependencies', () => {
