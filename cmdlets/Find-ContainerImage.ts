@@ -2,7 +2,7 @@ import type { CmdletSpec } from '../src/cli/types.js';
 import { renderFound } from '../src/format/found.js';
 import { findRequired } from '../src/ops/find.js';
 import { withOps } from './context.js';
-import { sourceHints } from './hints.js';
+import { conflicting, sourceHints } from './hints.js';
 import { EXACT, RANGE, versionFilterArg, versionParams } from './params.js';
 
 export const cmdlet: CmdletSpec = {
@@ -15,7 +15,11 @@ export const cmdlet: CmdletSpec = {
     { name: 'Source', type: 'string', description: 'Search only this source.' },
   ],
   parameterSets: { names: [RANGE, EXACT], default: RANGE },
-  hints: { ...sourceHints, IMAGE_NOT_FOUND: 'Find-ContainerImage -Name * lists everything' },
+  hints: {
+    ...sourceHints,
+    IMAGE_NOT_FOUND: 'Find-ContainerImage -Name * lists everything',
+    PARAMETER_SET_CONFLICT: (err) => (conflicting(err, 'AllVersions') ? 'bound -AllVersions with -MinimumVersion and -MaximumVersion' : undefined),
+  },
   examples: [
     { command: 'ctrimg Find-ContainerImage -Name Nano*', description: 'Newest version of every image whose name starts with Nano.' },
     { command: 'ctrimg Find-ContainerImage -Name NanoServer -AllVersions -MinimumVersion 10.0.17763', description: 'Every NanoServer version from 10.0.17763.0 on.' },

@@ -15,6 +15,7 @@ export const cmdlet: CmdletSpec = {
     { name: 'ChildOf', type: 'string', description: 'Only images whose ParentImage is this image.' },
     { name: 'Property', type: 'string[]', description: 'Show only these properties, e.g. Name,ParentImage.' },
   ],
+  hints: { IMAGE_NOT_FOUND: 'Get-ContainerImage without -ChildOf lists them' },
   examples: [
     { command: 'ctrimg Get-ContainerImage', description: 'Every installed image.' },
     { command: 'ctrimg Get-ContainerImage -Name Web* -Property Name,ParentImage', description: 'Which image each web image is built on.' },

@@ -4,7 +4,7 @@ import { parsePlatform } from '../src/image/platform.js';
 import { lineageOf } from '../src/ops/images.js';
 import { installImage, MAX_CONCURRENT_DOWNLOADS, type InstallRequest } from '../src/ops/install.js';
 import { withOps } from './context.js';
-import { sourceHints } from './hints.js';
+import { conflicting, sourceHints } from './hints.js';
 import { bind, EXACT, importerArg, importerParam, RANGE, versionFilterArg, versionParams } from './params.js';
 
 const REFERENCE = 'Reference';
@@ -37,6 +37,8 @@ export const cmdlet: CmdletSpec = {
     PLATFORM_NOT_FOUND: 'choose one of those with -Platform',
     BASE_UNTRUSTED: (err) =>
       `install the base first: ctrimg Install-ContainerImage -Reference ${err.details.reference}, or Register-ContainerImageSource for that registry`,
+    PARAMETER_SET_CONFLICT: (err) =>
+      conflicting(err, 'Insecure') ? 'with -Name, plain http is a property of the source: Register-ContainerImageSource -Insecure' : undefined,
   },
   examples: [
     { command: 'ctrimg Install-ContainerImage -Name NanoServer -Version 10.0.17763.1', description: 'An exact version from the registered sources.' },

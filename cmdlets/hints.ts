@@ -3,6 +3,7 @@
  * operation says what to do in domain terms, these say which cmdlet and parameters do it.
  */
 import type { Hints } from '../src/cli/types.js';
+import type { CtrimgError } from '../src/errors.js';
 import { DATABASE_HINT } from '../src/ops/damage.js';
 
 export const REPAIR_AGAIN = `${DATABASE_HINT}, then run Repair-ContainerImageStore again`;
@@ -31,11 +32,18 @@ export const commonHints: Hints = {
   OUTSIDE_STORE: 'a directory inside the store may be a link to elsewhere; make it a real directory, then run Repair-ContainerImageStore',
   BAD_IDENTITY: 'the database may be damaged; run Repair-ContainerImageStore',
   TREE_CHANGED: 'something is writing in the store; stop it, then run Repair-ContainerImageStore',
-  INVALID_WINDOWS_LAYER: 'this is not a Windows container layer; choose the image for this platform with -Platform, or use -Importer dir',
-  IMPORTER_MISMATCH: (err) => `use -Importer ${err.details.recorded}, or another store (CTRIMG_ROOT) for '${err.details.forced}'`,
   PIPED_INVALID: 'pipe the output of a ctrimg cmdlet run with -OutputFormat Json',
   LISTING_TOO_LARGE: (err) =>
     err.details.listing === 'catalog'
       ? `search other sources with Find-ContainerImage -Source <name>, or install from ${err.details.subject} by Install-ContainerImage -Reference ${err.details.subject}/<repository>:<tag>, which needs no listing`
       : `install by Install-ContainerImage -Reference ${err.details.subject}:<tag>, which needs no listing`,
 };
+
+/** Hints of the cmdlets that take -Importer (cmdlets/index.ts adds them to those only). */
+export const importerHints: Hints = {
+  INVALID_WINDOWS_LAYER: 'this is not a Windows container layer; choose the image for this platform, or use -Importer dir',
+  IMPORTER_MISMATCH: (err) => `use -Importer ${err.details.recorded}, or another store (CTRIMG_ROOT) for '${err.details.forced}'`,
+};
+
+/** True when a PARAMETER_SET_CONFLICT names `param` among the parameters that do not go together. */
+export const conflicting = (err: CtrimgError, param: string): boolean => (err.details.parameters ?? '').split(',').includes(param);

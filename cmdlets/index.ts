@@ -1,6 +1,7 @@
 /** Every cmdlet ctrimg offers, in the order `ctrimg help` lists them. */
 import type { CmdletSpec } from '../src/cli/types.js';
-import { commonHints } from './hints.js';
+import { commonHints, importerHints } from './hints.js';
+import { importerParam } from './params.js';
 import { cmdlet as registerSource } from './Register-ContainerImageSource.js';
 import { cmdlet as getSource } from './Get-ContainerImageSource.js';
 import { cmdlet as unregisterSource } from './Unregister-ContainerImageSource.js';
@@ -18,4 +19,4 @@ export const cmdlets: CmdletSpec[] = [
   find, install, get, remove,
   newContainer, getContainer, removeContainer,
   repair,
-].map((spec) => ({ ...spec, hints: { ...commonHints, ...spec.hints } }));
+].map((spec) => ({ ...spec, hints: { ...commonHints, ...(spec.params.includes(importerParam) && importerHints), ...spec.hints } }));

@@ -135,6 +135,8 @@ function conflictError(given: ParamSpec[]) {
   return usage(`${first} cannot be combined with ${rest.join(', ')}`, {
     code: 'PARAMETER_SET_CONFLICT',
     hint: 'the parameter set cannot be resolved from the parameters given; -? shows the syntax of each set',
+    // For the cmdlet's own hint (CmdletSpec.hints), which may know why these two do not go together.
+    details: { parameters: named.map((p) => p.name).join(',') },
   });
 }
 

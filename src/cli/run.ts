@@ -124,7 +124,7 @@ export async function runCli(argv: string[], cmdlets: CmdletSpec[], env: CliEnv)
   try {
     parsed = parseParameters(spec.params, rest, spec.parameterSets);
   } catch (err) {
-    return report(spec.name, err, false, requestedFormat(spec.params, rest));
+    return report(spec.name, withCmdletHint(spec, err), false, requestedFormat(spec.params, rest));
   }
   const { args, common, parameterSet } = parsed;
   if (common.help) {

@@ -39,7 +39,7 @@ export function resolveImporter(store: Store, forced: ImporterKind | undefined, 
     if (forced && recorded && forced !== recorded && used) {
       throw usage(`this store's layers and containers were made by the '${recorded}' importer; '${forced}' cannot use them`, {
         code: 'IMPORTER_MISMATCH',
-        hint: `use the '${recorded}' importer with this store, or another store (CTRIMG_ROOT) for '${forced}'`,
+        hint: `use the '${recorded}' importer with this store (CTRIMG_IMPORTER), or another store (CTRIMG_ROOT) for '${forced}'`,
         details: { recorded, forced },
       });
     }

@@ -54,7 +54,7 @@ export function getImages(ctx: OpsContext, q: ImageQuery = {}): InstalledImage[]
   );
   if (q.childOf !== undefined) {
     const parent = all.filter((img) => matchesAny(img.name, [q.childOf!]));
-    if (parent.length === 0) throw notFound(`no installed image matches '${q.childOf}', the parent asked for`, { code: 'IMAGE_NOT_FOUND' });
+    if (parent.length === 0) throw notFound(`no installed image matches '${q.childOf}', the parent whose children were asked for`, { code: 'IMAGE_NOT_FOUND', hint: 'list the installed images to see their names' });
     const childIds = new Set(parent.flatMap((p) => childrenOf(p.id, all).map((c) => c.id)));
     selected = selected.filter((img) => childIds.has(img.id));
   }

@@ -12,7 +12,7 @@
  */
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { classify, CONTAINERS, INGEST, LAYERS, LEASES, storeDir, storeRelative, type StoreDir, type StoreNameKind } from '../content/layout.js';
+import { classify, CONTAINERS, parseLeftoverName, INGEST, LAYERS, LEASES, storeDir, storeRelative, type StoreDir, type StoreNameKind } from '../content/layout.js';
 import { isRunning, isSelf, parseOwner, type Owner } from '../content/owner.js';
 import { removeStaleLock } from '../content/pid-lock.js';
 import { assertInside, removeInside } from '../content/root.js';
@@ -49,8 +49,8 @@ export async function findLeftovers(root: string): Promise<Leftover[]> {
   };
   for (const dir of WITH_LEFTOVERS) {
     for (const entry of await list(storeDir(root, dir))) {
-      const name = classify(dir, entry);
-      if (!name || !('pid' in name)) continue;
+      const name = parseLeftoverName(dir, entry);
+      if (!name) continue;
       const lease = name.kind === 'lease' ? leases.find((l) => l.name === entry)?.owner : undefined;
       if (lease ? stopped(lease) : pidStopped(name.pid)) found.push({ kind: 'Leftover', path: storeRelative(root, join(storeDir(root, dir), entry)), dir, what: name.kind, pid: name.pid });
     }

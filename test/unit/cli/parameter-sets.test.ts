@@ -17,6 +17,7 @@ import { parseParameters, resolveParameterSet } from '../../../src/cli/parse.js'
 import { runCli } from '../../../src/cli/run.js';
 import type { CmdletSpec, Hints, ParamSpec } from '../../../src/cli/types.js';
 import { CtrimgError, ERROR_CODES, failed, notFound } from '../../../src/errors.js';
+import { ctrimg } from '../../support/ctrimg.js';
 
 const spec = (name: string): CmdletSpec => cmdlets.find((c) => c.name === name)!;
 
@@ -237,10 +238,12 @@ describe('cmdlet hints', () => {
     );
     const mismatch = failed("this store's layers and containers were made by the 'hcs' importer; 'dir' cannot use them", {
       code: 'IMPORTER_MISMATCH',
-      hint: "use the 'hcs' importer with this store, or another store (CTRIMG_ROOT) for 'dir'",
+      hint: "use the 'hcs' importer with this store (CTRIMG_IMPORTER), or another store (CTRIMG_ROOT) for 'dir'",
       details: { recorded: 'hcs', forced: 'dir' },
     });
-    assert.match(await stderrOf('Get-ContainerImage', [], async () => { throw mismatch; }), /\(use -Importer hcs, or another store \(CTRIMG_ROOT\) for 'dir'\) \[IMPORTER_MISMATCH\]\n$/);
+    // Only the cmdlets that take -Importer name it; the others keep the domain hint.
+    assert.match(await stderrOf('Install-ContainerImage', ['-Reference', 'r/a:1'], async () => { throw mismatch; }), /\(use -Importer hcs, or another store \(CTRIMG_ROOT\) for 'dir'\) \[IMPORTER_MISMATCH\]\n$/);
+    assert.match(await stderrOf('Get-ContainerImage', [], async () => { throw mismatch; }), /\(use the 'hcs' importer with this store \(CTRIMG_IMPORTER\), or another store \(CTRIMG_ROOT\) for 'dir'\) \[IMPORTER_MISMATCH\]\n$/);
   });
 
   it('are keyed by codes of the closed set: a misspelt code does not compile', () => {
@@ -248,6 +251,30 @@ describe('cmdlet hints', () => {
     const misspelt: Hints = { SOURCE_NOT_FOUN: 'Get-ContainerImageSource lists them' };
     assert.ok(misspelt);
     for (const c of cmdlets) for (const code of Object.keys(c.hints ?? {})) assert.ok(code in ERROR_CODES, `${c.name}: ${code}`);
+  });
+
+  it("give a cmdlet's own hint for two parameters that do not go together, where it knows why", async () => {
+    const never: CmdletSpec['run'] = async () => assert.fail('the cmdlet must not run');
+    assert.equal(
+      await stderrOf('Install-ContainerImage', ['-Name', 'x', '-Insecure'], never),
+      'Install-ContainerImage: -Name cannot be combined with -Insecure (with -Name, plain http is a property of the source: Register-ContainerImageSource -Insecure) [PARAMETER_SET_CONFLICT]\n',
+    );
+    assert.equal(
+      await stderrOf('Find-ContainerImage', ['-AllVersions', '-RequiredVersion', '1'], never),
+      'Find-ContainerImage: -AllVersions cannot be combined with -RequiredVersion (bound -AllVersions with -MinimumVersion and -MaximumVersion) [PARAMETER_SET_CONFLICT]\n',
+    );
+    assert.match(await stderrOf('Install-ContainerImage', ['-Name', 'x', '-Reference', 'r/a:1'], never), /\(the parameter set cannot be resolved from the parameters given; -\? shows the syntax of each set\) \[PARAMETER_SET_CONFLICT\]\n$/);
+  });
+
+  it('name the parameter whose image is missing, on a real (empty) store', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'ctrimg-childof-'));
+    try {
+      const r = await ctrimg(join(root, 'store'), ['Get-ContainerImage', '-ChildOf', 'nope']);
+      assert.equal(r.code, 3, r.stderr);
+      assert.equal(r.stderr, "Get-ContainerImage: no installed image matches 'nope', the parent whose children were asked for (Get-ContainerImage without -ChildOf lists them) [IMAGE_NOT_FOUND]\n");
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   it('keep the domain hint for a code the cmdlet has no hint for', async () => {
