@@ -31,6 +31,12 @@ const MAX_MANIFEST = 4 * 1024 * 1024;
 const MAX_CONFIG = 16 * 1024 * 1024;
 /** O_NOFOLLOW where the platform has it (not on Windows, where lstat checks the blob instead). */
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+/**
+ * O_NONBLOCK where the platform has it: opening a FIFO put where a file should be would
+ * otherwise wait for a writer forever (in libuv's thread pool, where not even Ctrl-C ends it);
+ * with it the open returns at once and fstat refuses the FIFO. Regular files read the same.
+ */
+const NONBLOCK = constants.O_NONBLOCK ?? 0;
 
 export interface LayoutOptions {
   /** The repository key images from here are recorded under; default: the directory's name. */
@@ -162,7 +168,7 @@ export class OciLayout implements ImageSource {
   }
 
   private async openFile(path: string): Promise<FileHandle> {
-    const fh = await open(path, constants.O_RDONLY | NOFOLLOW).catch((err: NodeJS.ErrnoException) => {
+    const fh = await open(path, constants.O_RDONLY | NOFOLLOW | NONBLOCK).catch((err: NodeJS.ErrnoException) => {
       // O_NOFOLLOW on a symlink: ELOOP (Linux), EMLINK (FreeBSD).
       if (err.code === 'ELOOP' || err.code === 'EMLINK') throw this.invalid(`${path} is a symlink`);
       throw err;

@@ -4,6 +4,8 @@
  * blobs, and index.json shapes other tools write (one entry per platform under one name).
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, openSync } from 'node:fs';
 import { mkdtemp, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,6 +87,37 @@ describe('archive/oci-layout', () => {
       await assert.rejects(layout(), isCode('LAYOUT_INVALID'));
     } finally {
       await rm(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a FIFO where a file should be, at once (opening one would wait for a writer forever)', async function () {
+    if (process.platform === 'win32') this.skip();
+    this.timeout(5000);
+    const l = await layout();
+    const r = await l.resolve({ tag: '1.0' }, LINUX);
+    const layer = r.manifest.layers[0]!;
+    const fifos = [blob(img.configDigest), blob(layer.digest), join(dir, 'index.json'), join(dir, 'oci-layout')];
+    for (const f of fifos) {
+      await unlink(f);
+      execFileSync('mkfifo', [f]);
+    }
+    // Within a second each, or the test fails (and its finally runs, which a mocha timeout would not).
+    const soon = <T>(p: Promise<T>, what: string) =>
+      Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: still waiting after 1 s`)), 1000).unref())]);
+    try {
+      await assert.rejects(soon(l.config(r), 'config'), isCode('LAYOUT_INVALID'), 'config');
+      await assert.rejects(soon(l.blob(layer)(0), 'layer'), isCode('LAYOUT_INVALID'), 'layer');
+      await assert.rejects(soon(l.resolve({ tag: '1.0' }, LINUX), 'index.json'), isCode('LAYOUT_INVALID'), 'index.json');
+      await assert.rejects(soon(layout(), 'oci-layout'), isCode('LAYOUT_INVALID'), 'oci-layout');
+    } finally {
+      // A reader still blocked in open() (the bug this guards against) is let go, so the run can end.
+      for (const f of fifos) {
+        try {
+          closeSync(openSync(f, constants.O_WRONLY | constants.O_NONBLOCK));
+        } catch {
+          // ENXIO: nobody is waiting to read it.
+        }
+      }
     }
   });
 
