@@ -61,7 +61,8 @@ export class OciLayoutWriter implements ImageSink {
         return;
       } catch (err) {
         await rm(tmp, { force: true });
-        if (!(err instanceof CtrimgError && err.code === 'DIGEST_MISMATCH' && fetch.rejected?.(err))) throw err;
+        const wrongBytes = err instanceof CtrimgError && (err.code === 'DIGEST_MISMATCH' || err.code === 'SIZE_MISMATCH');
+        if (!(wrongBytes && fetch.rejected?.(err))) throw err;
       }
     }
   }

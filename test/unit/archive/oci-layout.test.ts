@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { OciLayout } from '../../../src/archive/oci-layout.js';
+import { ContentStore } from '../../../src/content/store.js';
 import { CtrimgError } from '../../../src/errors.js';
 import type { Digest } from '../../../src/image/digest.js';
 import { parsePlatform } from '../../../src/image/platform.js';
@@ -150,10 +151,24 @@ describe('archive/oci-layout', () => {
     wrong[2] = wrong[2]! ^ 0xff;
     await writeFile(blob(layer.digest), wrong);
     for (const offset of [0, 10]) await assert.rejects(readAll(await l.blob(layer)(offset)), isCode('DIGEST_MISMATCH'), `offset ${offset}`);
-    await writeFile(blob(layer.digest), Buffer.concat([bytes, Buffer.from('more')]));
-    await assert.rejects(readAll(await l.blob(layer)(0)), isCode('DIGEST_MISMATCH'));
     await unlink(blob(layer.digest));
     await assert.rejects(l.blob(layer)(0), isCode('BLOB_UNKNOWN', 'notFound'));
+  });
+
+  it('fails a blob longer than its descriptor with SIZE_MISMATCH, as the content store does for a registry', async () => {
+    const l = await layout();
+    const layer = (await l.resolve({ tag: '1.0' }, LINUX)).manifest.layers[0]!;
+    await writeFile(blob(layer.digest), Buffer.concat([img.blobs.get(layer.digest)!, Buffer.from('more')]));
+    await assert.rejects(readAll(await l.blob(layer)(0)), isCode('SIZE_MISMATCH'));
+    const store = await mkdtemp(join(tmpdir(), 'ctrimg-layout-unit-store-'));
+    try {
+      const content = new ContentStore(store);
+      await content.init();
+      await assert.rejects(content.feed(layer.digest, l.blob(layer), { size: layer.size }).done, isCode('SIZE_MISMATCH'));
+      assert.equal(await content.has(layer.digest), false);
+    } finally {
+      await rm(store, { recursive: true, force: true });
+    }
   });
 
   it('answers not found for a name or digest it does not hold, and asks for a name among several images', async () => {
