@@ -155,6 +155,27 @@ describe('archive/oci-layout', () => {
     await assert.rejects(l.blob(layer)(0), isCode('BLOB_UNKNOWN', 'notFound'));
   });
 
+  it('leaves the content store no partial of a blob it found wrong, so the next download, the file mended, succeeds', async () => {
+    const l = await layout();
+    const layer = (await l.resolve({ tag: '1.0' }, LINUX)).manifest.layers[0]!;
+    const bytes = img.blobs.get(layer.digest)!;
+    const wrong = Buffer.from(bytes);
+    wrong[bytes.length - 1] = wrong[bytes.length - 1]! ^ 0xff;
+    await writeFile(blob(layer.digest), wrong);
+    const store = await mkdtemp(join(tmpdir(), 'ctrimg-layout-unit-store-'));
+    try {
+      const content = new ContentStore(store);
+      await content.init();
+      await assert.rejects(content.writeBlob(layer, l.blob(layer)), isCode('DIGEST_MISMATCH'));
+      assert.deepEqual((await content.status()).ingests, []);
+      await writeFile(blob(layer.digest), bytes);
+      await content.writeBlob(layer, l.blob(layer));
+      assert.deepEqual(await content.read(layer.digest), bytes);
+    } finally {
+      await rm(store, { recursive: true, force: true });
+    }
+  });
+
   it('fails a blob longer than its descriptor with SIZE_MISMATCH, as the content store does for a registry', async () => {
     const l = await layout();
     const layer = (await l.resolve({ tag: '1.0' }, LINUX)).manifest.layers[0]!;
