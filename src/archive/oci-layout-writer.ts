@@ -7,26 +7,38 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { lstat, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { CtrimgError, failed, usage } from '../errors.js';
 import { digestHex, isDigest, type Digest } from '../image/digest.js';
-import { parseManifest, type Descriptor } from '../image/manifest.js';
+import { parseManifest, type Descriptor, type IndexManifest } from '../image/manifest.js';
 import { OCI_INDEX } from '../image/mediatypes.js';
 import { checkBlob, type BlobFetch, type ImageSink } from '../image/source.js';
 import { VerifyStream } from '../image/verify.js';
-import { REF_NAME } from './oci-layout.js';
+import { isRealDirectory, openRegular, readCapped } from './files.js';
+import { MAX_INDEX, REF_NAME } from './oci-layout.js';
 
 const LAYOUT_VERSION = '1.0.0';
 
 export class OciLayoutWriter implements ImageSink {
   private constructor(private readonly dir: string) {}
 
-  /** Makes `dir` a layout (its `oci-layout` and an empty `index.json`) unless it already is one. */
+  /**
+   * Makes `dir` a layout (its `oci-layout` and an empty `index.json`) unless it already is one.
+   * Its `blobs` directories must be directories there, not symlinks: a blob is never written
+   * outside the layout, whatever the directory held before.
+   */
   static async create(dir: string): Promise<OciLayoutWriter> {
     const w = new OciLayoutWriter(dir);
-    await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
+    await mkdir(dir, { recursive: true });
+    // One level at a time, each checked before the next is made in it.
+    for (const d of ['blobs', join('blobs', 'sha256')]) {
+      await mkdir(join(dir, d)).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw err;
+      });
+      if (!(await isRealDirectory(join(dir, d)))) throw w.invalid(`${d} is not a directory`);
+    }
     if (!(await exists(join(dir, 'oci-layout')))) await w.replace('oci-layout', Buffer.from(JSON.stringify({ imageLayoutVersion: LAYOUT_VERSION })));
     if (!(await exists(join(dir, 'index.json')))) await w.replace('index.json', indexBytes([]));
     return w;
@@ -49,7 +61,8 @@ export class OciLayoutWriter implements ImageSink {
         return;
       } catch (err) {
         await rm(tmp, { force: true });
-        if (!(err instanceof CtrimgError && err.code === 'DIGEST_MISMATCH' && fetch.rejected?.(err))) throw err;
+        const wrongBytes = err instanceof CtrimgError && (err.code === 'DIGEST_MISMATCH' || err.code === 'SIZE_MISMATCH');
+        if (!(wrongBytes && fetch.rejected?.(err))) throw err;
       }
     }
   }
@@ -67,12 +80,27 @@ export class OciLayoutWriter implements ImageSink {
     checkBlob(`manifest ${desc.digest}`, desc, bytes);
     await this.putBlob(desc.digest, bytes);
     if (name === undefined) return;
-    const index = parseManifest(await readFile(join(this.dir, 'index.json')));
-    if (index.kind !== 'index') throw failed(`${this.dir}: index.json is not an image index`, { code: 'LAYOUT_INVALID' });
-    const kept = index.manifests.filter((d) => d.annotations?.[REF_NAME] !== name);
+    const { raw, parsed } = await this.readIndex();
     const entry: Descriptor = { mediaType: desc.mediaType, digest: desc.digest, size: desc.size, annotations: { ...desc.annotations, [REF_NAME]: name } };
     if (desc.platform) entry.platform = desc.platform;
-    await this.replace('index.json', indexBytes([...kept, entry]));
+    // The index is edited as the JSON it is: its annotations, and whatever fields its other
+    // entries carry that Descriptor does not know (artifactType, data, ...), stay as they were.
+    const entries = raw.manifests as unknown[];
+    raw.manifests = [...entries.filter((_, i) => parsed.manifests[i]!.annotations?.[REF_NAME] !== name), entry];
+    await this.replace('index.json', Buffer.from(JSON.stringify(raw)));
+  }
+
+  /** index.json as JSON and as checked; read as the reader reads it (no symlink, no FIFO, capped). */
+  private async readIndex(): Promise<{ raw: Record<string, unknown>; parsed: IndexManifest }> {
+    const path = join(this.dir, 'index.json');
+    const bytes = await readCapped(await openRegular(path, (why) => this.invalid(why)), MAX_INDEX, `${this.dir}: index.json`);
+    const parsed = parseManifest(bytes);
+    if (parsed.kind !== 'index') throw this.invalid('index.json is not an image index');
+    return { raw: JSON.parse(bytes.toString('utf8')) as Record<string, unknown>, parsed };
+  }
+
+  private invalid(why: string): CtrimgError {
+    return failed(`${this.dir} is not a valid OCI image layout: ${why}`, { code: 'LAYOUT_INVALID' });
   }
 
   private async putBlob(digest: Digest, bytes: Buffer): Promise<void> {

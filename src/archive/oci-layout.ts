@@ -10,8 +10,7 @@
  * without following symlinks and must be regular files, the `blobs` directories must not be
  * symlinks (so nothing is read from outside the layout), and JSON files are read with a cap.
  */
-import { constants } from 'node:fs';
-import { lstat, open, realpath, type FileHandle } from 'node:fs/promises';
+import { lstat, realpath, type FileHandle } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { pipeline, Transform, type TransformCallback } from 'node:stream';
 import { CtrimgError, failed, notFound, usage } from '../errors.js';
@@ -21,16 +20,16 @@ import { selectManifest, type Platform } from '../image/platform.js';
 import type { Reference } from '../image/reference.js';
 import { checkBlob, imageDisplay, selectImage, type BlobFetch, type ImageName, type ImageSource, type ManifestBytes, type ResolvedImage } from '../image/source.js';
 import { VerifyStream } from '../image/verify.js';
+import { isRealDirectory, openRegular, readCapped } from './files.js';
 
 export const REF_NAME = 'org.opencontainers.image.ref.name';
 /** The layout versions read: 1.x, as skopeo, umoci and containerd write them. */
 const VERSION_RE = /^1\.\d+\.\d+$/;
 const MAX_LAYOUT_FILE = 64 * 1024;
-const MAX_INDEX = 4 * 1024 * 1024;
+/** index.json's cap, for the reader and the writer alike. */
+export const MAX_INDEX = 4 * 1024 * 1024;
 const MAX_MANIFEST = 4 * 1024 * 1024;
 const MAX_CONFIG = 16 * 1024 * 1024;
-/** O_NOFOLLOW where the platform has it (not on Windows, where lstat checks the blob instead). */
-const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 
 export interface LayoutOptions {
   /** The repository key images from here are recorded under; default: the directory's name. */
@@ -61,8 +60,7 @@ export class OciLayout implements ImageSource {
       throw this.invalid(`oci-layout names version ${JSON.stringify(version)?.slice(0, 40)}, only 1.x is read`);
     }
     for (const d of ['blobs', join('blobs', 'sha256')]) {
-      const st = await lstat(join(this.root, d)).catch(() => undefined);
-      if (!st?.isDirectory()) throw this.invalid(`${d} is not a directory`);
+      if (!(await isRealDirectory(join(this.root, d)))) throw this.invalid(`${d} is not a directory`);
     }
   }
 
@@ -126,14 +124,14 @@ export class OciLayout implements ImageSource {
   private async manifestByDigest(digest: Digest, display: string): Promise<ManifestBytes> {
     if (!(await this.holds(digest))) throw notFound(`${display}: manifest unknown`, { code: 'MANIFEST_UNKNOWN' });
     const what = `manifest ${this.location}@${digest}`;
-    const bytes = await this.readCapped(await this.openBlob(digest), MAX_MANIFEST, what);
+    const bytes = await readCapped(await this.openBlob(digest), MAX_MANIFEST, what);
     checkBlob(what, { digest, size: bytes.length }, bytes);
     return { digest, mediaType: '', bytes };
   }
 
   private async readBlob(desc: Pick<Descriptor, 'digest' | 'size'>, max: number, what: string): Promise<Buffer> {
     if (desc.size > max) throw failed(`${what} is larger than ${max} bytes`, { code: 'BLOB_TOO_LARGE' });
-    const bytes = await this.readCapped(await this.openBlob(desc.digest), max, what);
+    const bytes = await readCapped(await this.openBlob(desc.digest), max, what);
     checkBlob(what, desc, bytes);
     return bytes;
   }
@@ -161,18 +159,9 @@ export class OciLayout implements ImageSource {
     return join(this.rootDir(), 'blobs', 'sha256', digestHex(digest));
   }
 
-  private async openFile(path: string): Promise<FileHandle> {
-    const fh = await open(path, constants.O_RDONLY | NOFOLLOW).catch((err: NodeJS.ErrnoException) => {
-      // O_NOFOLLOW on a symlink: ELOOP (Linux), EMLINK (FreeBSD).
-      if (err.code === 'ELOOP' || err.code === 'EMLINK') throw this.invalid(`${path} is a symlink`);
-      throw err;
-    });
-    const [st, lst] = await Promise.all([fh.stat(), NOFOLLOW ? undefined : lstat(path)]);
-    if (!st.isFile() || lst?.isSymbolicLink()) {
-      await fh.close();
-      throw this.invalid(`${path} is not a regular file`);
-    }
-    return fh;
+  /** Never through a symlink, never a FIFO or device (files.ts). */
+  private openFile(path: string): Promise<FileHandle> {
+    return openRegular(path, (why) => this.invalid(why));
   }
 
   private async readFile(name: string, max: number): Promise<Buffer> {
@@ -181,7 +170,7 @@ export class OciLayout implements ImageSource {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw this.invalid(`it has no ${name}`);
       throw err;
     });
-    return this.readCapped(fh, max, `${this.location}: ${name}`);
+    return readCapped(fh, max, `${this.location}: ${name}`);
   }
 
   private async readJson(name: string, max: number): Promise<unknown> {
@@ -190,22 +179,6 @@ export class OciLayout implements ImageSource {
     } catch (err) {
       if (err instanceof CtrimgError) throw err;
       throw this.invalid(`${name} is not JSON`);
-    }
-  }
-
-  /** At most `max` bytes of an open file, which is closed. */
-  private async readCapped(fh: FileHandle, max: number, what: string): Promise<Buffer> {
-    try {
-      const chunks: Buffer[] = [];
-      let total = 0;
-      for await (const chunk of fh.createReadStream({ autoClose: false }) as AsyncIterable<Buffer>) {
-        total += chunk.length;
-        if (total > max) throw failed(`${what} is larger than ${max} bytes`, { code: 'BLOB_TOO_LARGE' });
-        chunks.push(chunk);
-      }
-      return Buffer.concat(chunks);
-    } finally {
-      await fh.close();
     }
   }
 

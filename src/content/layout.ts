@@ -19,12 +19,13 @@
  *
  * Every name a process makes to throw away or rename carries its pid, so what a crash left is
  * told apart from a live process's work. Identities (chain ids, container ids) must be 64
- * lowercase hex digits before a path is made of them, so none can name `.`, `..` or a path.
+ * lowercase hex digits before a path is made of them, so none can name `.`, `..` or a path;
+ * so must a blob digest's.
  */
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { failed } from '../errors.js';
-import { digestHex, type Digest } from '../image/digest.js';
+import type { Digest } from '../image/digest.js';
 
 /** The database, at the top of the root. */
 export const DATABASE_FILE = 'ctrimg.db';
@@ -40,6 +41,8 @@ export const STORE_DIRS: readonly StoreDir[] = [BLOBS, INGEST, LAYERS, CONTAINER
 /** Every directory the store owns, parents included: never deleted themselves, only what they hold. */
 export const OWN_DIRS: readonly string[] = [...STORE_DIRS, 'blobs'];
 
+/** A digest (blob digest, chain id) a path may be made of; its hex is the name. */
+const DIGEST_FORM = /^sha256:([0-9a-f]{64})$/;
 /** A name's random part: unique between the processes and attempts that make names side by side. */
 const rand = () => randomBytes(4).toString('hex');
 const at = (root: string, dir: StoreDir, ...names: string[]) => join(root, ...dir.split('/'), ...names);
@@ -47,15 +50,20 @@ const at = (root: string, dir: StoreDir, ...names: string[]) => join(root, ...di
 export const databasePath = (root: string) => join(root, DATABASE_FILE);
 export const storeDir = (root: string, dir: StoreDir) => at(root, dir);
 
-export const blobPath = (root: string, digest: Digest) => at(root, BLOBS, digestHex(digest));
-export const partialPath = (root: string, digest: Digest) => at(root, INGEST, `${digestHex(digest)}.partial`);
-export const ingestLockPath = (root: string, digest: Digest) => at(root, INGEST, `${digestHex(digest)}.lock`);
+/**
+ * A blob digest's hex, checked like any identity: digests reach here from the database as
+ * strings (gc, repair), and `sha256:../../ctrimg.db` must not name the database.
+ */
+const blobHex = (digest: Digest) => identity('blob digest', digest, DIGEST_FORM);
+export const blobPath = (root: string, digest: Digest) => at(root, BLOBS, blobHex(digest));
+export const partialPath = (root: string, digest: Digest) => at(root, INGEST, `${blobHex(digest)}.partial`);
+export const ingestLockPath = (root: string, digest: Digest) => at(root, INGEST, `${blobHex(digest)}.lock`);
 /** A fresh temp file for a blob written whole, renamed into blobs/ once written. */
-export const ingestTempPath = (root: string, digest: Digest) => at(root, INGEST, `${digestHex(digest)}.${process.pid}.${rand()}`);
+export const ingestTempPath = (root: string, digest: Digest) => at(root, INGEST, `${blobHex(digest)}.${process.pid}.${rand()}`);
 
 /** The directory of the layer with this chain id (`sha256:<hex>`); BAD_IDENTITY for anything else. */
 export function layerDir(root: string, chainId: string): string {
-  return at(root, LAYERS, identity('layer chain id', chainId, /^sha256:([0-9a-f]{64})$/));
+  return at(root, LAYERS, identity('layer chain id', chainId, DIGEST_FORM));
 }
 
 /** The lock held while a layer is imported (pull-layers.ts). */

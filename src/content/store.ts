@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { diskFull, failed } from '../errors.js';
+import { CtrimgError, diskFull, failed } from '../errors.js';
 import { assertDigest, Sha256, sha256, type Digest } from '../image/digest.js';
 import type { Descriptor } from '../image/manifest.js';
 import type { BlobFetch, ImageSink } from '../image/source.js';
@@ -158,10 +158,14 @@ export class ContentStore implements ImageSink {
     if (have < opts.size) {
       const resumed = have;
       const counter = hashInto(hash, opts.size - have, (n) => opts.onProgress?.(resumed + n));
+      const body = await fetch(have);
       try {
-        await pipeline(await fetch(have), counter, keepFree(this.ingestDir, this.reserve, `cannot download ${opts.what}`), await appendTo(partial, file), { signal: opts.signal });
+        await pipeline(body, counter, keepFree(this.ingestDir, this.reserve, `cannot download ${opts.what}`), await appendTo(partial, file), { signal: opts.signal });
       } catch (err) {
         if (counter.tooLong) return wrongBytes(failed(`${opts.what}: more bytes than its descriptor's ${opts.size}`, { code: 'SIZE_MISMATCH' }));
+        // A source that checks what it serves (an OCI layout, at EOF) found the bytes wrong:
+        // they are not resumed either, or the next attempt would fail on them again.
+        if (servedWrong(err)) return wrongBytes(err);
         throw diskFull(err, `cannot download ${opts.what}`, this.ingestDir) ?? err;
       }
       have += counter.bytes;
@@ -226,6 +230,11 @@ export class ContentStore implements ImageSink {
     }
     assertDigest(what, expected, actual);
   }
+}
+
+/** A stream that failed because its bytes do not match their descriptor, not because the transfer broke. */
+function servedWrong(err: unknown): err is CtrimgError {
+  return err instanceof CtrimgError && !err.temporary && (err.code === 'DIGEST_MISMATCH' || err.code === 'SIZE_MISMATCH');
 }
 
 /** Appends to `path`, telling `file` of every byte once it is written. */

@@ -17,8 +17,9 @@ export class VerifyStream extends DigestStream {
   }
 
   private sizeError(): Error {
+    // The code the content store and checkBlob give the same fault, whatever source served it.
     return failed(`${this.what}: size does not match its descriptor (expected ${this.size} bytes)`, {
-      code: 'DIGEST_MISMATCH',
+      code: 'SIZE_MISMATCH',
     });
   }
 

@@ -4,11 +4,14 @@
  * blobs, and index.json shapes other tools write (one entry per platform under one name).
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, openSync } from 'node:fs';
 import { mkdtemp, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { OciLayout } from '../../../src/archive/oci-layout.js';
+import { ContentStore } from '../../../src/content/store.js';
 import { CtrimgError } from '../../../src/errors.js';
 import type { Digest } from '../../../src/image/digest.js';
 import { parsePlatform } from '../../../src/image/platform.js';
@@ -88,6 +91,37 @@ describe('archive/oci-layout', () => {
     }
   });
 
+  it('refuses a FIFO where a file should be, at once (opening one would wait for a writer forever)', async function () {
+    if (process.platform === 'win32') this.skip();
+    this.timeout(5000);
+    const l = await layout();
+    const r = await l.resolve({ tag: '1.0' }, LINUX);
+    const layer = r.manifest.layers[0]!;
+    const fifos = [blob(img.configDigest), blob(layer.digest), join(dir, 'index.json'), join(dir, 'oci-layout')];
+    for (const f of fifos) {
+      await unlink(f);
+      execFileSync('mkfifo', [f]);
+    }
+    // Within a second each, or the test fails (and its finally runs, which a mocha timeout would not).
+    const soon = <T>(p: Promise<T>, what: string) =>
+      Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: still waiting after 1 s`)), 1000).unref())]);
+    try {
+      await assert.rejects(soon(l.config(r), 'config'), isCode('LAYOUT_INVALID'), 'config');
+      await assert.rejects(soon(l.blob(layer)(0), 'layer'), isCode('LAYOUT_INVALID'), 'layer');
+      await assert.rejects(soon(l.resolve({ tag: '1.0' }, LINUX), 'index.json'), isCode('LAYOUT_INVALID'), 'index.json');
+      await assert.rejects(soon(layout(), 'oci-layout'), isCode('LAYOUT_INVALID'), 'oci-layout');
+    } finally {
+      // A reader still blocked in open() (the bug this guards against) is let go, so the run can end.
+      for (const f of fifos) {
+        try {
+          closeSync(openSync(f, constants.O_WRONLY | constants.O_NONBLOCK));
+        } catch {
+          // ENXIO: nobody is waiting to read it.
+        }
+      }
+    }
+  });
+
   it('makes no path of a digest that is not one', async () => {
     const l = await layout();
     await assert.rejects(l.resolve({ digest: 'sha256:../../../etc/passwd' as Digest }, LINUX), isCode('LAYOUT_INVALID'));
@@ -117,10 +151,45 @@ describe('archive/oci-layout', () => {
     wrong[2] = wrong[2]! ^ 0xff;
     await writeFile(blob(layer.digest), wrong);
     for (const offset of [0, 10]) await assert.rejects(readAll(await l.blob(layer)(offset)), isCode('DIGEST_MISMATCH'), `offset ${offset}`);
-    await writeFile(blob(layer.digest), Buffer.concat([bytes, Buffer.from('more')]));
-    await assert.rejects(readAll(await l.blob(layer)(0)), isCode('DIGEST_MISMATCH'));
     await unlink(blob(layer.digest));
     await assert.rejects(l.blob(layer)(0), isCode('BLOB_UNKNOWN', 'notFound'));
+  });
+
+  it('leaves the content store no partial of a blob it found wrong, so the next download, the file mended, succeeds', async () => {
+    const l = await layout();
+    const layer = (await l.resolve({ tag: '1.0' }, LINUX)).manifest.layers[0]!;
+    const bytes = img.blobs.get(layer.digest)!;
+    const wrong = Buffer.from(bytes);
+    wrong[bytes.length - 1] = wrong[bytes.length - 1]! ^ 0xff;
+    await writeFile(blob(layer.digest), wrong);
+    const store = await mkdtemp(join(tmpdir(), 'ctrimg-layout-unit-store-'));
+    try {
+      const content = new ContentStore(store);
+      await content.init();
+      await assert.rejects(content.writeBlob(layer, l.blob(layer)), isCode('DIGEST_MISMATCH'));
+      assert.deepEqual((await content.status()).ingests, []);
+      await writeFile(blob(layer.digest), bytes);
+      await content.writeBlob(layer, l.blob(layer));
+      assert.deepEqual(await content.read(layer.digest), bytes);
+    } finally {
+      await rm(store, { recursive: true, force: true });
+    }
+  });
+
+  it('fails a blob longer than its descriptor with SIZE_MISMATCH, as the content store does for a registry', async () => {
+    const l = await layout();
+    const layer = (await l.resolve({ tag: '1.0' }, LINUX)).manifest.layers[0]!;
+    await writeFile(blob(layer.digest), Buffer.concat([img.blobs.get(layer.digest)!, Buffer.from('more')]));
+    await assert.rejects(readAll(await l.blob(layer)(0)), isCode('SIZE_MISMATCH'));
+    const store = await mkdtemp(join(tmpdir(), 'ctrimg-layout-unit-store-'));
+    try {
+      const content = new ContentStore(store);
+      await content.init();
+      await assert.rejects(content.feed(layer.digest, l.blob(layer), { size: layer.size }).done, isCode('SIZE_MISMATCH'));
+      assert.equal(await content.has(layer.digest), false);
+    } finally {
+      await rm(store, { recursive: true, force: true });
+    }
   });
 
   it('answers not found for a name or digest it does not hold, and asks for a name among several images', async () => {

@@ -30,6 +30,7 @@ import {
   type StoreName,
 } from '../../../src/content/layout.js';
 import { CtrimgError } from '../../../src/errors.js';
+import type { Digest } from '../../../src/image/digest.js';
 
 const root = join('/', 'store');
 const hex = 'ab'.repeat(32);
@@ -128,16 +129,18 @@ describe('content/layout: the names of the store', () => {
     for (const [dir, entry] of strangers) assert.equal(classify(dir, entry), undefined, `${dir}/${entry}`);
   });
 
-  it('derives a layer or container directory only from an id of 64 lowercase hex digits', () => {
+  it('derives a layer or container directory, or a blob path, only from an id of 64 lowercase hex digits', () => {
     assert.equal(layerDir(root, `sha256:${hex}`), join(root, 'layers', hex));
     assert.equal(containerDir(root, hex), join(root, 'containers', hex));
     const bad = (err: unknown) => err instanceof CtrimgError && err.code === 'BAD_IDENTITY' && err.exitCode === 1;
     for (const id of ['', '.', '..', `../${hex}`, hex.toUpperCase(), hex.slice(1), `${hex}/x`, `${hex}0`, `sha256:${hex}`]) {
       assert.throws(() => containerDir(root, id), bad, JSON.stringify(id));
     }
-    for (const id of ['', 'sha256:', 'sha256:.', hex, `sha512:${hex}`, `sha256:${hex}/..`, `sha256:${hex.toUpperCase()}`]) {
+    for (const id of ['', 'sha256:', 'sha256:.', hex, `sha512:${hex}`, `sha256:${hex}/..`, `sha256:${hex.toUpperCase()}`, 'sha256:../../ctrimg.db']) {
       assert.throws(() => layerDir(root, id), bad, JSON.stringify(id));
       assert.throws(() => layerLockPath(root, id), bad, JSON.stringify(id));
+      // Blob digests come from the database as strings too (gc, repair).
+      for (const make of [blobPath, partialPath, ingestLockPath, ingestTempPath]) assert.throws(() => make(root, id as Digest), bad, `${make.name} ${JSON.stringify(id)}`);
     }
   });
 

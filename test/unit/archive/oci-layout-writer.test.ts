@@ -1,0 +1,87 @@
+/**
+ * The OCI layout writer on directories it did not make: it never writes outside the layout
+ * through a symlinked blob directory, never reads index.json through a symlink or from a FIFO,
+ * and keeps what index.json held that it does not itself write (index annotations, entry fields).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, openSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { OciLayoutWriter } from '../../../src/archive/oci-layout-writer.js';
+import { CtrimgError } from '../../../src/errors.js';
+import { sha256 } from '../../../src/image/digest.js';
+import type { Descriptor } from '../../../src/image/manifest.js';
+
+const isCode = (code: string) => (e: unknown) => e instanceof CtrimgError && e.code === code;
+const REF_NAME = 'org.opencontainers.image.ref.name';
+
+describe('archive/oci-layout-writer', () => {
+  let work: string;
+  let dir: string;
+  let outside: string;
+  const bytes = Buffer.from('a layer blob');
+  const desc: Descriptor = { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha256(bytes), size: bytes.length };
+  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: desc, layers: [] }));
+  const manifestDesc: Descriptor = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha256(manifest), size: manifest.length };
+
+  beforeEach(async () => {
+    work = await mkdtemp(join(tmpdir(), 'ctrimg-layout-writer-unit-'));
+    dir = join(work, 'layout');
+    outside = join(work, 'outside');
+    await mkdir(dir);
+    await mkdir(outside);
+  });
+  afterEach(() => rm(work, { recursive: true, force: true }));
+
+  for (const linked of ['blobs', 'blobs/sha256']) {
+    it(`writes nothing outside the layout when ${linked} is a symlink`, async () => {
+      if (linked === 'blobs/sha256') await mkdir(join(dir, 'blobs'));
+      await symlink(outside, join(dir, linked));
+      await assert.rejects(OciLayoutWriter.create(dir), isCode('LAYOUT_INVALID'));
+      assert.deepEqual(await readdir(outside), []);
+    });
+  }
+
+  it('keeps the index annotations and the fields of entries it does not write', async () => {
+    await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
+    await writeFile(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+    const other = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha256('other'), size: 5, artifactType: 'application/x-sbom', annotations: { [REF_NAME]: 'sbom' } };
+    const replaced = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha256('old'), size: 3, annotations: { [REF_NAME]: 'app' } };
+    await writeFile(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [other, replaced], annotations: { 'com.example.kept': 'yes' } }));
+    const w = await OciLayoutWriter.create(dir);
+    await w.writeBlob(desc, async (offset) => Readable.from([bytes.subarray(offset)]));
+    await w.writeManifest(manifestDesc, manifest, 'app');
+    const index = JSON.parse((await readFile(join(dir, 'index.json'))).toString()) as { annotations: Record<string, string>; manifests: unknown[] };
+    assert.deepEqual(index.annotations, { 'com.example.kept': 'yes' });
+    assert.deepEqual(index.manifests, [other, { ...manifestDesc, annotations: { [REF_NAME]: 'app' } }]);
+  });
+
+  it('reads index.json neither through a symlink nor from a FIFO', async function () {
+    if (process.platform === 'win32') this.skip();
+    const w = await OciLayoutWriter.create(dir);
+    const index = join(dir, 'index.json');
+    await writeFile(join(outside, 'index.json'), await readFile(index));
+    await unlink(index);
+    await symlink(join(outside, 'index.json'), index);
+    await assert.rejects(w.writeManifest(manifestDesc, manifest, 'app'), isCode('LAYOUT_INVALID'));
+
+    await unlink(index);
+    execFileSync('mkfifo', [index]);
+    const soon = Promise.race([
+      w.writeManifest(manifestDesc, manifest, 'app'),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('still waiting on the FIFO after 1 s')), 1000).unref()),
+    ]);
+    try {
+      await assert.rejects(soon, isCode('LAYOUT_INVALID'));
+    } finally {
+      try {
+        closeSync(openSync(index, constants.O_WRONLY | constants.O_NONBLOCK));
+      } catch {
+        // ENXIO: nobody is waiting to read it.
+      }
+    }
+  });
+});
