@@ -5,20 +5,43 @@
  * its digest before it counts. The registry (registry/source.ts) and an OCI layout directory
  * (archive/oci-layout.ts) are sources; the content store and an OCI layout writer are sinks.
  */
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { failed } from '../errors.js';
 import { sha256, assertDigest, type Digest } from './digest.js';
 import { parseManifest, type Descriptor, type ImageManifest, type Manifest } from './manifest.js';
 import { selectManifest, type Platform } from './platform.js';
 import type { Reference } from './reference.js';
+import { VerifyStream } from './verify.js';
 
 /**
- * A blob's bytes from `offset` on: the one way bytes are fetched, whatever serves them. The
- * caller verifies the whole blob (the bytes it already holds included); `rejected`, when the
- * fetch has it, is told that a whole blob it served failed that check, and answers true when
- * another server (a mirror's origin, a foreign layer's next URL) will serve it again from the start.
+ * A blob's bytes from `offset` on: the one way bytes are fetched, whatever serves them.
+ *
+ * The contract every source keeps: a stream from offset 0 is verified, it fails at EOF (before
+ * it ends) with DIGEST_MISMATCH or SIZE_MISMATCH unless its bytes are exactly the descriptor's
+ * digest and size, so a consumer that reads it whole, with no content store, never takes wrong
+ * bytes for right ones. From an offset > 0 (a download resumed) the caller holds the bytes
+ * before it and verifies the whole blob itself; a source may check that too (a layout hashes the
+ * whole file on every read), but need not. `verifiedFetch` gives any fetch this contract.
+ *
+ * `rejected`, when the fetch has it, is told that a whole blob it served failed that check, and
+ * answers true when another server (a mirror's origin, a foreign layer's next URL) will serve it
+ * again from the start.
  */
 export type BlobFetch = ((offset: number) => Promise<Readable>) & { rejected?: (failure: Error) => boolean };
+
+/**
+ * `fetch` with the contract above: its stream from offset 0 passes through a VerifyStream for
+ * `desc`, named `what` in the error; from any other offset its bytes pass as they are. `rejected` is kept.
+ */
+export function verifiedFetch(what: string, desc: Pick<Descriptor, 'digest' | 'size'>, fetch: BlobFetch): BlobFetch {
+  const verified: BlobFetch = async (offset) => {
+    const bytes = await fetch(offset);
+    return offset > 0 ? bytes : pipeline(bytes, new VerifyStream(what, desc.digest, desc.size), () => {});
+  };
+  const rejected = fetch.rejected;
+  if (rejected) verified.rejected = (failure) => rejected(failure);
+  return verified;
+}
 
 /** What a source is asked for: a tag (a layout's ref name) and/or a digest; the digest wins. */
 export interface ImageName {
@@ -48,7 +71,7 @@ export interface ImageSource {
   resolve(name: ImageName, platform: Platform): Promise<ResolvedImage>;
   /** The config blob of an image, verified and size-capped. */
   config(image: ResolvedImage): Promise<Buffer>;
-  /** A blob's bytes, as the content store downloads them (resumed from an offset, verified as a whole by the caller). */
+  /** A blob's bytes, verified from offset 0 as BlobFetch says; resumed from an offset, the caller verifies the whole. */
   blob(desc: Descriptor, signal?: AbortSignal): BlobFetch;
   /**
    * The source for a base image named by an image from here, when it is this source's to serve

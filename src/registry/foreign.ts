@@ -2,8 +2,8 @@
  * The fetch of a layer's bytes. Non-distributable ("foreign") layers, Windows base layers
  * above all, are often not in the registry: they are asked of the registry first, then of each
  * of the descriptor's `urls` in order (http and https only; others are skipped with a
- * warning). The first server that answers serves the bytes, and the content store verifies
- * them against the descriptor's digest whichever it was; a server whose bytes are wrong is
+ * warning). The first server that answers serves the bytes, and RegistrySource (source.ts)
+ * verifies them against the descriptor whichever it was; a server whose bytes are wrong is
  * passed over for the next, and when none is left the DIGEST_MISMATCH is the download's.
  */
 import type { Readable } from 'node:stream';
@@ -30,7 +30,7 @@ export interface LayerFetchOptions {
 
 /**
  * The registry for ordinary layers; for foreign ones the registry, then the descriptor's urls.
- * A server whose whole blob fails verification is passed over: the content store is told the
+ * A server whose whole blob fails verification is passed over: `rejected` tells the caller the
  * next one will serve the blob from the start.
  */
 export function layerFetch(client: RegistryClient, repo: string, desc: Descriptor, opts: LayerFetchOptions): BlobFetch {

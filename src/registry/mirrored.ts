@@ -11,8 +11,9 @@
  *   reached: a pull-through cache lists only the repositories it has already cached, so its
  *   catalog is not the source's.
  * - Content is verified the same way whichever host serves it: manifests and whole blobs by
- *   the HostClient, layer downloads by the content store, which hashes the whole blob and, when
- *   it is wrong, tells blob()'s fetch, which passes over the mirrors that served it.
+ *   the HostClient, layer streams by RegistrySource (source.ts) and a resumed download's whole
+ *   blob by the content store; whoever finds it wrong tells blob()'s fetch, which passes over
+ *   the mirrors that served it.
  */
 import { Readable } from 'node:stream';
 import { CtrimgError } from '../errors.js';

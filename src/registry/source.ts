@@ -1,13 +1,15 @@
 /**
  * The registry as an ImageSource: one repository on one registry, through a RegistryClient
  * (a host, or a source's mirrors before its origin). Layers are fetched by foreign.ts's
- * layerFetch, so non-distributable layers fall back to their descriptor's URLs.
+ * layerFetch, so non-distributable layers fall back to their descriptor's URLs, and are verified
+ * here, whichever server sent them: a stream from offset 0 fails at EOF unless its bytes are the
+ * descriptor's (BlobFetch's contract in image/source.ts).
  */
 import type { Digest } from '../image/digest.js';
 import type { Descriptor } from '../image/manifest.js';
 import type { Platform } from '../image/platform.js';
 import type { Reference } from '../image/reference.js';
-import { imageDisplay, selectImage, type BlobFetch, type ImageName, type ImageSource, type ResolvedImage } from '../image/source.js';
+import { imageDisplay, selectImage, verifiedFetch, type BlobFetch, type ImageName, type ImageSource, type ResolvedImage } from '../image/source.js';
 import type { RegistryClient } from './client.js';
 import { layerFetch } from './foreign.js';
 
@@ -43,8 +45,13 @@ export class RegistrySource implements ImageSource {
     return this.client.blobBytes(this.repo, image.manifest.config);
   }
 
+  /**
+   * Wrong bytes fail the stream with DIGEST_MISMATCH or SIZE_MISMATCH, named as install names a
+   * layer (configs and manifests come through config() and resolve()); `rejected` still passes
+   * over the mirror or URL that sent them.
+   */
   blob(desc: Descriptor, signal?: AbortSignal): BlobFetch {
-    return layerFetch(this.client, this.repo, desc, { signal, warn: this.warn });
+    return verifiedFetch(`layer ${desc.digest}`, desc, layerFetch(this.client, this.repo, desc, { signal, warn: this.warn }));
   }
 
   /** A base on the same registry is fetched with this client: its scheme, mirrors and credentials. */

@@ -204,6 +204,20 @@ describe('ImageSource conformance', function () {
         assert.deepEqual(await content.read(desc.digest), child.blobs.get(desc.digest));
       });
 
+      it('fails the stream of a blob with a wrong byte read from offset 0, with no content store to check it', async () => {
+        const { child } = env.fx;
+        const source = await ready('child');
+        const image = await source.resolve({ tag: child.tag }, LINUX);
+        const desc = image.manifest.layers.at(-1)!;
+        const restore = await subject.tamper(desc.digest, Math.floor(desc.size / 2));
+        try {
+          // The size is right, so only a check of the whole at EOF can find the byte wrong.
+          await assert.rejects(readAll(await source.blob(desc)(0)), (e: unknown) => e instanceof CtrimgError && e.code === 'DIGEST_MISMATCH');
+        } finally {
+          await restore();
+        }
+      });
+
       it('fails a blob with a wrong byte with DIGEST_MISMATCH, committing nothing', async () => {
         const { child } = env.fx;
         const source = await ready('child');
