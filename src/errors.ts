@@ -43,6 +43,7 @@ export const ERROR_CODES = {
   INVALID_TAR: 'a layer tar is malformed or holds an entry type ctrimg does not know',
   INVALID_WINDOWS_LAYER: 'a Windows layer tar lacks the structure a Windows layer needs',
   LAYER_URL_FAILED: "a layer's foreign URL answered with an error",
+  LAYOUT_BUSY: 'another process is writing to the OCI image layout directory',
   LAYOUT_INVALID: 'a directory is not a valid OCI image layout, or one of its files is malformed',
   LAYOUT_UNKNOWN: 'the OCI image layout directory, or the image named in it, does not exist',
   LISTING_DEADLINE: "a registry's tag or catalog listing was not received in full in time",

@@ -3,15 +3,25 @@
  * only by a rename after their digest and size were checked, and `index.json` is replaced
  * whole by a rename, so a reader (skopeo, containerd, this program's OciLayout) never sees a
  * blob with wrong bytes or a half-written index. Temp files are made in the layout directory
- * itself, so the renames never cross file systems. One writer at a time per directory.
+ * itself, so the renames never cross file systems.
+ *
+ * index.json is written after every named manifest, not kept for close(): a Save broken off
+ * leaves a valid layout of the images it finished, and the layout is complete whenever a write
+ * returns. One writer at a time per directory, or two would each replace index.json with their
+ * own entries and lose the other's: create() takes `<dir>/.ctrimg-writer.lock` (a pid lock, as
+ * the store's, so one a killed writer left is taken over) and refuses a directory a live writer
+ * holds; close() lets it go.
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { lstat, mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CtrimgError, failed, usage } from '../errors.js';
-import { digestHex, isDigest, type Digest } from '../image/digest.js';
+import { describeOwner } from '../content/owner.js';
+import { acquirePidLock, type Release } from '../content/pid-lock.js';
+import { DigestStream, digestHex, isDigest, type Digest } from '../image/digest.js';
 import { parseManifest, type Descriptor, type IndexManifest } from '../image/manifest.js';
 import { OCI_INDEX } from '../image/mediatypes.js';
 import { checkBlob, type BlobFetch, type ImageSink } from '../image/source.js';
@@ -20,8 +30,12 @@ import { isRealDirectory, openRegular, readCapped } from './files.js';
 import { MAX_INDEX, REF_NAME } from './oci-layout.js';
 
 const LAYOUT_VERSION = '1.0.0';
+/** Beside `oci-layout`, where no reader looks. */
+const LOCK = '.ctrimg-writer.lock';
 
 export class OciLayoutWriter implements ImageSink {
+  private release?: Release;
+
   private constructor(private readonly dir: string) {}
 
   /**
@@ -32,16 +46,39 @@ export class OciLayoutWriter implements ImageSink {
   static async create(dir: string): Promise<OciLayoutWriter> {
     const w = new OciLayoutWriter(dir);
     await mkdir(dir, { recursive: true });
+    w.release = await acquirePidLock(join(dir, LOCK), {
+      onWait: (holder) => {
+        throw failed(`${dir} is being written by ${describeOwner(holder)}`, { code: 'LAYOUT_BUSY', hint: 'wait for it to finish, or write to another directory' });
+      },
+    });
+    try {
+      await w.prepare();
+    } catch (err) {
+      await w.close();
+      throw err;
+    }
+    return w;
+  }
+
+  /** The layout's directories and files, made where missing. */
+  private async prepare(): Promise<void> {
+    const dir = this.dir;
     // One level at a time, each checked before the next is made in it.
     for (const d of ['blobs', join('blobs', 'sha256')]) {
       await mkdir(join(dir, d)).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'EEXIST') throw err;
       });
-      if (!(await isRealDirectory(join(dir, d)))) throw w.invalid(`${d} is not a directory`);
+      if (!(await isRealDirectory(join(dir, d)))) throw this.invalid(`${d} is not a directory`);
     }
-    if (!(await exists(join(dir, 'oci-layout')))) await w.replace('oci-layout', Buffer.from(JSON.stringify({ imageLayoutVersion: LAYOUT_VERSION })));
-    if (!(await exists(join(dir, 'index.json')))) await w.replace('index.json', indexBytes([]));
-    return w;
+    if (!(await exists(join(dir, 'oci-layout')))) await this.replace('oci-layout', Buffer.from(JSON.stringify({ imageLayoutVersion: LAYOUT_VERSION })));
+    if (!(await exists(join(dir, 'index.json')))) await this.replace('index.json', indexBytes([]));
+  }
+
+  /** Lets go of the directory; everything written is in place already (see the top of this file). */
+  async close(): Promise<void> {
+    const release = this.release;
+    this.release = undefined;
+    await release?.();
   }
 
   async has(digest: Digest): Promise<boolean> {
@@ -64,6 +101,21 @@ export class OciLayoutWriter implements ImageSink {
         const wrongBytes = err instanceof CtrimgError && (err.code === 'DIGEST_MISMATCH' || err.code === 'SIZE_MISMATCH');
         if (!(wrongBytes && fetch.rejected?.(err))) throw err;
       }
+    }
+  }
+
+  /** Hashed while written to a temp file, then renamed to `blobs/sha256/<hex>` of the digest found (unless there already). */
+  async writeStream(bytes: Readable, opts: { mediaType: string; signal?: AbortSignal }): Promise<Descriptor> {
+    const tmp = this.tempPath('stream');
+    const hash = new DigestStream();
+    try {
+      await pipeline(bytes, hash, createWriteStream(tmp, { flags: 'wx', mode: 0o644 }), { signal: opts.signal });
+      await syncFile(tmp);
+      const digest = hash.digest();
+      if (!(await this.has(digest))) await rename(tmp, this.blobPath(digest));
+      return { mediaType: opts.mediaType, digest, size: hash.bytes };
+    } finally {
+      await rm(tmp, { force: true });
     }
   }
 

@@ -8,6 +8,7 @@
  *   ingest/<hex>.partial                a download under way or broken off (resumed, not a leftover)
  *   ingest/<hex>.lock                   who downloads that blob (a pid lock, pid-lock.ts)
  *   ingest/<hex>.<pid>.<rand>           a blob written whole, before its rename into blobs/
+ *   ingest/.stream-<pid>-<rand>         a blob of a digest not known until it is written (a commit's layer)
  *   layers/<hex>                        a layer, named by its chain id
  *   layers/<hex>.lock                   who imports that layer
  *   layers/.importing-<pid>-<rand>-<hex> install's staging directory for that layer
@@ -60,6 +61,8 @@ export const partialPath = (root: string, digest: Digest) => at(root, INGEST, `$
 export const ingestLockPath = (root: string, digest: Digest) => at(root, INGEST, `${blobHex(digest)}.lock`);
 /** A fresh temp file for a blob written whole, renamed into blobs/ once written. */
 export const ingestTempPath = (root: string, digest: Digest) => at(root, INGEST, `${blobHex(digest)}.${process.pid}.${rand()}`);
+/** A fresh temp file for a blob hashed while it is written, renamed into blobs/ under the digest found. */
+export const streamTempPath = (root: string) => at(root, INGEST, `.stream-${process.pid}-${rand()}`);
 
 /** The directory of the layer with this chain id (`sha256:<hex>`); BAD_IDENTITY for anything else. */
 export function layerDir(root: string, chainId: string): string {
@@ -100,6 +103,7 @@ export type StoreName =
   | { kind: 'blob'; digest: Digest }
   | { kind: 'partial'; digest: Digest }
   | { kind: 'ingest-temp'; digest: Digest; pid: number }
+  | { kind: 'stream-temp'; pid: number }
   | { kind: 'lock'; digest: Digest }
   | { kind: 'takeover'; digest: Digest }
   | { kind: 'lock-temp'; pid: number }
@@ -129,6 +133,7 @@ const FORMS: Record<StoreDir, Array<[RegExp, (m: RegExpExecArray) => StoreName]>
     [new RegExp(`^(${HEX})\\.lock$`), (m) => ({ kind: 'lock', digest: digestOf(m[1]!) })],
     [new RegExp(`^(${HEX})\\.lock\\${TAKEOVER}$`), (m) => ({ kind: 'takeover', digest: digestOf(m[1]!) })],
     [new RegExp(`^(${HEX})\\.${PID}\\.[0-9a-f]+$`), (m) => ({ kind: 'ingest-temp', digest: digestOf(m[1]!), pid: Number(m[2]) })],
+    [new RegExp(`^\\.stream-${PID}-[0-9a-f]+$`), (m) => ({ kind: 'stream-temp', pid: Number(m[1]) })],
     [new RegExp(`^\\.tmp-${PID}-[0-9a-f]+-${LOCK_NAME}$`), (m) => ({ kind: 'lock-temp', pid: Number(m[1]) })],
   ],
   [LAYERS]: [

@@ -5,17 +5,17 @@
  * file systems. Downloads keep their bytes in `ingest/<hex>.partial`, guarded by
  * `ingest/<hex>.lock`, so a later attempt (or another process) continues where one stopped.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CtrimgError, diskFull, failed } from '../errors.js';
-import { assertDigest, Sha256, sha256, type Digest } from '../image/digest.js';
+import { assertDigest, DigestStream, Sha256, sha256, type Digest } from '../image/digest.js';
 import type { Descriptor } from '../image/manifest.js';
 import type { BlobFetch, ImageSink } from '../image/source.js';
 import { GrowingFile } from './growing-file.js';
 import { keepFree } from './free-space.js';
-import { BLOBS, blobPath, INGEST, ingestLockPath, ingestTempPath, partialPath, storeDir } from './layout.js';
+import { BLOBS, blobPath, INGEST, ingestLockPath, ingestTempPath, partialPath, storeDir, streamTempPath } from './layout.js';
 import { acquirePidLock, type Release } from './pid-lock.js';
 import { removeInside } from './root.js';
 import { ingestStatus, strayBlobNames, walkBlobs, type BlobInfo, type ContentStatus } from './walk.js';
@@ -110,6 +110,30 @@ export class ContentStore implements ImageSink {
   writeManifest(desc: Descriptor, bytes: Buffer): Promise<void> {
     return this.put(desc, bytes, `manifest ${desc.digest}`);
   }
+
+  /**
+   * ImageSink: a blob of a digest not known beforehand, hashed while it is written to
+   * `ingest/.stream-<pid>-<rand>` (layout.ts) within the free-space reserve, then renamed into
+   * blobs/ under the digest computed. A blob the store holds already is kept as it is.
+   */
+  async writeStream(bytes: Readable, opts: { mediaType: string; signal?: AbortSignal }): Promise<Descriptor> {
+    const what = `cannot write a blob (${opts.mediaType})`;
+    const tmp = streamTempPath(this.root);
+    const hash = new DigestStream();
+    try {
+      await pipeline(bytes, hash, keepFree(this.ingestDir, this.reserve, what), createWriteStream(tmp, { flags: 'wx' }), { signal: opts.signal });
+      const digest = hash.digest();
+      if (!(await this.has(digest))) await rename(tmp, this.path(digest));
+      return { mediaType: opts.mediaType, digest, size: hash.bytes };
+    } catch (err) {
+      throw diskFull(err, what, this.ingestDir) ?? err;
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  /** ImageSink: every write is complete when it returns, so there is nothing to finish. */
+  async close(): Promise<void> {}
 
   /**
    * Fetches a blob into the store, continuing a partial download of it: the bytes already in

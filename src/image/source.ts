@@ -81,15 +81,29 @@ export interface ImageSource {
   base(ref: Reference): Promise<ImageSource | undefined>;
 }
 
-/** The place images are written to, blob by blob, each committed only once its digest checked. */
+/**
+ * The place images are written to, blob by blob, each committed only once its digest checked.
+ * A sink is written, then closed: close() is its finishing step (what a sink can write only
+ * once it has everything, a tar archive's index and end, is written there), and it takes no
+ * write after it. A sink whose content is complete after every write (the content store, an
+ * OCI layout directory) lets go of what it holds there.
+ */
 export interface ImageSink {
   has(digest: Digest): Promise<boolean>;
   /** Writes a blob from `fetch` (a layer), committed once its bytes match `desc`'s digest and size. */
   writeBlob(desc: Descriptor, fetch: BlobFetch, signal?: AbortSignal): Promise<void>;
+  /**
+   * Writes a blob whose digest is known only once it has been read (a layer a commit makes, as
+   * containerd ingests, then commits under the digest computed): hashed while written,
+   * committed by a rename under that digest; its descriptor is returned.
+   */
+  writeStream(bytes: Readable, opts: { mediaType: string; signal?: AbortSignal }): Promise<Descriptor>;
   /** Writes a small blob held in memory (a config) after checking its digest and size. */
   writeConfig(desc: Descriptor, bytes: Buffer): Promise<void>;
   /** Writes a manifest (or index) after checking it; `name`, when given, is what it is found by afterwards. */
   writeManifest(desc: Descriptor, bytes: Buffer, name?: string): Promise<void>;
+  /** Finishes the sink (see above); once, after the last write. */
+  close(): Promise<void>;
 }
 
 /** How a source names an image for messages: its location, then `:tag` and `@digest` as given. */

@@ -65,7 +65,9 @@ describe('end to end: OCI layout writer', function () {
     const dir = join(work, 'layout');
     const src = source('child');
     const image = await src.resolve({ tag: child.tag }, LINUX);
-    await copyImage(src, image, await OciLayoutWriter.create(dir), child.tag);
+    const writer = await OciLayoutWriter.create(dir);
+    await copyImage(src, image, writer, child.tag);
+    await writer.close();
 
     const inspected = JSON.parse((await run('skopeo', ['inspect', `oci:${dir}:${child.tag}`])).stdout.toString()) as { Digest: string; Layers: string[] };
     assert.equal(inspected.Digest, child.manifestDigest);
@@ -93,7 +95,10 @@ describe('end to end: OCI layout writer', function () {
     const c = source('child');
     await copyImage(b, await b.resolve({ tag: base.tag }, LINUX), writer, 'app');
     await copyImage(c, await c.resolve({ tag: child.tag }, LINUX), writer, 'app');
-    await copyImage(b, await b.resolve({ tag: base.tag }, LINUX), await OciLayoutWriter.create(dir), 'base');
+    await writer.close();
+    const again = await OciLayoutWriter.create(dir);
+    await copyImage(b, await b.resolve({ tag: base.tag }, LINUX), again, 'base');
+    await again.close();
     const index = JSON.parse((await readFile(join(dir, 'index.json'))).toString()) as { manifests: Descriptor[] };
     assert.deepEqual(
       index.manifests.map((m) => [m.annotations?.['org.opencontainers.image.ref.name'], m.digest]),
@@ -135,6 +140,7 @@ describe('end to end: OCI layout writer', function () {
         await sink.writeBlob(desc, fetch);
         assert.equal(fetch.calls, 2);
         assert.equal(await sink.has(desc.digest), true);
+        await sink.close();
       });
     }
   });

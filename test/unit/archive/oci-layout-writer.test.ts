@@ -59,6 +59,19 @@ describe('archive/oci-layout-writer', () => {
     assert.deepEqual(index.manifests, [other, { ...manifestDesc, annotations: { [REF_NAME]: 'app' } }]);
   });
 
+  it('refuses a second writer while one holds the directory, and takes it once that one closed', async () => {
+    const first = await OciLayoutWriter.create(dir);
+    await assert.rejects(OciLayoutWriter.create(dir), isCode('LAYOUT_BUSY'));
+    await first.writeManifest(manifestDesc, manifest, 'one');
+    await first.close();
+    const second = await OciLayoutWriter.create(dir);
+    await second.writeManifest(manifestDesc, manifest, 'two');
+    await second.close();
+    const index = JSON.parse((await readFile(join(dir, 'index.json'))).toString()) as { manifests: Descriptor[] };
+    assert.deepEqual(index.manifests.map((m) => m.annotations?.[REF_NAME]), ['one', 'two']);
+    assert.deepEqual((await readdir(dir)).sort(), ['blobs', 'index.json', 'oci-layout'], 'the lock is gone with its writer');
+  });
+
   it('reads index.json neither through a symlink nor from a FIFO', async function () {
     if (process.platform === 'win32') this.skip();
     const w = await OciLayoutWriter.create(dir);

@@ -23,6 +23,7 @@ import {
   parseLeftoverName,
   partialPath,
   STORE_DIRS,
+  streamTempPath,
   stagingPath,
   storeRelative,
   takeoverPath,
@@ -55,6 +56,7 @@ const made: Array<[string, string, StoreName]> = [
   ['download lock temp', lockTempPath(ingestLockPath(root, digest)), { kind: 'lock-temp', pid }],
   ['download takeover temp', lockTempPath(takeoverPath(ingestLockPath(root, digest))), { kind: 'lock-temp', pid }],
   ['blob temp', ingestTempPath(root, digest), { kind: 'ingest-temp', digest, pid }],
+  ['stream temp', streamTempPath(root), { kind: 'stream-temp', pid }],
   ['layer', layerDir(root, digest), { kind: 'layer', chainId: digest }],
   ['layer lock', layerLockPath(root, digest), { kind: 'lock', digest }],
   ['layer takeover lock', takeoverPath(layerLockPath(root, digest)), { kind: 'takeover', digest }],
@@ -84,6 +86,7 @@ describe('content/layout: the names of the store', () => {
   it('makes every name only once: two calls never give the same temp, staging or lease name', () => {
     const makers = [
       () => ingestTempPath(root, digest),
+      () => streamTempPath(root),
       () => stagingPath(layerDir(root, digest)),
       () => importerTempPath(layerDir(root, digest)),
       () => lockTempPath(ingestLockPath(root, digest)),
@@ -118,6 +121,8 @@ describe('content/layout: the names of the store', () => {
       [INGEST, `${hex}.partial.old`],
       [INGEST, `${hex}.0.0a`],
       [INGEST, `${hex}.lock.old`],
+      [INGEST, '.stream-0-0a'],
+      [INGEST, '.stream-12-0a.tar'],
       [LAYERS, `.importing-${pid}-0a0b-${hex.slice(1)}`],
       [LAYERS, '.tmp-x-1'],
       [LAYERS, `${hex}.partial`],
