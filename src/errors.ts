@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   BAD_IDENTITY: 'an image, layer or container id is not 64 lowercase hex digits, so no path is made of it',
   BASE_TOO_DEEP: 'base images name further base images deeper than ctrimg follows',
   BASE_UNTRUSTED: "an image names its base on a registry that is neither its own nor a registered source",
+  BLOB_NOT_STORED: "a blob of an installed image is not in the store (its layer blobs were deleted once imported)",
   BLOB_TOO_LARGE: 'an image config or other small blob is larger than ctrimg reads whole',
   BLOB_UNKNOWN: 'the registry does not have the blob',
   BODY_DEADLINE: 'a registry response was not received in full in time',
