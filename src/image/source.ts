@@ -2,8 +2,10 @@
  * Where images come from and where they go, in the spirit of go-containerregistry's v1.Image
  * and containerd's content interfaces: an ImageSource resolves a name to the manifest for a
  * platform and hands out its config and blobs; an ImageSink takes them in, each verified by
- * its digest before it counts. The registry (registry/source.ts) and an OCI layout directory
- * (archive/oci-layout.ts) are sources; the content store and an OCI layout writer are sinks.
+ * its digest before it counts. The registry (registry/source.ts), an OCI layout directory
+ * (archive/oci-layout.ts) and the images installed in the content store
+ * (content/installed-source.ts) are sources; the content store and an OCI layout writer
+ * (archive/oci-layout-writer.ts) are sinks.
  */
 import { pipeline, type Readable } from 'node:stream';
 import { failed } from '../errors.js';
@@ -84,9 +86,9 @@ export interface ImageSource {
 /**
  * The place images are written to, blob by blob, each committed only once its digest checked.
  * A sink is written, then closed: close() is its finishing step (what a sink can write only
- * once it has everything, a tar archive's index and end, is written there), and it takes no
+ * once it has everything, a tar archive's index and its end, is written there), and it takes no
  * write after it. A sink whose content is complete after every write (the content store, an
- * OCI layout directory) lets go of what it holds there.
+ * OCI layout directory) only lets go there of what it holds (the layout writer, its lock).
  */
 export interface ImageSink {
   has(digest: Digest): Promise<boolean>;
@@ -94,8 +96,8 @@ export interface ImageSink {
   writeBlob(desc: Descriptor, fetch: BlobFetch, signal?: AbortSignal): Promise<void>;
   /**
    * Writes a blob whose digest is known only once it has been read (a layer a commit makes, as
-   * containerd ingests, then commits under the digest computed): hashed while written,
-   * committed by a rename under that digest; its descriptor is returned.
+   * containerd ingests, then commits under the digest computed): hashed while written and
+   * committed under that digest (by a rename, in the sinks on directories); its descriptor is returned.
    */
   writeStream(bytes: Readable, opts: { mediaType: string; signal?: AbortSignal }): Promise<Descriptor>;
   /** Writes a small blob held in memory (a config) after checking its digest and size. */
