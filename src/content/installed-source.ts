@@ -53,7 +53,7 @@ export class InstalledSource implements ImageSource {
     const what = `blob ${desc.digest} of ${this.repository} in the store`;
     const raw: BlobFetch = async (offset) => {
       const fh = await open(this.content.path(desc.digest), 'r').catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT') throw missing(`${this.repository}`, desc.digest);
+        if (err.code === 'ENOENT') throw missing(this.repository, desc.digest);
         throw err;
       });
       return fh.createReadStream({ start: offset }) as Readable;
