@@ -40,4 +40,16 @@ describe('ops/leftovers on an hcs store', () => {
     assert.deepEqual(await readdir(join(root, 'containers')), []);
     assert.deepEqual(await readdir(join(root, 'ingest')), []);
   });
+
+  it("deletes a blob a stopped process was writing before its digest was known, not a running one's", async () => {
+    const dead = await deadPid();
+    await mkdir(join(root, 'ingest'));
+    await writeFile(join(root, 'ingest', `.stream-${dead}-0e0f`), 'half a layer a commit made');
+    await writeFile(join(root, 'ingest', `.stream-${process.pid}-0a0b`), 'a layer being written');
+
+    const removed = await removeLeftovers(root, new HcsImporter(standin.env));
+
+    assert.deepEqual(removed.map((l) => [l.path, l.what, l.pid]), [[`ingest/.stream-${dead}-0e0f`, 'stream-temp', dead]]);
+    assert.deepEqual(await readdir(join(root, 'ingest')), [`.stream-${process.pid}-0a0b`]);
+  });
 });
