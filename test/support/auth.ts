@@ -219,7 +219,7 @@ export async function startTokenAuthRegistry(opts: TokenAuthOptions): Promise<To
     };
 
     const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-      const url = new URL(req.url ?? '/', 'http://token.invalid');
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       let params = url.searchParams;
       let username: string | null = null;
       let password: string | null = null;

@@ -170,7 +170,7 @@ describe('runCli', () => {
     });
 
     it('rejects a second bare word for a single-valued positional parameter', async () => {
-      const r = await cli(['Register-ContainerImageSource', 'a', 'b', '-Location', 'https://x']);
+      const r = await cli(['Register-ContainerImageSource', 'a', 'b', '-Location', 'https://127.0.0.1']);
       assert.equal(r.code, 2);
       assert.equal(r.stderr, "Register-ContainerImageSource: unexpected argument 'b'; no parameter takes it by position [USAGE]\n");
     });

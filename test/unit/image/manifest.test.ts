@@ -11,7 +11,7 @@ const manifest = {
   schemaVersion: 2,
   mediaType: mt.OCI_MANIFEST,
   config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: D1, size: 10 },
-  layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: D2, size: 20, urls: ['https://example.invalid/l'] }],
+  layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: D2, size: 20, urls: ['http://127.0.0.1:1/l'] }],
   annotations: { 'org.opencontainers.image.version': '1.0' },
 };
 

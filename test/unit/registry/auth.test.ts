@@ -14,16 +14,16 @@ describe('registry/auth', () => {
   describe('parseChallenges', () => {
     const table: [string | string[], ReturnType<typeof parseChallenges>][] = [
       [
-        'Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull"',
-        [{ scheme: 'bearer', params: { realm: 'https://auth.example/token', service: 'registry.example', scope: 'repository:a/b:pull' } }],
+        'Bearer realm="https://127.0.0.1:5001/token",service="127.0.0.1:5000",scope="repository:a/b:pull"',
+        [{ scheme: 'bearer', params: { realm: 'https://127.0.0.1:5001/token', service: '127.0.0.1:5000', scope: 'repository:a/b:pull' } }],
       ],
       ['Basic realm="Registry Realm"', [{ scheme: 'basic', params: { realm: 'Registry Realm' } }]],
       ['basic', [{ scheme: 'basic', params: {} }]],
       [
-        'Basic realm="x", Bearer realm="https://t/", scope="a b"',
+        'Basic realm="x", Bearer realm="https://127.0.0.1/", scope="a b"',
         [
           { scheme: 'basic', params: { realm: 'x' } },
-          { scheme: 'bearer', params: { realm: 'https://t/', scope: 'a b' } },
+          { scheme: 'bearer', params: { realm: 'https://127.0.0.1/', scope: 'a b' } },
         ],
       ],
       [

@@ -17,11 +17,11 @@ const HELPER = `#!/bin/sh
 host=$(cat)
 echo "$host" >> "$HELPER_LOG"
 case "$host" in
-  reg.test:5000) echo '{"ServerURL":"reg.test:5000","Username":"helper-user","Secret":"helper-secret"}' ;;
-  tok.test) echo '{"Username":"<token>","Secret":"refresh-me"}' ;;
-  emptytok.test) echo '{"Username":"<token>","Secret":""}' ;;
-  broken.test) echo 'oops helper-secret' >&2; exit 3 ;;
-  garbage.test) echo 'helper-secret not json' ;;
+  localhost:5000) echo '{"ServerURL":"localhost:5000","Username":"helper-user","Secret":"helper-secret"}' ;;
+  127.0.0.7) echo '{"Username":"<token>","Secret":"refresh-me"}' ;;
+  127.0.0.8) echo '{"Username":"<token>","Secret":""}' ;;
+  127.0.0.9) echo 'oops helper-secret' >&2; exit 3 ;;
+  127.0.0.10) echo 'helper-secret not json' ;;
   *) echo 'credentials not found in native keychain'; exit 1 ;;
 esac
 `;
@@ -66,74 +66,74 @@ describe('registry/credentials', () => {
   });
 
   it('normalizes auths keys given as URLs', () => {
-    assert.equal(hostOfKey('https://Reg.Test:5000/v1/'), 'reg.test:5000');
-    assert.equal(hostOfKey('http://reg.test'), 'reg.test');
-    assert.equal(hostOfKey('reg.test:5000'), 'reg.test:5000');
+    assert.equal(hostOfKey('https://LocalHost:5000/v1/'), 'localhost:5000');
+    assert.equal(hostOfKey('http://localhost'), 'localhost');
+    assert.equal(hostOfKey('localhost:5000'), 'localhost:5000');
   });
 
   it('reads auths entries: base64 auth, username/password, identitytoken, keyed by host or URL', async () => {
     const creds = await withConfig({
       auths: {
-        'reg.test:5000': { auth: b64('alice:pa:ss') },
-        'https://url.test/v1/': { auth: b64('bob:pw') },
-        'http://plain.test:8080': { username: 'carol', password: 'pw3' },
-        'oauth.test': { username: '00000000-0000-0000-0000-000000000000', identitytoken: 'refresh-token' },
-        'empty.test': {},
+        'localhost:5000': { auth: b64('alice:pa:ss') },
+        'https://127.0.0.2/v1/': { auth: b64('bob:pw') },
+        'http://127.0.0.3:8080': { username: 'carol', password: 'pw3' },
+        '127.0.0.4': { username: '00000000-0000-0000-0000-000000000000', identitytoken: 'refresh-token' },
+        '127.0.0.5': {},
       },
     });
-    assert.deepEqual(await creds.lookup('reg.test:5000'), { username: 'alice', password: 'pa:ss' });
-    assert.deepEqual(await creds.lookup('url.test'), { username: 'bob', password: 'pw' });
-    assert.deepEqual(await creds.lookup('plain.test:8080'), { username: 'carol', password: 'pw3' });
-    assert.deepEqual(await creds.lookup('oauth.test'), { identityToken: 'refresh-token' });
-    assert.equal(await creds.lookup('empty.test'), undefined);
-    assert.equal(await creds.lookup('reg.test'), undefined, 'the port is part of the host');
-    assert.equal(await creds.lookup('other.test'), undefined);
+    assert.deepEqual(await creds.lookup('localhost:5000'), { username: 'alice', password: 'pa:ss' });
+    assert.deepEqual(await creds.lookup('127.0.0.2'), { username: 'bob', password: 'pw' });
+    assert.deepEqual(await creds.lookup('127.0.0.3:8080'), { username: 'carol', password: 'pw3' });
+    assert.deepEqual(await creds.lookup('127.0.0.4'), { identityToken: 'refresh-token' });
+    assert.equal(await creds.lookup('127.0.0.5'), undefined);
+    assert.equal(await creds.lookup('localhost'), undefined, 'the port is part of the host');
+    assert.equal(await creds.lookup('127.0.0.6'), undefined);
   });
 
   it('a missing or unreadable config is anonymous', async () => {
-    assert.equal(await new DockerCredentials({ DOCKER_CONFIG: join(dir, 'nowhere') }).lookup('reg.test'), undefined);
+    assert.equal(await new DockerCredentials({ DOCKER_CONFIG: join(dir, 'nowhere') }).lookup('localhost'), undefined);
     const cfg = await mkdtemp(join(dir, 'cfg-'));
     await mkdir(join(cfg, 'config.json'));
-    assert.equal(await new DockerCredentials({ DOCKER_CONFIG: cfg }).lookup('reg.test'), undefined);
+    assert.equal(await new DockerCredentials({ DOCKER_CONFIG: cfg }).lookup('localhost'), undefined);
   });
 
   it('a malformed config is one error naming the file, without its content', async () => {
     const secret = 'top-secret-pw';
     const cases: [unknown, RegExp][] = [
-      [`{"auths": {"reg.test": {"auth": "${b64(`u:${secret}`)}"}, ${secret}`, /config\.json: it is not valid JSON/],
+      [`{"auths": {"localhost": {"auth": "${b64(`u:${secret}`)}"}, ${secret}`, /config\.json: it is not valid JSON/],
       [[secret], /not a JSON object/],
-      [{ auths: { 'reg.test': secret } }, /'auths' is not an object of objects/],
-      [{ auths: { 'reg.test': { auth: b64(secret) } } }, /'auth' of the entry for reg\.test is not base64 of user:password/],
-      [{ auths: { 'reg.test': { username: 'u', password: 42 } } }, /'password' of the entry for reg\.test is not a string/],
-      [{ credHelpers: { 'reg.test': 7 } }, /'credHelpers'/],
+      [{ auths: { 'localhost': secret } }, /'auths' is not an object of objects/],
+      [{ auths: { 'localhost': { auth: b64(secret) } } }, /'auth' of the entry for localhost is not base64 of user:password/],
+      [{ auths: { 'localhost': { username: 'u', password: 42 } } }, /'password' of the entry for localhost is not a string/],
+      [{ credHelpers: { 'localhost': 7 } }, /'credHelpers'/],
       [{ credsStore: 'bad name' }, /'bad name' is not a credential helper name/],
     ];
     for (const [config, message] of cases) {
       const creds = await withConfig(config);
-      await rejectsClearly(creds.lookup('reg.test'), message, [secret, b64(`u:${secret}`)]);
+      await rejectsClearly(creds.lookup('localhost'), message, [secret, b64(`u:${secret}`)]);
     }
   });
 
   it('runs credHelpers[host] with the host on stdin, once per host', async () => {
-    const creds = await withConfig({ credHelpers: { 'reg.test:5000': 'test', 'https://tok.test': 'test', 'emptytok.test': 'test' }, auths: { 'reg.test:5000': { auth: b64('file:pw') } } });
-    assert.deepEqual(await creds.lookup('reg.test:5000'), { username: 'helper-user', password: 'helper-secret' });
-    assert.deepEqual(await creds.lookup('REG.test:5000'), { username: 'helper-user', password: 'helper-secret' });
-    assert.deepEqual(await creds.lookup('tok.test'), { identityToken: 'refresh-me' }, 'Username <token> means an identity token');
-    assert.equal(await creds.lookup('emptytok.test'), undefined, 'an empty identity token is anonymous');
-    assert.deepEqual(await helperCalls(), ['reg.test:5000', 'tok.test', 'emptytok.test']);
+    const creds = await withConfig({ credHelpers: { 'localhost:5000': 'test', 'https://127.0.0.7': 'test', '127.0.0.8': 'test' }, auths: { 'localhost:5000': { auth: b64('file:pw') } } });
+    assert.deepEqual(await creds.lookup('localhost:5000'), { username: 'helper-user', password: 'helper-secret' });
+    assert.deepEqual(await creds.lookup('LOCALHOST:5000'), { username: 'helper-user', password: 'helper-secret' });
+    assert.deepEqual(await creds.lookup('127.0.0.7'), { identityToken: 'refresh-me' }, 'Username <token> means an identity token');
+    assert.equal(await creds.lookup('127.0.0.8'), undefined, 'an empty identity token is anonymous');
+    assert.deepEqual(await helperCalls(), ['localhost:5000', '127.0.0.7', '127.0.0.8']);
   });
 
   it('runs credsStore for every other host; "credentials not found" is anonymous', async () => {
-    const creds = await withConfig({ credsStore: 'test', credHelpers: { 'other.test': 'missing' }, auths: { 'unknown.test': {} } });
-    assert.deepEqual(await creds.lookup('reg.test:5000'), { username: 'helper-user', password: 'helper-secret' });
-    assert.equal(await creds.lookup('unknown.test'), undefined);
-    assert.deepEqual(await helperCalls(), ['reg.test:5000', 'unknown.test']);
-    await rejectsClearly(creds.lookup('other.test'), /docker-credential-missing, named in .*config\.json, is not on PATH/, []);
+    const creds = await withConfig({ credsStore: 'test', credHelpers: { '127.0.0.6': 'missing' }, auths: { '127.0.0.11': {} } });
+    assert.deepEqual(await creds.lookup('localhost:5000'), { username: 'helper-user', password: 'helper-secret' });
+    assert.equal(await creds.lookup('127.0.0.11'), undefined);
+    assert.deepEqual(await helperCalls(), ['localhost:5000', '127.0.0.11']);
+    await rejectsClearly(creds.lookup('127.0.0.6'), /docker-credential-missing, named in .*config\.json, is not on PATH/, []);
   });
 
   it('a failing or garbled helper is an error that does not quote its output', async () => {
     const creds = await withConfig({ credsStore: 'test' });
-    await rejectsClearly(creds.lookup('broken.test'), /^credential helper docker-credential-test exited with 3 when asked for broken\.test$/, ['helper-secret']);
-    await rejectsClearly(creds.lookup('garbage.test'), /docker-credential-test gave an unreadable answer for garbage\.test/, ['helper-secret']);
+    await rejectsClearly(creds.lookup('127.0.0.9'), /^credential helper docker-credential-test exited with 3 when asked for 127\.0\.0\.9$/, ['helper-secret']);
+    await rejectsClearly(creds.lookup('127.0.0.10'), /docker-credential-test gave an unreadable answer for 127\.0\.0\.10/, ['helper-secret']);
   });
 });
