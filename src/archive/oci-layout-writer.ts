@@ -18,7 +18,7 @@ import { lstat, mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CtrimgError, failed, usage } from '../errors.js';
+import { CtrimgError, diskFull, failed, usage } from '../errors.js';
 import { describeOwner } from '../content/owner.js';
 import { acquirePidLock, type Release } from '../content/pid-lock.js';
 import { DigestStream, digestHex, isDigest, type Digest } from '../image/digest.js';
@@ -35,6 +35,8 @@ const LOCK = '.ctrimg-writer.lock';
 
 export class OciLayoutWriter implements ImageSink {
   private release?: Release;
+  /** index.json edits, one after another: each reads the index the one before it wrote. */
+  private indexEdits: Promise<void> = Promise.resolve();
 
   private constructor(private readonly dir: string) {}
 
@@ -99,7 +101,7 @@ export class OciLayoutWriter implements ImageSink {
       } catch (err) {
         await rm(tmp, { force: true });
         const wrongBytes = err instanceof CtrimgError && (err.code === 'DIGEST_MISMATCH' || err.code === 'SIZE_MISMATCH');
-        if (!(wrongBytes && fetch.rejected?.(err))) throw err;
+        if (!(wrongBytes && fetch.rejected?.(err))) throw diskFull(err, `cannot write blob ${desc.digest}`, this.dir) ?? err;
       }
     }
   }
@@ -114,6 +116,8 @@ export class OciLayoutWriter implements ImageSink {
       const digest = hash.digest();
       if (!(await this.has(digest))) await rename(tmp, this.blobPath(digest));
       return { mediaType: opts.mediaType, digest, size: hash.bytes };
+    } catch (err) {
+      throw diskFull(err, `cannot write a blob (${opts.mediaType})`, this.dir) ?? err;
     } finally {
       await rm(tmp, { force: true });
     }
@@ -132,6 +136,14 @@ export class OciLayoutWriter implements ImageSink {
     checkBlob(`manifest ${desc.digest}`, desc, bytes);
     await this.putBlob(desc.digest, bytes);
     if (name === undefined) return;
+    // Manifests written side by side must not each replace index.json with only their own entry.
+    const edit = this.indexEdits.then(() => this.nameManifest(desc, name));
+    this.indexEdits = edit.catch(() => {});
+    await edit;
+  }
+
+  /** index.json lists `desc` under `name`, replacing what had the name before. */
+  private async nameManifest(desc: Descriptor, name: string): Promise<void> {
     const { raw, parsed } = await this.readIndex();
     const entry: Descriptor = { mediaType: desc.mediaType, digest: desc.digest, size: desc.size, annotations: { ...desc.annotations, [REF_NAME]: name } };
     if (desc.platform) entry.platform = desc.platform;
@@ -173,7 +185,7 @@ export class OciLayoutWriter implements ImageSink {
       await rename(tmp, join(this.dir, name));
     } catch (err) {
       await rm(tmp, { force: true });
-      throw err;
+      throw diskFull(err, `cannot write ${name}`, this.dir) ?? err;
     }
   }
 

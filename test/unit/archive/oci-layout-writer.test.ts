@@ -72,6 +72,32 @@ describe('archive/oci-layout-writer', () => {
     assert.deepEqual((await readdir(dir)).sort(), ['blobs', 'index.json', 'oci-layout'], 'the lock is gone with its writer');
   });
 
+  it('keeps every name when one writer is given several manifests at once', async () => {
+    const w = await OciLayoutWriter.create(dir);
+    const names = ['a', 'b', 'c', 'd'];
+    await Promise.all(names.map((n) => w.writeManifest(manifestDesc, manifest, n)));
+    await w.close();
+    const index = JSON.parse((await readFile(join(dir, 'index.json'))).toString()) as { manifests: Descriptor[] };
+    assert.deepEqual(index.manifests.map((m) => m.annotations?.[REF_NAME]).sort(), names);
+  });
+
+  it('reports a full disk as NO_SPACE and leaves no temp file', async () => {
+    const w = await OciLayoutWriter.create(dir);
+    const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    const full = () =>
+      Readable.from(
+        (async function* () {
+          yield bytes;
+          throw enospc();
+        })(),
+      );
+    await assert.rejects(w.writeBlob({ ...desc, size: desc.size + 1 }, async () => full()), isCode('NO_SPACE'));
+    await assert.rejects(w.writeStream(full(), { mediaType: desc.mediaType }), isCode('NO_SPACE'));
+    await w.close();
+    assert.deepEqual((await readdir(dir)).sort(), ['blobs', 'index.json', 'oci-layout']);
+    assert.deepEqual(await readdir(join(dir, 'blobs', 'sha256')), []);
+  });
+
   it('reads index.json neither through a symlink nor from a FIFO', async function () {
     if (process.platform === 'win32') this.skip();
     const w = await OciLayoutWriter.create(dir);
