@@ -14,7 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { lstat, mkdir, open, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -54,12 +54,26 @@ export class OciLayoutWriter implements ImageSink {
       },
     });
     try {
+      await w.removeLeftTemps();
       await w.prepare();
     } catch (err) {
       await w.close();
       throw err;
     }
     return w;
+  }
+
+  /**
+   * Removes the `.tmp-<pid>-<rand>-<what>` files of another process: holding the lock, this
+   * writer is the only one, so they are what a killed writer left (its lock taken over). The
+   * temp records of processes waiting for the lock (`...-<lock name>`) are theirs, not touched.
+   */
+  private async removeLeftTemps(): Promise<void> {
+    for (const name of await readdir(this.dir)) {
+      const m = /^\.tmp-(\d+)-[0-9a-f]+-(.+)$/.exec(name);
+      if (!m || Number(m[1]) === process.pid || m[2]!.startsWith(LOCK)) continue;
+      await unlink(join(this.dir, name)).catch(() => {}); // a directory by that name is not ours
+    }
   }
 
   /** The layout's directories and files, made where missing. */

@@ -13,6 +13,7 @@ import { Readable } from 'node:stream';
 import { OciLayoutWriter } from '../../../src/archive/oci-layout-writer.js';
 import { CtrimgError } from '../../../src/errors.js';
 import { sha256 } from '../../../src/image/digest.js';
+import { deadPid } from '../../support/processes.js';
 import type { Descriptor } from '../../../src/image/manifest.js';
 
 const isCode = (code: string) => (e: unknown) => e instanceof CtrimgError && e.code === code;
@@ -70,6 +71,16 @@ describe('archive/oci-layout-writer', () => {
     const index = JSON.parse((await readFile(join(dir, 'index.json'))).toString()) as { manifests: Descriptor[] };
     assert.deepEqual(index.manifests.map((m) => m.annotations?.[REF_NAME]), ['one', 'two']);
     assert.deepEqual((await readdir(dir)).sort(), ['blobs', 'index.json', 'oci-layout'], 'the lock is gone with its writer');
+  });
+
+  it("removes the temp files a killed writer left, once it holds the directory, and no one else's", async () => {
+    const dead = await deadPid();
+    const left = [`.tmp-${dead}-0a0b0c0d-stream`, `.tmp-${dead}-0e0f0a0b-index.json`, `.tmp-${dead}-01020304-${desc.digest.slice(7)}`];
+    for (const f of left) await writeFile(join(dir, f), 'half written');
+    await writeFile(join(dir, 'notes.txt'), 'not the writer\'s');
+    const w = await OciLayoutWriter.create(dir);
+    await w.close();
+    assert.deepEqual((await readdir(dir)).sort(), ['blobs', 'index.json', 'notes.txt', 'oci-layout']);
   });
 
   it('keeps every name when one writer is given several manifests at once', async () => {
