@@ -35,6 +35,7 @@ const LOCK = '.ctrimg-writer.lock';
 
 export class OciLayoutWriter implements ImageSink {
   private release?: Release;
+  private closed = false;
   /** index.json edits, one after another: each reads the index the one before it wrote. */
   private indexEdits: Promise<void> = Promise.resolve();
 
@@ -92,6 +93,7 @@ export class OciLayoutWriter implements ImageSink {
 
   /** Lets go of the directory; everything written is in place already (see the top of this file). */
   async close(): Promise<void> {
+    this.closed = true;
     const release = this.release;
     this.release = undefined;
     await release?.();
@@ -103,6 +105,7 @@ export class OciLayoutWriter implements ImageSink {
 
   /** Streams the blob to a temp file through a digest check; wrong bytes are asked again from the next server when `fetch` has one. */
   async writeBlob(desc: Descriptor, fetch: BlobFetch, signal?: AbortSignal): Promise<void> {
+    this.assertOpen();
     if (await this.has(desc.digest)) return;
     for (;;) {
       const tmp = this.tempPath(digestHex(desc.digest));
@@ -122,6 +125,7 @@ export class OciLayoutWriter implements ImageSink {
 
   /** Hashed while written to a temp file, then renamed to `blobs/sha256/<hex>` of the digest found (unless there already). */
   async writeStream(bytes: Readable, opts: { mediaType: string; signal?: AbortSignal }): Promise<Descriptor> {
+    this.assertOpen();
     const tmp = this.tempPath('stream');
     const hash = new DigestStream();
     try {
@@ -138,6 +142,7 @@ export class OciLayoutWriter implements ImageSink {
   }
 
   async writeConfig(desc: Descriptor, bytes: Buffer): Promise<void> {
+    this.assertOpen();
     checkBlob(`config ${desc.digest}`, desc, bytes);
     await this.putBlob(desc.digest, bytes);
   }
@@ -147,6 +152,7 @@ export class OciLayoutWriter implements ImageSink {
    * `org.opencontainers.image.ref.name`, replacing what had the name before.
    */
   async writeManifest(desc: Descriptor, bytes: Buffer, name?: string): Promise<void> {
+    this.assertOpen();
     checkBlob(`manifest ${desc.digest}`, desc, bytes);
     await this.putBlob(desc.digest, bytes);
     if (name === undefined) return;
@@ -175,6 +181,11 @@ export class OciLayoutWriter implements ImageSink {
     const parsed = parseManifest(bytes);
     if (parsed.kind !== 'index') throw this.invalid('index.json is not an image index');
     return { raw: JSON.parse(bytes.toString('utf8')) as Record<string, unknown>, parsed };
+  }
+
+  /** A write after close() would be made without the lock, beside another writer's. */
+  private assertOpen(): void {
+    if (this.closed) throw new Error(`OCI layout writer for ${this.dir} used after it was closed`);
   }
 
   private invalid(why: string): CtrimgError {

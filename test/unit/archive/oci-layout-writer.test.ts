@@ -83,6 +83,20 @@ describe('archive/oci-layout-writer', () => {
     assert.deepEqual((await readdir(dir)).sort(), ['blobs', 'index.json', 'notes.txt', 'oci-layout']);
   });
 
+  it('takes no write once closed: its lock is gone, another writer may hold the directory', async () => {
+    const w = await OciLayoutWriter.create(dir);
+    await w.close();
+    const other = await OciLayoutWriter.create(dir);
+    await assert.rejects(w.writeManifest(manifestDesc, manifest, 'late'), /closed/);
+    await assert.rejects(w.writeBlob(desc, async () => Readable.from([bytes])), /closed/);
+    await assert.rejects(w.writeStream(Readable.from([bytes]), { mediaType: desc.mediaType }), /closed/);
+    await assert.rejects(w.writeConfig(desc, bytes), /closed/);
+    await other.close();
+    const index = JSON.parse((await readFile(join(dir, 'index.json'))).toString()) as { manifests: Descriptor[] };
+    assert.deepEqual(index.manifests, []);
+    assert.deepEqual(await readdir(join(dir, 'blobs', 'sha256')), []);
+  });
+
   it('keeps every name when one writer is given several manifests at once', async () => {
     const w = await OciLayoutWriter.create(dir);
     const names = ['a', 'b', 'c', 'd'];
