@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CtrimgError, diskFull, failed, usage } from '../errors.js';
-import { describeOwner } from '../content/owner.js';
+import { describeOwner, isRunning } from '../content/owner.js';
 import { acquirePidLock, type Release } from '../content/pid-lock.js';
 import { DigestStream, digestHex, isDigest, type Digest } from '../image/digest.js';
 import { parseManifest, type Descriptor, type IndexManifest } from '../image/manifest.js';
@@ -65,14 +65,15 @@ export class OciLayoutWriter implements ImageSink {
   }
 
   /**
-   * Removes the `.tmp-<pid>-<rand>-<what>` files of another process: holding the lock, this
-   * writer is the only one, so they are what a killed writer left (its lock taken over). The
-   * temp records of processes waiting for the lock (`...-<lock name>`) are theirs, not touched.
+   * Removes the `.tmp-<pid>-<rand>-<what>` files of a process no longer running: what a killed
+   * writer left (its lock taken over). A running process's are never touched, whatever the
+   * directory is (a layout pointed at a directory of the store holds the store's own temps), nor
+   * the temp records of processes waiting for the lock (`...-<lock name>`).
    */
   private async removeLeftTemps(): Promise<void> {
     for (const name of await readdir(this.dir)) {
       const m = /^\.tmp-(\d+)-[0-9a-f]+-(.+)$/.exec(name);
-      if (!m || Number(m[1]) === process.pid || m[2]!.startsWith(LOCK)) continue;
+      if (!m || m[2]!.startsWith(LOCK) || isRunning({ pid: Number(m[1]) })) continue;
       await unlink(join(this.dir, name)).catch(() => {}); // a directory by that name is not ours
     }
   }

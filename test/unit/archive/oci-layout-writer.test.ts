@@ -78,9 +78,11 @@ describe('archive/oci-layout-writer', () => {
     const left = [`.tmp-${dead}-0a0b0c0d-stream`, `.tmp-${dead}-0e0f0a0b-index.json`, `.tmp-${dead}-01020304-${desc.digest.slice(7)}`];
     for (const f of left) await writeFile(join(dir, f), 'half written');
     await writeFile(join(dir, 'notes.txt'), 'not the writer\'s');
+    const running = `.tmp-${process.ppid}-0a0b0c0d-stream`;
+    await writeFile(join(dir, running), 'a running process\'s');
     const w = await OciLayoutWriter.create(dir);
     await w.close();
-    assert.deepEqual((await readdir(dir)).sort(), ['blobs', 'index.json', 'notes.txt', 'oci-layout']);
+    assert.deepEqual((await readdir(dir)).sort(), [running, 'blobs', 'index.json', 'notes.txt', 'oci-layout']);
   });
 
   it('takes no write once closed: its lock is gone, another writer may hold the directory', async () => {
