@@ -14,12 +14,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { lstat, mkdir, open, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CtrimgError, failed, usage } from '../errors.js';
-import { describeOwner } from '../content/owner.js';
+import { CtrimgError, diskFull, failed, usage } from '../errors.js';
+import { describeOwner, isRunning } from '../content/owner.js';
 import { acquirePidLock, type Release } from '../content/pid-lock.js';
 import { DigestStream, digestHex, isDigest, type Digest } from '../image/digest.js';
 import { parseManifest, type Descriptor, type IndexManifest } from '../image/manifest.js';
@@ -35,6 +35,9 @@ const LOCK = '.ctrimg-writer.lock';
 
 export class OciLayoutWriter implements ImageSink {
   private release?: Release;
+  private closed = false;
+  /** index.json edits, one after another: each reads the index the one before it wrote. */
+  private indexEdits: Promise<void> = Promise.resolve();
 
   private constructor(private readonly dir: string) {}
 
@@ -52,12 +55,27 @@ export class OciLayoutWriter implements ImageSink {
       },
     });
     try {
+      await w.removeLeftTemps();
       await w.prepare();
     } catch (err) {
       await w.close();
       throw err;
     }
     return w;
+  }
+
+  /**
+   * Removes the `.tmp-<pid>-<rand>-<what>` files of a process no longer running: what a killed
+   * writer left (its lock taken over). A running process's are never touched, whatever the
+   * directory is (a layout pointed at a directory of the store holds the store's own temps), nor
+   * the temp records of processes waiting for the lock (`...-<lock name>`).
+   */
+  private async removeLeftTemps(): Promise<void> {
+    for (const name of await readdir(this.dir)) {
+      const m = /^\.tmp-(\d+)-[0-9a-f]+-(.+)$/.exec(name);
+      if (!m || m[2]!.startsWith(LOCK) || isRunning({ pid: Number(m[1]) })) continue;
+      await unlink(join(this.dir, name)).catch(() => {}); // a directory by that name is not ours
+    }
   }
 
   /** The layout's directories and files, made where missing. */
@@ -76,6 +94,7 @@ export class OciLayoutWriter implements ImageSink {
 
   /** Lets go of the directory; everything written is in place already (see the top of this file). */
   async close(): Promise<void> {
+    this.closed = true;
     const release = this.release;
     this.release = undefined;
     await release?.();
@@ -87,6 +106,7 @@ export class OciLayoutWriter implements ImageSink {
 
   /** Streams the blob to a temp file through a digest check; wrong bytes are asked again from the next server when `fetch` has one. */
   async writeBlob(desc: Descriptor, fetch: BlobFetch, signal?: AbortSignal): Promise<void> {
+    this.assertOpen();
     if (await this.has(desc.digest)) return;
     for (;;) {
       const tmp = this.tempPath(digestHex(desc.digest));
@@ -99,13 +119,14 @@ export class OciLayoutWriter implements ImageSink {
       } catch (err) {
         await rm(tmp, { force: true });
         const wrongBytes = err instanceof CtrimgError && (err.code === 'DIGEST_MISMATCH' || err.code === 'SIZE_MISMATCH');
-        if (!(wrongBytes && fetch.rejected?.(err))) throw err;
+        if (!(wrongBytes && fetch.rejected?.(err))) throw diskFull(err, `cannot write blob ${desc.digest}`, this.dir) ?? err;
       }
     }
   }
 
   /** Hashed while written to a temp file, then renamed to `blobs/sha256/<hex>` of the digest found (unless there already). */
   async writeStream(bytes: Readable, opts: { mediaType: string; signal?: AbortSignal }): Promise<Descriptor> {
+    this.assertOpen();
     const tmp = this.tempPath('stream');
     const hash = new DigestStream();
     try {
@@ -114,12 +135,15 @@ export class OciLayoutWriter implements ImageSink {
       const digest = hash.digest();
       if (!(await this.has(digest))) await rename(tmp, this.blobPath(digest));
       return { mediaType: opts.mediaType, digest, size: hash.bytes };
+    } catch (err) {
+      throw diskFull(err, `cannot write a blob (${opts.mediaType})`, this.dir) ?? err;
     } finally {
       await rm(tmp, { force: true });
     }
   }
 
   async writeConfig(desc: Descriptor, bytes: Buffer): Promise<void> {
+    this.assertOpen();
     checkBlob(`config ${desc.digest}`, desc, bytes);
     await this.putBlob(desc.digest, bytes);
   }
@@ -129,9 +153,18 @@ export class OciLayoutWriter implements ImageSink {
    * `org.opencontainers.image.ref.name`, replacing what had the name before.
    */
   async writeManifest(desc: Descriptor, bytes: Buffer, name?: string): Promise<void> {
+    this.assertOpen();
     checkBlob(`manifest ${desc.digest}`, desc, bytes);
     await this.putBlob(desc.digest, bytes);
     if (name === undefined) return;
+    // Manifests written side by side must not each replace index.json with only their own entry.
+    const edit = this.indexEdits.then(() => this.nameManifest(desc, name));
+    this.indexEdits = edit.catch(() => {});
+    await edit;
+  }
+
+  /** index.json lists `desc` under `name`, replacing what had the name before. */
+  private async nameManifest(desc: Descriptor, name: string): Promise<void> {
     const { raw, parsed } = await this.readIndex();
     const entry: Descriptor = { mediaType: desc.mediaType, digest: desc.digest, size: desc.size, annotations: { ...desc.annotations, [REF_NAME]: name } };
     if (desc.platform) entry.platform = desc.platform;
@@ -149,6 +182,11 @@ export class OciLayoutWriter implements ImageSink {
     const parsed = parseManifest(bytes);
     if (parsed.kind !== 'index') throw this.invalid('index.json is not an image index');
     return { raw: JSON.parse(bytes.toString('utf8')) as Record<string, unknown>, parsed };
+  }
+
+  /** A write after close() would be made without the lock, beside another writer's. */
+  private assertOpen(): void {
+    if (this.closed) throw new Error(`OCI layout writer for ${this.dir} used after it was closed`);
   }
 
   private invalid(why: string): CtrimgError {
@@ -173,7 +211,7 @@ export class OciLayoutWriter implements ImageSink {
       await rename(tmp, join(this.dir, name));
     } catch (err) {
       await rm(tmp, { force: true });
-      throw err;
+      throw diskFull(err, `cannot write ${name}`, this.dir) ?? err;
     }
   }
 

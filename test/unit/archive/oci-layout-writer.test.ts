@@ -13,6 +13,7 @@ import { Readable } from 'node:stream';
 import { OciLayoutWriter } from '../../../src/archive/oci-layout-writer.js';
 import { CtrimgError } from '../../../src/errors.js';
 import { sha256 } from '../../../src/image/digest.js';
+import { deadPid } from '../../support/processes.js';
 import type { Descriptor } from '../../../src/image/manifest.js';
 
 const isCode = (code: string) => (e: unknown) => e instanceof CtrimgError && e.code === code;
@@ -70,6 +71,58 @@ describe('archive/oci-layout-writer', () => {
     const index = JSON.parse((await readFile(join(dir, 'index.json'))).toString()) as { manifests: Descriptor[] };
     assert.deepEqual(index.manifests.map((m) => m.annotations?.[REF_NAME]), ['one', 'two']);
     assert.deepEqual((await readdir(dir)).sort(), ['blobs', 'index.json', 'oci-layout'], 'the lock is gone with its writer');
+  });
+
+  it("removes the temp files a killed writer left, once it holds the directory, and no one else's", async () => {
+    const dead = await deadPid();
+    const left = [`.tmp-${dead}-0a0b0c0d-stream`, `.tmp-${dead}-0e0f0a0b-index.json`, `.tmp-${dead}-01020304-${desc.digest.slice(7)}`];
+    for (const f of left) await writeFile(join(dir, f), 'half written');
+    await writeFile(join(dir, 'notes.txt'), 'not the writer\'s');
+    const running = `.tmp-${process.ppid}-0a0b0c0d-stream`;
+    await writeFile(join(dir, running), 'a running process\'s');
+    const w = await OciLayoutWriter.create(dir);
+    await w.close();
+    assert.deepEqual((await readdir(dir)).sort(), [running, 'blobs', 'index.json', 'notes.txt', 'oci-layout']);
+  });
+
+  it('takes no write once closed: its lock is gone, another writer may hold the directory', async () => {
+    const w = await OciLayoutWriter.create(dir);
+    await w.close();
+    const other = await OciLayoutWriter.create(dir);
+    await assert.rejects(w.writeManifest(manifestDesc, manifest, 'late'), /closed/);
+    await assert.rejects(w.writeBlob(desc, async () => Readable.from([bytes])), /closed/);
+    await assert.rejects(w.writeStream(Readable.from([bytes]), { mediaType: desc.mediaType }), /closed/);
+    await assert.rejects(w.writeConfig(desc, bytes), /closed/);
+    await other.close();
+    const index = JSON.parse((await readFile(join(dir, 'index.json'))).toString()) as { manifests: Descriptor[] };
+    assert.deepEqual(index.manifests, []);
+    assert.deepEqual(await readdir(join(dir, 'blobs', 'sha256')), []);
+  });
+
+  it('keeps every name when one writer is given several manifests at once', async () => {
+    const w = await OciLayoutWriter.create(dir);
+    const names = ['a', 'b', 'c', 'd'];
+    await Promise.all(names.map((n) => w.writeManifest(manifestDesc, manifest, n)));
+    await w.close();
+    const index = JSON.parse((await readFile(join(dir, 'index.json'))).toString()) as { manifests: Descriptor[] };
+    assert.deepEqual(index.manifests.map((m) => m.annotations?.[REF_NAME]).sort(), names);
+  });
+
+  it('reports a full disk as NO_SPACE and leaves no temp file', async () => {
+    const w = await OciLayoutWriter.create(dir);
+    const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    const full = () =>
+      Readable.from(
+        (async function* () {
+          yield bytes;
+          throw enospc();
+        })(),
+      );
+    await assert.rejects(w.writeBlob({ ...desc, size: desc.size + 1 }, async () => full()), isCode('NO_SPACE'));
+    await assert.rejects(w.writeStream(full(), { mediaType: desc.mediaType }), isCode('NO_SPACE'));
+    await w.close();
+    assert.deepEqual((await readdir(dir)).sort(), ['blobs', 'index.json', 'oci-layout']);
+    assert.deepEqual(await readdir(join(dir, 'blobs', 'sha256')), []);
   });
 
   it('reads index.json neither through a symlink nor from a FIFO', async function () {
