@@ -107,7 +107,7 @@ export class OciLayoutWriter implements ImageSink {
   /** Streams the blob to a temp file through a digest check; wrong bytes are asked again from the next server when `fetch` has one. */
   async writeBlob(desc: Descriptor, fetch: BlobFetch, signal?: AbortSignal): Promise<void> {
     this.assertOpen();
-    if (await this.has(desc.digest)) return;
+    if (await this.holdsWhole(desc.digest, desc.size)) return;
     for (;;) {
       const tmp = this.tempPath(digestHex(desc.digest));
       try {
@@ -194,7 +194,17 @@ export class OciLayoutWriter implements ImageSink {
   }
 
   private async putBlob(digest: Digest, bytes: Buffer): Promise<void> {
-    if (!(await this.has(digest))) await this.replace(join('blobs', 'sha256', digestHex(digest)), bytes);
+    if (!(await this.holdsWhole(digest, bytes.length))) await this.replace(join('blobs', 'sha256', digestHex(digest)), bytes);
+  }
+
+  /**
+   * True when the layout already has the blob as a regular file of its size. A layout saved into
+   * again may hold a truncated file, or a symlink, under the name: that is written anew (the rename
+   * replaces it) rather than named by index.json. Content is not hashed here: readers verify it.
+   */
+  private async holdsWhole(digest: Digest, size: number): Promise<boolean> {
+    const st = await lstat(this.blobPath(digest)).catch(() => undefined);
+    return st !== undefined && st.isFile() && st.size === size;
   }
 
   /** Writes `name` (relative to the layout) whole, by a synced temp file renamed over it. */

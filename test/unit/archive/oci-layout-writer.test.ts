@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -45,6 +45,30 @@ describe('archive/oci-layout-writer', () => {
       assert.deepEqual(await readdir(outside), []);
     });
   }
+
+  it('writes anew a blob the layout holds truncated or as a symlink, and keeps one it holds whole', async () => {
+    const blob = join(dir, 'blobs', 'sha256', desc.digest.slice('sha256:'.length));
+    const bait = join(outside, 'bait');
+    await writeFile(bait, bytes);
+    for (const plant of [() => writeFile(blob, bytes.subarray(0, 3)), () => symlink(bait, blob)]) {
+      const w = await OciLayoutWriter.create(dir);
+      await rm(blob, { force: true });
+      await plant();
+      await w.writeBlob(desc, async (offset) => Readable.from([bytes.subarray(offset)]));
+      await w.writeConfig(desc, bytes);
+      await w.close();
+      assert.equal((await lstat(blob)).isFile(), true);
+      assert.deepEqual(await readFile(blob), bytes);
+    }
+    let asked = 0;
+    const w = await OciLayoutWriter.create(dir);
+    await w.writeBlob(desc, async () => {
+      asked++;
+      return Readable.from([bytes]);
+    });
+    await w.close();
+    assert.equal(asked, 0, 'a whole blob is not fetched again');
+  });
 
   it('keeps the index annotations and the fields of entries it does not write', async () => {
     await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
