@@ -1,10 +1,9 @@
 import type { CmdletSpec } from '../src/cli/types.js';
-import { usage } from '../src/errors.js';
-import { parsePiped, pipedContainers } from '../src/format/piped.js';
+import { pipedContainers } from '../src/format/piped.js';
 import { containersGone, getContainers, removeContainers, selectContainers } from '../src/ops/containers.js';
 import { withOps } from './context.js';
 import { databaseHints } from './hints.js';
-import { importerArg, importerParam } from './params.js';
+import { importerArg, importerParam, pipedObjects } from './params.js';
 
 const NAME = 'Name';
 /** Without -Name, container objects are read from stdin. */
@@ -23,8 +22,7 @@ export const cmdlet: CmdletSpec = {
   hints: databaseHints,
   examples: [{ command: 'ctrimg Remove-Container -Name web1', description: "Removes the container 'web1'." }],
   run: async (args, io, set) => {
-    const piped = set === PIPELINE ? pipedContainers(parsePiped(await io.readStdin())) : [];
-    if (set === PIPELINE && piped.length === 0) throw usage('give -Name, or pipe container objects (Get-Container -OutputFormat Json) to stdin');
+    const piped = set === PIPELINE ? pipedContainers(await pipedObjects(io, 'container objects (Get-Container -OutputFormat Json)')) : [];
     return withOps(io, async (ctx) => {
       const views = set === PIPELINE ? selectContainers(ctx, piped) : getContainers(ctx, args.Name as string[]);
       if (!args.Force && !args.WhatIf && !(await io.confirm(`Remove container ${views.map((v) => v.container.name).join(', ')}?`))) {

@@ -1,13 +1,12 @@
 import type { CmdletSpec } from '../src/cli/types.js';
-import { usage } from '../src/errors.js';
-import { parsePiped, pipedImages } from '../src/format/piped.js';
+import { pipedImages } from '../src/format/piped.js';
 import { parseVersion } from '../src/image/version.js';
 import { describeImage, selectByQuery, selectImages } from '../src/ops/images.js';
 import { alreadyGone, removeImages } from '../src/ops/remove.js';
 import { plural } from '../src/format/units.js';
 import { withOps } from './context.js';
 import { databaseHints, installedHints } from './hints.js';
-import { bind, importerArg, importerParam } from './params.js';
+import { bind, importerArg, importerParam, pipedObjects } from './params.js';
 
 const NAME = 'Name';
 /** Without -Name, image objects are read from stdin, as PowerShell binds -InputObject from the pipeline. */
@@ -32,8 +31,7 @@ export const cmdlet: CmdletSpec = {
   ],
   run: async (args, io, set) => {
     const version = bind(args, 'Version', parseVersion);
-    const piped = set === PIPELINE ? pipedImages(parsePiped(await io.readStdin())) : [];
-    if (set === PIPELINE && piped.length === 0) throw usage('give -Name, or pipe image objects (Get-ContainerImage -OutputFormat Json) to stdin');
+    const piped = set === PIPELINE ? pipedImages(await pipedObjects(io, 'image objects (Get-ContainerImage -OutputFormat Json)')) : [];
     return withOps(io, async (ctx) => {
       const targets =
         set === PIPELINE

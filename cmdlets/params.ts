@@ -1,6 +1,7 @@
 /** Parameters several cmdlets declare alike, so their names and help stay the same everywhere. */
-import type { Args, ParamSpec } from '../src/cli/types.js';
+import type { Args, CmdletIO, ParamSpec } from '../src/cli/types.js';
 import { CtrimgError, usage } from '../src/errors.js';
+import { parsePiped } from '../src/format/piped.js';
 import { parseVersion, type VersionFilter } from '../src/image/version.js';
 import { IMPORTER_KINDS, requestedImporter } from '../src/importers/select.js';
 
@@ -46,3 +47,10 @@ export const importerParam: ParamSpec = {
 
 /** withOps options for those cmdlets: -Importer, else $CTRIMG_IMPORTER. */
 export const importerArg = (args: Args) => ({ importer: requestedImporter(args.Importer as string | undefined) });
+
+/** The objects piped to stdin, for a cmdlet's Pipeline set; none is a usage error naming `what` to pipe. */
+export async function pipedObjects(io: CmdletIO, what: string): Promise<Record<string, unknown>[]> {
+  const objects = parsePiped(await io.readStdin());
+  if (objects.length === 0) throw usage(`give -Name, or pipe ${what} to stdin`);
+  return objects;
+}

@@ -24,7 +24,7 @@ import { acquirePidLock, type Release } from '../content/pid-lock.js';
 import { DigestStream, digestHex, isDigest, type Digest } from '../image/digest.js';
 import { parseManifest, type Descriptor, type IndexManifest } from '../image/manifest.js';
 import { OCI_INDEX } from '../image/mediatypes.js';
-import { checkBlob, type BlobFetch, type ImageSink } from '../image/source.js';
+import { checkBlob, isWrongBytes, type BlobFetch, type ImageSink } from '../image/source.js';
 import { VerifyStream } from '../image/verify.js';
 import { isRealDirectory, openRegular, readCapped } from './files.js';
 import { MAX_INDEX, REF_NAME } from './oci-layout.js';
@@ -118,8 +118,7 @@ export class OciLayoutWriter implements ImageSink {
         return;
       } catch (err) {
         await rm(tmp, { force: true });
-        const wrongBytes = err instanceof CtrimgError && (err.code === 'DIGEST_MISMATCH' || err.code === 'SIZE_MISMATCH');
-        if (!(wrongBytes && fetch.rejected?.(err))) throw diskFull(err, `cannot write blob ${desc.digest}`, this.dir) ?? err;
+        if (!(isWrongBytes(err) && fetch.rejected?.(err))) throw diskFull(err, `cannot write blob ${desc.digest}`, this.dir) ?? err;
       }
     }
   }

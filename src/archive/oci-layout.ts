@@ -18,7 +18,7 @@ import { digestHex, isDigest, type Digest } from '../image/digest.js';
 import { parseManifest, type Descriptor } from '../image/manifest.js';
 import { selectManifest, type Platform } from '../image/platform.js';
 import type { Reference } from '../image/reference.js';
-import { checkBlob, imageDisplay, selectImage, type BlobFetch, type ImageName, type ImageSource, type ManifestBytes, type ResolvedImage } from '../image/source.js';
+import { checkBlob, imageDisplay, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES, selectImage, type BlobFetch, type ImageName, type ImageSource, type ManifestBytes, type ResolvedImage } from '../image/source.js';
 import { VerifyStream } from '../image/verify.js';
 import { isRealDirectory, openRegular, readCapped } from './files.js';
 
@@ -28,8 +28,6 @@ const VERSION_RE = /^1\.\d+\.\d+$/;
 const MAX_LAYOUT_FILE = 64 * 1024;
 /** index.json's cap, for the reader and the writer alike. */
 export const MAX_INDEX = 4 * 1024 * 1024;
-const MAX_MANIFEST = 4 * 1024 * 1024;
-const MAX_CONFIG = 16 * 1024 * 1024;
 
 export interface LayoutOptions {
   /** The repository key images from here are recorded under; default: the directory's name. */
@@ -89,7 +87,7 @@ export class OciLayout implements ImageSource {
   }
 
   config(image: ResolvedImage): Promise<Buffer> {
-    return this.readBlob(image.manifest.config, MAX_CONFIG, `config of ${image.display}`);
+    return this.readBlob(image.manifest.config, MAX_CONFIG_BYTES, `config of ${image.display}`);
   }
 
   /** The whole file is hashed on every read, from whatever offset, so the bytes served are always verified at EOF. */
@@ -116,7 +114,7 @@ export class OciLayout implements ImageSource {
   }
 
   private async manifest(desc: Descriptor): Promise<ManifestBytes> {
-    const bytes = await this.readBlob(desc, MAX_MANIFEST, `manifest ${this.location}@${desc.digest}`);
+    const bytes = await this.readBlob(desc, MAX_MANIFEST_BYTES, `manifest ${this.location}@${desc.digest}`);
     return { digest: desc.digest, mediaType: desc.mediaType, bytes };
   }
 
@@ -124,7 +122,7 @@ export class OciLayout implements ImageSource {
   private async manifestByDigest(digest: Digest, display: string): Promise<ManifestBytes> {
     if (!(await this.holds(digest))) throw notFound(`${display}: manifest unknown`, { code: 'MANIFEST_UNKNOWN' });
     const what = `manifest ${this.location}@${digest}`;
-    const bytes = await readCapped(await this.openBlob(digest), MAX_MANIFEST, what);
+    const bytes = await readCapped(await this.openBlob(digest), MAX_MANIFEST_BYTES, what);
     checkBlob(what, { digest, size: bytes.length }, bytes);
     return { digest, mediaType: '', bytes };
   }

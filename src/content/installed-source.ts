@@ -15,12 +15,8 @@ import type { Digest } from '../image/digest.js';
 import type { Descriptor } from '../image/manifest.js';
 import type { Platform } from '../image/platform.js';
 import type { Reference } from '../image/reference.js';
-import { checkBlob, imageDisplay, selectImage, verifiedFetch, type BlobFetch, type ImageName, type ImageSource, type ManifestBytes, type ResolvedImage } from '../image/source.js';
+import { checkBlob, imageDisplay, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES, selectImage, verifiedFetch, type BlobFetch, type ImageName, type ImageSource, type ManifestBytes, type ResolvedImage } from '../image/source.js';
 import type { ContentStore } from './store.js';
-
-/** What is read whole: as the registry and layout sources cap them. */
-const MAX_MANIFEST = 4 * 1024 * 1024;
-const MAX_CONFIG = 16 * 1024 * 1024;
 
 export class InstalledSource implements ImageSource {
   /** `repository`: the key the image is recorded under (its record's), kept by what is made from it. */
@@ -42,7 +38,7 @@ export class InstalledSource implements ImageSource {
   async config(image: ResolvedImage): Promise<Buffer> {
     const desc = image.manifest.config;
     const what = `config of ${image.display}`;
-    if (desc.size > MAX_CONFIG) throw failed(`${what} is larger than ${MAX_CONFIG} bytes`, { code: 'BLOB_TOO_LARGE' });
+    if (desc.size > MAX_CONFIG_BYTES) throw failed(`${what} is larger than ${MAX_CONFIG_BYTES} bytes`, { code: 'BLOB_TOO_LARGE' });
     const bytes = await this.read(desc.digest, () => missing(what, desc.digest));
     checkBlob(what, desc, bytes);
     return bytes;
@@ -71,7 +67,7 @@ export class InstalledSource implements ImageSource {
   private async manifest(digest: Digest, display: string): Promise<ManifestBytes> {
     const bytes = await this.read(digest, () => notFound(`${display}: the store holds no such manifest`, { code: 'MANIFEST_UNKNOWN' }));
     const what = `manifest ${digest} in the store`;
-    if (bytes.length > MAX_MANIFEST) throw failed(`${what} is larger than ${MAX_MANIFEST} bytes`, { code: 'BLOB_TOO_LARGE' });
+    if (bytes.length > MAX_MANIFEST_BYTES) throw failed(`${what} is larger than ${MAX_MANIFEST_BYTES} bytes`, { code: 'BLOB_TOO_LARGE' });
     checkBlob(what, { digest, size: bytes.length }, bytes);
     return { digest, mediaType: '', bytes };
   }

@@ -9,10 +9,10 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CtrimgError, diskFull, failed } from '../errors.js';
-import { assertDigest, DigestStream, Sha256, sha256, type Digest } from '../image/digest.js';
+import { diskFull, failed } from '../errors.js';
+import { assertDigest, DigestStream, Sha256, type Digest } from '../image/digest.js';
 import type { Descriptor } from '../image/manifest.js';
-import type { BlobFetch, ImageSink } from '../image/source.js';
+import { checkBlob, isWrongBytes, type BlobFetch, type ImageSink } from '../image/source.js';
 import { GrowingFile } from './growing-file.js';
 import { keepFree } from './free-space.js';
 import { BLOBS, blobPath, INGEST, ingestLockPath, ingestTempPath, partialPath, storeDir, streamTempPath } from './layout.js';
@@ -189,7 +189,7 @@ export class ContentStore implements ImageSink {
         if (counter.tooLong) return wrongBytes(failed(`${opts.what}: more bytes than its descriptor's ${opts.size}`, { code: 'SIZE_MISMATCH' }));
         // A source that checks what it serves (an OCI layout, at EOF) found the bytes wrong:
         // they are not resumed either, or the next attempt would fail on them again.
-        if (servedWrong(err)) return wrongBytes(err);
+        if (isWrongBytes(err)) return wrongBytes(err);
         throw diskFull(err, `cannot download ${opts.what}`, this.ingestDir) ?? err;
       }
       have += counter.bytes;
@@ -209,7 +209,7 @@ export class ContentStore implements ImageSink {
 
   /** Stores bytes already in memory (manifests, configs) after checking their digest and size. */
   private async put(desc: Descriptor, bytes: Buffer, what: string): Promise<void> {
-    this.check(what, desc.digest, sha256(bytes), bytes.length, desc.size);
+    checkBlob(what, desc, bytes);
     if (await this.has(desc.digest)) return;
     const tmp = ingestTempPath(this.root, desc.digest);
     try {
@@ -256,10 +256,6 @@ export class ContentStore implements ImageSink {
   }
 }
 
-/** A stream that failed because its bytes do not match their descriptor, not because the transfer broke. */
-function servedWrong(err: unknown): err is CtrimgError {
-  return err instanceof CtrimgError && !err.temporary && (err.code === 'DIGEST_MISMATCH' || err.code === 'SIZE_MISMATCH');
-}
 
 /** Appends to `path`, telling `file` of every byte once it is written. */
 async function appendTo(path: string, file: GrowingFile | undefined): Promise<Writable> {

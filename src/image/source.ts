@@ -8,7 +8,7 @@
  * (archive/oci-layout-writer.ts) are sinks.
  */
 import { pipeline, type Readable } from 'node:stream';
-import { failed } from '../errors.js';
+import { CtrimgError, failed } from '../errors.js';
 import { sha256, assertDigest, type Digest } from './digest.js';
 import { parseManifest, type Descriptor, type ImageManifest, type Manifest } from './manifest.js';
 import { selectManifest, type Platform } from './platform.js';
@@ -43,6 +43,18 @@ export function verifiedFetch(what: string, desc: Pick<Descriptor, 'digest' | 's
   const rejected = fetch.rejected;
   if (rejected) verified.rejected = (failure) => rejected(failure);
   return verified;
+}
+
+/** The most of a manifest or index, and of a config, any source reads whole. */
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+
+/**
+ * True when a fetch failed because the bytes it served are not the descriptor's (the check of
+ * BlobFetch's contract), not because the transfer broke: what `rejected` is told of.
+ */
+export function isWrongBytes(err: unknown): err is CtrimgError {
+  return err instanceof CtrimgError && !err.temporary && (err.code === 'DIGEST_MISMATCH' || err.code === 'SIZE_MISMATCH');
 }
 
 /** What a source is asked for: a tag (a layout's ref name) and/or a digest; the digest wins. */
@@ -106,6 +118,11 @@ export interface ImageSink {
   writeManifest(desc: Descriptor, bytes: Buffer, name?: string): Promise<void>;
   /** Finishes the sink (see above); once, after the last write. */
   close(): Promise<void>;
+}
+
+/** The descriptor of the manifest an image resolved to, as a sink takes it. */
+export function manifestDescriptor(image: ResolvedImage): Descriptor {
+  return { mediaType: image.manifest.mediaType, digest: image.digest, size: image.bytes.length };
 }
 
 /** How a source names an image for messages: its location, then `:tag` and `@digest` as given. */

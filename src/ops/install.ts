@@ -14,7 +14,7 @@ import type { Digest } from '../image/digest.js';
 import { parseImageConfig } from '../image/manifest.js';
 import { formatPlatform, hostPlatform, type Platform } from '../image/platform.js';
 import { formatReference, parseReference, type Reference } from '../image/reference.js';
-import type { ImageName, ImageSource } from '../image/source.js';
+import { manifestDescriptor, type ImageName, type ImageSource } from '../image/source.js';
 import { compareVersions, tryParseVersion, versionFilter, type VersionFilter } from '../image/version.js';
 import { RegistrySource } from '../registry/source.js';
 import type { ImageRecord, SourceRecord } from '../../store/index.js';
@@ -203,7 +203,7 @@ async function install(ctx: OpsContext, target: Target, opts: InstallOptions, de
   });
   try {
     const { newLayers } = await pull.run(manifest.layers.map((desc, i) => ({ desc, diffId: config.diffIds[i]!, chainId: chains[i]! })));
-    await ctx.content.writeManifest({ mediaType: manifest.mediaType, digest: manifestDigest, size: resolved.bytes.length }, resolved.bytes);
+    await ctx.content.writeManifest(manifestDescriptor(resolved), resolved.bytes);
     await ctx.content.writeConfig(manifest.config, configBytes);
     const image = ctx.store.transaction(() => {
       const again = ctx.store.images.byManifest(repoKey, manifestDigest);

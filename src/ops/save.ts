@@ -10,7 +10,7 @@ import { InstalledSource } from '../content/installed-source.js';
 import { notFound } from '../errors.js';
 import type { Digest } from '../image/digest.js';
 import { parsePlatform } from '../image/platform.js';
-import type { ImageSink, ImageSource, ResolvedImage } from '../image/source.js';
+import { manifestDescriptor, type ImageSink, type ImageSource, type ResolvedImage } from '../image/source.js';
 import type { ImageRecord } from '../../store/index.js';
 import type { OpsContext } from './context.js';
 import { withLease } from './lease-scope.js';
@@ -59,5 +59,5 @@ export async function saveToLayout(ctx: OpsContext, req: SaveToLayoutRequest): P
 export async function copyImage(source: ImageSource, image: ResolvedImage, sink: ImageSink, name: string, signal?: AbortSignal): Promise<void> {
   for (const layer of image.manifest.layers) await sink.writeBlob(layer, source.blob(layer, signal), signal);
   await sink.writeConfig(image.manifest.config, await source.config(image));
-  await sink.writeManifest({ mediaType: image.manifest.mediaType, digest: image.digest, size: image.bytes.length }, image.bytes, name);
+  await sink.writeManifest(manifestDescriptor(image), image.bytes, name);
 }

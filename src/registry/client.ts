@@ -5,7 +5,7 @@
 import { CtrimgError, failed, usage } from '../errors.js';
 import { assertDigest, isDigest, sha256, type Digest } from '../image/digest.js';
 import type { Descriptor } from '../image/manifest.js';
-import { checkBlob, type BlobFetch } from '../image/source.js';
+import { checkBlob, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES, type BlobFetch } from '../image/source.js';
 import { baseMediaType, isIndex, isManifest, MANIFEST_ACCEPT } from '../image/mediatypes.js';
 import { isRepository, isTag } from '../image/reference.js';
 import { Authenticator, type CredentialsProvider, type RegistryCredentials } from './auth.js';
@@ -44,7 +44,6 @@ export interface PingResult {
   authRequired: boolean;
 }
 
-const MAX_MANIFEST = 4 * 1024 * 1024;
 const MAX_LISTING = 16 * 1024 * 1024;
 /**
  * All the pages of one listing together, as received (about 2 million tags of 30 characters):
@@ -54,7 +53,6 @@ const MAX_LISTING_TOTAL = 64 * 1024 * 1024;
 /** Catalog and tags pages followed at most: a registry that keeps sending new next links is cut off. */
 export const MAX_PAGES = 1000;
 const MAX_ERROR_BODY = 64 * 1024;
-const DEFAULT_MAX_BLOB_BYTES = 16 * 1024 * 1024;
 
 const pullScope = (repo: string) => `repository:${repo}:pull`;
 
@@ -150,8 +148,8 @@ export class HostClient implements RegistryClient {
     const byDigest = isDigest(ref);
     if (!byDigest && !isTag(ref)) throw usage(`invalid tag or digest '${ref}'`);
     const req: RequestSubject = { what: 'manifest', subject: `${this.host}/${repo}${byDigest ? '@' : ':'}${ref}` };
-    const tooLarge = () => failed(`manifest ${req.subject} is larger than ${MAX_MANIFEST / 1024 / 1024} MiB`, { code: 'MANIFEST_INVALID' });
-    const { res, body: bytes } = await this.getWhole(new URL(`/v2/${repo}/manifests/${ref}`, this.base), req, pullScope(repo), MAX_MANIFEST, tooLarge, {
+    const tooLarge = () => failed(`manifest ${req.subject} is larger than ${MAX_MANIFEST_BYTES / 1024 / 1024} MiB`, { code: 'MANIFEST_INVALID' });
+    const { res, body: bytes } = await this.getWhole(new URL(`/v2/${repo}/manifests/${ref}`, this.base), req, pullScope(repo), MAX_MANIFEST_BYTES, tooLarge, {
       accept: MANIFEST_ACCEPT.join(', '),
     });
     const digest = sha256(bytes);
@@ -173,7 +171,7 @@ export class HostClient implements RegistryClient {
     return (offset) => resumableGet({ what: `blob ${req.subject}`, size: opts.size, retry: this.transport.retry, signal, send }, offset);
   }
 
-  async blobBytes(repo: string, desc: Pick<Descriptor, 'digest' | 'size'>, maxBytes = DEFAULT_MAX_BLOB_BYTES): Promise<Buffer> {
+  async blobBytes(repo: string, desc: Pick<Descriptor, 'digest' | 'size'>, maxBytes = MAX_CONFIG_BYTES): Promise<Buffer> {
     const what = `blob ${this.host}/${repo}@${desc.digest}`;
     const tooLarge = () => failed(`${what} is larger than ${maxBytes} bytes`, { code: 'BLOB_TOO_LARGE' });
     if (desc.size > maxBytes) throw tooLarge();
