@@ -1,10 +1,11 @@
 /**
- * Path safety for tar entries (design rule 4): entry names are normalized to plain relative
- * paths, and paths inside a root are walked with lstat so that no symlink is ever followed.
+ * Tar entry names as paths inside a root (design rule 4). The dir importer cleans names the way
+ * containerd's pkg/archive does (`cleanParts`: rooted, `..` clamped at the root); the Windows
+ * validation refuses what is not already a plain relative path (`entryPath`).
  */
-import { lstat, mkdir } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { join } from 'node:path';
+import type { BytePath } from './byte-paths.js';
 import { failed } from '../errors.js';
 
 /** `subject` names the offending entry, e.g. `entry 'a/b'`. */
@@ -31,47 +32,27 @@ export function entryPath(name: string, subject = `entry '${name}'`): string {
   return parts.join('/');
 }
 
-export async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
+/**
+ * The components of `name` (a byte string) cleaned as Go's filepath.Clean cleans it rooted at
+ * `/`, which is what containerd makes of an entry name or a symlink target: empty and `.`
+ * components dropped, `..` removing the component before it and clamped at the root. `[]` is
+ * the root itself.
+ */
+export function cleanParts(name: BytePath): BytePath[] {
+  const parts: BytePath[] = [];
+  for (const part of name.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop();
+    else parts.push(part);
+  }
+  return parts;
+}
+
+export async function lstatOrUndefined(path: string | Buffer): Promise<Stats | undefined> {
   try {
     return await lstat(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-}
-
-/**
- * Walks the directories leading to `rel` (a normalized path) inside `root` with lstat and
- * returns the absolute path of `rel`. A symlink on the way is refused with UNSAFE_TAR, a
- * non-directory with INVALID_TAR; `subject` names the tar entry in those errors. Missing
- * directories are created (mode 0755) when `create` is set, otherwise the result is undefined.
- * `knownDirs` (relative paths already checked to be real directories of `root`) spares the
- * walk its lstat calls; the caller drops a path from it whenever it replaces what is there.
- */
-export async function pathInRoot(
-  root: string,
-  rel: string,
-  subject: string,
-  create: boolean,
-  knownDirs?: Set<string>,
-): Promise<string | undefined> {
-  const parts = rel.split('/');
-  let dir = root;
-  let shown = '';
-  for (const part of parts.slice(0, -1)) {
-    dir = join(dir, part);
-    shown = shown ? `${shown}/${part}` : part;
-    if (knownDirs?.has(shown)) continue;
-    const st = await lstatOrUndefined(dir);
-    if (!st) {
-      if (!create) return undefined;
-      await mkdir(dir, { mode: 0o755 });
-    } else if (st.isSymbolicLink()) {
-      throw unsafe(subject, `goes through symlink '${shown}'`);
-    } else if (!st.isDirectory()) {
-      throw invalid(subject, `goes through '${shown}', which is not a directory`);
-    }
-    knownDirs?.add(shown);
-  }
-  return join(root, rel);
 }

@@ -1,6 +1,8 @@
 /**
  * Unpacks one uncompressed layer tar into a directory as a diff: whiteout markers are kept as
- * empty files, nothing is written outside the directory and no symlink is followed.
+ * empty files, nothing is written outside the directory. Paths mean what containerd's
+ * pkg/archive makes of them applied onto the layers below (see Unpacker and merged-view.ts);
+ * merge.ts overlays the diffs into the tree containerd would have built.
  *
  * What a plain directory cannot hold is dropped with a warning, not a failure, so that common
  * images still install: device nodes and fifos (Node has no mknod), one warning per entry; and
@@ -11,16 +13,18 @@
  * pool (file-writes.ts); everything else waits for the writes it could disturb.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { chmod, constants, copyFile, link, mkdir, symlink, unlink, writeFile } from 'node:fs/promises';
+import { chmod, constants, copyFile, link, mkdir, readlink, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import tar, { type Header } from 'tar-stream';
+import { bytesOf, fsPath, shown, type BytePath } from './byte-paths.js';
 import { FileWrites } from './file-writes.js';
-import { entryPath, invalid, lstatOrUndefined, pathInRoot, unsafe } from './paths.js';
+import { MAX_LINKS, MergedView, TooManyLinks, type Kind, type NotDir } from './merged-view.js';
+import { cleanParts, invalid, unsafe } from './paths.js';
 import { creationMode, setCreatedFileMeta, setMeta, xattrNames, type Meta } from './meta.js';
 import { removeTree } from './remove-tree.js';
 import type { TakeRoom } from './room.js';
-import { hidesBelow, isWhiteout, whitesOutItsDirectory } from './whiteouts.js';
+import { isOpaque, isWhiteout, WHITEOUT_PREFIX, whiteoutTarget, whitesOutItsDirectory } from './whiteouts.js';
 
 export interface UnpackOptions {
   /** Paths of the parent layers, nearest (the direct parent) first. */
@@ -43,7 +47,9 @@ export async function unpackLayer(input: Readable, root: string, opts: UnpackOpt
   opts.signal?.throwIfAborted();
   await chmod(root, 0o755);
   // tar-stream's streams are streamx streams: fed with pipe(), errors forwarded by hand.
-  const extract = tar.extract();
+  // Names as their bytes (byte-paths.ts): a name that is not UTF-8 must reach the file system unchanged.
+  // tar-stream reads the option; its type declarations omit it.
+  const extract = tar.extract({ filenameEncoding: 'latin1' } as Parameters<typeof tar.extract>[0]);
   // Destroying the extractor leaves the entry being read waiting forever: end it as well.
   let current: Entry | undefined;
   const stop = (err: unknown) => {
@@ -75,90 +81,136 @@ export async function unpackLayer(input: Readable, root: string, opts: UnpackOpt
 
 type Entry = AsyncIterable<unknown> & { header: Header; destroy(err?: Error): void };
 
+/** What the unpacker reads of a header: names as byte strings, the rest as meta.ts takes it. */
+interface EntryHeader {
+  name: BytePath;
+  linkname: BytePath;
+  type: Header['type'];
+  size: number;
+  meta: Meta;
+  pax?: Record<string, string>;
+}
+
+/**
+ * tar-stream's header as the unpacker reads it; the one place that knows tar-stream (the lead
+ * swaps in ctrimg's own reader and its TarHeader here). With `filenameEncoding: 'latin1'` a
+ * ustar or GNU long name comes as its bytes, one char each; a PAX `path`/`linkpath` comes
+ * decoded as UTF-8 and is turned back into bytes (a PAX name that is not UTF-8 is lost there).
+ */
+function entryHeader(h: Header): EntryHeader {
+  // tar-stream puts an entry's PAX records on `header.pax`; its type declarations omit them.
+  const pax = (h as { pax?: Record<string, string> }).pax;
+  return {
+    name: pax?.path !== undefined ? bytesOf(pax.path) : h.name,
+    linkname: pax?.linkpath !== undefined ? bytesOf(pax.linkpath) : (h.linkname ?? ''),
+    type: h.type,
+    size: h.size ?? 0,
+    meta: { mode: h.mode, uid: h.uid, gid: h.gid, mtime: h.mtime },
+    pax,
+  };
+}
+
 /** Files up to this size are read whole and written on the thread pool; larger ones stream. */
 const SMALL_FILE = 1024 * 1024;
 
+/**
+ * Applies a layer's entries in order with containerd's path semantics (pkg/archive applyNaive)
+ * to the merged view (merged-view.ts), writing only into this layer's diff: names are cleaned
+ * inside the root, the parent of each entry is resolved through symlinks of any layer and made
+ * where missing with the lower directory's attributes, the final component is never followed.
+ */
 class Unpacker {
+  /** The layer root as a byte string. */
+  private readonly root: BytePath;
+  private readonly view: MergedView;
   /** Directory metadata, applied last so that writing children does not change it. */
-  private readonly dirs = new Map<string, Meta>();
+  private readonly dirs = new Map<BytePath, Meta>();
   /**
    * Hard links to files of parent layers, by path in this layer: made once the whole tar is
    * read, since the parents may still be importing beside this layer.
    */
-  private readonly parentLinks = new Map<string, { target: string; subject: string }>();
+  private readonly parentLinks = new Map<BytePath, { target: BytePath; subject: string }>();
   /**
    * The copy made of each parent file that hard links name, by its path: further links to it
    * link to the copy, as they would to a file copied up once on an overlay.
    */
-  private readonly copies = new Map<string, string>();
-  /** Paths checked or made to be real directories of this layer, so walks skip their lstat. */
-  private readonly realDirs = new Set<string>();
+  private readonly copies = new Map<BytePath, BytePath>();
+  /** Paths written by an entry of their own (containerd's unpackedPaths): an opaque marker keeps them. */
+  private readonly explicit = new Set<BytePath>();
+  /** Paths this layer removed something from, whose lower entries it must hide too if it writes a directory there. */
+  private readonly replaced = new Set<BytePath>();
   /** Entries whose extended attributes were dropped, and the attribute names seen. */
-  private readonly xattrEntries: string[] = [];
+  private readonly xattrEntries: BytePath[] = [];
   private readonly xattrs = new Set<string>();
-  /** Every path this layer has made something at, so a path known to be free can be written without looking. */
-  private readonly made = new Set<string>();
   private readonly writes = new FileWrites(32, 8 * SMALL_FILE);
 
   constructor(
-    private readonly root: string,
+    root: string,
     private readonly opts: UnpackOptions,
     private readonly room: TakeRoom,
-  ) {}
+  ) {
+    this.root = bytesOf(root);
+    this.view = new MergedView(this.root, opts.parents.map(bytesOf), opts.parentsReady);
+  }
 
   async entry(entry: Entry): Promise<void> {
-    const h = entry.header;
-    const subject = `entry '${h.name}'`;
-    const rel = entryPath(h.name);
-    const parts = rel.split('/');
-    const whiteout = isWhiteout(parts.at(-1)!);
-    if (whiteout && whitesOutItsDirectory(parts.at(-1)!)) {
+    const h = entryHeader(entry.header);
+    const subject = `entry '${shown(h.name)}'`;
+    const parts = cleanParts(h.name);
+    const whiteout = parts.length > 0 && isWhiteout(parts.at(-1)!);
+    if (whiteout || (h.type !== 'file' && h.type !== 'contiguous-file')) await drain(entry);
+    // containerd ignores an entry that resolves to the root itself ('./', '..', 'a/..').
+    if (parts.length === 0) return;
+    const base = parts.at(-1)!;
+    if (whiteout && whitesOutItsDirectory(base)) {
       throw unsafe(subject, 'is a whiteout of its own directory or of its parent');
     }
-    // A directory with a whiteout name would act as a marker when layers are merged.
-    const inWhiteout = parts.slice(0, -1).find(isWhiteout);
-    if (inWhiteout !== undefined) throw invalid(subject, `is inside '${inWhiteout}', a name reserved for whiteout markers`);
-    if (whiteout || (h.type !== 'file' && h.type !== 'contiguous-file')) await drain(entry);
-    if (rel === '') {
-      if (h.type !== 'directory') throw invalid(subject, 'replaces the layer root');
-      this.dirs.set('', h);
-      return;
-    }
+    const dir = await this.parentDir(parts.slice(0, -1), subject, whiteout);
+    // umoci writes the whiteouts of a replaced directory's children under the file that replaced
+    // it; containerd refuses them (mkparent: not a directory). Nothing can be under a file, so
+    // they whiteout nothing: follow umoci.
+    if (dir === undefined) return;
+    const rel = dir ? `${dir}/${base}` : base;
     // The tar's order holds: nothing touches a path (or one above or below it) while it is written.
     if (this.writes.touches(rel)) await this.writes.drain();
-    const path = (await pathInRoot(this.root, rel, subject, true, this.realDirs))!;
+    const path = join(this.root, rel);
 
-    if (whiteout) return this.create(rel, path, () => writeFile(path, '', { flag: 'wx' }));
-    this.noteXattrs(rel, h);
+    if (whiteout) return this.whiteout(dir, base, path);
+    this.explicit.add(rel);
+    this.noteXattrs(rel, h.pax);
     switch (h.type) {
       case 'directory': {
-        if (!this.realDirs.has(rel) && !(await lstatOrUndefined(path))?.isDirectory()) {
-          await this.clear(rel, path);
-          await mkdir(path, { mode: 0o755 });
+        // An existing directory merges with this one and takes its metadata; anything else is replaced.
+        if (this.view.kind(rel) !== 'dir') {
+          await this.clear(rel);
+          await mkdir(fsPath(path), { mode: 0o755 });
+          this.view.made(rel, 'dir');
         }
-        this.realDirs.add(rel);
-        this.dirs.set(rel, h);
+        this.dirs.set(rel, h.meta);
         return;
       }
       case 'file':
       case 'contiguous-file':
-        if ((h.size ?? 0) <= SMALL_FILE && !this.made.has(rel) && !this.realDirs.has(rel)) {
+        await this.clear(rel);
+        this.claim(rel, 'other');
+        if (h.size <= SMALL_FILE) {
           const data: Buffer[] = [];
           for await (const chunk of entry) data.push(chunk as Buffer);
-          this.claim(rel);
-          return this.writes.add(rel, path, data, h);
+          return this.writes.add(rel, path, data, h.meta);
         }
-        return writeData(entry, await this.create(rel, path, async () => openSync(path, 'wx', creationMode(h))), h);
+        return writeData(entry, openSync(fsPath(path), 'wx', creationMode(h.meta)), h.meta);
       case 'symlink':
-        await this.create(rel, path, () => symlink(h.linkname ?? '', path));
-        return setMeta(path, h, true);
+        await this.clear(rel);
+        this.claim(rel, 'symlink', h.linkname);
+        await symlink(fsPath(h.linkname), fsPath(path));
+        return setMeta(fsPath(path), h.meta, true);
       case 'link':
-        return this.hardLink(rel, path, h.linkname ?? '');
+        return this.hardLink(rel, path, h.linkname, `hard link '${shown(h.name)}' -> '${shown(h.linkname)}'`);
       case 'character-device':
       case 'block-device':
       case 'fifo':
         this.opts.warn?.(
-          `skipped ${h.type.replace('-', ' ')} '${rel}': a dir layer cannot hold device nodes or fifos (Node has no mknod); the rest of the layer is imported`,
+          `skipped ${h.type.replace('-', ' ')} '${shown(rel)}': a dir layer cannot hold device nodes or fifos (Node has no mknod); the rest of the layer is imported`,
         );
         return;
       default:
@@ -177,14 +229,15 @@ class Unpacker {
   /** Applies directory metadata, deepest first, and reports dropped extended attributes. */
   async finish(): Promise<void> {
     await this.writes.drain();
+    await this.hideReplacedDirs();
     const deepestFirst = [...this.dirs].sort(([a], [b]) => b.length - a.length);
     for (const [rel, meta] of deepestFirst) {
-      await setMeta(join(this.root, rel), meta, false);
+      await setMeta(fsPath(join(this.root, rel)), meta, false);
     }
     const n = this.xattrEntries.length;
     if (n) {
       this.opts.warn?.(
-        `dropped extended attributes (${[...this.xattrs].join(', ')}) of ${n} ${n === 1 ? 'entry' : 'entries'}, first '${this.xattrEntries[0]}': a dir layer cannot hold them (Node has no xattr API)`,
+        `dropped extended attributes (${[...this.xattrs].join(', ')}) of ${n} ${n === 1 ? 'entry' : 'entries'}, first '${shown(this.xattrEntries[0]!)}': a dir layer cannot hold them (Node has no xattr API)`,
       );
     }
   }
@@ -194,89 +247,146 @@ class Unpacker {
     return this.writes.settle();
   }
 
-  private noteXattrs(rel: string, h: Header): void {
-    // tar-stream puts an entry's PAX records on `header.pax`; its type declarations omit them.
-    const names = xattrNames((h as { pax?: Record<string, string> }).pax);
+  /**
+   * The directory an entry goes in, resolved in the merged view and made in this layer where
+   * missing (containerd's RootPath and mkparent). A component that is not a directory fails the
+   * entry, or for a whiteout gives undefined: there is nothing under it to white out.
+   */
+  private async parentDir(parts: BytePath[], subject: string, whiteout: boolean): Promise<BytePath | undefined> {
+    let dir: BytePath | NotDir;
+    try {
+      dir = await this.view.resolveDir(parts);
+    } catch (err) {
+      if (err instanceof TooManyLinks) throw unsafe(subject, `goes through more than ${MAX_LINKS} symlinks (a symlink loop)`);
+      throw err;
+    }
+    if (typeof dir !== 'string') {
+      if (whiteout) return undefined;
+      throw invalid(subject, `goes through '${shown(dir.notDir)}', which is not a directory`);
+    }
+    // A directory with a whiteout name would act as a marker when layers are merged.
+    const reserved = dir.split('/').find(isWhiteout);
+    if (reserved !== undefined) throw invalid(subject, `is inside '${shown(reserved)}', a name reserved for whiteout markers`);
+    if (this.writes.touches(dir)) await this.writes.drain();
+    for (const made of await this.view.makeDirs(dir)) {
+      // The directory the lower layers have here shows through unchanged (containerd's copyDirInfo).
+      // Part X's extended attributes join here: copy those of `made.lower.path` too.
+      if (made.lower) this.dirs.set(made.rel, made.lower.st);
+    }
+    return dir;
+  }
+
+  /**
+   * `.wh.<name>` removes `name` from the merged view: what this layer put there, and (kept as a
+   * marker for merge.ts) the lower layers' entry. An opaque marker removes every entry of `dir`
+   * but the paths this layer wrote by an entry of their own, as containerd's applyNaive does.
+   */
+  private async whiteout(dir: BytePath, base: BytePath, path: BytePath): Promise<void> {
+    if (isOpaque(base)) {
+      for (const rel of this.view.below(dir)) if (!this.explicit.has(rel) && this.view.kind(rel)) await this.clear(rel);
+      this.view.opaque(dir);
+    } else {
+      const target = whiteoutTarget(base);
+      if (target !== undefined) {
+        const rel = dir ? `${dir}/${target}` : target;
+        if (this.writes.touches(rel)) await this.writes.drain();
+        await this.clear(rel);
+        this.view.hide(rel);
+      }
+    }
+    await writeFile(fsPath(path), '');
+  }
+
+  /**
+   * A directory this layer wrote where it had removed something (a file over a directory, then
+   * a directory again) must not merge with the lower directory that containerd removed with it:
+   * a whiteout marker beside it hides that.
+   */
+  private async hideReplacedDirs(): Promise<void> {
+    for (const rel of this.replaced) {
+      if (this.view.kind(rel) !== 'dir' || !(await this.view.parentsEntry(rel))) continue;
+      const slash = rel.lastIndexOf('/');
+      await writeFile(fsPath(join(this.root, rel.slice(0, slash + 1), WHITEOUT_PREFIX + rel.slice(slash + 1))), '');
+    }
+  }
+
+  private noteXattrs(rel: BytePath, pax: Record<string, string> | undefined): void {
+    const names = xattrNames(pax);
     if (!names.length) return;
     this.xattrEntries.push(rel);
     for (const name of names) this.xattrs.add(name);
   }
 
-  /**
-   * Makes something new at `rel` with `make`, which fails with EEXIST when an earlier entry
-   * left something there: that is removed and `make` runs again. Most paths of a layer are
-   * new, so this spares each entry an lstat.
-   */
-  private async create<T>(rel: string, path: string, make: () => Promise<T>): Promise<T> {
-    this.claim(rel);
-    try {
-      return await make();
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  /** This entry makes something at `rel`: a link waiting for the parents there is dropped. */
+  private claim(rel: BytePath, kind: Kind, target?: BytePath): void {
+    if (this.parentLinks.size) this.forget(this.parentLinks, rel);
+    this.view.made(rel, kind, target);
+  }
+
+  /** Removes what an earlier entry of this layer left at `rel`, so that a later entry replaces it. */
+  private async clear(rel: BytePath): Promise<void> {
+    if (this.parentLinks.size) this.forget(this.parentLinks, rel);
+    const kind = this.view.kind(rel);
+    if (!kind) return;
+    const path = join(this.root, rel);
+    if (kind === 'dir') {
+      await removeTree(path);
+      this.forget(this.dirs, rel);
+    } else {
+      await unlink(fsPath(path));
     }
-    await this.clear(rel, path);
-    return make();
-  }
-
-  /** This entry makes something at `rel`: a link waiting for the parents there is dropped, and later entries know the path is used. */
-  private claim(rel: string): void {
-    if (this.parentLinks.size) this.forget(this.parentLinks, rel);
-    this.made.add(rel);
-  }
-
-  /** Removes what an earlier entry left at `rel`, so that a later entry replaces it. */
-  private async clear(rel: string, path: string): Promise<void> {
-    if (this.parentLinks.size) this.forget(this.parentLinks, rel);
-    const st = await lstatOrUndefined(path);
-    if (!st) return;
-    if (!st.isDirectory()) return unlink(path);
-    await removeTree(path);
-    this.forget(this.dirs, rel);
-    this.forget(this.realDirs, rel);
+    this.view.removed(rel);
+    this.view.hide(rel);
+    this.replaced.add(rel);
   }
 
   /** Drops what `pending` holds at `rel` or below it: a later entry replaced it. */
-  private forget(pending: Map<string, unknown> | Set<string>, rel: string): void {
+  private forget(pending: Map<BytePath, unknown>, rel: BytePath): void {
     for (const key of pending.keys()) if (key === rel || key.startsWith(`${rel}/`)) pending.delete(key);
   }
 
   /**
-   * A hard link's target is a path from the layer root: a file earlier in this layer, or else
-   * the file in the nearest parent layer that has it (copied, since layers are separate trees;
-   * once, however many links name it).
+   * A hard link's target is resolved as containerd's hardlinkRootPath does: its directory in the
+   * merged view, its last component not followed. A file earlier in this layer is linked; one
+   * the parent layers have is copied (layers are separate trees; once, however many links name it).
    */
-  private async hardLink(rel: string, path: string, linkname: string): Promise<void> {
-    const subject = `hard link '${rel}' -> '${linkname}'`;
-    const target = entryPath(linkname, subject);
-    if (target === '' || target === rel) throw invalid(subject, 'does not point to another file');
+  private async hardLink(rel: BytePath, path: BytePath, linkname: BytePath, subject: string): Promise<void> {
+    const parts = cleanParts(linkname);
+    if (parts.length === 0) throw invalid(subject, 'does not point to another file');
+    const dir = await this.parentDir(parts.slice(0, -1), subject, false);
+    const target = dir ? `${dir}/${parts.at(-1)!}` : parts.at(-1)!;
+    if (target === rel) throw invalid(subject, 'does not point to another file');
     if (this.writes.touches(target)) await this.writes.drain();
-    const inLayer = await pathInRoot(this.root, target, subject, false, this.realDirs);
-    const st = inLayer ? await lstatOrUndefined(inLayer) : undefined;
-    if (st?.isDirectory()) throw invalid(subject, 'points to a directory');
-    await this.clear(rel, path);
-    this.claim(rel);
-    if (st) return link(inLayer!, path);
-    // A link to a link that still waits for its parent file waits for the same file.
-    this.parentLinks.set(rel, this.parentLinks.get(target) ?? { target, subject });
+    const kind = this.view.kind(target);
+    if (kind === 'dir') throw invalid(subject, 'points to a directory');
+    if (!kind && this.view.hidesLower(target)) throw invalid(subject, 'points to a file that is in neither this layer nor its parent layers');
+    const pending = this.parentLinks.get(target);
+    await this.clear(rel);
+    if (kind) {
+      this.claim(rel, kind, kind === 'symlink' ? this.view.linkTarget(target) : undefined);
+      return link(fsPath(join(this.root, target)), fsPath(path));
+    }
+    // Nothing is at `rel` until the copy is made; a link to a link that still waits for its
+    // parent file waits for the same file.
+    this.parentLinks.set(rel, pending ?? { target, subject });
   }
 
-  private async copyFromParents(rel: string, target: string, subject: string): Promise<void> {
-    const path = (await pathInRoot(this.root, rel, subject, true, this.realDirs))!;
+  private async copyFromParents(rel: BytePath, target: BytePath, subject: string): Promise<void> {
+    const path = fsPath(join(this.root, rel));
     const copy = this.copies.get(target);
-    if (copy) return link(copy, path);
-    for (const parent of this.opts.parents) {
-      const inParent = await pathInRoot(parent, target, subject, false);
-      const pst = inParent ? await lstatOrUndefined(inParent) : undefined;
-      if (pst?.isFile()) {
-        await this.room(pst.size, `${subject}, a copy of the parent layer's file`);
-        await copyFile(inParent!, path, constants.COPYFILE_EXCL);
-        await setMeta(path, pst, false);
-        this.copies.set(target, path);
-        return;
-      }
-      if (pst || (await hidesBelow(parent, target))) break;
+    if (copy) return link(fsPath(copy), path);
+    const lower = await this.view.parentsEntry(target);
+    if (lower?.st.isFile()) {
+      await this.room(lower.st.size, `${subject}, a copy of the parent layer's file`);
+      await copyFile(fsPath(lower.path), path, constants.COPYFILE_EXCL);
+      await setMeta(path, lower.st, false);
+    } else if (lower?.st.isSymbolicLink()) {
+      await symlink(await readlink(fsPath(lower.path), { encoding: 'buffer' }), path);
+      await setMeta(path, lower.st, true);
+    } else {
+      throw invalid(subject, 'points to a file that is in neither this layer nor its parent layers');
     }
-    throw invalid(subject, 'points to a file that is in neither this layer nor its parent layers');
+    this.copies.set(target, join(this.root, rel));
   }
 }
 

@@ -2,8 +2,6 @@
  * OCI/AUFS whiteouts: in a layer, `.wh.<name>` deletes `name` from the layers below and
  * `.wh..wh..opq` in a directory hides everything the layers below put in that directory.
  */
-import { lstatOrUndefined } from './paths.js';
-import { join } from 'node:path';
 
 export const WHITEOUT_PREFIX = '.wh.';
 export const OPAQUE = '.wh..wh..opq';
@@ -30,18 +28,4 @@ export function whiteoutTarget(basename: string): string | undefined {
  */
 export function whitesOutItsDirectory(basename: string): boolean {
   return ['', '.', '..'].includes(basename.slice(WHITEOUT_PREFIX.length)) && isWhiteout(basename);
-}
-
-/**
- * True when layer directory `layer` hides the lower layers' `rel` (a normalized path): a
- * whiteout of `rel` or of one of its directories, or an opaque marker in one of its directories.
- */
-export async function hidesBelow(layer: string, rel: string): Promise<boolean> {
-  const parts = rel.split('/');
-  for (let i = 0; i < parts.length; i++) {
-    const dir = join(layer, ...parts.slice(0, i));
-    if (await lstatOrUndefined(join(dir, WHITEOUT_PREFIX + parts[i]))) return true;
-    if (await lstatOrUndefined(join(dir, OPAQUE))) return true;
-  }
-  return false;
 }

@@ -72,39 +72,81 @@ describe('importers/dir against hostile and odd tars', () => {
     return true;
   };
 
-  describe('breakouts are refused, naming the entry', () => {
+  describe("breakouts land inside the layer where containerd's pkg/archive puts them inside its root", () => {
     // Relative to the layer's temp directory, store/layers/<tmp>/x: three levels up is `root`.
-    const cases: Array<[string, () => TarEntry[], string]> = [
-      ['a file through a symlink to an absolute directory', () => [symlink('etc', sentinel), file('etc/passwd', 'pwned')], 'etc/passwd'],
-      ['a file through a relative symlink climbing out', () => [symlink('etc', '../../../sentinel'), file('etc/passwd', 'pwned')], 'etc/passwd'],
-      ['a file through a directory replaced by a symlink', () => [dir('etc'), file('etc/a', 'a'), symlink('etc', sentinel), file('etc/passwd', 'pwned')], 'etc/passwd'],
-      ['a directory through a directory replaced by a symlink', () => [dir('etc'), symlink('etc', sentinel), dir('etc/sub')], 'etc/sub'],
-      ['a hard link placed through a directory replaced by a symlink', () => [file('f', 'x'), dir('etc'), symlink('etc', sentinel), hardlink('etc/passwd', 'f')], 'etc/passwd'],
-      ['a hard link to a file outside, through a symlink', () => [symlink('etc', sentinel), hardlink('stolen', 'etc/passwd')], 'etc/passwd'],
-      ['a whiteout through a symlink', () => [symlink('etc', sentinel), file('etc/.wh.passwd')], 'etc/.wh.passwd'],
-      ['an opaque marker through a symlink', () => [symlink('etc', sentinel), file('etc/.wh..wh..opq')], 'etc/.wh..wh..opq'],
-      ['a whiteout of the layer root (.wh..)', () => [file('.wh..')], '.wh..'],
-      ['a whiteout of the parent of the root (.wh...)', () => [file('.wh...')], '.wh...'],
-      ['a whiteout of its own directory (etc/.wh..)', () => [dir('etc'), file('etc/.wh..')], 'etc/.wh..'],
-      ['a whiteout of the parent directory (etc/.wh...)', () => [dir('etc'), file('etc/.wh...')], 'etc/.wh...'],
-      ['a whiteout with an empty name (.wh.)', () => [file('.wh.')], '.wh.'],
-      ['an entry under a symlink loop', () => [symlink('a', 'b'), symlink('b', 'a'), file('a/x', 'x')], 'a/x'],
-      ['a directory under a self-referencing symlink', () => [symlink('s', 's'), dir('s/d')], 's/d'],
-      ['a hard link to a target under a symlink loop', () => [symlink('a', 'b'), symlink('b', 'a'), hardlink('h', 'a/x')], 'a/x'],
+    // containerd resolves every symlink met on the way inside its root: an absolute target from
+    // the root, `..` clamped there. `at` is where the entry lands, from the layer's root.
+    const cases: Array<[string, () => TarEntry[], () => string, 'file' | 'dir' | 'link' | 'marker']> = [
+      ['a file through a symlink to an absolute directory (SymlinkAbsolute)', () => [symlink('etc', sentinel), file('etc/passwd', 'pwned')], () => `${sentinel}/passwd`, 'file'],
+      ['a file through a relative symlink climbing out (SymlinkUpAndOut)', () => [symlink('etc', '../../../sentinel'), file('etc/passwd', 'pwned')], () => 'sentinel/passwd', 'file'],
+      ['a file through a directory replaced by a symlink (SymlinkOverridePath)', () => [dir('etc'), file('etc/a', 'a'), symlink('etc', sentinel), file('etc/passwd', 'pwned')], () => `${sentinel}/passwd`, 'file'],
+      ['a directory through a directory replaced by a symlink', () => [dir('etc'), symlink('etc', sentinel), dir('etc/sub')], () => `${sentinel}/sub`, 'dir'],
+      ['a hard link placed through a directory replaced by a symlink', () => [file('f', 'pwned'), dir('etc'), symlink('etc', sentinel), hardlink('etc/passwd', 'f')], () => `${sentinel}/passwd`, 'link'],
+      ['a whiteout through a symlink (WhiteoutSymlinkPath)', () => [symlink('etc', sentinel), file('etc/.wh.passwd')], () => `${sentinel}/.wh.passwd`, 'marker'],
+      ['an opaque marker through a symlink', () => [symlink('etc', sentinel), file('etc/.wh..wh..opq')], () => `${sentinel}/.wh..wh..opq`, 'marker'],
     ];
-    for (const [what, entries, entry] of cases) {
+    for (const [what, entries, at, kind] of cases) {
       it(what, async () => {
-        await assert.rejects(importTar('L', entries()), rejects('UNSAFE_TAR', entry));
+        const layer = await importTar('L', entries());
+        const st = await lstat(join(layer, at()));
+        if (kind === 'dir') assert.ok(st.isDirectory());
+        else if (kind === 'marker') assert.equal(st.size, 0);
+        else assert.equal(await readFile(join(layer, at()), 'utf8'), 'pwned');
+        if (kind === 'link') assert.equal(st.ino, (await lstat(join(layer, 'f'))).ino);
+        assert.ok((await lstat(join(layer, 'etc'))).isSymbolicLink());
+        await assertConfined(['L']);
+      });
+    }
+
+    it("a whiteout through a symlink removes the lower entry where the symlink points (WhiteoutSymlinkPath)", async () => {
+      const l1 = await importTar('l1', [dir('etc'), file('etc/passwd', 'all users'), file('etc/whitedout', 'x'), symlink('localetc', '/etc')]);
+      const l2 = await importTar('l2', [file('localetc/.wh.whitedout')], [l1]);
+      const container = containerPath();
+      await importer.createContainer(container, [l2, l1]);
+      assert.deepEqual(await listTree(container), ['etc/', 'etc/passwd', 'localetc']);
+      await assertConfined(['l1', 'l2']);
+    });
+
+    it('a whiteout of a lower symlink removes the link only (WhiteoutSymlink)', async () => {
+      const l1 = await importTar('l1', [dir('etc'), file('etc/passwd', 'all users'), symlink('localetc', '/etc')]);
+      const l2 = await importTar('l2', [file('.wh.localetc')], [l1]);
+      const container = containerPath();
+      await importer.createContainer(container, [l2, l1]);
+      assert.deepEqual(await listTree(container), ['etc/', 'etc/passwd']);
+    });
+
+    it('a whiteout through .. removes what the cleaned name names (WhiteoutRelativePath)', async () => {
+      const l1 = await importTar('l1', [dir('etc'), file('etc/passwd', 'all users'), symlink('localetc', '/dne')]);
+      const l2 = await importTar('l2', [file('dne/../.wh.etc')], [l1]);
+      const container = containerPath();
+      await importer.createContainer(container, [l2, l1]);
+      assert.deepEqual(await listTree(container), ['localetc']);
+    });
+
+    const refused: Array<[string, () => TarEntry[], string, string]> = [
+      ['a hard link to a file outside, through a symlink: resolved inside, where nothing is', () => [symlink('etc', sentinel), hardlink('stolen', 'etc/passwd')], 'etc/passwd', 'INVALID_TAR'],
+      ['a whiteout of the layer root (.wh.., WhiteoutRoot)', () => [file('.wh..')], '.wh..', 'UNSAFE_TAR'],
+      ['a whiteout of the parent of the root (.wh..., WhiteoutRootParent)', () => [file('.wh...')], '.wh...', 'UNSAFE_TAR'],
+      ['a whiteout of its own directory (etc/.wh.., WhiteoutCurrentDirectory)', () => [dir('etc'), file('etc/.wh..')], 'etc/.wh..', 'UNSAFE_TAR'],
+      ['a whiteout of the parent directory (etc/.wh..., WhiteoutParent)', () => [dir('etc'), file('etc/.wh...')], 'etc/.wh...', 'UNSAFE_TAR'],
+      ['a whiteout with an empty name (.wh.)', () => [file('.wh.')], '.wh.', 'UNSAFE_TAR'],
+      ['an entry under a symlink loop (fs.RootPath: too many links)', () => [symlink('a', 'b'), symlink('b', 'a'), file('a/x', 'x')], 'a/x', 'UNSAFE_TAR'],
+      ['a directory under a self-referencing symlink', () => [symlink('s', 's'), dir('s/d')], 's/d', 'UNSAFE_TAR'],
+      ['a hard link to a target under a symlink loop', () => [symlink('a', 'b'), symlink('b', 'a'), hardlink('h', 'a/x')], 'a/x', 'UNSAFE_TAR'],
+    ];
+    for (const [what, entries, entry, code] of refused) {
+      it(`refuses ${what}`, async () => {
+        await assert.rejects(importTar('L', entries()), rejects(code, entry));
         await assertConfined();
       });
     }
 
-    it('a path under a directory with a whiteout name (it would act as a marker when merged)', async () => {
+    it('refuses a path under a directory with a whiteout name, which containerd writes (WhiteoutDirectoryName): in a diff layer it would act as a marker', async () => {
       await assert.rejects(importTar('L', [file('.wh.etc/somefile', 'non-empty')]), rejects('INVALID_TAR', '.wh.etc/somefile'));
       await assertConfined();
     });
 
-    it('an entry type it does not know', async () => {
+    it('refuses an entry type it does not know', async () => {
       const bytes = Buffer.concat([await rawEntry('Z', 'odd', 'data'), await makeTar([file('ok', 'ok')])]);
       await assert.rejects(importBytes('L', bytes), rejects('INVALID_TAR', 'odd'));
       await assertConfined();
@@ -132,7 +174,7 @@ describe('importers/dir against hostile and odd tars', () => {
 
     it('a whiteout of a lower symlink removes the link, not what it points to', async () => {
       const l1 = await importTar('l1', [symlink('localetc', sentinel), file('keep', 'k')]);
-      const l2 = await importTar('l2', [file('.wh.localetc')]);
+      const l2 = await importTar('l2', [file('.wh.localetc')], [l1]);
       const container = containerPath();
       await importer.createContainer(container, [l2, l1]);
       assert.deepEqual(await listTree(container), ['keep']);
@@ -150,13 +192,13 @@ describe('importers/dir against hostile and odd tars', () => {
   });
 
   describe('whiteouts, duplicates and replacements', () => {
-    it('an opaque marker after its siblings hides only the lower layers', async () => {
+    it("an opaque marker after its siblings keeps the entries of its layer, but not a directory the layer made only implicitly (containerd's unpackedPaths; umoci keeps it)", async () => {
       const l1 = await importTar('l1', [file('old/a', 'a'), file('old/sub/b', 'b'), file('other', 'o')]);
-      const l2 = await importTar('l2', [dir('old'), file('old/c', 'c'), file('old/sub/x', 'x'), file('old/.wh..wh..opq')]);
-      assert.deepEqual(await listTree(l2), ['old/', 'old/.wh..wh..opq', 'old/c', 'old/sub/', 'old/sub/x']);
+      const l2 = await importTar('l2', [dir('old'), file('old/c', 'c'), dir('old/kept'), file('old/kept/y', 'y'), file('old/sub/x', 'x'), file('old/.wh..wh..opq')]);
+      assert.deepEqual(await listTree(l2), ['old/', 'old/.wh..wh..opq', 'old/c', 'old/kept/', 'old/kept/y']);
       const container = containerPath();
       await importer.createContainer(container, [l2, l1]);
-      assert.deepEqual(await listTree(container), ['old/', 'old/c', 'old/sub/', 'old/sub/x', 'other']);
+      assert.deepEqual(await listTree(container), ['old/', 'old/c', 'old/kept/', 'old/kept/y', 'other']);
     });
 
     it('a directory replaced by a file takes the file, and the directory metadata is dropped', async () => {
@@ -271,7 +313,7 @@ describe('importers/dir against hostile and odd tars', () => {
   });
 
   describe('times', () => {
-    it('applies directory times last, whatever is written into them afterwards', async () => {
+    it('applies directory times last, whatever is written into them afterwards, and ignores the entry of the root', async () => {
       const layer = await importTar('L', [
         dir('./', { mtime: T1, mode: 0o755 }),
         dir('d', { mtime: T1, mode: 0o555 }),
@@ -284,7 +326,9 @@ describe('importers/dir against hostile and odd tars', () => {
         dir('d/new', { mtime: T2 }),
         file('d/new/y', 'y'),
       ]);
-      for (const [rel, t] of [['', T1], ['d', T1], ['d/e', T2], ['d/new', T2], ['x', T2], ['d/e/s', T1]] as const) {
+      // containerd ignores an entry that resolves to the root itself ("file \".\" ignored: resolved to root").
+      assert.notEqual((await lstat(layer)).mtime.getTime(), T1.getTime(), 'the root entry is ignored');
+      for (const [rel, t] of [['d', T1], ['d/e', T2], ['d/new', T2], ['x', T2], ['d/e/s', T1]] as const) {
         assert.equal((await lstat(join(layer, rel))).mtime.getTime(), t.getTime(), `mtime of '${rel}'`);
       }
       assert.equal((await lstat(join(layer, 'd'))).mode & 0o7777, 0o555);

@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { hidesBelow, isOpaque, isWhiteout, whiteoutTarget, whitesOutItsDirectory } from '../../../src/layers/whiteouts.js';
-import { tempRoot } from '../../support/tars.js';
+import { isOpaque, isWhiteout, whiteoutTarget, whitesOutItsDirectory } from '../../../src/layers/whiteouts.js';
 
 describe('layers/whiteouts', () => {
   it('recognizes whiteouts, opaque markers and their targets', () => {
@@ -23,23 +20,5 @@ describe('layers/whiteouts', () => {
       assert.ok(whitesOutItsDirectory(name), name);
     }
     for (const name of ['.wh.x', '.wh..x', '.wh..wh..opq', '..', 'x.wh..']) assert.ok(!whitesOutItsDirectory(name), name);
-  });
-
-  it('tells whether a layer hides a path of the layers below', async () => {
-    const { root, cleanup } = await tempRoot();
-    try {
-      await mkdir(join(root, 'a/b'), { recursive: true });
-      await mkdir(join(root, 'o'));
-      await writeFile(join(root, 'a/b/.wh.gone'), '');
-      await writeFile(join(root, '.wh.top'), '');
-      await writeFile(join(root, 'o/.wh..wh..opq'), '');
-      assert.equal(await hidesBelow(root, 'a/b/gone'), true);
-      assert.equal(await hidesBelow(root, 'top/deep/file'), true);
-      assert.equal(await hidesBelow(root, 'o/anything'), true);
-      assert.equal(await hidesBelow(root, 'a/b/kept'), false);
-      assert.equal(await hidesBelow(root, 'a/other'), false);
-    } finally {
-      await cleanup();
-    }
   });
 });
