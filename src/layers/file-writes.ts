@@ -9,6 +9,7 @@
  * yet, and waits for the writes in flight before it touches a path that one of them holds.
  */
 import { open } from 'node:fs/promises';
+import { fsPath } from './byte-paths.js';
 import { createdFileFixes, creationMode, type Meta } from './meta.js';
 
 export class FileWrites {
@@ -31,7 +32,7 @@ export class FileWrites {
   }
 
   /**
-   * Starts writing `data` to `path`, where nothing exists yet, once fewer than the limits are
+   * Starts writing `data` to `path` (a byte string, byte-paths.ts), where nothing exists yet, once fewer than the limits are
    * in flight. Throws the failure of an earlier write, if one failed.
    */
   async add(rel: string, path: string, data: Buffer[], meta: Meta): Promise<void> {
@@ -72,7 +73,7 @@ export class FileWrites {
 }
 
 async function writeNewFile(path: string, data: Buffer[], meta: Meta): Promise<void> {
-  const fh = await open(path, 'wx', creationMode(meta));
+  const fh = await open(fsPath(path), 'wx', creationMode(meta));
   try {
     for (const chunk of data) {
       // A write may take only part of a chunk (a filling disk): the next one reports why.

@@ -19,7 +19,7 @@ const UMASK = process.umask();
  * Applies `meta` to `path` without following a final symlink (whose mode Linux cannot set).
  * Ownership only when running as root; chown comes first because it clears setuid bits.
  */
-export async function setMeta(path: string, meta: Meta, isSymlink: boolean): Promise<void> {
+export async function setMeta(path: string | Buffer, meta: Meta, isSymlink: boolean): Promise<void> {
   if (isRoot) await lchown(path, meta.uid ?? 0, meta.gid ?? 0);
   if (!isSymlink && meta.mode !== undefined) await chmod(path, meta.mode & 0o7777);
   if (meta.mtime) await lutimes(path, meta.mtime, meta.mtime);
