@@ -1,16 +1,17 @@
 /**
  * Layers of an image are imported side by side, so the dir importer may unpack a layer before
- * its parents are in place: it reads parents (for hard links to their files) only once
- * `parentsReady` settles, and everything else of the layer is unpacked without waiting.
+ * its parents are in place: it reads parents (for hard links to their files, for the directories
+ * and symlinks a path goes through that the layer itself does not have) only once `parentsReady`
+ * settles, and a layer that names all its directories is unpacked without waiting.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { CtrimgError } from '../../../src/errors.js';
 import { DirImporter } from '../../../src/importers/dir.js';
-import { file, hardlink, listTree, tarStream, tempRoot, type TarEntry } from '../../support/tars.js';
+import { dir, file, hardlink, listTree, symlink, tarStream, tempRoot, type TarEntry } from '../../support/tars.js';
 
 const importer = new DirImporter();
 
@@ -54,6 +55,24 @@ describe('importers/dir with parents still importing', () => {
     const gate = parentsLater(); // never opened
     await importer.importLayer(await tarStream([file('a', 'a'), hardlink('b', 'a')]), join(layers, 'L'), { parents: [join(layers, 'P')], parentsReady: gate.ready });
     assert.equal(await readFile(join(layers, 'L', 'b'), 'utf8'), 'a');
+  });
+
+  it('never waits when the layer names every directory its paths go through', async () => {
+    const gate = parentsLater(); // never opened
+    const entries = [dir('a'), dir('a/b'), file('a/b/c', 'c'), symlink('a/s', 'b'), file('a/s/d', 'd'), hardlink('a/h', 'a/s/c')];
+    await importer.importLayer(await tarStream(entries), join(layers, 'L'), { parents: [join(layers, 'P')], parentsReady: gate.ready });
+    assert.deepEqual(await listTree(join(layers, 'L')), ['a/', 'a/b/', 'a/b/c', 'a/b/d', 'a/h', 'a/s']);
+  });
+
+  it("reads a parent's directory for an implicit one only once the parent is in place", async () => {
+    const parent = join(layers, 'P');
+    const gate = parentsLater();
+    const importing = importer.importLayer(await tarStream([file('etc/conf', 'c')]), join(layers, 'L'), { parents: [parent], parentsReady: gate.ready });
+    // The parent is written only now, as a side-by-side import would finish it.
+    await importer.importLayer(await tarStream([dir('etc', { mode: 0o750 })]), parent, { parents: [] });
+    gate.open();
+    await importing;
+    assert.equal((await lstat(join(layers, 'L', 'etc'))).mode & 0o7777, 0o750);
   });
 
   it('drops a waiting link that a later entry of the layer replaces', async () => {
