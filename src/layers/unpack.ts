@@ -267,7 +267,6 @@ class Unpacker {
     // A directory with a whiteout name would act as a marker when layers are merged.
     const reserved = dir.split('/').find(isWhiteout);
     if (reserved !== undefined) throw invalid(subject, `is inside '${shown(reserved)}', a name reserved for whiteout markers`);
-    if (this.writes.touches(dir)) await this.writes.drain();
     for (const made of await this.view.makeDirs(dir)) {
       // The directory the lower layers have here shows through unchanged (containerd's copyDirInfo).
       // Part X's extended attributes join here: copy those of `made.lower.path` too.

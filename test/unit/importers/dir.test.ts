@@ -386,7 +386,7 @@ describe('importers/dir', () => {
       assert.equal(await readFile(join(c, 'f'), 'utf8'), 'file');
     });
 
-    it('a whiteout removes what its own layer wrote before it, and the lower entry', async () => {
+    it("a whiteout removes what its own layer wrote before it, and the lower entry (containerd's RemoveAll; umoci keeps this layer's entry: upperPaths)", async () => {
       const l1 = await importTar('l1', [file('a', 'lower'), file('b', 'lower')]);
       const l2 = await importTar('l2', [file('a', 'upper'), file('.wh.a'), file('.wh.b'), file('b', 'again')], [l1]);
       const c = await merged(l2, l1);
