@@ -20,11 +20,10 @@ import { OPAQUE, WHITEOUT_PREFIX } from './whiteouts.js';
 
 export type Kind = 'dir' | 'symlink' | 'other';
 
-/** What the merged view has at a path. `st` is the parent layer's, when a parent layer decides it. */
+/** What the merged view has at a path; `target` for a symlink. */
 export interface Found {
   kind: Kind;
   target?: BytePath;
-  st?: Stats;
 }
 
 /** The parent layers' merged view of one path: the topmost entry, and for a directory the layers it merges. */
@@ -33,6 +32,8 @@ interface Lower {
   path: BytePath;
   st: Stats;
   layers: number[];
+  /** A symlink's target, read once asked for. */
+  target?: BytePath;
 }
 
 /** continuity's fs.RootPath gives up after this many links. */
@@ -117,8 +118,8 @@ export class MergedView {
     if (!this.parents.length || this.hidesLower(rel)) return undefined;
     const lower = await this.lower(rel);
     if (!lower) return undefined;
-    const target = lower.kind === 'symlink' ? fromBuffer(await readlink(fsPath(lower.path), { encoding: 'buffer' })) : undefined;
-    return { kind: lower.kind, target, st: lower.st };
+    if (lower.kind === 'symlink') lower.target ??= fromBuffer(await readlink(fsPath(lower.path), { encoding: 'buffer' }));
+    return { kind: lower.kind, target: lower.target };
   }
 
   /** The parent layers' entry at `rel` as the merged view shows it, unless this layer decides `rel`. */

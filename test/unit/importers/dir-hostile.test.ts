@@ -154,6 +154,15 @@ describe('importers/dir against hostile and odd tars', () => {
   });
 
   describe('what is confined rather than refused', () => {
+    it('ignores an entry that resolves to the root itself, as containerd does ("resolved to root")', async () => {
+      const layer = await importTar('L', [file('.', 'not a root'), symlink('a/..', sentinel), dir('..', { mode: 0o700 }), file('ok', 'ok')]);
+      const st = await lstat(layer);
+      assert.ok(st.isDirectory());
+      assert.equal(st.mode & 0o7777, 0o755);
+      assert.deepEqual(await listTree(layer), ['ok']);
+      await assertConfined(['L']);
+    });
+
     it('stores absolute and climbing symlink targets as they are, never following them', async () => {
       const layer = await importTar('L', [symlink('etc', sentinel), symlink('up', '../../../sentinel/passwd')]);
       assert.equal(await readlink(join(layer, 'etc')), sentinel);
