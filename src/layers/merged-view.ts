@@ -134,7 +134,7 @@ export class MergedView {
   }
 
   /**
-   * Resolves directory components `parts` (cleaned) like fs.RootPath: each symlink met, in this
+   * Resolves directory components `parts` like fs.RootPath: each symlink met, in this
    * layer or a parent, is replaced by its target, cleaned against the directory holding it (or
    * the root, for an absolute one), and the walk goes on from there. The result holds no
    * symlink; a component that does not exist yet is taken as a directory to be made.
@@ -147,6 +147,12 @@ export class MergedView {
     let links = 0;
     while (queue.length) {
       const [name, ...rest] = queue;
+      // Only a hard link's name comes uncleaned: its `..` goes up from where the walk got to.
+      if (name === '' || name === '.' || name === '..') {
+        if (name === '..') done.pop();
+        queue = rest;
+        continue;
+      }
       const rel = [...done, name!].join('/');
       const found = this.kinds.get(rel) === 'dir' ? undefined : await this.at(rel);
       if (found?.kind === 'symlink') {

@@ -253,13 +253,7 @@ class Unpacker {
    * entry, or for a whiteout gives undefined: there is nothing under it to white out.
    */
   private async parentDir(parts: BytePath[], subject: string, whiteout: boolean): Promise<BytePath | undefined> {
-    let dir: BytePath | NotDir;
-    try {
-      dir = await this.view.resolveDir(parts);
-    } catch (err) {
-      if (err instanceof TooManyLinks) throw unsafe(subject, `goes through more than ${MAX_LINKS} symlinks (a symlink loop)`);
-      throw err;
-    }
+    const dir = await this.resolve(parts, subject);
     if (typeof dir !== 'string') {
       if (whiteout) return undefined;
       throw invalid(subject, `goes through '${shown(dir.notDir)}', which is not a directory`);
@@ -273,6 +267,16 @@ class Unpacker {
       if (made.lower) this.dirs.set(made.rel, made.lower.st);
     }
     return dir;
+  }
+
+  /** resolveDir, a symlink loop refused naming the entry. */
+  private async resolve(parts: BytePath[], subject: string): Promise<BytePath | NotDir> {
+    try {
+      return await this.view.resolveDir(parts);
+    } catch (err) {
+      if (err instanceof TooManyLinks) throw unsafe(subject, `goes through more than ${MAX_LINKS} symlinks (a symlink loop)`);
+      throw err;
+    }
   }
 
   /**
@@ -350,11 +354,13 @@ class Unpacker {
    * the parent layers have is copied (layers are separate trees; once, however many links name it).
    */
   private async hardLink(rel: BytePath, path: BytePath, linkname: BytePath, subject: string): Promise<void> {
-    const parts = cleanParts(linkname);
-    if (parts.length === 0) throw invalid(subject, 'does not point to another file');
-    const dir = await this.parentDir(parts.slice(0, -1), subject, false);
-    const target = dir ? `${dir}/${parts.at(-1)!}` : parts.at(-1)!;
-    if (target === rel) throw invalid(subject, 'does not point to another file');
+    // containerd does not clean the link name first: a `..` after a symlink goes up from its target.
+    const parts = linkname.split('/');
+    const base = parts.pop()!;
+    const dir = await this.resolve(parts, subject);
+    if (typeof dir !== 'string') throw invalid(subject, `goes through '${shown(dir.notDir)}', which is not a directory`);
+    const target = base === '..' ? dir.slice(0, Math.max(0, dir.lastIndexOf('/'))) : base === '.' || base === '' ? dir : dir ? `${dir}/${base}` : base;
+    if (target === '' || target === rel) throw invalid(subject, 'does not point to another file');
     if (this.writes.touches(target)) await this.writes.drain();
     const kind = this.view.kind(target);
     if (kind === 'dir') throw invalid(subject, 'points to a directory');

@@ -408,6 +408,12 @@ describe('importers/dir', () => {
       assert.deepEqual(await listTree(c), ['real/', 'real/x', 's/', 's/y']);
     });
 
+    it("a hard link's .. goes up from the target of the symlink before it (hardlinkRootPath does not clean the name first)", async () => {
+      const layer = await importTar('L', [dir('x'), dir('x/y'), file('x/f', 'in x'), file('f', 'top'), symlink('s', 'x/y'), hardlink('h', 's/../f')]);
+      assert.equal(await readFile(join(layer, 'h'), 'utf8'), 'in x');
+      assert.equal((await lstat(join(layer, 'h'))).ino, (await lstat(join(layer, 'x/f'))).ino);
+    });
+
     it('a hard link to a lower file through a lower symlink copies that file', async () => {
       const l1 = await importTar('l1', [dir('usr/bin'), file('usr/bin/tool', 'tool'), symlink('bin', 'usr/bin')]);
       const l2 = await importTar('l2', [hardlink('bin/alias', 'bin/tool')], [l1]);
