@@ -286,7 +286,7 @@ class Unpacker {
    */
   private async whiteout(dir: BytePath, base: BytePath, path: BytePath): Promise<void> {
     if (isOpaque(base)) {
-      if (this.writes.touches(dir)) await this.writes.drain();
+      if (dir === '' || this.writes.touches(dir)) await this.writes.drain();
       for (const rel of this.view.below(dir)) if (!this.explicit.has(rel) && this.view.kind(rel)) await this.clear(rel);
       this.view.opaque(dir);
     } else {
