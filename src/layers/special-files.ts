@@ -19,11 +19,11 @@ export class SpecialFiles {
 
   /**
    * Makes `type` at `path` (nothing there yet) with `mode`'s permission bits, or skips a device
-   * when not root. Returns whether something was made; owner, mode and times are the caller's
-   * to set then, as for any entry.
+   * when not root. Returns whether something was made; owner, the whole mode (the tools refuse
+   * setuid, setgid and sticky bits) and times are the caller's to set then, as for any entry.
    */
   async make(path: BytePath, type: SpecialType, mode: number, devmajor = 0, devminor = 0): Promise<boolean> {
-    const perm = `0${(mode & 0o7777).toString(8)}`;
+    const perm = `0${(mode & 0o777).toString(8)}`;
     let args: (string | Buffer)[];
     if (type === 'fifo') args = ['-m', perm, '--', fsPath(path)];
     else if (this.isRoot) args = ['-m', perm, '--', fsPath(path), type === 'block-device' ? 'b' : 'c', String(devmajor), String(devminor)];

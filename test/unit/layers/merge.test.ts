@@ -52,7 +52,7 @@ describe('layers/merge', function () {
     writeFileSync(oddPath(base, 'keep\xfe'), 'kept');
     symlinkSync(oddPath(base), oddPath(base, 'link\xfe'));
     await setMeta(join(base, 'etc'), { mode: 0o2750, uid: 1000, gid: 1000, mtime: { sec: -1, nsec: 999_999_999 } }, false);
-    await setMeta(join(base, 'run/fifo'), { mode: 0o620, uid: 7, gid: 8, mtime: { sec: 4_102_444_800, nsec: 123_456_789 } }, false);
+    await setMeta(join(base, 'run/fifo'), { mode: 0o1620, uid: 7, gid: 8, mtime: { sec: 4_102_444_800, nsec: 123_456_789 } }, false);
     await setMeta(oddPath(base, 'link\xfe'), { uid: 5, gid: 6, mtime: { sec: -86_400, nsec: 500_000_000 } }, true);
 
     mkdirSync(join(upper, 'etc'), { recursive: true });
@@ -82,7 +82,7 @@ describe('layers/merge', function () {
     assert.equal(statOf('%a', join(out, 'etc')), '755');
     assert.equal(readFileSync(join(out, 'etc/new'), 'utf8'), 'new');
 
-    assert.equal(statOf('%F %a %u:%g %.9Y', join(out, 'run/fifo')), 'fifo 620 7:8 4102444800.123456000');
+    assert.equal(statOf('%F %a %u:%g %.9Y', join(out, 'run/fifo')), 'fifo 1620 7:8 4102444800.123456000');
     assert.equal(statOf('%F %t:%T %a', join(out, 'dev/null')), 'character special file 1:3 666');
     assert.equal(statOf('%F %t:%T %a', join(out, 'dev/loop0')), 'block special file 7:0 660');
     assert.equal(lstatSync(join(out, 'bin/a')).ino, lstatSync(join(out, 'bin/b')).ino, 'hard links stay one file');
