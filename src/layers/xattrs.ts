@@ -1,8 +1,9 @@
 /**
  * Extended attributes (user.*, trusted.*, security.capability, ...) of unpacked and merged
- * entries, through the attr package's tools: Node has no xattr API, and the native modules
- * offered take paths and names as UTF-8 text only (so not every layer's bytes), or follow
- * symlinks. `setfattr -h --restore` applies a whole layer's attributes in one process and
+ * entries, through the attr package's tools. Node has no xattr API, and the native modules
+ * offered take paths and attribute names as UTF-8 text only, so not every layer's bytes
+ * (fs-xattr, unchanged since 2021, also follows symlinks; @napi-rs/xattr reads any error as
+ * "no attribute"). `setfattr -h --restore` applies a whole layer's attributes in one process and
  * `getfattr -R -P -h -d` reads a whole tree's in one; both speak a dump format whose paths and
  * names are escaped in octal and whose values are base64 here, so bytes pass unchanged, and
  * neither follows a symlink. Only layers with attributes pay for a process.
@@ -51,7 +52,7 @@ export class XattrBatch {
     const refusals = lines(stderr);
     const other = refusals.find((l) => !REFUSED.some((r) => l.endsWith(r)));
     if (other !== undefined || refusals.length === 0) {
-      throw failed(`could not set extended attributes: ${shown(fromBuffer(Buffer.from(other ?? `setfattr exited with ${code}`, 'latin1')))}`);
+      throw failed(`could not set extended attributes: ${shown(other ?? `setfattr exited with ${code}`)}`);
     }
     warn?.(
       `dropped ${refusals.length} extended ${refusals.length === 1 ? 'attribute' : 'attributes'} the file system refused, first: ${shown(refusals[0]!.replace(/^setfattr: /, ''))}`,
