@@ -109,17 +109,21 @@ class Merger {
       this.addAttrs(dst, attrs);
       return setMeta(fsPath(dst), metaOf(st), true);
     }
-    if (st.isFIFO() || st.isCharacterDevice() || st.isBlockDevice()) {
+    const special = st.isFIFO() || st.isCharacterDevice() || st.isBlockDevice();
+    if (!st.isFile() && !special) return; // unpackLayer writes nothing else
+    // Hard links within the layer stay links (to a fifo or device node too).
+    const key = `${st.dev}:${st.ino}`;
+    const first = st.nlink > 1n ? this.links.get(key) : undefined;
+    if (first) return link(fsPath(first), fsPath(dst));
+    if (special) {
       const type = st.isFIFO() ? 'fifo' : st.isCharacterDevice() ? 'character-device' : 'block-device';
       await this.room(BLOCK);
       if (!(await this.specials.make(dst, type, Number(st.mode), ...majorMinor(st.rdev)))) return;
       this.addAttrs(dst, attrs);
-      return setMeta(fsPath(dst), metaOf(st), false);
+      await setMeta(fsPath(dst), metaOf(st), false);
+      if (st.nlink > 1n) this.links.set(key, dst);
+      return;
     }
-    if (!st.isFile()) return; // unpackLayer writes nothing else
-    const key = `${st.dev}:${st.ino}`;
-    const first = st.nlink > 1n ? this.links.get(key) : undefined;
-    if (first) return link(fsPath(first), fsPath(dst));
     await this.room(BLOCK + Math.ceil(Number(st.size) / BLOCK) * BLOCK);
     await copyFile(fsPath(src), fsPath(dst), constants.COPYFILE_EXCL);
     this.addAttrs(dst, attrs);

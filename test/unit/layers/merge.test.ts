@@ -46,6 +46,7 @@ describe('layers/merge', function () {
     await batch.apply();
     const specials = new SpecialFiles(true);
     await specials.make(join(base, 'run/fifo'), 'fifo', 0o620);
+    linkSync(join(base, 'run/fifo'), join(base, 'run/fifo2'));
     await specials.make(join(base, 'dev/null'), 'character-device', 0o666, 1, 3);
     await specials.make(join(base, 'dev/loop0'), 'block-device', 0o660, 7, 0);
     writeFileSync(oddPath(base), 'odd base');
@@ -86,6 +87,7 @@ describe('layers/merge', function () {
     assert.equal(statOf('%F %t:%T %a', join(out, 'dev/null')), 'character special file 1:3 666');
     assert.equal(statOf('%F %t:%T %a', join(out, 'dev/loop0')), 'block special file 7:0 660');
     assert.equal(lstatSync(join(out, 'bin/a')).ino, lstatSync(join(out, 'bin/b')).ino, 'hard links stay one file');
+    assert.equal(lstatSync(join(out, 'run/fifo')).ino, lstatSync(join(out, 'run/fifo2')).ino, 'a fifo too');
 
     const names = readdirSync(Buffer.from(out), { encoding: 'buffer' }).map((b) => b.toString('latin1')).sort();
     assert.deepEqual(names, ['bin', 'dev', 'etc', 'keep\xfe', 'link\xfe', 'run', 'up\xfe'], 'the whiteout took the odd name, nothing else');
