@@ -12,7 +12,7 @@
  */
 import { constants, copyFile, link, lstat, mkdir, readdir, readlink, rm, symlink } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { failed } from '../errors.js';
 import { bytesOf, fromBuffer, fsPath, shown, type BytePath } from './byte-paths.js';
 import { setMeta, type Meta } from './meta.js';
@@ -36,7 +36,8 @@ export async function mergeLayers(root: string, layers: string[], room: TakeRoom
   const merger = new Merger(room, new SpecialFiles(opts.isRoot));
   for (const layer of layers) {
     merger.links.clear();
-    const src = bytesOf(layer);
+    // Absolute, as getfattr names the entries it reads.
+    const src = bytesOf(resolve(layer));
     merger.xattrs = await readXattrTree(src);
     await merger.entry(await lstatBytes(src), src, bytesOf(root));
     await merger.finishLayer(opts.warn);

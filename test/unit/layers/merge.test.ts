@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chownSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { mergeLayers } from '../../../src/layers/merge.js';
 import { setMeta } from '../../../src/layers/meta.js';
 import { SpecialFiles } from '../../../src/layers/special-files.js';
@@ -98,11 +98,12 @@ describe('layers/merge', function () {
     assert.equal(`${link.uid}:${link.gid} ${link.mtimeNs}`, '5:6 -86399500000000');
   });
 
-  it('a directory time before 1970 survives (set after its children)', async () => {
+  it('a directory time before 1970 survives (set after its children); layers given as relative paths', async () => {
     const { base } = await layers();
     const out = join(root, 'out');
     await mkdir(out);
-    await mergeLayers(out, [base], noRoomCheck, { isRoot: true });
+    await mergeLayers(relative(process.cwd(), out), [relative(process.cwd(), base)], noRoomCheck, { isRoot: true });
+    assert.match(execFileSync('getcap', [join(out, 'bin/ping')], { encoding: 'utf8' }), /cap_net_raw[=+]ep/);
     assert.equal(statOf('%.9Y %a %u:%g', join(out, 'etc')), '-0.000001000 2750 1000:1000');
   });
 
