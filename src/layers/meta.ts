@@ -14,13 +14,19 @@ export interface Meta {
   gid?: number;
   /** A tar header's time (to the nanosecond) or a Date (to the millisecond). */
   mtime?: Date | Timestamp;
-  /** The access time; the modification time when absent. */
+  /** The access time; the modification time when absent or earlier (containerd's latestTime). */
   atime?: Date | Timestamp;
 }
 
 /** A Meta time as a Timestamp. */
 export function timestampOf(t: Date | Timestamp): Timestamp {
   return t instanceof Date ? timestampOfDate(t) : t;
+}
+
+/** The access time to set with `mtime`: the later of the two, as containerd sets it. */
+function accessTime(meta: Meta, mtime: Timestamp): Timestamp {
+  const atime = meta.atime && timestampOf(meta.atime);
+  return atime && (atime.sec > mtime.sec || (atime.sec === mtime.sec && atime.nsec > mtime.nsec)) ? atime : mtime;
 }
 
 const uid = process.getuid?.();
@@ -36,7 +42,9 @@ const UMASK = process.umask();
 export async function setMeta(path: PathLike, meta: Meta, isSymlink: boolean): Promise<void> {
   if (isRoot) await lchown(path, meta.uid ?? 0, meta.gid ?? 0);
   if (!isSymlink && meta.mode !== undefined) await chmod(path, meta.mode & 0o7777);
-  if (meta.mtime) await setTimes(path, timestampOf(meta.mtime), meta.atime && timestampOf(meta.atime), true);
+  if (!meta.mtime) return;
+  const mtime = timestampOf(meta.mtime);
+  await setTimes(path, mtime, accessTime(meta, mtime), true);
 }
 
 /**
@@ -52,11 +60,12 @@ export function createdFileFixes(meta: Meta): { owner?: [number, number]; mode?:
   const mode = (meta.mode ?? 0o644) & 0o7777;
   // chown clears setuid and setgid bits, and the umask may have taken some: set them again.
   const chmod = chowned || (mode & UMASK) !== 0 || (mode & 0o7000) !== 0;
+  const mtime = meta.mtime && timestampOf(meta.mtime);
   return {
     owner: chowned ? [owner, group] : undefined,
     mode: chmod ? mode : undefined,
-    mtime: meta.mtime && timestampOf(meta.mtime),
-    atime: meta.atime && timestampOf(meta.atime),
+    mtime,
+    atime: mtime && meta.atime ? accessTime(meta, mtime) : undefined,
   };
 }
 
