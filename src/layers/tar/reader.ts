@@ -64,25 +64,37 @@ function formatOf(b: Buffer): Format | undefined {
   const p = new Fields();
   const want = p.octal(b.subarray(148, 156), 'checksum');
   if (p.bad) return undefined;
-  let unsigned = 0;
-  let signed = 0;
+  // The checksum field counts as spaces. Signed sums (some old writers) count bytes >= 0x80 as negative.
+  let unsigned = 8 * 0x20;
+  let high = 0;
   for (let i = 0; i < BLOCK; i++) {
-    const c = i >= 148 && i < 156 ? 0x20 : b[i]!;
+    if (i === 148) i = 156;
+    const c = b[i]!;
     unsigned += c;
-    signed += c < 0x80 ? c : c - 0x100;
+    if (c >= 0x80) high++;
   }
-  if (want !== unsigned && want !== signed) return undefined;
+  if (want !== unsigned && want !== unsigned - 0x100 * high) return undefined;
   if (same(b, 257, 'ustar\0')) return same(b, 508, 'tar\0') ? 'star' : 'ustar';
   if (same(b, 257, 'ustar  \0')) return 'gnu';
   return 'v7';
 }
 
+const NO_BYTES = Buffer.alloc(0);
+
+/** The end of a NUL-terminated field. */
+function fieldEnd(b: Buffer, at: number, length: number): number {
+  const end = Math.min(at + length, b.length);
+  const nul = b.indexOf(0, at);
+  return nul < 0 || nul > end ? end : nul;
+}
+
 /** Bytes up to the first NUL, copied so that a header kept by the consumer does not hold the input's chunk. */
 function cstring(b: Buffer, at: number, length: number): Buffer {
-  const field = b.subarray(at, at + length);
-  const nul = field.indexOf(0);
-  return Buffer.from(nul < 0 ? field : field.subarray(0, nul));
+  const end = fieldEnd(b, at, length);
+  return end === at ? NO_BYTES : Buffer.from(b.subarray(at, end));
 }
+
+const text = (b: Buffer, at: number, length: number) => b.toString('utf8', at, fieldEnd(b, at, length));
 
 const isAscii = (b: Buffer) => b.every((c) => c < 0x80);
 const seconds = (sec: number): Timestamp => ({ sec, nsec: 0 });
@@ -108,8 +120,8 @@ function parseBlock(b: Buffer, format: Format, p: Fields): TarHeader {
     xattrs: new Map(),
   };
   if (format === 'v7') return h;
-  h.uname = cstring(b, 265, 32).toString('utf8');
-  h.gname = cstring(b, 297, 32).toString('utf8');
+  h.uname = text(b, 265, 32);
+  h.gname = text(b, 297, 32);
   h.devmajor = p.numeric(b.subarray(329, 337), 'devmajor');
   h.devminor = p.numeric(b.subarray(337, 345), 'devminor');
   let prefix: Buffer | undefined;
@@ -225,44 +237,45 @@ export async function* readTar(input: Readable): AsyncGenerator<TarEntry, void, 
   const truncated = (subject: string) => invalid(subject, 'is cut short: the archive ends inside it');
 
   /** Skips the rest of the current entry's data and its padding. */
-  const finishEntry = async (subject: string) => {
+  const finishEntry = async (subject: () => string) => {
     current = undefined;
-    const want = remaining + padding;
+    let want = remaining + padding;
     remaining = padding = 0;
-    if ((await src.skip(want)) < want) throw truncated(subject);
+    want -= src.skipNow(want);
+    if (want > 0 && (await src.skip(want)) < want) throw truncated(subject());
   };
 
   /** The whole data of a special entry (PAX header, long name), with its padding. */
-  const readSpecial = async (size: number, subject: string) => {
-    if (size > MAX_SPECIAL) throw invalid(subject, `is ${size} bytes long, more than the ${MAX_SPECIAL} a header entry may be`);
-    const data = await src.read(size);
-    if (data.length < size) throw truncated(subject);
+  const readSpecial = async (size: number, subject: () => string) => {
+    if (size > MAX_SPECIAL) throw invalid(subject(), `is ${size} bytes long, more than the ${MAX_SPECIAL} a header entry may be`);
+    const data = src.readNow(size) ?? (await src.read(size));
+    if (data.length < size) throw truncated(subject());
     remaining = 0;
     padding = -size & (BLOCK - 1);
     await finishEntry(subject);
     return Buffer.from(data);
   };
 
-  /** A data iterator valid until the next entry is asked for. */
-  const dataOf = (token: symbol, subject: string): AsyncIterable<Buffer> => ({
-    async *[Symbol.asyncIterator]() {
-      if (current !== token) throw new Error(`the data of ${subject} was read after the next entry was asked for`);
-      while (remaining > 0) {
+  /** A data iterator valid until the next entry is asked for (written out: an async generator per entry costs). */
+  const dataOf = (token: symbol, subject: () => string) => (): AsyncIterator<Buffer> => {
+    if (current !== token) throw new Error(`the data of ${subject()} was read after the next entry was asked for`);
+    return {
+      next: async () => {
+        if (current !== token || remaining <= 0) return { done: true, value: undefined };
         const chunk = await src.take(remaining);
-        if (!chunk) throw truncated(subject);
+        if (!chunk) throw truncated(subject());
         remaining -= chunk.length;
-        yield chunk;
-        if (current !== token) return;
-      }
-    },
-  });
+        return { done: false, value: chunk };
+      },
+    };
+  };
 
   try {
     let pax: Map<string, Buffer> | undefined;
     let longName: Buffer | undefined;
     let longLink: Buffer | undefined;
     for (;;) {
-      const block = await src.read(BLOCK);
+      const block = src.readNow(BLOCK) ?? (await src.read(BLOCK));
       if (block.length === 0) break;
       if (block.length < BLOCK) throw truncated(where());
       if (block.equals(ZERO_BLOCK)) {
@@ -275,30 +288,30 @@ export async function* readTar(input: Readable): AsyncGenerator<TarEntry, void, 
       if (!format) throw invalid(where(), 'has a header whose checksum is wrong: this is not a tar archive, or it is corrupt');
       const p = new Fields();
       const h = parseBlock(block, format, p);
-      const subject = named(h.name);
-      if (p.bad) throw invalid(subject, `has a malformed ${p.bad} field in its header`);
-      if (h.size < 0) throw invalid(subject, 'has a negative size');
+      if (p.bad) throw invalid(named(h.name), `has a malformed ${p.bad} field in its header`);
+      if (h.size < 0) throw invalid(named(h.name), 'has a negative size');
 
       if (h.typeflag === 'x' || h.typeflag === 'g') {
+        const subject = () => named(h.name);
         const records = parsePaxRecords(await readSpecial(h.size, subject));
-        if (typeof records === 'string') throw invalid(subject, `is a malformed PAX header: ${records}`);
+        if (typeof records === 'string') throw invalid(subject(), `is a malformed PAX header: ${records}`);
         if (h.typeflag === 'x') {
           pax = records;
           continue;
         }
         // A global header is an entry of its own, as Go returns it; its records apply to nothing.
         const problem = applyPax(h, records);
-        if (problem) throw invalid(subject, problem);
+        if (problem) throw invalid(subject(), problem);
         const token = Symbol('entry');
         current = token;
-        yield { header: { ...h, size: 0, type: undefined }, [Symbol.asyncIterator]: dataOf(token, subject)[Symbol.asyncIterator] };
+        yield { header: { ...h, size: 0, type: undefined }, [Symbol.asyncIterator]: dataOf(token, subject) };
         await finishEntry(subject);
         pax = longName = longLink = undefined;
         last = h.name;
         continue;
       }
       if (h.typeflag === 'L' || h.typeflag === 'K') {
-        const value = cstring(await readSpecial(h.size, subject), 0, Infinity);
+        const value = cstring(await readSpecial(h.size, () => named(h.name)), 0, Infinity);
         if (h.typeflag === 'L') longName = value;
         else longLink = value;
         continue;
@@ -313,64 +326,64 @@ export async function* readTar(input: Readable): AsyncGenerator<TarEntry, void, 
       pax = longName = longLink = undefined;
       // The old convention: a file type '\0' whose name ends in '/' is a directory.
       if (h.typeflag === '\0' && h.name[h.name.length - 1] === 0x2f) h.type = 'directory';
-      let entrySubject = named(h.name);
-      if (h.size < 0) throw invalid(entrySubject, 'has a negative size');
+      // Only the rare paths below (and errors) need the entry's name for messages.
+      const subject = () => named(h.name);
+      if (h.size < 0) throw invalid(subject(), 'has a negative size');
       const stored = HEADER_ONLY.has(h.typeflag) ? 0 : h.size;
       remaining = stored;
       padding = -stored & (BLOCK - 1);
 
       let runs: SparseRun[] | undefined;
       if (h.typeflag === 'S') {
-        if (format !== 'gnu') throw invalid(entrySubject, "is a GNU sparse file ('S') without GNU magic");
+        if (format !== 'gnu') throw invalid(subject(), "is a GNU sparse file ('S') without GNU magic");
         const sp = new Fields();
         h.size = sp.numeric(block.subarray(483, 495), 'real size');
         runs = [];
         let more = gnuSparseRuns(block, GNU_HEADER_RUNS, runs, sp);
         while (more && !sp.bad) {
           const ext = await src.read(BLOCK);
-          if (ext.length < BLOCK) throw truncated(entrySubject);
+          if (ext.length < BLOCK) throw truncated(subject());
           more = gnuSparseRuns(ext, GNU_EXTENSION_RUNS, runs, sp);
         }
-        if (sp.bad) throw invalid(entrySubject, `has a malformed ${sp.bad} field in its sparse map`);
+        if (sp.bad) throw invalid(subject(), `has a malformed ${sp.bad} field in its sparse map`);
       } else if (h.pax.size > 0) {
         const version = paxSparseVersion(h.pax);
         if (version) {
           const realName = h.pax.get('GNU.sparse.name');
           if (realName && realName.length > 0) h.name = realName;
-          entrySubject = named(h.name);
           const size = paxSparseSize(h.pax);
           if (size !== undefined) {
-            if (Number.isNaN(size) || size < 0) throw invalid(entrySubject, 'has a malformed GNU sparse size record');
+            if (Number.isNaN(size) || size < 0) throw invalid(subject(), 'has a malformed GNU sparse size record');
             h.size = size;
           }
           if (version === '1.0') {
             const map = await readSparseMap1(async () => {
               if (remaining < BLOCK) return undefined;
               const b = await src.read(BLOCK);
-              if (b.length < BLOCK) throw truncated(entrySubject);
+              if (b.length < BLOCK) throw truncated(subject());
               remaining -= BLOCK;
               return b;
             });
-            if (typeof map === 'string') throw invalid(entrySubject, map);
+            if (typeof map === 'string') throw invalid(subject(), map);
             runs = map;
           } else {
             runs = paxSparseMap(h.pax);
-            if (!runs) throw invalid(entrySubject, 'has a malformed GNU sparse map record');
+            if (!runs) throw invalid(subject(), 'has a malformed GNU sparse map record');
           }
         }
       }
       if (runs) {
-        if (HEADER_ONLY.has(h.typeflag)) throw invalid(entrySubject, 'has a sparse map but is not a file');
+        if (HEADER_ONLY.has(h.typeflag)) throw invalid(subject(), 'has a sparse map but is not a file');
         const problem = checkSparseRuns(runs, h.size, remaining);
-        if (problem) throw invalid(entrySubject, problem);
+        if (problem) throw invalid(subject(), problem);
         // Empty runs carry no data (GNU tar ends a map that ends in a hole with one).
         h.sparse = runs.filter((r) => r.length > 0);
       }
 
       const token = Symbol('entry');
       current = token;
-      yield { header: h, [Symbol.asyncIterator]: dataOf(token, entrySubject)[Symbol.asyncIterator] };
-      await finishEntry(entrySubject);
+      yield { header: h, [Symbol.asyncIterator]: dataOf(token, subject) };
+      await finishEntry(subject);
       last = h.name;
     }
     current = undefined;

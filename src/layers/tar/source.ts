@@ -44,14 +44,30 @@ export class ByteSource {
     return out;
   }
 
+  /**
+   * `n` bytes if the current chunk holds them, without waiting; undefined otherwise. Most
+   * headers sit inside one chunk, and a layer holds many: this spares each a promise.
+   */
+  readNow(n: number): Buffer | undefined {
+    if (this.chunk.length - this.pos < n) return undefined;
+    const out = this.chunk.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    this.offset += n;
+    return out;
+  }
+
+  /** Skips up to `n` bytes of the current chunk without waiting; returns how many. */
+  skipNow(n: number): number {
+    const k = Math.min(n, this.chunk.length - this.pos);
+    this.pos += k;
+    this.offset += k;
+    return k;
+  }
+
   /** `n` bytes, or fewer if the input ends first. */
   async read(n: number): Promise<Buffer> {
-    if (this.chunk.length - this.pos >= n) {
-      const out = this.chunk.subarray(this.pos, this.pos + n);
-      this.pos += n;
-      this.offset += n;
-      return out;
-    }
+    const now = this.readNow(n);
+    if (now) return now;
     const parts: Buffer[] = [];
     let got = 0;
     while (got < n) {
