@@ -299,9 +299,9 @@ export async function* readTar(input: Readable): AsyncGenerator<TarEntry, void, 
           pax = records;
           continue;
         }
-        // A global header is an entry of its own, as Go returns it; its records apply to nothing.
-        const problem = applyPax(h, records);
-        if (problem) throw invalid(subject(), problem);
+        // A global header is an entry of its own, as Go returns it; its records apply to nothing
+        // after it. Go merges them into its own fields and ignores what does not parse there.
+        applyPax(h, records);
         const token = Symbol('entry');
         current = token;
         yield { header: { ...h, size: 0, type: undefined }, [Symbol.asyncIterator]: dataOf(token, subject) };
