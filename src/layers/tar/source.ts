@@ -12,8 +12,6 @@ export class ByteSource {
   private pos = 0;
   private ended = false;
   private readonly chunks: AsyncIterator<Buffer | string>;
-  /** Bytes handed out so far: the offset of the next byte in the archive. */
-  offset = 0;
 
   constructor(input: Readable) {
     this.chunks = input[Symbol.asyncIterator]();
@@ -40,7 +38,6 @@ export class ByteSource {
     const n = Math.min(max, this.chunk.length - this.pos);
     const out = this.chunk.subarray(this.pos, this.pos + n);
     this.pos += n;
-    this.offset += n;
     return out;
   }
 
@@ -52,7 +49,6 @@ export class ByteSource {
     if (this.chunk.length - this.pos < n) return undefined;
     const out = this.chunk.subarray(this.pos, this.pos + n);
     this.pos += n;
-    this.offset += n;
     return out;
   }
 
@@ -60,7 +56,6 @@ export class ByteSource {
   skipNow(n: number): number {
     const k = Math.min(n, this.chunk.length - this.pos);
     this.pos += k;
-    this.offset += k;
     return k;
   }
 

@@ -105,6 +105,7 @@ export async function readSparseMap1(next: () => Promise<Buffer | undefined>, ma
  * real size; and, since the stored data is the runs' bytes, their lengths must add up to it.
  */
 export function checkSparseRuns(runs: SparseRun[], size: number, stored: number): string | undefined {
+  if (size < 0) return 'has a negative real size';
   let end = 0;
   let sum = 0;
   for (const run of runs) {
