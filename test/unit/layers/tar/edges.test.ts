@@ -213,6 +213,16 @@ describe('layers/tar/reader: hand-built archives', () => {
     assert.equal(rs[1]!.data.toString(), 'n');
   });
 
+  it('takes a checksum summed over signed bytes, as some old writers made it', async () => {
+    const block = headerBlock({ name: Buffer.from([0x6e, 0xe9, 0xff]) });
+    block.fill(0x20, 148, 156);
+    let signed = 0;
+    for (const c of block) signed += c < 0x80 ? c : c - 0x100;
+    Buffer.from(signed.toString(8).padStart(6, '0') + '\0 ').copy(block, 148);
+    const [r] = await readAll(block, END);
+    assert.deepEqual(r!.header.name, Buffer.from([0x6e, 0xe9, 0xff]));
+  });
+
   it('refuses a bad checksum, naming where it is', async () => {
     await refused([entry({ name: 'a' }, 'x'), headerBlock({ name: 'b', badChecksum: true }), END], "after 'a'", /checksum/);
     await refused([Buffer.alloc(1024, 'z')], 'the first entry', /checksum/);
