@@ -114,7 +114,8 @@ describe('layers/tar/reader: hand-built archives', () => {
         ['atime', '4102444800.1234567891234'],
         ['SCHILY.xattr.security.capability', cap],
         ['SCHILY.xattr.user.empty', ''],
-        ['LIBARCHIVE.xattr.user.with%20space', Buffer.from('bGliYXJjaGl2ZQ==')],
+        // libarchive writes base64 without padding.
+        ['LIBARCHIVE.xattr.user.with%20space', Buffer.from('bGliYXJjaGl2ZQ')],
         ['size', '3'],
       ]),
       entry({ name: 'short', size: 3 }, 'abc'),
