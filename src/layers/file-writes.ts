@@ -8,9 +8,12 @@
  * the order of a tar's effects: it hands over only paths that nothing in the layer has used
  * yet, and waits for the writes in flight before it touches a path that one of them holds.
  */
-import { open } from 'node:fs/promises';
-import { fsPath } from './byte-paths.js';
+import type { PathLike } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { createdFileFixes, creationMode, type Meta } from './meta.js';
+import { SparsePlacer } from './sparse.js';
+import type { SparseRun } from './tar/header.js';
+import { setTimes } from './times.js';
 
 export class FileWrites {
   /** In flight, by path in the layer; each settles without rejecting (the first failure is kept). */
@@ -32,10 +35,11 @@ export class FileWrites {
   }
 
   /**
-   * Starts writing `data` to `path` (a byte string, byte-paths.ts), where nothing exists yet, once fewer than the limits are
-   * in flight. Throws the failure of an earlier write, if one failed.
+   * Starts writing `data` to `path`, where nothing exists yet, once fewer than the limits are
+   * in flight. Throws the failure of an earlier write, if one failed. For a sparse entry,
+   * `sparse` places the data (its runs) and gives the file's real size.
    */
-  async add(rel: string, path: string, data: Buffer[], meta: Meta): Promise<void> {
+  async add(rel: string, path: PathLike, data: Buffer[], meta: Meta, sparse?: { runs: SparseRun[]; size: number }): Promise<void> {
     while (this.pending.size >= this.maxFiles || this.bytes >= this.maxBytes) {
       this.throwIfFailed();
       await Promise.race(this.pending.values());
@@ -43,7 +47,7 @@ export class FileWrites {
     this.throwIfFailed();
     const size = data.reduce((n, b) => n + b.length, 0);
     this.bytes += size;
-    const write = writeNewFile(path, data, meta).then(
+    const write = writeNewFile(path, data, meta, sparse).then(
       () => {},
       (err: unknown) => {
         this.failure ??= { err };
@@ -72,18 +76,33 @@ export class FileWrites {
   }
 }
 
-async function writeNewFile(path: string, data: Buffer[], meta: Meta): Promise<void> {
-  const fh = await open(fsPath(path), 'wx', creationMode(meta));
+async function writeNewFile(path: PathLike, data: Buffer[], meta: Meta, sparse?: { runs: SparseRun[]; size: number }): Promise<void> {
+  const fh = await open(path, 'wx', creationMode(meta));
   try {
-    for (const chunk of data) {
-      // A write may take only part of a chunk (a filling disk): the next one reports why.
-      for (let done = 0; done < chunk.length; ) done += (await fh.write(chunk, done)).bytesWritten;
+    if (sparse) await writeSparse(fh, data, sparse);
+    else {
+      for (const chunk of data) {
+        // A write may take only part of a chunk (a filling disk): the next one reports why.
+        for (let done = 0; done < chunk.length; ) done += (await fh.write(chunk, done)).bytesWritten;
+      }
     }
     const fix = createdFileFixes(meta);
     if (fix.owner) await fh.chown(...fix.owner);
     if (fix.mode !== undefined) await fh.chmod(fix.mode);
-    if (fix.mtime) await fh.utimes(fix.mtime, fix.mtime);
+    if (fix.mtime) await setTimes(fh, fix.mtime, fix.atime);
   } finally {
     await fh.close();
   }
+}
+
+/** Each run of the data at its offset; the holes between and after the runs stay holes. */
+async function writeSparse(fh: FileHandle, data: Buffer[], sparse: { runs: SparseRun[]; size: number }): Promise<void> {
+  const placer = new SparsePlacer(sparse.runs);
+  for (const chunk of data) {
+    for (const { bytes, position } of placer.place(chunk)) {
+      for (let at = 0; at < bytes.length; ) at += (await fh.write(bytes, at, bytes.length - at, position + at)).bytesWritten;
+    }
+  }
+  placer.end();
+  await fh.truncate(sparse.size);
 }

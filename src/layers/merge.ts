@@ -4,83 +4,182 @@
  * with a lower directory, anything else replaces what was there. Symlinks are never followed.
  * Everything made takes its room first (whole blocks, one more for its inode and name), so a
  * container's tree stops at the free-space reserve.
+ *
+ * Every entry keeps what the layer gave it: owner, mode, times to the nanosecond (as far as
+ * times.ts can set them), extended attributes (one getfattr per layer reads them, one setfattr
+ * applies them), fifos and device nodes (devices only as root: special-files.ts). Names are
+ * bytes (byte-paths.ts), so a name that is not UTF-8 is copied as it is.
  */
 import { constants, copyFile, link, lstat, mkdir, readdir, readlink, rm, symlink } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
-import { join } from 'node:path';
-import { lstatOrUndefined } from './paths.js';
-import { setMeta } from './meta.js';
+import type { BigIntStats } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { failed } from '../errors.js';
+import { bytesOf, fromBuffer, fsPath, shown, type BytePath } from './byte-paths.js';
+import { setMeta, type Meta } from './meta.js';
 import { removeTree } from './remove-tree.js';
 import type { TakeRoom } from './room.js';
+import { SpecialFiles } from './special-files.js';
+import { timestampOfNs } from './times.js';
+import { runTool } from './tools.js';
 import { isOpaque, isWhiteout, whiteoutTarget } from './whiteouts.js';
+import { readXattrTree, XattrBatch, type Xattrs } from './xattrs.js';
+
+export interface MergeOptions {
+  /** Non-fatal problems: device nodes skipped when not root, attributes the file system refused. */
+  warn?: (message: string) => void;
+  /** Whether device nodes can be made (a seam for tests); else whether this process is root. */
+  isRoot?: boolean;
+}
 
 /** Merges `layers` (base first) into `root`, an existing empty directory. */
-export async function mergeLayers(root: string, layers: string[], room: TakeRoom): Promise<void> {
-  const merger = new Merger(room);
+export async function mergeLayers(root: string, layers: string[], room: TakeRoom, opts: MergeOptions = {}): Promise<void> {
+  const merger = new Merger(room, new SpecialFiles(opts.isRoot));
   for (const layer of layers) {
     merger.links.clear();
-    await merger.entry(await lstat(layer), layer, root);
+    // Absolute, as getfattr names the entries it reads.
+    const src = bytesOf(resolve(layer));
+    merger.xattrs = await readXattrTree(src);
+    await merger.entry(await lstatBytes(src), src, bytesOf(root));
+    await merger.finishLayer(opts.warn);
   }
   await merger.finishDirs();
+  merger.specials.finish(opts.warn);
 }
 
 /** What a filesystem allocates in; what one made entry costs besides its data. */
 const BLOCK = 4096;
 
+const lstatBytes = (path: BytePath) => lstat(fsPath(path), { bigint: true });
+
+async function lstatOrUndefined(path: BytePath): Promise<BigIntStats | undefined> {
+  try {
+    return await lstatBytes(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** The owner, mode and times of a stat, to the nanosecond. */
+function metaOf(st: BigIntStats): Meta {
+  return {
+    mode: Number(st.mode),
+    uid: Number(st.uid),
+    gid: Number(st.gid),
+    mtime: timestampOfNs(st.mtimeNs),
+    atime: timestampOfNs(st.atimeNs),
+  };
+}
+
 class Merger {
   /** Directory metadata from the topmost layer having each directory, applied last. */
-  private readonly dirs = new Map<string, Stats>();
+  private readonly dirs = new Map<BytePath, Meta>();
   /** `dev:ino` of a multiply linked file in the current layer -> its copy, to link again. */
-  readonly links = new Map<string, string>();
+  readonly links = new Map<string, BytePath>();
+  /** The extended attributes of the current layer's entries that have any, by path. */
+  xattrs = new Map<BytePath, Xattrs>();
+  /** Attributes given to the merged directories so far: an upper layer's directory replaces them. */
+  private readonly dirXattrs = new Map<BytePath, Set<string>>();
+  /** Attributes of merged directories that the current layer's directory does not have. */
+  private readonly stale: [BytePath, string][] = [];
+  private readonly batch = new XattrBatch();
 
-  constructor(private readonly room: TakeRoom) {}
+  constructor(
+    private readonly room: TakeRoom,
+    readonly specials: SpecialFiles,
+  ) {}
 
-  async entry(st: Stats, src: string, dst: string): Promise<void> {
+  async entry(st: BigIntStats, src: BytePath, dst: BytePath): Promise<void> {
     const existing = await lstatOrUndefined(dst);
+    const attrs = this.xattrs.get(src);
     if (st.isDirectory()) {
       if (!existing?.isDirectory()) {
-        if (existing) await rm(dst);
+        if (existing) await rm(fsPath(dst));
         await this.room(BLOCK);
-        await mkdir(dst);
+        await mkdir(fsPath(dst));
+        this.dirXattrs.delete(dst);
       }
-      this.dirs.set(dst, st);
+      this.dirs.set(dst, metaOf(st));
+      this.dirAttrs(dst, attrs);
       return this.dir(src, dst);
     }
-    if (existing) await removeTree(dst);
+    if (existing) await removeTree(fsPath(dst));
     if (st.isSymbolicLink()) {
       await this.room(BLOCK);
-      await symlink(await readlink(src), dst);
-      return setMeta(dst, st, true);
+      await symlink(await readlink(fsPath(src), { encoding: 'buffer' }), fsPath(dst));
+      this.addAttrs(dst, attrs);
+      return setMeta(fsPath(dst), metaOf(st), true);
     }
-    if (!st.isFile()) return; // unpackLayer writes nothing else
+    const special = st.isFIFO() || st.isCharacterDevice() || st.isBlockDevice();
+    if (!st.isFile() && !special) return; // unpackLayer writes nothing else
+    // Hard links within the layer stay links (to a fifo or device node too).
     const key = `${st.dev}:${st.ino}`;
-    const first = st.nlink > 1 ? this.links.get(key) : undefined;
-    if (first) return link(first, dst);
-    await this.room(BLOCK + Math.ceil(st.size / BLOCK) * BLOCK);
-    await copyFile(src, dst, constants.COPYFILE_EXCL);
-    await setMeta(dst, st, false);
-    if (st.nlink > 1) this.links.set(key, dst);
+    const first = st.nlink > 1n ? this.links.get(key) : undefined;
+    if (first) return link(fsPath(first), fsPath(dst));
+    if (special) {
+      const type = st.isFIFO() ? 'fifo' : st.isCharacterDevice() ? 'character-device' : 'block-device';
+      await this.room(BLOCK);
+      if (!(await this.specials.make(dst, type, Number(st.mode), ...majorMinor(st.rdev)))) return;
+      this.addAttrs(dst, attrs);
+      await setMeta(fsPath(dst), metaOf(st), false);
+      if (st.nlink > 1n) this.links.set(key, dst);
+      return;
+    }
+    await this.room(BLOCK + Math.ceil(Number(st.size) / BLOCK) * BLOCK);
+    await copyFile(fsPath(src), fsPath(dst), constants.COPYFILE_EXCL);
+    this.addAttrs(dst, attrs);
+    await setMeta(fsPath(dst), metaOf(st), false);
+    if (st.nlink > 1n) this.links.set(key, dst);
   }
 
-  private async dir(src: string, dst: string): Promise<void> {
-    const names = await readdir(src);
-    if (names.some(isOpaque)) {
-      for (const lower of await readdir(dst)) await removeTree(join(dst, lower));
+  /** Applies the current layer's attributes (owners and modes are set by now). */
+  async finishLayer(warn?: (message: string) => void): Promise<void> {
+    for (const [dir, name] of this.stale.splice(0)) {
+      const { code, stderr } = await runTool('setfattr', ['-h', '-x', name, '--', fsPath(dir)]);
+      if (code !== 0) throw failed(`could not remove a lower layer's extended attribute: ${shown(stderr.toString('latin1').trim())}`);
     }
-    for (const name of names) {
-      const hidden = whiteoutTarget(name);
-      if (hidden !== undefined) await removeTree(join(dst, hidden));
-    }
-    for (const name of names) {
-      if (!isWhiteout(name)) await this.entry(await lstat(join(src, name)), join(src, name), join(dst, name));
-    }
+    await this.batch.apply(warn);
   }
 
   /** Applies directory metadata deepest first, to what is still a directory. */
   async finishDirs(): Promise<void> {
     const deepestFirst = [...this.dirs].sort(([a], [b]) => b.length - a.length);
-    for (const [dst, st] of deepestFirst) {
-      if ((await lstatOrUndefined(dst))?.isDirectory()) await setMeta(dst, st, false);
+    for (const [dst, meta] of deepestFirst) {
+      if ((await lstatOrUndefined(dst))?.isDirectory()) await setMeta(fsPath(dst), meta, false);
     }
   }
+
+  private addAttrs(dst: BytePath, attrs: Xattrs | undefined): void {
+    if (attrs) this.batch.add(dst, attrs);
+  }
+
+  /** A directory shows the attributes of the topmost layer that has it, as on an overlay. */
+  private dirAttrs(dst: BytePath, attrs: Xattrs | undefined): void {
+    const before = this.dirXattrs.get(dst);
+    for (const name of before ?? []) if (!attrs?.has(name)) this.stale.push([dst, name]);
+    if (attrs) this.dirXattrs.set(dst, new Set(attrs.keys()));
+    else this.dirXattrs.delete(dst);
+    this.addAttrs(dst, attrs);
+  }
+
+  private async dir(src: BytePath, dst: BytePath): Promise<void> {
+    const names = (await readdir(fsPath(src), { encoding: 'buffer' })).map(fromBuffer);
+    if (names.some(isOpaque)) {
+      for (const lower of await readdir(fsPath(dst), { encoding: 'buffer' })) await removeTree(fsPath(join(dst, fromBuffer(lower))));
+    }
+    for (const name of names) {
+      const hidden = whiteoutTarget(name);
+      if (hidden !== undefined) await removeTree(fsPath(join(dst, hidden)));
+    }
+    for (const name of names) {
+      if (!isWhiteout(name)) await this.entry(await lstatBytes(join(src, name)), join(src, name), join(dst, name));
+    }
+  }
+}
+
+/** glibc's major() and minor() of a device number. */
+function majorMinor(rdev: bigint): [number, number] {
+  const major = ((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn);
+  const minor = (rdev & 0xffn) | ((rdev >> 12n) & ~0xffn);
+  return [Number(major), Number(minor)];
 }

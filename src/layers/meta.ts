@@ -1,12 +1,32 @@
-/** Ownership, mode bits and times of unpacked or copied files. */
-import { fchmodSync, fchownSync, futimesSync } from 'node:fs';
-import { chmod, lchown, lutimes } from 'node:fs/promises';
+/**
+ * Ownership, mode bits and times of unpacked or copied files, applied in containerd's order
+ * (createTarFile): owner first, since chown clears setuid/setgid bits and security.capability,
+ * then extended attributes (xattrs.ts, applied per layer), mode, and times last. Directories'
+ * times are set after their children are written.
+ */
+import { fchmodSync, fchownSync, type PathLike } from 'node:fs';
+import { chmod, lchown } from 'node:fs/promises';
+import { setTimes, setTimesSync, timestampOfDate, type Timestamp } from './times.js';
 
 export interface Meta {
   mode?: number;
   uid?: number;
   gid?: number;
-  mtime?: Date;
+  /** A tar header's time (to the nanosecond) or a Date (to the millisecond). */
+  mtime?: Date | Timestamp;
+  /** The access time; the modification time when absent or earlier (containerd's latestTime). */
+  atime?: Date | Timestamp;
+}
+
+/** A Meta time as a Timestamp. */
+export function timestampOf(t: Date | Timestamp): Timestamp {
+  return t instanceof Date ? timestampOfDate(t) : t;
+}
+
+/** The access time to set with `mtime`: the later of the two, as containerd sets it. */
+function accessTime(meta: Meta, mtime: Timestamp): Timestamp {
+  const atime = meta.atime && timestampOf(meta.atime);
+  return atime && (atime.sec > mtime.sec || (atime.sec === mtime.sec && atime.nsec > mtime.nsec)) ? atime : mtime;
 }
 
 const uid = process.getuid?.();
@@ -19,10 +39,12 @@ const UMASK = process.umask();
  * Applies `meta` to `path` without following a final symlink (whose mode Linux cannot set).
  * Ownership only when running as root; chown comes first because it clears setuid bits.
  */
-export async function setMeta(path: string | Buffer, meta: Meta, isSymlink: boolean): Promise<void> {
+export async function setMeta(path: PathLike, meta: Meta, isSymlink: boolean): Promise<void> {
   if (isRoot) await lchown(path, meta.uid ?? 0, meta.gid ?? 0);
   if (!isSymlink && meta.mode !== undefined) await chmod(path, meta.mode & 0o7777);
-  if (meta.mtime) await lutimes(path, meta.mtime, meta.mtime);
+  if (!meta.mtime) return;
+  const mtime = timestampOf(meta.mtime);
+  await setTimes(path, mtime, accessTime(meta, mtime), true);
 }
 
 /**
@@ -31,14 +53,20 @@ export async function setMeta(path: string | Buffer, meta: Meta, isSymlink: bool
  * process's and its mode is `mode` less the umask. A layer holds many small files, so the calls
  * saved (and no path lookups) are a good share of the time an import takes.
  */
-export function createdFileFixes(meta: Meta): { owner?: [number, number]; mode?: number; mtime?: Date } {
+export function createdFileFixes(meta: Meta): { owner?: [number, number]; mode?: number; mtime?: Timestamp; atime?: Timestamp } {
   const owner = meta.uid ?? 0;
   const group = meta.gid ?? 0;
   const chowned = isRoot && (owner !== uid || group !== gid);
   const mode = (meta.mode ?? 0o644) & 0o7777;
   // chown clears setuid and setgid bits, and the umask may have taken some: set them again.
   const chmod = chowned || (mode & UMASK) !== 0 || (mode & 0o7000) !== 0;
-  return { owner: chowned ? [owner, group] : undefined, mode: chmod ? mode : undefined, mtime: meta.mtime };
+  const mtime = meta.mtime && timestampOf(meta.mtime);
+  return {
+    owner: chowned ? [owner, group] : undefined,
+    mode: chmod ? mode : undefined,
+    mtime,
+    atime: mtime && meta.atime ? accessTime(meta, mtime) : undefined,
+  };
 }
 
 /** createdFileFixes applied synchronously, for a file written with synchronous calls. */
@@ -46,7 +74,7 @@ export function setCreatedFileMeta(fd: number, meta: Meta): void {
   const fix = createdFileFixes(meta);
   if (fix.owner) fchownSync(fd, ...fix.owner);
   if (fix.mode !== undefined) fchmodSync(fd, fix.mode);
-  if (fix.mtime) futimesSync(fd, fix.mtime, fix.mtime);
+  if (fix.mtime) setTimesSync(fd, fix.mtime, fix.atime);
 }
 
 /** The mode a new regular file is opened with, before the umask. */

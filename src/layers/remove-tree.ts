@@ -16,19 +16,23 @@
  * refused. Node opens no directory relative to a handle, so this narrows the window (a swap
  * undone between opendir and the stat after it goes unseen) rather than closing it.
  *
+ * Names are read and joined as bytes (byte-paths.ts): a name that is not UTF-8, decoded as text,
+ * would name no file, and the directory holding it could never be emptied.
+ *
  * The calls are synchronous, as rm's are (a promise per unlink made it 7 times slower than
  * `rm -rf`), in slices of SLICE entries between which the event loop runs (Ctrl-C, progress).
  */
 import { chmodSync, lstatSync, opendirSync, rmdirSync, statSync, unlinkSync, type Dir } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { failed } from '../errors.js';
+import { bytesOf, fromBuffer, fsPath, shown, type BytePath } from './byte-paths.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
 const MAX_OPEN = 16;
 const SLICE = 2000;
 
 interface Level {
-  path: string;
+  path: BytePath;
   dir?: Dir;
   /** The directory first found at `path`, once it has been opened. */
   id?: { dev: number; ino: number };
@@ -39,11 +43,12 @@ export interface RemoveTreeOptions {
   beforeOpen?: (dir: string) => void;
 }
 
-/** Removes `path` and everything under it; nothing there is fine. */
-export async function removeTree(path: string, opts: RemoveTreeOptions = {}): Promise<void> {
+/** Removes `tree` (text as Node reads it, or bytes) and everything under it; nothing there is fine. */
+export async function removeTree(tree: string | Buffer, opts: RemoveTreeOptions = {}): Promise<void> {
+  const path = typeof tree === 'string' ? bytesOf(tree) : fromBuffer(tree);
   let st;
   try {
-    st = lstatSync(path);
+    st = lstatSync(fsPath(path));
   } catch (err) {
     if (missing(err)) return;
     throw err;
@@ -67,7 +72,7 @@ export async function removeTree(path: string, opts: RemoveTreeOptions = {}): Pr
         if (removeDir(top.path, stack.length > 1)) stack.pop();
         continue;
       }
-      const child = join(top.path, entry.name);
+      const child = join(top.path, fromBuffer(entry.name as unknown as Buffer));
       if (!entry.isDirectory()) {
         removeEntry(child, true, unlinkSync);
         continue;
@@ -101,47 +106,49 @@ function openChecked(level: Level, inTree: boolean, beforeOpen?: (dir: string) =
     return undefined;
   }
   level.id ??= { dev: before.dev, ino: before.ino };
-  beforeOpen?.(level.path);
+  beforeOpen?.(fsPath(level.path).toString());
   const dir = sameDirectory(level, before) ? openDir(level.path, inTree) : undefined;
-  if (dir && sameDirectory(level, statSync(level.path))) return dir;
+  if (dir && sameDirectory(level, statSync(fsPath(level.path)))) return dir;
   dir?.closeSync();
-  if (!lstatSync(level.path).isDirectory()) {
+  if (!lstatSync(fsPath(level.path)).isDirectory()) {
     removeEntry(level.path, inTree, unlinkSync);
     return undefined;
   }
-  throw failed(`refusing to delete ${level.path}: it was replaced by another directory while being deleted`, {
+  throw failed(`refusing to delete ${shown(level.path)}: it was replaced by another directory while being deleted`, {
     code: 'TREE_CHANGED',
     hint: 'something is writing in the store; stop it, then repair the store',
   });
 }
 
 /** lstat; an entry of a directory that is not searchable is made reachable first, as for removeEntry. */
-function lstatEntry(path: string, inTree: boolean) {
+function lstatEntry(path: BytePath, inTree: boolean) {
   try {
-    return lstatSync(path);
+    return lstatSync(fsPath(path));
   } catch (err) {
     if (!inTree || !denied(err)) throw err;
     ownerMayWrite(dirname(path));
-    return lstatSync(path);
+    return lstatSync(fsPath(path));
   }
 }
 
 const sameDirectory = (level: Level, st: { dev: number; ino: number }) => st.dev === level.id!.dev && st.ino === level.id!.ino;
 
 /** `inTree` as for removeEntry; a directory not listable may also sit in one not searchable. */
-function openDir(path: string, inTree: boolean): Dir {
+function openDir(path: BytePath, inTree: boolean): Dir {
+  // Names come back as Buffers with encoding 'buffer' (Node's types know only text encodings).
+  const open = () => opendirSync(fsPath(path), { encoding: 'buffer' as BufferEncoding });
   try {
-    return opendirSync(path);
+    return open();
   } catch (err) {
     if (!denied(err)) throw err;
     if (inTree) ownerMayWrite(dirname(path));
     ownerMayWrite(path);
-    return opendirSync(path);
+    return open();
   }
 }
 
 /** False when the directory is not empty. */
-function removeDir(path: string, inTree: boolean): boolean {
+function removeDir(path: BytePath, inTree: boolean): boolean {
   try {
     removeEntry(path, inTree, rmdirSync);
     return true;
@@ -152,20 +159,20 @@ function removeDir(path: string, inTree: boolean): boolean {
 }
 
 /** `inTree`: its parent is in the tree being removed, so may be made writable. */
-function removeEntry(path: string, inTree: boolean, remove: (path: string) => void): void {
+function removeEntry(path: BytePath, inTree: boolean, remove: (path: Buffer) => void): void {
   try {
-    remove(path);
+    remove(fsPath(path));
   } catch (err) {
     if (missing(err)) return;
     if (!inTree || !denied(err)) throw err;
     ownerMayWrite(dirname(path));
-    remove(path);
+    remove(fsPath(path));
   }
 }
 
 /** u+rwx on a directory (never a symlink: the walk reaches only real directories). */
-function ownerMayWrite(dir: string): void {
-  chmodSync(dir, (statSync(dir).mode & 0o7777) | 0o700);
+function ownerMayWrite(dir: BytePath): void {
+  chmodSync(fsPath(dir), (statSync(fsPath(dir)).mode & 0o7777) | 0o700);
 }
 
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code ?? '';

@@ -23,6 +23,7 @@ import { MAX_LINKS, MergedView, TooManyLinks, type Kind, type NotDir } from './m
 import { cleanParts, invalid, unsafe } from './paths.js';
 import { creationMode, setCreatedFileMeta, setMeta, xattrNames, type Meta } from './meta.js';
 import { removeTree } from './remove-tree.js';
+import { copyUpXattrs, XattrBatch } from './xattrs.js';
 import type { TakeRoom } from './room.js';
 import { isOpaque, isWhiteout, WHITEOUT_PREFIX, whiteoutTarget, whitesOutItsDirectory } from './whiteouts.js';
 
@@ -143,6 +144,8 @@ class Unpacker {
   private readonly xattrEntries: BytePath[] = [];
   private readonly xattrs = new Set<string>();
   private readonly writes = new FileWrites(32, 8 * SMALL_FILE);
+  /** Directories made for a lower directory, by path: they take its extended attributes at the end. */
+  private readonly copyUps = new Map<BytePath, BytePath>();
 
   constructor(
     root: string,
@@ -196,7 +199,7 @@ class Unpacker {
         if (h.size <= SMALL_FILE) {
           const data: Buffer[] = [];
           for await (const chunk of entry) data.push(chunk as Buffer);
-          return this.writes.add(rel, path, data, h.meta);
+          return this.writes.add(rel, fsPath(path), data, h.meta);
         }
         return writeData(entry, openSync(fsPath(path), 'wx', creationMode(h.meta)), h.meta);
       case 'symlink':
@@ -234,6 +237,10 @@ class Unpacker {
     for (const [rel, meta] of deepestFirst) {
       await setMeta(fsPath(join(this.root, rel)), meta, false);
     }
+    // After the owners: chown clears security.capability.
+    const xattrs = new XattrBatch();
+    for (const [rel, lower] of this.copyUps) await copyUpXattrs(lower, join(this.root, rel), xattrs);
+    await xattrs.apply(this.opts.warn);
     const n = this.xattrEntries.length;
     if (n) {
       this.opts.warn?.(
@@ -262,9 +269,11 @@ class Unpacker {
     const reserved = dir.split('/').find(isWhiteout);
     if (reserved !== undefined) throw invalid(subject, `is inside '${shown(reserved)}', a name reserved for whiteout markers`);
     for (const made of await this.view.makeDirs(dir)) {
-      // The directory the lower layers have here shows through unchanged (containerd's copyDirInfo).
-      // Part X's extended attributes join here: copy those of `made.lower.path` too.
-      if (made.lower) this.dirs.set(made.rel, made.lower.st);
+      // The directory the lower layers have here shows through unchanged (containerd's copyDirInfo
+      // and copyUpXAttrs).
+      if (!made.lower) continue;
+      this.dirs.set(made.rel, made.lower.st);
+      this.copyUps.set(made.rel, made.lower.path);
     }
     return dir;
   }
@@ -334,8 +343,9 @@ class Unpacker {
     if (!kind) return;
     const path = join(this.root, rel);
     if (kind === 'dir') {
-      await removeTree(path);
+      await removeTree(fsPath(path));
       this.forget(this.dirs, rel);
+      this.forget(this.copyUps, rel);
     } else {
       await unlink(fsPath(path));
     }

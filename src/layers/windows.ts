@@ -6,10 +6,13 @@
  * directory before anything in it. Checked entry by entry as the tar streams past, so memory
  * stays flat whatever the layer's size.
  */
-import type { Readable, Writable } from 'node:stream';
-import tar, { type Header } from 'tar-stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { CtrimgError, failed } from '../errors.js';
+import { fromBuffer, shown } from './byte-paths.js';
 import { entryPath, invalid } from './paths.js';
+import type { TarHeader } from './tar/header.js';
+import { parsePaxTime } from './tar/numbers.js';
+import { readTar } from './tar/reader.js';
 import { isWhiteout } from './whiteouts.js';
 
 const TOP = new Set(['Files', 'Hives', 'UtilityVM']);
@@ -31,28 +34,56 @@ export class WindowsLayerRules {
   /** `base`: the layer has no parents. */
   constructor(private readonly base: boolean) {}
 
-  check(h: Pick<Header, 'name' | 'type' | 'linkname'>): void {
-    const subject = `entry '${h.name}'`;
-    const rel = entryPath(h.name);
+  check(h: Pick<TarHeader, 'name' | 'type' | 'typeflag' | 'linkname' | 'pax'>): void {
+    const name = fromBuffer(h.name);
+    const subject = `entry '${shown(name)}'`;
+    const rel = entryPath(name, subject);
     const [top = '', ...below] = rel.split('/');
     if (!TOP.has(top)) throw notWindows(subject, 'is not under Files/, Hives/ or UtilityVM/');
     if (below.length === 0) {
       if (h.type !== 'directory') throw notWindows(subject, 'must be a directory');
       if (top === 'UtilityVM') this.sawUtilityVM = true;
+      checkWindowsRecords(h.pax, subject);
       return;
     }
     if (top === 'UtilityVM' && !this.sawUtilityVM) throw notWindows(subject, "comes before the 'UtilityVM' directory entry");
-    const name = below[below.length - 1]!;
-    if (isWhiteout(name)) {
+    const whiteout = isWhiteout(below[below.length - 1]!);
+    if (whiteout) {
       if (!inFileTree(rel)) throw notWindows(subject, 'is a whiteout outside Files/ and UtilityVM/Files/');
       if (this.base) throw notWindows(subject, 'is a whiteout in a base layer');
     }
     if (h.type === 'link') {
-      const target = entryPath(h.linkname ?? '', `hard link '${h.name}' -> '${h.linkname ?? ''}'`);
-      if (!inFileTree(rel) || !inFileTree(target)) {
-        throw notWindows(`hard link '${h.name}' -> '${h.linkname ?? ''}'`, 'is not within Files/ or UtilityVM/Files/');
-      }
+      const link = `hard link '${shown(name)}' -> '${shown(fromBuffer(h.linkname))}'`;
+      const target = entryPath(fromBuffer(h.linkname), link);
+      if (!inFileTree(rel) || !inFileTree(target)) throw notWindows(link, 'is not within Files/ or UtilityVM/Files/');
+      return;
     }
+    // hcsshim reads these records for what it adds, not for whiteouts and hard links.
+    if (!whiteout) checkWindowsRecords(h.pax, subject);
+  }
+}
+
+/** Go's base64.StdEncoding: padded, standard alphabet; line breaks are ignored. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const isBase64 = (value: Buffer) => BASE64.test(value.toString('latin1').replace(/[\r\n]/g, ''));
+
+/**
+ * The PAX records hcsshim's import reads for a file or directory (go-winio's backuptar): the
+ * file attributes (a 32-bit decimal), the creation time (a PAX time), the raw security descriptor
+ * and extended attributes (base64). A malformed one would fail `wclayer import` halfway through.
+ */
+function checkWindowsRecords(pax: Map<string, Buffer>, subject: string): void {
+  for (const [key, value] of pax) {
+    let ok = true;
+    if (key === 'MSWINDOWS.fileattr') {
+      const text = value.toString('latin1');
+      ok = /^[0-9]+$/.test(text) && Number(text) <= 0xffffffff;
+    } else if (key === 'LIBARCHIVE.creationtime') {
+      ok = parsePaxTime(value.toString('latin1')) !== undefined;
+    } else if (key === 'MSWINDOWS.rawsd' || key.startsWith('MSWINDOWS.xattr.')) {
+      ok = isBase64(value);
+    }
+    if (!ok) throw notWindows(subject, `has a malformed PAX record '${key}'`);
   }
 }
 
@@ -62,34 +93,29 @@ export class WindowsLayerRules {
  */
 export async function validateWindowsLayer(input: Readable, opts: { base: boolean }): Promise<void> {
   const rules = new WindowsLayerRules(opts.base);
-  // tar-stream's streams are streamx streams: fed with pipe(), errors forwarded by hand.
-  const extract = tar.extract();
-  let current: { destroy(err?: Error): void } | undefined;
-  const stop = (err: Error) => {
-    current?.destroy(err);
-    extract.destroy(err);
-  };
+  // The hcs importer pipes the same stream to wclayer: a pipe here too lets the slower reader
+  // set the pace, where reading the input directly would ignore the other pipe's backpressure.
+  const through = new PassThrough();
+  const stop = (err: Error) => through.destroy(err);
   // Destroyed without an error (as a failed import does to it), the input only closes.
   const onClose = () => {
     if (!input.readableEnded) stop(input.errored ?? new Error('the layer stream was closed before its end'));
   };
   input.on('error', stop);
   input.on('close', onClose);
-  input.pipe(extract as unknown as Writable);
+  input.pipe(through);
   // The input may have failed before we were given it: its 'error' and 'close' are gone by now.
   if (input.destroyed) stop(input.errored ?? new Error('the layer stream was closed before it was read'));
   try {
-    for await (const entry of extract) {
-      current = entry;
-      rules.check(entry.header);
-      for await (const _ of entry);
-      current = undefined;
+    for await (const entry of readTar(through)) {
+      // A PAX global header describes no file (containerd and umoci skip it too).
+      if (entry.header.typeflag !== 'g') rules.check(entry.header);
     }
   } catch (err) {
     if (err instanceof CtrimgError || err === input.errored) throw err;
     throw invalid('layer', `could not be read as a tar archive: ${(err as Error).message}`);
   } finally {
-    input.unpipe(extract as unknown as Writable);
+    input.unpipe(through);
     input.off('error', stop);
     input.off('close', onClose);
   }

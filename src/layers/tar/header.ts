@@ -35,16 +35,31 @@ export interface TarHeader {
   gid: number;
   uname: string;
   gname: string;
-  /** The file's size: for a sparse file its real size, holes included. */
+  /**
+   * The file's size: for a sparse file its real size, holes included. As in Go, a header-only
+   * type (link, symlink, device, directory, fifo) keeps the size its header gives but has no data.
+   */
   size: number;
   mtime: Timestamp;
   atime?: Timestamp;
   devmajor: number;
   devminor: number;
-  /** Every PAX record of the entry (global headers excluded, as Go's reader does), values as bytes. */
+  /**
+   * Every PAX record of the entry (global headers excluded, as Go's reader does), values as bytes;
+   * keys are byte strings (latin1, see ../byte-paths.ts). GNU sparse 0.0's repeated offset and
+   * numbytes records appear joined as `GNU.sparse.map`, as in Go.
+   */
   pax: Map<string, Buffer>;
-  /** Extended attributes from `SCHILY.xattr.*` (and `LIBARCHIVE.xattr.*`) records, values as bytes. */
+  /**
+   * Extended attributes from `SCHILY.xattr.*` records (empty values included, as containerd
+   * applies them) and libarchive's `LIBARCHIVE.xattr.*` (URL-encoded name, base64 value; SCHILY's
+   * wins for a name both give), values as bytes; names are byte strings.
+   */
   xattrs: Map<string, Buffer>;
-  /** For a sparse file: where each run of the entry's data goes, in order. Absent for other files. */
+  /**
+   * For a sparse file: where each run of the entry's data goes, in order (runs of no bytes
+   * dropped; an all-hole file has none). The data is the runs' bytes back to back. Absent for
+   * other files.
+   */
   sparse?: SparseRun[];
 }

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { lstat, mkdir, readFile, readlink, readdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { CtrimgError } from '../../../src/errors.js';
 import { DirImporter } from '../../../src/importers/dir.js';
 import { decompress } from '../../../src/layers/decompress.js';
+import { readXattrs } from '../../../src/layers/xattrs.js';
 import {
   dir,
   file,
@@ -374,6 +376,17 @@ describe('importers/dir', () => {
       }
       assert.equal((await lstat(join(c, 'private/deep'))).mode & 0o7777, 0o755, 'a directory no layer has is made 0755');
       assert.equal((await lstat(join(c, 'fresh'))).mode & 0o7777, 0o755);
+    });
+
+    it("gives a directory made implicitly the lower directory's extended attributes (copyUpXAttrs)", async () => {
+      const l1 = await importTar('l1', [dir('d'), dir('e')]);
+      execFileSync('setfattr', ['-n', 'user.note', '-v', 'from the lower layer', join(l1, 'd')]);
+      const l2 = await importTar('l2', [file('d/f', 'f'), file('e/g', 'g'), file('d', 'replaced'), file('e/h', 'h')], [l1]);
+      assert.equal((await readXattrs(join(l2, 'e'))).size, 0);
+      // d was made for d/f, then replaced by a file: nothing is copied to it.
+      assert.equal((await readXattrs(join(l2, 'd'))).size, 0);
+      const l3 = await importTar('l3', [file('d/x', 'x')], [l1]);
+      assert.equal((await readXattrs(join(l3, 'd'))).get('user.note')?.toString(), 'from the lower layer');
     });
 
     it("accepts umoci's whiteouts under the entry that replaced a directory (d -> x, then d/.wh.child; f, then f/.wh.k)", async () => {

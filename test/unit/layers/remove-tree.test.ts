@@ -75,6 +75,20 @@ describe('removeTree', function () {
     assert.deepEqual(await readdir(join(outside, 'dir')), ['inner']);
   });
 
+  it('removes entries whose names are not UTF-8, given the tree as text or as bytes', async () => {
+    // Bytes Node would decode to U+FFFD: deleted by that name, they were left behind (ENOTEMPTY).
+    for (const given of ['text', 'bytes'] as const) {
+      const tree = join(work, `odd-${given}`);
+      const odd = Buffer.concat([Buffer.from(`${tree}/`), Buffer.from([0x66, 0xff, 0xfe])]);
+      mkdirSync(odd, { recursive: true });
+      writeFileSync(Buffer.concat([odd, Buffer.from('/\xe9t\xe9', 'latin1')]), 'latin1 name');
+      writeFileSync(Buffer.concat([Buffer.from(`${tree}/`), Buffer.from([0xc3, 0x28])]), 'invalid UTF-8');
+      await removeTree(given === 'text' ? tree : Buffer.from(tree));
+      assert.equal(await exists(tree), false, given);
+    }
+    assert.equal(await readFile(join(outside, 'file'), 'utf8'), 'keep me');
+  });
+
   it('removes a symlink given as the tree, not its target; a missing path is fine', async () => {
     const link = join(work, 'link');
     await symlink(join(outside, 'dir'), link);

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { CtrimgError } from '../../../src/errors.js';
 import { validateWindowsLayer } from '../../../src/layers/windows.js';
 import { tarFromEntries, type TarEntry } from '../../support/oci-layout.js';
+import { END, entry, paxData } from '../../support/tar-blocks.js';
 
 const d = (name: string): TarEntry => ({ name, type: 'directory' });
 const f = (name: string, content = 'x'): TarEntry => ({ name, content });
@@ -83,5 +84,62 @@ describe('layers/windows: the Windows layer tar rules', () => {
 
   it('refuses bytes that are not a tar archive with INVALID_TAR', async () => {
     await assert.rejects(validateWindowsLayer(Readable.from([Buffer.alloc(1024, 'z')]), { base: true }), (err: unknown) => err instanceof CtrimgError && err.code === 'INVALID_TAR');
+  });
+});
+
+describe('layers/windows: the PAX records hcsshim reads', () => {
+  /** A base layer whose file Files/f carries `records`, written with the tiny block writer. */
+  const layer = (records: [string, string][], file = 'Files/f') =>
+    Readable.from([
+      Buffer.concat([
+        entry({ name: 'Files/', typeflag: '5' }),
+        entry({ name: 'PaxHeaders/f', typeflag: 'x' }, paxData(records)),
+        entry({ name: file }, 'x'),
+        END,
+      ]),
+    ]);
+
+  it('accepts well-formed MSWINDOWS.fileattr, MSWINDOWS.rawsd, MSWINDOWS.xattr.* and LIBARCHIVE.creationtime', async () => {
+    await validateWindowsLayer(
+      layer([
+        ['MSWINDOWS.fileattr', '4294967295'],
+        ['MSWINDOWS.rawsd', Buffer.from([1, 0, 4, 0x80, 0x14]).toString('base64')],
+        ['MSWINDOWS.xattr.$KERNEL.PURGE.ESBCACHE', Buffer.from('ea').toString('base64')],
+        ['LIBARCHIVE.creationtime', '1609459200.123456789'],
+      ]),
+      { base: true },
+    );
+  });
+
+  const bad: [string, string][] = [
+    ['MSWINDOWS.fileattr', '32a'],
+    ['MSWINDOWS.fileattr', '-1'],
+    ['MSWINDOWS.fileattr', '4294967296'],
+    ['MSWINDOWS.fileattr', ''],
+    ['MSWINDOWS.rawsd', 'not base64!'],
+    ['MSWINDOWS.rawsd', 'AQAEgA'],
+    ['MSWINDOWS.xattr.ea', 'A==='],
+    ['LIBARCHIVE.creationtime', '1.2.3'],
+    ['LIBARCHIVE.creationtime', 'yesterday'],
+  ];
+  for (const [key, value] of bad) {
+    it(`refuses ${key}=${JSON.stringify(value)}, naming the entry`, async () => {
+      await assert.rejects(validateWindowsLayer(layer([[key, value]]), { base: true }), (err: unknown) => {
+        assert.ok(err instanceof CtrimgError, String(err));
+        assert.equal(err.code, 'INVALID_WINDOWS_LAYER');
+        assert.ok(err.message.includes("'Files/f'") && err.message.includes(key), err.message);
+        return true;
+      });
+    });
+  }
+
+  it('skips a PAX global header, and shows a name that is not UTF-8 escaped', async () => {
+    const global = entry({ name: 'pax_global_header', typeflag: 'g' }, paxData([['comment', 'git archive']]));
+    await validateWindowsLayer(Readable.from([Buffer.concat([global, entry({ name: 'Files/', typeflag: '5' }), END])]), { base: true });
+    const odd = Buffer.from([0x4e, 0xff, 0x2f, 0x66]);
+    await assert.rejects(
+      validateWindowsLayer(Readable.from([Buffer.concat([entry({ name: odd }, 'x'), END])]), { base: true }),
+      (err: unknown) => err instanceof CtrimgError && err.message.includes("'N\\xff/f'"),
+    );
   });
 });
