@@ -442,6 +442,9 @@ describe('importers/dir', () => {
       const names = (await readdir(Buffer.from(join(layers, 'L')), { encoding: 'buffer' })).map((n) => [...n]).sort();
       assert.deepEqual(names, [[0x6e, 0x61, 0x6d, 0x65, 0xfe, 0x41], [0x6e, 0x61, 0x6d, 0x65, 0xff, 0x41]]);
       assert.equal(await readFile(Buffer.from(join(layers, 'L/name\xffA'), 'latin1'), 'utf8'), 'first');
+      const c = await merged(join(layers, 'L'));
+      const inContainer = (await readdir(Buffer.from(c), { encoding: 'buffer' })).map((n) => [...n]).sort();
+      assert.deepEqual(inContainer, names);
     });
   });
 });
