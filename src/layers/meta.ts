@@ -81,16 +81,3 @@ export function setCreatedFileMeta(fd: number, meta: Meta): void {
 export function creationMode(meta: Meta): number {
   return (meta.mode ?? 0o644) & 0o777;
 }
-
-/** PAX record prefixes that carry extended attributes (GNU/star and libarchive spellings). */
-const XATTR_PREFIXES = ['SCHILY.xattr.', 'LIBARCHIVE.xattr.'];
-
-/** Names of the extended attributes in an entry's PAX records, e.g. `security.capability`. */
-export function xattrNames(pax: Record<string, string> | undefined): string[] {
-  const names: string[] = [];
-  for (const key of Object.keys(pax ?? {})) {
-    const prefix = XATTR_PREFIXES.find((p) => key.startsWith(p));
-    if (prefix) names.push(key.slice(prefix.length));
-  }
-  return names;
-}

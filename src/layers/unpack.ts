@@ -4,26 +4,32 @@
  * pkg/archive makes of them applied onto the layers below (see Unpacker and merged-view.ts);
  * merge.ts overlays the diffs into the tree containerd would have built.
  *
- * What a plain directory cannot hold is dropped with a warning, not a failure, so that common
- * images still install: device nodes and fifos (Node has no mknod), one warning per entry; and
- * extended attributes (SCHILY.xattr.* PAX records; Node has no xattr API), one warning per layer
- * since a layer may carry them on many files. Entry types it does not know fail the import.
+ * The tar is read by ctrimg's own reader (tar/reader.ts), with the meaning Go's archive/tar
+ * gives it, as containerd and umoci read layers: PAX times, owners and extended attributes,
+ * names as bytes, sparse files expanded with their holes kept. Extended attributes are set for
+ * the whole layer at the end (xattrs.ts), after every owner, since chown clears
+ * security.capability; fifos and device nodes are made with coreutils (special-files.ts), device
+ * nodes only as root (one warning otherwise, as containerd in a user namespace). Entry types a
+ * layer cannot hold fail the import, as they fail containerd's.
  *
  * Small regular files at fresh paths, most of a layer, are written side by side on the thread
  * pool (file-writes.ts); everything else waits for the writes it could disturb.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { openSync } from 'node:fs';
 import { chmod, constants, copyFile, link, mkdir, readlink, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
-import tar, { type Header } from 'tar-stream';
-import { bytesOf, fsPath, shown, type BytePath } from './byte-paths.js';
+import type { Readable } from 'node:stream';
+import { bytesOf, fromBuffer, fsPath, shown, type BytePath } from './byte-paths.js';
 import { FileWrites } from './file-writes.js';
 import { MAX_LINKS, MergedView, TooManyLinks, type Kind, type NotDir } from './merged-view.js';
 import { cleanParts, invalid, unsafe } from './paths.js';
-import { creationMode, setCreatedFileMeta, setMeta, xattrNames, type Meta } from './meta.js';
+import { creationMode, setCreatedFileMeta, setMeta, type Meta } from './meta.js';
 import { removeTree } from './remove-tree.js';
-import { copyUpXattrs, XattrBatch } from './xattrs.js';
+import { writeFileData } from './sparse.js';
+import { SpecialFiles } from './special-files.js';
+import type { TarHeader } from './tar/header.js';
+import { readTar, type TarEntry } from './tar/reader.js';
+import { copyUpXattrs, readXattrs, XattrBatch, type Xattrs } from './xattrs.js';
 import type { TakeRoom } from './room.js';
 import { isOpaque, isWhiteout, WHITEOUT_PREFIX, whiteoutTarget, whitesOutItsDirectory } from './whiteouts.js';
 
@@ -47,29 +53,12 @@ export interface UnpackOptions {
 export async function unpackLayer(input: Readable, root: string, opts: UnpackOptions, room: TakeRoom): Promise<void> {
   opts.signal?.throwIfAborted();
   await chmod(root, 0o755);
-  // tar-stream's streams are streamx streams: fed with pipe(), errors forwarded by hand.
-  // Names as their bytes (byte-paths.ts): a name that is not UTF-8 must reach the file system unchanged.
-  // tar-stream reads the option; its type declarations omit it.
-  const extract = tar.extract({ filenameEncoding: 'latin1' } as Parameters<typeof tar.extract>[0]);
-  // Destroying the extractor leaves the entry being read waiting forever: end it as well.
-  let current: Entry | undefined;
-  const stop = (err: unknown) => {
-    current?.destroy(err as Error);
-    extract.destroy(err as Error);
-  };
-  const onAbort = () => stop(opts.signal?.reason);
-  input.on('error', stop);
+  // The reader fails with the input's error: destroying the input with the reason stops it.
+  const onAbort = () => input.destroy(opts.signal?.reason);
   opts.signal?.addEventListener('abort', onAbort);
-  input.pipe(extract as unknown as Writable);
-  // The input may have failed while we were still setting up: its 'error' is gone by now.
-  if (input.destroyed) stop(input.errored ?? new Error('the layer stream was closed before it was read'));
   const unpacker = new Unpacker(root, opts, room);
   try {
-    for await (const entry of extract) {
-      current = entry as Entry;
-      await unpacker.entry(current);
-      current = undefined;
-    }
+    for await (const entry of readTar(input)) await unpacker.entry(entry);
     await unpacker.linkFromParents();
     await unpacker.finish();
   } finally {
@@ -80,36 +69,24 @@ export async function unpackLayer(input: Readable, root: string, opts: UnpackOpt
   }
 }
 
-type Entry = AsyncIterable<unknown> & { header: Header; destroy(err?: Error): void };
-
 /** What the unpacker reads of a header: names as byte strings, the rest as meta.ts takes it. */
-interface EntryHeader {
+interface EntryHeader extends Pick<TarHeader, 'type' | 'typeflag' | 'size' | 'sparse' | 'xattrs' | 'devmajor' | 'devminor'> {
   name: BytePath;
   linkname: BytePath;
-  type: Header['type'];
-  size: number;
   meta: Meta;
-  pax?: Record<string, string>;
 }
 
-/**
- * tar-stream's header as the unpacker reads it; the one place that knows tar-stream (the lead
- * swaps in ctrimg's own reader and its TarHeader here). With `filenameEncoding: 'latin1'` a
- * ustar or GNU long name comes as its bytes, one char each; a PAX `path`/`linkpath` comes
- * decoded as UTF-8 and is turned back into bytes (a PAX name that is not UTF-8 is lost there).
- */
-function entryHeader(h: Header): EntryHeader {
-  // tar-stream puts an entry's PAX records on `header.pax`; its type declarations omit them.
-  const pax = (h as { pax?: Record<string, string> }).pax;
+function entryHeader(h: TarHeader): EntryHeader {
   return {
-    name: pax?.path !== undefined ? bytesOf(pax.path) : h.name,
-    linkname: pax?.linkpath !== undefined ? bytesOf(pax.linkpath) : (h.linkname ?? ''),
-    type: h.type,
-    size: h.size ?? 0,
-    meta: { mode: h.mode, uid: h.uid, gid: h.gid, mtime: h.mtime },
-    pax,
+    ...h,
+    name: fromBuffer(h.name),
+    linkname: fromBuffer(h.linkname),
+    meta: { mode: h.mode, uid: h.uid, gid: h.gid, mtime: h.mtime, atime: h.atime },
   };
 }
+
+/** The bytes a sparse entry stores (its runs'), or a plain entry's size. */
+const storedSize = (h: EntryHeader) => (h.sparse ? h.sparse.reduce((n, r) => n + r.length, 0) : h.size);
 
 /** Files up to this size are read whole and written on the thread pool; larger ones stream. */
 const SMALL_FILE = 1024 * 1024;
@@ -140,9 +117,9 @@ class Unpacker {
   private readonly explicit = new Set<BytePath>();
   /** Paths this layer removed something from, whose lower entries it must hide too if it writes a directory there. */
   private readonly replaced = new Set<BytePath>();
-  /** Entries whose extended attributes were dropped, and the attribute names seen. */
-  private readonly xattrEntries: BytePath[] = [];
-  private readonly xattrs = new Set<string>();
+  /** Extended attributes of this layer's entries, by path: set at the end, after every owner. */
+  private readonly xattrs = new Map<BytePath, Xattrs>();
+  private readonly specials = new SpecialFiles();
   private readonly writes = new FileWrites(32, 8 * SMALL_FILE);
   /** Directories made for a lower directory, by path: they take its extended attributes at the end. */
   private readonly copyUps = new Map<BytePath, BytePath>();
@@ -156,12 +133,14 @@ class Unpacker {
     this.view = new MergedView(this.root, opts.parents.map(bytesOf), opts.parentsReady);
   }
 
-  async entry(entry: Entry): Promise<void> {
+  async entry(entry: TarEntry): Promise<void> {
     const h = entryHeader(entry.header);
     const subject = `entry '${shown(h.name)}'`;
+    // A PAX global header is no entry; Go returns it as one, and containerd ignores it.
+    if (h.typeflag === 'g') return;
+    if (h.type === undefined) throw invalid(subject, `has a type a layer cannot hold (type flag ${JSON.stringify(h.typeflag)})`);
     const parts = cleanParts(h.name);
     const whiteout = parts.length > 0 && isWhiteout(parts.at(-1)!);
-    if (whiteout || (h.type !== 'file' && h.type !== 'contiguous-file')) await drain(entry);
     // containerd ignores an entry that resolves to the root itself ('./', '..', 'a/..').
     if (parts.length === 0) return;
     const base = parts.at(-1)!;
@@ -180,7 +159,7 @@ class Unpacker {
 
     if (whiteout) return this.whiteout(dir, base, path);
     this.explicit.add(rel);
-    this.noteXattrs(rel, h.pax);
+    if (h.xattrs.size) this.xattrs.set(rel, h.xattrs);
     switch (h.type) {
       case 'directory': {
         // An existing directory merges with this one and takes its metadata; anything else is replaced.
@@ -192,16 +171,18 @@ class Unpacker {
         this.dirs.set(rel, h.meta);
         return;
       }
-      case 'file':
-      case 'contiguous-file':
+      case 'file': {
         await this.clear(rel);
         this.claim(rel, 'other');
-        if (h.size <= SMALL_FILE) {
+        const sparse = h.sparse && { runs: h.sparse, size: h.size };
+        if (storedSize(h) <= SMALL_FILE) {
           const data: Buffer[] = [];
-          for await (const chunk of entry) data.push(chunk as Buffer);
-          return this.writes.add(rel, fsPath(path), data, h.meta);
+          for await (const chunk of entry) data.push(chunk);
+          return this.writes.add(rel, fsPath(path), data, h.meta, sparse);
         }
-        return writeData(entry, openSync(fsPath(path), 'wx', creationMode(h.meta)), h.meta);
+        const fd = openSync(fsPath(path), 'wx', creationMode(h.meta));
+        return writeFileData(fd, entry, h, (done) => setCreatedFileMeta(done, h.meta));
+      }
       case 'symlink':
         await this.clear(rel);
         this.claim(rel, 'symlink', h.linkname);
@@ -212,12 +193,10 @@ class Unpacker {
       case 'character-device':
       case 'block-device':
       case 'fifo':
-        this.opts.warn?.(
-          `skipped ${h.type.replace('-', ' ')} '${shown(rel)}': a dir layer cannot hold device nodes or fifos (Node has no mknod); the rest of the layer is imported`,
-        );
-        return;
-      default:
-        throw invalid(subject, `has an unsupported type (${h.type ?? 'unknown type flag'})`);
+        await this.clear(rel);
+        if (!(await this.specials.make(path, h.type, h.meta.mode ?? 0o644, h.devmajor, h.devminor))) return;
+        this.claim(rel, 'other');
+        return setMeta(fsPath(path), h.meta, false);
     }
   }
 
@@ -229,7 +208,7 @@ class Unpacker {
     for (const [rel, { target, subject }] of this.parentLinks) await this.copyFromParents(rel, target, subject);
   }
 
-  /** Applies directory metadata, deepest first, and reports dropped extended attributes. */
+  /** Applies directory metadata, deepest first, then the layer's extended attributes. */
   async finish(): Promise<void> {
     await this.writes.drain();
     await this.hideReplacedDirs();
@@ -237,16 +216,12 @@ class Unpacker {
     for (const [rel, meta] of deepestFirst) {
       await setMeta(fsPath(join(this.root, rel)), meta, false);
     }
-    // After the owners: chown clears security.capability.
+    // After the owners: chown clears security.capability. Setting them changes no mtime.
     const xattrs = new XattrBatch();
     for (const [rel, lower] of this.copyUps) await copyUpXattrs(lower, join(this.root, rel), xattrs);
+    for (const [rel, values] of this.xattrs) xattrs.add(join(this.root, rel), values);
     await xattrs.apply(this.opts.warn);
-    const n = this.xattrEntries.length;
-    if (n) {
-      this.opts.warn?.(
-        `dropped extended attributes (${[...this.xattrs].join(', ')}) of ${n} ${n === 1 ? 'entry' : 'entries'}, first '${shown(this.xattrEntries[0]!)}': a dir layer cannot hold them (Node has no xattr API)`,
-      );
-    }
+    this.specials.finish(this.opts.warn);
   }
 
   /** Waits for the writes in flight, whatever their outcome. */
@@ -323,13 +298,6 @@ class Unpacker {
     }
   }
 
-  private noteXattrs(rel: BytePath, pax: Record<string, string> | undefined): void {
-    const names = xattrNames(pax);
-    if (!names.length) return;
-    this.xattrEntries.push(rel);
-    for (const name of names) this.xattrs.add(name);
-  }
-
   /** This entry makes something at `rel`: a link waiting for the parents there is dropped. */
   private claim(rel: BytePath, kind: Kind, target?: BytePath): void {
     if (this.parentLinks.size) this.forget(this.parentLinks, rel);
@@ -339,6 +307,7 @@ class Unpacker {
   /** Removes what an earlier entry of this layer left at `rel`, so that a later entry replaces it. */
   private async clear(rel: BytePath): Promise<void> {
     if (this.parentLinks.size) this.forget(this.parentLinks, rel);
+    if (this.xattrs.size) this.forget(this.xattrs, rel);
     const kind = this.view.kind(rel);
     if (!kind) return;
     const path = join(this.root, rel);
@@ -396,6 +365,9 @@ class Unpacker {
       await this.room(lower.st.size, `${subject}, a copy of the parent layer's file`);
       await copyFile(fsPath(lower.path), path, constants.COPYFILE_EXCL);
       await setMeta(path, lower.st, false);
+      // A hard link shares the file's extended attributes; the copy takes them.
+      const values = await readXattrs(lower.path);
+      if (values.size) this.xattrs.set(rel, values);
     } else if (lower?.st.isSymbolicLink()) {
       await symlink(await readlink(fsPath(lower.path), { encoding: 'buffer' }), path);
       await setMeta(path, lower.st, true);
@@ -404,29 +376,4 @@ class Unpacker {
     }
     this.copies.set(target, join(this.root, rel));
   }
-}
-
-/**
- * Not stream.pipeline: it waits forever on a streamx entry that was destroyed before it started.
- * A write may take only part of a chunk (a filling disk reports no error for it), so the rest is
- * written again until the disk says ENOSPC.
- *
- * For files too large to hold (small ones go to FileWrites), and for a path an earlier entry
- * used. The file's own calls are synchronous: awaited one by one, asynchronous calls cost a
- * trip through the thread pool each and bought nothing. The event loop is held only for one
- * chunk's write at a time.
- */
-async function writeData(entry: Entry, fd: number, meta: Meta): Promise<void> {
-  try {
-    for await (const chunk of entry) {
-      for (let rest = chunk as Buffer; rest.length; ) rest = rest.subarray(writeSync(fd, rest));
-    }
-    setCreatedFileMeta(fd, meta);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-async function drain(entry: Entry): Promise<void> {
-  for await (const _ of entry);
 }
