@@ -74,7 +74,12 @@ export async function canonicalTree(root: string, window: ApplyWindow): Promise<
     for (const name of names) {
       const full = Buffer.concat([dirBytes, Buffer.from('/'), name]);
       const path = rel === '' ? encodeName(name) : `${rel}/${encodeName(name)}`;
-      const s = await lstat(full, { bigint: true });
+      const s = await lstat(full, { bigint: true }).catch((err: NodeJS.ErrnoException) => {
+        // An overlay whiteout (a 0:0 device) in an upper directory that replaced a lower non-directory is listed by readdir but cannot be looked up.
+        if (err.code === 'ENOENT') return undefined;
+        throw err;
+      });
+      if (!s) continue;
       const type = typeOf(s);
       const mtimeNs = s.mtimeNs;
       const entry: CanonicalEntry = {
@@ -104,4 +109,24 @@ export async function canonicalTree(root: string, window: ApplyWindow): Promise<
   };
   await walk(Buffer.from(root), '');
   return out;
+}
+
+/** One line per difference, by path: `missing`, `extra`, or the fields that differ (got, then `label`'s). */
+export function treeDiff(got: CanonicalEntry[], expected: CanonicalEntry[], label = 'containerd'): string[] {
+  const byPath = (list: CanonicalEntry[]) => new Map(list.map((e) => [e.path, e]));
+  const g = byPath(got);
+  const x = byPath(expected);
+  const lines: string[] = [];
+  for (const [path, want] of x) {
+    const have = g.get(path);
+    if (!have) {
+      lines.push(`missing ${path} (${want.type})`);
+      continue;
+    }
+    const keys = new Set([...Object.keys(have), ...Object.keys(want)] as Array<keyof CanonicalEntry>);
+    const fields = [...keys].filter((k) => have[k] !== want[k]).map((k) => `${k} ${String(have[k])}, ${label} ${String(want[k])}`);
+    if (fields.length > 0) lines.push(`${path}: ${fields.join('; ')}`);
+  }
+  for (const [path, have] of g) if (!x.has(path)) lines.push(`extra ${path} (${have.type})`);
+  return lines;
 }

@@ -15,7 +15,7 @@ import { Readable } from 'node:stream';
 import { CtrimgError } from '../../../src/errors.js';
 import { DirImporter } from '../../../src/importers/dir.js';
 import { archiveCases, layerTar, type ArchiveCase } from '../../support/archive-cases.js';
-import { canonicalTree, nowNs, type CanonicalEntry } from '../../support/canonical-tree.js';
+import { canonicalTree, nowNs, treeDiff, type CanonicalEntry } from '../../support/canonical-tree.js';
 import { listTree, tempRoot } from '../../support/tars.js';
 
 type Expected = { from: string; tree: CanonicalEntry[] } | { from: string; error: { class: 'refused' | 'failed'; message: string } };
@@ -87,7 +87,8 @@ describe(`importers/dir gives containerd's tree (${golden.containerd})`, () => {
           const from = nowNs() - 1_000_000_000n;
           const container = join(containers, 'c');
           await importer.createContainer(container, await importAll(kase, made));
-          assert.deepEqual(await canonicalTree(container, { from, to: nowNs() + 1_000_000_000n }), expected.tree);
+          const tree = await canonicalTree(container, { from, to: nowNs() + 1_000_000_000n });
+          assert.deepEqual(tree, expected.tree, `differs from containerd:\n  ${treeDiff(tree, expected.tree).join('\n  ')}`);
         }
       } catch (err) {
         failure = err;
