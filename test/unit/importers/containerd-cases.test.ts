@@ -3,7 +3,8 @@
  * imported with the dir importer, layer by layer with its parents, then merged into a
  * container, and the merged tree must equal the one containerd unpacked for the same image,
  * as recorded in test/fixtures/containerd-cases/expected.json (made by ./regen beside it with a
- * real containerd; no containerd runs here). Where containerd refuses or fails, ctrimg must
+ * real containerd; no containerd runs here; which of its snapshotters is the yardstick, and
+ * why, is regen.ts's runCase). Where containerd refuses or fails, ctrimg must
  * refuse too (INVALID_TAR or UNSAFE_TAR) and leave nothing half-made. Whatever the outcome, a
  * sentinel directory beside the store, which the climbing links aim at, must be untouched.
  */
