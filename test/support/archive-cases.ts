@@ -47,22 +47,32 @@ export async function layerTar(items: LayerItem[]): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-/** A file, symlink or hard link entry whose name (and link target) are the given bytes (at most 100 each). */
-export async function rawNamed(name: Buffer, entry: TarEntry, linkname?: Buffer): Promise<Buffer> {
-  const placeholder = { mtime: T0, ...entry, name: 'x'.repeat(name.length), ...(linkname ? { linkname: 'y'.repeat(linkname.length) } : {}) };
-  const bytes = Buffer.from((await makeTar([placeholder])).subarray(0, -1024));
-  bytes.fill(0, 0, 100);
-  name.copy(bytes, 0);
-  if (linkname) {
-    bytes.fill(0, 157, 257);
-    linkname.copy(bytes, 157);
-  }
+/** One entry as tar-stream writes it (header and padded data), its header changed by `patch`, the checksum made anew. */
+async function patched(entry: TarEntry, patch: (header: Buffer) => void): Promise<Buffer> {
+  const bytes = Buffer.from((await makeTar([{ mtime: T0, ...entry }])).subarray(0, -1024));
+  patch(bytes);
   bytes.fill(' ', 148, 156);
   let sum = 0;
   for (let i = 0; i < 512; i++) sum += bytes[i]!;
   bytes.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
   return bytes;
 }
+
+/** A file, symlink or hard link entry whose name (and link target) are the given bytes (at most 100 each). */
+export function rawNamed(name: Buffer, entry: TarEntry, linkname?: Buffer): Promise<Buffer> {
+  const placeholder = { ...entry, name: 'x'.repeat(name.length), ...(linkname ? { linkname: 'y'.repeat(linkname.length) } : {}) };
+  return patched(placeholder, (bytes) => {
+    bytes.fill(0, 0, 100);
+    name.copy(bytes, 0);
+    if (linkname) {
+      bytes.fill(0, 157, 257);
+      linkname.copy(bytes, 157);
+    }
+  });
+}
+
+/** An entry whose long name tar-stream splits into the ustar prefix, under GNU magic (`ustar  \0`), as Go 1.7 and older wrote. */
+const gnuMagicWithPrefix = (entry: TarEntry) => patched(entry, (bytes) => bytes.write('ustar  \0', 257, 'latin1'));
 
 /** A PAX extended header ('x') for the next entry. */
 const paxHeader = (records: Record<string, string>) => rawEntry('x', 'PaxHeaders/next', paxRecords(records));
@@ -470,6 +480,11 @@ async function buildCases(): Promise<ArchiveCase[]> {
       { name: 'run/pipe', type: 'fifo', mode: 0o644 },
       file('ok', 'ok'),
     ]),
+    single(`${HOSTILE} PAX long names and long link names`, HOSTILE, [
+      file(`usr/${'d'.repeat(120)}/${'e'.repeat(120)}/${'f'.repeat(200)}.txt`, 'long'),
+      symlink(`usr/${'d'.repeat(120)}/${'e'.repeat(120)}/link-${'l'.repeat(150)}`, `/${'t'.repeat(300)}`),
+      hardlink(`usr/${'d'.repeat(120)}/${'e'.repeat(120)}/hard-${'h'.repeat(150)}`, `usr/${'d'.repeat(120)}/${'e'.repeat(120)}/${'f'.repeat(200)}.txt`),
+    ]),
     single(`${HOSTILE} a PAX global header`, HOSTILE, [await rawEntry('g', 'pax_global_header', paxRecords({ comment: 'a1b2c3d4e5f6' })), file('a', 'a'), dir('d')]),
     single(`${HOSTILE} GNU long names and long link names`, HOSTILE, [
       await rawEntry('L', '././@LongLink', `gnu/${'n'.repeat(150)}\0`),
@@ -543,6 +558,7 @@ async function buildCases(): Promise<ArchiveCase[]> {
       await paxHeader({ mtime: '4102444800' }),
       file('after-2038', 'a'),
     ]),
+    single(`${ISSUE} item 9: a ustar prefix under GNU magic`, `${ISSUE} item 9`, [await gnuMagicWithPrefix(file(`${'p'.repeat(60)}/${'q'.repeat(60)}/file`, 'prefixed'))]),
     single(`${ISSUE} item 4: names that are not UTF-8 stay apart`, `${ISSUE} item 4`, [
       await rawNamed(Buffer.from([0x63, 0x61, 0x66, 0xe9]), file('x', 'latin1 e-acute')),
       await rawNamed(Buffer.from([0x63, 0x61, 0x66, 0xe8]), file('x', 'latin1 e-grave')),
