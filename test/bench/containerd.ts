@@ -27,7 +27,8 @@ const DISABLED = [
   'io.containerd.tracing.processor.v1.otlp',
 ];
 
-export async function startContainerd(dir: string): Promise<RunningContainerd> {
+/** `enable`: plugins of DISABLED to keep, e.g. the overlayfs snapshotter where the kernel allows overlay mounts. */
+export async function startContainerd(dir: string, enable: string[] = []): Promise<RunningContainerd> {
   await mkdir(dir, { recursive: true });
   const socket = join(dir, 'containerd.sock');
   const root = join(dir, 'root');
@@ -35,7 +36,7 @@ export async function startContainerd(dir: string): Promise<RunningContainerd> {
     'version = 2',
     `root = ${JSON.stringify(root)}`,
     `state = ${JSON.stringify(join(dir, 'state'))}`,
-    `disabled_plugins = ${JSON.stringify(DISABLED)}`,
+    `disabled_plugins = ${JSON.stringify(DISABLED.filter((p) => !enable.includes(p)))}`,
     '[grpc]',
     `  address = ${JSON.stringify(socket)}`,
     '[ttrpc]',
