@@ -314,21 +314,21 @@ describe('end to end: layer fidelity against umoci unpack, on real trees', funct
     return join(bundle, 'rootfs');
   }
 
-  // The tar-written layers never list '.': the root's own mtime is then nobody's (umoci leaves
-  // its rootfs at the epoch, ctrimg at the container's creation). umoci's layers list '.', and
-  // there it is compared like any other entry.
-  const UNLISTED_ROOT: Ignore[] = [{ path: '', fields: ['mtime'], why: "no layer lists '.'" }];
+  // The root's own mtime: containerd skips an entry that resolves to the root (archive.Apply:
+  // "file ignored: resolved to root"), umoci applies umoci's '.' entries to its rootfs, and the
+  // tar-written layers list no '.' at all. The peers disagree, so it is not compared.
+  const ROOT_ITSELF: Ignore[] = [{ path: '', fields: ['mtime'], why: "containerd ignores '.', umoci applies it" }];
 
-  const IMAGES: Array<[string, string, Ignore[]]> = [
-    ['umoci', 'umoci: the base tree, then files changed under unlisted lower directories and deletions', []],
-    ['umoci-replace', 'umoci: the same, then non-empty directories replaced by a symlink and a file', []],
-    ['tar', 'GNU tar: the base tree (PAX, sparse 1.0, xattrs), unlisted parents, whiteouts, opaque, lib/x through lib -> usr/lib, a GNU-format layer, PAX sparse 0.0 and 0.1', UNLISTED_ROOT],
+  const IMAGES: Array<[string, string]> = [
+    ['umoci', 'umoci: the base tree, then files changed under unlisted lower directories and deletions'],
+    ['umoci-replace', 'umoci: the same, then non-empty directories replaced by a symlink and a file'],
+    ['tar', 'GNU tar: the base tree (PAX, sparse 1.0, xattrs), unlisted parents, whiteouts, opaque, lib/x through lib -> usr/lib, a GNU-format layer, PAX sparse 0.0 and 0.1'],
   ];
-  for (const [tag, what, ignore] of IMAGES) {
+  for (const [tag, what] of IMAGES) {
     it(`gives the tree umoci unpacks, entry by entry: ${what}`, async () => {
       const want = await umociTree(tag);
       const got = await ctrimgTree(tag);
-      const lines = await diffDirs(got, want, { labels: ['ctrimg', 'umoci'], ignore });
+      const lines = await diffDirs(got, want, { labels: ['ctrimg', 'umoci'], ignore: ROOT_ITSELF });
       assert.ok(lines.length === 0, `${lines.length} differences, ctrimg's container against umoci unpack:\n${shown(lines)}`);
     });
   }
@@ -351,7 +351,7 @@ describe('end to end: layer fidelity against umoci unpack, on real trees', funct
     const want = join(work, 'extracted-gnu-sparse');
     await mkdir(want);
     await sh('tar', ['-x', '--numeric-owner', '--same-owner', '--same-permissions', '-C', want, '-f', join(work, 'gnu-sparse.tar')]);
-    const lines = await diffDirs(c!.Path, want, { labels: ['ctrimg', 'GNU tar -x'], ignore: UNLISTED_ROOT });
+    const lines = await diffDirs(c!.Path, want, { labels: ['ctrimg', 'GNU tar -x'], ignore: ROOT_ITSELF });
     assert.ok(lines.length === 0, `${lines.length} differences, ctrimg's container against GNU tar -x:\n${shown(lines)}`);
   });
 });
