@@ -316,7 +316,8 @@ describe('end to end: layer fidelity against umoci unpack, on real trees', funct
 
   // The root's own mtime: containerd skips an entry that resolves to the root (archive.Apply:
   // "file ignored: resolved to root"), umoci applies umoci's '.' entries to its rootfs, and the
-  // tar-written layers list no '.' at all. The peers disagree, so it is not compared.
+  // tar-written layers list no '.' at all (GNU tar -x's target is made here). The peers
+  // disagree, so it is not compared.
   const ROOT_ITSELF: Ignore[] = [{ path: '', fields: ['mtime'], why: "containerd ignores '.', umoci applies it" }];
 
   const IMAGES: Array<[string, string]> = [
