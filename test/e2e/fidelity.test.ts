@@ -129,6 +129,7 @@ async function buildBase(root: string): Promise<void> {
   await writeFile(join(root, 'srv/shared/doc'), 'shared\n');
   await chown(join(root, 'srv/shared'), 0, 1000);
   await chmod(join(root, 'srv/shared'), 0o2775);
+  await sh('setfattr', ['-n', 'user.shared', '-v', '0x02fe', join(root, 'srv/shared')]); // a directory's xattrs, kept under an upper layer too
   await mkdir(join(root, 'tmp'));
   await writeFile(join(root, 'tmp/note'), 'note\n');
   await chmod(join(root, 'tmp'), 0o1777);
