@@ -275,7 +275,7 @@ describe('end to end: layer fidelity against umoci unpack, on real trees', funct
     await replaceForUmoci(rootfs);
     await sh('umoci', ['repack', '--image', `${oci}:umoci-replace`, bundle]);
 
-    // GNU tar: three layers, added as they are.
+    // GNU tar: five layers (base, PAX changes, GNU format, PAX sparse 0.0 and 0.1), added as they are.
     const posixTar = join(work, 'posix.tar');
     await posixLayer(join(work, 'posix-stage'), posixTar);
     const gnuTar = join(work, 'gnu.tar');
