@@ -15,11 +15,10 @@ import type { BigIntStats } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { failed } from '../errors.js';
 import { bytesOf, fromBuffer, fsPath, shown, type BytePath } from './byte-paths.js';
-import { setMeta, type Meta } from './meta.js';
+import { metaOfStats, setMeta, type Meta } from './meta.js';
 import { removeTree } from './remove-tree.js';
 import type { TakeRoom } from './room.js';
 import { SpecialFiles } from './special-files.js';
-import { timestampOfNs } from './times.js';
 import { runTool } from './tools.js';
 import { isOpaque, isWhiteout, whiteoutTarget } from './whiteouts.js';
 import { readXattrTree, XattrBatch, type Xattrs } from './xattrs.js';
@@ -55,20 +54,11 @@ async function lstatOrUndefined(path: BytePath): Promise<BigIntStats | undefined
   try {
     return await lstatBytes(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    // ENOTDIR: a directory on the way was replaced by a file (finishDirs looks at every directory once made).
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw err;
   }
-}
-
-/** The owner, mode and times of a stat, to the nanosecond. */
-function metaOf(st: BigIntStats): Meta {
-  return {
-    mode: Number(st.mode),
-    uid: Number(st.uid),
-    gid: Number(st.gid),
-    mtime: timestampOfNs(st.mtimeNs),
-    atime: timestampOfNs(st.atimeNs),
-  };
 }
 
 class Merger {
@@ -99,7 +89,7 @@ class Merger {
         await mkdir(fsPath(dst));
         this.dirXattrs.delete(dst);
       }
-      this.dirs.set(dst, metaOf(st));
+      this.dirs.set(dst, metaOfStats(st));
       this.dirAttrs(dst, attrs);
       return this.dir(src, dst);
     }
@@ -108,7 +98,7 @@ class Merger {
       await this.room(BLOCK);
       await symlink(await readlink(fsPath(src), { encoding: 'buffer' }), fsPath(dst));
       this.addAttrs(dst, attrs);
-      return setMeta(fsPath(dst), metaOf(st), true);
+      return setMeta(fsPath(dst), metaOfStats(st), true);
     }
     const special = st.isFIFO() || st.isCharacterDevice() || st.isBlockDevice();
     if (!st.isFile() && !special) return; // unpackLayer writes nothing else
@@ -121,14 +111,14 @@ class Merger {
       await this.room(BLOCK);
       if (!(await this.specials.make(dst, type, Number(st.mode), ...majorMinor(st.rdev)))) return;
       this.addAttrs(dst, attrs);
-      await setMeta(fsPath(dst), metaOf(st), false);
+      await setMeta(fsPath(dst), metaOfStats(st), false);
       if (st.nlink > 1n) this.links.set(key, dst);
       return;
     }
     await this.room(BLOCK + Math.ceil(Number(st.size) / BLOCK) * BLOCK);
     await copyFile(fsPath(src), fsPath(dst), constants.COPYFILE_EXCL);
     this.addAttrs(dst, attrs);
-    await setMeta(fsPath(dst), metaOf(st), false);
+    await setMeta(fsPath(dst), metaOfStats(st), false);
     if (st.nlink > 1n) this.links.set(key, dst);
   }
 

@@ -4,9 +4,9 @@
  * then extended attributes (xattrs.ts, applied per layer), mode, and times last. Directories'
  * times are set after their children are written.
  */
-import { fchmodSync, fchownSync, type PathLike } from 'node:fs';
-import { chmod, lchown } from 'node:fs/promises';
-import { setTimes, setTimesSync, timestampOfDate, type Timestamp } from './times.js';
+import { fchmodSync, fchownSync, type BigIntStats, type PathLike } from 'node:fs';
+import { chmod, lchown, lstat } from 'node:fs/promises';
+import { setTimes, setTimesSync, timestampOfDate, timestampOfNs, type Timestamp } from './times.js';
 
 export interface Meta {
   mode?: number;
@@ -80,4 +80,20 @@ export function setCreatedFileMeta(fd: number, meta: Meta): void {
 /** The mode a new regular file is opened with, before the umask. */
 export function creationMode(meta: Meta): number {
   return (meta.mode ?? 0o644) & 0o777;
+}
+
+/** The owner, mode and times of a stat, to the nanosecond. */
+export function metaOfStats(st: BigIntStats): Meta {
+  return {
+    mode: Number(st.mode),
+    uid: Number(st.uid),
+    gid: Number(st.gid),
+    mtime: timestampOfNs(st.mtimeNs),
+    atime: timestampOfNs(st.atimeNs),
+  };
+}
+
+/** metaOfStats of `path`'s own lstat (a symlink's, not its target's). */
+export async function metaOfPath(path: PathLike): Promise<Meta> {
+  return metaOfStats(await lstat(path, { bigint: true }));
 }

@@ -23,7 +23,7 @@ import { bytesOf, fromBuffer, fsPath, shown, type BytePath } from './byte-paths.
 import { FileWrites } from './file-writes.js';
 import { MAX_LINKS, MergedView, TooManyLinks, type Kind, type NotDir } from './merged-view.js';
 import { cleanParts, invalid, unsafe } from './paths.js';
-import { creationMode, setCreatedFileMeta, setMeta, type Meta } from './meta.js';
+import { creationMode, metaOfPath, setCreatedFileMeta, setMeta, type Meta } from './meta.js';
 import { removeTree } from './remove-tree.js';
 import { writeFileData } from './sparse.js';
 import { SpecialFiles } from './special-files.js';
@@ -159,7 +159,13 @@ class Unpacker {
 
     if (whiteout) return this.whiteout(dir, base, path);
     this.explicit.add(rel);
-    if (h.xattrs.size) this.xattrs.set(rel, h.xattrs);
+    await this.place(entry, h, rel, path);
+    // Once placed: placing clears what an earlier entry left at `rel`, its attributes too.
+    if (h.xattrs.size && this.view.kind(rel)) this.xattrs.set(rel, h.xattrs);
+  }
+
+  /** Writes the entry at `rel`, replacing what an earlier entry of this layer left there. */
+  private async place(entry: TarEntry, h: EntryHeader, rel: BytePath, path: BytePath): Promise<void> {
     switch (h.type) {
       case 'directory': {
         // An existing directory merges with this one and takes its metadata; anything else is replaced.
@@ -247,7 +253,7 @@ class Unpacker {
       // The directory the lower layers have here shows through unchanged (containerd's copyDirInfo
       // and copyUpXAttrs).
       if (!made.lower) continue;
-      this.dirs.set(made.rel, made.lower.st);
+      this.dirs.set(made.rel, await metaOfPath(fsPath(made.lower.path)));
       this.copyUps.set(made.rel, made.lower.path);
     }
     return dir;
@@ -364,13 +370,13 @@ class Unpacker {
     if (lower?.st.isFile()) {
       await this.room(lower.st.size, `${subject}, a copy of the parent layer's file`);
       await copyFile(fsPath(lower.path), path, constants.COPYFILE_EXCL);
-      await setMeta(path, lower.st, false);
+      await setMeta(path, await metaOfPath(fsPath(lower.path)), false);
       // A hard link shares the file's extended attributes; the copy takes them.
       const values = await readXattrs(lower.path);
       if (values.size) this.xattrs.set(rel, values);
     } else if (lower?.st.isSymbolicLink()) {
       await symlink(await readlink(fsPath(lower.path), { encoding: 'buffer' }), path);
-      await setMeta(path, lower.st, true);
+      await setMeta(path, await metaOfPath(fsPath(lower.path)), true);
     } else {
       throw invalid(subject, 'points to a file that is in neither this layer nor its parent layers');
     }
