@@ -224,7 +224,7 @@ class Unpacker {
     }
     // After the owners: chown clears security.capability. Setting them changes no mtime.
     const xattrs = new XattrBatch();
-    for (const [rel, lower] of this.copyUps) await copyUpXattrs(lower, join(this.root, rel), xattrs);
+    await copyUpXattrs([...this.copyUps].map(([rel, lower]) => [lower, join(this.root, rel)]), xattrs);
     for (const [rel, values] of this.xattrs) xattrs.add(join(this.root, rel), values);
     await xattrs.apply(this.opts.warn);
     this.specials.finish(this.opts.warn);

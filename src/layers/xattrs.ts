@@ -75,13 +75,25 @@ export async function readXattrs(path: BytePath): Promise<Xattrs> {
 }
 
 /**
- * Queues the attributes of `lower` (a directory in a lower layer) for `dir`, the directory made
- * for it in this layer because an entry below it was listed without it: containerd's
- * copyUpXAttrs, so the implicit directory keeps e.g. its ACLs and capabilities of the lower one.
+ * Queues the attributes of each lower directory for the directory made for it in this layer,
+ * because an entry below it was listed without it (`[lower, made]` pairs): containerd's
+ * copyUpXAttrs, so an implicit directory keeps e.g. the ACLs and capabilities of the lower one.
+ * One process reads a few hundred of them: a layer may make many implicit directories.
  */
-export async function copyUpXattrs(lower: BytePath, dir: BytePath, batch: XattrBatch): Promise<void> {
-  batch.add(dir, await readXattrs(lower));
+export async function copyUpXattrs(pairs: Array<[lower: BytePath, made: BytePath]>, batch: XattrBatch): Promise<void> {
+  for (let i = 0; i < pairs.length; i += PATHS_PER_RUN) {
+    const some = pairs.slice(i, i + PATHS_PER_RUN).map(([lower, made]) => [absolute(lower), made] as const);
+    const args = ['-h', '-d', '-m', '-', '-e', 'base64', '--absolute-names', '--', ...some.map(([lower]) => fsPath(lower))];
+    const found = readDump(await runTool('getfattr', args), some[0]![0]);
+    for (const [lower, made] of some) {
+      const values = found.get(lower);
+      if (values) batch.add(made, values);
+    }
+  }
 }
+
+/** Paths given to one getfattr run: far below the kernel's limit on a command line. */
+const PATHS_PER_RUN = 256;
 
 function readDump(result: { code: number; stdout: Buffer; stderr: Buffer }, subject: BytePath): Map<BytePath, Xattrs> {
   // getfattr exits 1 when it met an error: what it could read is still printed.

@@ -83,8 +83,26 @@ describe('layers/xattrs', () => {
     mkdirSync(join(root, 'upper'));
     execFileSync('setfattr', ['-n', 'user.keep', '-v', '0x00ff', join(root, 'lower')]);
     const batch = new XattrBatch();
-    await copyUpXattrs(bytesOf(join(root, 'lower')), bytesOf(join(root, 'upper')), batch);
+    await copyUpXattrs([[bytesOf(join(root, 'lower')), bytesOf(join(root, 'upper'))]], batch);
     await batch.apply();
     assert.deepEqual(await readXattrs(bytesOf(join(root, 'upper'))), new Map([['user.keep', Buffer.from([0, 0xff])]]));
+  });
+
+  it('copies up many directories in few runs, leaving one whose lower directory has none bare', async () => {
+    const pairs: Array<[string, string]> = [];
+    for (let i = 0; i < 300; i++) {
+      mkdirSync(join(root, `lower${i}`));
+      mkdirSync(join(root, `upper${i}`));
+      pairs.push([bytesOf(join(root, `lower${i}`)), bytesOf(join(root, `upper${i}`))]);
+    }
+    execFileSync('setfattr', ['-n', 'user.first', '-v', '1', join(root, 'lower0')]);
+    execFileSync('setfattr', ['-n', 'user.last', '-v', '2', join(root, 'lower299')]);
+    const batch = new XattrBatch();
+    await copyUpXattrs(pairs, batch);
+    assert.equal(batch.size, 2, 'only the two directories with attributes are queued');
+    await batch.apply();
+    assert.deepEqual(await readXattrs(bytesOf(join(root, 'upper0'))), new Map([['user.first', Buffer.from('1')]]));
+    assert.deepEqual(await readXattrs(bytesOf(join(root, 'upper299'))), new Map([['user.last', Buffer.from('2')]]));
+    assert.equal((await readXattrs(bytesOf(join(root, 'upper1')))).size, 0);
   });
 });
