@@ -140,6 +140,22 @@ export class MergedView {
    * symlink; a component that does not exist yet is taken as a directory to be made.
    */
   async resolveDir(parts: BytePath[]): Promise<BytePath | NotDir> {
+    const walked = await this.walk(parts);
+    return typeof walked === 'string' ? walked : { notDir: walked.notDir };
+  }
+
+  /**
+   * What the whole name `parts` resolves to, a symlink as its last component followed too
+   * (fs.RootPath of the name), or undefined when a component before the last is not a directory.
+   */
+  async resolvePath(parts: BytePath[]): Promise<BytePath | undefined> {
+    const walked = await this.walk(parts);
+    if (typeof walked === 'string') return walked;
+    return walked.rest === 0 ? walked.notDir : undefined;
+  }
+
+  /** resolveDir's walk; where it stops at a component that is not a directory, how many components follow it. */
+  private async walk(parts: BytePath[]): Promise<BytePath | (NotDir & { rest: number })> {
     const whole = parts.join('/');
     if (whole === '' || this.kinds.get(whole) === 'dir') return whole;
     let queue = parts;
@@ -162,7 +178,7 @@ export class MergedView {
         done = [];
         continue;
       }
-      if (found && found.kind !== 'dir') return { notDir: rel };
+      if (found && found.kind !== 'dir') return { notDir: rel, rest: rest.length };
       done.push(name!);
       queue = rest;
     }

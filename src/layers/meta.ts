@@ -42,6 +42,11 @@ const UMASK = process.umask();
 export async function setMeta(path: PathLike, meta: Meta, isSymlink: boolean): Promise<void> {
   if (isRoot) await lchown(path, meta.uid ?? 0, meta.gid ?? 0);
   if (!isSymlink && meta.mode !== undefined) await chmod(path, meta.mode & 0o7777);
+  await setMetaTimes(path, meta);
+}
+
+/** Sets `meta`'s times (if it has them) on `path`, a final symlink not followed. */
+export async function setMetaTimes(path: PathLike, meta: Meta): Promise<void> {
   if (!meta.mtime) return;
   const mtime = timestampOf(meta.mtime);
   await setTimes(path, mtime, accessTime(meta, mtime), true);

@@ -23,7 +23,7 @@ import { bytesOf, fromBuffer, fsPath, shown, type BytePath } from './byte-paths.
 import { FileWrites } from './file-writes.js';
 import { MAX_LINKS, MergedView, TooManyLinks, type Kind, type NotDir } from './merged-view.js';
 import { cleanParts, invalid, unsafe } from './paths.js';
-import { creationMode, metaOfPath, setCreatedFileMeta, setMeta, type Meta } from './meta.js';
+import { creationMode, metaOfPath, setCreatedFileMeta, setMeta, setMetaTimes, type Meta } from './meta.js';
 import { removeTree } from './remove-tree.js';
 import { writeFileData } from './sparse.js';
 import { SpecialFiles } from './special-files.js';
@@ -101,8 +101,17 @@ class Unpacker {
   /** The layer root as a byte string. */
   private readonly root: BytePath;
   private readonly view: MergedView;
-  /** Directory metadata, applied last so that writing children does not change it. */
+  /**
+   * The owner and mode of each directory of this layer (a copied-up one's times too), applied
+   * last so that writing children does not change them.
+   */
   private readonly dirs = new Map<BytePath, Meta>();
+  /**
+   * Each directory entry's name (cleaned) and times, in tar order: containerd sets them once the
+   * layer is applied on whatever the name then resolves to (applyNaive's last loop), which is
+   * not the directory if a later entry replaced it by a symlink or a file.
+   */
+  private readonly dirTimes: Array<{ parts: BytePath[]; meta: Meta; subject: string }> = [];
   /**
    * Hard links to files of parent layers, by path in this layer: made once the whole tar is
    * read, since the parents may still be importing beside this layer.
@@ -159,6 +168,7 @@ class Unpacker {
 
     if (whiteout) return this.whiteout(dir, base, path);
     this.explicit.add(rel);
+    if (h.type === 'directory') this.dirTimes.push({ parts, meta: h.meta, subject });
     await this.place(entry, h, rel, path);
     // Once placed: placing clears what an earlier entry left at `rel`, its attributes too.
     if (h.xattrs.size && this.view.kind(rel)) this.xattrs.set(rel, h.xattrs);
@@ -174,7 +184,7 @@ class Unpacker {
           await mkdir(fsPath(path), { mode: 0o755 });
           this.view.made(rel, 'dir');
         }
-        this.dirs.set(rel, h.meta);
+        this.dirs.set(rel, { mode: h.meta.mode, uid: h.meta.uid, gid: h.meta.gid });
         return;
       }
       case 'file': {
@@ -214,13 +224,19 @@ class Unpacker {
     for (const [rel, { target, subject }] of this.parentLinks) await this.copyFromParents(rel, target, subject);
   }
 
-  /** Applies directory metadata, deepest first, then the layer's extended attributes. */
+  /** Applies directory metadata, deepest first, then directory entries' times, then the layer's extended attributes. */
   async finish(): Promise<void> {
     await this.writes.drain();
     await this.hideReplacedDirs();
     const deepestFirst = [...this.dirs].sort(([a], [b]) => b.length - a.length);
     for (const [rel, meta] of deepestFirst) {
       await setMeta(fsPath(join(this.root, rel)), meta, false);
+    }
+    for (const { parts, meta, subject } of this.dirTimes) {
+      // What the name resolves to in this layer (a symlink's target is found inside the root);
+      // a name that resolves to nothing of this layer keeps nothing of the entry's.
+      const rel = await this.resolveName(parts, subject);
+      if (rel !== undefined && this.view.kind(rel)) await setMetaTimes(fsPath(join(this.root, rel)), meta);
     }
     // After the owners: chown clears security.capability. Setting them changes no mtime.
     const xattrs = new XattrBatch();
@@ -260,9 +276,18 @@ class Unpacker {
   }
 
   /** resolveDir, a symlink loop refused naming the entry. */
-  private async resolve(parts: BytePath[], subject: string): Promise<BytePath | NotDir> {
+  private resolve(parts: BytePath[], subject: string): Promise<BytePath | NotDir> {
+    return this.refuseLoops(this.view.resolveDir(parts), subject);
+  }
+
+  /** resolvePath (the last component followed too), a symlink loop refused naming the entry. */
+  private resolveName(parts: BytePath[], subject: string): Promise<BytePath | undefined> {
+    return this.refuseLoops(this.view.resolvePath(parts), subject);
+  }
+
+  private async refuseLoops<T>(resolving: Promise<T>, subject: string): Promise<T> {
     try {
-      return await this.view.resolveDir(parts);
+      return await resolving;
     } catch (err) {
       if (err instanceof TooManyLinks) throw unsafe(subject, `goes through more than ${MAX_LINKS} symlinks (a symlink loop)`);
       throw err;
@@ -272,12 +297,15 @@ class Unpacker {
   /**
    * `.wh.<name>` removes `name` from the merged view: what this layer put there, and (kept as a
    * marker for merge.ts) the lower layers' entry. An opaque marker removes every entry of `dir`
-   * but the paths this layer wrote by an entry of their own, as containerd's applyNaive does.
+   * but the paths this layer wrote by an entry of their own and the directories holding them,
+   * as umoci and containerd's overlayfs applier keep them (applyNaive keeps only the former, and
+   * so removes a directory made for a later entry, with the entry: a containerd bug).
    */
   private async whiteout(dir: BytePath, base: BytePath, path: BytePath): Promise<void> {
     if (isOpaque(base)) {
       if (dir === '' || this.writes.touches(dir)) await this.writes.drain();
-      for (const rel of this.view.below(dir)) if (!this.explicit.has(rel) && this.view.kind(rel)) await this.clear(rel);
+      const kept = this.keptByOpaque(dir);
+      for (const rel of this.view.below(dir)) if (!kept.has(rel) && this.view.kind(rel)) await this.clear(rel);
       this.view.opaque(dir);
     } else {
       const target = whiteoutTarget(base);
@@ -289,6 +317,17 @@ class Unpacker {
       }
     }
     await writeFile(fsPath(path), '');
+  }
+
+  /** The paths below `dir` an opaque marker keeps: those written by an entry of their own, and their directories up to `dir`. */
+  private keptByOpaque(dir: BytePath): Set<BytePath> {
+    const kept = new Set<BytePath>();
+    const prefix = dir ? `${dir}/` : '';
+    for (const rel of this.explicit) {
+      if (!rel.startsWith(prefix) || rel === dir) continue;
+      for (let at = rel; at.length > prefix.length && !kept.has(at); at = at.slice(0, Math.max(0, at.lastIndexOf('/')))) kept.add(at);
+    }
+    return kept;
   }
 
   /**

@@ -65,6 +65,9 @@ export interface ApplyWindow {
 
 export const nowNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
 
+/** A time (nanoseconds since the epoch) as an entry's `mtime` gives it: `seconds.nanoseconds`. */
+export const canonicalTime = (ns: bigint): string => `${ns / 1_000_000_000n}.${(ns % 1_000_000_000n).toString().padStart(9, '0')}`;
+
 /** Every entry under `root` (not `root` itself), in depth-first order of byte-sorted names. */
 export async function canonicalTree(root: string, window: ApplyWindow): Promise<CanonicalEntry[]> {
   const out: CanonicalEntry[] = [];
@@ -88,7 +91,7 @@ export async function canonicalTree(root: string, window: ApplyWindow): Promise<
         mode: (Number(s.mode) & 0o7777).toString(8).padStart(4, '0'),
         uid: Number(s.uid),
         gid: Number(s.gid),
-        mtime: mtimeNs >= window.from && mtimeNs <= window.to ? 'apply-time' : `${mtimeNs / 1_000_000_000n}.${(mtimeNs % 1_000_000_000n).toString().padStart(9, '0')}`,
+        mtime: mtimeNs >= window.from && mtimeNs <= window.to ? 'apply-time' : canonicalTime(mtimeNs),
       };
       if (type === 'symlink') entry.target = encodeName(await readlink(full, { encoding: 'buffer' }));
       if (type === 'file') {

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { CtrimgError } from '../../../src/errors.js';
 import { DirImporter } from '../../../src/importers/dir.js';
+import { bytesOf } from '../../../src/layers/byte-paths.js';
+import { readXattrs } from '../../../src/layers/xattrs.js';
 import {
   dir,
   file,
@@ -201,16 +203,16 @@ describe('importers/dir against hostile and odd tars', () => {
   });
 
   describe('whiteouts, duplicates and replacements', () => {
-    it("an opaque marker after its siblings keeps the entries of its layer, but not a directory the layer made only implicitly (containerd's unpackedPaths; umoci keeps it)", async () => {
+    it("an opaque marker after its siblings keeps the entries of its layer and the directories made for them (umoci and containerd's overlayfs applier; applyNaive's unpackedPaths loses old/sub/x)", async () => {
       const l1 = await importTar('l1', [file('old/a', 'a'), file('old/sub/b', 'b'), file('other', 'o')]);
       const l2 = await importTar('l2', [dir('old'), file('old/c', 'c'), dir('old/kept'), file('old/kept/y', 'y'), file('old/sub/x', 'x'), file('old/.wh..wh..opq')]);
-      assert.deepEqual(await listTree(l2), ['old/', 'old/.wh..wh..opq', 'old/c', 'old/kept/', 'old/kept/y']);
+      assert.deepEqual(await listTree(l2), ['old/', 'old/.wh..wh..opq', 'old/c', 'old/kept/', 'old/kept/y', 'old/sub/', 'old/sub/x']);
       const container = containerPath();
       await importer.createContainer(container, [l2, l1]);
-      assert.deepEqual(await listTree(container), ['old/', 'old/c', 'old/kept/', 'old/kept/y', 'other']);
+      assert.deepEqual(await listTree(container), ['old/', 'old/c', 'old/kept/', 'old/kept/y', 'old/sub/', 'old/sub/x', 'other']);
     });
 
-    it('a directory replaced by a file takes the file, and the directory metadata is dropped', async () => {
+    it("a directory replaced by a file takes the file, its mode, and the directory entry's times (containerd sets those last by name)", async () => {
       const layer = await importTar('L', [
         dir('a', { mode: 0o700, mtime: T1 }),
         file('a/x', 'x'),
@@ -219,7 +221,7 @@ describe('importers/dir against hostile and odd tars', () => {
       const a = await lstat(join(layer, 'a'));
       assert.ok(a.isFile());
       assert.equal(a.mode & 0o7777, 0o640);
-      assert.equal(a.mtime.getTime(), T2.getTime());
+      assert.equal(a.mtime.getTime(), T1.getTime());
       assert.deepEqual(await listTree(layer), ['a']);
     });
 
@@ -252,19 +254,28 @@ describe('importers/dir against hostile and odd tars', () => {
   });
 
   describe('devices, PAX and GNU extensions, xattrs', () => {
-    it('skips devices and fifos with one clear warning each, as root too', async () => {
+    it('makes fifos, and device nodes as root with their numbers, mode and owner (without root: skipped with one warning)', async () => {
       const layer = await importTar('L', [
         { name: 'dev/null', type: 'character-device', devmajor: 1, devminor: 3, mode: 0o666 },
-        { name: 'dev/sda', type: 'block-device', devmajor: 8, devminor: 0 },
-        { name: 'run/pipe', type: 'fifo' },
+        { name: 'dev/sda', type: 'block-device', devmajor: 8, devminor: 0, mode: 0o660, gid: 6 },
+        { name: 'run/pipe', type: 'fifo', mode: 0o620 },
         file('ok', 'ok'),
       ]);
-      assert.deepEqual(warnings, [
-        "skipped character device 'dev/null': a dir layer cannot hold device nodes or fifos (Node has no mknod); the rest of the layer is imported",
-        "skipped block device 'dev/sda': a dir layer cannot hold device nodes or fifos (Node has no mknod); the rest of the layer is imported",
-        "skipped fifo 'run/pipe': a dir layer cannot hold device nodes or fifos (Node has no mknod); the rest of the layer is imported",
-      ]);
-      assert.deepEqual(await listTree(layer), ['dev/', 'ok', 'run/']);
+      const pipe = await lstat(join(layer, 'run/pipe'));
+      assert.ok(pipe.isFIFO());
+      assert.equal(pipe.mode & 0o7777, 0o620);
+      if (process.getuid?.() === 0) {
+        const [nul, sda] = await Promise.all([lstat(join(layer, 'dev/null')), lstat(join(layer, 'dev/sda'))]);
+        assert.ok(nul.isCharacterDevice());
+        assert.deepEqual([nul.rdev >> 8, nul.rdev & 0xff, nul.mode & 0o7777], [1, 3, 0o666]);
+        assert.ok(sda.isBlockDevice());
+        assert.deepEqual([sda.rdev >> 8, sda.rdev & 0xff, sda.mode & 0o7777, sda.gid], [8, 0, 0o660, 6]);
+        assert.deepEqual(warnings, []);
+        assert.deepEqual(await listTree(layer), ['dev/', 'dev/null', 'dev/sda', 'ok', 'run/', 'run/pipe']);
+      } else {
+        assert.deepEqual(warnings, ["skipped 2 device nodes, first 'dev/null': only root can make them (as containerd does in a user namespace); the rest is imported"]);
+        assert.deepEqual(await listTree(layer), ['dev/', 'ok', 'run/', 'run/pipe']);
+      }
     });
 
     it('reads PAX long names and long link names without warnings', async () => {
@@ -305,19 +316,31 @@ describe('importers/dir against hostile and odd tars', () => {
       assert.deepEqual(warnings, []);
     });
 
-    it('drops extended attributes with one warning per layer, not a failure', async () => {
+    it('keeps extended attributes, security.capability as root (without root: dropped with one warning, as containerd drops EPERM)', async () => {
+      // cap_net_raw+ep as setcap writes it: VFS_CAP_REVISION_2 with the effective flag, permitted bit 13.
+      const cap = Buffer.from('0100000200200000000000000000000000000000', 'hex');
       const layer = await importTar('L', [
-        file('bin/ping', 'ping', { pax: { 'SCHILY.xattr.security.capability': '\u0001' } } as TarEntry),
+        file('bin/ping', 'ping', { pax: { 'SCHILY.xattr.security.capability': cap.toString('latin1') } } as TarEntry),
         file('etc/conf', 'conf', { pax: { 'SCHILY.xattr.user.note': 'hi', 'LIBARCHIVE.xattr.user.other': 'aGk' } } as TarEntry),
         file('plain', 'p'),
       ]);
       assert.equal(await readFile(join(layer, 'bin/ping'), 'utf8'), 'ping');
-      assert.equal(await readFile(join(layer, 'etc/conf'), 'utf8'), 'conf');
-      assert.equal(warnings.length, 1, warnings.join('\n'));
-      assert.equal(
-        warnings[0],
-        "dropped extended attributes (security.capability, user.note, user.other) of 2 entries, first 'bin/ping': a dir layer cannot hold them (Node has no xattr API)",
+      assert.deepEqual(
+        await readXattrs(bytesOf(join(layer, 'etc/conf'))),
+        new Map([
+          ['user.note', Buffer.from('hi')],
+          ['user.other', Buffer.from('hi')],
+        ]),
       );
+      assert.deepEqual(await readXattrs(bytesOf(join(layer, 'plain'))), new Map());
+      if (process.getuid?.() === 0) {
+        assert.deepEqual(await readXattrs(bytesOf(join(layer, 'bin/ping'))), new Map([['security.capability', cap]]));
+        assert.deepEqual(warnings, []);
+      } else {
+        assert.deepEqual(await readXattrs(bytesOf(join(layer, 'bin/ping'))), new Map());
+        assert.equal(warnings.length, 1, warnings.join('\n'));
+        assert.match(warnings[0]!, /^dropped 1 extended attribute the file system refused, first: .*bin\/ping: Operation not permitted$/);
+      }
     });
   });
 

@@ -51,6 +51,19 @@ describe('layers/merged-view', () => {
       assert.deepEqual(await view.resolveDir(['s']), { notDir: 'd/f' });
     });
 
+    it('resolves a whole name as fs.RootPath does, a symlink as the last component followed, a file as the last component kept', async () => {
+      const view = new MergedView(join(root, 'absent'), []);
+      view.made('d', 'dir');
+      view.made('d/f', 'other');
+      view.made('s', 'symlink', 'd/f');
+      view.made('out', 'symlink', '../../../sentinel');
+      assert.equal(await view.resolvePath(['s']), 'd/f', 'a symlink to a file: the file');
+      assert.equal(await view.resolvePath(['d', 'f']), 'd/f');
+      assert.equal(await view.resolvePath(['out']), 'sentinel', 'a climbing symlink stays inside the root');
+      assert.equal(await view.resolvePath(['d', 'f', 'x']), undefined, 'a file before the last component');
+      assert.equal(await view.resolvePath(['s', 'x']), undefined, 'a symlink to a file before the last component');
+    });
+
     it(`gives up after ${MAX_LINKS} links (a loop)`, async () => {
       const view = new MergedView(join(root, 'absent'), []);
       view.made('a', 'symlink', 'b');
