@@ -107,6 +107,25 @@ describe('layers/merge', function () {
     assert.equal(statOf('%.9Y %a %u:%g', join(out, 'etc')), '-0.000001000 2750 1000:1000');
   });
 
+  it('a directory an upper layer replaces by a symlink out of the root: nothing outside is chowned, chmodded or retimed', async () => {
+    // The lower layer's directory a/b is remembered for its metadata; the upper layer makes `a`
+    // a symlink to a directory outside the container that also has a `b`.
+    const outside = join(root, 'outside');
+    mkdirSync(join(outside, 'b'), { recursive: true });
+    await setMeta(join(outside, 'b'), { mode: 0o755, uid: 0, gid: 0, mtime: { sec: 1_000_000_000, nsec: 0 } }, false);
+    const base = join(root, 'base');
+    const upper = join(root, 'upper');
+    mkdirSync(join(base, 'a/b'), { recursive: true });
+    await setMeta(join(base, 'a/b'), { mode: 0o777, uid: 4242, gid: 4242, mtime: { sec: 86_400, nsec: 0 } }, false);
+    mkdirSync(upper);
+    symlinkSync(outside, join(upper, 'a'));
+    const out = join(root, 'out');
+    await mkdir(out);
+    await mergeLayers(out, [base, upper], noRoomCheck, { isRoot: true });
+    assert.equal(statOf('%a %u:%g %Y', join(outside, 'b')), '755 0:0 1000000000');
+    assert.equal(lstatSync(join(out, 'a')).isSymbolicLink(), true);
+  });
+
   it('without root: fifos made, device nodes skipped with one warning', async () => {
     const { base } = await layers();
     const out = join(root, 'out');
