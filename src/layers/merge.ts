@@ -93,7 +93,7 @@ class Merger {
       this.dirAttrs(dst, attrs);
       return this.dir(src, dst);
     }
-    if (existing) await removeTree(fsPath(dst));
+    if (existing) await this.remove(dst, existing);
     if (st.isSymbolicLink()) {
       await this.room(BLOCK);
       await symlink(await readlink(fsPath(src), { encoding: 'buffer' }), fsPath(dst));
@@ -139,6 +139,21 @@ class Merger {
     }
   }
 
+  /**
+   * Removes what the merged tree has at `dst`. A directory's remembered metadata goes with it:
+   * finishDirs sets it by path, and an upper layer may put a symlink where the directory was,
+   * through which that path would lead out of the root.
+   */
+  private async remove(dst: BytePath, existing?: BigIntStats): Promise<void> {
+    const st = existing ?? (await lstatOrUndefined(dst));
+    if (!st) return;
+    await removeTree(fsPath(dst));
+    if (!st.isDirectory()) return;
+    for (const map of [this.dirs, this.dirXattrs]) {
+      for (const key of map.keys()) if (key === dst || key.startsWith(`${dst}/`)) map.delete(key);
+    }
+  }
+
   private addAttrs(dst: BytePath, attrs: Xattrs | undefined): void {
     if (attrs) this.batch.add(dst, attrs);
   }
@@ -155,11 +170,11 @@ class Merger {
   private async dir(src: BytePath, dst: BytePath): Promise<void> {
     const names = (await readdir(fsPath(src), { encoding: 'buffer' })).map(fromBuffer);
     if (names.some(isOpaque)) {
-      for (const lower of await readdir(fsPath(dst), { encoding: 'buffer' })) await removeTree(fsPath(join(dst, fromBuffer(lower))));
+      for (const lower of await readdir(fsPath(dst), { encoding: 'buffer' })) await this.remove(join(dst, fromBuffer(lower)));
     }
     for (const name of names) {
       const hidden = whiteoutTarget(name);
-      if (hidden !== undefined) await removeTree(fsPath(join(dst, hidden)));
+      if (hidden !== undefined) await this.remove(join(dst, hidden));
     }
     for (const name of names) {
       if (!isWhiteout(name)) await this.entry(await lstatBytes(join(src, name)), join(src, name), join(dst, name));
