@@ -56,6 +56,19 @@ describe('layers/xattrs', () => {
     assert.deepEqual(tree.get(odd), new Map([['user.x=y\\z\n', Buffer.from('v')]]));
   });
 
+  it('takes attribute names as byte strings, as tar headers give them: a name that is not UTF-8 is set and read byte for byte', async () => {
+    const file = `${bytesOf(root)}/f`;
+    writeFileSync(fsPath(file), '');
+    const name = 'user.caf\xe9\xff';
+    const batch = new XattrBatch();
+    batch.add(file, new Map([[name, Buffer.from('v')]]));
+    await batch.apply();
+    // getfattr's dump (read as latin1: a char per byte) shows the name's bytes, raw or as octal escapes.
+    const dump = execFileSync('getfattr', ['-d', '-m', '-', '--absolute-names', fsPath(file).toString()], { encoding: 'latin1' });
+    assert.match(dump, /^user\.caf(\xe9\xff|\\351\\377)="v"$/m);
+    assert.deepEqual(await readXattrs(file), new Map([[name, Buffer.from('v')]]));
+  });
+
   it('drops what the kernel refuses (EPERM: user.* on symlinks; ENOTSUP: an unknown namespace) with one warning naming the count and the first', async () => {
     writeFileSync(join(root, 'target'), '');
     symlinkSync('target', join(root, 'l1'));
