@@ -69,9 +69,9 @@ class Merger {
   /** The extended attributes of the current layer's entries that have any, by path. */
   xattrs = new Map<BytePath, Xattrs>();
   /** Attributes given to the merged directories so far: an upper layer's directory replaces them. */
-  private readonly dirXattrs = new Map<BytePath, Set<string>>();
+  private readonly dirXattrs = new Map<BytePath, Set<BytePath>>();
   /** Attributes of merged directories that the current layer's directory does not have. */
-  private readonly stale: [BytePath, string][] = [];
+  private readonly stale: [BytePath, BytePath][] = [];
   private readonly batch = new XattrBatch();
 
   constructor(
@@ -125,7 +125,7 @@ class Merger {
   /** Applies the current layer's attributes (owners and modes are set by now). */
   async finishLayer(warn?: (message: string) => void): Promise<void> {
     for (const [dir, name] of this.stale.splice(0)) {
-      const { code, stderr } = await runTool('setfattr', ['-h', '-x', name, '--', fsPath(dir)]);
+      const { code, stderr } = await runTool('setfattr', ['-h', '-x', fsPath(name), '--', fsPath(dir)]);
       if (code !== 0) throw failed(`could not remove a lower layer's extended attribute: ${shown(stderr.toString('latin1').trim())}`);
     }
     await this.batch.apply(warn);

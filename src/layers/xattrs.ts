@@ -17,7 +17,8 @@ import { failed } from '../errors.js';
 import { bytesOf, fromBuffer, fsPath, shown, type BytePath } from './byte-paths.js';
 import { runTool } from './tools.js';
 
-export type Xattrs = Map<string, Buffer>;
+/** Attribute names as byte strings (byte-paths.ts), as tar headers and getfattr give them; values as bytes. */
+export type Xattrs = Map<BytePath, Buffer>;
 
 /** Attributes to set on many entries, applied together. */
 export class XattrBatch {
@@ -28,13 +29,13 @@ export class XattrBatch {
     return this.entries;
   }
 
-  /** Queues `xattrs` (names as text, values as bytes) for `path`, a byte path. */
+  /** Queues `xattrs` for `path`, a byte path. */
   add(path: BytePath, xattrs: Xattrs): void {
     if (xattrs.size === 0) return;
     this.entries++;
     this.dump.push(Buffer.from('# file: '), quote(fsPath(absolute(path))), NL);
     for (const [name, value] of xattrs) {
-      this.dump.push(quote(Buffer.from(name)), Buffer.from(`=0s${value.toString('base64')}\n`));
+      this.dump.push(quote(fsPath(name)), Buffer.from(`=0s${value.toString('base64')}\n`));
     }
     this.dump.push(NL);
   }
@@ -115,7 +116,7 @@ function readDump(result: { code: number; stdout: Buffer; stderr: Buffer }, subj
     if (!current || eq < 1) continue;
     const value = text.slice(eq + 1);
     // -e base64 gives 0s...; an empty value is printed as nothing after the '='.
-    current.set(unquote(line.subarray(0, eq)).toString(), value.startsWith('0s') ? Buffer.from(value.slice(2), 'base64') : Buffer.alloc(0));
+    current.set(fromBuffer(unquote(line.subarray(0, eq))), value.startsWith('0s') ? Buffer.from(value.slice(2), 'base64') : Buffer.alloc(0));
   }
   return out;
 }
