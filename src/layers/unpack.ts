@@ -343,17 +343,21 @@ class Unpacker {
     }
   }
 
-  /** This entry makes something at `rel`: a link waiting for the parents there is dropped. */
+  /** This entry makes something at `rel`, cleared (`clear`) just before. */
   private claim(rel: BytePath, kind: Kind, target?: BytePath): void {
-    if (this.parentLinks.size) this.forget(this.parentLinks, rel);
     this.view.made(rel, kind, target);
   }
 
   /** Removes what an earlier entry of this layer left at `rel`, so that a later entry replaces it. */
   private async clear(rel: BytePath): Promise<void> {
-    if (this.parentLinks.size) this.forget(this.parentLinks, rel);
-    if (this.xattrs.size) this.forget(this.xattrs, rel);
     const kind = this.view.kind(rel);
+    // What waits for the end of the layer is dropped with it: below `rel` only if it is a
+    // directory of this layer, else by its own key (clear runs for every entry, and scanning
+    // every attribute queued made a layer whose files all have one quadratic).
+    for (const pending of [this.parentLinks, this.xattrs]) {
+      if (kind === 'dir') this.forget(pending, rel);
+      else pending.delete(rel);
+    }
     if (!kind) return;
     const path = join(this.root, rel);
     if (kind === 'dir') {
