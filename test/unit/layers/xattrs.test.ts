@@ -118,4 +118,21 @@ describe('layers/xattrs', () => {
     assert.deepEqual(await readXattrs(bytesOf(join(root, 'upper299'))), new Map([['user.last', Buffer.from('2')]]));
     assert.equal((await readXattrs(bytesOf(join(root, 'upper1')))).size, 0);
   });
+
+  it('copies up directories at long paths (a few hundred of 2000 bytes each) without passing the command line limit', async () => {
+    // Seven components of 250 bytes: each path given to getfattr is near 2000 bytes long.
+    const deep = join(root, ...Array.from({ length: 7 }, (_, i) => String(i).repeat(250)));
+    mkdirSync(deep, { recursive: true });
+    const pairs: Array<[string, string]> = [];
+    for (let i = 0; i < 256; i++) {
+      mkdirSync(join(deep, `lower${i}`));
+      mkdirSync(join(root, `upper${i}`));
+      pairs.push([bytesOf(join(deep, `lower${i}`)), bytesOf(join(root, `upper${i}`))]);
+    }
+    execFileSync('setfattr', ['-n', 'user.last', '-v', '2', join(deep, 'lower255')]);
+    const batch = new XattrBatch();
+    await copyUpXattrs(pairs, batch);
+    await batch.apply();
+    assert.deepEqual(await readXattrs(bytesOf(join(root, 'upper255'))), new Map([['user.last', Buffer.from('2')]]));
+  });
 });
