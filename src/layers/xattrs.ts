@@ -82,8 +82,7 @@ export async function readXattrs(path: BytePath): Promise<Xattrs> {
  * One process reads a few hundred of them: a layer may make many implicit directories.
  */
 export async function copyUpXattrs(pairs: Array<[lower: BytePath, made: BytePath]>, batch: XattrBatch): Promise<void> {
-  for (let i = 0; i < pairs.length; i += PATHS_PER_RUN) {
-    const some = pairs.slice(i, i + PATHS_PER_RUN).map(([lower, made]) => [absolute(lower), made] as const);
+  for (const some of runsOf(pairs.map(([lower, made]) => [absolute(lower), made] as const))) {
     const args = ['-h', '-d', '-m', '-', '-e', 'base64', '--absolute-names', '--', ...some.map(([lower]) => fsPath(lower))];
     const found = readDump(await runTool('getfattr', args), some[0]![0]);
     for (const [lower, made] of some) {
@@ -93,8 +92,29 @@ export async function copyUpXattrs(pairs: Array<[lower: BytePath, made: BytePath
   }
 }
 
-/** Paths given to one getfattr run: far below the kernel's limit on a command line. */
+/**
+ * What one getfattr run is given: at most this many paths and bytes of them. The kernel takes
+ * 2 MiB of command line (ARG_MAX), and tools.ts passes each byte as a 5-char escape: paths of a
+ * few thousand bytes each (deep trees) would pass the limit well before the count does.
+ */
 const PATHS_PER_RUN = 256;
+const PATH_BYTES_PER_RUN = 128 * 1024;
+
+/** `pairs` in runs within those limits, in order. */
+function* runsOf<T extends readonly [BytePath, ...unknown[]]>(pairs: T[]): Generator<T[]> {
+  let run: T[] = [];
+  let bytes = 0;
+  for (const pair of pairs) {
+    if (run.length === PATHS_PER_RUN || (run.length > 0 && bytes + pair[0].length > PATH_BYTES_PER_RUN)) {
+      yield run;
+      run = [];
+      bytes = 0;
+    }
+    run.push(pair);
+    bytes += pair[0].length;
+  }
+  if (run.length > 0) yield run;
+}
 
 function readDump(result: { code: number; stdout: Buffer; stderr: Buffer }, subject: BytePath): Map<BytePath, Xattrs> {
   // getfattr exits 1 when it met an error: what it could read is still printed.
