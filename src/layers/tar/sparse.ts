@@ -9,6 +9,13 @@ import type { SparseRun } from './header.js';
 import { Fields, parseDecimal } from './numbers.js';
 import { SPARSE_MAP } from './pax.js';
 
+/**
+ * The most runs a sparse map may have: a hostile map (old GNU extension blocks repeat well, so
+ * a small compressed layer can hold millions) must not make the reader hold gigabytes. GNU tar
+ * writes a run per hole, so a real file with this many holes is beyond any layer.
+ */
+export const MAX_SPARSE_RUNS = 1 << 20;
+
 /** Where the runs sit in an old GNU header block and in an extension block. */
 export const GNU_HEADER_RUNS = { at: 386, count: 4, extended: 482 };
 export const GNU_EXTENSION_RUNS = { at: 0, count: 21, extended: 504 };

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { CtrimgError } from '../../../../src/errors.js';
 import { readTar } from '../../../../src/layers/tar/reader.js';
+import { MAX_SPARSE_RUNS } from '../../../../src/layers/tar/sparse.js';
 import type { TarHeader } from '../../../../src/layers/tar/header.js';
 import { base256, END, entry, headerBlock, paxData } from '../../../support/tar-blocks.js';
 
@@ -334,5 +335,23 @@ describe('layers/tar/reader: hand-built archives', () => {
         /not a file/,
       );
     });
+  });
+
+  it("refuses an old GNU sparse ('S') map of more runs than the reader holds (extension blocks are cheap to repeat: a gzip bomb)", async () => {
+    const run = (at: number, b: Buffer) => {
+      b.write('00000000000\0', at, 'latin1');
+      b.write('00000000001\0', at + 12, 'latin1');
+    };
+    // Offsets 345..499 of the header: four runs at 386, "extended" at 482, the real size at 483.
+    const tail = Buffer.alloc(155);
+    for (let i = 0; i < 4; i++) run(386 - 345 + i * 24, tail);
+    tail[482 - 345] = 1;
+    tail.write('00000000100\0', 483 - 345, 'latin1');
+    const extension = Buffer.alloc(512);
+    for (let i = 0; i < 21; i++) run(i * 24, extension);
+    extension[504] = 1;
+    const blocks = Math.ceil(MAX_SPARSE_RUNS / 21) + 1;
+    const header = headerBlock({ name: 'bomb', typeflag: 'S', magic: 'gnu', size: 0, at345: tail });
+    await refused([header, Buffer.concat(Array.from({ length: blocks }, () => extension)), END], "'bomb'", /more than \d+ runs in its sparse map/);
   });
 });
