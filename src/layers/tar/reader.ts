@@ -21,6 +21,7 @@ import {
   GNU_EXTENSION_RUNS,
   GNU_HEADER_RUNS,
   gnuSparseRuns,
+  MAX_SPARSE_RUNS,
   paxSparseMap,
   paxSparseSize,
   paxSparseVersion,
@@ -341,6 +342,7 @@ export async function* readTar(input: Readable): AsyncGenerator<TarEntry, void, 
         runs = [];
         let more = gnuSparseRuns(block, GNU_HEADER_RUNS, runs, sp);
         while (more && !sp.bad) {
+          if (runs.length > MAX_SPARSE_RUNS) throw invalid(subject(), `has more than ${MAX_SPARSE_RUNS} runs in its sparse map`);
           const ext = await src.read(BLOCK);
           if (ext.length < BLOCK) throw truncated(subject());
           more = gnuSparseRuns(ext, GNU_EXTENSION_RUNS, runs, sp);
