@@ -143,6 +143,12 @@ describe('importers/dir against hostile and odd tars', () => {
       });
     }
 
+    it("refuses an entry under a hard link to a parent layer's file, as containerd's mkparent does (not a directory), though the copy is made only at the end", async () => {
+      const base = await importTar('B', [file('f', 'lower')]);
+      await assert.rejects(importTar('L', [hardlink('a', 'f'), file('a/x', 'x')], [base]), rejects('INVALID_TAR', 'a/x'));
+      await assertConfined(['B']);
+    });
+
     it('refuses a path under a directory with a whiteout name, which containerd writes (WhiteoutDirectoryName): in a diff layer it would act as a marker', async () => {
       await assert.rejects(importTar('L', [file('.wh.etc/somefile', 'non-empty')]), rejects('INVALID_TAR', '.wh.etc/somefile'));
       await assertConfined();
