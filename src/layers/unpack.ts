@@ -257,7 +257,8 @@ class Unpacker {
    * entry, or for a whiteout gives undefined: there is nothing under it to white out.
    */
   private async parentDir(parts: BytePath[], subject: string, whiteout: boolean): Promise<BytePath | undefined> {
-    const dir = await this.resolve(parts, subject);
+    const resolved = await this.resolve(parts, subject);
+    const dir = typeof resolved === 'string' ? this.notDirIfPendingLink(resolved) : resolved;
     if (typeof dir !== 'string') {
       if (whiteout) return undefined;
       throw invalid(subject, `goes through '${shown(dir.notDir)}', which is not a directory`);
@@ -273,6 +274,21 @@ class Unpacker {
       this.copyUps.set(made.rel, made.lower.path);
     }
     return dir;
+  }
+
+  /**
+   * `dir`, unless it or a directory above it is a hard link waiting for a parent layer's file:
+   * the merged view does not hold those until the copy is made at the end, but the entry's
+   * directory is a file there, as containerd's mkparent finds it. (A link to a parent's symlink,
+   * which containerd would follow, is refused too: rare, and refused rather than made wrong.)
+   */
+  private notDirIfPendingLink(dir: BytePath): BytePath | NotDir {
+    if (this.parentLinks.size === 0 || dir === '') return dir;
+    for (let i = dir.indexOf('/'); ; i = dir.indexOf('/', i + 1)) {
+      const above = i < 0 ? dir : dir.slice(0, i);
+      if (this.parentLinks.has(above)) return { notDir: above };
+      if (i < 0) return dir;
+    }
   }
 
   /** resolveDir, a symlink loop refused naming the entry. */
@@ -386,7 +402,8 @@ class Unpacker {
     // containerd does not clean the link name first: a `..` after a symlink goes up from its target.
     const parts = linkname.split('/');
     const base = parts.pop()!;
-    const dir = await this.resolve(parts, subject);
+    const resolved = await this.resolve(parts, subject);
+    const dir = typeof resolved === 'string' ? this.notDirIfPendingLink(resolved) : resolved;
     if (typeof dir !== 'string') throw invalid(subject, `goes through '${shown(dir.notDir)}', which is not a directory`);
     const target = base === '..' ? dir.slice(0, Math.max(0, dir.lastIndexOf('/'))) : base === '.' || base === '' ? dir : dir ? `${dir}/${base}` : base;
     if (target === '' || target === rel) throw invalid(subject, 'does not point to another file');
