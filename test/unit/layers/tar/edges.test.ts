@@ -215,6 +215,13 @@ describe('layers/tar/reader: hand-built archives', () => {
     assert.equal(rs[1]!.data.toString(), 'n');
   });
 
+  it("reads no data for an old-style directory ('\\0' with a trailing slash) whatever its size field says, as Go, which makes it a directory first", async () => {
+    const oldDirWithSize = headerBlock({ name: 'olddir/', typeflag: '\0', magic: 'v7', size: 512 });
+    const rs = await readAll(oldDirWithSize, entry({ name: 'next' }, 'n'), END);
+    assert.deepEqual(names(rs), ['olddir/', 'next']);
+    assert.equal(rs[1]!.data.toString(), 'n');
+  });
+
   it('takes a checksum summed over signed bytes, as some old writers made it', async () => {
     const block = headerBlock({ name: Buffer.from([0x6e, 0xe9, 0xff]) });
     block.fill(0x20, 148, 156);
