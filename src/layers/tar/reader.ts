@@ -330,7 +330,9 @@ export async function* readTar(input: Readable): AsyncGenerator<TarEntry, void, 
       // Only the rare paths below (and errors) need the entry's name for messages.
       const subject = () => named(h.name);
       if (h.size < 0) throw invalid(subject(), 'has a negative size');
-      const stored = HEADER_ONLY.has(h.typeflag) ? 0 : h.size;
+      // Go makes that directory a TypeDir first, so its size field says nothing about data either.
+      const headerOnly = HEADER_ONLY.has(h.typeflag) || h.type === 'directory';
+      const stored = headerOnly ? 0 : h.size;
       remaining = stored;
       padding = -stored & (BLOCK - 1);
 
@@ -375,7 +377,7 @@ export async function* readTar(input: Readable): AsyncGenerator<TarEntry, void, 
         }
       }
       if (runs) {
-        if (HEADER_ONLY.has(h.typeflag)) throw invalid(subject(), 'has a sparse map but is not a file');
+        if (headerOnly) throw invalid(subject(), 'has a sparse map but is not a file');
         const problem = checkSparseRuns(runs, h.size, remaining);
         if (problem) throw invalid(subject(), problem);
         // Empty runs carry no data (GNU tar ends a map that ends in a hole with one).
