@@ -126,6 +126,30 @@ describe('layers/merge', function () {
     assert.equal(lstatSync(join(out, 'a')).isSymbolicLink(), true);
   });
 
+  it('a sparse file stays sparse (a 64 MiB hole is neither written nor charged as room), with its bytes and metadata', async () => {
+    const layer = join(root, 'layer');
+    mkdirSync(layer);
+    const sparse = join(layer, 'lastlog');
+    writeFileSync(sparse, 'head');
+    execFileSync('truncate', ['-s', String(64 << 20), sparse]);
+    execFileSync('sh', ['-c', 'printf tail >> "$1"', 'sh', sparse]);
+    await setMeta(sparse, { mode: 0o640, uid: 0, gid: 43, mtime: { sec: 1_600_000_000, nsec: 0 } }, false);
+    const out = join(root, 'out');
+    await mkdir(out);
+    let charged = 0;
+    await mergeLayers(out, [layer], async (bytes) => void (charged += bytes), { isRoot: true });
+    const copy = join(out, 'lastlog');
+    const st = lstatSync(copy);
+    assert.equal(st.size, (64 << 20) + 4);
+    assert.ok(st.blocks * 512 < 1 << 20, `allocated ${st.blocks * 512} bytes`);
+    assert.ok(charged < 1 << 20, `charged ${charged} bytes of room`);
+    assert.equal(statOf('%a %u:%g %Y', copy), '640 0:43 1600000000');
+    const bytes = readFileSync(copy);
+    assert.equal(bytes.subarray(0, 4).toString(), 'head');
+    assert.equal(bytes.subarray(-4).toString(), 'tail');
+    assert.ok(bytes.subarray(4, -4).every((b) => b === 0));
+  });
+
   it('without root: fifos made, device nodes skipped with one warning', async () => {
     const { base } = await layers();
     const out = join(root, 'out');
