@@ -115,8 +115,10 @@ class Merger {
       if (st.nlink > 1n) this.links.set(key, dst);
       return;
     }
-    await this.room(BLOCK + Math.ceil(Number(st.size) / BLOCK) * BLOCK);
-    await copyFile(fsPath(src), fsPath(dst), constants.COPYFILE_EXCL);
+    const sparse = st.size - st.blocks * 512n >= SPARSE_HOLES;
+    await this.room(BLOCK + Math.ceil(Number(sparse ? st.blocks * 512n : st.size) / BLOCK) * BLOCK);
+    if (sparse) await copySparse(src, dst);
+    else await copyFile(fsPath(src), fsPath(dst), constants.COPYFILE_EXCL);
     this.addAttrs(dst, attrs);
     await setMeta(fsPath(dst), metaOfStats(st), false);
     if (st.nlink > 1n) this.links.set(key, dst);
@@ -180,6 +182,20 @@ class Merger {
       if (!isWhiteout(name)) await this.entry(await lstatBytes(join(src, name)), join(src, name), join(dst, name));
     }
   }
+}
+
+/**
+ * Holes this large make a file worth copying with cp: Node's copyFile writes holes out as
+ * zeros, and a sparse file (lastlog, a disk image) can be far larger than the disk. A file with
+ * fewer holes is copied as any other (and a file system keeping small files inline, which
+ * allocates them no block, spawns nothing).
+ */
+const SPARSE_HOLES = 1n << 20n;
+
+/** Copies a sparse regular file to `dst`, where nothing is: GNU cp finds the holes (SEEK_DATA) and keeps them. */
+async function copySparse(src: BytePath, dst: BytePath): Promise<void> {
+  const { code, stderr } = await runTool('cp', ['--sparse=auto', '--no-dereference', '--', fsPath(src), fsPath(dst)]);
+  if (code !== 0) throw failed(`could not copy the sparse file ${shown(src)}: ${shown(stderr.toString('latin1').trim())}`);
 }
 
 /** glibc's major() and minor() of a device number. */

@@ -1,6 +1,6 @@
 /**
  * Runs the system tools that do what Node cannot (setfattr/getfattr from the attr package,
- * mknod/mkfifo from coreutils): arguments as bytes where they are paths, output as bytes, in
+ * mknod/mkfifo and cp from coreutils): arguments as bytes where they are paths, output as bytes, in
  * the C locale so that their messages can be read.
  */
 import { spawn } from 'node:child_process';
@@ -13,7 +13,7 @@ export interface ToolResult {
 }
 
 /** The Debian package holding each tool, for the hint when one is missing. */
-const PACKAGES: Record<string, string> = { setfattr: 'attr', getfattr: 'attr', mknod: 'coreutils', mkfifo: 'coreutils' };
+const PACKAGES: Record<string, string> = { setfattr: 'attr', getfattr: 'attr', mknod: 'coreutils', mkfifo: 'coreutils', cp: 'coreutils' };
 
 /**
  * Runs `tool` with `args` (Buffers reach it byte for byte) and `input` on its stdin; resolves
