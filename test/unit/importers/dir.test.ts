@@ -125,6 +125,19 @@ describe('importers/dir', () => {
       assert.equal(await readFile(join(layer, 'lib/y'), 'utf8'), 'x'.repeat(64 * 1024));
     });
 
+    it("copies a sparse parent file that a hard link names with its holes kept", async () => {
+      const parent = join(layers, 'P');
+      await mkdir(join(parent, 'var/log'), { recursive: true });
+      await writeFile(join(parent, 'var/log/lastlog'), 'head');
+      execFileSync('truncate', ['-s', String(64 << 20), join(parent, 'var/log/lastlog')]);
+      const layer = await importTar('L', [hardlink('var/log/lastlog.1', 'var/log/lastlog')], [parent]);
+      const st = await lstat(join(layer, 'var/log/lastlog.1'));
+      assert.equal(st.size, 64 << 20);
+      assert.ok(st.blocks * 512 < 1 << 20, `allocated ${st.blocks * 512} bytes`);
+      const fd = await readFile(join(layer, 'var/log/lastlog.1'));
+      assert.equal(fd.subarray(0, 4).toString(), 'head');
+    });
+
     it('does not find a hard link target hidden by a whiteout in a nearer parent', async () => {
       const far = await importTar('far', [file('lib/x', 'far')]);
       const near = await importTar('near', [file('lib/.wh.x', '')]);
