@@ -10,7 +10,7 @@
  * applies them), fifos and device nodes (devices only as root: special-files.ts). Names are
  * bytes (byte-paths.ts), so a name that is not UTF-8 is copied as it is.
  */
-import { constants, copyFile, link, lstat, mkdir, readdir, readlink, rm, symlink } from 'node:fs/promises';
+import { link, lstat, mkdir, readdir, readlink, rm, symlink } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { failed } from '../errors.js';
@@ -19,6 +19,7 @@ import { metaOfStats, setMeta, type Meta } from './meta.js';
 import { removeTree } from './remove-tree.js';
 import type { TakeRoom } from './room.js';
 import { SpecialFiles } from './special-files.js';
+import { copyFileData, copySize } from './sparse.js';
 import { runTool } from './tools.js';
 import { isOpaque, isWhiteout, whiteoutTarget } from './whiteouts.js';
 import { readXattrTree, XattrBatch, type Xattrs } from './xattrs.js';
@@ -115,10 +116,8 @@ class Merger {
       if (st.nlink > 1n) this.links.set(key, dst);
       return;
     }
-    const sparse = st.size - st.blocks * 512n >= SPARSE_HOLES;
-    await this.room(BLOCK + Math.ceil(Number(sparse ? st.blocks * 512n : st.size) / BLOCK) * BLOCK);
-    if (sparse) await copySparse(src, dst);
-    else await copyFile(fsPath(src), fsPath(dst), constants.COPYFILE_EXCL);
+    await this.room(BLOCK + Math.ceil(copySize(st) / BLOCK) * BLOCK);
+    await copyFileData(src, dst, st);
     this.addAttrs(dst, attrs);
     await setMeta(fsPath(dst), metaOfStats(st), false);
     if (st.nlink > 1n) this.links.set(key, dst);
@@ -182,20 +181,6 @@ class Merger {
       if (!isWhiteout(name)) await this.entry(await lstatBytes(join(src, name)), join(src, name), join(dst, name));
     }
   }
-}
-
-/**
- * Holes this large make a file worth copying with cp: Node's copyFile writes holes out as
- * zeros, and a sparse file (lastlog, a disk image) can be far larger than the disk. A file with
- * fewer holes is copied as any other (and a file system keeping small files inline, which
- * allocates them no block, spawns nothing).
- */
-const SPARSE_HOLES = 1n << 20n;
-
-/** Copies a sparse regular file to `dst`, where nothing is: GNU cp finds the holes (SEEK_DATA) and keeps them. */
-async function copySparse(src: BytePath, dst: BytePath): Promise<void> {
-  const { code, stderr } = await runTool('cp', ['--sparse=auto', '--no-dereference', '--', fsPath(src), fsPath(dst)]);
-  if (code !== 0) throw failed(`could not copy the sparse file ${shown(src)}: ${shown(stderr.toString('latin1').trim())}`);
 }
 
 /** glibc's major() and minor() of a device number. */

@@ -2,10 +2,14 @@
  * An entry's data written to its file: in order for a plain file, and for a sparse file (PAX
  * 0.0/0.1/1.0, GNU 'S') each run of the stored data at its offset, the file then extended to
  * its real size by ftruncate, so the gaps stay holes and read as zeros, as tar -x leaves them.
+ * A sparse file copied (into a container, or for a hard link to a parent layer) keeps its holes too.
  */
-import { closeSync, ftruncateSync, writeSync } from 'node:fs';
+import { closeSync, constants, ftruncateSync, writeSync } from 'node:fs';
+import { copyFile } from 'node:fs/promises';
 import { failed } from '../errors.js';
+import { fsPath, shown, type BytePath } from './byte-paths.js';
 import type { SparseRun } from './tar/header.js';
+import { runTool } from './tools.js';
 
 /** What an entry's data needs to be placed: its real size and, for a sparse file, its runs. */
 export interface EntryData {
@@ -80,4 +84,33 @@ export async function writeFileData(
   } finally {
     closeSync(fd);
   }
+}
+
+/** A file's size and allocated 512-byte blocks, as an lstat gives them. */
+type Allocation = { size: number | bigint; blocks: number | bigint };
+
+/**
+ * Holes this large make a file worth copying with cp: Node's copyFile writes holes out as zeros,
+ * and a sparse file (lastlog, a disk image) can be far larger than the disk. A file with fewer
+ * holes is copied as any other (and a file system keeping small files inline, which allocates
+ * them no block, spawns nothing).
+ */
+const SPARSE_HOLES = 1n << 20n;
+
+const isSparse = (st: Allocation) => BigInt(st.size) - BigInt(st.blocks) * 512n >= SPARSE_HOLES;
+
+/** The bytes a copy of a file takes on disk: a sparse file's blocks, else its size. */
+export function copySize(st: Allocation): number {
+  return Number(isSparse(st) ? BigInt(st.blocks) * 512n : BigInt(st.size));
+}
+
+/**
+ * Copies the regular file `src` (whose lstat is `st`) to `dst`, where nothing is: a sparse one
+ * with GNU cp, which finds its holes (SEEK_DATA) and keeps them. Owner, mode, times and
+ * attributes are the caller's to set.
+ */
+export async function copyFileData(src: BytePath, dst: BytePath, st: Allocation): Promise<void> {
+  if (!isSparse(st)) return copyFile(fsPath(src), fsPath(dst), constants.COPYFILE_EXCL);
+  const { code, stderr } = await runTool('cp', ['--sparse=auto', '--no-dereference', '--', fsPath(src), fsPath(dst)]);
+  if (code !== 0) throw failed(`could not copy the sparse file ${shown(src)}: ${shown(stderr.toString('latin1').trim())}`);
 }

@@ -16,7 +16,7 @@
  * pool (file-writes.ts); everything else waits for the writes it could disturb.
  */
 import { openSync } from 'node:fs';
-import { chmod, constants, copyFile, link, mkdir, readlink, symlink, unlink, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, readlink, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { bytesOf, fromBuffer, fsPath, shown, type BytePath } from './byte-paths.js';
@@ -25,7 +25,7 @@ import { MAX_LINKS, MergedView, TooManyLinks, type Kind, type NotDir } from './m
 import { cleanParts, invalid, unsafe } from './paths.js';
 import { creationMode, metaOfPath, setCreatedFileMeta, setMeta, setMetaTimes, type Meta } from './meta.js';
 import { removeTree } from './remove-tree.js';
-import { writeFileData } from './sparse.js';
+import { copyFileData, copySize, writeFileData } from './sparse.js';
 import { SpecialFiles } from './special-files.js';
 import type { TarHeader } from './tar/header.js';
 import { readTar, type TarEntry } from './tar/reader.js';
@@ -428,8 +428,8 @@ class Unpacker {
     if (copy) return link(fsPath(copy), path);
     const lower = await this.view.parentsEntry(target);
     if (lower?.st.isFile()) {
-      await this.room(lower.st.size, `${subject}, a copy of the parent layer's file`);
-      await copyFile(fsPath(lower.path), path, constants.COPYFILE_EXCL);
+      await this.room(copySize(lower.st), `${subject}, a copy of the parent layer's file`);
+      await copyFileData(lower.path, join(this.root, rel), lower.st);
       await setMeta(path, await metaOfPath(fsPath(lower.path)), false);
       // A hard link shares the file's extended attributes; the copy takes them.
       const values = await readXattrs(lower.path);
