@@ -19,7 +19,7 @@ export interface Meta {
 }
 
 /** A Meta time as a Timestamp. */
-export function timestampOf(t: Date | Timestamp): Timestamp {
+function timestampOf(t: Date | Timestamp): Timestamp {
   return t instanceof Date ? timestampOfDate(t) : t;
 }
 

@@ -17,7 +17,7 @@ import type { Timestamp } from './tar/header.js';
 export type { Timestamp };
 
 /** The time as Node's utimes takes it: `sec.micros5` as a string, rounded for libuv's truncation. */
-export function utimeArg(t: Timestamp): string {
+function utimeArg(t: Timestamp): string {
   // The microsecond meant, in tenths of microseconds, with the half added away from zero.
   const micros = BigInt(t.sec) * 1_000_000n + BigInt(Math.floor(t.nsec / 1000));
   const tenths = micros * 10n + (micros < 0n ? -5n : 5n);

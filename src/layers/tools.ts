@@ -29,7 +29,7 @@ export function runTool(tool: string, args: (string | Buffer)[], input?: Buffer)
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
+    child.on('error', (err) => reject(failed(`cannot run ${tool}: ${err.message}`, { cause: err })));
     child.on('close', (code) => {
       if (code !== NOT_FOUND) return resolve({ code: code ?? 1, stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
       reject(failed(`${tool} is not installed: ctrimg needs it to unpack layers as containerd does`, {

@@ -28,7 +28,7 @@ function notWindows(subject: string, why: string): CtrimgError {
 const inFileTree = (rel: string) => FILE_TREES.some((t) => rel.startsWith(t));
 
 /** Checks one header at a time, in tar order; throws INVALID_WINDOWS_LAYER (or UNSAFE_TAR) on the first bad entry. */
-export class WindowsLayerRules {
+class WindowsLayerRules {
   private sawUtilityVM = false;
 
   /** `base`: the layer has no parents. */
