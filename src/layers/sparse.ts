@@ -111,6 +111,7 @@ export function copySize(st: Allocation): number {
  */
 export async function copyFileData(src: BytePath, dst: BytePath, st: Allocation): Promise<void> {
   if (!isSparse(st)) return copyFile(fsPath(src), fsPath(dst), constants.COPYFILE_EXCL);
-  const { code, stderr } = await runTool('cp', ['--sparse=auto', '--no-dereference', '--', fsPath(src), fsPath(dst)]);
+  // -T and --remove-destination: never into a directory or through a symlink that is at `dst` after all.
+  const { code, stderr } = await runTool('cp', ['--sparse=auto', '--no-dereference', '-T', '--remove-destination', '--', fsPath(src), fsPath(dst)]);
   if (code !== 0) throw failed(`could not copy the sparse file ${shown(src)}: ${shown(stderr.toString('latin1').trim())}`);
 }

@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { openSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { lstat, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileWrites } from '../../../src/layers/file-writes.js';
-import { writeFileData } from '../../../src/layers/sparse.js';
+import { copyFileData, writeFileData } from '../../../src/layers/sparse.js';
 import type { SparseRun } from '../../../src/layers/tar/header.js';
 import { tempRoot } from '../../support/tars.js';
 
@@ -96,5 +96,20 @@ describe('layers/sparse', () => {
     const writes = new FileWrites(4, MiB);
     await writes.add('less', join(root, 'less'), [Buffer.from('12')], {}, { runs, size: 10 });
     await assert.rejects(writes.drain(), /less data than its sparse map places/);
+  });
+
+  it('copies a sparse file with its holes kept, replacing a symlink at the destination rather than writing through it', async () => {
+    const src = join(root, 'sparse');
+    execFileSync('truncate', ['-s', `${16 * MiB}`, src]);
+    execFileSync('dd', ['if=/dev/urandom', `of=${src}`, 'bs=4096', 'count=1', 'seek=100', 'conv=notrunc', 'status=none']);
+    await mkdir(join(root, 'outside'));
+    await writeFile(join(root, 'outside', 'victim'), 'untouched');
+    const dst = join(root, 'copy');
+    await symlink(join(root, 'outside', 'victim'), dst);
+    await copyFileData(src, dst, await lstat(src));
+    assert.equal(await readFile(join(root, 'outside', 'victim'), 'utf8'), 'untouched');
+    assert.ok((await lstat(dst)).isFile(), 'the symlink was replaced by the copy');
+    assert.deepEqual(await readFile(dst), await readFile(src));
+    assert.ok((await stat(dst)).blocks * 512 < 1 * MiB, 'the holes stay holes');
   });
 });
