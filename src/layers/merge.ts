@@ -16,6 +16,7 @@ import { join, resolve } from 'node:path';
 import { failed } from '../errors.js';
 import { bytesOf, fromBuffer, fsPath, shown, type BytePath } from './byte-paths.js';
 import { metaOfStats, setMeta, type Meta } from './meta.js';
+import { lstatOrUndefined } from './paths.js';
 import { removeTree } from './remove-tree.js';
 import type { TakeRoom } from './room.js';
 import { SpecialFiles } from './special-files.js';
@@ -51,17 +52,6 @@ const BLOCK = 4096;
 
 const lstatBytes = (path: BytePath) => lstat(fsPath(path), { bigint: true });
 
-async function lstatOrUndefined(path: BytePath): Promise<BigIntStats | undefined> {
-  try {
-    return await lstatBytes(path);
-  } catch (err) {
-    // ENOTDIR: a directory on the way was replaced by a file (finishDirs looks at every directory once made).
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw err;
-  }
-}
-
 class Merger {
   /** Directory metadata from the topmost layer having each directory, applied last. */
   private readonly dirs = new Map<BytePath, Meta>();
@@ -81,7 +71,7 @@ class Merger {
   ) {}
 
   async entry(st: BigIntStats, src: BytePath, dst: BytePath): Promise<void> {
-    const existing = await lstatOrUndefined(dst);
+    const existing = await lstatOrUndefined(fsPath(dst));
     const attrs = this.xattrs.get(src);
     if (st.isDirectory()) {
       if (!existing?.isDirectory()) {
@@ -136,7 +126,7 @@ class Merger {
   async finishDirs(): Promise<void> {
     const deepestFirst = [...this.dirs].sort(([a], [b]) => b.length - a.length);
     for (const [dst, meta] of deepestFirst) {
-      if ((await lstatOrUndefined(dst))?.isDirectory()) await setMeta(fsPath(dst), meta, false);
+      if ((await lstatOrUndefined(fsPath(dst)))?.isDirectory()) await setMeta(fsPath(dst), meta, false);
     }
   }
 
@@ -146,7 +136,7 @@ class Merger {
    * through which that path would lead out of the root.
    */
   private async remove(dst: BytePath, existing?: BigIntStats): Promise<void> {
-    const st = existing ?? (await lstatOrUndefined(dst));
+    const st = existing ?? (await lstatOrUndefined(fsPath(dst)));
     if (!st) return;
     await removeTree(fsPath(dst));
     if (!st.isDirectory()) return;

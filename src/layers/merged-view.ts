@@ -11,7 +11,7 @@
  * (lstat, readlink) only when a path is not decided by this layer, once per path, and only
  * after `parentsReady` has settled.
  */
-import type { Stats } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
 import { mkdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromBuffer, fsPath, type BytePath } from './byte-paths.js';
@@ -30,7 +30,7 @@ export interface Found {
 interface Lower {
   kind: Kind;
   path: BytePath;
-  st: Stats;
+  st: BigIntStats;
   layers: number[];
   /** A symlink's target, read once asked for. */
   target?: BytePath;
@@ -123,13 +123,13 @@ export class MergedView {
   }
 
   /** The parent layers' entry at `rel` as the merged view shows it, unless this layer decides `rel`. */
-  async lowerEntry(rel: BytePath): Promise<{ path: BytePath; st: Stats } | undefined> {
+  async lowerEntry(rel: BytePath): Promise<{ path: BytePath; st: BigIntStats } | undefined> {
     if (this.kinds.has(rel) || !this.parents.length || this.hidesLower(rel)) return undefined;
     return this.lower(rel);
   }
 
   /** The parent layers' entry at `rel`, whatever this layer did there since. */
-  parentsEntry(rel: BytePath): Promise<{ path: BytePath; st: Stats } | undefined> {
+  parentsEntry(rel: BytePath): Promise<{ path: BytePath; st: BigIntStats } | undefined> {
     return this.parents.length ? this.lower(rel) : Promise.resolve(undefined);
   }
 
@@ -190,8 +190,8 @@ export class MergedView {
    * does; each is returned with the parent layers' directory at its path, whose attributes it
    * takes (containerd's copyDirInfo), if there is one.
    */
-  async makeDirs(rel: BytePath): Promise<Array<{ rel: BytePath; lower?: { path: BytePath; st: Stats } }>> {
-    const made: Array<{ rel: BytePath; lower?: { path: BytePath; st: Stats } }> = [];
+  async makeDirs(rel: BytePath): Promise<Array<{ rel: BytePath; lower?: { path: BytePath; st: BigIntStats } }>> {
+    const made: Array<{ rel: BytePath; lower?: { path: BytePath; st: BigIntStats } }> = [];
     if (rel === '') return made;
     let dir = '';
     for (const part of rel.split('/')) {

@@ -5,27 +5,22 @@
  * times are set after their children are written.
  */
 import { fchmodSync, fchownSync, type BigIntStats, type PathLike } from 'node:fs';
-import { chmod, lchown, lstat } from 'node:fs/promises';
-import { setTimes, setTimesSync, timestampOfDate, timestampOfNs, type Timestamp } from './times.js';
+import { chmod, lchown } from 'node:fs/promises';
+import { setTimes, setTimesSync, timestampOfNs, type Timestamp } from './times.js';
 
 export interface Meta {
   mode?: number;
   uid?: number;
   gid?: number;
-  /** A tar header's time (to the nanosecond) or a Date (to the millisecond). */
-  mtime?: Date | Timestamp;
+  /** To the nanosecond, as a tar header or a bigint stat gives it. */
+  mtime?: Timestamp;
   /** The access time; the modification time when absent or earlier (containerd's latestTime). */
-  atime?: Date | Timestamp;
-}
-
-/** A Meta time as a Timestamp. */
-function timestampOf(t: Date | Timestamp): Timestamp {
-  return t instanceof Date ? timestampOfDate(t) : t;
+  atime?: Timestamp;
 }
 
 /** The access time to set with `mtime`: the later of the two, as containerd sets it. */
 function accessTime(meta: Meta, mtime: Timestamp): Timestamp {
-  const atime = meta.atime && timestampOf(meta.atime);
+  const atime = meta.atime;
   return atime && (atime.sec > mtime.sec || (atime.sec === mtime.sec && atime.nsec > mtime.nsec)) ? atime : mtime;
 }
 
@@ -48,7 +43,7 @@ export async function setMeta(path: PathLike, meta: Meta, isSymlink: boolean): P
 /** Sets `meta`'s times (if it has them) on `path`, a final symlink not followed. */
 export async function setMetaTimes(path: PathLike, meta: Meta): Promise<void> {
   if (!meta.mtime) return;
-  const mtime = timestampOf(meta.mtime);
+  const mtime = meta.mtime;
   await setTimes(path, mtime, accessTime(meta, mtime), true);
 }
 
@@ -65,7 +60,7 @@ export function createdFileFixes(meta: Meta): { owner?: [number, number]; mode?:
   const mode = (meta.mode ?? 0o644) & 0o7777;
   // chown clears setuid and setgid bits, and the umask may have taken some: set them again.
   const chmod = chowned || (mode & UMASK) !== 0 || (mode & 0o7000) !== 0;
-  const mtime = meta.mtime && timestampOf(meta.mtime);
+  const mtime = meta.mtime;
   return {
     owner: chowned ? [owner, group] : undefined,
     mode: chmod ? mode : undefined,
@@ -96,9 +91,4 @@ export function metaOfStats(st: BigIntStats): Meta {
     mtime: timestampOfNs(st.mtimeNs),
     atime: timestampOfNs(st.atimeNs),
   };
-}
-
-/** metaOfStats of `path`'s own lstat (a symlink's, not its target's). */
-export async function metaOfPath(path: PathLike): Promise<Meta> {
-  return metaOfStats(await lstat(path, { bigint: true }));
 }

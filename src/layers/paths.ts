@@ -4,7 +4,7 @@
  * validation refuses what is not already a plain relative path (`entryPath`).
  */
 import { lstat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
 import type { BytePath } from './byte-paths.js';
 import { failed } from '../errors.js';
 
@@ -48,11 +48,16 @@ export function cleanParts(name: BytePath): BytePath[] {
   return parts;
 }
 
-export async function lstatOrUndefined(path: string | Buffer): Promise<Stats | undefined> {
+/**
+ * `path`'s own lstat, times to the nanosecond, or undefined when nothing is there (ENOTDIR too:
+ * a directory on the way is something else now).
+ */
+export async function lstatOrUndefined(path: string | Buffer): Promise<BigIntStats | undefined> {
   try {
-    return await lstat(path);
+    return await lstat(path, { bigint: true });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw err;
   }
 }

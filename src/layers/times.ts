@@ -25,13 +25,6 @@ function utimeArg(t: Timestamp): string {
   return `${tenths < 0n ? '-' : ''}${digits.slice(0, -7)}.${digits.slice(-7)}`;
 }
 
-/** The time of a Date (milliseconds), as a Timestamp. */
-export function timestampOfDate(d: Date): Timestamp {
-  const ms = d.getTime();
-  const sec = Math.floor(ms / 1000);
-  return { sec, nsec: (ms - sec * 1000) * 1_000_000 };
-}
-
 /** A file's time from a bigint stat, to the nanosecond. */
 export function timestampOfNs(ns: bigint): Timestamp {
   const sec = ns / 1_000_000_000n - (ns % 1_000_000_000n < 0n ? 1n : 0n);

@@ -23,7 +23,7 @@ import { bytesOf, fromBuffer, fsPath, shown, type BytePath } from './byte-paths.
 import { FileWrites } from './file-writes.js';
 import { MAX_LINKS, MergedView, TooManyLinks, type Kind, type NotDir } from './merged-view.js';
 import { cleanParts, invalid, unsafe } from './paths.js';
-import { creationMode, metaOfPath, setCreatedFileMeta, setMeta, setMetaTimes, type Meta } from './meta.js';
+import { creationMode, metaOfStats, setCreatedFileMeta, setMeta, setMetaTimes, type Meta } from './meta.js';
 import { removeTree } from './remove-tree.js';
 import { copyFileData, copySize, writeFileData } from './sparse.js';
 import { SpecialFiles } from './special-files.js';
@@ -270,7 +270,7 @@ class Unpacker {
       // The directory the lower layers have here shows through unchanged (containerd's copyDirInfo
       // and copyUpXAttrs).
       if (!made.lower) continue;
-      this.dirs.set(made.rel, await metaOfPath(fsPath(made.lower.path)));
+      this.dirs.set(made.rel, metaOfStats(made.lower.st));
       this.copyUps.set(made.rel, made.lower.path);
     }
     return dir;
@@ -430,13 +430,13 @@ class Unpacker {
     if (lower?.st.isFile()) {
       await this.room(copySize(lower.st), `${subject}, a copy of the parent layer's file`);
       await copyFileData(lower.path, join(this.root, rel), lower.st);
-      await setMeta(path, await metaOfPath(fsPath(lower.path)), false);
+      await setMeta(path, metaOfStats(lower.st), false);
       // A hard link shares the file's extended attributes; the copy takes them.
       const values = await readXattrs(lower.path);
       if (values.size) this.xattrs.set(rel, values);
     } else if (lower?.st.isSymbolicLink()) {
       await symlink(await readlink(fsPath(lower.path), { encoding: 'buffer' }), path);
-      await setMeta(path, await metaOfPath(fsPath(lower.path)), true);
+      await setMeta(path, metaOfStats(lower.st), true);
     } else {
       throw invalid(subject, 'points to a file that is in neither this layer nor its parent layers');
     }

@@ -16,7 +16,7 @@ describe('layers/file-writes', () => {
   it('writes every file whole, chunk after chunk, with its mode and time', async () => {
     const writes = new FileWrites(4, 1 << 20);
     for (let i = 0; i < 50; i++) {
-      await writes.add(`f${i}`, join(root, `f${i}`), [Buffer.from(`file ${i} `), Buffer.from('x'.repeat(i))], { mode: i % 2 ? 0o600 : 0o755, mtime: T });
+      await writes.add(`f${i}`, join(root, `f${i}`), [Buffer.from(`file ${i} `), Buffer.from('x'.repeat(i))], { mode: i % 2 ? 0o600 : 0o755, mtime: { sec: T.getTime() / 1000, nsec: 0 } });
     }
     await writes.drain();
     for (let i = 0; i < 50; i++) {
