@@ -10,8 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
-
-export type EntryType = 'file' | 'dir' | 'symlink' | 'char' | 'block' | 'fifo' | 'socket';
+import { majorMinor, typeOf, type EntryType } from './tree-diff.js';
 
 export interface CanonicalEntry {
   path: string;
@@ -45,16 +44,6 @@ export function encodeName(bytes: Buffer): string {
     else out += `\\x${b.toString(16).padStart(2, '0')}`;
   }
   return out;
-}
-
-function typeOf(s: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isFIFO(): boolean }): EntryType {
-  if (s.isFile()) return 'file';
-  if (s.isDirectory()) return 'dir';
-  if (s.isSymbolicLink()) return 'symlink';
-  if (s.isCharacterDevice()) return 'char';
-  if (s.isBlockDevice()) return 'block';
-  if (s.isFIFO()) return 'fifo';
-  return 'socket';
 }
 
 /** When an unpack ran, nanoseconds since the epoch: no case tar carries a time inside it. */
@@ -103,8 +92,8 @@ export async function canonicalTree(root: string, window: ApplyWindow): Promise<
         }
       }
       if (type === 'char' || type === 'block') {
-        const rdev = Number(s.rdev);
-        entry.rdev = `${Math.floor(rdev / 256) & 0xfff}:${(rdev & 0xff) | ((rdev >> 12) & 0xfff00)}`;
+        const { major, minor } = majorMinor(s.rdev);
+        entry.rdev = `${major}:${minor}`;
       }
       out.push(entry);
       if (type === 'dir') await walk(full, path);
