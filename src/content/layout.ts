@@ -11,7 +11,9 @@
  *   ingest/.stream-<pid>-<rand>         a blob of a digest not known until it is written (a commit's layer)
  *   layers/<hex>                        a layer, named by its chain id
  *   layers/<hex>.lock                   who imports that layer
- *   layers/.importing-<pid>-<rand>-<hex> install's staging directory for that layer
+ *   layers/.importing-<pid>-<rand>-<hex> install's staging directory for that layer (dir importer)
+ *   layers/.in-place-<pid>-<rand>-<hex>  a file marking layers/<hex> as an import under way in place (hcs)
+ *   layers/.wclayer-temp-<pid>-<rand>   the temp directory a wclayer run stages its files in (hcs)
  *   layers/.tmp-<pid>-<rand>            an importer's temp directory (also in containers/)
  *   containers/<cid>                    a container's filesystem
  *   leases/<kind>-<pid>-<rand>          a lease (ops/leases.ts)
@@ -75,6 +77,15 @@ export const layerLockPath = (root: string, chainId: string) => `${layerDir(root
 /** A fresh staging directory for the layer at `layerPath`, renamed to it once every check passed. */
 export const stagingPath = (layerPath: string) => join(dirname(layerPath), `.importing-${process.pid}-${rand()}-${basename(layerPath)}`);
 
+/**
+ * The marker of an import made straight into the layer at `layerPath`, written before the import
+ * starts and removed once the layer is checked: while it exists the layer is unfinished.
+ */
+export const inPlaceMarkerPath = (layerPath: string) => join(dirname(layerPath), `.in-place-${process.pid}-${rand()}-${basename(layerPath)}`);
+
+/** A fresh directory beside the layer at `layerPath` for a wclayer run's temp files (its TEMP), so a killed run's files are found. */
+export const wclayerTempPath = (layerPath: string) => join(dirname(layerPath), `.wclayer-temp-${process.pid}-${rand()}`);
+
 /** The directory of the container with this cid (64 lowercase hex digits); BAD_IDENTITY for anything else. */
 export function containerDir(root: string, cid: string): string {
   return at(root, CONTAINERS, identity('container id', cid, /^([0-9a-f]{64})$/));
@@ -109,6 +120,8 @@ export type StoreName =
   | { kind: 'lock-temp'; pid: number }
   | { kind: 'layer'; chainId: Digest }
   | { kind: 'staging'; chainId: Digest; pid: number }
+  | { kind: 'in-place-marker'; chainId: Digest; pid: number }
+  | { kind: 'wclayer-temp'; pid: number }
   | { kind: 'importer-temp'; pid: number }
   | { kind: 'container'; cid: string }
   | { kind: 'lease'; lease: string; pid: number };
@@ -141,6 +154,8 @@ const FORMS: Record<StoreDir, Array<[RegExp, (m: RegExpExecArray) => StoreName]>
     [new RegExp(`^(${HEX})\\.lock$`), (m) => ({ kind: 'lock', digest: digestOf(m[1]!) })],
     [new RegExp(`^(${HEX})\\.lock\\${TAKEOVER}$`), (m) => ({ kind: 'takeover', digest: digestOf(m[1]!) })],
     [new RegExp(`^\\.importing-${PID}-[0-9a-f]+-(${HEX})$`), (m) => ({ kind: 'staging', chainId: digestOf(m[2]!), pid: Number(m[1]) })],
+    [new RegExp(`^\\.in-place-${PID}-[0-9a-f]+-(${HEX})$`), (m) => ({ kind: 'in-place-marker', chainId: digestOf(m[2]!), pid: Number(m[1]) })],
+    [new RegExp(`^\\.wclayer-temp-${PID}-[0-9a-f]+$`), (m) => ({ kind: 'wclayer-temp', pid: Number(m[1]) })],
     [new RegExp(`^\\.tmp-${PID}-[0-9a-f]+-${LOCK_NAME}$`), (m) => ({ kind: 'lock-temp', pid: Number(m[1]) })],
     [IMPORTER_TEMP, (m) => ({ kind: 'importer-temp', pid: Number(m[1]) })],
   ],

@@ -26,6 +26,15 @@ export interface LockOptions {
 }
 
 export async function acquirePidLock(path: string, opts: LockOptions = {}): Promise<Release> {
+  return (await takeLock(path, opts, true))!;
+}
+
+/** acquirePidLock without the wait: undefined at once while a live process holds the lock (a stale one is taken over). */
+export function tryPidLock(path: string, opts: Pick<LockOptions, 'signal'> = {}): Promise<Release | undefined> {
+  return takeLock(path, opts, false);
+}
+
+async function takeLock(path: string, opts: LockOptions, wait: boolean): Promise<Release | undefined> {
   const temp = lockTempPath(path);
   await writeFile(temp, formatOwner(self()));
   let told = false;
@@ -41,6 +50,7 @@ export async function acquirePidLock(path: string, opts: LockOptions = {}): Prom
       if (text === undefined) continue; // released meanwhile
       const holder = parseOwner(text);
       if (holder && isRunning(holder)) {
+        if (!wait) return undefined;
         if (!told) opts.onWait?.(holder);
         told = true;
         await delay(POLL_MS, undefined, { signal: opts.signal });

@@ -11,6 +11,7 @@ export function confined(importer: LayerImporter, root: string): LayerImporter {
   const inside = (path: string) => assertInside(root, path);
   return {
     kind: importer.kind,
+    importsInPlace: importer.importsInPlace,
     ensureReady: () => importer.ensureReady(),
     importLayer: async (tar, layerPath, opts) => {
       await inside(layerPath);

@@ -20,6 +20,7 @@ import type { ImportOptions, LayerImporter } from './types.js';
 
 export class DirImporter implements LayerImporter {
   readonly kind = 'dir' as const;
+  readonly importsInPlace = false;
 
   /** `reserve`: bytes to leave free on the destination's filesystem (0: none). */
   constructor(private readonly reserve = 0) {}

@@ -3,8 +3,14 @@
  * hcsshim's `wclayer` tool, which hands them to the Host Compute Service.
  *
  * - import: `wclayer import -l <parent> ... <layerPath>` (parents nearest first, none for a base
- *   layer) with the uncompressed tar on stdin; then `layerchain.json` in the layer, holding the
- *   parents' paths nearest first, as Windows' layer tooling expects to find them.
+ *   layer) with the uncompressed tar on stdin, straight into the layer's final directory: HCS
+ *   derives a layer's id from its directory's name, and a base layer's blank.vhdx records its
+ *   path, so an imported layer is never moved (moby and containerd never move one either). Then
+ *   `layerchain.json` in the layer, holding the parents' paths nearest first, as moby writes it
+ *   (`null` for a base layer, json.Marshal of a nil slice).
+ * - wclayer stages a non-base layer in a `hcs*` directory under its TEMP and deletes it when done;
+ *   a killed run cannot. Its TEMP is set to a directory of the store (layout.ts wclayerTempPath),
+ *   so that what a killed run left is found and removed as any other leftover.
  * - container: `wclayer create -l <layer> ... <containerPath>`, plus its `layerchain.json`.
  * - removal and any failure: `wclayer remove <path>`, which also releases what HCS holds.
  *
@@ -13,10 +19,11 @@
  * still holds where it matters: on the first bad entry wclayer is killed and what it wrote is
  * removed, so nothing of an invalid layer is kept or registered, and install records nothing.
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { wclayerTempPath } from '../content/layout.js';
 import { failed } from '../errors.js';
 import { lstatOrUndefined } from '../layers/paths.js';
 import { validateWindowsLayer } from '../layers/windows.js';
@@ -27,9 +34,12 @@ import { findWclayer, runWclayer, startWclayer } from './wclayer.js';
 export const LAYERCHAIN = 'layerchain.json';
 
 const parentArgs = (paths: string[]) => paths.flatMap((p) => ['-l', p]);
+/** moby's setLayerChain: json.Marshal of the parents, `null` when there are none. */
+const layerChain = (parents: string[]) => JSON.stringify(parents.length > 0 ? parents : null);
 
 export class HcsImporter implements LayerImporter {
   readonly kind = 'hcs' as const;
+  readonly importsInPlace = true;
   private exe?: Promise<string>;
 
   /** `env`: where CTRIMG_WCLAYER and PATH are looked up, and wclayer's environment. */
@@ -53,7 +63,10 @@ export class HcsImporter implements LayerImporter {
     await mustNotExist(layerPath, 'import layer');
     // wclayer reads the parent layers as it imports: they must all be in place before it starts.
     if (opts.parentsReady) await untilSettled(opts.parentsReady, opts.signal);
-    const run = startWclayer(exe, ['import', ...parentArgs(opts.parents), layerPath], { env: this.env, stdin: true });
+    const temp = wclayerTempPath(layerPath);
+    await mkdir(temp);
+    const env = { ...this.env, TEMP: temp, TMP: temp };
+    const run = startWclayer(exe, ['import', ...parentArgs(opts.parents), layerPath], { env, stdin: true });
     const stdin = run.child.stdin!;
 
     let failure: { err: unknown } | undefined;
@@ -72,10 +85,12 @@ export class HcsImporter implements LayerImporter {
     tar.pipe(stdin);
     await Promise.all([validated.catch(fail), run.exited.catch(fail), finished(tar).catch(fail)]);
     opts.signal?.removeEventListener('abort', onAbort);
+    // Left in place if it cannot go now: once this process has exited, it is a leftover like any other.
+    await rm(temp, { recursive: true, force: true }).catch(() => {});
 
     if (!failure) {
       try {
-        await writeFile(join(layerPath, LAYERCHAIN), JSON.stringify(opts.parents));
+        await writeFile(join(layerPath, LAYERCHAIN), layerChain(opts.parents));
         return;
       } catch (err) {
         failure = { err: failed(`cannot write ${LAYERCHAIN} in ${layerPath}: ${(err as Error).message}`, { cause: err }) };
@@ -95,7 +110,7 @@ export class HcsImporter implements LayerImporter {
     await mustNotExist(containerPath, 'create container scratch layer');
     try {
       await runWclayer(exe, ['create', ...parentArgs(layerPaths), containerPath], this.env);
-      await writeFile(join(containerPath, LAYERCHAIN), JSON.stringify(layerPaths));
+      await writeFile(join(containerPath, LAYERCHAIN), layerChain(layerPaths));
     } catch (err) {
       await this.removeAfterFailure(exe, containerPath);
       throw err;

@@ -13,13 +13,19 @@ export type ImportOptions = UnpackOptions;
 export interface LayerImporter {
   readonly kind: 'dir' | 'hcs';
   /**
+   * True when a layer must be imported into its final directory and never moved: HCS takes a
+   * layer's id from its directory's name and a base layer's blank.vhdx records its parent's path
+   * (hcs). False when it may be made elsewhere and renamed into place once checked (dir).
+   */
+  readonly importsInPlace: boolean;
+  /**
    * Fails when this importer cannot work on this host (hcs: wclayer is not found). Commands
    * call it before they change anything, so such a failure leaves the store as it was.
    */
   ensureReady(): Promise<void>;
   /**
    * Imports one uncompressed layer tar into `layerPath`, which must not exist yet. On failure
-   * nothing is left at `layerPath`. Rejects with a CtrimgError naming the offending entry for
+   * nothing is left at `layerPath` (unless removing it failed too: that is told through `warn`). Rejects with a CtrimgError naming the offending entry for
    * unsafe or invalid tars.
    */
   importLayer(tar: Readable, layerPath: string, opts: ImportOptions): Promise<void>;

@@ -1,22 +1,38 @@
 /**
  * What a process killed in the middle of a command leaves in a store root, told apart from a
  * live process's work by the pid each name carries (content/layout.ts makes and reads every
- * one): install's staging directories, the importer's temp directories, the content store's
- * temp files, lock files holding their owner (a blob's download, a layer's import), their
- * takeover locks and temp files, and leases.
+ * one): install's staging directories and in-place imports' markers, the importers' temp
+ * directories (a wclayer run's among them), the content store's temp files, lock files holding
+ * their owner (a blob's download, a layer's import), their takeover locks and temp files, and
+ * leases.
  * Locks and leases hold their owner's record (content/owner.ts), which a reused pid cannot
  * fake; a name carries only a pid, so it is judged by the record of the lease that pid's
  * process held (every command that makes such names takes one), or by the pid alone if none.
  * Finding them is a few readdirs, cheap enough to run at the start of every Install and Remove.
  * Partial downloads are not leftovers: the next attempt resumes them.
  */
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { classify, CONTAINERS, parseLeftoverName, INGEST, LAYERS, LEASES, storeDir, storeRelative, type StoreDir, type StoreNameKind } from '../content/layout.js';
+import {
+  classify,
+  CONTAINERS,
+  INGEST,
+  layerDir,
+  layerLockPath,
+  LAYERS,
+  LEASES,
+  parseLeftoverName,
+  storeDir,
+  storeRelative,
+  type StoreDir,
+  type StoreNameKind,
+} from '../content/layout.js';
 import { isRunning, isSelf, parseOwner, type Owner } from '../content/owner.js';
-import { removeStaleLock } from '../content/pid-lock.js';
+import { removeStaleLock, tryPidLock } from '../content/pid-lock.js';
 import { assertInside, removeInside } from '../content/root.js';
+import type { Digest } from '../image/digest.js';
 import type { LayerImporter } from '../importers/types.js';
+import type { OpsContext } from './context.js';
 import { leaseFiles } from './leases.js';
 
 export interface Leftover {
@@ -27,6 +43,8 @@ export interface Leftover {
   dir: StoreDir;
   what: StoreNameKind;
   pid: number;
+  /** The layer an in-place import's marker or a staging directory is for. */
+  chainId?: Digest;
   /** A stale lock's text as it was judged: it is removed only while it still holds that. */
   lockText?: string;
 }
@@ -52,7 +70,9 @@ export async function findLeftovers(root: string): Promise<Leftover[]> {
       const name = parseLeftoverName(dir, entry);
       if (!name) continue;
       const lease = name.kind === 'lease' ? leases.find((l) => l.name === entry)?.owner : undefined;
-      if (lease ? stopped(lease) : pidStopped(name.pid)) found.push({ kind: 'Leftover', path: storeRelative(root, join(storeDir(root, dir), entry)), dir, what: name.kind, pid: name.pid });
+      if (!(lease ? stopped(lease) : pidStopped(name.pid))) continue;
+      const path = storeRelative(root, join(storeDir(root, dir), entry));
+      found.push({ kind: 'Leftover', path, dir, what: name.kind, pid: name.pid, ...('chainId' in name && { chainId: name.chainId }) });
     }
   }
   for (const dir of WITH_LOCKS) {
@@ -70,14 +90,29 @@ export async function findLeftovers(root: string): Promise<Leftover[]> {
   return found;
 }
 
+/** What removing leftovers works with: the resolved root, the store's importer, and whether a layer is recorded. */
+export interface LeftoverScope {
+  root: string;
+  importer: LayerImporter;
+  layerRecorded(chainId: Digest): boolean;
+}
+
+export function leftoverScope(ctx: OpsContext): LeftoverScope {
+  return { root: ctx.root, importer: ctx.importer, layerRecorded: (chainId) => ctx.store.layers.byChainId(chainId) !== undefined };
+}
+
 /**
  * Removes one leftover. A directory an importer was making in `layers/` or `containers/` is the
  * importer's to remove: on Windows `wclayer remove` also releases what the Host Compute Service
  * holds of it, and HCS sets permissions on layer files that a plain delete may not get past.
+ * A wclayer run's temp directory is deleted plainly, as wclayer itself deletes it. An in-place
+ * import's marker takes its unfinished layer with it (removeUnfinishedLayer).
  */
-export async function removeLeftover(root: string, l: Leftover, importer: LayerImporter): Promise<void> {
+export async function removeLeftover(scope: LeftoverScope, l: Leftover): Promise<void> {
+  const { root, importer } = scope;
   const path = join(root, l.path);
-  const dir = l.kind === 'Leftover' && (await lstat(path).catch(() => undefined))?.isDirectory();
+  if (l.what === 'in-place-marker') return removeUnfinishedLayer(scope, path, l.chainId!);
+  const dir = l.kind === 'Leftover' && l.what !== 'wclayer-temp' && (await lstat(path).catch(() => undefined))?.isDirectory();
   if (dir && l.dir === LAYERS) return importer.removeLayer(path);
   if (dir && l.dir === CONTAINERS) return importer.removeContainer(path);
   // A waiter may be taking the same stale lock over: its new lock must not go instead (pid-lock.ts).
@@ -89,9 +124,28 @@ export async function removeLeftover(root: string, l: Leftover, importer: LayerI
   await removeInside(root, path);
 }
 
+/**
+ * The layer a stopped process was importing in place, marked by `marker`, then the marker. The
+ * layer's directory is shared by name with any later import of the same layer, so it is touched
+ * only under the layer's lock, and only while no image records the layer. While a live install
+ * holds the lock, that install already removes or replaces an unrecorded layer there itself
+ * (pull-layers.ts), so only the stopped process's marker goes.
+ */
+async function removeUnfinishedLayer(scope: LeftoverScope, marker: string, chainId: Digest): Promise<void> {
+  const { root, importer } = scope;
+  await assertInside(root, marker);
+  const release = await tryPidLock(layerLockPath(root, chainId));
+  try {
+    if (release && !scope.layerRecorded(chainId)) await importer.removeLayer(layerDir(root, chainId));
+    await rm(marker, { force: true });
+  } finally {
+    await release?.();
+  }
+}
+
 /** Removes every leftover of a dead process; returns what was removed. */
-export async function removeLeftovers(root: string, importer: LayerImporter): Promise<Leftover[]> {
-  const found = await findLeftovers(root);
-  for (const l of found) await removeLeftover(root, l, importer);
+export async function removeLeftovers(scope: LeftoverScope): Promise<Leftover[]> {
+  const found = await findLeftovers(scope.root);
+  for (const l of found) await removeLeftover(scope, l);
   return found;
 }

@@ -1,23 +1,26 @@
 /**
  * The layers of one image into the store, each in one streaming pass: the blob is downloaded
  * into the ingest area (resuming what an earlier attempt left) while the importer reads the
- * same bytes back, decompresses them, checks the diff id and unpacks them into a staging
- * directory. The staging directory becomes the layer only when both the compressed digest and
- * the diff id have been checked. Layers stream side by side, a bounded number at once; an
- * importer that needs a layer's parents waits for them only where it reads them.
+ * same bytes back, decompresses them, checks the diff id and imports them. The dir importer
+ * unpacks into a staging directory that becomes the layer only when both the compressed digest
+ * and the diff id have been checked; the hcs importer must import where the layer will live
+ * (importsInPlace), so a marker file beside it says the layer is unfinished until both checks
+ * passed, and crash recovery removes a marked layer (leftovers.ts). Layers stream side by side,
+ * a bounded number at once; an importer that needs a layer's parents waits for them only where
+ * it reads them.
  *
  * Each layer chain id this install imports is locked (`layers/<hex>.lock`, naming its owner)
  * until the image is recorded or the attempt undone, so two processes never import the same
  * layer over each other, and the second finds it recorded. Locks are taken in chain-id order,
  * so installs of images that share layers cannot deadlock.
  */
-import { rename } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { CtrimgError, failed } from '../errors.js';
 import { keepFree } from '../content/free-space.js';
-import { layerLockPath, stagingPath } from '../content/layout.js';
+import { inPlaceMarkerPath, layerLockPath, stagingPath } from '../content/layout.js';
 import { describeOwner } from '../content/owner.js';
 import { acquirePidLock, type Release } from '../content/pid-lock.js';
 import type { BlobFeed } from '../content/store.js';
@@ -157,15 +160,23 @@ export class LayerPull {
     ctx.progress.layer(layer.desc.digest, 'Pull complete');
   }
 
-  /** Imports the layer from the feed into a staging directory, renamed into place once every check passed. */
+  /**
+   * Imports the layer from the feed: into a staging directory renamed into place once every
+   * check passed, or, for an importer that imports in place, into the layer's directory marked
+   * unfinished until then.
+   */
   private async importOnce({ desc, diffId }: LayerPlan, feed: BlobFeed, to: PullTarget): Promise<void> {
     const { ctx } = this;
-    const staging = stagingPath(to.location);
+    const inPlace = ctx.importer.importsInPlace;
+    const target = inPlace ? to.location : stagingPath(to.location);
+    const marker = inPlace ? inPlaceMarkerPath(to.location) : undefined;
+    // Written before the import starts, so no crash can leave the layer unmarked and half made.
+    if (marker) await writeFile(marker, '', { flag: 'wx' });
     const hasher = new DigestStream();
     const room = keepFree(dirname(to.location), ctx.freeSpaceReserve, `cannot import layer ${desc.digest}`);
     const tar: Readable = pipeline(decompress(feed.open()), room, hasher, () => {});
     try {
-      await ctx.importer.importLayer(tar, staging, {
+      await ctx.importer.importLayer(tar, target, {
         parents: to.parents,
         parentsReady: to.parentsReady,
         signal: to.signal,
@@ -178,12 +189,28 @@ export class LayerPull {
       }
       // The compressed bytes are checked as a whole only when the download ends.
       await feed.done;
-      await rename(staging, to.location);
+      if (marker) await rm(marker);
+      else await rename(target, to.location);
     } catch (err) {
       tar.destroy();
-      await ctx.importer.removeLayer(staging);
+      await this.removeUnfinished(target, marker);
       throw err;
     }
+  }
+
+  /**
+   * Removes a layer that failed its import or its checks, then its marker. A failure to remove
+   * it is told, not thrown over the error that caused it: the marker (or the staging directory's
+   * name) stays, and the next command's recovery tries again.
+   */
+  private async removeUnfinished(target: string, marker: string | undefined): Promise<void> {
+    try {
+      await this.ctx.importer.removeLayer(target);
+    } catch (err) {
+      this.ctx.report.warn(`could not remove the unfinished layer ${target}: ${(err as Error).message}; the next install or repair removes it`);
+      return;
+    }
+    if (marker) await rm(marker, { force: true });
   }
 
   /** One download per blob, however many layers of the image have it. */

@@ -8,10 +8,10 @@
 import { describeOwner } from '../content/owner.js';
 import type { OpsContext } from './context.js';
 import { takeLease, type LeaseKind } from './leases.js';
-import { removeLeftovers } from './leftovers.js';
+import { leftoverScope, removeLeftovers } from './leftovers.js';
 
 export async function recoverAndLease(ctx: OpsContext, kind: LeaseKind): Promise<() => Promise<void>> {
-  const removed = await removeLeftovers(ctx.root, ctx.importer);
+  const removed = await removeLeftovers(leftoverScope(ctx));
   if (removed.length > 0) ctx.report.debug(`removed leftovers of stopped processes: ${removed.map((l) => l.path).join(', ')}`);
   return lease(ctx, kind);
 }

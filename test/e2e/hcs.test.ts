@@ -1,6 +1,7 @@
 /**
  * The `hcs` importer through the executable, with a stand-in wclayer: a Windows-layout image is
- * installed, a container made and removed, the image removed, and every wclayer call checked.
+ * installed, a container made and removed, the image removed, and every wclayer call checked;
+ * each layer is imported where it lives, and one killed mid-import is removed by the next command.
  * The store keeps the importer it was first used with; forcing the other one is a usage error.
  */
 import assert from 'node:assert/strict';
@@ -9,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ctrimg, ctrimgJson } from '../support/ctrimg.js';
+import { ctrimg, ctrimgJson, startCtrimg } from '../support/ctrimg.js';
 import { hexOf, publishImage, tarFromEntries, type PublishedImage } from '../support/oci-layout.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
 import { makeStandin, type Standin } from '../support/wclayer.js';
@@ -61,11 +62,10 @@ describe('end to end: the hcs importer with a stand-in wclayer', function () {
     assert.equal(r.code, 0, r.stderr);
     let calls = await standin.calls();
     assert.deepEqual(calls.map((c) => c.argv.slice(0, -1)), [['import'], ['import', '-l', final1]]);
-    // Imported into staging directories named for the chain, then renamed into place.
-    assert.match(calls[0]!.argv.at(-1)!, new RegExp(`/layers/\\.importing-\\d+-[0-9a-f]+-${chain1}$`));
-    assert.match(calls[1]!.argv.at(-1)!, new RegExp(`/layers/\\.importing-\\d+-[0-9a-f]+-${chain2}$`));
+    // Imported where each layer lives, never moved: HCS names a layer by its directory.
+    assert.deepEqual(calls.map((c) => c.argv.at(-1)), [final1, final2]);
     calls.forEach((c, i) => assert.ok(c.stdin!.equals(tars[i]!), `layer ${i + 1}: wclayer got other bytes than the layer tar`));
-    assert.deepEqual(JSON.parse(await readFile(join(final1, 'layerchain.json'), 'utf8')), []);
+    assert.equal(await readFile(join(final1, 'layerchain.json'), 'utf8'), 'null');
     assert.deepEqual(JSON.parse(await readFile(join(final2, 'layerchain.json'), 'utf8')), [final1]);
     const [installed] = await ctrimgJson(root, ['Get-ContainerImage', '-Name', 'winapp']);
     assert.equal(installed!.IsOSImage, true);
@@ -115,6 +115,21 @@ describe('end to end: the hcs importer with a stand-in wclayer', function () {
     assert.deepEqual(await ctrimgJson(root, ['Get-ContainerImage']), []);
   });
 
+  it('removes a layer imported in place that fails its diff id, marker and all', async () => {
+    const wrong = `sha256:${'0'.repeat(64)}`;
+    const bad = await publishImage(registry.host, {
+      repo: 'samples/wrongdiff', tag: '1.0', os: 'windows', osVersion: '10.0.17763.1', layers: [{ tar: tars[0]! }],
+      configOverrides: { rootfs: { type: 'layers', diff_ids: [wrong] } },
+    });
+    await standin.reset();
+    const r = await run(['Install-ContainerImage', '-Reference', bad.reference, '-Insecure', '-Importer', 'hcs', '-Platform', 'windows/amd64']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /\[DIFF_ID_MISMATCH\]/);
+    const layer = join(root, 'layers', wrong.slice('sha256:'.length));
+    assert.deepEqual((await standin.calls()).map((x) => x.argv), [['import', layer], ['remove', layer]]);
+    assert.deepEqual(await readdir(join(root, 'layers')), []);
+  });
+
   it('refuses to mix importers in one store with a usage error, and says when wclayer is missing', async () => {
     const r = await run(['Install-ContainerImage', '-Reference', image.reference, '-Insecure', '-Platform', 'windows/amd64']);
     assert.equal(r.code, 0, r.stderr + r.stdout);
@@ -143,5 +158,42 @@ describe('end to end: the hcs importer with a stand-in wclayer', function () {
     // Empty again, the store may switch.
     assert.equal((await run(['Install-ContainerImage', '-Reference', image.reference, '-Insecure', '-Importer', 'dir', '-Platform', 'windows/amd64'])).code, 0);
     assert.equal(existsSync(join(root, 'layers', hexOf(image.diffIds[0]!), 'Files', 'Windows', 'win.ini')), true);
+  });
+
+  it('leaves a killed in-place import marked, and the next command removes it and its wclayer temp, then imports it again', async () => {
+    const base = await publishImage(registry.host, { repo: 'samples/winbase', tag: '1.0', os: 'windows', osVersion: '10.0.17763.1', layers: [{ tar: tars[0]! }] });
+    const store = await mkdtemp(join(tmpdir(), 'ctrimg-e2e-hcs-killed-'));
+    const install = (ref: string) => ['Install-ContainerImage', '-Reference', ref, '-Insecure', '-Importer', 'hcs', '-Platform', 'windows/amd64'];
+    const chain1 = hexOf(image.diffIds[0]!);
+    const chain2 = createHash('sha256').update(`${image.diffIds[0]} ${image.diffIds[1]}`).digest('hex');
+    const layers = join(store, 'layers');
+    try {
+      assert.equal((await ctrimg(store, install(base.reference), { env: standin.env })).code, 0);
+      await standin.reset();
+      // The second layer's import hangs once wclayer has written it: the machine goes down there.
+      const cli = startCtrimg(store, install(image.reference), { env: standin.hanging('import'), timeoutMs: 60_000 });
+      const wclayer = await standin.untilHanging();
+      process.kill(cli.pid, 'SIGKILL');
+      process.kill(wclayer, 'SIGKILL');
+      await cli.done;
+
+      const left = await readdir(layers);
+      assert.ok(left.includes(chain2), 'the layer was imported where it lives');
+      assert.ok(left.some((n) => n.startsWith(`.in-place-${cli.pid}-`) && n.endsWith(`-${chain2}`)), `marked unfinished: ${left.join(' ')}`);
+      const temp = left.find((n) => n.startsWith(`.wclayer-temp-${cli.pid}-`));
+      assert.ok(temp, `wclayer's TEMP is in the store: ${left.join(' ')}`);
+      assert.match((await readdir(join(layers, temp))).join(' '), /^hcs\S+$/, "with the staging directory the killed wclayer left");
+      assert.deepEqual((await ctrimgJson(store, ['Get-ContainerImage'])).map((i) => i.Name), ['winbase']);
+
+      await standin.reset();
+      const again = await ctrimg(store, install(image.reference), { env: standin.env });
+      assert.equal(again.code, 0, again.stderr);
+      // Recovery hands the unfinished layer to wclayer remove before the import starts again.
+      assert.deepEqual((await standin.calls()).map((c) => c.argv), [['remove', join(layers, chain2)], ['import', '-l', join(layers, chain1), join(layers, chain2)]]);
+      assert.deepEqual((await readdir(layers)).sort(), [chain1, chain2].sort());
+      assert.deepEqual(JSON.parse(await readFile(join(layers, chain2, 'layerchain.json'), 'utf8')), [join(layers, chain1)]);
+    } finally {
+      await rm(store, { recursive: true, force: true });
+    }
   });
 });

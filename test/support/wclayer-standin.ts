@@ -6,9 +6,15 @@
  * `$WCLAYER_STANDIN_FAIL` = {"command","code","stderr"} makes that command fail once it has
  * read its input, as wclayer does when HCS refuses a layer. `$WCLAYER_STANDIN_READ_BYTES` makes
  * import stop reading stdin after that many bytes.
+ * As hcsshim's layer writer does for a layer with parents, import stages in a `hcs*` directory
+ * under $TEMP and deletes it at the end; each call records the TEMP it was given.
+ * `$WCLAYER_STANDIN_HANG` = a command makes that command, once its work is done and before it
+ * deletes its staging directory, write `hanging-<pid>` in the record directory and wait to be
+ * killed, as a run is when the machine goes down under it.
  */
 import { createWriteStream } from 'node:fs';
-import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
@@ -30,13 +36,17 @@ async function main(): Promise<number> {
   const stdinFile = command === 'import' ? `stdin-${process.pid}-${Date.now()}.tar` : undefined;
   // The stdin file exists before the call is recorded: a stand-in killed at any point leaves both.
   if (stdinFile) await writeFile(join(record, stdinFile), '');
-  await appendFile(join(record, 'calls.jsonl'), JSON.stringify({ argv, stdinFile }) + '\n');
+  await appendFile(join(record, 'calls.jsonl'), JSON.stringify({ argv, stdinFile, temp: process.env.TEMP }) + '\n');
 
   switch (command) {
-    case 'import':
+    case 'import': {
       await mkdir(path);
+      const staging = argv.includes('-l') ? await mkdtemp(join(process.env.TEMP ?? tmpdir(), 'hcs')) : undefined;
       await receive(join(record, stdinFile!), Number(process.env.WCLAYER_STANDIN_READ_BYTES ?? Infinity));
+      if (process.env.WCLAYER_STANDIN_HANG === command) await hang(record);
+      if (staging) await rm(staging, { recursive: true, force: true });
       break;
+    }
     case 'create':
       await mkdir(path);
       break;
@@ -53,6 +63,12 @@ async function main(): Promise<number> {
     return fail.code;
   }
   return 0;
+}
+
+/** Says so in the record directory, then never returns: the test kills this process. */
+async function hang(record: string): Promise<never> {
+  await writeFile(join(record, `hanging-${process.pid}`), '');
+  return new Promise<never>(() => setInterval(() => {}, 1 << 30));
 }
 
 /** Saves stdin, or only its first `limit` bytes, as wclayer stops at the end-of-archive marker. */

@@ -1,5 +1,5 @@
 /** What processes that stopped mid-command left: the cheap recovery's findings (ops/leftovers.ts). */
-import { findLeftovers, removeLeftover } from '../leftovers.js';
+import { findLeftovers, leftoverScope, removeLeftover } from '../leftovers.js';
 import { deletable, type RepairCheck } from './check.js';
 
 export const leftovers: RepairCheck = {
@@ -7,7 +7,7 @@ export const leftovers: RepairCheck = {
   async find(ctx) {
     return (await findLeftovers(ctx.root)).map((l) => {
       const detail = l.kind === 'StaleLock' ? `lock of stopped process ${l.pid || '(none)'}` : `left by stopped process ${l.pid}`;
-      return deletable({ kind: l.kind, path: l.path, digest: null, detail }, () => removeLeftover(ctx.root, l, ctx.importer));
+      return deletable({ kind: l.kind, path: l.path, digest: null, detail }, () => removeLeftover(leftoverScope(ctx), l));
     });
   },
 };

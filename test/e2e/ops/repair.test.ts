@@ -12,7 +12,7 @@ import { formatOwner } from '../../../src/content/owner.js';
 import type { Digest } from '../../../src/image/digest.js';
 import type { OpsContext } from '../../../src/ops/context.js';
 import { takeLease } from '../../../src/ops/leases.js';
-import { removeLeftovers } from '../../../src/ops/leftovers.js';
+import { leftoverScope, removeLeftovers } from '../../../src/ops/leftovers.js';
 import { isClean, repairStore, type Finding } from '../../../src/ops/repair.js';
 import { ctrimg, startCtrimg } from '../../support/ctrimg.js';
 import { deadPid, livePid, reusedPid } from '../../support/processes.js';
@@ -203,7 +203,7 @@ describe('Repair-ContainerImageStore: every finding on a hand-damaged store', fu
     const bytes = Buffer.from('verified but not yet recorded\n');
     const name = createHash('sha256').update(bytes).digest('hex');
     await writeFile(join(root, 'blobs', 'sha256', name), bytes);
-    const removed = await removeLeftovers(root, ctx.importer);
+    const removed = await removeLeftovers(leftoverScope(ctx));
     assert.deepEqual(removed.map((l) => l.kind).sort(), ['Leftover', 'StaleLock']);
     assert.deepEqual((await readdir(join(root, 'ingest'))).sort(), [`${'7'.repeat(64)}.partial`]);
     assert.equal(await exists(join(root, 'blobs', 'sha256', name)), true);

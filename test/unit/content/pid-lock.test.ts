@@ -4,11 +4,11 @@
  * two steps, and a waiter that judged the old lock stale must not remove the new one.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatOwner } from '../../../src/content/owner.js';
-import { acquirePidLock } from '../../../src/content/pid-lock.js';
+import { acquirePidLock, tryPidLock } from '../../../src/content/pid-lock.js';
 import { deadPid } from '../../support/processes.js';
 
 describe('pid locks: taking over a stale lock', function () {
@@ -35,5 +35,23 @@ describe('pid locks: taking over a stale lock', function () {
       );
       assert.equal(most, 1, `round ${round}: ${most} waiters held the lock at once`);
     }
+  });
+
+  it('tryPidLock gives up at once on a live holder, and takes a free or stale lock', async () => {
+    const lock = join(dir, 'y.lock');
+    const held = await acquirePidLock(lock);
+    const text = await readFile(lock, 'utf8');
+    assert.equal(await tryPidLock(lock), undefined);
+    assert.equal(await readFile(lock, 'utf8'), text, "the live holder's lock is untouched");
+    await held();
+
+    const free = await tryPidLock(lock);
+    assert.ok(free);
+    await free();
+
+    await writeFile(lock, formatOwner({ pid: await deadPid(), start: '1', boot: 'gone', command: 'Install-ContainerImage' }));
+    const stale = await tryPidLock(lock);
+    assert.ok(stale, 'a crashed holder is taken over');
+    await stale();
   });
 });

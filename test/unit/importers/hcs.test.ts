@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { CtrimgError } from '../../../src/errors.js';
@@ -57,7 +57,11 @@ describe('importers/hcs (against the wclayer stand-in)', function () {
         assert.equal(calls.length, 1);
         assert.deepEqual(calls[0]!.argv, ['import', ...parents.flatMap((p) => ['-l', p]), layer]);
         assert.ok(calls[0]!.stdin!.equals(tar), `wclayer got ${calls[0]!.stdin!.length} bytes, the tar has ${tar.length}`);
-        assert.deepEqual(JSON.parse(await readFile(join(layer, LAYERCHAIN), 'utf8')), parents);
+        // As moby writes it: json.Marshal of a nil slice for a base layer.
+        assert.deepEqual(JSON.parse(await readFile(join(layer, LAYERCHAIN), 'utf8')), parentCount === 0 ? null : parents);
+        // wclayer's TEMP was a fresh directory beside the layer, gone once it finished.
+        assert.match(calls[0]!.temp!, new RegExp(`^${layers}/\\.wclayer-temp-${process.pid}-[0-9a-f]+$`));
+        assert.deepEqual(await readdir(layers), ['L']);
       });
     }
 

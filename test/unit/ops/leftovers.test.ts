@@ -1,12 +1,16 @@
 /**
  * Leftovers of a stopped process: the directories an importer was making go back to that
- * importer (on an hcs store, `wclayer remove`), everything else is deleted.
+ * importer (on an hcs store, `wclayer remove`), everything else is deleted. A layer imported in
+ * place is marked unfinished by a file beside it: the marker takes its layer with it, under the
+ * layer's lock and only while no image records the layer.
  */
 import assert from 'node:assert/strict';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { acquirePidLock } from '../../../src/content/pid-lock.js';
+import type { Digest } from '../../../src/image/digest.js';
 import { join } from 'node:path';
 import { HcsImporter } from '../../../src/importers/hcs.js';
-import { removeLeftovers } from '../../../src/ops/leftovers.js';
+import { removeLeftovers, type LeftoverScope } from '../../../src/ops/leftovers.js';
 import { tempRoot } from '../../support/tars.js';
 import { deadPid } from '../../support/processes.js';
 import { makeStandin, type Standin } from '../../support/wclayer.js';
@@ -19,6 +23,7 @@ describe('ops/leftovers on an hcs store', () => {
   after(() => standin?.cleanup());
   beforeEach(async () => ({ root, cleanup } = await tempRoot()));
   afterEach(() => cleanup());
+  const scope = (recorded: Digest[] = []): LeftoverScope => ({ root, importer: new HcsImporter(standin.env), layerRecorded: (c) => recorded.includes(c) });
 
   it('hands half-imported layers and half-made containers to wclayer remove, and deletes the rest', async () => {
     const dead = await deadPid();
@@ -32,7 +37,7 @@ describe('ops/leftovers on an hcs store', () => {
     await mkdir(join(root, 'ingest'));
     await writeFile(join(root, 'ingest', `${h}.${dead}.0e0f`), 'half a blob');
 
-    const removed = await removeLeftovers(root, new HcsImporter(standin.env));
+    const removed = await removeLeftovers(scope());
 
     assert.equal(removed.length, 4);
     assert.deepEqual((await standin.calls()).map((c) => c.argv).sort(), [['remove', container], ['remove', importing]].sort());
@@ -47,9 +52,67 @@ describe('ops/leftovers on an hcs store', () => {
     await writeFile(join(root, 'ingest', `.stream-${dead}-0e0f`), 'half a layer a commit made');
     await writeFile(join(root, 'ingest', `.stream-${process.pid}-0a0b`), 'a layer being written');
 
-    const removed = await removeLeftovers(root, new HcsImporter(standin.env));
+    const removed = await removeLeftovers(scope());
 
     assert.deepEqual(removed.map((l) => [l.path, l.what, l.pid]), [[`ingest/.stream-${dead}-0e0f`, 'stream-temp', dead]]);
     assert.deepEqual(await readdir(join(root, 'ingest')), [`.stream-${process.pid}-0a0b`]);
+  });
+
+  describe('a layer a stopped process was importing in place', () => {
+    const hex = 'b'.repeat(64);
+    const chainId: Digest = `sha256:${hex}`;
+    let layer: string;
+    let marker: string;
+    beforeEach(async () => {
+      const dead = await deadPid();
+      await standin.reset();
+      layer = join(root, 'layers', hex);
+      marker = join(root, 'layers', `.in-place-${dead}-0a0b-${hex}`);
+      await mkdir(join(layer, 'Files'), { recursive: true });
+      await writeFile(marker, '');
+    });
+
+    it('is handed to wclayer remove, then its marker goes', async () => {
+      const removed = await removeLeftovers(scope());
+      assert.deepEqual(removed.map((l) => [l.what, l.chainId]), [['in-place-marker', chainId]]);
+      assert.deepEqual((await standin.calls()).map((c) => c.argv), [['remove', layer]]);
+      assert.deepEqual(await readdir(join(root, 'layers')), []);
+    });
+
+    it('is kept when an image records the layer (a later install imported it whole); only the marker goes', async () => {
+      await removeLeftovers(scope([chainId]));
+      assert.deepEqual(await standin.calls(), []);
+      assert.deepEqual(await readdir(join(root, 'layers')), [hex]);
+    });
+
+    it("is left to the live install that holds the layer's lock; only the stopped process's marker goes", async () => {
+      const release = await acquirePidLock(join(root, 'layers', `${hex}.lock`));
+      try {
+        await removeLeftovers(scope());
+      } finally {
+        await release();
+      }
+      assert.deepEqual(await standin.calls(), []);
+      assert.deepEqual(await readdir(join(root, 'layers')), [hex]);
+    });
+
+    it('is not touched while the process that marked it runs', async () => {
+      const live = join(root, 'layers', `.in-place-${process.pid}-0c0d-${hex}`);
+      await rename(marker, live);
+      await removeLeftovers(scope());
+      assert.deepEqual((await readdir(join(root, 'layers'))).sort(), [live.split('/').at(-1)!, hex].sort());
+    });
+  });
+
+  it("deletes a stopped wclayer run's temp directory plainly, as wclayer itself does, not through wclayer remove", async () => {
+    const dead = await deadPid();
+    await standin.reset();
+    const temp = join(root, 'layers', `.wclayer-temp-${dead}-0a0b`);
+    await mkdir(join(temp, 'hcs123456', 'Files'), { recursive: true });
+    await writeFile(join(temp, 'hcs123456', 'Files', 'app.exe'), 'MZ');
+    const removed = await removeLeftovers(scope());
+    assert.deepEqual(removed.map((l) => l.what), ['wclayer-temp']);
+    assert.deepEqual(await standin.calls(), []);
+    assert.deepEqual(await readdir(join(root, 'layers')), []);
   });
 });
