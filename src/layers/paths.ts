@@ -1,7 +1,7 @@
 /**
  * Tar entry names as paths inside a root (design rule 4). The dir importer cleans names the way
  * containerd's pkg/archive does (`cleanParts`: rooted, `..` clamped at the root); the Windows
- * validation refuses what is not already a plain relative path (`entryPath`).
+ * validation (windows.ts) cleans them as hcsshim does on Windows and refuses one that leaves the layer.
  */
 import { lstat } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
@@ -18,18 +18,6 @@ export function unsafe(subject: string, why: string) {
 
 export function invalid(subject: string, why: string) {
   return failed(`invalid layer tar: ${subject} ${why}`, { code: 'INVALID_TAR' });
-}
-
-/**
- * Normalizes a tar entry name (or hard link target) to a relative '/'-separated path:
- * './' and '.' components and trailing slashes are dropped; '' is the layer root.
- * Absolute names and any '..' component are refused with UNSAFE_TAR.
- */
-export function entryPath(name: string, subject = `entry '${name}'`): string {
-  if (name.startsWith('/')) throw unsafe(subject, 'has an absolute path');
-  const parts = name.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.includes('..')) throw unsafe(subject, "has a '..' path component");
-  return parts.join('/');
 }
 
 /**
