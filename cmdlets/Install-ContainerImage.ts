@@ -34,7 +34,8 @@ export const cmdlet: CmdletSpec = {
   hints: {
     ...sourceHints,
     IMAGE_NOT_FOUND: 'Find-ContainerImage lists what the sources offer',
-    PLATFORM_NOT_FOUND: 'choose one of those with -Platform',
+    // A single manifest offers nothing to choose: its error's own hint stands.
+    PLATFORM_NOT_FOUND: (err) => (err.details.imagePlatform ? undefined : 'choose one of those with -Platform'),
     BASE_UNTRUSTED: (err) =>
       `install the base first: ctrimg Install-ContainerImage -Reference ${err.details.reference}, or Register-ContainerImageSource for that registry`,
     PARAMETER_SET_CONFLICT: (err) =>

@@ -400,5 +400,6 @@ export function checkRunsOn(config: ImageConfig, choice: PlatformChoice, what = 
   throw notFound(`${what} is built for ${formatPlatform(p)} only, not for ${wanted(choice)}`, {
     code: 'PLATFORM_NOT_FOUND',
     hint: 'install a tag or digest built for this platform',
+    details: { imagePlatform: formatPlatform(p) },
   });
 }

@@ -172,6 +172,16 @@ async function install(ctx: OpsContext, target: Target, opts: Installing, depth:
     ctx.report.info(`${describeImage(existing)} is already installed (${display})`);
     return [{ image: existing, alreadyInstalled: true, newLayers: 0 }];
   }
+  const configBytes = await source.config(resolved);
+  const config = parseImageConfig(configBytes);
+  if (config.diffIds.length !== manifest.layers.length) {
+    throw failed(`${display}: the manifest lists ${manifest.layers.length} layers but the config ${config.diffIds.length} diff ids`, {
+      code: 'MANIFEST_INVALID',
+    });
+  }
+  // An entry chosen for its platform was matched already; anything else is checked by its config,
+  // before the base or any layer is fetched.
+  if (!resolved.chosen?.entry.platform) checkRunsOn(config, opts.platform, display);
   if (baseOf) ctx.report.info(`Installing base image ${display} of ${baseOf} first`);
 
   const installed: Installed[] = [];
@@ -184,22 +194,13 @@ async function install(ctx: OpsContext, target: Target, opts: Installing, depth:
     installed.push(...(await install(ctx, await baseTarget(ctx, target, baseRef), opts, depth + 1, display)));
   }
 
-  const configBytes = await source.config(resolved);
-  const config = parseImageConfig(configBytes);
-  if (config.diffIds.length !== manifest.layers.length) {
-    throw failed(`${display}: the manifest lists ${manifest.layers.length} layers but the config ${config.diffIds.length} diff ids`, {
-      code: 'MANIFEST_INVALID',
-    });
-  }
-  // An entry chosen for its platform was matched already; anything else is checked by its config.
-  if (!resolved.chosen?.entry.platform) checkRunsOn(config, opts.platform, display);
   const name = annotations[TITLE] || repoKey.split('/').at(-1)!;
   const version = tryParseVersion(wanted.tag ?? '')?.text ?? tryParseVersion(annotations[VERSION] ?? '')?.text ?? null;
   const label = version ? `${name} ${version}` : name;
   if (opts.whatIf) {
     const { chosen } = resolved;
     const platform = formatPlatform(configPlatform(config));
-    const why = chosen ? `entry ${chosen.position} of ${chosen.of}: ${chosen.why}` : 'one manifest, no index: its config runs here';
+    const why = chosen ? `entry ${chosen.position} of ${chosen.of}: ${chosen.why}` : 'one manifest, no index; its config matches';
     ctx.report.info(`What if: installing ${label} from ${display} (${manifest.layers.length} layers), ${platform} (${why})`);
     return installed;
   }
