@@ -19,7 +19,7 @@ export const cmdlet: CmdletSpec = {
     { name: 'Source', type: 'string', sets: BY_NAME, description: 'Install only from this source.' },
     { name: 'Reference', type: 'string', required: true, sets: [REFERENCE], description: 'host[:port]/repository[:tag|@sha256:digest], without a source.' },
     { name: 'Insecure', type: 'switch', sets: [REFERENCE], description: 'Talk plain http to a registry that is not a registered source.' },
-    { name: 'Platform', type: 'string', description: 'os/arch[/variant][:osversion] to pick from a multi-platform image (default: this host).' },
+    { name: 'Platform', type: 'string', description: 'os/arch[/variant][:osversion][+feature...] to pick from a multi-platform image (default: this host, or $CTRIMG_HOST_PLATFORM).' },
     { name: 'WhatIf', type: 'switch', description: 'Show what would be installed without downloading layers.' },
     {
       name: 'MaxConcurrentDownloads',
@@ -34,7 +34,8 @@ export const cmdlet: CmdletSpec = {
   hints: {
     ...sourceHints,
     IMAGE_NOT_FOUND: 'Find-ContainerImage lists what the sources offer',
-    PLATFORM_NOT_FOUND: 'choose one of those with -Platform',
+    // A single manifest offers nothing to choose: its error's own hint stands.
+    PLATFORM_NOT_FOUND: (err) => (err.details.imagePlatform ? undefined : 'choose one of those with -Platform'),
     BASE_UNTRUSTED: (err) =>
       `install the base first: ctrimg Install-ContainerImage -Reference ${err.details.reference}, or Register-ContainerImageSource for that registry`,
     PARAMETER_SET_CONFLICT: (err) =>

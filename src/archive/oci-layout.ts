@@ -16,7 +16,7 @@ import { pipeline, Transform, type TransformCallback } from 'node:stream';
 import { CtrimgError, failed, notFound, usage } from '../errors.js';
 import { digestHex, isDigest, type Digest } from '../image/digest.js';
 import { parseManifest, type Descriptor } from '../image/manifest.js';
-import { selectManifest, type Platform } from '../image/platform.js';
+import { selectManifest, type PlatformChoice } from '../image/platform.js';
 import type { Reference } from '../image/reference.js';
 import { checkBlob, imageDisplay, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES, selectImage, type BlobFetch, type ImageName, type ImageSource, type ManifestBytes, type ResolvedImage } from '../image/source.js';
 import { VerifyStream } from '../image/verify.js';
@@ -67,7 +67,7 @@ export class OciLayout implements ImageSource {
    * with that ref name; several of them (one per platform, as containerd exports) are chosen
    * from like an index's. With neither, the layout's only entry.
    */
-  async resolve(name: ImageName, platform: Platform): Promise<ResolvedImage> {
+  async resolve(name: ImageName, platform: PlatformChoice): Promise<ResolvedImage> {
     const display = imageDisplay(this.location, name);
     let top: ManifestBytes;
     if (name.digest) {
@@ -81,7 +81,7 @@ export class OciLayout implements ImageSource {
       if (name.tag === undefined && named.size > 1) {
         throw usage(`${display}: the layout holds several images (${[...named].map((n) => n ?? '(unnamed)').join(', ')}); name one`);
       }
-      top = await this.manifest(entries.length === 1 ? entries[0]! : selectManifest(entries, platform, display));
+      top = await this.manifest(entries.length === 1 ? entries[0]! : selectManifest(entries, platform, display).entry);
     }
     return selectImage(top, (digest) => this.manifestByDigest(digest, display), platform, display);
   }

@@ -13,7 +13,7 @@ import type { Readable } from 'node:stream';
 import { failed, notFound, usage } from '../errors.js';
 import type { Digest } from '../image/digest.js';
 import type { Descriptor } from '../image/manifest.js';
-import type { Platform } from '../image/platform.js';
+import type { PlatformChoice } from '../image/platform.js';
 import type { Reference } from '../image/reference.js';
 import { checkBlob, imageDisplay, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES, selectImage, verifiedFetch, type BlobFetch, type ImageName, type ImageSource, type ManifestBytes, type ResolvedImage } from '../image/source.js';
 import type { ContentStore } from './store.js';
@@ -29,7 +29,7 @@ export class InstalledSource implements ImageSource {
   async ready(): Promise<void> {}
 
   /** By manifest digest only; the platform chooses only when that digest is an index's. */
-  async resolve(name: ImageName, platform: Platform): Promise<ResolvedImage> {
+  async resolve(name: ImageName, platform: PlatformChoice): Promise<ResolvedImage> {
     const display = `installed ${imageDisplay(this.repository, name)}`;
     if (!name.digest) throw usage(`${display}: an installed image is named by its manifest digest, the store keeps no tags`);
     return selectImage(await this.manifest(name.digest, display), (digest) => this.manifest(digest, display), platform, display);

@@ -61,7 +61,7 @@ const bootId = () => (boot ??= readFileSync('/proc/sys/kernel/random/boot_id', '
 /** Runs a program to its end: its exit status and standard output (tests pass their own). */
 export type RunSync = (exe: string, args: string[]) => { status: number | null; stdout: string };
 
-const runSync: RunSync = (exe, args) => {
+export const runSync: RunSync = (exe, args) => {
   const r = spawnSync(exe, args, { encoding: 'utf8', windowsHide: true });
   return { status: r.status, stdout: r.stdout ?? '' };
 };

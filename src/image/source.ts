@@ -11,7 +11,7 @@ import { pipeline, type Readable } from 'node:stream';
 import { CtrimgError, failed } from '../errors.js';
 import { sha256, assertDigest, type Digest } from './digest.js';
 import { parseManifest, type Descriptor, type ImageManifest, type Manifest } from './manifest.js';
-import { selectManifest, type Platform } from './platform.js';
+import { selectManifest, type Choice, type PlatformChoice } from './platform.js';
 import type { Reference } from './reference.js';
 import { VerifyStream } from './verify.js';
 
@@ -72,6 +72,8 @@ export interface ResolvedImage {
   manifest: ImageManifest;
   /** The index's annotations (when resolved through one) overridden by the manifest's. */
   annotations: Record<string, string>;
+  /** The index entry taken, when the name named an index. */
+  chosen?: Choice;
 }
 
 export interface ImageSource {
@@ -82,7 +84,7 @@ export interface ImageSource {
   /** Checks the source is what it claims (a registry answers /v2/, a layout has a known version). */
   ready(): Promise<void>;
   /** The image manifest `name` names for `platform`, through an index if it is one; notFound if there is none. */
-  resolve(name: ImageName, platform: Platform): Promise<ResolvedImage>;
+  resolve(name: ImageName, platform: PlatformChoice): Promise<ResolvedImage>;
   /** The config blob of an image, verified and size-capped. */
   config(image: ResolvedImage): Promise<Buffer>;
   /** A blob's bytes, verified from offset 0 as BlobFetch says; resumed from an offset, the caller verifies the whole. */
@@ -146,19 +148,21 @@ export interface ManifestBytes {
 export async function selectImage(
   top: ManifestBytes,
   byDigest: (digest: Digest) => Promise<ManifestBytes>,
-  platform: Platform,
+  platform: PlatformChoice,
   display: string,
 ): Promise<ResolvedImage> {
-  let chosen = top;
+  let taken = top;
   let parsed: Manifest = parseManifest(top.bytes, top.mediaType);
   const indexAnnotations = parsed.kind === 'index' ? parsed.annotations : {};
+  let chosen: Choice | undefined;
   if (parsed.kind === 'index') {
-    const entry = selectManifest(parsed.manifests, platform, display);
-    chosen = await byDigest(entry.digest);
-    parsed = parseManifest(chosen.bytes, chosen.mediaType);
-    if (parsed.kind === 'index') throw failed(`${display}: index entry ${entry.digest} is itself an index`, { code: 'MANIFEST_INVALID' });
+    chosen = selectManifest(parsed.manifests, platform, display);
+    taken = await byDigest(chosen.entry.digest);
+    parsed = parseManifest(taken.bytes, taken.mediaType);
+    if (parsed.kind === 'index') throw failed(`${display}: index entry ${chosen.entry.digest} is itself an index`, { code: 'MANIFEST_INVALID' });
   }
-  return { display, digest: chosen.digest, bytes: chosen.bytes, manifest: parsed, annotations: { ...indexAnnotations, ...parsed.annotations } };
+  const annotations = { ...indexAnnotations, ...parsed.annotations };
+  return { display, digest: taken.digest, bytes: taken.bytes, manifest: parsed, annotations, ...(chosen && { chosen }) };
 }
 
 /** Checks bytes read whole against the descriptor that named them (size first, then digest). */

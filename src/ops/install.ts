@@ -12,7 +12,7 @@ import { OciLayout } from '../archive/oci-layout.js';
 import { chainIds } from '../image/chain.js';
 import type { Digest } from '../image/digest.js';
 import { parseImageConfig } from '../image/manifest.js';
-import { formatPlatform, hostPlatform, type Platform } from '../image/platform.js';
+import { checkRunsOn, configPlatform, formatPlatform, type Platform, type PlatformChoice } from '../image/platform.js';
 import { formatReference, parseReference, type Reference } from '../image/reference.js';
 import { manifestDescriptor, type ImageName, type ImageSource } from '../image/source.js';
 import { compareVersions, tryParseVersion, versionFilter, type VersionFilter } from '../image/version.js';
@@ -20,6 +20,7 @@ import { RegistrySource } from '../registry/source.js';
 import type { ImageRecord, SourceRecord } from '../../store/index.js';
 import type { OpsContext } from './context.js';
 import { DESCRIPTION, findImages, TITLE } from './find.js';
+import { readHostPlatform } from './host.js';
 import { describeImage } from './images.js';
 import { withLease } from './lease-scope.js';
 import { LayerPull } from './pull-layers.js';
@@ -35,7 +36,8 @@ const DEFAULT_CONCURRENT_DOWNLOADS = 3;
 export const MAX_CONCURRENT_DOWNLOADS = 32;
 
 export interface InstallOptions {
-  platform: Platform;
+  /** The platform asked for (containerd's platforms.Only); absent, this host's (platforms.Default). */
+  platform?: Platform;
   whatIf?: boolean;
   /** Layers downloaded and imported at once (default 3). */
   maxConcurrentDownloads?: number;
@@ -64,8 +66,8 @@ export async function installImage(ctx: OpsContext, req: InstallRequest, setting
   }
   // Refused before waiting for the lease.
   if (req.by === 'name') versionFilter(req.versions);
-  const opts: InstallOptions = {
-    platform: settings.platform ?? hostPlatform(),
+  const opts: Installing = {
+    platform: { host: readHostPlatform(), ...(settings.platform && { asked: settings.platform }) },
     whatIf: settings.whatIf,
     maxConcurrentDownloads: max,
     dropLayerBlobs: settings.dropLayerBlobs,
@@ -76,6 +78,9 @@ export async function installImage(ctx: OpsContext, req: InstallRequest, setting
     return installByName(ctx, { name: req.name, filter: req.versions, source: req.source }, opts);
   });
 }
+
+/** The options, with the host read once for the whole install (bases included). */
+type Installing = Omit<InstallOptions, 'platform'> & { platform: PlatformChoice };
 
 export interface Installed {
   image: ImageRecord;
@@ -95,7 +100,7 @@ interface Target {
 async function installByName(
   ctx: OpsContext,
   q: { name: string; filter: VersionFilter; source?: string },
-  opts: InstallOptions,
+  opts: Installing,
 ): Promise<Installed[]> {
   const found = await findImages(ctx, { names: [q.name], filter: q.filter, allVersions: false, source: q.source });
   if (found.length === 0) {
@@ -114,7 +119,7 @@ async function installByName(
 }
 
 /** Callers hold the install lease (installImage takes it). */
-async function installByReference(ctx: OpsContext, reference: string, insecure: boolean, opts: InstallOptions): Promise<Installed[]> {
+async function installByReference(ctx: OpsContext, reference: string, insecure: boolean, opts: Installing): Promise<Installed[]> {
   const ref = parseReference(reference);
   if (!ref.tag && !ref.digest) ref.tag = 'latest';
   return install(ctx, registryTarget(ctx, ref, sourceAt(ctx, ref.registry), insecure), opts, 0);
@@ -134,7 +139,7 @@ export interface LayoutRequest {
  * the image; a base it names comes from the same layout when it holds it, else only from a
  * registered source on the base's registry. Callers hold the install lease.
  */
-async function installFromLayout(ctx: OpsContext, req: LayoutRequest, opts: InstallOptions): Promise<Installed[]> {
+async function installFromLayout(ctx: OpsContext, req: LayoutRequest, opts: Installing): Promise<Installed[]> {
   const source = new OciLayout(req.path, { repository: req.repository });
   return install(ctx, { source, name: req.name, record: null }, opts, 0);
 }
@@ -155,7 +160,7 @@ function nameOf(ref: Reference): ImageName {
   return { ...(ref.tag !== undefined && { tag: ref.tag }), ...(ref.digest && { digest: ref.digest }) };
 }
 
-async function install(ctx: OpsContext, target: Target, opts: InstallOptions, depth: number, baseOf?: string): Promise<Installed[]> {
+async function install(ctx: OpsContext, target: Target, opts: Installing, depth: number, baseOf?: string): Promise<Installed[]> {
   const { source, name: wanted } = target;
   if (depth === 0) await source.ready();
   const resolved = await source.resolve(wanted, opts.platform);
@@ -167,6 +172,16 @@ async function install(ctx: OpsContext, target: Target, opts: InstallOptions, de
     ctx.report.info(`${describeImage(existing)} is already installed (${display})`);
     return [{ image: existing, alreadyInstalled: true, newLayers: 0 }];
   }
+  const configBytes = await source.config(resolved);
+  const config = parseImageConfig(configBytes);
+  if (config.diffIds.length !== manifest.layers.length) {
+    throw failed(`${display}: the manifest lists ${manifest.layers.length} layers but the config ${config.diffIds.length} diff ids`, {
+      code: 'MANIFEST_INVALID',
+    });
+  }
+  // An entry chosen for its platform was matched already; anything else is checked by its config,
+  // before the base or any layer is fetched.
+  if (!resolved.chosen?.entry.platform) checkRunsOn(config, opts.platform, display);
   if (baseOf) ctx.report.info(`Installing base image ${display} of ${baseOf} first`);
 
   const installed: Installed[] = [];
@@ -179,18 +194,14 @@ async function install(ctx: OpsContext, target: Target, opts: InstallOptions, de
     installed.push(...(await install(ctx, await baseTarget(ctx, target, baseRef), opts, depth + 1, display)));
   }
 
-  const configBytes = await source.config(resolved);
-  const config = parseImageConfig(configBytes);
-  if (config.diffIds.length !== manifest.layers.length) {
-    throw failed(`${display}: the manifest lists ${manifest.layers.length} layers but the config ${config.diffIds.length} diff ids`, {
-      code: 'MANIFEST_INVALID',
-    });
-  }
   const name = annotations[TITLE] || repoKey.split('/').at(-1)!;
   const version = tryParseVersion(wanted.tag ?? '')?.text ?? tryParseVersion(annotations[VERSION] ?? '')?.text ?? null;
   const label = version ? `${name} ${version}` : name;
   if (opts.whatIf) {
-    ctx.report.info(`What if: installing ${label} from ${display} (${manifest.layers.length} layers)`);
+    const { chosen } = resolved;
+    const platform = formatPlatform(configPlatform(config));
+    const why = chosen ? `entry ${chosen.position} of ${chosen.of}: ${chosen.why}` : 'one manifest, no index; its config matches';
+    ctx.report.info(`What if: installing ${label} from ${display} (${manifest.layers.length} layers), ${platform} (${why})`);
     return installed;
   }
   await ctx.importer.ensureReady();
@@ -228,7 +239,7 @@ async function install(ctx: OpsContext, target: Target, opts: InstallOptions, de
           tag: wanted.tag ?? null,
           manifestDigest,
           configDigest: manifest.config.digest,
-          platform: formatPlatform({ os: config.os, architecture: config.architecture, variant: config.variant, osVersion: config.osVersion }),
+          platform: formatPlatform({ ...configPlatform(config), osFeatures: undefined }),
           size: manifest.layers.reduce((n, l) => n + l.size, 0),
           created: config.created ?? null,
           installed: ctx.now().toISOString(),

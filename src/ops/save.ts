@@ -43,7 +43,7 @@ export async function saveToLayout(ctx: OpsContext, req: SaveToLayoutRequest): P
     if (!image) throw notFound(`no installed image has the id ${req.image.id}`, { code: 'IMAGE_NOT_FOUND' });
     const source = new InstalledSource(ctx.content, image.repository);
     const manifestDigest = image.manifestDigest as Digest;
-    const resolved = await source.resolve({ digest: manifestDigest }, parsePlatform(image.platform));
+    const resolved = await source.resolve({ digest: manifestDigest }, { host: parsePlatform(image.platform) });
     const name = req.name ?? image.tag ?? image.version ?? 'latest';
     const sink = await OciLayoutWriter.create(req.path);
     try {

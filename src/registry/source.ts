@@ -7,7 +7,7 @@
  */
 import type { Digest } from '../image/digest.js';
 import type { Descriptor } from '../image/manifest.js';
-import type { Platform } from '../image/platform.js';
+import type { PlatformChoice } from '../image/platform.js';
 import type { Reference } from '../image/reference.js';
 import { imageDisplay, selectImage, verifiedFetch, type BlobFetch, type ImageName, type ImageSource, type ResolvedImage } from '../image/source.js';
 import type { RegistryClient } from './client.js';
@@ -35,7 +35,7 @@ export class RegistrySource implements ImageSource {
   }
 
   /** A name with neither tag nor digest is `latest`, as in docker. */
-  async resolve(name: ImageName, platform: Platform): Promise<ResolvedImage> {
+  async resolve(name: ImageName, platform: PlatformChoice): Promise<ResolvedImage> {
     const display = imageDisplay(this.repository, name);
     const top = await this.client.manifest(this.repo, name.digest ?? name.tag ?? 'latest');
     return selectImage(top, (digest: Digest) => this.client.manifest(this.repo, digest), platform, display);

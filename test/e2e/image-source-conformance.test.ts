@@ -28,8 +28,9 @@ import { FIXTURE_NAMES } from '../support/fixtures.js';
 import { hexOf, skopeoToLayout } from '../support/oci-layout.js';
 import { fixtureRegistry, quietContext } from '../support/stores.js';
 
-const LINUX = parsePlatform('linux/amd64');
-const WINDOWS = parsePlatform('windows/amd64:10.0.17763.1');
+/** As a linux/amd64 host would choose. */
+const LINUX = { host: parsePlatform('linux/amd64') };
+const WINDOWS = { host: parsePlatform('windows/amd64:10.0.17763.1') };
 
 /** How a suite reaches one implementation: a source for a fixture repository, and a way to corrupt a blob it serves. */
 interface Subject {
@@ -153,7 +154,7 @@ describe('ImageSource conformance', function () {
         let ctx: OpsContext | undefined;
         try {
           ctx = await quietContext(root);
-          await installImage(ctx, { by: 'reference', reference: env.fx.child.reference, insecure: true }, { platform: LINUX });
+          await installImage(ctx, { by: 'reference', reference: env.fx.child.reference, insecure: true }, { platform: LINUX.host });
         } catch (err) {
           await ctx?.close();
           await rm(root, { recursive: true, force: true });
@@ -223,7 +224,7 @@ describe('ImageSource conformance', function () {
         assert.equal(windows.digest, multi.windows.manifestDigest);
         assert.equal(windows.annotations['org.opencontainers.image.title'], 'Multi');
         assert.deepEqual(await source.config(windows), multi.windows.configBytes);
-        await assert.rejects(source.resolve({ tag: multi.tag }, parsePlatform('linux/s390x')), (e: unknown) => e instanceof CtrimgError && e.exitCode === 3);
+        await assert.rejects(source.resolve({ tag: multi.tag }, { host: parsePlatform('linux/s390x') }), (e: unknown) => e instanceof CtrimgError && e.exitCode === 3);
       });
 
       it(`answers not found (exit 3) for ${tags ? 'a tag or digest' : 'a digest'} it does not have`, async () => {

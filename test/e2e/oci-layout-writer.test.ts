@@ -22,7 +22,8 @@ import { FIXTURE_NAMES } from '../support/fixtures.js';
 import { run } from '../support/oci-layout.js';
 import { fixtureRegistry } from '../support/stores.js';
 
-const LINUX = parsePlatform('linux/amd64');
+/** As a linux/amd64 host would choose. */
+const LINUX = { host: parsePlatform('linux/amd64') };
 const isCode = (code: string) => (e: unknown) => e instanceof CtrimgError && e.code === code;
 
 /** An image's blobs, config and manifest from a source into a sink, as Save will copy them. */

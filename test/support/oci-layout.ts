@@ -177,6 +177,7 @@ export interface Platform {
   architecture: string;
   variant?: string;
   osVersion?: string;
+  osFeatures?: string[];
 }
 
 export interface ImageSpec {
@@ -189,6 +190,8 @@ export interface ImageSpec {
   architecture?: string;
   variant?: string;
   osVersion?: string;
+  /** `os.features` of the config and of the image's index entry (e.g. ['win32k']). */
+  osFeatures?: string[];
   /** Manifest annotations. */
   annotations?: Record<string, string>;
   /** ISO time for config.created and history (default 2020-01-01T00:00:00Z). */
@@ -208,7 +211,7 @@ export interface Descriptor {
   digest: Digest;
   size: number;
   annotations?: Record<string, string>;
-  platform?: { os: string; architecture: string; variant?: string; 'os.version'?: string };
+  platform?: { os: string; architecture: string; variant?: string; 'os.version'?: string; 'os.features'?: string[] };
 }
 
 export interface BuiltImage {
@@ -249,6 +252,7 @@ export function buildImage(spec: ImageSpec): BuiltImage {
     architecture: spec.architecture ?? 'amd64',
     ...(spec.variant ? { variant: spec.variant } : {}),
     ...(spec.osVersion ? { osVersion: spec.osVersion } : {}),
+    ...(spec.osFeatures ? { osFeatures: spec.osFeatures } : {}),
   };
   const blobs = new Map<Digest, Buffer>();
   const diffIds: Digest[] = [];
@@ -273,6 +277,7 @@ export function buildImage(spec: ImageSpec): BuiltImage {
     architecture: platform.architecture,
     os: platform.os,
     ...(platform.osVersion ? { 'os.version': platform.osVersion } : {}),
+    ...(platform.osFeatures ? { 'os.features': platform.osFeatures } : {}),
     ...(platform.variant ? { variant: platform.variant } : {}),
     config: spec.runtimeConfig ?? {},
     rootfs: { type: 'layers', diff_ids: diffIds },
@@ -316,6 +321,7 @@ function platformField(p: Platform): NonNullable<Descriptor['platform']> {
     architecture: p.architecture,
     os: p.os,
     ...(p.osVersion ? { 'os.version': p.osVersion } : {}),
+    ...(p.osFeatures ? { 'os.features': p.osFeatures } : {}),
     ...(p.variant ? { variant: p.variant } : {}),
   };
 }

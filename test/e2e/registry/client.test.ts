@@ -147,7 +147,7 @@ describe('registry/client against a real registry', function () {
       const parsed = parseManifest(idx.bytes, idx.mediaType);
       assert.equal(parsed.kind, 'index');
       if (parsed.kind !== 'index') return;
-      const chosen = selectManifest(parsed.manifests, parsePlatform('windows/amd64:10.0.20348.1'));
+      const chosen = selectManifest(parsed.manifests, { host: parsePlatform('windows/amd64:10.0.20348.1') }).entry;
       assert.equal(chosen.digest, multi.images[1]!.manifestDigest);
       const m = await client.manifest('samples/multi', chosen.digest);
       assert.equal(m.digest, chosen.digest);

@@ -17,7 +17,8 @@ import type { Digest } from '../../../src/image/digest.js';
 import { parsePlatform } from '../../../src/image/platform.js';
 import { buildImage, hexOf, MEDIA_TYPES, writeLayout, type BuiltImage } from '../../support/oci-layout.js';
 
-const LINUX = parsePlatform('linux/amd64');
+/** As a linux/amd64 host would choose. */
+const LINUX = { host: parsePlatform('linux/amd64') };
 
 const isCode = (code: string, kind?: string) => (e: unknown) => e instanceof CtrimgError && e.code === code && (kind === undefined || e.kind === kind);
 
@@ -223,7 +224,7 @@ describe('archive/oci-layout', () => {
     await writeFile(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [entry(img), entry(win)] }));
     const l = await layout();
     assert.equal((await l.resolve({ tag: '1.0' }, LINUX)).digest, img.manifestDigest);
-    assert.equal((await l.resolve({ tag: '1.0' }, parsePlatform('windows/amd64:10.0.17763.1'))).digest, win.manifestDigest);
+    assert.equal((await l.resolve({ tag: '1.0' }, { host: parsePlatform('windows/amd64:10.0.17763.1') })).digest, win.manifestDigest);
   });
 
   it('serves a base it holds by digest, under the base\'s own repository, and no other', async () => {
