@@ -5,7 +5,10 @@
  * - import: `wclayer import -l <parent> ... <layerPath>` (parents nearest first, none for a base
  *   layer) with the uncompressed tar on stdin; then `layerchain.json` in the layer, holding the
  *   parents' paths nearest first, as Windows' layer tooling expects to find them.
- * - container: `wclayer create -l <layer> ... <containerPath>`, plus its `layerchain.json`.
+ * - container: `wclayer create -l <layer> ... <containerPath>`, its scratch disk grown as moby
+ *   grows it (importers/scratch.ts), plus its `layerchain.json`.
+ * - on Windows, before anything changes (ensureReady): the Backup and Restore privileges wclayer
+ *   needs, and an NTFS store volume, asked of the host through importers/windows-host.ts.
  * - removal and any failure: `wclayer remove <path>`, which also releases what HCS holds.
  *
  * The tar is checked against the Windows layer rules (src/layers/windows.ts) while it flows to
@@ -21,19 +24,34 @@ import { failed } from '../errors.js';
 import { lstatOrUndefined } from '../layers/paths.js';
 import { validateWindowsLayer } from '../layers/windows.js';
 import { mustNotExist } from './destination.js';
-import type { ImportOptions, LayerImporter } from './types.js';
+import { BLANK_SCRATCH_SIZE, DEFAULT_SCRATCH_SIZE } from './scratch.js';
+import type { ContainerOptions, ImportOptions, LayerImporter } from './types.js';
 import { findWclayer, runWclayer, startWclayer } from './wclayer.js';
+import type { WindowsHost } from './windows-host.js';
 
 export const LAYERCHAIN = 'layerchain.json';
+/** The scratch disk `wclayer create` makes in a container's directory. */
+export const SANDBOX_VHDX = 'sandbox.vhdx';
 
 const parentArgs = (paths: string[]) => paths.flatMap((p) => ['-l', p]);
+
+/** What HcsImporter asks of the host it runs on; without a host (a wclayer stand-in off Windows) nothing is asked. */
+export interface HcsHost {
+  windows: WindowsHost;
+  /** The store root: its volume must be NTFS. */
+  root: string;
+}
 
 export class HcsImporter implements LayerImporter {
   readonly kind = 'hcs' as const;
   private exe?: Promise<string>;
+  private ready?: Promise<void>;
 
   /** `env`: where CTRIMG_WCLAYER and PATH are looked up, and wclayer's environment. */
-  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+  constructor(
+    private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly host?: HcsHost,
+  ) {}
 
   /** Looked up on first use, so that commands that import nothing never need wclayer. */
   private executable(): Promise<string> {
@@ -41,8 +59,13 @@ export class HcsImporter implements LayerImporter {
     return this.exe;
   }
 
-  async ensureReady(): Promise<void> {
-    await this.executable();
+  /** Checked once: wclayer is found, the process may import (host privileges), the store is on NTFS. */
+  ensureReady(): Promise<void> {
+    this.ready ??= (async () => {
+      await this.executable();
+      if (this.host) await assertHostReady(this.host);
+    })();
+    return this.ready;
   }
 
   async importLayer(tar: Readable, layerPath: string, opts: ImportOptions): Promise<void> {
@@ -90,14 +113,21 @@ export class HcsImporter implements LayerImporter {
     await runWclayer(await this.executable(), ['remove', layerPath], this.env);
   }
 
-  async createContainer(containerPath: string, layerPaths: string[]): Promise<void> {
+  /**
+   * `wclayer create`, then the scratch disk grown to `opts.scratchSize` (default moby's 127 GiB)
+   * where a host is there to do it, then layerchain.json: the chain, nearest first, never empty
+   * here, so it is the array moby's setLayerChain writes for a container too.
+   */
+  async createContainer(containerPath: string, layerPaths: string[], opts: ContainerOptions = {}): Promise<void> {
     const exe = await this.executable();
     await mustNotExist(containerPath, 'create container scratch layer');
+    const size = opts.scratchSize ?? DEFAULT_SCRATCH_SIZE;
     try {
       await runWclayer(exe, ['create', ...parentArgs(layerPaths), containerPath], this.env);
+      if (this.host && size > BLANK_SCRATCH_SIZE) await growScratch(this.host.windows, containerPath, size);
       await writeFile(join(containerPath, LAYERCHAIN), JSON.stringify(layerPaths));
     } catch (err) {
-      await this.removeAfterFailure(exe, containerPath);
+      await this.removeAfterFailure(exe, containerPath, opts.warn);
       throw err;
     }
   }
@@ -106,14 +136,57 @@ export class HcsImporter implements LayerImporter {
     return this.removeLayer(containerPath);
   }
 
-  /** Takes back what a failed wclayer run left; a failure to do so is told, not thrown over the first error. */
+  /** Takes back what a failed run left; a failure to do so is told, not thrown over the first error. */
   private async removeAfterFailure(exe: string, path: string, warn?: (m: string) => void): Promise<void> {
     if (!(await lstatOrUndefined(path))) return;
     try {
       await runWclayer(exe, ['remove', path], this.env);
     } catch (err) {
-      warn?.(`could not remove the partly imported layer ${path}: ${(err as Error).message}`);
+      warn?.(`could not remove the partly made layer ${path}: ${(err as Error).message}`);
     }
+  }
+}
+
+/** The privileges `wclayer import` and `remove` enable (hcsshim's cmd/wclayer/import.go, remove.go). */
+const LAYER_PRIVILEGES = ['SeBackupPrivilege', 'SeRestorePrivilege'];
+
+/** Fails, before anything changes, when the token lacks a layer privilege or the store is not on NTFS. */
+async function assertHostReady(host: HcsHost): Promise<void> {
+  const held = await host.windows.privileges().catch((err: Error) => {
+    throw failed(`cannot tell whether this process may import layers: ${err.message}`, { code: 'HOST_CHECK_FAILED', hint: HOST_CHECK_HINT, cause: err });
+  });
+  const missing = LAYER_PRIVILEGES.filter((p) => !held.has(p));
+  if (missing.length > 0) {
+    throw failed(`this process does not hold ${missing.join(' and ')}, which importing and removing Windows layers needs: it is not elevated`, {
+      code: 'NOT_ELEVATED',
+      hint: 'run ctrimg from an elevated prompt (PowerShell: Run as administrator)',
+    });
+  }
+  const fs = await host.windows.fileSystemOf(host.root).catch((err: Error) => {
+    throw failed(`cannot tell the file system of the store root ${host.root}: ${err.message}`, { code: 'HOST_CHECK_FAILED', hint: HOST_CHECK_HINT, cause: err });
+  });
+  // containerd's snapshotter takes NTFS only (plugins/snapshots/windows); moby refuses ReFS.
+  if (fs.toUpperCase() !== 'NTFS') {
+    throw failed(`the store root ${host.root} is on a ${fs || 'unnamed'} volume; Windows layers need NTFS`, {
+      code: 'NOT_NTFS',
+      hint: 'point CTRIMG_ROOT at a directory on an NTFS volume',
+    });
+  }
+}
+
+const HOST_CHECK_HINT = "see the README's 'Windows notes' for what ctrimg runs to ask Windows, and run it by hand";
+
+/** Grows the scratch disk wclayer created; nothing is kept of a container whose disk could not be grown. */
+async function growScratch(windows: WindowsHost, containerPath: string, size: number): Promise<void> {
+  const vhdx = join(containerPath, SANDBOX_VHDX);
+  try {
+    await windows.expandVirtualDisk(vhdx, size, containerPath);
+  } catch (err) {
+    throw failed(`cannot grow the scratch disk ${vhdx} to ${size / 2 ** 30} GiB: ${(err as Error).message}`, {
+      code: 'SCRATCH_SIZE_FAILED',
+      hint: 'give a smaller scratch size, or free space on the store volume; diskpart needs an elevated prompt',
+      cause: err,
+    });
   }
 }
 

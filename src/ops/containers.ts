@@ -24,6 +24,8 @@ export interface NewContainerRequest {
   imageName: string;
   imageVersion?: Version;
   name: string;
+  /** Bytes of the container's scratch disk (hcs only, importers/scratch.ts); else the importer's default. */
+  scratchSize?: number;
 }
 
 /**
@@ -57,7 +59,11 @@ async function create(ctx: OpsContext, opts: NewContainerRequest): Promise<Conta
   const cid = randomBytes(32).toString('hex');
   const path = ctx.containerPath(cid);
   const layers = ctx.store.layers.ofImage(image.id);
-  await ctx.importer.createContainer(path, layers.map((l) => ctx.layerPath(l.chainId as Digest)).reverse());
+  await ctx.importer.ensureReady();
+  await ctx.importer.createContainer(path, layers.map((l) => ctx.layerPath(l.chainId as Digest)).reverse(), {
+    scratchSize: opts.scratchSize,
+    warn: (m) => ctx.report.warn(m),
+  });
   const record = ctx.store.transaction(() =>
     ctx.store.containers.add({ cid, name: opts.name, imageId: image.id, state: 'Off', created: ctx.now().toISOString() }),
   );
