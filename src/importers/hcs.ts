@@ -136,13 +136,13 @@ export class HcsImporter implements LayerImporter {
     return this.removeLayer(containerPath);
   }
 
-  /** Takes back what a failed run left; a failure to do so is told, not thrown over the first error. */
+  /** Takes back what a failed wclayer run left; a failure to do so is told, not thrown over the first error. */
   private async removeAfterFailure(exe: string, path: string, warn?: (m: string) => void): Promise<void> {
     if (!(await lstatOrUndefined(path))) return;
     try {
       await runWclayer(exe, ['remove', path], this.env);
     } catch (err) {
-      warn?.(`could not remove the partly made layer ${path}: ${(err as Error).message}`);
+      warn?.(`could not remove the partly imported layer ${path}: ${(err as Error).message}`);
     }
   }
 }
