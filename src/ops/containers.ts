@@ -32,7 +32,9 @@ export interface NewContainerRequest {
  * Creates a container from an installed image, holding the install lease: a removal must not take
  * the image's layers, or the container's not yet recorded directory, away while it is made.
  */
-export function newContainer(ctx: OpsContext, req: NewContainerRequest): Promise<ContainerView> {
+export async function newContainer(ctx: OpsContext, req: NewContainerRequest): Promise<ContainerView> {
+  // Before the lease too: taking it may remove leftovers through the importer.
+  await ctx.importer.ensureReady();
   return withLease(ctx, 'install', () => create(ctx, req));
 }
 
@@ -59,7 +61,6 @@ async function create(ctx: OpsContext, opts: NewContainerRequest): Promise<Conta
   const cid = randomBytes(32).toString('hex');
   const path = ctx.containerPath(cid);
   const layers = ctx.store.layers.ofImage(image.id);
-  await ctx.importer.ensureReady();
   await ctx.importer.createContainer(path, layers.map((l) => ctx.layerPath(l.chainId as Digest)).reverse(), {
     scratchSize: opts.scratchSize,
     warn: (m) => ctx.report.warn(m),
