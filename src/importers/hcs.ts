@@ -27,11 +27,9 @@ import { mustNotExist } from './destination.js';
 import { BLANK_SCRATCH_SIZE, DEFAULT_SCRATCH_SIZE } from './scratch.js';
 import type { ContainerOptions, ImportOptions, LayerImporter } from './types.js';
 import { findWclayer, runWclayer, startWclayer } from './wclayer.js';
-import type { WindowsHost } from './windows-host.js';
+import { assertHostReady, growScratch, type WindowsHost } from './windows-host.js';
 
 export const LAYERCHAIN = 'layerchain.json';
-/** The scratch disk `wclayer create` makes in a container's directory. */
-export const SANDBOX_VHDX = 'sandbox.vhdx';
 
 const parentArgs = (paths: string[]) => paths.flatMap((p) => ['-l', p]);
 
@@ -63,7 +61,7 @@ export class HcsImporter implements LayerImporter {
   ensureReady(): Promise<void> {
     this.ready ??= (async () => {
       await this.executable();
-      if (this.host) await assertHostReady(this.host);
+      if (this.host) await assertHostReady(this.host.windows, this.host.root);
     })();
     return this.ready;
   }
@@ -144,49 +142,6 @@ export class HcsImporter implements LayerImporter {
     } catch (err) {
       warn?.(`could not remove the partly imported layer ${path}: ${(err as Error).message}`);
     }
-  }
-}
-
-/** The privileges `wclayer import` and `remove` enable (hcsshim's cmd/wclayer/import.go, remove.go). */
-const LAYER_PRIVILEGES = ['SeBackupPrivilege', 'SeRestorePrivilege'];
-
-/** Fails, before anything changes, when the token lacks a layer privilege or the store is not on NTFS. */
-async function assertHostReady(host: HcsHost): Promise<void> {
-  const held = await host.windows.privileges().catch((err: Error) => {
-    throw failed(`cannot tell whether this process may import layers: ${err.message}`, { code: 'HOST_CHECK_FAILED', hint: HOST_CHECK_HINT, cause: err });
-  });
-  const missing = LAYER_PRIVILEGES.filter((p) => !held.has(p));
-  if (missing.length > 0) {
-    throw failed(`this process does not hold ${missing.join(' and ')}, which importing and removing Windows layers needs: it is not elevated`, {
-      code: 'NOT_ELEVATED',
-      hint: 'run ctrimg from an elevated prompt (PowerShell: Run as administrator)',
-    });
-  }
-  const fs = await host.windows.fileSystemOf(host.root).catch((err: Error) => {
-    throw failed(`cannot tell the file system of the store root ${host.root}: ${err.message}`, { code: 'HOST_CHECK_FAILED', hint: HOST_CHECK_HINT, cause: err });
-  });
-  // containerd's snapshotter takes NTFS only (plugins/snapshots/windows); moby refuses ReFS.
-  if (fs.toUpperCase() !== 'NTFS') {
-    throw failed(`the store root ${host.root} is on a ${fs || 'unnamed'} volume; Windows layers need NTFS`, {
-      code: 'NOT_NTFS',
-      hint: 'point CTRIMG_ROOT at a directory on an NTFS volume',
-    });
-  }
-}
-
-const HOST_CHECK_HINT = "see the README's 'Windows notes' for what ctrimg runs to ask Windows, and run it by hand";
-
-/** Grows the scratch disk wclayer created; nothing is kept of a container whose disk could not be grown. */
-async function growScratch(windows: WindowsHost, containerPath: string, size: number): Promise<void> {
-  const vhdx = join(containerPath, SANDBOX_VHDX);
-  try {
-    await windows.expandVirtualDisk(vhdx, size, containerPath);
-  } catch (err) {
-    throw failed(`cannot grow the scratch disk ${vhdx} to ${size / 2 ** 30} GiB: ${(err as Error).message}`, {
-      code: 'SCRATCH_SIZE_FAILED',
-      hint: 'give a smaller scratch size, or free space on the store volume; diskpart needs an elevated prompt',
-      cause: err,
-    });
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * What the `hcs` importer asks of the Windows host it runs on, behind one small interface so the
- * tests can stand in for a host (as test/support/wclayer-standin.ts stands in for wclayer). The
- * real one asks programs every Windows Server 2016+ host has, no native module:
+ * tests can stand in for a host (as test/support/wclayer-standin.ts stands in for wclayer), and
+ * what it makes of the answers (assertHostReady, growScratch). The real host is asked through
+ * programs every Windows Server 2016+ host has, no native module:
  *
  * - privileges: `whoami /priv /fo csv`, the privileges the process token holds. A privilege
  *   listed as Disabled is held and can be enabled (wclayer enables Backup and Restore itself,
@@ -11,9 +12,9 @@
  *   the parser reads them alone, so the localized headers, descriptions and states do not matter.
  * - file system: PowerShell's `(Get-Volume -FilePath <path>).FileSystem`. It names the volume
  *   that holds the path itself, a volume mounted on a folder included (.NET's DriveInfo and
- *   containerd's GetVolumeInformation of the drive letter see only the drive's volume), and
- *   reads the same Storage provider the disk tools use. Asked only after the privileges, so it
- *   always runs elevated.
+ *   containerd's GetVolumeInformation of the drive letter see only the drive's volume; fsutil
+ *   wants a volume's root, not a directory in it). Storage module, Server 2012 on. Asked only
+ *   after the privileges, so it runs elevated whether or not it would need to.
  * - scratch size: diskpart's `expand vdisk maximum=<MiB>` on the container's sandbox.vhdx.
  *   diskpart is on every edition, Server Core and Nano's hosts included; PowerShell's
  *   Resize-VHD would need the Hyper-V module, which a container host without the Hyper-V role
@@ -23,6 +24,7 @@
  */
 import { join } from 'node:path';
 import { rm, writeFile } from 'node:fs/promises';
+import { failed } from '../errors.js';
 import { runProgram, type RunProgram } from '../layers/tools.js';
 
 export interface WindowsHost {
@@ -33,6 +35,9 @@ export interface WindowsHost {
   /** Grows the (detached) virtual disk file `vhdx` to `bytes`, a whole number of MiB; `scratchDir` may hold a work file meanwhile. */
   expandVirtualDisk(vhdx: string, bytes: number, scratchDir: string): Promise<void>;
 }
+
+/** The scratch disk `wclayer create` makes in a container's directory. */
+export const SANDBOX_VHDX = 'sandbox.vhdx';
 
 /** A privilege name as Windows spells it, at the start of a line or of a CSV record. */
 const PRIVILEGE = /^"?(Se[A-Za-z]+Privilege)\b/;
@@ -95,4 +100,47 @@ export function systemWindowsHost(run: RunProgram = runProgram): WindowsHost {
       }
     },
   };
+}
+
+/** The privileges `wclayer import` and `remove` enable (hcsshim's cmd/wclayer/import.go, remove.go). */
+const LAYER_PRIVILEGES = ['SeBackupPrivilege', 'SeRestorePrivilege'];
+
+/** Fails, before anything changes, when the token lacks a layer privilege or `root` is not on NTFS. */
+export async function assertHostReady(host: WindowsHost, root: string): Promise<void> {
+  const held = await host.privileges().catch((err: Error) => {
+    throw failed(`cannot tell whether this process may import layers: ${err.message}`, { code: 'HOST_CHECK_FAILED', hint: HOST_CHECK_HINT, cause: err });
+  });
+  const missing = LAYER_PRIVILEGES.filter((p) => !held.has(p));
+  if (missing.length > 0) {
+    throw failed(`this process does not hold ${missing.join(' and ')}, which importing and removing Windows layers needs: it is not elevated`, {
+      code: 'NOT_ELEVATED',
+      hint: 'run ctrimg from a PowerShell opened with Run as administrator',
+    });
+  }
+  const fs = await host.fileSystemOf(root).catch((err: Error) => {
+    throw failed(`cannot tell the file system of the store root ${root}: ${err.message}`, { code: 'HOST_CHECK_FAILED', hint: HOST_CHECK_HINT, cause: err });
+  });
+  // containerd's snapshotter takes NTFS only (plugins/snapshots/windows); moby refuses ReFS.
+  if (fs.toUpperCase() !== 'NTFS') {
+    throw failed(`the store root ${root} is on a ${fs || 'unnamed'} volume; Windows layers need NTFS`, {
+      code: 'NOT_NTFS',
+      hint: 'point CTRIMG_ROOT at a directory on an NTFS volume',
+    });
+  }
+}
+
+const HOST_CHECK_HINT = "the README's 'Importers' names the commands ctrimg runs to ask Windows: run them by hand to see why";
+
+/** Grows the scratch disk `wclayer create` made in `containerPath` to `size` bytes. */
+export async function growScratch(host: WindowsHost, containerPath: string, size: number): Promise<void> {
+  const vhdx = join(containerPath, SANDBOX_VHDX);
+  try {
+    await host.expandVirtualDisk(vhdx, size, containerPath);
+  } catch (err) {
+    throw failed(`cannot grow the scratch disk ${vhdx} to ${size / 2 ** 30} GiB: ${(err as Error).message}`, {
+      code: 'SCRATCH_SIZE_FAILED',
+      hint: "run diskpart's select vdisk and expand vdisk on that disk by hand to see why, or give another scratch size",
+      cause: err,
+    });
+  }
 }
