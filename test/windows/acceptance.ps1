@@ -56,9 +56,9 @@ function From-Json([string]$Text) {
 
 function Images { From-Json (Invoke-Ctrimg Get-ContainerImage -OutputFormat Json).Out }
 
-# Images no other installed image has as its ParentImage: removable first.
+# Images no other installed image has as its ParentImage (JSON: an object with Name): removable first.
 function Leaves($all) {
-  @($all | Where-Object { $n = $_.Name; -not @($all | Where-Object { $_.ParentImage -like "*Name = '$n'*" }) })
+  @($all | Where-Object { $n = $_.Name; -not @($all | Where-Object { $_.ParentImage -and $_.ParentImage.Name -eq $n }) })
 }
 
 if (Test-Path -LiteralPath $Root) { throw "$Root exists: give -Root a directory that does not exist yet" }
