@@ -1,6 +1,7 @@
 import type { CmdletSpec } from '../src/cli/types.js';
 import { renderContainers } from '../src/format/containers.js';
 import { parseVersion } from '../src/image/version.js';
+import { parseScratchSize } from '../src/importers/scratch.js';
 import { newContainer } from '../src/ops/containers.js';
 import { withOps } from './context.js';
 import { installedHints } from './hints.js';
@@ -13,14 +14,27 @@ export const cmdlet: CmdletSpec = {
     { name: 'ContainerImageName', type: 'string', required: true, description: 'Installed image to create the container from.' },
     { name: 'ContainerImageVersion', type: 'string', description: 'Version of the image (default: the newest installed).' },
     { name: 'Name', type: 'string', required: true, positional: true, description: 'Name of the new container.' },
+    {
+      name: 'ScratchSize',
+      type: 'string',
+      description: "Size of the container's scratch disk with the hcs importer, as docker's --storage-opt size= (binary units: 127GB, 40GiB, bytes; at least 20GB). Default 127GB, as moby.",
+    },
     importerParam,
   ],
-  hints: { ...installedHints, CONTAINER_EXISTS: 'Pick another -Name or remove it first' },
-  examples: [{ command: 'ctrimg New-Container -ContainerImageName WebApp -Name web1', description: 'A container from the newest WebApp.' }],
+  hints: {
+    ...installedHints,
+    CONTAINER_EXISTS: 'Pick another -Name or remove it first',
+    SCRATCH_SIZE_INVALID: (err) => (err.details.importer === 'dir' ? 'Leave -ScratchSize out with the dir importer' : undefined),
+  },
+  examples: [
+    { command: 'ctrimg New-Container -ContainerImageName WebApp -Name web1', description: 'A container from the newest WebApp.' },
+    { command: 'ctrimg New-Container -ContainerImageName ServerCore -Name build1 -ScratchSize 200GB', description: 'A container with a 200 GiB scratch disk (hcs).' },
+  ],
   run: (args, io) => {
     const imageVersion = bind(args, 'ContainerImageVersion', parseVersion);
+    const scratchSize = bind(args, 'ScratchSize', parseScratchSize);
     return withOps(io, async (ctx) => {
-      const view = await newContainer(ctx, { imageName: args.ContainerImageName as string, imageVersion, name: args.Name as string });
+      const view = await newContainer(ctx, { imageName: args.ContainerImageName as string, imageVersion, name: args.Name as string, scratchSize });
       io.out(renderContainers([view], io.outputFormat, ctx.now()));
     }, importerArg(args));
   },

@@ -15,6 +15,7 @@ import { statfs } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { failed, usage } from '../errors.js';
 import type { TakeRoom } from '../layers/room.js';
+import { parseByteSize } from './byte-size.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -28,17 +29,15 @@ const MAX_INODE_RESERVE = 65_536;
 
 export const RESERVE_VARIABLE = 'CTRIMG_FREE_SPACE_RESERVE';
 
-const UNIT: Record<string, number> = { '': 1, K: KiB, M: MiB, G: GiB, T: 1024 * GiB };
-
 /** The reserve in bytes for the filesystem holding `dir`, as `setting` (the variable's value) asks. */
 export async function freeSpaceReserve(dir: string, setting: string | undefined): Promise<number> {
   const s = await statfs(dir);
   const total = s.blocks * s.bsize;
   if (setting === undefined || setting.trim() === '') return Math.min(GiB, Math.floor(total * 0.05));
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(?:([KMGT])i?B?|(%))?\s*$/i.exec(setting);
-  if (!m) throw usage(`${RESERVE_VARIABLE} '${setting}' is not a size`, { hint: 'give bytes, a size such as 512M or 2G, a percentage of the filesystem such as 5%, or 0 for none' });
-  const n = Number(m[1]);
-  return Math.floor(m[3] ? (total * n) / 100 : n * UNIT[(m[2] ?? '').toUpperCase()]!);
+  const percent = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(setting);
+  const bytes = percent ? Math.floor((total * Number(percent[1])) / 100) : parseByteSize(setting);
+  if (bytes === undefined) throw usage(`${RESERVE_VARIABLE} '${setting}' is not a size`, { hint: 'give bytes, a size such as 512M or 2G, a percentage of the filesystem such as 5%, or 0 for none' });
+  return bytes;
 }
 
 const mib = (n: number) => `${(n / MiB).toFixed(1)} MiB`;

@@ -19,15 +19,19 @@ const SUBDIRS = [LAYERS, CONTAINERS, LEASES];
 const OWN = new Set(OWN_DIRS);
 
 /**
- * Creates the root if it is missing (0700), resolves it to its real path, makes it private to
- * its owner (an existing store created wider is tightened here), and makes its directories.
+ * Creates the root if it is missing, private to its owner from its first moment (an existing
+ * store created wider is tightened), resolves it to its real path, and makes its directories.
  * Returns the resolved root. An existing directory that is not a store is refused unchanged.
  */
 export async function openRoot(root: string, restrict: (root: string) => Promise<void> = restrictToOwner): Promise<string> {
-  const created = (await mkdir(root, { recursive: true, mode: 0o700 })) !== undefined;
-  const real = await realpath(root);
-  if (!created) await assertStoreOrEmpty(root, real);
-  await restrict(real);
+  const existing = await realpath(root).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  if (existing !== undefined) await assertStoreOrEmpty(root, existing);
+  // Creates a missing root itself (content/owner-only.ts), so that it is never wider than the owner's.
+  await restrict(existing ?? root);
+  const real = existing ?? (await realpath(root));
   for (const dir of SUBDIRS) await mkdir(join(real, dir), { recursive: true, mode: 0o700 });
   return real;
 }

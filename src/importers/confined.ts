@@ -21,9 +21,9 @@ export function confined(importer: LayerImporter, root: string): LayerImporter {
       await inside(layerPath);
       return importer.removeLayer(layerPath);
     },
-    createContainer: async (containerPath, layerPaths) => {
+    createContainer: async (containerPath, layerPaths, opts) => {
       await inside(containerPath);
-      return importer.createContainer(containerPath, layerPaths);
+      return importer.createContainer(containerPath, layerPaths, opts);
     },
     removeContainer: async (containerPath) => {
       await inside(containerPath);

@@ -10,13 +10,13 @@ import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { roomAbove } from '../content/free-space.js';
 import { importerTempPath } from '../content/layout.js';
-import { CtrimgError, diskFull, failed } from '../errors.js';
+import { CtrimgError, diskFull, failed, usage } from '../errors.js';
 import { mergeLayers } from '../layers/merge.js';
 import { removeTree } from '../layers/remove-tree.js';
 import type { TakeRoom } from '../layers/room.js';
 import { unpackLayer } from '../layers/unpack.js';
 import { mustNotExist } from './destination.js';
-import type { ImportOptions, LayerImporter } from './types.js';
+import type { ContainerOptions, ImportOptions, LayerImporter } from './types.js';
 
 export class DirImporter implements LayerImporter {
   readonly kind = 'dir' as const;
@@ -36,9 +36,17 @@ export class DirImporter implements LayerImporter {
     return removeTree(layerPath);
   }
 
-  createContainer(containerPath: string, layerPaths: string[]): Promise<void> {
+  async createContainer(containerPath: string, layerPaths: string[], opts: ContainerOptions = {}): Promise<void> {
+    // Refused rather than ignored: whoever asked for a size expects a limit, and a directory has none.
+    if (opts.scratchSize !== undefined) {
+      throw usage('a scratch size applies to the scratch disk of the hcs importer; the dir importer makes a container a plain directory, without a size', {
+        code: 'SCRATCH_SIZE_INVALID',
+        hint: 'leave the scratch size out with the dir importer',
+        details: { importer: 'dir' },
+      });
+    }
     const baseFirst = [...layerPaths].reverse();
-    return buildAtomically(containerPath, 'create container filesystem', this.reserve, (tmp, room) => mergeLayers(tmp, baseFirst, room));
+    return buildAtomically(containerPath, 'create container filesystem', this.reserve, (tmp, room) => mergeLayers(tmp, baseFirst, room, { warn: opts.warn }));
   }
 
   removeContainer(containerPath: string): Promise<void> {

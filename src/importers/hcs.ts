@@ -3,6 +3,7 @@
  * hcsshim's `wclayer` tool, which hands them to the Host Compute Service.
  *
  * - import: `wclayer import -l <parent> ... <layerPath>` (parents nearest first, none for a base
+<<<<<<< HEAD
  *   layer) with the uncompressed tar on stdin, straight into the layer's final directory: HCS
  *   derives a layer's id from its directory's name, and a base layer's blank.vhdx records its
  *   path, so an imported layer is never moved (moby and containerd never move one either). Then
@@ -12,6 +13,14 @@
  *   a killed run cannot. Its TEMP is set to a directory of the store (layout.ts wclayerTempPath),
  *   so that what a killed run left is found and removed as any other leftover.
  * - container: `wclayer create -l <layer> ... <containerPath>`, plus its `layerchain.json`.
+=======
+ *   layer) with the uncompressed tar on stdin; then `layerchain.json` in the layer, holding the
+ *   parents' paths nearest first, as Windows' layer tooling expects to find them.
+ * - container: `wclayer create -l <layer> ... <containerPath>`, its scratch disk grown as moby
+ *   grows it (importers/scratch.ts), plus its `layerchain.json`.
+ * - on Windows, before anything changes (ensureReady): the Backup and Restore privileges wclayer
+ *   needs, and an NTFS store volume, asked of the host through importers/windows-host.ts.
+>>>>>>> host
  * - removal and any failure: `wclayer remove <path>`, which also releases what HCS holds.
  *
  * The tar is checked against the Windows layer rules (src/layers/windows.ts) while it flows to
@@ -28,8 +37,10 @@ import { failed } from '../errors.js';
 import { lstatOrUndefined } from '../layers/paths.js';
 import { validateWindowsLayer } from '../layers/windows.js';
 import { mustNotExist } from './destination.js';
-import type { ImportOptions, LayerImporter } from './types.js';
+import { BLANK_SCRATCH_SIZE, DEFAULT_SCRATCH_SIZE } from './scratch.js';
+import type { ContainerOptions, ImportOptions, LayerImporter } from './types.js';
 import { findWclayer, runWclayer, startWclayer } from './wclayer.js';
+import { assertHostReady, growScratch, type WindowsHost } from './windows-host.js';
 
 export const LAYERCHAIN = 'layerchain.json';
 
@@ -37,13 +48,24 @@ const parentArgs = (paths: string[]) => paths.flatMap((p) => ['-l', p]);
 /** moby's setLayerChain: json.Marshal of the parents, `null` when there are none. */
 const layerChain = (parents: string[]) => JSON.stringify(parents.length > 0 ? parents : null);
 
+/** What HcsImporter asks of the host it runs on; without a host (a wclayer stand-in off Windows) nothing is asked. */
+export interface HcsHost {
+  windows: WindowsHost;
+  /** The store root: its volume must be NTFS. */
+  root: string;
+}
+
 export class HcsImporter implements LayerImporter {
   readonly kind = 'hcs' as const;
   readonly importsInPlace = true;
   private exe?: Promise<string>;
+  private ready?: Promise<void>;
 
   /** `env`: where CTRIMG_WCLAYER and PATH are looked up, and wclayer's environment. */
-  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+  constructor(
+    private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly host?: HcsHost,
+  ) {}
 
   /** Looked up on first use, so that commands that import nothing never need wclayer. */
   private executable(): Promise<string> {
@@ -51,8 +73,13 @@ export class HcsImporter implements LayerImporter {
     return this.exe;
   }
 
-  async ensureReady(): Promise<void> {
-    await this.executable();
+  /** Checked once: wclayer is found, the process may import (host privileges), the store is on NTFS. */
+  ensureReady(): Promise<void> {
+    this.ready ??= (async () => {
+      await this.executable();
+      if (this.host) await assertHostReady(this.host.windows, this.host.root);
+    })();
+    return this.ready;
   }
 
   async importLayer(tar: Readable, layerPath: string, opts: ImportOptions): Promise<void> {
@@ -105,14 +132,21 @@ export class HcsImporter implements LayerImporter {
     await runWclayer(await this.executable(), ['remove', layerPath], this.env);
   }
 
-  async createContainer(containerPath: string, layerPaths: string[]): Promise<void> {
+  /**
+   * `wclayer create`, then the scratch disk grown to `opts.scratchSize` (default moby's 127 GiB)
+   * where a host is there to do it, then layerchain.json: the chain, nearest first, never empty
+   * here, so it is the array moby's setLayerChain writes for a container too.
+   */
+  async createContainer(containerPath: string, layerPaths: string[], opts: ContainerOptions = {}): Promise<void> {
     const exe = await this.executable();
     await mustNotExist(containerPath, 'create container scratch layer');
+    const size = opts.scratchSize ?? DEFAULT_SCRATCH_SIZE;
     try {
       await runWclayer(exe, ['create', ...parentArgs(layerPaths), containerPath], this.env);
+      if (this.host && size > BLANK_SCRATCH_SIZE) await growScratch(this.host.windows, containerPath, size);
       await writeFile(join(containerPath, LAYERCHAIN), layerChain(layerPaths));
     } catch (err) {
-      await this.removeAfterFailure(exe, containerPath);
+      await this.removeAfterFailure(exe, containerPath, opts.warn);
       throw err;
     }
   }

@@ -9,6 +9,7 @@ import type { Store } from '../../store/index.js';
 import { DirImporter } from './dir.js';
 import { HcsImporter } from './hcs.js';
 import type { LayerImporter } from './types.js';
+import { systemWindowsHost } from './windows-host.js';
 
 export type ImporterKind = LayerImporter['kind'];
 export const IMPORTER_KINDS: readonly ImporterKind[] = ['dir', 'hcs'];
@@ -53,7 +54,15 @@ export function resolveImporter(store: Store, forced: ImporterKind | undefined, 
  * `reserve`: bytes the importer leaves free on the store's filesystem (content/free-space.ts).
  * Only `dir` makes copies the tar's bytes do not count; hcs has none of its own (wclayer writes
  * what the tar, checked as it streams, holds, and a container's scratch layer starts empty).
+ * `root`: the store root; hcs asks a Windows host about it and about this process
+ * (importers/windows-host.ts), and off Windows (a wclayer stand-in) asks nothing.
  */
-export function createImporter(kind: ImporterKind, reserve: number, env: NodeJS.ProcessEnv = process.env): LayerImporter {
-  return kind === 'hcs' ? new HcsImporter(env) : new DirImporter(reserve);
+export function createImporter(
+  kind: ImporterKind,
+  opts: { reserve: number; root: string },
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): LayerImporter {
+  if (kind === 'dir') return new DirImporter(opts.reserve);
+  return new HcsImporter(env, platform === 'win32' ? { windows: systemWindowsHost(), root: opts.root } : undefined);
 }

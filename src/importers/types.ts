@@ -10,6 +10,16 @@ import type { UnpackOptions } from '../layers/unpack.js';
 /** What importing a layer needs, the same as unpacking one. */
 export type ImportOptions = UnpackOptions;
 
+export interface ContainerOptions {
+  /**
+   * Bytes of the container's scratch disk (importers/scratch.ts); undefined: the importer's
+   * default. Only `hcs` has one: `dir` refuses a size, its containers being plain directories.
+   */
+  scratchSize?: number;
+  /** Told what was left out or could not be cleaned up, where the command goes on. */
+  warn?: (message: string) => void;
+}
+
 export interface LayerImporter {
   readonly kind: 'dir' | 'hcs';
   /**
@@ -36,7 +46,7 @@ export interface LayerImporter {
    * layers, nearest (topmost) first: for `dir` the merged root filesystem with every
    * whiteout applied, for `hcs` a scratch layer over the chain.
    */
-  createContainer(containerPath: string, layerPaths: string[]): Promise<void>;
+  createContainer(containerPath: string, layerPaths: string[], opts?: ContainerOptions): Promise<void>;
   /** Removes a container's filesystem; missing is not an error. */
   removeContainer(containerPath: string): Promise<void>;
 }

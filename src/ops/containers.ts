@@ -24,13 +24,17 @@ export interface NewContainerRequest {
   imageName: string;
   imageVersion?: Version;
   name: string;
+  /** Bytes of the container's scratch disk (hcs only, importers/scratch.ts); else the importer's default. */
+  scratchSize?: number;
 }
 
 /**
  * Creates a container from an installed image, holding the install lease: a removal must not take
  * the image's layers, or the container's not yet recorded directory, away while it is made.
  */
-export function newContainer(ctx: OpsContext, req: NewContainerRequest): Promise<ContainerView> {
+export async function newContainer(ctx: OpsContext, req: NewContainerRequest): Promise<ContainerView> {
+  // Before the lease too: taking it may remove leftovers through the importer.
+  await ctx.importer.ensureReady();
   return withLease(ctx, 'install', () => create(ctx, req));
 }
 
@@ -57,7 +61,10 @@ async function create(ctx: OpsContext, opts: NewContainerRequest): Promise<Conta
   const cid = randomBytes(32).toString('hex');
   const path = ctx.containerPath(cid);
   const layers = ctx.store.layers.ofImage(image.id);
-  await ctx.importer.createContainer(path, layers.map((l) => ctx.layerPath(l.chainId as Digest)).reverse());
+  await ctx.importer.createContainer(path, layers.map((l) => ctx.layerPath(l.chainId as Digest)).reverse(), {
+    scratchSize: opts.scratchSize,
+    warn: (m) => ctx.report.warn(m),
+  });
   const record = ctx.store.transaction(() =>
     ctx.store.containers.add({ cid, name: opts.name, imageId: image.id, state: 'Off', created: ctx.now().toISOString() }),
   );

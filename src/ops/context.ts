@@ -74,7 +74,7 @@ export async function openContext(opts: ContextOptions): Promise<OpsContext> {
   const store = Store.open(databasePath(root));
   let importer: LayerImporter;
   try {
-    importer = confined(createImporter(resolveImporter(store, opts.importer), freeSpace), root);
+    importer = confined(createImporter(resolveImporter(store, opts.importer), { reserve: freeSpace, root }), root);
   } catch (err) {
     store.close();
     throw err;

@@ -75,6 +75,8 @@ export async function repairStore(ctx: OpsContext, opts: { fix: boolean }): Prom
     return check(ctx, opts);
   }
   assertDatabaseSound(ctx);
+  // Layers and containers are deleted through the importer: it must be able to (wclayer, privileges) before anything goes.
+  await ctx.importer.ensureReady();
   const release = await lease(ctx, 'delete');
   try {
     return await check(ctx, opts);

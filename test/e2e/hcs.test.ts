@@ -76,6 +76,10 @@ describe('end to end: the hcs importer with a stand-in wclayer', function () {
     const path = String((JSON.parse(c.stdout) as { Path: string }[])[0]!.Path);
     assert.deepEqual((await standin.calls()).map((x) => x.argv), [['create', '-l', final2, '-l', final1, path]]);
     assert.deepEqual(JSON.parse(await readFile(join(path, 'layerchain.json'), 'utf8')), [final2, final1]);
+    assert.deepEqual((await readdir(path)).sort(), ['layerchain.json', 'sandbox.vhdx'], 'no diskpart script is left');
+    const badSize = await run(['New-Container', '-ContainerImageName', 'winapp', '-Name', 'w2', '-ScratchSize', '10GB']);
+    assert.equal(badSize.code, 2, badSize.stderr);
+    assert.match(badSize.stderr, /^New-Container: -ScratchSize: 10GB is smaller than the 20 GiB scratch disk wclayer creates, which cannot shrink \(give at least 20GB, such as 127GB; units are binary, 1GB = 1024 MB\) \[SCRATCH_SIZE_INVALID\]$/m);
 
     // No -Importer from here on: the store remembers hcs.
     await standin.reset();
@@ -158,6 +162,11 @@ describe('end to end: the hcs importer with a stand-in wclayer', function () {
     // Empty again, the store may switch.
     assert.equal((await run(['Install-ContainerImage', '-Reference', image.reference, '-Insecure', '-Importer', 'dir', '-Platform', 'windows/amd64'])).code, 0);
     assert.equal(existsSync(join(root, 'layers', hexOf(image.diffIds[0]!), 'Files', 'Windows', 'win.ini')), true);
+    // A dir container is a directory: a scratch size is refused, not ignored.
+    const dirSize = await run(['New-Container', '-ContainerImageName', 'winapp', '-Name', 'd1', '-ScratchSize', '127GB']);
+    assert.equal(dirSize.code, 2, dirSize.stderr);
+    assert.match(dirSize.stderr, /the dir importer makes a container a plain directory, without a size \(Leave -ScratchSize out with the dir importer\) \[SCRATCH_SIZE_INVALID\]$/m);
+    assert.deepEqual(await ctrimgJson(root, ['Get-Container']), []);
   });
 
   it('leaves a killed in-place import marked, and the next command removes it and its wclayer temp, then imports it again', async () => {

@@ -1,7 +1,7 @@
 /**
  * A stand-in for hcsshim's `wclayer`, run through a tiny shell wrapper that `$CTRIMG_WCLAYER`
  * points to (see wclayer.ts). It does to the file system what wclayer would (creates the layer
- * or scratch directory, removes it) and records every call in `$WCLAYER_STANDIN_DIR`: one JSON
+ * or scratch directory, the latter with an empty sandbox.vhdx, removes it) and records every call in `$WCLAYER_STANDIN_DIR`: one JSON
  * line per call in calls.jsonl, and the bytes received on stdin in stdin-<n>.tar.
  * `$WCLAYER_STANDIN_FAIL` = {"command","code","stderr"} makes that command fail once it has
  * read its input, as wclayer does when HCS refuses a layer. `$WCLAYER_STANDIN_READ_BYTES` makes
@@ -49,6 +49,8 @@ async function main(): Promise<number> {
     }
     case 'create':
       await mkdir(path);
+      // As wclayer create, a scratch disk (here a placeholder: no VHDX inside).
+      await writeFile(join(path, 'sandbox.vhdx'), '');
       break;
     case 'remove':
       await rm(path, { recursive: true, force: true });

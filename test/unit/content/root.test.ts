@@ -3,6 +3,7 @@
  * recursive delete goes through, which refuses anything outside that root.
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -33,6 +34,18 @@ describe('content/root', () => {
       const fresh = join(work, 'new', 'store');
       assert.equal(await openRoot(fresh), fresh);
       for (const dir of ['', 'layers', 'containers', 'leases']) assert.equal(await modeOf(join(fresh, dir)), 0o700, dir || 'root');
+    });
+
+    it('has a missing root created by the restricting step, so it is private from its first moment (a Windows DACL is given at creation)', async () => {
+      const fresh = join(work, 'made-private');
+      const seen: boolean[] = [];
+      const restrict = async (r: string) => {
+        seen.push(existsSync(r));
+        await mkdir(r, { mode: 0o700 });
+      };
+      assert.equal(await openRoot(fresh, restrict), fresh);
+      assert.deepEqual(seen, [false], 'restrict was given the root before it existed');
+      assert.deepEqual((await readdir(fresh)).sort(), ['containers', 'layers', 'leases']);
     });
 
     it('resolves a root given through a symlink or relative to the working directory', async () => {

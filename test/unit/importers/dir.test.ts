@@ -353,6 +353,18 @@ describe('importers/dir', () => {
       assert.deepEqual(await listTree(container), ['d/', 'd/x', 'd/y']);
     });
 
+    it('refuses a scratch size, which only the hcs importer has, before making anything', async () => {
+      const l1 = await importTar('l1', [file('a', 'a')]);
+      const container = join(root, 'c');
+      const before = await readdir(root);
+      await assert.rejects(importer.createContainer(container, [l1], { scratchSize: 40 * 2 ** 30 }), (err: unknown) => {
+        assert.ok(err instanceof CtrimgError && err.code === 'SCRATCH_SIZE_INVALID' && err.exitCode === 2, String(err));
+        assert.equal(err.details.importer, 'dir');
+        return true;
+      });
+      assert.deepEqual(await readdir(root), before, 'nothing was made, not even a temp directory');
+    });
+
     it('refuses a container path that exists; removal of missing paths is fine', async () => {
       const l1 = await importTar('l1', [file('a', 'a')]);
       const container = join(root, 'c');

@@ -9,6 +9,8 @@ import { findWclayer } from '../../../src/importers/wclayer.js';
 import { tarFromEntries, type TarEntry } from '../../support/oci-layout.js';
 import { makeStandin, type Standin } from '../../support/wclayer.js';
 import { tempRoot } from '../../support/tars.js';
+import { hostStandin, NOT_ELEVATED } from '../../support/windows-host-standin.js';
+import { DEFAULT_SCRATCH_SIZE } from '../../../src/importers/scratch.js';
 
 const isCode = (code: string, ...mentions: string[]) => (err: unknown) => {
   assert.ok(err instanceof CtrimgError, String(err));
@@ -210,6 +212,91 @@ describe('importers/hcs (against the wclayer stand-in)', function () {
       await assert.rejects(importer.createContainer(container, [join(layers, 'L1')]), isCode('WCLAYER_FAILED', 'wclayer create exited with code 2: no such parent layer'));
       assert.deepEqual((await argvs()).map((a) => a[0]), ['create', 'remove']);
       assert.equal(existsSync(container), false);
+    });
+  });
+
+  describe('on a Windows host (a stand-in host)', () => {
+    it('checks once, before anything changes: wclayer, then the privileges, then the store volume', async () => {
+      const windows = hostStandin();
+      const importer = new HcsImporter(standin.env, { windows, root });
+      await Promise.all([importer.ensureReady(), importer.ensureReady()]);
+      await importer.ensureReady();
+      assert.deepEqual(windows.calls, [['privileges'], ['fileSystemOf', root]]);
+    });
+
+    it('refuses a process without the Backup and Restore privileges in one line saying to run elevated, asking nothing more', async () => {
+      const windows = hostStandin({ privileges: NOT_ELEVATED });
+      await assert.rejects(new HcsImporter(standin.env, { windows, root }).ensureReady(), (err: unknown) => {
+        isCode('NOT_ELEVATED', 'SeBackupPrivilege and SeRestorePrivilege', 'not elevated')(err);
+        assert.match((err as CtrimgError).hint ?? '', /Run as administrator/);
+        assert.ok(!(err as CtrimgError).message.includes('\n'));
+        return true;
+      });
+      assert.deepEqual(windows.calls, [['privileges']]);
+      const onlyBackup = hostStandin({ privileges: ['SeChangeNotifyPrivilege', 'SeBackupPrivilege'] });
+      await assert.rejects(new HcsImporter(standin.env, { windows: onlyBackup, root }).ensureReady(), isCode('NOT_ELEVATED', 'does not hold SeRestorePrivilege,'));
+      assert.deepEqual(await argvs(), []);
+    });
+
+    for (const fs of ['ReFS', 'FAT32', 'exFAT', 'CSVFS', '']) {
+      it(`refuses a store root on ${fs || 'an unnamed'} volume, naming it`, async () => {
+        const windows = hostStandin({ fileSystem: fs });
+        await assert.rejects(new HcsImporter(standin.env, { windows, root }).ensureReady(), isCode('NOT_NTFS', root, `${fs || 'unnamed'} volume`, 'NTFS'));
+      });
+    }
+
+    it('takes NTFS in any case', async () => {
+      await new HcsImporter(standin.env, { windows: hostStandin({ fileSystem: 'ntfs' }), root }).ensureReady();
+    });
+
+    it('fails with HOST_CHECK_FAILED, not as unelevated or not NTFS, when Windows cannot be asked', async () => {
+      const garbled = hostStandin({ fail: { privileges: new Error('whoami /priv printed no privilege: ""') } });
+      await assert.rejects(new HcsImporter(standin.env, { windows: garbled, root }).ensureReady(), isCode('HOST_CHECK_FAILED', 'whoami /priv printed no privilege'));
+      const noVolume = hostStandin({ fail: { fileSystemOf: new Error('powershell.exe exited with code 1: Get-Volume : No MSFT_Volume objects found') } });
+      await assert.rejects(new HcsImporter(standin.env, { windows: noVolume, root }).ensureReady(), isCode('HOST_CHECK_FAILED', root, 'No MSFT_Volume'));
+    });
+
+    it("grows a container's scratch disk to moby's 127 GiB by default, or the size given, after wclayer create and before layerchain.json", async () => {
+      const windows = hostStandin();
+      const importer = new HcsImporter(standin.env, { windows, root });
+      const chain = [join(layers, 'L1')];
+      const c1 = join(root, 'containers', 'c1');
+      await mkdir(join(root, 'containers'));
+      await importer.createContainer(c1, chain);
+      const c2 = join(root, 'containers', 'c2');
+      await importer.createContainer(c2, chain, { scratchSize: 200 * 2 ** 30 });
+      assert.equal(DEFAULT_SCRATCH_SIZE, 136_365_211_648);
+      assert.deepEqual(windows.calls, [
+        ['expandVirtualDisk', join(c1, 'sandbox.vhdx'), DEFAULT_SCRATCH_SIZE, c1],
+        ['expandVirtualDisk', join(c2, 'sandbox.vhdx'), 200 * 2 ** 30, c2],
+      ]);
+      assert.deepEqual(JSON.parse(await readFile(join(c2, LAYERCHAIN), 'utf8')), chain);
+    });
+
+    it('leaves the blank 20 GiB scratch disk as it is when that size is asked for', async () => {
+      const windows = hostStandin();
+      await new HcsImporter(standin.env, { windows, root }).createContainer(join(root, 'c1'), [join(layers, 'L1')], { scratchSize: 20 * 2 ** 30 });
+      assert.deepEqual(windows.calls, []);
+    });
+
+    it('removes the container with wclayer remove when its disk cannot be grown, and says so in one line', async () => {
+      const windows = hostStandin({ fail: { expandVirtualDisk: new Error('diskpart.exe exited with code 2: There is not enough space on the disk.') } });
+      const container = join(root, 'c1');
+      const warnings: string[] = [];
+      await assert.rejects(
+        new HcsImporter(standin.env, { windows, root }).createContainer(container, [join(layers, 'L1')], { warn: (m) => warnings.push(m) }),
+        isCode('SCRATCH_SIZE_FAILED', join(container, 'sandbox.vhdx'), '127 GiB', 'not enough space'),
+      );
+      assert.deepEqual((await argvs()).map((a) => a[0]), ['create', 'remove']);
+      assert.equal(existsSync(container), false);
+      assert.deepEqual(warnings, []);
+    });
+
+    it('asks nothing and grows nothing without a host (a wclayer stand-in off Windows)', async () => {
+      const importer = new HcsImporter(standin.env);
+      await importer.ensureReady();
+      await importer.createContainer(join(root, 'c1'), [join(layers, 'L1')]);
+      assert.deepEqual((await argvs()).map((a) => a[0]), ['create']);
     });
   });
 

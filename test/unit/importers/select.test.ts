@@ -53,7 +53,7 @@ describe('importers/select', () => {
     assert.equal(requestedImporter(undefined, { CTRIMG_IMPORTER: '' }), undefined);
     assert.equal(requestedImporter(undefined, {}), undefined);
     assert.throws(() => requestedImporter(undefined, { CTRIMG_IMPORTER: 'zfs' }), isUsage);
-    assert.equal(createImporter('hcs', 0, {}).kind, 'hcs');
-    assert.equal(createImporter('dir', 0, {}).kind, 'dir');
+    assert.equal(createImporter('hcs', { reserve: 0, root: '/store' }, {}).kind, 'hcs');
+    assert.equal(createImporter('dir', { reserve: 0, root: '/store' }, {}).kind, 'dir');
   });
 });
