@@ -3,7 +3,6 @@
  * hcsshim's `wclayer` tool, which hands them to the Host Compute Service.
  *
  * - import: `wclayer import -l <parent> ... <layerPath>` (parents nearest first, none for a base
-<<<<<<< HEAD
  *   layer) with the uncompressed tar on stdin, straight into the layer's final directory: HCS
  *   derives a layer's id from its directory's name, and a base layer's blank.vhdx records its
  *   path, so an imported layer is never moved (moby and containerd never move one either). Then
@@ -12,15 +11,10 @@
  * - wclayer stages a non-base layer in a `hcs*` directory under its TEMP and deletes it when done;
  *   a killed run cannot. Its TEMP is set to a directory of the store (layout.ts wclayerTempPath),
  *   so that what a killed run left is found and removed as any other leftover.
- * - container: `wclayer create -l <layer> ... <containerPath>`, plus its `layerchain.json`.
-=======
- *   layer) with the uncompressed tar on stdin; then `layerchain.json` in the layer, holding the
- *   parents' paths nearest first, as Windows' layer tooling expects to find them.
  * - container: `wclayer create -l <layer> ... <containerPath>`, its scratch disk grown as moby
  *   grows it (importers/scratch.ts), plus its `layerchain.json`.
  * - on Windows, before anything changes (ensureReady): the Backup and Restore privileges wclayer
  *   needs, and an NTFS store volume, asked of the host through importers/windows-host.ts.
->>>>>>> host
  * - removal and any failure: `wclayer remove <path>`, which also releases what HCS holds.
  *
  * The tar is checked against the Windows layer rules (src/layers/windows.ts) while it flows to
@@ -161,7 +155,7 @@ export class HcsImporter implements LayerImporter {
     try {
       await runWclayer(exe, ['remove', path], this.env);
     } catch (err) {
-      warn?.(`could not remove the partly imported layer ${path}: ${(err as Error).message}`);
+      warn?.(`could not remove ${path}, which a failed wclayer run left: ${(err as Error).message}`);
     }
   }
 }

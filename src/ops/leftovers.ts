@@ -143,9 +143,14 @@ async function removeUnfinishedLayer(scope: LeftoverScope, marker: string, chain
   }
 }
 
-/** Removes every leftover of a dead process; returns what was removed. */
+/**
+ * Removes every leftover of a dead process; returns what was removed. The importer is asked
+ * first whether it can work here (on Windows: elevated, on NTFS), so that a process that may not
+ * remove layers is refused before it starts to.
+ */
 export async function removeLeftovers(scope: LeftoverScope): Promise<Leftover[]> {
   const found = await findLeftovers(scope.root);
+  if (found.length > 0) await scope.importer.ensureReady();
   for (const l of found) await removeLeftover(scope, l);
   return found;
 }

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { HcsImporter } from '../../../src/importers/hcs.js';
 import { removeLeftovers, type LeftoverScope } from '../../../src/ops/leftovers.js';
 import { tempRoot } from '../../support/tars.js';
+import { hostStandin, NOT_ELEVATED } from '../../support/windows-host-standin.js';
 import { deadPid } from '../../support/processes.js';
 import { makeStandin, type Standin } from '../../support/wclayer.js';
 
@@ -114,5 +115,17 @@ describe('ops/leftovers on an hcs store', () => {
     assert.deepEqual(removed.map((l) => l.what), ['wclayer-temp']);
     assert.deepEqual(await standin.calls(), []);
     assert.deepEqual(await readdir(join(root, 'layers')), []);
+  });
+
+  it('asks the importer whether it may work here before it removes anything: a process that is not elevated is refused, and nothing goes', async () => {
+    const dead = await deadPid();
+    await standin.reset();
+    const marker = join(root, 'layers', `.in-place-${dead}-0a0b-${'c'.repeat(64)}`);
+    await mkdir(join(root, 'layers', 'c'.repeat(64)), { recursive: true });
+    await writeFile(marker, '');
+    const importer = new HcsImporter(standin.env, { windows: hostStandin({ privileges: NOT_ELEVATED }), root });
+    await assert.rejects(removeLeftovers({ root, importer, layerRecorded: () => false }), { code: 'NOT_ELEVATED' });
+    assert.deepEqual(await standin.calls(), []);
+    assert.equal((await readdir(join(root, 'layers'))).length, 2);
   });
 });
