@@ -325,7 +325,8 @@ function comparerFor(choice: PlatformChoice): MatchComparer {
 
 /** moby's checkImageCompatibility: a Windows image of a build newer than a Windows host's is refused. */
 function newerThanHost(p: Platform, host: Platform): boolean {
-  if (host.os !== 'windows' || p.os.toLowerCase() !== 'windows') return false;
+  // An entry's os as the matcher read it: none is the host's.
+  if (host.os !== 'windows' || normalizeOS(p.os, host.os) !== 'windows') return false;
   const build = goAtoi((p.osVersion ?? '').split('.')[2] ?? '');
   return build !== undefined && build > windowsVersion(host.osVersion ?? '').build;
 }

@@ -91,6 +91,14 @@ export const PLATFORM_CASES: PlatformCase[] = [
   { name: 'asked: index order, not the newest revision', host: 'windows/amd64:10.0.17763.5830', asked: 'windows/amd64:10.0.17763', entries: ['windows/amd64:10.0.17763.1', 'windows/amd64:10.0.17763.2'], takes: 1 },
   // moby checkImageCompatibility: a build newer than the host's is refused, even asked for.
   { name: 'asked 26100 on a 17763 host', host: 'windows/amd64:10.0.17763.5830', asked: 'windows/amd64:10.0.26100', entries: ['windows/amd64:10.0.26100.1'], takes: 0 },
+  // normalizeOS then moby's rule: an entry with no os is the host's (windows), so no newer build either.
+  {
+    name: 'asked windows/amd64 on a 17763 host: an entry without os is windows, newer never',
+    host: 'windows/amd64:10.0.17763.5830',
+    asked: 'windows/amd64',
+    entries: ['/amd64:10.0.26100.1', 'windows/amd64:10.0.17763.1'],
+    takes: 2,
+  },
   // orderedPlatformComparer.Less: of two matches, the one with more os.features (win32k stripped only for matching).
   { name: 'asked: more os.features first', host: 'windows/amd64:10.0.17763.1', asked: 'windows/amd64:10.0.17763', entries: ['windows/amd64:10.0.17763.1', 'windows/amd64:10.0.17763.1+win32k'], takes: 2 },
   // platformVector: amd64 also runs 386.
