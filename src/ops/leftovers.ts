@@ -106,12 +106,17 @@ export function leftoverScope(ctx: OpsContext): LeftoverScope {
  * importer's to remove: on Windows `wclayer remove` also releases what the Host Compute Service
  * holds of it, and HCS sets permissions on layer files that a plain delete may not get past.
  * A wclayer run's temp directory is deleted plainly, as wclayer itself deletes it. An in-place
- * import's marker takes its unfinished layer with it (removeUnfinishedLayer).
+ * import's marker takes its unfinished layer with it (removeUnfinishedLayer). False when the
+ * leftover must wait for a later command.
  */
-export async function removeLeftover(scope: LeftoverScope, l: Leftover): Promise<void> {
-  const { root, importer } = scope;
-  const path = join(root, l.path);
+export async function removeLeftover(scope: LeftoverScope, l: Leftover): Promise<boolean> {
+  const path = join(scope.root, l.path);
   if (l.what === 'in-place-marker') return removeUnfinishedLayer(scope, path, l.chainId!);
+  await removeOther(scope, l, path);
+  return true;
+}
+
+async function removeOther({ root, importer }: LeftoverScope, l: Leftover, path: string): Promise<void> {
   const dir = l.kind === 'Leftover' && l.what !== 'wclayer-temp' && (await lstat(path).catch(() => undefined))?.isDirectory();
   if (dir && l.dir === LAYERS) return importer.removeLayer(path);
   if (dir && l.dir === CONTAINERS) return importer.removeContainer(path);
@@ -125,32 +130,36 @@ export async function removeLeftover(scope: LeftoverScope, l: Leftover): Promise
 }
 
 /**
- * The layer a stopped process was importing in place, marked by `marker`, then the marker. The
- * layer's directory is shared by name with any later import of the same layer, so it is touched
- * only under the layer's lock, and only while no image records the layer. While a live install
- * holds the lock, that install already removes or replaces an unrecorded layer there itself
- * (pull-layers.ts), so only the stopped process's marker goes.
+ * The layer a stopped process was importing in place, marked by `marker`, then the marker; false
+ * when it cannot be done now. The layer's directory is shared by name with any later import of
+ * the same layer, so it is touched only under the layer's lock, and only while no image records
+ * the layer (a later install may have imported and recorded it: then only the marker goes).
+ * While a live install holds the lock, both stay for a later recovery: that install may give up
+ * before it reaches this layer, and the marker is what lets the next command find it.
  */
-async function removeUnfinishedLayer(scope: LeftoverScope, marker: string, chainId: Digest): Promise<void> {
+async function removeUnfinishedLayer(scope: LeftoverScope, marker: string, chainId: Digest): Promise<boolean> {
   const { root, importer } = scope;
   await assertInside(root, marker);
   const release = await tryPidLock(layerLockPath(root, chainId));
+  if (!release) return false;
   try {
-    if (release && !scope.layerRecorded(chainId)) await importer.removeLayer(layerDir(root, chainId));
+    if (!scope.layerRecorded(chainId)) await importer.removeLayer(layerDir(root, chainId));
     await rm(marker, { force: true });
+    return true;
   } finally {
-    await release?.();
+    await release();
   }
 }
 
 /**
- * Removes every leftover of a dead process; returns what was removed. The importer is asked
+ * Removes every leftover of a dead process that can go now; returns those. The importer is asked
  * first whether it can work here (on Windows: elevated, on NTFS), so that a process that may not
  * remove layers is refused before it starts to.
  */
 export async function removeLeftovers(scope: LeftoverScope): Promise<Leftover[]> {
   const found = await findLeftovers(scope.root);
   if (found.length > 0) await scope.importer.ensureReady();
-  for (const l of found) await removeLeftover(scope, l);
-  return found;
+  const removed: Leftover[] = [];
+  for (const l of found) if (await removeLeftover(scope, l)) removed.push(l);
+  return removed;
 }

@@ -4,8 +4,9 @@
  * same bytes back, decompresses them, checks the diff id and imports them. The dir importer
  * unpacks into a staging directory that becomes the layer only when both the compressed digest
  * and the diff id have been checked; the hcs importer must import where the layer will live
- * (importsInPlace), so a marker file beside it says the layer is unfinished until both checks
- * passed, and crash recovery removes a marked layer (leftovers.ts). Layers stream side by side,
+ * (importsInPlace), so a marker file beside it says the layer is unfinished until the image that
+ * brought it is recorded, and crash recovery removes a marked layer no image records
+ * (leftovers.ts). Layers stream side by side,
  * a bounded number at once; an importer that needs a layer's parents waits for them only where
  * it reads them.
  *
@@ -59,6 +60,8 @@ export class LayerPull {
   private readonly addedBlobs: Digest[] = [];
   /** Chain ids of the layers this attempt imported. */
   private readonly addedLayers: Digest[] = [];
+  /** The in-place imports' markers, by chain id: they go once the image is recorded, or with their layer. */
+  private readonly markers = new Map<Digest, string>();
   private readonly feeds = new Map<Digest, BlobFeed>();
   private readonly locks: Release[] = [];
 
@@ -97,8 +100,9 @@ export class LayerPull {
     return { newLayers: jobs.length };
   }
 
-  /** The image is recorded: drops the downloaded blobs if asked to, and lets go of the layers. */
+  /** The image is recorded: its layers are finished, the downloaded blobs go if asked to, and the layers are let go. */
   async committed(): Promise<void> {
+    for (const marker of this.markers.values()) await rm(marker, { force: true });
     if (this.opts.dropLayerBlobs) for (const digest of this.addedBlobs) await this.ctx.content.delete(digest);
     await this.unlock();
   }
@@ -111,7 +115,12 @@ export class LayerPull {
   async undo(err: unknown): Promise<void> {
     const { ctx } = this;
     try {
-      for (const chainId of this.addedLayers) if (!ctx.store.layers.byChainId(chainId)) await ctx.importer.removeLayer(ctx.layerPath(chainId));
+      for (const chainId of this.addedLayers) {
+        if (!ctx.store.layers.byChainId(chainId)) await ctx.importer.removeLayer(ctx.layerPath(chainId));
+        // Only once its layer is gone (or recorded by another install): should the removal fail, recovery tries again.
+        const marker = this.markers.get(chainId);
+        if (marker) await rm(marker, { force: true });
+      }
       const referenced = ctx.store.referencedBlobs();
       for (const digest of this.addedBlobs) if (!referenced.has(digest)) await ctx.content.delete(digest);
       const resumable = isAbort(err) || (err instanceof CtrimgError && err.temporary);
@@ -162,10 +171,10 @@ export class LayerPull {
 
   /**
    * Imports the layer from the feed: into a staging directory renamed into place once every
-   * check passed, or, for an importer that imports in place, into the layer's directory marked
-   * unfinished until then.
+   * check passed, or, for an importer that imports in place, into the layer's directory, marked
+   * unfinished until the image is recorded (committed) or the layer removed (undo).
    */
-  private async importOnce({ desc, diffId }: LayerPlan, feed: BlobFeed, to: PullTarget): Promise<void> {
+  private async importOnce({ desc, diffId, chainId }: LayerPlan, feed: BlobFeed, to: PullTarget): Promise<void> {
     const { ctx } = this;
     const inPlace = ctx.importer.importsInPlace;
     const target = inPlace ? to.location : stagingPath(to.location);
@@ -189,7 +198,7 @@ export class LayerPull {
       }
       // The compressed bytes are checked as a whole only when the download ends.
       await feed.done;
-      if (marker) await rm(marker);
+      if (marker) this.markers.set(chainId, marker);
       else await rename(target, to.location);
     } catch (err) {
       tar.destroy();

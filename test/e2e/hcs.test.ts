@@ -169,36 +169,40 @@ describe('end to end: the hcs importer with a stand-in wclayer', function () {
     assert.deepEqual(await ctrimgJson(root, ['Get-Container']), []);
   });
 
-  it('leaves a killed in-place import marked, and the next command removes it and its wclayer temp, then imports it again', async () => {
-    const base = await publishImage(registry.host, { repo: 'samples/winbase', tag: '1.0', os: 'windows', osVersion: '10.0.17763.1', layers: [{ tar: tars[0]! }] });
+  it('leaves a killed install\'s layers marked, checked ones too, and the next command removes them and the wclayer temp, then imports again', async () => {
     const store = await mkdtemp(join(tmpdir(), 'ctrimg-e2e-hcs-killed-'));
-    const install = (ref: string) => ['Install-ContainerImage', '-Reference', ref, '-Insecure', '-Importer', 'hcs', '-Platform', 'windows/amd64'];
+    const install = ['Install-ContainerImage', '-Reference', image.reference, '-Insecure', '-Importer', 'hcs', '-Platform', 'windows/amd64'];
     const chain1 = hexOf(image.diffIds[0]!);
     const chain2 = createHash('sha256').update(`${image.diffIds[0]} ${image.diffIds[1]}`).digest('hex');
     const layers = join(store, 'layers');
     try {
-      assert.equal((await ctrimg(store, install(base.reference), { env: standin.env })).code, 0);
       await standin.reset();
-      // The second layer's import hangs once wclayer has written it: the machine goes down there.
-      const cli = startCtrimg(store, install(image.reference), { env: standin.hanging('import'), timeoutMs: 60_000 });
+      // The base layer is imported and checked; the second one's import hangs once wclayer has
+      // written it: the machine goes down there.
+      const cli = startCtrimg(store, install, { env: standin.hanging('import-with-parents'), timeoutMs: 60_000 });
       const wclayer = await standin.untilHanging();
       process.kill(cli.pid, 'SIGKILL');
       process.kill(wclayer, 'SIGKILL');
       await cli.done;
 
       const left = await readdir(layers);
-      assert.ok(left.includes(chain2), 'the layer was imported where it lives');
-      assert.ok(left.some((n) => n.startsWith(`.in-place-${cli.pid}-`) && n.endsWith(`-${chain2}`)), `marked unfinished: ${left.join(' ')}`);
+      assert.ok(left.includes(chain1) && left.includes(chain2), `both layers were imported where they live: ${left.join(' ')}`);
+      // The checked base layer stays marked too: no image records it yet.
+      for (const chain of [chain1, chain2]) {
+        assert.ok(left.some((n) => n.startsWith(`.in-place-${cli.pid}-`) && n.endsWith(`-${chain}`)), `${chain} marked unfinished: ${left.join(' ')}`);
+      }
       const temp = left.find((n) => n.startsWith(`.wclayer-temp-${cli.pid}-`));
       assert.ok(temp, `wclayer's TEMP is in the store: ${left.join(' ')}`);
-      assert.match((await readdir(join(layers, temp))).join(' '), /^hcs\S+$/, "with the staging directory the killed wclayer left");
-      assert.deepEqual((await ctrimgJson(store, ['Get-ContainerImage'])).map((i) => i.Name), ['winbase']);
+      assert.match((await readdir(join(layers, temp))).join(' '), /^hcs\S+$/, 'with the staging directory the killed wclayer left');
+      assert.deepEqual(await ctrimgJson(store, ['Get-ContainerImage']), []);
 
       await standin.reset();
-      const again = await ctrimg(store, install(image.reference), { env: standin.env });
+      const again = await ctrimg(store, install, { env: standin.env });
       assert.equal(again.code, 0, again.stderr);
-      // Recovery hands the unfinished layer to wclayer remove before the import starts again.
-      assert.deepEqual((await standin.calls()).map((c) => c.argv), [['remove', join(layers, chain2)], ['import', '-l', join(layers, chain1), join(layers, chain2)]]);
+      // Recovery hands both unrecorded layers to wclayer remove before the imports start again.
+      const calls = (await standin.calls()).map((c) => c.argv);
+      assert.deepEqual(calls.slice(0, 2).sort(), [['remove', join(layers, chain1)], ['remove', join(layers, chain2)]].sort());
+      assert.deepEqual(calls.slice(2), [['import', join(layers, chain1)], ['import', '-l', join(layers, chain1), join(layers, chain2)]]);
       assert.deepEqual((await readdir(layers)).sort(), [chain1, chain2].sort());
       assert.deepEqual(JSON.parse(await readFile(join(layers, chain2, 'layerchain.json'), 'utf8')), [join(layers, chain1)]);
     } finally {

@@ -8,8 +8,8 @@
  * import stop reading stdin after that many bytes.
  * As hcsshim's layer writer does for a layer with parents, import stages in a `hcs*` directory
  * under $TEMP and deletes it at the end; each call records the TEMP it was given.
- * `$WCLAYER_STANDIN_HANG` = a command makes that command, once its work is done and before it
- * deletes its staging directory, write `hanging-<pid>` in the record directory and wait to be
+ * `$WCLAYER_STANDIN_HANG` = a command (or `import-with-parents`) makes that command, once its
+ * work is done and before it deletes its staging directory, write `hanging-<pid>` in the record directory and wait to be
  * killed, as a run is when the machine goes down under it.
  */
 import { createWriteStream } from 'node:fs';
@@ -43,7 +43,7 @@ async function main(): Promise<number> {
       await mkdir(path);
       const staging = argv.includes('-l') ? await mkdtemp(join(process.env.TEMP ?? tmpdir(), 'hcs')) : undefined;
       await receive(join(record, stdinFile!), Number(process.env.WCLAYER_STANDIN_READ_BYTES ?? Infinity));
-      if (process.env.WCLAYER_STANDIN_HANG === command) await hang(record);
+      if (hangs(command, argv)) await hang(record);
       if (staging) await rm(staging, { recursive: true, force: true });
       break;
     }
@@ -65,6 +65,12 @@ async function main(): Promise<number> {
     return fail.code;
   }
   return 0;
+}
+
+/** `$WCLAYER_STANDIN_HANG` names this command, or is `import-with-parents` and this imports a layer with parents. */
+function hangs(command: string, argv: string[]): boolean {
+  const on = process.env.WCLAYER_STANDIN_HANG;
+  return on === command || (on === 'import-with-parents' && command === 'import' && argv.includes('-l'));
 }
 
 /** Says so in the record directory, then never returns: the test kills this process. */

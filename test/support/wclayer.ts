@@ -25,7 +25,7 @@ export interface Standin {
   env: NodeJS.ProcessEnv;
   /** `env` with `command` made to fail with that exit code and stderr. */
   failing(command: string, code: number, stderr: string): NodeJS.ProcessEnv;
-  /** `env` with `command` made to hang once its work is done, until killed. */
+  /** `env` with `command` (or only an import of a layer with parents) made to hang once its work is done, until killed. */
   hanging(command: string): NodeJS.ProcessEnv;
   /** Resolves with the pid of the first stand-in run that hangs. */
   untilHanging(): Promise<number>;

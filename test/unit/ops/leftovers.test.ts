@@ -86,15 +86,18 @@ describe('ops/leftovers on an hcs store', () => {
       assert.deepEqual(await readdir(join(root, 'layers')), [hex]);
     });
 
-    it("is left to the live install that holds the layer's lock; only the stopped process's marker goes", async () => {
+    it("waits, marker and all, while a live install holds the layer's lock; the next recovery removes it", async () => {
       const release = await acquirePidLock(join(root, 'layers', `${hex}.lock`));
       try {
-        await removeLeftovers(scope());
+        assert.deepEqual(await removeLeftovers(scope()), []);
       } finally {
         await release();
       }
       assert.deepEqual(await standin.calls(), []);
-      assert.deepEqual(await readdir(join(root, 'layers')), [hex]);
+      assert.deepEqual((await readdir(join(root, 'layers'))).sort(), [marker.split('/').at(-1)!, hex].sort());
+      assert.equal((await removeLeftovers(scope())).length, 1);
+      assert.deepEqual((await standin.calls()).map((c) => c.argv), [['remove', layer]]);
+      assert.deepEqual(await readdir(join(root, 'layers')), []);
     });
 
     it('is not touched while the process that marked it runs', async () => {
