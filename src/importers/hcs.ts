@@ -10,7 +10,9 @@
  *   (`null` for a base layer, json.Marshal of a nil slice).
  * - wclayer stages a non-base layer in a `hcs*` directory under its TEMP and deletes it when done;
  *   a killed run cannot. Its TEMP is set to a directory of the store (layout.ts wclayerTempPath),
- *   so that what a killed run left is found and removed as any other leftover.
+ *   so that what a killed run left is found and removed as any other leftover. Not for a process
+ *   running as SYSTEM: Go (1.22 on) asks GetTempPath2, which then ignores TEMP and answers
+ *   C:\Windows\SystemTemp, where a killed run's `hcs*` directory cannot be told from others'.
  * - container: `wclayer create -l <layer> ... <containerPath>`, its scratch disk grown as moby
  *   grows it (importers/scratch.ts), plus its `layerchain.json`.
  * - on Windows, before anything changes (ensureReady): the Backup and Restore privileges wclayer
@@ -84,9 +86,10 @@ export class HcsImporter implements LayerImporter {
     await mustNotExist(layerPath, 'import layer');
     // wclayer reads the parent layers as it imports: they must all be in place before it starts.
     if (opts.parentsReady) await untilSettled(opts.parentsReady, opts.signal);
-    const temp = wclayerTempPath(layerPath);
-    await mkdir(temp);
-    const env = { ...this.env, TEMP: temp, TMP: temp };
+    // wclayer stages only a layer with parents under TEMP (hcsshim's NewLayerWriter); a base layer is written in place.
+    const temp = opts.parents.length > 0 ? wclayerTempPath(layerPath) : undefined;
+    if (temp) await mkdir(temp);
+    const env = temp ? { ...this.env, TEMP: temp, TMP: temp } : this.env;
     const run = startWclayer(exe, ['import', ...parentArgs(opts.parents), layerPath], { env, stdin: true });
     const stdin = run.child.stdin!;
 
@@ -107,7 +110,7 @@ export class HcsImporter implements LayerImporter {
     await Promise.all([validated.catch(fail), run.exited.catch(fail), finished(tar).catch(fail)]);
     opts.signal?.removeEventListener('abort', onAbort);
     // Left in place if it cannot go now: once this process has exited, it is a leftover like any other.
-    await rm(temp, { recursive: true, force: true }).catch(() => {});
+    if (temp) await rm(temp, { recursive: true, force: true }).catch(() => {});
 
     if (!failure) {
       try {
