@@ -16,7 +16,7 @@ import { pipeline, Transform, type TransformCallback } from 'node:stream';
 import { CtrimgError, failed, notFound, usage } from '../errors.js';
 import { digestHex, isDigest, type Digest } from '../image/digest.js';
 import { parseManifest, type Descriptor } from '../image/manifest.js';
-import { selectManifest, type PlatformChoice } from '../image/platform.js';
+import { selectManifest, type Choice, type PlatformChoice } from '../image/platform.js';
 import type { Reference } from '../image/reference.js';
 import { checkBlob, imageDisplay, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES, selectImage, type BlobFetch, type ImageName, type ImageSource, type ManifestBytes, type ResolvedImage } from '../image/source.js';
 import { VerifyStream } from '../image/verify.js';
@@ -70,6 +70,7 @@ export class OciLayout implements ImageSource {
   async resolve(name: ImageName, platform: PlatformChoice): Promise<ResolvedImage> {
     const display = imageDisplay(this.location, name);
     let top: ManifestBytes;
+    let layoutChoice: Choice | undefined;
     if (name.digest) {
       top = await this.manifestByDigest(name.digest, display);
     } else {
@@ -81,9 +82,12 @@ export class OciLayout implements ImageSource {
       if (name.tag === undefined && named.size > 1) {
         throw usage(`${display}: the layout holds several images (${[...named].map((n) => n ?? '(unnamed)').join(', ')}); name one`);
       }
-      top = await this.manifest(entries.length === 1 ? entries[0]! : selectManifest(entries, platform, display).entry);
+      layoutChoice = entries.length === 1 ? undefined : selectManifest(entries, platform, display);
+      top = await this.manifest(layoutChoice?.entry ?? entries[0]!);
     }
-    return selectImage(top, (digest) => this.manifestByDigest(digest, display), platform, display);
+    const resolved = await selectImage(top, (digest) => this.manifestByDigest(digest, display), platform, display);
+    // An entry of index.json chosen for the platform is what -WhatIf explains, unless it led to an index.
+    return layoutChoice && !resolved.chosen ? { ...resolved, chosen: layoutChoice } : resolved;
   }
 
   config(image: ResolvedImage): Promise<Buffer> {

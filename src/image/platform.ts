@@ -67,15 +67,15 @@ export interface HostFacts {
   arch: string;
   /** os.release(): `10.0.<build>` on Windows. */
   release: string;
-  /** Windows' update build revision (the registry value UBR); 0 when unknown. */
-  ubr: number;
+  /** Windows' update build revision (the registry value UBR); absent when it could not be read. */
+  ubr?: number;
   /** os.endianness(), which tells ppc64le from ppc64. */
   endianness: 'BE' | 'LE';
   /** Node's arm_version (the ARM variant), on arm. */
   armVersion?: string;
 }
 
-/** The host's platform in OCI names; on Windows its os.version is `10.0.<build>.<UBR>`. */
+/** The host's platform in OCI names; on Windows its os.version is `10.0.<build>.<UBR>` (`10.0.<build>` when the UBR is unknown). */
 export function hostPlatform(facts: HostFacts): Platform {
   const os = facts.platform === 'win32' ? 'windows' : facts.platform;
   const p: Platform = { os, architecture: facts.arch };
@@ -97,7 +97,7 @@ export function hostPlatform(facts: HostFacts): Platform {
       break;
   }
   const build = /^(\d+)\.(\d+)\.(\d+)/.exec(facts.release);
-  if (os === 'windows' && build) p.osVersion = `${build[1]}.${build[2]}.${build[3]}.${facts.ubr}`;
+  if (os === 'windows' && build) p.osVersion = [build[1], build[2], build[3], ...(facts.ubr === undefined ? [] : [facts.ubr])].join('.');
   return p;
 }
 
@@ -390,14 +390,15 @@ export function configPlatform(config: ImageConfig): Platform {
 }
 
 /**
- * Checks an image's config against `choice` with the same matcher (what containerd's
- * images.Manifest does for an index entry without a platform, and moby, through
- * checkImageCompatibility, on every Windows pull): a single manifest, or an entry without a
- * platform, for another platform or a build the host cannot run is PLATFORM_NOT_FOUND.
+ * Checks an image's config against `choice`: a single manifest, or an entry without a platform,
+ * with the same matcher (what containerd's images.Manifest does for an entry without a
+ * platform); every config, an entry chosen for its platform's too (`entryMatched`), against
+ * moby's rule (checkImageCompatibility runs on the config of every Windows pull), so an entry
+ * labelled for the host's build whose config says a newer one is refused. PLATFORM_NOT_FOUND.
  */
-export function checkRunsOn(config: ImageConfig, choice: PlatformChoice, what = 'image'): void {
+export function checkRunsOn(config: ImageConfig, choice: PlatformChoice, what = 'image', entryMatched = false): void {
   const p = configPlatform(config);
-  if (comparerFor(choice).match(p) && !newerThanHost(p, choice.host)) return;
+  if ((entryMatched || comparerFor(choice).match(p)) && !newerThanHost(p, choice.host)) return;
   throw notFound(`${what} is built for ${formatPlatform(p)} only, not for ${wanted(choice)}`, {
     code: 'PLATFORM_NOT_FOUND',
     hint: 'install a tag or digest built for this platform',

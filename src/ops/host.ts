@@ -22,7 +22,7 @@ export function readHostPlatform(env: NodeJS.ProcessEnv = process.env, run: RunS
     platform: process.platform,
     arch: arch(),
     release: release(),
-    ubr: process.platform === 'win32' ? readUbr(run) : 0,
+    ubr: process.platform === 'win32' ? readUbr(run) : undefined,
     endianness: endianness(),
     ...(armVersion !== undefined && { armVersion: String(armVersion) }),
   });
@@ -47,14 +47,15 @@ function givenHost(value: string): Platform {
 
 /**
  * The UBR as `reg.exe query <CurrentVersion> /v UBR` prints it (`    UBR    REG_DWORD    0x16c6`);
- * 0 when reg.exe fails, cannot be run, or prints no such value.
+ * undefined when reg.exe fails, cannot be run, or prints no such value (messages then show the
+ * build alone: a made-up revision would read as a real one).
  */
-export function readUbr(run: RunSync): number {
+export function readUbr(run: RunSync): number | undefined {
   try {
     const r = run('reg.exe', ['query', CURRENT_VERSION, '/v', 'UBR']);
     const m = r.status === 0 ? /^\s*UBR\s+REG_DWORD\s+0x([0-9a-f]{1,8})\s*$/im.exec(r.stdout) : null;
-    return m ? parseInt(m[1]!, 16) : 0;
+    return m ? parseInt(m[1]!, 16) : undefined;
   } catch {
-    return 0;
+    return undefined;
   }
 }

@@ -179,9 +179,9 @@ async function install(ctx: OpsContext, target: Target, opts: Installing, depth:
       code: 'MANIFEST_INVALID',
     });
   }
-  // An entry chosen for its platform was matched already; anything else is checked by its config,
-  // before the base or any layer is fetched.
-  if (!resolved.chosen?.entry.platform) checkRunsOn(config, opts.platform, display);
+  // Checked by its config before the base or any layer is fetched: fully unless an index entry
+  // was chosen for its platform, and then still against moby's never-newer rule.
+  checkRunsOn(config, opts.platform, display, resolved.chosen?.entry.platform !== undefined);
   if (baseOf) ctx.report.info(`Installing base image ${display} of ${baseOf} first`);
 
   const installed: Installed[] = [];

@@ -29,14 +29,15 @@ describe('end to end: choosing an index entry for a Windows host (CTRIMG_HOST_PL
 
   const layer = (name: string) => tarFromEntries([{ name: `${name}.txt`, content: `${name}\n` }]);
 
+  const image = async (name: string, platform: { os: string; osVersion?: string; osFeatures?: string[] }) => ({
+    repo: 'x',
+    tag: 'x',
+    ...platform,
+    layers: [{ tar: await layer(name) }],
+  });
+
   before(async () => {
     registry = await startRegistry();
-    const image = async (name: string, platform: { os: string; osVersion?: string; osFeatures?: string[] }) => ({
-      repo: 'x',
-      tag: 'x',
-      ...platform,
-      layers: [{ tar: await layer(name) }],
-    });
     multi = await publishIndex(registry.host, {
       repo: 'windows/servercore',
       tag: 'multi',
@@ -121,6 +122,17 @@ describe('end to end: choosing an index entry for a Windows host (CTRIMG_HOST_PL
     assert.ok(!existsSync(join(r.root, 'blobs', 'sha256', hexOf(future.layerDigests[0]!))), 'no layer blob was fetched');
     const older = await install('windows/amd64:10.0.26100.2894', future.reference);
     assert.equal(older.code, 0, older.stderr);
+  });
+
+  it("refuses an index entry labelled for the host's build whose config says a newer one, as moby checks every config", async () => {
+    const mislabelled = await publishIndex(registry.host, {
+      repo: 'windows/mislabelled',
+      tag: '1',
+      images: [{ ...(await image('mislabelled', { os: 'windows', osVersion: '10.0.17763.1' })), configOverrides: { 'os.version': '10.0.26100.1' } }],
+    });
+    const r = await install('windows/amd64:10.0.17763.5830', mislabelled.reference);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /windows\/mislabelled:1 is built for windows\/amd64:10\.0\.26100\.1 only, not for windows\/amd64:10\.0\.17763\.5830/);
   });
 
   it('refuses a malformed CTRIMG_HOST_PLATFORM as a usage error naming it', async () => {

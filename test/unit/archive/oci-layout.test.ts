@@ -224,7 +224,10 @@ describe('archive/oci-layout', () => {
     await writeFile(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [entry(img), entry(win)] }));
     const l = await layout();
     assert.equal((await l.resolve({ tag: '1.0' }, LINUX)).digest, img.manifestDigest);
-    assert.equal((await l.resolve({ tag: '1.0' }, { host: parsePlatform('windows/amd64:10.0.17763.1') })).digest, win.manifestDigest);
+    const chosen = await l.resolve({ tag: '1.0' }, { host: parsePlatform('windows/amd64:10.0.17763.1') });
+    assert.equal(chosen.digest, win.manifestDigest);
+    // What -WhatIf explains: which entry of index.json, and why.
+    assert.deepEqual([chosen.chosen?.position, chosen.chosen?.of, chosen.chosen?.why], [2, 2, "the host's build 17763; the only match"]);
   });
 
   it('serves a base it holds by digest, under the base\'s own repository, and no other', async () => {

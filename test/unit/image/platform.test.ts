@@ -61,9 +61,9 @@ describe('image/platform', () => {
   });
 
   it('maps host facts to OCI names, with the Windows revision (UBR)', () => {
-    const facts = { ubr: 0, endianness: 'LE' as const };
+    const facts = { endianness: 'LE' as const };
     assert.equal(formatPlatform(hostPlatform({ ...facts, platform: 'win32', arch: 'x64', release: '10.0.17763', ubr: 5830 })), 'windows/amd64:10.0.17763.5830');
-    assert.equal(formatPlatform(hostPlatform({ ...facts, platform: 'win32', arch: 'arm64', release: '10.0.26100' })), 'windows/arm64/v8:10.0.26100.0');
+    assert.equal(formatPlatform(hostPlatform({ ...facts, platform: 'win32', arch: 'arm64', release: '10.0.26100' })), 'windows/arm64/v8:10.0.26100', 'no revision made up when the UBR is unknown');
     assert.equal(formatPlatform(hostPlatform({ ...facts, platform: 'linux', arch: 'x64', release: '6.1.0-13-amd64', ubr: 7 })), 'linux/amd64');
     assert.equal(formatPlatform(hostPlatform({ ...facts, platform: 'linux', arch: 'arm', release: '6.1.0', armVersion: '7' })), 'linux/arm/v7');
     assert.equal(formatPlatform(hostPlatform({ ...facts, platform: 'linux', arch: 'ppc64', release: '6.1.0' })), 'linux/ppc64le');
@@ -137,6 +137,11 @@ describe('image/platform', () => {
       ['another architecture', 'windows/arm64:10.0.17763.1', choice('windows/amd64:10.0.17763.5830')],
       ['asked windows/amd64, a build newer than the host (moby)', 'windows/amd64:10.0.26100.1', choice('windows/amd64:10.0.17763.5830', 'windows/amd64')],
     ];
+    it("an entry chosen for its platform is trusted for the rest, but never for a build newer than the host's (moby)", () => {
+      const host = choice('windows/amd64:10.0.17763.5830');
+      assert.doesNotThrow(() => checkRunsOn(config('windows/arm64:10.0.17763.1'), host, 'r.io/a:1', true));
+      assert.throws(() => checkRunsOn(config('windows/amd64:10.0.26100.1'), host, 'r.io/a:1', true), isPlatformNotFound('r.io/a:1 is built for windows/amd64:10.0.26100.1 only', 'windows/amd64:10.0.17763.5830'));
+    });
     for (const [name, cfg, c] of refused) {
       it(`refuses: ${name}`, () => {
         assert.throws(() => checkRunsOn(config(cfg), c, 'r.io/a:1'), isPlatformNotFound(`r.io/a:1 is built for ${cfg} only, not for`, formatPlatform(c.asked ?? c.host)));

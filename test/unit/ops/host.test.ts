@@ -52,15 +52,15 @@ describe('ops/host', () => {
       assert.equal(readUbr(answering(0, REG_OUTPUT.replace('0x16c6', '0xFFFFFFFF'))), 0xffffffff);
     });
 
-    it('is 0 when the value is absent, reg.exe fails or cannot be started, or prints something else', () => {
+    it('is unknown when the value is absent, reg.exe fails or cannot be started, or prints something else', () => {
       // reg.exe prints "ERROR: The system was unable to find the specified registry key or value." on stderr and exits 1.
-      assert.equal(readUbr(answering(1, '')), 0);
-      assert.equal(readUbr(answering(null, '')), 0);
-      assert.equal(readUbr(answering(0, REG_OUTPUT.replace('REG_DWORD', 'REG_SZ'))), 0);
-      assert.equal(readUbr(answering(0, REG_OUTPUT.replace('UBR ', 'UBRX '))), 0);
-      assert.equal(readUbr(() => { throw new Error('spawnSync reg.exe EACCES'); }), 0);
+      assert.equal(readUbr(answering(1, '')), undefined);
+      assert.equal(readUbr(answering(null, '')), undefined);
+      assert.equal(readUbr(answering(0, REG_OUTPUT.replace('REG_DWORD', 'REG_SZ'))), undefined);
+      assert.equal(readUbr(answering(0, REG_OUTPUT.replace('UBR ', 'UBRX '))), undefined);
+      assert.equal(readUbr(() => { throw new Error('spawnSync reg.exe EACCES'); }), undefined);
       // The real runner, with no reg.exe on this machine's PATH.
-      if (process.platform !== 'win32') assert.equal(readUbr(runSync), 0);
+      if (process.platform !== 'win32') assert.equal(readUbr(runSync), undefined);
     });
 
     it('reads what a real process prints (a stand-in reg.exe, run by node)', async () => {
