@@ -1,8 +1,10 @@
 <#
 .SYNOPSIS
   ctrimg on a real Windows container host: what the tests on Linux could only check against
-  stand-ins. Install (hcs importer, real wclayer), New-Container (wclayer create, scratch disk
-  grown), a refused removal, Remove-Container, Remove-ContainerImage, and nothing left.
+  stand-ins. Install (hcs importer, real wclayer, no staging directory left behind), the host's
+  revision in a platform refusal, New-Container (wclayer create, scratch disk grown), the
+  container mounted by wclayer over the layers as imported in place, a refused removal,
+  Remove-Container, Remove-ContainerImage, and nothing left.
 
 .DESCRIPTION
   Run from an elevated Windows PowerShell 5.1 (or later) on a host with the Containers feature,
@@ -10,8 +12,12 @@
 
     .\test\windows\acceptance.ps1 -Reference 127.0.0.1:5000/windows/nanoserver:ltsc2022 -Insecure
 
+  An image with a layer above its base (servercore has one) also exercises wclayer's staging
+  directory, which only such a layer uses.
+
   It uses a store of its own (-Root, created fresh, on an NTFS volume) and removes what it made.
-  Prints PASS or FAIL per step; exits 1 if any step failed.
+  Prints PASS or FAIL per step; exits 1 if any step failed. A MANUAL step at the end says what to
+  run from a non-elevated PowerShell, which this script cannot do for itself.
 
 .PARAMETER Ctrimg
   How to start ctrimg: 'ctrimg' on PATH by default, or e.g. node,C:\src\ctrimg\dist\src\cli.cjs
@@ -28,6 +34,10 @@ $script:failed = 0
 $ScratchDefault = 127GB  # moby's default scratch size; PowerShell's GB is 1024^3, as ctrimg's
 $Administrators = 'S-1-5-32-544'
 $System = 'S-1-5-18'
+$wclayer = if ($env:CTRIMG_WCLAYER) { $env:CTRIMG_WCLAYER } else { 'wclayer' }
+# Where wclayer would stage a layer with parents (internal/wclayer/importlayer.go: os.MkdirTemp("", "hcs"))
+# if it ignored the TEMP ctrimg gives it; run as SYSTEM, Go's os.TempDir is C:\Windows\SystemTemp.
+$TempDirs = @($env:TEMP, (Join-Path $env:SystemRoot 'SystemTemp')) | Where-Object { Test-Path -LiteralPath $_ }
 
 function Step([string]$Name, [scriptblock]$Check) {
   try {
@@ -40,12 +50,24 @@ function Step([string]$Name, [scriptblock]$Check) {
   }
 }
 
-# Runs ctrimg with the arguments given; returns its exit code and stdout (one string).
+# Runs ctrimg with the arguments given; returns its exit code, stdout and stderr (a string each).
+# stderr is echoed, indented, so that it still shows.
 function Invoke-Ctrimg {
+  # Windows PowerShell 5.1 turns each stderr line caught by 2>&1 into an error, which 'Stop' would throw.
+  $ErrorActionPreference = 'Continue'
   $exe = $Ctrimg[0]
   $rest = @($Ctrimg | Select-Object -Skip 1)
-  $out = & $exe @rest @args
-  [pscustomobject]@{ Code = $LASTEXITCODE; Out = ($out -join "`n") }
+  $all = @(& $exe @rest @args 2>&1)
+  $code = $LASTEXITCODE
+  $err = @($all | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] } | ForEach-Object { "$_" })
+  $out = @($all | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] })
+  foreach ($line in $err) { Write-Host "      $line" }
+  [pscustomobject]@{ Code = $code; Out = ($out -join "`n"); Err = ($err -join "`n") }
+}
+
+# The hcs* directories in the temp directories wclayer might use, by full path.
+function Staging {
+  @($TempDirs | ForEach-Object { Get-ChildItem -LiteralPath $_ -Directory -Force -Filter 'hcs*' -ErrorAction SilentlyContinue } | ForEach-Object { $_.FullName })
 }
 
 # The items of a JSON array (Windows PowerShell 5.1 does not unroll it itself); none for null.
@@ -66,6 +88,20 @@ $env:CTRIMG_ROOT = $Root
 $env:CTRIMG_IMPORTER = 'hcs'
 $image = $null
 $container = $null
+$stagingBefore = @(Staging)
+
+# -WhatIf shows the chosen image's platform, not the host's: a refusal names the host, with its
+# revision (UBR). No image is built for build 1, so asking for it is always refused. Run before the
+# install: an installed single-manifest image would be reported as installed, not checked.
+Step 'a platform refusal names the host as 10.0.<build>.<UBR>, as the registry has them' {
+  $cv = Get-ItemProperty -LiteralPath 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion'
+  $hostVersion = "10.0.$($cv.CurrentBuildNumber).$($cv.UBR)"
+  $whatIfArgs = @('-Reference', $Reference, '-Platform', 'windows/amd64:10.0.1', '-WhatIf')
+  if ($Insecure) { $whatIfArgs += '-Insecure' }
+  $r = Invoke-Ctrimg Install-ContainerImage @whatIfArgs
+  if ($r.Code -ne 3) { return "exit code $($r.Code), expected 3 (PLATFORM_NOT_FOUND)" }
+  if ($r.Err -notlike "*(host windows/*:$hostVersion)*") { return "the refusal does not name the host as $hostVersion" }
+}
 
 Step 'Install-ContainerImage through wclayer import' {
   $installArgs = @('-Reference', $Reference, '-Quiet')
@@ -75,6 +111,13 @@ Step 'Install-ContainerImage through wclayer import' {
   $leaves = Leaves (Images)
   if ($leaves.Count -ne 1) { return "expected one installed image at the top, found $($leaves.Count)" }
   $script:image = $leaves[0]
+}
+
+Step 'no hcs* staging directory left in TEMP or SystemTemp, no .wclayer-temp-* left in the store' {
+  $new = @(Staging | Where-Object { $stagingBefore -notcontains $_ })
+  if ($new.Count -gt 0) { return "left $($new -join ', ')" }
+  $temps = @(Get-ChildItem -LiteralPath (Join-Path $Root 'layers') -Directory -Force -Filter '.wclayer-temp-*')
+  if ($temps.Count -gt 0) { return "left $($temps.FullName -join ', ')" }
 }
 
 Step 'store root owned by Administrators, only Administrators and SYSTEM in its DACL, nothing inherited' {
@@ -112,6 +155,20 @@ Step 'New-Container through wclayer create, scratch disk grown to 127 GB' {
   if ($chain.Count -eq 0) { return 'the container layerchain.json is empty' }
 }
 
+# What a container start does to its layers (hcsshim cmd/wclayer/mount.go: ActivateLayer, then
+# PrepareLayer with the parents): HCS must find every layer where it was imported, by its id.
+Step 'wclayer mount of the container over its layers prints a volume path; wclayer unmount' {
+  if (-not $container) { return 'no container' }
+  $chain = @(From-Json (Get-Content -Raw -LiteralPath (Join-Path $container.Path 'layerchain.json')))
+  $layerArgs = @($chain | ForEach-Object { '-l'; $_ })
+  $mount = & $wclayer mount @layerArgs $container.Path
+  if ($LASTEXITCODE -ne 0) { return "wclayer mount: exit code $LASTEXITCODE" }
+  $mounted = "$mount".Trim()
+  & $wclayer unmount $container.Path
+  if ($LASTEXITCODE -ne 0) { return "wclayer unmount: exit code $LASTEXITCODE (mount printed '$mounted')" }
+  if ($mounted -notlike '\\?\Volume{*}*') { return "wclayer mount printed '$mounted', not a volume path" }
+}
+
 Step 'Remove-ContainerImage refused (exit 4) while the container exists' {
   if (-not $image) { return 'no image installed' }
   $r = Invoke-Ctrimg Remove-ContainerImage -Name $image.Name -Force
@@ -144,6 +201,14 @@ Step 'nothing left in layers and containers' {
 }
 
 Remove-Item Env:\CTRIMG_ROOT, Env:\CTRIMG_IMPORTER
+$fresh = Join-Path $env:LOCALAPPDATA 'ctrimg-not-elevated'
+Write-Host 'MANUAL  the refusal when not elevated, which an elevated script cannot show. From a PowerShell'
+Write-Host '        NOT run as administrator:'
+Write-Host "          `$env:CTRIMG_ROOT = '$fresh'; `$env:CTRIMG_IMPORTER = 'hcs'"
+Write-Host "          $($Ctrimg -join ' ') Install-ContainerImage -Reference $Reference$(if ($Insecure) { ' -Insecure' }); `$LASTEXITCODE"
+Write-Host '        must print one line ending in [NOT_ELEVATED] (or [STORE_PERMISSIONS], if making the'
+Write-Host "        Administrators-only root is refused first; both say to run elevated), then 1, and leave"
+Write-Host "        no layer in $fresh\layers. Then remove $fresh."
 if ($script:failed -gt 0) {
   Write-Host "$($script:failed) step(s) failed; the store is left at $Root for a look"
   exit 1

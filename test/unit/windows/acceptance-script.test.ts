@@ -1,8 +1,8 @@
 /**
  * test/windows/acceptance.ps1 cannot run here (it needs a Windows container host); what can be
  * checked is that every ctrimg call in it names a cmdlet that exists, with parameters that
- * cmdlet takes, and that it stays within Windows PowerShell 5.1's syntax in the ways most
- * easily slipped into.
+ * cmdlet takes, that it runs only subcommands hcsshim's wclayer has, and that it stays within
+ * Windows PowerShell 5.1's syntax in the ways most easily slipped into.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -13,12 +13,28 @@ import { COMMON_PARAMS } from '../../../src/cli/parse.js';
 const SCRIPT = fileURLToPath(new URL('../../../../test/windows/acceptance.ps1', import.meta.url));
 const text = readFileSync(SCRIPT, 'utf8');
 
-/** Each `Invoke-Ctrimg <Cmdlet> -Param ...` line: the cmdlet and the parameter names written. */
+/** cmd/wclayer/wclayer.go's app.Commands. */
+const WCLAYER_COMMANDS = ['create', 'export', 'import', 'makebaselayer', 'mount', 'remove', 'unmount'];
+
+/**
+ * Each `Invoke-Ctrimg <Cmdlet> -Param ... @array` line: the cmdlet and the parameter names
+ * written, with those an array splatted into it holds (`$array = @('-Param', ...)` and
+ * `$array += '-Param'`).
+ */
 function calls(): Array<{ cmdlet: string; params: string[] }> {
   return [...text.matchAll(/Invoke-Ctrimg\s+([A-Za-z]+-[A-Za-z]+)([^\n]*)/g)].map((m) => ({
     cmdlet: m[1]!,
-    params: [...m[2]!.matchAll(/(?<![\w$])-([A-Za-z]+)/g)].map((p) => p[1]!),
+    params: [
+      ...[...m[2]!.matchAll(/(?<![\w$])-([A-Za-z]+)/g)].map((p) => p[1]!),
+      ...[...m[2]!.matchAll(/@(\w+)/g)].flatMap((a) => splatted(a[1]!)),
+    ],
   }));
+}
+
+function splatted(array: string): string[] {
+  const written = [...text.matchAll(new RegExp(`\\$${array}\\s*\\+?=\\s*@?\\(?([^)\\n]*)`, 'g'))];
+  assert.ok(written.length > 0, `$${array} is splatted but never set`);
+  return written.flatMap((w) => [...w[1]!.matchAll(/'-([A-Za-z]+)'/g)].map((p) => p[1]!));
 }
 
 describe('test/windows/acceptance.ps1', () => {
@@ -31,10 +47,15 @@ describe('test/windows/acceptance.ps1', () => {
       const names = new Set([...spec.params, ...COMMON_PARAMS].map((p) => p.name));
       for (const p of call.params) assert.ok(names.has(p), `${call.cmdlet} takes no -${p}`);
     }
-    // Install's parameters travel in an array: those strings are checked too.
-    const install = /\$installArgs = @\(([^)]*)\)/.exec(text)![1]!;
-    const installSpec = cmdlets.find((c) => c.name === 'Install-ContainerImage')!;
-    for (const [, p] of install.matchAll(/'-([A-Za-z]+)'/g)) assert.ok(installSpec.params.some((s) => s.name === p) || COMMON_PARAMS.some((s) => s.name === p), p);
+    // The arrays were read: both installs' parameters are among those checked.
+    const installs = found.filter((c) => c.cmdlet === 'Install-ContainerImage').map((c) => c.params.sort().join(' '));
+    assert.deepEqual(installs, ['Insecure Platform Reference WhatIf', 'Insecure Quiet Reference']);
+  });
+
+  it("runs wclayer's mount and unmount, subcommands cmd/wclayer has", () => {
+    const used = [...text.matchAll(/&\s*\$wclayer\s+(\S+)/g)].map((m) => m[1]!);
+    assert.deepEqual(used, ['mount', 'unmount']);
+    for (const c of used) assert.ok(WCLAYER_COMMANDS.includes(c), c);
   });
 
   it('uses no syntax newer than Windows PowerShell 5.1 (no ?? ?. && || or ternary), and exits non-zero on failure', () => {
