@@ -10,7 +10,7 @@
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { win32 } from 'node:path';
 import { failed } from '../errors.js';
-import { runProgram, type RunProgram } from '../layers/tools.js';
+import { runProgram, type RunProgram } from '../programs.js';
 
 /**
  * Owner BUILTIN\Administrators (O:BA), and a protected DACL (P: nothing inherited from above)

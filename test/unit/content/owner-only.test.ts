@@ -4,7 +4,7 @@ import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ownerOnlyAcl, OWNER_ONLY_SDDL, restrictToOwner } from '../../../src/content/owner-only.js';
-import type { RunProgram } from '../../../src/layers/tools.js';
+import type { RunProgram } from '../../../src/programs.js';
 import { CtrimgError } from '../../../src/errors.js';
 
 describe('content/owner-only', () => {
