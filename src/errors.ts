@@ -79,6 +79,7 @@ export const ERROR_CODES = {
   SOURCE_EXISTS: 'a source with that name is already registered',
   SOURCE_NOT_FOUND: 'no registered source has that name',
   STORE_DAMAGED: 'the store check found problems in the store',
+  STORE_NOT_OURS: 'the store root, or an entry directly in it, is owned by another account, which ctrimg does not take over',
   STORE_PERMISSIONS: 'the store root cannot be made private to its owner',
   STORE_UNAVAILABLE: "the store's database cannot be opened",
   TLS_ERROR: 'the TLS handshake with the registry failed',

@@ -10,9 +10,9 @@
  * The record is one line of JSON. Files written by older ctrimg hold just the pid (or, for a
  * lease, nothing: the pid is in its name); they are judged by the pid alone.
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { runSync, type RunSync } from '../programs.js';
 
 export interface Owner {
   pid: number;
@@ -57,14 +57,6 @@ export const linuxProcesses: ProcessTable = {
 
 let boot: string | undefined;
 const bootId = () => (boot ??= readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim());
-
-/** Runs a program to its end: its exit status and standard output (tests pass their own). */
-export type RunSync = (exe: string, args: string[]) => { status: number | null; stdout: string };
-
-export const runSync: RunSync = (exe, args) => {
-  const r = spawnSync(exe, args, { encoding: 'utf8', windowsHide: true });
-  return { status: r.status, stdout: r.stdout ?? '' };
-};
 
 /** Windows: the creation time, as a FILETIME, asked of PowerShell only for a pid that exists. */
 export function windowsProcesses(run: RunSync = runSync, exists: (pid: number) => boolean = pidExists): ProcessTable {

@@ -32,6 +32,8 @@ export async function openRoot(root: string, restrict: (root: string) => Promise
   // Creates a missing root itself (content/owner-only.ts), so that it is never wider than the owner's.
   await restrict(existing ?? root);
   const real = existing ?? (await realpath(root));
+  // A directory that appeared after realpath found none was not created here: the same rule.
+  if (existing === undefined) await assertStoreOrEmpty(root, real);
   for (const dir of SUBDIRS) await mkdir(join(real, dir), { recursive: true, mode: 0o700 });
   return real;
 }

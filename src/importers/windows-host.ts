@@ -25,7 +25,7 @@
 import { join } from 'node:path';
 import { rm, writeFile } from 'node:fs/promises';
 import { failed } from '../errors.js';
-import { runProgram, type RunProgram } from '../layers/tools.js';
+import { runProgram, type RunProgram } from '../programs.js';
 
 export interface WindowsHost {
   /** The names of the privileges this process's token holds, enabled or not (`SeBackupPrivilege`, ...). */

@@ -1,8 +1,8 @@
 /**
- * Runs the system tools that do what Node cannot: on Linux setfattr/getfattr from the attr
- * package, mknod/mkfifo and cp from coreutils (arguments as bytes where they are paths, output as
- * bytes, in the C locale so that their messages can be read); on Windows the programs every
- * Windows host has (powershell.exe, whoami.exe, diskpart.exe), through runProgram.
+ * Runs the system tools that do what Node cannot for layers: on Linux setfattr/getfattr from the
+ * attr package, mknod/mkfifo and cp from coreutils (arguments as bytes where they are paths,
+ * output as bytes, in the C locale so that their messages can be read). Programs that answer
+ * questions about the host are run by src/programs.ts.
  */
 import { spawn } from 'node:child_process';
 import { failed } from '../errors.js';
@@ -57,25 +57,3 @@ function octal(arg: string | Buffer): string {
   for (const byte of typeof arg === 'string' ? Buffer.from(arg) : arg) out += `\\0${byte.toString(8).padStart(3, '0')}`;
   return out;
 }
-
-/** Runs a program to the end and resolves with its stdout; rejects, quoting what it printed, when it fails. */
-export type RunProgram = (exe: string, args: string[]) => Promise<string>;
-
-/** What of a failed program's output a message quotes: its last lines (diskpart writes its errors to stdout). */
-const SAID_KEEP = 600;
-
-export const runProgram: RunProgram = (exe, args) =>
-  new Promise((resolve, reject) => {
-    const child = spawn(exe, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) return resolve(stdout);
-      const lines = (stderr.trim() || stdout.trim()).split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
-      const said = lines.join(' / ').slice(-SAID_KEEP);
-      reject(new Error(`${exe} exited with code ${code}${said ? `: ${said}` : ''}`));
-    });
-  });

@@ -6,7 +6,7 @@
  * messages, since matching uses major.minor.build.
  */
 import { arch, endianness, release } from 'node:os';
-import { runSync, type RunSync } from '../content/owner.js';
+import { runSync, type RunSync } from '../programs.js';
 import { usage } from '../errors.js';
 import { formatPlatform, hostPlatform, parsePlatform, type Platform } from '../image/platform.js';
 

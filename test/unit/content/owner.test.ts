@@ -9,7 +9,8 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { describeOwner, formatOwner, isRunning, parseOwner, processes, self, windowsProcesses, type RunSync } from '../../../src/content/owner.js';
+import { describeOwner, formatOwner, isRunning, parseOwner, processes, self, windowsProcesses } from '../../../src/content/owner.js';
+import type { RunSync } from '../../../src/programs.js';
 import { acquirePidLock } from '../../../src/content/pid-lock.js';
 import { holders, takeLease } from '../../../src/ops/leases.js';
 import { findLeftovers } from '../../../src/ops/leftovers.js';

@@ -48,6 +48,16 @@ describe('content/root', () => {
       assert.deepEqual((await readdir(fresh)).sort(), ['containers', 'layers', 'leases']);
     });
 
+    it('refuses a root that appeared, not empty and no store, between finding none and creating it', async () => {
+      const raced = join(work, 'raced');
+      const restrict = async (r: string) => {
+        await mkdir(r, { mode: 0o700 }); // what another account's mkdir made meanwhile, mode aside
+        await writeFile(join(r, 'planted'), 'theirs');
+      };
+      await assert.rejects(openRoot(raced, restrict), (err: unknown) => err instanceof CtrimgError && err.code === 'NOT_A_STORE' && err.message.startsWith(`${raced} is not a ctrimg store`));
+      assert.deepEqual(await readdir(raced), ['planted'], 'none of the store\'s directories made in it');
+    });
+
     it('resolves a root given through a symlink or relative to the working directory', async () => {
       await symlink(root, join(work, 'link'));
       assert.equal(await openRoot(join(work, 'link')), root);

@@ -8,7 +8,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DISKPART_SCRIPT, expandScript, fileSystemQuery, parsePrivileges, systemWindowsHost } from '../../../src/importers/windows-host.js';
-import type { RunProgram } from '../../../src/layers/tools.js';
+import type { RunProgram } from '../../../src/programs.js';
 
 const crlf = (lines: string[]) => lines.join('\r\n') + '\r\n';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runSync, type RunSync } from '../../../src/content/owner.js';
+import { runSync, type RunSync } from '../../../src/programs.js';
 import { CtrimgError } from '../../../src/errors.js';
 import { formatPlatform } from '../../../src/image/platform.js';
 import { HOST_PLATFORM_VARIABLE, readHostPlatform, readUbr } from '../../../src/ops/host.js';
