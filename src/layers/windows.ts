@@ -11,10 +11,11 @@
  * (design rule 4; safefile refuses it too, later).
  *
  * Memory stays flat in the data; it grows with the number of names, which hcsshim keeps too
- * (the file system for a base layer, addedFiles for a child layer).
+ * (the file system for a base layer, addedFiles for a child layer), by a hash of each (keyOf).
  */
 import { PassThrough, type Readable } from 'node:stream';
 import { CtrimgError, failed } from '../errors.js';
+import { digestHex, sha256 } from '../image/digest.js';
 import { fromBuffer, shown, type BytePath } from './byte-paths.js';
 import { invalid, unsafe } from './paths.js';
 import type { TarHeader } from './tar/header.js';
@@ -81,8 +82,16 @@ function windowsPath(name: string): WinPath {
 const below = (p: WinPath, ...prefix: string[]) =>
   !p.rooted && p.parts.length > prefix.length && prefix.every((part, i) => p.parts[i] === part);
 
+/**
+ * What the maps below keep of a name: 128 bits of its sha256 as a 16-character string of its
+ * own (a slice would keep the whole digest alive), not the name, which in a base layer is
+ * often five times as long. A collision, about 2^-90 likely among 300,000 names, could only
+ * refuse a layer.
+ */
+const keyOf = (name: string) => Buffer.from(digestHex(sha256(name)).slice(0, 32), 'hex').toString('latin1');
+
 /** addedFiles' key in legacy.go: the cleaned name, compared exactly. */
-const exact = (parts: string[]) => parts.join('\\');
+const exact = (parts: string[]) => keyOf(parts.join('\\'));
 
 /**
  * The file system's key for a name: NTFS compares names without case (code unit by code unit,
@@ -91,7 +100,9 @@ const exact = (parts: string[]) => parts.join('\\');
  */
 function onDisk(parts: string[]): string {
   const text = Buffer.from(parts.join('\\'), 'latin1').toString('utf8');
-  return Array.from(text, (c) => (c.toUpperCase().length === c.length ? c.toUpperCase() : c)).join('');
+  // Upper case never shortens a character: the same length means no character was widened.
+  const upper = text.toUpperCase();
+  return keyOf(upper.length === text.length ? upper : Array.from(text, (c) => (c.toUpperCase().length === c.length ? c.toUpperCase() : c)).join(''));
 }
 
 /** What a name is once written: a symlink is a reparse point, never a parent nor a link target. */
