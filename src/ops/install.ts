@@ -253,7 +253,8 @@ async function install(ctx: OpsContext, target: Target, opts: Installing, depth:
     installed.push({ image, alreadyInstalled: false, newLayers });
     return installed;
   } catch (err) {
-    await pull.undo(err);
+    // The error that failed the install is the one to report, whatever taking it back runs into.
+    await pull.undo(err).catch((undoErr: unknown) => ctx.report.warn(`could not take back all of this attempt: ${(undoErr as Error).message}; the next install or a repair does`));
     throw err;
   }
 }

@@ -160,6 +160,13 @@ export async function removeLeftovers(scope: LeftoverScope): Promise<Leftover[]>
   const found = await findLeftovers(scope.root);
   if (found.length > 0) await scope.importer.ensureReady();
   const removed: Leftover[] = [];
-  for (const l of found) if (await removeLeftover(scope, l)) removed.push(l);
+  // Pids with a leftover that stays: their leases (listed last) stay too, since a name carrying
+  // only a pid is judged by its lease's record, and without it a pid reused by a new process would hide it.
+  const waiting = new Set<number>();
+  for (const l of found) {
+    if (l.what === 'lease' && waiting.has(l.pid)) continue;
+    if (await removeLeftover(scope, l)) removed.push(l);
+    else waiting.add(l.pid);
+  }
   return removed;
 }

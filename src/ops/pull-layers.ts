@@ -102,9 +102,15 @@ export class LayerPull {
 
   /** The image is recorded: its layers are finished, the downloaded blobs go if asked to, and the layers are let go. */
   async committed(): Promise<void> {
-    for (const marker of this.markers.values()) await rm(marker, { force: true });
-    if (this.opts.dropLayerBlobs) for (const digest of this.addedBlobs) await this.ctx.content.delete(digest);
-    await this.unlock();
+    // Nothing here can take the install back: a failure is told, and recovery or repair finishes it.
+    try {
+      for (const marker of this.markers.values()) await rm(marker, { force: true });
+      if (this.opts.dropLayerBlobs) for (const digest of this.addedBlobs) await this.ctx.content.delete(digest);
+    } catch (err) {
+      this.ctx.report.warn(`the image is installed, but tidying up after it failed: ${(err as Error).message}; the next install or a repair finishes it`);
+    } finally {
+      await this.unlock();
+    }
   }
 
   /**
@@ -116,10 +122,14 @@ export class LayerPull {
     const { ctx } = this;
     try {
       for (const chainId of this.addedLayers) {
-        if (!ctx.store.layers.byChainId(chainId)) await ctx.importer.removeLayer(ctx.layerPath(chainId));
-        // Only once its layer is gone (or recorded by another install): should the removal fail, recovery tries again.
-        const marker = this.markers.get(chainId);
-        if (marker) await rm(marker, { force: true });
+        try {
+          if (!ctx.store.layers.byChainId(chainId)) await ctx.importer.removeLayer(ctx.layerPath(chainId));
+          // Only once its layer is gone (or recorded by another install): should the removal fail, recovery tries again.
+          const marker = this.markers.get(chainId);
+          if (marker) await rm(marker, { force: true });
+        } catch (removeErr) {
+          ctx.report.warn(`could not remove layer ${chainId} of this attempt: ${(removeErr as Error).message}; the next install or a repair removes it`);
+        }
       }
       const referenced = ctx.store.referencedBlobs();
       for (const digest of this.addedBlobs) if (!referenced.has(digest)) await ctx.content.delete(digest);

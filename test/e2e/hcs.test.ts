@@ -134,6 +134,35 @@ describe('end to end: the hcs importer with a stand-in wclayer', function () {
     assert.deepEqual(await readdir(join(root, 'layers')), []);
   });
 
+  it('reports the error that failed an install even when wclayer remove then fails too, keeps the markers, and the next command recovers', async () => {
+    const wrong = `sha256:${'1'.repeat(64)}`;
+    const bad = await publishImage(registry.host, {
+      repo: 'samples/wrongsecond', tag: '1.0', os: 'windows', osVersion: '10.0.17763.1', layers: tars.map((tar) => ({ tar })),
+      configOverrides: { rootfs: { type: 'layers', diff_ids: [image.diffIds[0], wrong] } },
+    });
+    const store = await mkdtemp(join(tmpdir(), 'ctrimg-e2e-hcs-undo-'));
+    const install = ['Install-ContainerImage', '-Reference', bad.reference, '-Insecure', '-Importer', 'hcs', '-Platform', 'windows/amd64'];
+    try {
+      const r = await ctrimg(store, install, { env: standin.failing('remove', 5, 'hcsshim::DestroyLayer - Access is denied.\r\n') });
+      assert.equal(r.code, 1, r.stderr);
+      const errors = r.stderr.split('\n').filter((l) => l.startsWith('Install-ContainerImage:'));
+      assert.equal(errors.length, 1, r.stderr);
+      assert.match(errors[0]!, /uncompressed content is .*, the config says sha256:1{64} \[DIFF_ID_MISMATCH\]$/);
+      assert.match(r.stderr, /could not remove .*Access is denied/);
+      const left = await readdir(join(store, 'layers'));
+      assert.equal(left.filter((n) => n.startsWith('.in-place-')).length, 2, `both layers stay marked: ${left.join(' ')}`);
+
+      await standin.reset();
+      const again = await ctrimg(store, install, { env: standin.env });
+      assert.equal(again.code, 1, again.stderr);
+      assert.match(again.stderr, /\[DIFF_ID_MISMATCH\]/);
+      // Recovery removed both marked layers before the attempt; the attempt removed its own.
+      assert.deepEqual(await readdir(join(store, 'layers')), []);
+    } finally {
+      await rm(store, { recursive: true, force: true });
+    }
+  });
+
   it('refuses to mix importers in one store with a usage error, and says when wclayer is missing', async () => {
     const r = await run(['Install-ContainerImage', '-Reference', image.reference, '-Insecure', '-Platform', 'windows/amd64']);
     assert.equal(r.code, 0, r.stderr + r.stdout);

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { formatOwner } from '../../../src/content/owner.js';
 import { acquirePidLock } from '../../../src/content/pid-lock.js';
 import type { Digest } from '../../../src/image/digest.js';
 import { join } from 'node:path';
@@ -64,8 +65,9 @@ describe('ops/leftovers on an hcs store', () => {
     const chainId: Digest = `sha256:${hex}`;
     let layer: string;
     let marker: string;
+    let dead: number;
     beforeEach(async () => {
-      const dead = await deadPid();
+      dead = await deadPid();
       await standin.reset();
       layer = join(root, 'layers', hex);
       marker = join(root, 'layers', `.in-place-${dead}-0a0b-${hex}`);
@@ -86,7 +88,12 @@ describe('ops/leftovers on an hcs store', () => {
       assert.deepEqual(await readdir(join(root, 'layers')), [hex]);
     });
 
-    it("waits, marker and all, while a live install holds the layer's lock; the next recovery removes it", async () => {
+    it("waits, marker and lease and all, while a live install holds the layer's lock; the next recovery removes them", async () => {
+      // The stopped process's lease stays with the marker: without it, its pid reused by another
+      // process would hide the marker from every later recovery.
+      const lease = `install-${dead}-0a0b`;
+      await mkdir(join(root, 'leases'));
+      await writeFile(join(root, 'leases', lease), formatOwner({ pid: dead, start: '1', boot: 'gone', command: 'Install-ContainerImage' }));
       const release = await acquirePidLock(join(root, 'layers', `${hex}.lock`));
       try {
         assert.deepEqual(await removeLeftovers(scope()), []);
@@ -95,7 +102,9 @@ describe('ops/leftovers on an hcs store', () => {
       }
       assert.deepEqual(await standin.calls(), []);
       assert.deepEqual((await readdir(join(root, 'layers'))).sort(), [marker.split('/').at(-1)!, hex].sort());
-      assert.equal((await removeLeftovers(scope())).length, 1);
+      assert.deepEqual(await readdir(join(root, 'leases')), [lease]);
+      assert.deepEqual((await removeLeftovers(scope())).map((l) => l.what).sort(), ['in-place-marker', 'lease']);
+      assert.deepEqual(await readdir(join(root, 'leases')), []);
       assert.deepEqual((await standin.calls()).map((c) => c.argv), [['remove', layer]]);
       assert.deepEqual(await readdir(join(root, 'layers')), []);
     });
