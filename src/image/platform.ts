@@ -393,12 +393,15 @@ export function configPlatform(config: ImageConfig): Platform {
  * Checks an image's config against `choice`: a single manifest, or an entry without a platform,
  * with the same matcher (what containerd's images.Manifest does for an entry without a
  * platform); every config, an entry chosen for its platform's too (`entryMatched`), against
- * moby's rule (checkImageCompatibility runs on the config of every Windows pull), so an entry
- * labelled for the host's build whose config says a newer one is refused. PLATFORM_NOT_FOUND.
+ * moby's checks of every pull (pull_v2.go: image.CheckOS, and on Windows
+ * checkImageCompatibility), so an entry labelled for the host whose config says another OS or
+ * a newer build is refused. PLATFORM_NOT_FOUND.
  */
 export function checkRunsOn(config: ImageConfig, choice: PlatformChoice, what = 'image', entryMatched = false): void {
   const p = configPlatform(config);
-  if ((entryMatched || comparerFor(choice).match(p)) && !newerThanHost(p, choice.host)) return;
+  // moby's image.CheckOS: a config for another OS is refused, however its entry was labelled.
+  const sameOS = () => normalizeOS(p.os, choice.host.os) === normalizeOS((choice.asked ?? choice.host).os, choice.host.os);
+  if ((entryMatched ? sameOS() : comparerFor(choice).match(p)) && !newerThanHost(p, choice.host)) return;
   throw notFound(`${what} is built for ${formatPlatform(p)} only, not for ${wanted(choice)}`, {
     code: 'PLATFORM_NOT_FOUND',
     hint: 'install a tag or digest built for this platform',

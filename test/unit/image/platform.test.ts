@@ -137,9 +137,11 @@ describe('image/platform', () => {
       ['another architecture', 'windows/arm64:10.0.17763.1', choice('windows/amd64:10.0.17763.5830')],
       ['asked windows/amd64, a build newer than the host (moby)', 'windows/amd64:10.0.26100.1', choice('windows/amd64:10.0.17763.5830', 'windows/amd64')],
     ];
-    it("an entry chosen for its platform is trusted for the rest, but never for a build newer than the host's (moby)", () => {
+    it("an entry chosen for its platform is trusted for the rest, but never for another OS or a build newer than the host's (moby)", () => {
       const host = choice('windows/amd64:10.0.17763.5830');
       assert.doesNotThrow(() => checkRunsOn(config('windows/arm64:10.0.17763.1'), host, 'r.io/a:1', true));
+      assert.throws(() => checkRunsOn(config('linux/amd64'), host, 'r.io/a:1', true), isPlatformNotFound('r.io/a:1 is built for linux/amd64 only'));
+      assert.doesNotThrow(() => checkRunsOn(config('linux/amd64'), choice('windows/amd64:10.0.17763.5830', 'linux/amd64'), 'r.io/a:1', true));
       assert.throws(() => checkRunsOn(config('windows/amd64:10.0.26100.1'), host, 'r.io/a:1', true), isPlatformNotFound('r.io/a:1 is built for windows/amd64:10.0.26100.1 only', 'windows/amd64:10.0.17763.5830'));
     });
     for (const [name, cfg, c] of refused) {
