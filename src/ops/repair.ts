@@ -91,8 +91,9 @@ async function check(ctx: OpsContext, opts: { fix: boolean }): Promise<Finding[]
     const found = await c.find(ctx);
     ctx.report.debug(`repair: ${c.name}: ${found.length} found`);
     for (const { finding, fix } of found) {
-      if (fix && opts.fix) await fix();
-      findings.push(fix && opts.fix ? { ...finding, action: 'Deleted' } : finding);
+      // A fix that answers false could not be done now (a leftover waiting behind a live lock).
+      const done = fix !== undefined && opts.fix && (await fix()) !== false;
+      findings.push(done ? { ...finding, action: 'Deleted' } : finding);
     }
   }
   return findings;

@@ -8,7 +8,9 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
+import { layerLockPath } from '../../../src/content/layout.js';
 import { formatOwner } from '../../../src/content/owner.js';
+import { acquirePidLock } from '../../../src/content/pid-lock.js';
 import type { Digest } from '../../../src/image/digest.js';
 import type { OpsContext } from '../../../src/ops/context.js';
 import { takeLease } from '../../../src/ops/leases.js';
@@ -141,6 +143,19 @@ describe('Repair-ContainerImageStore: every finding on a hand-damaged store', fu
     assert.deepEqual(kinds(await repairStore(ctx, { fix: false })), [`UnrecordedLayer WouldDelete layers/${'e'.repeat(64)}`]);
     await repairStore(ctx, { fix: true });
     assert.equal(await exists(stray), false);
+  });
+
+  it('does not report as garbage a layer a live install is importing (its lock held), only once that install is gone', async () => {
+    const chainId: Digest = `sha256:${'d'.repeat(64)}`;
+    await mkdir(join(ctx.layerPath(chainId), 'etc'), { recursive: true });
+    const release = await acquirePidLock(layerLockPath(root, chainId));
+    try {
+      assert.deepEqual(kinds(await repairStore(ctx, { fix: false })), []);
+    } finally {
+      await release();
+    }
+    assert.deepEqual(kinds(await repairStore(ctx, { fix: false })), [`UnrecordedLayer WouldDelete layers/${'d'.repeat(64)}`]);
+    await repairStore(ctx, { fix: true });
   });
 
   it("removes the leftovers and locks of stopped processes, never a live process's", async () => {
