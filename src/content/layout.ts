@@ -79,7 +79,8 @@ export const stagingPath = (layerPath: string) => join(dirname(layerPath), `.imp
 
 /**
  * The marker of an import made straight into the layer at `layerPath`, written before the import
- * starts and removed once the layer is checked: while it exists the layer is unfinished.
+ * starts and removed once the image that brought the layer is recorded (or the layer removed):
+ * while it exists the layer is unfinished.
  */
 export const inPlaceMarkerPath = (layerPath: string) => join(dirname(layerPath), `.in-place-${process.pid}-${rand()}-${basename(layerPath)}`);
 
