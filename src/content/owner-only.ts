@@ -75,7 +75,7 @@ export function ownerOnlyAcl(root: string, given: string = root): string[] {
     `$sddl = '${OWNER_ONLY_SDDL}'`,
     `$owners = ${sids}`,
     '$ours = $owners + [Security.Principal.WindowsIdentity]::GetCurrent().User.Value',
-    // Get-Acl reads a link's own security descriptor, not its target's (as Set-Acl writes it).
+    // Get-Acl of a link reads the link's own security descriptor, not its target's.
     "$ownerOf = { param($f) try { (Get-Acl -LiteralPath $f).GetOwner([Security.Principal.SecurityIdentifier]).Value } catch { 'unreadable' } }",
     '$isLink = { param($i) [bool]($i.Attributes -band [IO.FileAttributes]::ReparsePoint) }',
     // Before anything is created through it.
