@@ -8,15 +8,22 @@
  * own them). Subdirectories inherit it.
  *
  * A root, or an entry directly in it, that another account owns is never taken over: its owner
- * may rewrite its DACL or mode whenever it likes, and could have swapped `layers` or a layer in
- * it for a link. It is refused (STORE_NOT_OURS) before anything is changed, also when it
- * appeared between the caller finding no root and the root being created here. Owned means the
- * account ctrimg runs as on POSIX (its effective uid), Administrators or SYSTEM on Windows.
+ * may rewrite its DACL or mode whenever it likes, and could have swapped `layers` for a link.
+ * Nor is a root given as a link another account made (it could point it elsewhere at any
+ * time). It is refused (STORE_NOT_OURS) before anything is changed, also when it appeared
+ * between the caller finding no root and the root being created here. Owned means by the
+ * account ctrimg runs as (on POSIX its effective uid), or on Windows also by Administrators or
+ * SYSTEM. On Windows, the one time a root whose DACL is not yet exactly ours is restricted (a
+ * store of an older ctrimg, whose root inherited %ProgramData%'s ACL, or one made by hand), the
+ * entries of the store's own directories (blobs, ingest, layers, ...) are checked the same way:
+ * any user could have planted one there. What is inside a layer or container is not: its files
+ * carry the image's own owners.
  */
 import { chmod, lstat, mkdir, readdir, stat } from 'node:fs/promises';
 import { join, win32 } from 'node:path';
-import { failed } from '../errors.js';
+import { CtrimgError, failed } from '../errors.js';
 import { runProgram, type RunProgram } from '../programs.js';
+import { OWN_DIRS } from './layout.js';
 
 /**
  * Owner BUILTIN\Administrators (O:BA), and a protected DACL (P: nothing inherited from above)
@@ -29,104 +36,159 @@ import { runProgram, type RunProgram } from '../programs.js';
  */
 export const OWNER_ONLY_SDDL = 'O:BAD:P(A;OICI;FA;;;BA)(A;OICI;FA;;;SY)';
 
-/** The owners a Windows store may have: BUILTIN\Administrators and NT AUTHORITY\SYSTEM, by SID (the same in every language). */
+/**
+ * The owners a Windows store may have besides the account ctrimg runs as: BUILTIN\Administrators
+ * and NT AUTHORITY\SYSTEM, by SID (the same in every language). The running account counts too:
+ * where "Default owner for objects created by members of the Administrators group" is "Object
+ * creator" (the client default), what ctrimg creates in the root (ctrimg.db-wal, blobs, ...) is
+ * owned by the user, not by Administrators.
+ */
 export const WINDOWS_OWNERS = ['S-1-5-32-544', 'S-1-5-18'] as const;
+
+/** The store's directories whose entries are checked when a Windows root is first restricted, parents first. */
+const DEEPER = [...OWN_DIRS].sort().map((d) => d.split('/').join('\\'));
 
 /** The last line the Windows script prints once the DACL is set. */
 const RESTRICTED = 'restricted';
+/** What the Windows script prints when the account may not read the root's owner (not elevated). */
+const DENIED = 'denied';
+
+const base64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 
 /**
- * The PowerShell arguments that create `root` (and missing parents) with OWNER_ONLY_SDDL if it
- * is missing; then, unless it or an entry directly in it has an owner not in WINDOWS_OWNERS (or
- * is a link), set its DACL whole (the group and owner are left as they are). A foreign root is
- * printed as `root <owner>`, a foreign entry as `entry <owner or link> <name, UTF-8, base64>`,
- * and nothing is changed; else it prints RESTRICTED.
+ * The PowerShell arguments that check `given` (the root as the user named it) and `root` (its
+ * real path), create `root` (and missing parents) with OWNER_ONLY_SDDL if it is missing, and
+ * set its DACL alone unless something another account made is found; then it prints RESTRICTED.
+ * Found, and nothing changed: `link <owner>` for `given` being a link another account owns,
+ * `denied` when this account may not read the root's owner, `root <owner>`, and `entry <owner
+ * or link> <name relative to the root, UTF-8, base64>` for each entry directly in it or, if
+ * the root's DACL is not yet exactly ours, in one of the store's directories (DEEPER).
  */
-export function ownerOnlyAcl(root: string): string[] {
-  // The path travels base64-encoded: no quoting rule of PowerShell or of the command line can bite.
-  const path = Buffer.from(root, 'utf8').toString('base64');
+export function ownerOnlyAcl(root: string, given: string = root): string[] {
+  // Paths travel base64-encoded: no quoting rule of PowerShell or of the command line can bite.
+  const decode = (s: string) => `[Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${base64(s)}'))`;
+  const sids = WINDOWS_OWNERS.map((s) => `'${s}'`).join(', ');
   const script = [
     "$ErrorActionPreference = 'Stop'",
-    `$p = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${path}'))`,
+    `$p = ${decode(root)}`,
+    `$given = ${decode(given)}`,
     `$sddl = '${OWNER_ONLY_SDDL}'`,
+    `$owners = ${sids}`,
+    '$ours = $owners + [Security.Principal.WindowsIdentity]::GetCurrent().User.Value',
+    // Get-Acl of a link reads the link's own security descriptor, not its target's.
+    "$ownerOf = { param($f) try { (Get-Acl -LiteralPath $f).GetOwner([Security.Principal.SecurityIdentifier]).Value } catch { 'unreadable' } }",
+    '$isLink = { param($i) [bool]($i.Attributes -band [IO.FileAttributes]::ReparsePoint) }',
+    // Before anything is created through it.
+    '$g = Get-Item -LiteralPath $given -Force -ErrorAction SilentlyContinue',
+    "if ($g -and (& $isLink $g)) { $o = & $ownerOf $given; if ($ours -notcontains $o) { 'link ' + $o; exit 0 } }",
     // Windows PowerShell 5.1 runs on .NET Framework, whose CreateDirectory takes the security to create with.
     // It does nothing to a directory that appeared since Test-Path: the owner check below sees that one.
     'if (-not (Test-Path -LiteralPath $p)) { $new = New-Object System.Security.AccessControl.DirectorySecurity; ' +
       "$new.SetSecurityDescriptorSddlForm($sddl, 'Owner, Access'); [void][IO.Directory]::CreateDirectory($p, $new) }",
-    `$ours = ${WINDOWS_OWNERS.map((s) => `'${s}'`).join(', ')}`,
-    // An owner that cannot be read (a DACL denying Administrators) counts as foreign.
-    "$ownerOf = { param($f) try { (Get-Acl -LiteralPath $f).GetOwner([Security.Principal.SecurityIdentifier]).Value } catch { 'unreadable' } }",
+    // A root this account may not read is a store it may not use (a non-elevated token), not a foreign one.
     '$o = & $ownerOf $p',
+    `if ($o -eq 'unreadable') { '${DENIED}'; exit 0 }`,
     "if ($ours -notcontains $o) { 'root ' + $o; exit 0 }",
-    '$foreign = @(foreach ($c in Get-ChildItem -LiteralPath $p -Force) { ' +
-      "$o = if ($c.Attributes -band [IO.FileAttributes]::ReparsePoint) { 'link' } else { & $ownerOf $c.FullName }; " +
-      "if ($ours -notcontains $o) { 'entry ' + $o + ' ' + [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($c.Name)) } })",
-    'if ($foreign.Count -gt 0) { $foreign; exit 0 }',
+    // Exactly ours: protected, and two rules, full control for Administrators and SYSTEM, inherited below.
     '$acl = Get-Acl -LiteralPath $p',
-    "$acl.SetSecurityDescriptorSddlForm($sddl, 'Access')",
-    'Set-Acl -LiteralPath $p -AclObject $acl',
+    '$rules = @($acl.GetAccessRules($true, $true, [Security.Principal.SecurityIdentifier]))',
+    "$granted = @($rules | Where-Object { $_.AccessControlType -eq 'Allow' -and $_.FileSystemRights -eq 'FullControl' -and -not $_.IsInherited -and " +
+      "$_.InheritanceFlags -eq 'ContainerInherit, ObjectInherit' -and $_.PropagationFlags -eq 'None' -and $owners -contains $_.IdentityReference.Value } | " +
+      'ForEach-Object { $_.IdentityReference.Value } | Sort-Object -Unique)',
+    '$exact = $acl.AreAccessRulesProtected -and $rules.Count -eq 2 -and $granted.Count -eq 2',
+    '$check = { param($dir, $prefix) foreach ($c in Get-ChildItem -LiteralPath $dir -Force) { ' +
+      "$co = if (& $isLink $c) { 'link' } else { & $ownerOf $c.FullName }; " +
+      "if ($ours -notcontains $co) { 'entry ' + $co + ' ' + [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($prefix + $c.Name)) } } }",
+    '$foreign = @(& $check $p \'\')',
+    // Only until the DACL is ours: it reads every blob's owner. A directory already found foreign is not entered.
+    `if (-not $exact) { foreach ($d in ${DEEPER.map((d) => `'${d}'`).join(', ')}) { $dp = Join-Path $p $d; ` +
+      "if ($foreign.Count -eq 0 -and (Test-Path -LiteralPath $dp -PathType Container)) { $foreign += @(& $check $dp ($d + '\\')) } } }",
+    'if ($foreign.Count -gt 0) { $foreign; exit 0 }',
+    // The DACL alone: Set-Acl would write back the owner too, which Windows refuses for an owner such as SYSTEM.
+    '$dacl = New-Object System.Security.AccessControl.DirectorySecurity',
+    "$dacl.SetSecurityDescriptorSddlForm($sddl, 'Access')",
+    '[IO.Directory]::SetAccessControl($p, $dacl)',
     `'${RESTRICTED}'`,
   ].join('; ');
   return ['-NoLogo', '-NoProfile', '-NonInteractive', '-Command', script];
 }
 
-/** Something another account owns: the root itself (no name) or an entry directly in it. */
+/** Something another account owns: the root itself (no name), an entry in it, or the root as given when a link. */
 export interface Foreign {
+  /** Relative to the root (`\\`-separated on Windows). */
   name?: string;
   /** A SID or uid, `link` for a Windows reparse point, `unreadable` when Windows would not say. */
   owner: string;
+  /** The root was given as a link, which `owner` owns. */
+  rootLink?: true;
 }
 
-/** What the Windows script printed: the foreign things it found, none once the DACL is set; undefined for anything else. */
-export function parseAclResult(output: string): Foreign[] | undefined {
+/**
+ * What the Windows script printed: the foreign things it found, none once the DACL is set,
+ * `denied` when the account may not read the root's owner; undefined for anything else.
+ */
+export function parseAclResult(output: string): Foreign[] | typeof DENIED | undefined {
   const lines = output.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
-  if (lines.length === 1 && lines[0] === RESTRICTED) return [];
+  if (lines.length === 1 && (lines[0] === RESTRICTED || lines[0] === DENIED)) return lines[0] === DENIED ? DENIED : [];
   const found: Foreign[] = [];
   for (const line of lines) {
-    const m = /^(?:root (\S+)|entry (\S+) ([A-Za-z0-9+/=]+))$/.exec(line);
+    const m = /^(?:root (\S+)|link (\S+)|entry (\S+) ([A-Za-z0-9+/=]+))$/.exec(line);
     if (!m) return undefined;
-    found.push(m[1] !== undefined ? { owner: m[1] } : { owner: m[2]!, name: Buffer.from(m[3]!, 'base64').toString('utf8') });
+    found.push(
+      m[1] !== undefined ? { owner: m[1] } : m[2] !== undefined ? { owner: m[2], rootLink: true } : { owner: m[3]!, name: Buffer.from(m[4]!, 'base64').toString('utf8') },
+    );
   }
   return found.length > 0 ? found : undefined;
 }
 
 const HINT = {
-  posix: "run ctrimg as the account that owns the store, or restrict it by hand (see the README's 'Store permissions')",
+  posix: "run ctrimg as the account that owns the store (e.g. with sudo), or restrict it by hand (see the README's 'Store permissions')",
   win32: "run ctrimg elevated (PowerShell: Run as administrator), or restrict the store by hand (see the README's 'Store permissions')",
 };
 
 const NOT_OURS_HINT = {
-  posix: "check who made it and what it holds, then remove it, or give a store you trust to this account with chown -R (see the README's 'Store permissions')",
+  posix: "if it is a store you use, run ctrimg as its owner (e.g. with sudo); else check who made it and what it holds, then remove it, or give a store you trust to this account with chown -R (see the README's 'Store permissions')",
   win32: "check who made it and what it holds, then remove it, or give a store you trust to Administrators with takeown /a /r and icacls /reset /t (see the README's 'Store permissions')",
 };
+
+/** STORE_PERMISSIONS: the store root cannot be read or restricted by this account; what to do on `platform`. */
+export function storePermissionsError(message: string, platform: NodeJS.Platform, cause?: unknown): CtrimgError {
+  return failed(message, { code: 'STORE_PERMISSIONS', hint: platform === 'win32' ? HINT.win32 : HINT.posix, cause });
+}
 
 /** The process's own account on POSIX; a test passes another to stand in for a foreign owner. */
 const effectiveUid = () => process.geteuid?.() ?? -1;
 
+export interface RestrictOptions {
+  platform?: NodeJS.Platform;
+  run?: RunProgram;
+  uid?: number;
+}
+
 /**
- * Creates `root` if it is missing and makes it private to its owner (see the top of this file);
- * refuses with STORE_NOT_OURS, changing nothing, a root another account owns or holds an entry of.
+ * Creates `root` (a real path) if it is missing and makes it private to its owner (see the top
+ * of this file); refuses with STORE_NOT_OURS, changing nothing, a root another account owns or
+ * holds an entry of, or `given` (the root as the user named it) being a link another account owns.
  */
 export async function restrictToOwner(
   root: string,
-  platform: NodeJS.Platform = process.platform,
-  run: RunProgram = runProgram,
-  uid: number = effectiveUid(),
+  given: string = root,
+  { platform = process.platform, run = runProgram, uid = effectiveUid() }: RestrictOptions = {},
 ): Promise<void> {
   let foreign: Foreign[];
   try {
-    foreign = platform === 'win32' ? await restrictWindows(win32.resolve(root), run) : await restrictPosix(root, uid);
+    foreign = platform === 'win32' ? await restrictWindows(win32.resolve(root), win32.resolve(given), run) : await restrictPosix(root, given, uid);
   } catch (err) {
-    throw failed(`cannot make the store root ${root} private to its owner: ${(err as Error).message}`, {
-      code: 'STORE_PERMISSIONS',
-      hint: platform === 'win32' ? HINT.win32 : HINT.posix,
-      cause: err,
-    });
+    throw storePermissionsError(`cannot make the store root ${root} private to its owner: ${(err as Error).message}`, platform, err);
   }
   if (foreign.length === 0) return;
-  const ours = platform === 'win32' ? 'Administrators or SYSTEM' : `this account (uid ${uid})`;
+  const ours = platform === 'win32' ? 'Administrators, SYSTEM or this account' : `this account (uid ${uid})`;
   const [first, ...more] = foreign;
-  const what = first!.name === undefined ? `the store root ${root}` : `${platform === 'win32' ? win32.join(root, first!.name) : join(root, first!.name)} in the store root`;
+  const what = first!.rootLink
+    ? `the store root ${given} is a link that`
+    : first!.name === undefined
+      ? `the store root ${root}`
+      : `${platform === 'win32' ? win32.join(root, first!.name) : join(root, first!.name)} in the store root`;
   const is = first!.owner === 'link' ? 'is a link' : first!.owner === 'unreadable' ? 'has an owner Windows would not tell' : `belongs to ${first!.owner}, not to ${ours}`;
   const others = more.length > 0 ? ` (and ${more.length} more entr${more.length === 1 ? 'y' : 'ies'})` : '';
   throw failed(`${what} ${is}${others}; ctrimg does not take over what another account made, and changed nothing`, {
@@ -135,14 +197,21 @@ export async function restrictToOwner(
   });
 }
 
-async function restrictWindows(root: string, run: RunProgram): Promise<Foreign[]> {
-  const out = await run('powershell.exe', ownerOnlyAcl(root));
+async function restrictWindows(root: string, given: string, run: RunProgram): Promise<Foreign[]> {
+  const out = await run('powershell.exe', ownerOnlyAcl(root, given));
   const found = parseAclResult(out);
+  if (found === DENIED) throw new Error('this account may not read its owner (access denied)');
   if (found === undefined) throw new Error(`powershell.exe printed neither '${RESTRICTED}' nor an owner: ${JSON.stringify(out.slice(0, 200))}`);
   return found;
 }
 
-async function restrictPosix(root: string, uid: number): Promise<Foreign[]> {
+async function restrictPosix(root: string, given: string, uid: number): Promise<Foreign[]> {
+  // Before anything is created through it; a missing one is the root being created.
+  const link = await lstat(given).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  if (link?.isSymbolicLink() && link.uid !== uid) return [{ owner: `uid ${link.uid}`, rootLink: true }];
   // A no-op on a directory another account made meanwhile: the owner check below sees that one.
   await mkdir(root, { recursive: true, mode: 0o700 });
   const st = await stat(root);

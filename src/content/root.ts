@@ -8,10 +8,10 @@
  */
 import { mkdir, readdir, realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
-import { failed, usage } from '../errors.js';
+import { CtrimgError, failed, usage } from '../errors.js';
 import { removeTree } from '../layers/remove-tree.js';
 import { CONTAINERS, DATABASE_FILE, LAYERS, LEASES, OWN_DIRS } from './layout.js';
-import { restrictToOwner } from './owner-only.js';
+import { restrictToOwner, storePermissionsError } from './owner-only.js';
 
 /** Directories made at the root (the content store makes its own, blobs/ and ingest/). */
 const SUBDIRS = [LAYERS, CONTAINERS, LEASES];
@@ -21,16 +21,32 @@ const OWN = new Set(OWN_DIRS);
 /**
  * Creates the root if it is missing, private to its owner from its first moment (an existing
  * store created wider is tightened), resolves it to its real path, and makes its directories.
- * Returns the resolved root. An existing directory that is not a store is refused unchanged.
+ * Returns the resolved root. An existing directory that is not a store is refused unchanged; one
+ * this account may not read (a Windows store, not elevated) with STORE_PERMISSIONS.
  */
-export async function openRoot(root: string, restrict: (root: string) => Promise<void> = restrictToOwner): Promise<string> {
+export async function openRoot(
+  root: string,
+  restrict: (real: string, given: string) => Promise<void> = restrictToOwner,
+  platform: NodeJS.Platform = process.platform,
+): Promise<string> {
+  try {
+    return await open(root, restrict);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (err instanceof CtrimgError || (code !== 'EACCES' && code !== 'EPERM')) throw err;
+    throw storePermissionsError(`cannot open the store root ${root}: ${(err as Error).message}`, platform, err);
+  }
+}
+
+async function open(root: string, restrict: (real: string, given: string) => Promise<void>): Promise<string> {
   const existing = await realpath(root).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined;
     throw err;
   });
   if (existing !== undefined) await assertStoreOrEmpty(root, existing);
   // Creates a missing root itself (content/owner-only.ts), so that it is never wider than the owner's.
-  await restrict(existing ?? root);
+  // Given the root as named too: a link to it must be ours as well.
+  await restrict(existing ?? root, root);
   const real = existing ?? (await realpath(root));
   // A directory that appeared after realpath found none was not created here: the same rule.
   if (existing === undefined) await assertStoreOrEmpty(root, real);

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, lchown, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ctrimg } from '../support/ctrimg.js';
@@ -67,6 +67,20 @@ describe('a store is private to its owner', function () {
     const r = await ctrimg(root, ['Get-ContainerImage']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(await modeOf(root), 0o700);
+  });
+
+  it('refuses a store named through a link another user made (they could repoint it), exit 1, STORE_NOT_OURS, changing nothing', async () => {
+    const root = join(work, 'store');
+    await mkdir(root);
+    await chmod(root, 0o755);
+    const link = join(work, 'their-link');
+    await symlink(root, link);
+    await lchown(link, 65534, 65534);
+    const r = await ctrimg(link, ['Get-ContainerImage']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`^Get-ContainerImage: the store root ${link} is a link that belongs to uid 65534, not to this account \\(uid 0\\);.*\\[STORE_NOT_OURS\\]\n$`));
+    assert.equal(await modeOf(root), 0o755);
+    assert.deepEqual(await readdir(root), [], 'no directory of the store made');
   });
 
   it('refuses a CTRIMG_ROOT that is a shared directory holding users\' files (a 1777 /tmp), exit 2, leaving it as it was', async () => {

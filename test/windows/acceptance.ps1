@@ -15,9 +15,10 @@
   An image with a layer above its base (servercore has one) also exercises wclayer's staging
   directory, which only such a layer uses.
 
-  It uses a store of its own (-Root, created fresh, on an NTFS volume) and removes what it made.
-  Prints PASS or FAIL per step; exits 1 if any step failed. A MANUAL step at the end says what to
-  run from a non-elevated PowerShell, which this script cannot do for itself.
+  It uses a store of its own (-Root, created fresh, on an NTFS volume) and removes what it
+  installed. Prints PASS or FAIL per step; exits 1 if any step failed. A MANUAL step at the end
+  says what to run on that store from a non-elevated PowerShell, which this script cannot do for
+  itself, and then how to remove the store.
 
 .PARAMETER Ctrimg
   How to start ctrimg: 'ctrimg' on PATH by default, or e.g. node,C:\src\ctrimg\dist\src\cli.cjs
@@ -201,18 +202,18 @@ Step 'nothing left in layers and containers' {
 }
 
 Remove-Item Env:\CTRIMG_ROOT, Env:\CTRIMG_IMPORTER
-$fresh = Join-Path $env:LOCALAPPDATA 'ctrimg-not-elevated'
+# The store is kept for the MANUAL step: a non-elevated run on an existing store is what a user really hits.
 Write-Host 'MANUAL  the refusal when not elevated, which an elevated script cannot show. From a PowerShell'
-Write-Host '        NOT run as administrator:'
-Write-Host "          `$env:CTRIMG_ROOT = '$fresh'; `$env:CTRIMG_IMPORTER = 'hcs'"
+Write-Host '        NOT run as administrator, on the store this script used (its DACL grants only'
+Write-Host '        Administrators and SYSTEM):'
+Write-Host "          `$env:CTRIMG_ROOT = '$Root'; `$env:CTRIMG_IMPORTER = 'hcs'"
 Write-Host "          $($Ctrimg -join ' ') Install-ContainerImage -Reference $Reference$(if ($Insecure) { ' -Insecure' }); `$LASTEXITCODE"
-Write-Host '        must print one line ending in [NOT_ELEVATED] (or [STORE_PERMISSIONS], if making the'
-Write-Host "        Administrators-only root is refused first; both say to run elevated), then 1, and leave"
-Write-Host "        no layer in $fresh\layers. Then remove $fresh."
+Write-Host '        must print one line ending in [STORE_PERMISSIONS] that says to run ctrimg elevated (not'
+Write-Host '        [STORE_NOT_OURS], not a bare EPERM), then 1. Then, elevated again:'
+Write-Host "          Remove-Item -LiteralPath '$Root' -Recurse -Force"
 if ($script:failed -gt 0) {
   Write-Host "$($script:failed) step(s) failed; the store is left at $Root for a look"
   exit 1
 }
-Remove-Item -LiteralPath $Root -Recurse -Force
 Write-Host 'all steps passed'
 exit 0

@@ -64,6 +64,51 @@ describe('content/root', () => {
       assert.equal(await openRoot(relative(process.cwd(), join(work, 'link'))), root);
     });
 
+    it('gives the restricting step the real path and the path as given, so a link naming the root is checked too', async () => {
+      await symlink(root, join(work, 'link'));
+      const seen: string[][] = [];
+      assert.equal(await openRoot(join(work, 'link'), async (real, given) => void seen.push([real, given])), root);
+      assert.deepEqual(seen, [[root, join(work, 'link')]]);
+    });
+
+    describe('as an account that may not read the root (nobody)', () => {
+      const asNobody = async <T>(fn: () => Promise<T>): Promise<T> => {
+        assert.equal(process.geteuid!(), 0, 'run as root, as the e2e suite is');
+        // The effective uid only, so that root can take it back; it drops root's capabilities meanwhile.
+        process.seteuid!(65534);
+        try {
+          return await fn();
+        } finally {
+          process.seteuid!(0);
+        }
+      };
+      const refused = (platform: string, hint: RegExp) => (err: unknown) => {
+        assert.ok(err instanceof CtrimgError, String(err));
+        assert.equal(err.code, 'STORE_PERMISSIONS', `${platform}: ${err.message}`);
+        assert.match(err.message, new RegExp(`^cannot open the store root ${root}: EACCES: permission denied, \\w+ '`));
+        assert.ok(!err.message.includes('\n'));
+        assert.match(err.hint ?? '', hint);
+        return true;
+      };
+      const restrict = async () => assert.fail('not reached: the root could not be read');
+
+      it('refuses a store it may not list (readdir) with STORE_PERMISSIONS, and on Windows says to run elevated', async () => {
+        await writeFile(join(root, 'ctrimg.db'), '');
+        await chmod(work, 0o755);
+        await chmod(root, 0o700);
+        await asNobody(async () => {
+          await assert.rejects(openRoot(root, restrict, 'linux'), refused('linux', /^run ctrimg as the account that owns the store \(e\.g\. with sudo\)/));
+          await assert.rejects(openRoot(root, restrict, 'win32'), refused('win32', /^run ctrimg elevated \(PowerShell: Run as administrator\)/));
+        });
+        assert.equal(await modeOf(root), 0o700, 'left as it was');
+      });
+
+      it('refuses a store below a directory it may not enter (realpath) the same way', async () => {
+        await chmod(work, 0o700);
+        await asNobody(() => assert.rejects(openRoot(root, restrict, 'linux'), refused('linux', /as the account that owns the store/)));
+      });
+    });
+
     it('tightens a root readable by others to 0700, and tells a failure in one line', async () => {
       await chmod(root, 0o755);
       await openRoot(root);

@@ -58,6 +58,15 @@ describe('test/windows/acceptance.ps1', () => {
     for (const c of used) assert.ok(WCLAYER_COMMANDS.includes(c), c);
   });
 
+  it('has the MANUAL step run on the store it used, still there, and expect STORE_PERMISSIONS, not STORE_NOT_OURS', () => {
+    const manual = text.slice(text.indexOf("Write-Host 'MANUAL"));
+    assert.match(manual, /\$env:CTRIMG_ROOT = '\$Root'/);
+    assert.match(manual, /ending in \[STORE_PERMISSIONS\] that says to run ctrimg elevated \(not\s*'\s*Write-Host '\s*\[STORE_NOT_OURS\]/);
+    const removals = [...text.matchAll(/Remove-Item -LiteralPath (\S+) -Recurse/g)].map((m) => m.index!);
+    assert.equal(removals.length, 1, 'the store is removed once');
+    assert.ok(removals[0]! > text.indexOf("Write-Host 'MANUAL"), 'and only as the MANUAL step says, after it');
+  });
+
   it('uses no syntax newer than Windows PowerShell 5.1 (no ?? ?. && || or ternary), and exits non-zero on failure', () => {
     const code = text.replace(/<#[\s\S]*?#>/, '').replace(/#.*$/gm, '');
     for (const newer of ['??', '?.', '&&', '||']) assert.ok(!code.includes(newer), newer);
