@@ -63,6 +63,13 @@ async function takeLock(path: string, opts: LockOptions, wait: boolean): Promise
   }
 }
 
+/** True while a live process holds the lock at `path`. */
+export async function isHeld(path: string): Promise<boolean> {
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  const holder = text === undefined ? undefined : parseOwner(text);
+  return holder !== undefined && isRunning(holder);
+}
+
 const POLL_MS = 50;
 const TAKEOVER_POLL_MS = 5;
 

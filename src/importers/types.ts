@@ -35,8 +35,8 @@ export interface LayerImporter {
   ensureReady(): Promise<void>;
   /**
    * Imports one uncompressed layer tar into `layerPath`, which must not exist yet. On failure
-   * nothing is left at `layerPath` (unless removing it failed too: that is told through `warn`). Rejects with a CtrimgError naming the offending entry for
-   * unsafe or invalid tars.
+   * nothing is left at `layerPath` (unless removing it failed too: that is told through `warn`).
+   * Rejects with a CtrimgError naming the offending entry for unsafe or invalid tars.
    */
   importLayer(tar: Readable, layerPath: string, opts: ImportOptions): Promise<void>;
   /** Removes an imported layer; missing is not an error. */

@@ -6,9 +6,8 @@
  * and the diff id have been checked; the hcs importer must import where the layer will live
  * (importsInPlace), so a marker file beside it says the layer is unfinished until the image that
  * brought it is recorded, and crash recovery removes a marked layer no image records
- * (leftovers.ts). Layers stream side by side,
- * a bounded number at once; an importer that needs a layer's parents waits for them only where
- * it reads them.
+ * (leftovers.ts). Layers stream side by side, a bounded number at once; an importer that needs
+ * a layer's parents waits for them only where it reads them.
  *
  * Each layer chain id this install imports is locked (`layers/<hex>.lock`, naming its owner)
  * until the image is recorded or the attempt undone, so two processes never import the same
@@ -122,14 +121,9 @@ export class LayerPull {
     const { ctx } = this;
     try {
       for (const chainId of this.addedLayers) {
-        try {
-          if (!ctx.store.layers.byChainId(chainId)) await ctx.importer.removeLayer(ctx.layerPath(chainId));
-          // Only once its layer is gone (or recorded by another install): should the removal fail, recovery tries again.
-          const marker = this.markers.get(chainId);
-          if (marker) await rm(marker, { force: true });
-        } catch (removeErr) {
-          ctx.report.warn(`could not remove layer ${chainId} of this attempt: ${(removeErr as Error).message}; the next install or a repair removes it`);
-        }
+        const marker = this.markers.get(chainId);
+        if (!ctx.store.layers.byChainId(chainId)) await this.removeUnfinished(ctx.layerPath(chainId), marker);
+        else if (marker) await rm(marker, { force: true });
       }
       const referenced = ctx.store.referencedBlobs();
       for (const digest of this.addedBlobs) if (!referenced.has(digest)) await ctx.content.delete(digest);
@@ -218,9 +212,10 @@ export class LayerPull {
   }
 
   /**
-   * Removes a layer that failed its import or its checks, then its marker. A failure to remove
-   * it is told, not thrown over the error that caused it: the marker (or the staging directory's
-   * name) stays, and the next command's recovery tries again.
+   * Removes a layer of this attempt (one that failed its import or its checks, or one undo takes
+   * back), then its marker. A failure to remove it is told, not thrown over the error that caused
+   * it: the marker (or the staging directory's name) stays, and the next command's recovery
+   * tries again.
    */
   private async removeUnfinished(target: string, marker: string | undefined): Promise<void> {
     try {

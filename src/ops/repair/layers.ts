@@ -2,10 +2,9 @@
  * Layers: rows no image uses, rows whose directory is gone, directories no row records. A
  * directory is told apart by the chain id in its name (content/layout.ts).
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { blobPath, classify, layerLockPath, LAYERS, storeDir, storeRelative } from '../../content/layout.js';
-import { isRunning, parseOwner } from '../../content/owner.js';
+import { isHeld } from '../../content/pid-lock.js';
 import type { Digest } from '../../image/digest.js';
 import { describeImage } from '../images.js';
 import { deletable, exists, reported, sorted, type Found, type RepairCheck } from './check.js';
@@ -72,7 +71,7 @@ export const unrecordedLayers: RepairCheck = {
     const found: Found[] = [];
     for (const entry of await sorted(dir)) {
       const name = classify(LAYERS, entry);
-      if (name?.kind !== 'layer' || recorded.has(name.chainId) || (await importing(ctx.root, name.chainId))) continue;
+      if (name?.kind !== 'layer' || recorded.has(name.chainId) || (await isHeld(layerLockPath(ctx.root, name.chainId)))) continue;
       const path = join(dir, entry);
       const detail = 'a layer directory no layer row records';
       found.push(deletable({ kind: 'UnrecordedLayer', path: storeRelative(ctx.root, path), digest: name.chainId, detail }, () => ctx.importer.removeLayer(path)));
@@ -80,10 +79,3 @@ export const unrecordedLayers: RepairCheck = {
     return found;
   },
 };
-
-/** True while a live process holds the layer's import lock (pull-layers.ts). */
-async function importing(root: string, chainId: Digest): Promise<boolean> {
-  const text = await readFile(layerLockPath(root, chainId), 'utf8').catch(() => undefined);
-  const holder = text === undefined ? undefined : parseOwner(text);
-  return holder !== undefined && isRunning(holder);
-}
