@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { output, procMemMiB, startTracked, stopChild } from './measure.js';
+import { output, procCpuS, procMemMiB, startTracked, stopChild } from './measure.js';
 
 export interface RunningContainerd {
   socket: string;
@@ -78,6 +78,11 @@ export async function startContainerd(dir: string, enable: string[] = []): Promi
 /** Peak and current resident set of the daemon, MiB. */
 export async function daemonMem(c: RunningContainerd): Promise<{ hwm: number; rss: number }> {
   return { hwm: await procMemMiB(c.pid, 'VmHWM'), rss: await procMemMiB(c.pid, 'VmRSS') };
+}
+
+/** CPU time the daemon and the children it reaped have used so far, seconds. */
+export function daemonCpuS(c: RunningContainerd): Promise<number> {
+  return procCpuS(c.pid);
 }
 
 /** Names of the snapshots the native snapshotter holds (one per unpacked layer). */

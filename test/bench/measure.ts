@@ -1,6 +1,6 @@
 /**
- * Bench support: runs a peer's command under GNU time (`/usr/bin/time -f %M`) to get its peak
- * RSS and times it from here; keeps track of every child and every cleanup step so that a
+ * Bench support: runs a peer's command under GNU time (`/usr/bin/time -f '%M %U %S'`) to get
+ * its peak RSS and CPU time and times it from here; keeps track of every child and every cleanup step so that a
  * failure or Ctrl-C stops what was started and removes what was made.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -53,7 +53,12 @@ export function startTracked(cmd: string, args: string[], logFd: number): ChildP
 
 export interface Measured {
   wallS: number;
-  /** Peak resident set of the process (GNU time's %M), MiB. */
+  /** User plus system CPU time of the process and the children it waited for, seconds. */
+  cpuS: number;
+  /**
+   * Peak resident set (GNU time's %M), MiB: of the process, or of the largest child it waited
+   * for if that was larger (getrusage's ru_maxrss is a maximum, not a sum).
+   */
   rssMiB: number;
 }
 
@@ -67,7 +72,7 @@ export async function measure(cmd: string, args: string[], env: NodeJS.ProcessEn
   const forget = onCleanup(() => rm(dir, { recursive: true, force: true }));
   try {
     const started = process.hrtime.bigint();
-    const child = spawn('/usr/bin/time', ['-f', '%M', '-o', out, cmd, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', '%M %U %S', '-o', out, cmd, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     running.add(child);
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
@@ -78,9 +83,9 @@ export async function measure(cmd: string, args: string[], env: NodeJS.ProcessEn
     running.delete(child);
     const wallS = Number(process.hrtime.bigint() - started) / 1e9;
     if (code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${stderr}`);
-    const kib = Number((await readFile(out, 'utf8')).trim().split('\n').pop());
-    if (!Number.isFinite(kib)) throw new Error(`no peak RSS from /usr/bin/time for ${cmd}`);
-    return { wallS, rssMiB: kib / 1024 };
+    const [kib, user, sys] = (await readFile(out, 'utf8')).trim().split('\n').pop()!.split(' ').map(Number);
+    if (![kib, user, sys].every((n) => Number.isFinite(n))) throw new Error(`no peak RSS and CPU time from /usr/bin/time for ${cmd}`);
+    return { wallS, cpuS: user! + sys!, rssMiB: kib! / 1024 };
   } finally {
     await rm(dir, { recursive: true, force: true });
     forget();
@@ -103,6 +108,18 @@ export function output(cmd: string, args: string[], env: NodeJS.ProcessEnv = pro
       else reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${stderr}`));
     });
   });
+}
+
+/**
+ * CPU time (user plus system) a live process has used, with that of the children it has reaped
+ * (containerd's unpigz), in seconds; from /proc/<pid>/stat, in clock ticks of 1/100 s.
+ */
+export async function procCpuS(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) in parentheses; utime is the 14th field.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const [utime, stime, cutime, cstime] = fields.slice(11, 15).map(Number);
+  return (utime! + stime! + cutime! + cstime!) / 100;
 }
 
 /** `VmHWM` or `VmRSS` of a live process, MiB. */
