@@ -112,7 +112,7 @@ export class OciLayoutWriter implements ImageSink {
       const tmp = this.tempPath(digestHex(desc.digest));
       try {
         const verify = new VerifyStream(`blob ${desc.digest}`, desc.digest, desc.size);
-        await pipeline(await fetch(0), verify, createWriteStream(tmp, { flags: 'wx', mode: 0o644 }), { signal });
+        await pipeline(await fetch(0, { callerVerifies: true }), verify, createWriteStream(tmp, { flags: 'wx', mode: 0o644 }), { signal });
         await syncFile(tmp);
         await rename(tmp, this.blobPath(desc.digest));
         return;

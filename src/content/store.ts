@@ -182,7 +182,8 @@ export class ContentStore implements ImageSink {
     if (have < opts.size) {
       const resumed = have;
       const counter = hashInto(hash, opts.size - have, (n) => opts.onProgress?.(resumed + n));
-      const body = await fetch(have);
+      // This store hashes every byte of the blob (above and in hashInto): the source need not.
+      const body = await fetch(have, { callerVerifies: true });
       try {
         await pipeline(body, counter, keepFree(this.ingestDir, this.reserve, `cannot download ${opts.what}`), await appendTo(partial, file), { signal: opts.signal });
       } catch (err) {

@@ -23,22 +23,31 @@ import { VerifyStream } from './verify.js';
  * digest and size, so a consumer that reads it whole, with no content store, never takes wrong
  * bytes for right ones. From an offset > 0 (a download resumed) the caller holds the bytes
  * before it and verifies the whole blob itself; a source may check that too (a layout hashes the
- * whole file on every read), but need not. `verifiedFetch` gives any fetch this contract.
+ * whole file on every read), but need not. A caller that hashes every byte of the blob itself
+ * (a sink: the content store, a layout writer) says so with `callerVerifies`, and the source
+ * serves the bytes unchecked: each byte is hashed once, by the one who commits it. `verifiedFetch`
+ * gives any fetch this contract.
  *
  * `rejected`, when the fetch has it, is told that a whole blob it served failed that check, and
  * answers true when another server (a mirror's origin, a foreign layer's next URL) will serve it
  * again from the start.
  */
-export type BlobFetch = ((offset: number) => Promise<Readable>) & { rejected?: (failure: Error) => boolean };
+export type BlobFetch = ((offset: number, opts?: FetchOptions) => Promise<Readable>) & { rejected?: (failure: Error) => boolean };
+
+export interface FetchOptions {
+  /** The caller checks the whole blob's digest and size itself before it counts: the source need not. */
+  callerVerifies?: boolean;
+}
 
 /**
  * `fetch` with the contract above: its stream from offset 0 passes through a VerifyStream for
- * `desc`, named `what` in the error; from any other offset its bytes pass as they are. `rejected` is kept.
+ * `desc`, named `what` in the error, unless the caller verifies; from any other offset its bytes
+ * pass as they are. `rejected` is kept.
  */
 export function verifiedFetch(what: string, desc: Pick<Descriptor, 'digest' | 'size'>, fetch: BlobFetch): BlobFetch {
-  const verified: BlobFetch = async (offset) => {
-    const bytes = await fetch(offset);
-    return offset > 0 ? bytes : pipeline(bytes, new VerifyStream(what, desc.digest, desc.size), () => {});
+  const verified: BlobFetch = async (offset, opts) => {
+    const bytes = await fetch(offset, opts);
+    return offset > 0 || opts?.callerVerifies ? bytes : pipeline(bytes, new VerifyStream(what, desc.digest, desc.size), () => {});
   };
   const rejected = fetch.rejected;
   if (rejected) verified.rejected = (failure) => rejected(failure);

@@ -1,7 +1,7 @@
 /**
  * BlobFetch's contract, as verifiedFetch gives it to a source: from offset 0 the stream fails at
- * its end unless it is exactly the descriptor's bytes; from a later offset the bytes pass as
- * served (the caller verifies the whole); `rejected` is the wrapped fetch's.
+ * its end unless it is exactly the descriptor's bytes; from a later offset, or for a caller that
+ * verifies the whole blob itself, the bytes pass as served; `rejected` is the wrapped fetch's.
  */
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
@@ -48,6 +48,18 @@ describe('image/source verifiedFetch', () => {
     const wrong = Buffer.from(bytes);
     wrong[20] = wrong[20]! ^ 0xff;
     assert.deepEqual(await readAll(await verifiedFetch('blob', desc, serving(wrong))(10)), wrong.subarray(10));
+  });
+
+  it('passes the bytes as served to a caller that verifies them itself, and tells the wrapped fetch so', async () => {
+    const wrong = Buffer.from(bytes);
+    wrong[3] = wrong[3]! ^ 0xff;
+    const asked: unknown[] = [];
+    const inner: BlobFetch = async (offset, opts) => {
+      asked.push(opts);
+      return serving(wrong)(offset);
+    };
+    assert.deepEqual(await readAll(await verifiedFetch('blob', desc, inner)(0, { callerVerifies: true })), wrong);
+    assert.deepEqual(asked, [{ callerVerifies: true }]);
   });
 
   it("keeps the wrapped fetch's rejected, and adds none where it has none", () => {
