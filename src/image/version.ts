@@ -4,7 +4,9 @@
  * tag that is neither is not a version. Both kinds compare on one scale: numeric parts
  * first, then a pre-release sorts before the release, as semver says.
  */
-import semver from 'semver';
+// The two functions alone: the whole package loads every module it has, about 6 MiB of memory.
+import compare from 'semver/functions/compare.js';
+import parse from 'semver/functions/parse.js';
 import { usage } from '../errors.js';
 
 export interface Version {
@@ -27,7 +29,7 @@ export function tryParseVersion(input: string): Version | undefined {
     const parts = nums as Version['parts'];
     return { parts, prerelease: [], text: parts.join('.') };
   }
-  const sv = semver.parse(s);
+  const sv = parse(s);
   if (!sv) return undefined;
   return {
     parts: [sv.major, sv.minor, sv.patch, 0],
@@ -54,7 +56,7 @@ export function compareVersions(a: Version, b: Version): number {
   const aPre = a.prerelease.length > 0;
   const bPre = b.prerelease.length > 0;
   if (!aPre || !bPre) return Number(bPre) - Number(aPre);
-  return semver.compare(`0.0.0-${a.prerelease.join('.')}`, `0.0.0-${b.prerelease.join('.')}`);
+  return compare(`0.0.0-${a.prerelease.join('.')}`, `0.0.0-${b.prerelease.join('.')}`);
 }
 
 export function versionsEqual(a: Version, b: Version): boolean {
