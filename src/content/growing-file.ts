@@ -6,10 +6,9 @@
  * transfer), the importer can start before the download ends, and memory stays flat.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { Readable } from 'node:stream';
 import { failed } from '../errors.js';
+import type { ByteReader } from '../layers/decompress.js';
 
-const READ_CHUNK = 256 * 1024;
 
 type Outcome = { ok: true; path: string } | { ok: false; error: unknown };
 
@@ -52,22 +51,27 @@ export class GrowingFile {
     this.wake();
   }
 
-  /** The blob's bytes from the start, as they are written; errors if writing fails. */
-  follow(): Readable {
-    return Readable.from(this.chunks(), { objectMode: false });
-  }
-
-  private async *chunks(): AsyncGenerator<Buffer> {
+  /**
+   * The blob's bytes from the start, as they are written, read into the caller's buffers (a
+   * consumer that reuses its buffers allocates none per read). `read` fills at most the buffer
+   * given with the next bytes written, waiting for them as needed; it gives 0 at the blob's end
+   * or once closed, and errors if writing fails. One read at a time.
+   */
+  follow(): ByteReader {
     let fh: FileHandle | undefined;
     let pos = 0;
+    let closed = false;
+    let reading: Promise<number> | undefined;
     const generation = this.restarts;
-    try {
+    const next = async (into: Buffer): Promise<number> => {
       for (;;) {
+        if (closed) return 0;
         if (!fh) fh = await this.openCurrent();
         // State is read only after the last await, so a change can never slip by unseen.
         const outcome = this.outcome;
         if (outcome && !outcome.ok) throw outcome.error;
         if (this.restarts !== generation) throw failed('the blob is being downloaded again from another source', { code: 'RESTARTED' });
+        if (closed) return 0;
         if (!fh) {
           if (!outcome) await this.changed();
           continue;
@@ -78,19 +82,29 @@ export class GrowingFile {
           await this.changed();
           continue;
         }
-        const want = Math.min(READ_CHUNK, limit - pos);
-        const { bytesRead, buffer } = await fh.read({ buffer: Buffer.allocUnsafe(want), position: pos });
+        const { bytesRead } = await fh.read(into, 0, Math.min(into.length, limit - pos), pos);
         if (bytesRead === 0) {
-          if (outcome?.ok) return;
+          if (outcome?.ok) return 0;
           await this.changed();
           continue;
         }
         pos += bytesRead;
-        yield buffer.subarray(0, bytesRead);
+        return bytesRead;
       }
-    } finally {
-      await fh?.close();
-    }
+    };
+    return {
+      read: (into) => {
+        reading = next(into);
+        return reading;
+      },
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        this.wake();
+        await reading?.catch(() => {});
+        await fh?.close();
+      },
+    };
   }
 
   /**

@@ -7,12 +7,14 @@
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { diskFull, failed } from '../errors.js';
 import { assertDigest, DigestStream, Sha256, type Digest } from '../image/digest.js';
 import type { Descriptor } from '../image/manifest.js';
 import { checkBlob, isWrongBytes, type BlobFetch, type ImageSink } from '../image/source.js';
+import type { ByteReader } from '../layers/decompress.js';
+import { appender } from './appender.js';
 import { GrowingFile } from './growing-file.js';
 import { keepFree } from './free-space.js';
 import { BLOBS, blobPath, INGEST, ingestLockPath, ingestTempPath, partialPath, storeDir, streamTempPath } from './layout.js';
@@ -23,7 +25,7 @@ import { ingestStatus, strayBlobNames, walkBlobs, type BlobInfo, type ContentSta
 /** A blob being fetched into the store, and its bytes for whoever reads them meanwhile. */
 export interface BlobFeed {
   /** The whole blob from its first byte, following the download while it runs. */
-  open(): Readable;
+  open(): ByteReader;
   /** Settles when the download does: resolved once the blob is verified and committed. */
   done: Promise<void>;
   /** How often the download started over from another server after wrong bytes. */
@@ -185,7 +187,7 @@ export class ContentStore implements ImageSink {
       // This store hashes every byte of the blob (above and in hashInto): the source need not.
       const body = await fetch(have, { callerVerifies: true });
       try {
-        await pipeline(body, counter, keepFree(this.ingestDir, this.reserve, `cannot download ${opts.what}`), await appendTo(partial, file), { signal: opts.signal });
+        await pipeline(body, counter, keepFree(this.ingestDir, this.reserve, `cannot download ${opts.what}`), appender(await open(partial, 'a'), (bytes) => file?.advance(bytes)), { signal: opts.signal });
       } catch (err) {
         if (counter.tooLong) return wrongBytes(failed(`${opts.what}: more bytes than its descriptor's ${opts.size}`, { code: 'SIZE_MISMATCH' }));
         // A source that checks what it serves (an OCI layout, at EOF) found the bytes wrong:
@@ -257,33 +259,6 @@ export class ContentStore implements ImageSink {
   }
 }
 
-
-/** Appends to `path`, telling `file` of every byte once it is written. */
-async function appendTo(path: string, file: GrowingFile | undefined): Promise<Writable> {
-  const fh = await open(path, 'a');
-  const append = async (bytes: Buffer) => {
-    // A write may take only part of the buffer (a filling disk): the next one reports why.
-    for (let done = 0; done < bytes.length; ) done += (await fh.write(bytes, done)).bytesWritten;
-    file?.advance(bytes.length);
-  };
-  return new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      append(chunk).then(() => cb(), cb);
-    },
-    writev(chunks, cb) {
-      append(Buffer.concat(chunks.map((c) => c.chunk as Buffer))).then(() => cb(), cb);
-    },
-    final(cb) {
-      fh.close().then(() => cb(), cb);
-    },
-    destroy(err, cb) {
-      fh.close().then(
-        () => cb(err),
-        () => cb(err),
-      );
-    },
-  });
-}
 
 /** Hashes and counts what passes, failing (with `tooLong` set) past `limit` bytes. */
 function hashInto(hash: Sha256, limit: number, onBytes: (bytes: number) => void): Transform & { bytes: number; tooLong: boolean } {

@@ -16,17 +16,18 @@
  */
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { pipeline, type Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { CtrimgError, failed } from '../errors.js';
-import { keepFree } from '../content/free-space.js';
+import { roomAbove } from '../content/free-space.js';
 import { inPlaceMarkerPath, layerLockPath, stagingPath } from '../content/layout.js';
 import { describeOwner } from '../content/owner.js';
 import { acquirePidLock, type Release } from '../content/pid-lock.js';
 import type { BlobFeed } from '../content/store.js';
-import { DigestStream, type Digest } from '../image/digest.js';
+import { Sha256, type Digest } from '../image/digest.js';
 import type { Descriptor } from '../image/manifest.js';
-import { decompress } from '../layers/decompress.js';
+import { decompressChunks } from '../layers/decompress.js';
+import type { TakeRoom } from '../layers/room.js';
 import type { ImageSource } from '../image/source.js';
 import { isAbort } from '../registry/transport.js';
 import type { OpsContext } from './context.js';
@@ -185,9 +186,10 @@ export class LayerPull {
     const marker = inPlace ? inPlaceMarkerPath(to.location) : undefined;
     // Written before the import starts, so no crash can leave the layer unmarked and half made.
     if (marker) await writeFile(marker, '', { flag: 'wx' });
-    const hasher = new DigestStream();
-    const room = keepFree(dirname(to.location), ctx.freeSpaceReserve, `cannot import layer ${desc.digest}`);
-    const tar: Readable = pipeline(decompress(feed.open()), room, hasher, () => {});
+    const diff = new Sha256();
+    const take = roomAbove(dirname(to.location), ctx.freeSpaceReserve, `cannot import layer ${desc.digest}`);
+    // One generator from the blob's bytes to the importer's tar: no stream between stages.
+    const tar = Readable.from(hashedWithRoom(decompressChunks(feed.open()), diff, take), { objectMode: false });
     try {
       await ctx.importer.importLayer(tar, target, {
         parents: to.parents,
@@ -195,10 +197,11 @@ export class LayerPull {
         signal: to.signal,
         warn: (m) => ctx.report.warn(m),
       });
-      hasher.resume();
-      await finished(hasher);
-      if (hasher.digest() !== diffId) {
-        throw failed(`layer ${desc.digest}: uncompressed content is ${hasher.digest()}, the config says ${diffId}`, { code: 'DIFF_ID_MISMATCH' });
+      // What the importer left unread (the archive's end blocks) counts for the diff id too.
+      tar.resume();
+      await finished(tar);
+      if (diff.digest() !== diffId) {
+        throw failed(`layer ${desc.digest}: uncompressed content is ${diff.digest()}, the config says ${diffId}`, { code: 'DIFF_ID_MISMATCH' });
       }
       // The compressed bytes are checked as a whole only when the download ends.
       await feed.done;
@@ -251,6 +254,16 @@ export class LayerPull {
       () => {},
     );
     return feed;
+  }
+}
+
+/** The tar's chunks as they pass to the importer: each one's room on the disk taken first, then hashed for the diff id. */
+async function* hashedWithRoom(chunks: AsyncIterable<Buffer>, diff: Sha256, take: TakeRoom): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) {
+    const checking = take(chunk.length);
+    if (checking) await checking;
+    diff.update(chunk);
+    yield chunk;
   }
 }
 

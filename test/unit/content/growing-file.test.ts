@@ -2,16 +2,20 @@ import assert from 'node:assert/strict';
 import { appendFile, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { GrowingFile } from '../../../src/content/growing-file.js';
+import type { ByteReader } from '../../../src/layers/decompress.js';
 
-/** Collects a follower's bytes, and lets a test see how many arrived so far. */
-function collect(r: Readable): { bytes(): number; done: Promise<Buffer> } {
+/** Collects a follower's bytes, read into buffers of `size`, and lets a test see how many arrived so far. */
+function collect(r: ByteReader, size = 64 * 1024): { bytes(): number; done: Promise<Buffer> } {
   const chunks: Buffer[] = [];
   const done = (async () => {
-    for await (const c of r) chunks.push(c as Buffer);
-    return Buffer.concat(chunks);
+    for (;;) {
+      const into = Buffer.alloc(size);
+      const n = await r.read(into);
+      if (n === 0) return Buffer.concat(chunks);
+      chunks.push(into.subarray(0, n));
+    }
   })();
   done.catch(() => {});
   return { bytes: () => chunks.reduce((n, c) => n + c.length, 0), done };
@@ -93,5 +97,27 @@ describe('GrowingFile', () => {
     file.commit(join(dir, 'v'));
     assert.equal((await a.done).length, 600_000);
     assert.equal((await b.done).length, 600_000);
+  });
+
+  it('fills at most the buffer it is given, and reads on into the next from where it stopped', async () => {
+    const blob = join(dir, 'u');
+    const bytes = Buffer.from('0123456789abcdefghij');
+    await writeFile(blob, bytes);
+    const file = new GrowingFile();
+    file.commit(blob);
+    assert.deepEqual(await collect(file.follow(), 3).done, bytes);
+  });
+
+  it('lets a reader waiting for bytes not yet written go when it is closed: its read gives 0', async () => {
+    const partial = join(dir, 't.partial');
+    await writeFile(partial, 'ab');
+    const file = new GrowingFile();
+    file.start(partial, 2);
+    const reader = file.follow();
+    assert.equal(await reader.read(Buffer.alloc(10)), 2);
+    const waiting = reader.read(Buffer.alloc(10));
+    await reader.close();
+    assert.equal(await waiting, 0);
+    assert.equal(await reader.read(Buffer.alloc(10)), 0, 'closed stays closed');
   });
 });

@@ -77,8 +77,9 @@ describe('content store: walk and status', () => {
     const feed = content.feed(digest, async () => body, { size: bytes.length });
     // A reader of the feed hears of bytes once they are on disk.
     const reader = feed.open();
-    let seen = 0;
-    const halfOnDisk = new Promise<void>((resolve) => reader.on('data', (c: Buffer) => (seen += c.length) >= half && resolve()));
+    const halfOnDisk = (async () => {
+      for (let seen = 0; seen < half; ) seen += await reader.read(Buffer.alloc(half));
+    })();
     body.push(bytes.subarray(0, half));
     await halfOnDisk;
     const during = await content.status();
@@ -89,6 +90,7 @@ describe('content store: walk and status', () => {
     body.push(bytes.subarray(half));
     body.push(null);
     await feed.done;
+    await reader.close();
     assert.deepEqual(await content.status(), { ingests: [], temps: [] });
     assert.deepEqual(await walked(), [{ digest, size: bytes.length }]);
   });

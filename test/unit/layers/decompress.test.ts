@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { compress as zstdCompress } from 'zstd-napi';
 import { CtrimgError } from '../../../src/errors.js';
-import { decompress } from '../../../src/layers/decompress.js';
+import { decompress, type ByteReader } from '../../../src/layers/decompress.js';
 import { file, makeTar, readAll } from '../../support/tars.js';
 
 /** Splits `bytes` into one-byte chunks first, so that detection must gather its header. */
@@ -23,6 +23,25 @@ describe('layers/decompress', () => {
     const tar = await makeTar([file('a', 'x'.repeat(100_000))]);
     const gz = gzipSync(tar);
     assert.deepEqual(await readAll(decompress(trickle(gz))), tar);
+  });
+
+  it('reads several megabytes through its two input buffers in turn, and never hands on a byte it has read over', async () => {
+    const tar = await makeTar([{ name: 'r', data: randomBytes(3 << 20) }, file('t', 'text '.repeat(400_000)), { name: 's', data: randomBytes(2 << 20) }]);
+    for (const blob of [tar, gzipSync(tar), zstdCompress(tar)]) {
+      // A reader that hands out odd amounts, and scribbles over the rest of every buffer it is given.
+      let at = 0;
+      const reader: ByteReader = {
+        async read(into) {
+          into.fill(0xee);
+          const n = Math.min(into.length, blob.length - at, 1 + ((at * 7919) % (700 * 1024)));
+          blob.copy(into, 0, at, at + n);
+          at += n;
+          return n;
+        },
+        async close() {},
+      };
+      assert.deepEqual(await readAll(decompress(reader)), tar);
+    }
   });
 
   it('handles empty input', async () => {
