@@ -92,9 +92,9 @@ const storedSize = (h: EntryHeader) => (h.sparse ? h.sparse.reduce((n, r) => n +
 const SMALL_FILE = 1024 * 1024;
 
 /**
- * A small file's bytes are views of the decompressor's chunks (256 KiB). Held while its write
+ * A small file's bytes are views of the decompressor's chunks (128 KiB). Held while its write
  * waits its turn, a view keeps its whole chunk alive: with 32 writes in flight per layer, up to
- * 8 MiB for a few KiB of files. A view much smaller than its chunk is copied, keeping only its own bytes.
+ * 4 MiB for a few KiB of files. A view much smaller than its chunk is copied, keeping only its own bytes.
  */
 function compact(chunk: Buffer): Buffer {
   return chunk.length * 4 < chunk.buffer.byteLength ? Buffer.from(chunk) : chunk;
