@@ -92,15 +92,6 @@ const storedSize = (h: EntryHeader) => (h.sparse ? h.sparse.reduce((n, r) => n +
 const SMALL_FILE = 1024 * 1024;
 
 /**
- * A small file's bytes are views of the decompressor's chunks (128 KiB). Held while its write
- * waits its turn, a view keeps its whole chunk alive: with 32 writes in flight per layer, up to
- * 4 MiB for a few KiB of files. A view much smaller than its chunk is copied, keeping only its own bytes.
- */
-function compact(chunk: Buffer): Buffer {
-  return chunk.length * 4 < chunk.buffer.byteLength ? Buffer.from(chunk) : chunk;
-}
-
-/**
  * Applies a layer's entries in order with containerd's path semantics (pkg/archive applyNaive)
  * to the merged view (merged-view.ts), writing only into this layer's diff: names are cleaned
  * inside the root, the parent of each entry is resolved through symlinks of any layer and made
@@ -202,7 +193,7 @@ class Unpacker {
         const sparse = h.sparse && { runs: h.sparse, size: h.size };
         if (storedSize(h) <= SMALL_FILE) {
           const data: Buffer[] = [];
-          for await (const chunk of entry) data.push(compact(chunk));
+          for await (const chunk of entry) data.push(chunk);
           return this.writes.add(rel, fsPath(path), data, h.meta, sparse);
         }
         const fd = openSync(fsPath(path), 'wx', creationMode(h.meta));
