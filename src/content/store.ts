@@ -7,7 +7,7 @@
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { diskFull, failed } from '../errors.js';
 import { assertDigest, DigestStream, Sha256, type Digest } from '../image/digest.js';
@@ -186,11 +186,17 @@ export class ContentStore implements ImageSink {
       const counter = hashInto(hash, opts.size - have, (n) => opts.onProgress?.(resumed + n));
       // This store hashes every byte of the blob (above and in hashInto): the source need not.
       const body = await fetch(have, { callerVerifies: true });
+      let sink: Writable | undefined;
       try {
-        await pipeline(body, counter, keepFree(this.ingestDir, this.reserve, `cannot download ${opts.what}`), appender(await open(partial, 'a'), (bytes) => file?.advance(bytes)), { signal: opts.signal });
+        sink = appender(await open(partial, 'a'), (bytes) => file?.advance(bytes));
+        await pipeline(body, counter, keepFree(this.ingestDir, this.reserve, `cannot download ${opts.what}`), sink, { signal: opts.signal });
       } catch (err) {
+        // pipeline rejects at the first error, while the appender may still be writing what it
+        // received: the lock is let go only once it is closed, or the next attempt would resume
+        // from a size that is still growing and have its own bytes written over.
+        if (sink && !sink.closed) await new Promise((resolve) => sink!.once('close', resolve));
         if (counter.tooLong) return wrongBytes(failed(`${opts.what}: more bytes than its descriptor's ${opts.size}`, { code: 'SIZE_MISMATCH' }));
-        // A source that checks what it serves (an OCI layout, at EOF) found the bytes wrong:
+        // The source found its bytes wrong on the way (a range other than the one asked for):
         // they are not resumed either, or the next attempt would fail on them again.
         if (isWrongBytes(err)) return wrongBytes(err);
         throw diskFull(err, `cannot download ${opts.what}`, this.ingestDir) ?? err;
