@@ -20,7 +20,7 @@ import { failed } from '../errors.js';
 /** Bytes pulled into the caller's buffer, following a source: how many were read, 0 at its end. */
 export interface ByteReader {
   read(into: Buffer): Promise<number>;
-  /** Stops early: lets go of what the reader holds. */
+  /** Lets go of what the reader holds (its file), at the end or to stop early; again does nothing. */
   close(): Promise<void>;
 }
 
@@ -45,7 +45,6 @@ export function decompress(input: Readable | ByteReader): Readable {
 /** decompress() as the chunks themselves, for a consumer that needs no stream. */
 export async function* decompressChunks(input: Readable | ByteReader): AsyncGenerator<Buffer> {
   const reader = input instanceof Readable ? readerOf(input) : input;
-  let ended = false;
   try {
     // The first read holds the magic bytes but for a source that trickles (a test's one-byte chunks).
     const first = Buffer.allocUnsafe(IN_CHUNK);
@@ -58,19 +57,15 @@ export async function* decompressChunks(input: Readable | ByteReader): AsyncGene
     const head = first.subarray(0, held);
     const format = FORMATS.find((f) => head.subarray(0, f.magic.length).equals(f.magic));
     if (!format) {
-      if (head.length) yield head;
-      for (;;) {
-        const chunk = Buffer.allocUnsafe(IN_CHUNK);
-        const n = await reader.read(chunk);
-        if (n === 0) break;
-        yield chunk.subarray(0, n);
-      }
+      // Each read copied out at its own size: a view of a download that trickles would keep a
+      // whole buffer alive for a few bytes while the importer holds it.
+      if (head.length) yield Buffer.from(head);
+      for (let n; (n = await reader.read(first)) > 0; ) yield Buffer.from(first.subarray(0, n));
     } else {
       yield* decoded(format, first, held, reader);
     }
-    ended = true;
   } finally {
-    if (!ended) await reader.close();
+    await reader.close();
   }
 }
 

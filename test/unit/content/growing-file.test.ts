@@ -10,11 +10,15 @@ import type { ByteReader } from '../../../src/layers/decompress.js';
 function collect(r: ByteReader, size = 64 * 1024): { bytes(): number; done: Promise<Buffer> } {
   const chunks: Buffer[] = [];
   const done = (async () => {
-    for (;;) {
-      const into = Buffer.alloc(size);
-      const n = await r.read(into);
-      if (n === 0) return Buffer.concat(chunks);
-      chunks.push(into.subarray(0, n));
+    try {
+      for (;;) {
+        const into = Buffer.alloc(size);
+        const n = await r.read(into);
+        if (n === 0) return Buffer.concat(chunks);
+        chunks.push(into.subarray(0, n));
+      }
+    } finally {
+      await r.close();
     }
   })();
   done.catch(() => {});
