@@ -5,8 +5,8 @@
  * `skopeo copy --all` writes an index.json entry that is itself an image index; the platform's
  * manifest is chosen from it as from a registry's.
  *
- * The directory is not trusted more than a registry: every blob is verified at EOF against the
- * digest that named it, a digest is checked before a path is made of it, files are opened
+ * The directory is not trusted more than a registry: every blob is verified against the digest
+ * that named it (at EOF, unless the caller hashes every byte itself: callerVerifies), a digest is checked before a path is made of it, files are opened
  * without following symlinks and must be regular files, the `blobs` directories must not be
  * symlinks (so nothing is read from outside the layout), and JSON files are read with a cap.
  */

@@ -9,7 +9,6 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { failed } from '../errors.js';
 import type { ByteReader } from '../layers/decompress.js';
 
-
 type Outcome = { ok: true; path: string } | { ok: false; error: unknown };
 
 export class GrowingFile {
