@@ -8,7 +8,8 @@
  *                of its own (1%). Creating inodes dominates.
  *   large-files  bench/large-files:1  three gzip layers of 150, 100 and 50 MiB of incompressible
  *                data in files of 4 to 96 MiB, like a Windows base image's: moving bytes dominates.
- *   large-1g     bench/large-1g:1  one such layer of 1 GiB, to show memory stays flat in layer size.
+ *   large-100m   bench/large-100m:1  one such layer of 100 MiB,
+ *   large-1g     bench/large-1g:1  and one of 1 GiB: memory must stay flat in layer size.
  *
  * Layers are streamed (tar -> gzip -> file) with both digests computed on the way, so the
  * generator never holds a layer in memory.
@@ -102,12 +103,13 @@ export function largeFilesShape(): Shape {
   };
 }
 
-/** One layer of 1 GiB of large incompressible files. */
-export function largeLayerShape(): Shape {
+/** One layer of large incompressible files: `large-100m` (100 MiB) or `large-1g` (1 GiB). */
+export function largeLayerShape(size: '100m' | '1g'): Shape {
+  const name = `large-${size}`;
   return {
-    name: 'large-1g',
-    repo: 'bench/large-1g',
-    layers: [{ name: 'base', files: 'large', prefixes: ['Files/Windows/System32', 'Files/Windows/WinSxS'], bytes: 1024 * MIB, seed: 21 }],
+    name,
+    repo: `bench/${name}`,
+    layers: [{ name: 'base', files: 'large', prefixes: ['Files/Windows/System32', 'Files/Windows/WinSxS'], bytes: (size === '1g' ? 1024 : 100) * MIB, seed: size === '1g' ? 21 : 22 }],
     images: [{ tag: '1', layers: [0] }],
   };
 }

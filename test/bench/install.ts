@@ -5,11 +5,12 @@
  * rotating every round. Three image shapes (image.ts): many small files (where creating inodes
  * costs most; ctrimg also installs a second image sharing all but one small layer into the root
  * that holds the first), large files in three layers of 150, 100 and 50 MiB (where moving bytes
- * costs most), and one 1 GiB layer of large files (memory must not grow with layer size).
+ * costs most), and one layer of large files of 100 MiB and one of 1 GiB (memory must not grow
+ * with layer size).
  *
  *   BENCH_MB      content size of the small-files image in MiB (default 300)
  *   BENCH_RUNS    rounds (default 5); medians are taken over them
- *   BENCH_SHAPES  comma-separated subset of small-files, large-files, large-1g (default all)
+ *   BENCH_SHAPES  comma-separated subset of small-files, large-files, large-100m, large-1g (default all)
  *
  * Prints a table and the targets with PASS/FAIL, writes every sample as JSON under the temp
  * dir, and always stops what it started and removes its work directory (Ctrl-C too).
@@ -69,7 +70,8 @@ function log(line: string): void {
 const SHAPES: Record<string, (mb: number) => Shape> = {
   'small-files': smallFilesShape,
   'large-files': largeFilesShape,
-  'large-1g': largeLayerShape,
+  'large-100m': () => largeLayerShape('100m'),
+  'large-1g': () => largeLayerShape('1g'),
 };
 
 function chosenShapes(mb: number): Shape[] {
@@ -142,9 +144,9 @@ async function main(): Promise<void> {
   const byShape = new Map<string, PeerSummary[]>();
   for (const { shape } of layouts) byShape.set(shape.name, summarize(samples, shape.name, [PEER_CTRIMG, PEER_SKOPEO_UMOCI, PEER_CONTAINERD, PEER_CTRIMG_SECOND]));
   const verdicts: Target[] = [...byShape.values()].flatMap((rows) => targets(rows));
-  const large = byShape.get(largeFilesShape().name);
-  const huge = byShape.get(largeLayerShape().name);
-  if (large && huge) verdicts.push(flatMemory(large, huge));
+  const small = byShape.get(largeLayerShape('100m').name);
+  const huge = byShape.get(largeLayerShape('1g').name);
+  if (small && huge) verdicts.push(flatMemory(small, huge));
   process.stdout.write(`\n${renderRows([...byShape.values()].flat())}\n\n${LEGEND}\n\n${renderTargets(verdicts)}\n`);
 
   const resultsDir = join(tmpdir(), 'ctrimg-bench');

@@ -28,7 +28,7 @@ export interface Target {
 /** Wall time at most this share of the fastest peer's; peak RSS at most this many MiB. */
 const WALL_RATIO = 0.8;
 const RSS_MIB = 120;
-/** The 1 GiB layer's peak RSS over the 300 MiB image's: flat in layer size, within noise. */
+/** The 1 GiB layer's peak RSS over the 100 MiB layer's: flat in layer size, within noise. */
 const FLAT_RATIO = 1.05;
 
 /** One row per peer that has samples of `shape`, in the order of `peers`. */
@@ -92,7 +92,7 @@ export function targets(rows: PeerSummary[]): Target[] {
   return out;
 }
 
-/** Memory flat in layer size: ctrimg's peak RSS on the 1 GiB layer against the image of smaller layers. */
+/** Memory flat in layer size: ctrimg's peak RSS on the 1 GiB layer against that on the 100 MiB one. */
 export function flatMemory(small: PeerSummary[], large: PeerSummary[]): Target {
   const a = small.find((r) => r.peer === PEER_CTRIMG)!;
   const b = large.find((r) => r.peer === PEER_CTRIMG)!;
