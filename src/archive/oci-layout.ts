@@ -6,9 +6,10 @@
  * manifest is chosen from it as from a registry's.
  *
  * The directory is not trusted more than a registry: every blob is verified against the digest
- * that named it (at EOF, unless the caller hashes every byte itself: callerVerifies), a digest is checked before a path is made of it, files are opened
- * without following symlinks and must be regular files, the `blobs` directories must not be
- * symlinks (so nothing is read from outside the layout), and JSON files are read with a cap.
+ * that named it (at EOF, unless the caller hashes every byte itself: callerVerifies), a digest
+ * is checked before a path is made of it, files are opened without following symlinks and must
+ * be regular files, the `blobs` directories must not be symlinks (so nothing is read from
+ * outside the layout), and JSON files are read with a cap.
  */
 import { lstat, realpath, type FileHandle } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';

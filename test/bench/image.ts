@@ -103,13 +103,17 @@ export function largeFilesShape(): Shape {
   };
 }
 
+/** The single large layers: their size and the seed of their content. */
+const LARGE_LAYERS = { '100m': { mib: 100, seed: 22 }, '1g': { mib: 1024, seed: 21 } };
+
 /** One layer of large incompressible files: `large-100m` (100 MiB) or `large-1g` (1 GiB). */
-export function largeLayerShape(size: '100m' | '1g'): Shape {
+export function largeLayerShape(size: keyof typeof LARGE_LAYERS): Shape {
   const name = `large-${size}`;
+  const { mib, seed } = LARGE_LAYERS[size];
   return {
     name,
     repo: `bench/${name}`,
-    layers: [{ name: 'base', files: 'large', prefixes: ['Files/Windows/System32', 'Files/Windows/WinSxS'], bytes: (size === '1g' ? 1024 : 100) * MIB, seed: size === '1g' ? 21 : 22 }],
+    layers: [{ name: 'base', files: 'large', prefixes: ['Files/Windows/System32', 'Files/Windows/WinSxS'], bytes: mib * MIB, seed }],
     images: [{ tag: '1', layers: [0] }],
   };
 }

@@ -2,7 +2,7 @@
  * `npm run bench`: install time, CPU time and peak RSS of ctrimg against `skopeo copy` + `umoci
  * raw unpack` and against containerd's `ctr images pull` (native snapshotter), all pulling the
  * same images from a docker-registry on 127.0.0.1, in the same run, the order of the peers
- * rotating every round. Three image shapes (image.ts): many small files (where creating inodes
+ * rotating every round. Four image shapes (image.ts): many small files (where creating inodes
  * costs most; ctrimg also installs a second image sharing all but one small layer into the root
  * that holds the first), large files in three layers of 150, 100 and 50 MiB (where moving bytes
  * costs most), and one layer of large files of 100 MiB and one of 1 GiB (memory must not grow
