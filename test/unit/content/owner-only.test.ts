@@ -4,7 +4,7 @@
  * it that another account owns is refused, unchanged. No PowerShell runs here: the Windows script is checked as text.
  */
 import assert from 'node:assert/strict';
-import { chmod, chown, lchown, lstat, mkdir, mkdtemp, rm, stat, symlink } from 'node:fs/promises';
+import { chmod, chown, lchown, lstat, mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ownerOnlyAcl, OWNER_ONLY_SDDL, parseAclResult, restrictToOwner } from '../../../src/content/owner-only.js';
@@ -65,6 +65,16 @@ describe('content/owner-only', () => {
       ]) assert.ok(script.includes(text), text);
       assert.equal(script.split('Get-ChildItem').length, 2, 'one listing, of one directory at a time');
       assert.doesNotMatch(script, /-Recurse/);
+    });
+
+    it('passes over an entry gone between the listing and reading its owner, instead of calling it unreadable', () => {
+      const script = scriptOf('C:\\ProgramData\\ctrimg');
+      const check = script.slice(script.indexOf('$check = {'), script.indexOf('$foreign = @('));
+      assert.ok(
+        check.includes("if ($co -eq 'unreadable' -and -not (Test-Path -LiteralPath $c.FullName)) { continue }"),
+        'an owner that cannot be read is foreign only while the entry still exists',
+      );
+      assert.ok(check.indexOf('{ continue }') < check.indexOf("'entry '"), 'checked before the entry is reported');
     });
 
     it('gives a DACL of full control for Administrators and SYSTEM only, protected from above, inherited below, owner Administrators', () => {
@@ -192,6 +202,21 @@ describe('content/owner-only', () => {
       await chmod(dir, 0o500);
       await restrictToOwner(dir);
       assert.equal((await stat(dir)).mode & 0o777, 0o500, "a mode narrower than 0700 is the owner's choice");
+    });
+
+    it('passes over an entry removed after the listing (SQLite dropping ctrimg.db-shm as another process closes)', async () => {
+      await chmod(dir, 0o755);
+      await writeFile(join(dir, 'ctrimg.db'), '');
+      const listing = async () => ['ctrimg.db', 'ctrimg.db-shm', 'ctrimg.db-wal'];
+      await restrictToOwner(dir, undefined, { ...posix(), list: listing });
+      assert.equal((await stat(dir)).mode & 0o777, 0o700);
+      await chown(join(dir, 'ctrimg.db'), me + 4242, -1).catch(() => assert.fail('the tests run as root'));
+      await assert.rejects(restrictToOwner(dir, undefined, { ...posix(), list: listing }), (err: CtrimgError) => {
+        assert.equal(err.code, 'STORE_NOT_OURS');
+        assert.match(err.message, /ctrimg\.db in the store root belongs to uid \d+/);
+        assert.doesNotMatch(err.message, /more entr/, 'the entries that are gone are not counted');
+        return true;
+      });
     });
 
     it('refuses, leaving its mode, a root that is not owned by the account ctrimg runs as, and says first to run as its owner', async () => {
