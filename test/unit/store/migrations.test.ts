@@ -127,7 +127,7 @@ describe('store migrations', () => {
       assert.ok(!columns(db, 'containers').includes('path'));
       const store = new Store(db);
       assert.equal(store.layers.byChainId('sha256:c1')?.id, 1);
-      assert.deepEqual(store.images.listWithChains().map((i) => i.chain), [['sha256:c1']]);
+      assert.deepEqual(store.layers.ofImage(1).map((l) => l.chainId), ['sha256:c1']);
       assert.equal(store.containers.byName('web1')?.cid, 'x1');
       assert.throws(() => db.exec('DELETE FROM images WHERE id = 1'), /FOREIGN KEY/, 'the container still keeps its image');
       db.close();
@@ -153,7 +153,7 @@ describe('store migrations', () => {
       assert.equal((db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE name = 'images_top_layer'`).get() as { n: number }).n, 0);
       assert.deepEqual(db.prepare('SELECT id, name, repository, manifest_digest, installed FROM images ORDER BY id').all(), before);
       const store = new Store(db);
-      assert.deepEqual(store.images.listWithChains().map((i) => [i.name, i.chain]), [['base', ['sha256:c1']], ['app', ['sha256:c1', 'sha256:c2']]]);
+      assert.deepEqual(store.images.all().map((i) => [i.name, store.layers.ofImage(i.id).map((l) => l.chainId)]), [['base', ['sha256:c1']], ['app', ['sha256:c1', 'sha256:c2']]]);
       assert.equal(store.containers.byName('web1')?.cid, 'x1');
       assert.throws(() => db.exec('DELETE FROM images WHERE id = 2'), /FOREIGN KEY/, 'the container still keeps its image');
       assert.deepEqual(db.pragma('foreign_key_check'), []);
