@@ -6,9 +6,13 @@ import { parseVersion } from '../src/image/version.js';
 import { getImages } from '../src/ops/images.js';
 import { imageForest } from '../src/ops/lineage.js';
 import { withOps } from './context.js';
+import { conflicting } from './hints.js';
 import { bind } from './params.js';
 
 const LIST = 'List';
+const CHILD_OF = 'ChildOf';
+const ANCESTOR_OF = 'AncestorOf';
+const FILTERED = [LIST, CHILD_OF, ANCESTOR_OF];
 /** The whole forest: filters would cut it, so -Graph takes none. */
 const GRAPH = 'Graph';
 
@@ -16,20 +20,21 @@ export const cmdlet: CmdletSpec = {
   name: 'Get-ContainerImage',
   synopsis: 'Lists installed images with their publisher, version and lineage, or draws them as a graph.',
   params: [
-    { name: 'Name', type: 'string[]', positional: true, sets: [LIST], description: 'Image names; case-insensitive wildcards.' },
-    { name: 'Publisher', type: 'string', sets: [LIST], description: 'Only images of this publisher (Microsoft or CN=Microsoft; wildcards).' },
-    { name: 'Version', type: 'string', sets: [LIST], description: 'Only this version.' },
-    { name: 'ChildOf', type: 'string', sets: [LIST], description: 'Only images whose ParentImage is this image (a name; wildcards).' },
-    { name: 'Recurse', type: 'switch', sets: [LIST], description: 'With -ChildOf: all descendants, children first.' },
-    { name: 'AncestorOf', type: 'string', sets: [LIST], description: "Only this image's ParentImage, its ParentImage, and so on, nearest first." },
-    { name: 'Property', type: 'string[]', sets: [LIST], description: 'Show only these properties, e.g. Name,ParentImage.' },
+    { name: 'Name', type: 'string[]', positional: true, sets: FILTERED, description: 'Image names; case-insensitive wildcards.' },
+    { name: 'Publisher', type: 'string', sets: FILTERED, description: 'Only images of this publisher (Microsoft or CN=Microsoft; wildcards).' },
+    { name: 'Version', type: 'string', sets: FILTERED, description: 'Only this version.' },
+    { name: 'ChildOf', type: 'string', required: true, sets: [CHILD_OF], description: 'Only images whose ParentImage is this image (a name; wildcards).' },
+    { name: 'Recurse', type: 'switch', sets: [CHILD_OF], description: 'With -ChildOf: all descendants, children first.' },
+    { name: 'AncestorOf', type: 'string', required: true, sets: [ANCESTOR_OF], description: "Only this image's ParentImage, its ParentImage, and so on, nearest first." },
+    { name: 'Property', type: 'string[]', sets: FILTERED, description: 'Show only these properties, e.g. Name,ParentImage.' },
     { name: 'Graph', type: 'switch', required: true, sets: [GRAPH], description: 'Draw every image under its ParentImage, with its containers (-OutputFormat Dot: Graphviz source).' },
   ],
-  parameterSets: { names: [LIST, GRAPH], default: LIST },
+  parameterSets: { names: [LIST, CHILD_OF, ANCESTOR_OF, GRAPH], default: LIST },
   outputFormats: ['Table', 'Json', 'Dot'],
   hints: {
     IMAGE_NOT_FOUND: 'Get-ContainerImage without -ChildOf or -AncestorOf lists them',
-    PARAMETER_SET_CONFLICT: '-Graph draws every image and takes no filter',
+    PARAMETER_SET_CONFLICT: (err) =>
+      conflicting(err, 'Graph') ? '-Graph draws every image and takes no filter' : 'give one of -ChildOf and -AncestorOf',
   },
   examples: [
     { command: 'ctrimg Get-ContainerImage', description: 'Every installed image.' },
@@ -48,9 +53,12 @@ export const cmdlet: CmdletSpec = {
         names: args.Name as string[] | undefined,
         publisher: args.Publisher as string | undefined,
         version,
-        childOf: args.ChildOf as string | undefined,
-        recurse: args.Recurse === true,
-        ancestorOf: args.AncestorOf as string | undefined,
+        related:
+          set === CHILD_OF
+            ? { relation: args.Recurse ? 'descendants' : 'children', of: args.ChildOf as string }
+            : set === ANCESTOR_OF
+              ? { relation: 'ancestors', of: args.AncestorOf as string }
+              : undefined,
       });
       io.out(renderImages(images, io.outputFormat, args.Property as string[] | undefined));
     });

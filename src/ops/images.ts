@@ -2,7 +2,7 @@
  * Installed images with their lineage, and selecting them by name, by selector or by their
  * place in the lineage. Lineage is the store's answer (store/lineage.ts), never computed here.
  */
-import { notFound, usage } from '../errors.js';
+import { notFound } from '../errors.js';
 import { compareVersions, parseVersion, tryParseVersion, versionsEqual, type Version } from '../image/version.js';
 import type { ImageRecord } from '../../store/index.js';
 import type { OpsContext } from './context.js';
@@ -15,18 +15,20 @@ export interface InstalledImage {
   isOSImage: boolean;
 }
 
+/**
+ * children: images whose ParentImage it is; descendants: their children too, and so on;
+ * ancestors: its ParentImage, that one's ParentImage, and so on.
+ */
+export type Relation = 'children' | 'descendants' | 'ancestors';
+
 export interface ImageQuery {
   /** Wildcard patterns; absent: every name. */
   names?: string[];
   /** A wildcard pattern, with or without `CN=`. */
   publisher?: string;
   version?: Version;
-  /** Only images whose ParentImage is an image of this name (a wildcard pattern). */
-  childOf?: string;
-  /** With childOf: its children's children too, and so on. */
-  recurse?: boolean;
-  /** Only the ParentImage of an image of this name (a wildcard pattern), its ParentImage, and so on. */
-  ancestorOf?: string;
+  /** Only images related so to an image of this name (a wildcard pattern). */
+  related?: { relation: Relation; of: string };
 }
 
 /** `WebApp 1.2.0.0`, or just the name when the image has no version. */
@@ -71,30 +73,26 @@ function relatives(all: ImageRecord[], pattern: string, role: string): ImageReco
 }
 
 /**
- * The images the lineage filters allow, each with its generation (1: a child or the parent;
+ * The images the lineage filter allows, each with its generation (1: a child or the parent;
  * 2: a grandchild or grandparent; ...), or undefined when none was asked for.
  */
-function lineageFilter(ctx: OpsContext, all: ImageRecord[], q: ImageQuery): Map<number, number> | undefined {
-  if (q.recurse && q.childOf === undefined) throw usage('-Recurse goes with -ChildOf: it lists all the descendants of that image');
-  if (q.childOf !== undefined && q.ancestorOf !== undefined) throw usage('give -ChildOf or -AncestorOf, not both');
+function lineageFilter(ctx: OpsContext, all: ImageRecord[], related: ImageQuery['related']): Map<number, number> | undefined {
+  if (!related) return undefined;
+  const { lineage } = ctx.store;
   const generations = new Map<number, number>();
   const add = (id: number, generation: number) => generations.set(id, Math.min(generation, generations.get(id) ?? Infinity));
-  if (q.childOf !== undefined) {
-    for (const p of relatives(all, q.childOf, q.recurse ? 'descendants' : 'children')) {
-      if (!q.recurse) {
-        for (const c of ctx.store.lineage.children(p.id)) add(c.id, 1);
-        continue;
-      }
+  for (const img of relatives(all, related.of, related.relation)) {
+    if (related.relation === 'children') {
+      for (const c of lineage.children(img.id)) add(c.id, 1);
+    } else if (related.relation === 'ancestors') {
+      lineage.ancestors(img.id).forEach((a, i) => add(a.id, i + 1));
+    } else {
       // Generations from the parents the store gives, over the descendants only.
-      const found = ctx.store.lineage.descendants(p.id);
-      const parents = ctx.store.lineage.parentIds(found.map((d) => d.id));
-      const depth = (id: number): number => (id === p.id ? 0 : 1 + depth(parents.get(id)!));
+      const found = lineage.descendants(img.id);
+      const parents = lineage.parentIds(found.map((d) => d.id));
+      const depth = (id: number): number => (id === img.id ? 0 : 1 + depth(parents.get(id)!));
       for (const d of found) add(d.id, depth(d.id));
     }
-  } else if (q.ancestorOf !== undefined) {
-    for (const c of relatives(all, q.ancestorOf, 'ancestors')) ctx.store.lineage.ancestors(c.id).forEach((a, i) => add(a.id, i + 1));
-  } else {
-    return undefined;
   }
   return generations;
 }
@@ -115,7 +113,7 @@ export function matchImages(ctx: OpsContext, q: ImageQuery = {}): ImageRecord[] 
 
 function select(ctx: OpsContext, q: ImageQuery): { selected: ImageRecord[]; all: Map<number, ImageRecord> } {
   const records = ctx.store.images.all();
-  const generations = lineageFilter(ctx, records, q);
+  const generations = lineageFilter(ctx, records, q.related);
   const [name, publisher, { version }] = [matcher(q.names), matcher(q.publisher === undefined ? undefined : [stripCN(q.publisher)]), q];
   const selected = records.filter(
     (img) =>

@@ -271,7 +271,7 @@ describe('cmdlet hints', () => {
     try {
       const r = await ctrimg(join(root, 'store'), ['Get-ContainerImage', '-ChildOf', 'nope']);
       assert.equal(r.code, 3, r.stderr);
-      assert.equal(r.stderr, "Get-ContainerImage: no installed image matches 'nope', the parent whose children were asked for (Get-ContainerImage without -ChildOf lists them) [IMAGE_NOT_FOUND]\n");
+      assert.equal(r.stderr, "Get-ContainerImage: no installed image matches 'nope', the image whose children were asked for (Get-ContainerImage without -ChildOf or -AncestorOf lists them) [IMAGE_NOT_FOUND]\n");
     } finally {
       await rm(root, { recursive: true, force: true });
     }
