@@ -24,13 +24,17 @@ const UP_TO_PARENT = (start: string) => `
     WHERE l.parent_id IS NOT NULL AND NOT ${IS_TOP('up.layer_id')}
   )`;
 
-/** Layers above the image's top when the image owns it (else none); `stopAtTops` stops at the next images. */
+/**
+ * Layers above the image's top when the image owns it (else none), each with the generation of
+ * an image whose top it is: 1 above the start, one more past each layer that is an image's top.
+ * `stopAtTops` stops at the first images (the children).
+ */
 const DOWN_FROM = (stopAtTops: boolean) => `
-  down(layer_id) AS (
-    SELECT c.id FROM images i JOIN layers c ON c.parent_id = i.top_layer_id
+  down(layer_id, generation) AS (
+    SELECT c.id, 1 FROM images i JOIN layers c ON c.parent_id = i.top_layer_id
     WHERE i.id = ? AND i.id = ${OWNER('i.top_layer_id')}
     UNION ALL
-    SELECT c.id FROM down JOIN layers c ON c.parent_id = down.layer_id
+    SELECT c.id, down.generation + ${IS_TOP('down.layer_id')} FROM down JOIN layers c ON c.parent_id = down.layer_id
     ${stopAtTops ? `WHERE NOT ${IS_TOP('down.layer_id')}` : ''}
   )`;
 
@@ -89,11 +93,18 @@ export class LineageQueries {
       .all(imageId) as ImageRecord[];
   }
 
-  /** Children, their children, and so on: every image with this one among its ancestors, in install order. */
-  descendants(imageId: number): ImageRecord[] {
-    return this.db
-      .prepare(`WITH RECURSIVE ${DOWN_FROM(false)} SELECT ${columnsOf('c')} FROM down JOIN images c ON c.top_layer_id = down.layer_id ORDER BY c.id`)
-      .all(imageId) as ImageRecord[];
+  /**
+   * Children (generation 1), their children (2), and so on: every image with this one among its
+   * ancestors, by generation, then in install order.
+   */
+  descendants(imageId: number): { image: ImageRecord; generation: number }[] {
+    const rows = this.db
+      .prepare(
+        `WITH RECURSIVE ${DOWN_FROM(false)}
+         SELECT down.generation, ${columnsOf('c')} FROM down JOIN images c ON c.top_layer_id = down.layer_id ORDER BY down.generation, c.id`,
+      )
+      .all(imageId) as (ImageRecord & { generation: number })[];
+    return rows.map(({ generation, ...image }) => ({ image, generation }));
   }
 
   /** What keeps an image from being removed (DESIGN rule 1): its containers and its child images. */

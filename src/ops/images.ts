@@ -87,11 +87,7 @@ function lineageFilter(ctx: OpsContext, all: ImageRecord[], related: ImageQuery[
     } else if (related.relation === 'ancestors') {
       lineage.ancestors(img.id).forEach((a, i) => add(a.id, i + 1));
     } else {
-      // Generations from the parents the store gives, over the descendants only.
-      const found = lineage.descendants(img.id);
-      const parents = lineage.parentIds(found.map((d) => d.id));
-      const depth = (id: number): number => (id === img.id ? 0 : 1 + depth(parents.get(id)!));
-      for (const d of found) add(d.id, depth(d.id));
+      for (const d of lineage.descendants(img.id)) add(d.image.id, d.generation);
     }
   }
   return generations;
