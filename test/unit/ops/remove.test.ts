@@ -110,6 +110,20 @@ describe('removing several images', () => {
     assert.deepEqual([ctx.store.layers.all(), await layerDirs()], [[], 0]);
   });
 
+  it('checks the database before deleting anything, and only when something is to go', async () => {
+    const base = await image('Base', ['a']);
+    const child = await image('Child', ['a', 'b']);
+    // A link row naming an image that does not exist: foreign_key_check reports it.
+    ctx.store.db.pragma('foreign_keys = OFF');
+    ctx.store.db.prepare('INSERT INTO image_layers (image_id, position, layer_id) VALUES (999, 0, 1)').run();
+    ctx.store.db.pragma('foreign_keys = ON');
+    const refusedOnly = await removeImages(ctx, [base]);
+    assert.deepEqual(refusedOnly.refused.map((x) => x.image.name), ['Base'], 'a refusal deletes nothing and is decided without the check');
+    await assert.rejects(removeImages(ctx, [child]), (err: unknown) => err instanceof CtrimgError && err.code === 'DATABASE_DAMAGED');
+    assert.deepEqual(names(), ['Base', 'Child'], 'the removal was rolled back');
+    assert.equal(await layerDirs(), 2);
+  });
+
   it('names the images another command removed first, and says so as not found when none is left', async () => {
     const a = await image('A', ['a']);
     const b = await image('B', ['b']);
