@@ -3,7 +3,7 @@
  * the layer below in the chain, and `images.top_layer_id`. The rule they answer: an image's
  * ParentImage is the installed image whose layer chain is the longest strict prefix of its own,
  * the one installed first (lowest id) when several have that chain; an image with none is an
- * OS image. So the parent is the first image found walking down the chain from the layer
+ * OS image. So the parent is the first image found walking toward the base from the layer
  * below the image's top (images with the image's own top, its twins, are never its parent),
  * and among images with one top only the lowest id, the top's "owner", has children.
  */
