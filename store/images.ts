@@ -1,4 +1,5 @@
-/** Prepared queries over `images` and `image_layers`. */
+/** Prepared queries over `images` and `image_layers`; lineage is in lineage.ts. */
+import { failed } from '../src/errors.js';
 import type { Db } from './db.js';
 
 export interface ImageRecord {
@@ -18,16 +19,13 @@ export interface ImageRecord {
   sourceId: number | null;
 }
 
-/** An image with the chain ids of its layers, base first: what lineage is computed from. */
-export interface ImageWithChain extends ImageRecord {
-  chain: string[];
-}
-
 export type NewImage = Omit<ImageRecord, 'id'>;
 
-const COLUMNS = `id, name, publisher, version, description, repository, tag,
-  manifest_digest AS manifestDigest, config_digest AS configDigest, platform, size, created,
-  installed, source_id AS sourceId`;
+/** The record's columns, of table alias `t`. */
+export const imageColumns = (t: string) => `${t}.id, ${t}.name, ${t}.publisher, ${t}.version, ${t}.description,
+  ${t}.repository, ${t}.tag, ${t}.manifest_digest AS manifestDigest, ${t}.config_digest AS configDigest, ${t}.platform,
+  ${t}.size, ${t}.created, ${t}.installed, ${t}.source_id AS sourceId`;
+const COLUMNS = imageColumns('images');
 
 export class ImageQueries {
   constructor(private readonly db: Db) {}
@@ -46,24 +44,6 @@ export class ImageQueries {
     return this.db.prepare(`SELECT ${COLUMNS} FROM images ORDER BY id`).all() as ImageRecord[];
   }
 
-  /** Every image with its layer chain, in install order. */
-  listWithChains(): ImageWithChain[] {
-    const images = this.all();
-    const rows = this.db
-      .prepare(
-        `SELECT il.image_id AS imageId, l.chain_id AS chainId
-         FROM image_layers il JOIN layers l ON l.id = il.layer_id ORDER BY il.image_id, il.position`,
-      )
-      .all() as { imageId: number; chainId: string }[];
-    const chains = new Map<number, string[]>();
-    for (const r of rows) {
-      const chain = chains.get(r.imageId) ?? [];
-      chain.push(r.chainId);
-      chains.set(r.imageId, chain);
-    }
-    return images.map((img) => ({ ...img, chain: chains.get(img.id) ?? [] }));
-  }
-
   /** Records an image over layers that are already recorded (ids base first). */
   add(img: NewImage, layerIds: number[]): ImageRecord {
     const info = this.db
@@ -79,7 +59,29 @@ export class ImageQueries {
     const id = Number(info.lastInsertRowid);
     const link = this.db.prepare('INSERT INTO image_layers (image_id, position, layer_id) VALUES (?, ?, ?)');
     layerIds.forEach((layerId, position) => link.run(id, position, layerId));
+    this.linkChain(layerIds);
+    this.db.prepare('UPDATE images SET top_layer_id = ? WHERE id = ?').run(layerIds.at(-1) ?? null, id);
     return this.byId(id)!;
+  }
+
+  /**
+   * Records each layer's parent, the one below it in the chain, which lineage is read from
+   * (store/lineage.ts). A chain id names its whole stack, so a recorded parent never differs;
+   * if one does, two stacks share a chain id and the image is refused rather than mislinked.
+   */
+  private linkChain(layerIds: number[]): void {
+    const set = this.db.prepare('UPDATE layers SET parent_id = ? WHERE id = ? AND parent_id IS NULL');
+    const get = this.db.prepare('SELECT parent_id AS parentId, chain_id AS chainId FROM layers WHERE id = ?');
+    layerIds.forEach((layerId, position) => {
+      const below = position === 0 ? null : layerIds[position - 1]!;
+      if (below !== null) set.run(below, layerId);
+      const row = get.get(layerId) as { parentId: number | null; chainId: string };
+      if (row.parentId !== below) {
+        throw failed(`layer ${row.chainId} is recorded on another layer below it than this image has; its chain id names two different layer stacks`, {
+          hint: 'the image is not installed; check that its layers are what the registry published',
+        });
+      }
+    });
   }
 
   /**

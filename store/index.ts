@@ -3,13 +3,17 @@ import { openDb, type Db } from './db.js';
 import { ContainerQueries } from './containers.js';
 import { ImageQueries } from './images.js';
 import { LayerQueries } from './layers.js';
+import { LineageQueries } from './lineage.js';
 import { SettingsQueries } from './settings.js';
 import { SourceQueries } from './sources.js';
+
+const ROLLBACK = Symbol('rollback');
 
 export class Store {
   readonly sources: SourceQueries;
   readonly images: ImageQueries;
   readonly layers: LayerQueries;
+  readonly lineage: LineageQueries;
   readonly containers: ContainerQueries;
   readonly settings: SettingsQueries;
 
@@ -17,6 +21,7 @@ export class Store {
     this.sources = new SourceQueries(db);
     this.images = new ImageQueries(db);
     this.layers = new LayerQueries(db);
+    this.lineage = new LineageQueries(db);
     this.containers = new ContainerQueries(db);
     this.settings = new SettingsQueries(db);
   }
@@ -28,6 +33,20 @@ export class Store {
   /** Runs `fn` in one write transaction, taking the lock up front so readers never upgrade. */
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();
+  }
+
+  /** Runs `fn` as `transaction` does, then rolls back whatever it wrote: a -WhatIf that changes nothing. */
+  dryRun<T>(fn: () => T): T {
+    let result: T | undefined;
+    try {
+      this.transaction(() => {
+        result = fn();
+        throw ROLLBACK;
+      });
+    } catch (err) {
+      if (err !== ROLLBACK) throw err;
+    }
+    return result as T;
   }
 
   /** Every blob digest the store still names: image manifests and configs, and layer blobs. */
@@ -73,6 +92,7 @@ export class Store {
 }
 
 export type { SourceRecord, NewSource } from './sources.js';
-export type { ImageRecord, ImageWithChain, NewImage } from './images.js';
+export type { ImageRecord, NewImage } from './images.js';
+export type { Dependents } from './lineage.js';
 export type { LayerRecord, NewLayer } from './layers.js';
 export type { ContainerRecord, ContainerState, NewContainer } from './containers.js';

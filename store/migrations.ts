@@ -117,4 +117,25 @@ export const migrations: Migration[] = [
       ALTER TABLE images DROP COLUMN top_layer_id;
     `,
   },
+  {
+    version: 6,
+    description: 'lineage in indexed columns: each layer its parent layer in the chain, each image its top layer',
+    // A chain id names the whole stack below it, so a layer has one parent whichever image it
+    // is in, and an image's chain is its top layer followed up through parent_id. Lineage is
+    // then a walk over two indexes (store/lineage.ts) instead of every image's chain in memory.
+    // Backfilled from image_layers; a layer no image uses keeps a NULL parent (the sweep
+    // deletes it, and a later install that uses it again sets it).
+    sql: `
+      ALTER TABLE layers ADD COLUMN parent_id INTEGER REFERENCES layers(id) ON DELETE SET NULL;
+      ALTER TABLE images ADD COLUMN top_layer_id INTEGER REFERENCES layers(id);
+      UPDATE layers SET parent_id = (
+        SELECT below.layer_id FROM image_layers cur
+        JOIN image_layers below ON below.image_id = cur.image_id AND below.position = cur.position - 1
+        WHERE cur.layer_id = layers.id LIMIT 1);
+      UPDATE images SET top_layer_id = (
+        SELECT layer_id FROM image_layers WHERE image_id = images.id ORDER BY position DESC LIMIT 1);
+      CREATE INDEX layers_parent ON layers(parent_id);
+      CREATE INDEX images_top_layer ON images(top_layer_id, id);
+    `,
+  },
 ];

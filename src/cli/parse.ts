@@ -14,7 +14,12 @@ import { closest } from './suggest.js';
 
 /** Parameters every cmdlet takes; handled by the CLI, never passed to run(). */
 export const COMMON_PARAMS: ParamSpec[] = [
-  { name: 'OutputFormat', type: 'string', choices: ['Table', 'Json'], description: 'Table (default) or Json: one JSON array of objects.' },
+  {
+    name: 'OutputFormat',
+    type: 'string',
+    choices: ['Table', 'Json', 'Dot'],
+    description: 'Table (default) or Json: one JSON array of objects; Dot (Graphviz source) where a cmdlet draws a graph.',
+  },
   { name: 'Json', type: 'switch', description: 'Same as -OutputFormat Json.' },
   { name: 'Debug', type: 'switch', description: 'Print debug messages, and the stack trace of an error.' },
   { name: 'Quiet', type: 'switch', description: 'Print no progress or informational messages.' },

@@ -5,7 +5,7 @@
  */
 import type { EventEmitter } from 'node:events';
 import { CtrimgError, errorCodeOf, exitCodeOf, usage } from '../errors.js';
-import type { OutputFormat } from '../format/output-format.js';
+import { DEFAULT_OUTPUT_FORMATS, type OutputFormat } from '../format/output-format.js';
 import type { CmdletSpec, ParamSpec } from './types.js';
 import { COMMON_PARAMS, parseParameters, resolveParam, type Parsed } from './parse.js';
 import { renderCmdletHelp, renderCmdletList } from './help.js';
@@ -130,6 +130,10 @@ export async function runCli(argv: string[], cmdlets: CmdletSpec[], env: CliEnv)
   if (common.help) {
     env.stdout.write(renderCmdletHelp(spec));
     return 0;
+  }
+  const formats = spec.outputFormats ?? DEFAULT_OUTPUT_FORMATS;
+  if (!formats.includes(common.outputFormat)) {
+    return report(spec.name, usage(`-OutputFormat ${common.outputFormat} is not one ${spec.name} renders; use ${formats.join(' or ')}`), false, 'Table');
   }
 
   const controller = new AbortController();

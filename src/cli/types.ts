@@ -94,6 +94,8 @@ export interface CmdletSpec {
   /** Hints by error code, in the words of this cmdlet's parameters (src/cli/hints.ts applies them). */
   hints?: Hints;
   examples: Example[];
+  /** The -OutputFormat values the cmdlet renders; absent: Table and Json (DEFAULT_OUTPUT_FORMATS). */
+  outputFormats?: readonly OutputFormat[];
   /** `parameterSet`: the set the parameters given resolved to, when the cmdlet declares sets. */
   run(args: Args, io: CmdletIO, parameterSet?: string): Promise<void>;
 }

@@ -3,16 +3,16 @@ import { randomBytes } from 'node:crypto';
 import { notFound, usage } from '../errors.js';
 import type { Digest } from '../image/digest.js';
 import type { Version } from '../image/version.js';
-import type { ContainerRecord, ImageWithChain } from '../../store/index.js';
+import type { ContainerRecord, ImageRecord } from '../../store/index.js';
 import type { OpsContext } from './context.js';
 import { assertDatabaseSound } from './damage.js';
-import { getImages } from './images.js';
+import { matchImages } from './images.js';
 import { withLease } from './lease-scope.js';
 import { matchesAny } from './wildcard.js';
 
 export interface ContainerView {
   container: ContainerRecord;
-  image: ImageWithChain;
+  image: ImageRecord;
   /** The container's directory, derived from its cid. */
   path: string;
 }
@@ -47,17 +47,17 @@ async function create(ctx: OpsContext, opts: NewContainerRequest): Promise<Conta
   if (ctx.store.containers.byName(opts.name)) {
     throw usage(`a container named '${opts.name}' already exists`, { code: 'CONTAINER_EXISTS', hint: 'pick another name or remove it first' });
   }
-  const matches = getImages(ctx, { names: [opts.imageName], version: opts.imageVersion });
+  const matches = matchImages(ctx, { names: [opts.imageName], version: opts.imageVersion });
   const what = opts.imageVersion ? `${opts.imageName} ${opts.imageVersion.text}` : opts.imageName;
   if (matches.length === 0) {
     throw notFound(`no installed image matches '${what}'`, { code: 'IMAGE_NOT_FOUND', hint: 'list the installed images to see their names' });
   }
-  const distinct = new Set(matches.map((m) => m.image.name.toLowerCase()));
+  const distinct = new Set(matches.map((m) => m.name.toLowerCase()));
   if (distinct.size > 1) {
     throw usage(`'${opts.imageName}' matches several images (${[...distinct].join(', ')}); give the exact name`, { code: 'NAME_AMBIGUOUS' });
   }
-  // getImages sorts newest first: without a version the newest is used.
-  const image = matches[0]!.image;
+  // Sorted newest first: without a version the newest is used.
+  const image = matches[0]!;
   const cid = randomBytes(32).toString('hex');
   const path = ctx.containerPath(cid);
   const layers = ctx.store.layers.ofImage(image.id);
@@ -76,7 +76,7 @@ async function create(ctx: OpsContext, opts: NewContainerRequest): Promise<Conta
 }
 
 export function getContainers(ctx: OpsContext, names?: string[]): ContainerView[] {
-  const images = new Map(ctx.store.images.listWithChains().map((i) => [i.id, i]));
+  const images = new Map(ctx.store.images.all().map((i) => [i.id, i]));
   const found = ctx.store.containers
     .list()
     .filter((c) => matchesAny(c.name, names))

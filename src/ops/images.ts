@@ -1,17 +1,25 @@
-/** Installed images with their computed lineage, and selecting them by name or by selector. */
+/**
+ * Installed images with their lineage, and selecting them by name, by selector or by their
+ * place in the lineage. Lineage is the store's answer (store/lineage.ts), never computed here.
+ */
 import { notFound } from '../errors.js';
 import { compareVersions, parseVersion, tryParseVersion, versionsEqual, type Version } from '../image/version.js';
-import type { ImageRecord, ImageWithChain } from '../../store/index.js';
+import type { ImageRecord } from '../../store/index.js';
 import type { OpsContext } from './context.js';
-import { childrenOf, parentsOf } from './lineage.js';
-import { matchesAny } from './wildcard.js';
+import { wildcardRegExp } from './wildcard.js';
 
 export interface InstalledImage {
-  image: ImageWithChain;
-  parent: ImageWithChain | null;
+  image: ImageRecord;
+  parent: ImageRecord | null;
   /** True exactly when the image has no parent. */
   isOSImage: boolean;
 }
+
+/**
+ * children: images whose ParentImage it is; descendants: their children too, and so on;
+ * ancestors: its ParentImage, that one's ParentImage, and so on.
+ */
+export type Relation = 'children' | 'descendants' | 'ancestors';
 
 export interface ImageQuery {
   /** Wildcard patterns; absent: every name. */
@@ -19,56 +27,114 @@ export interface ImageQuery {
   /** A wildcard pattern, with or without `CN=`. */
   publisher?: string;
   version?: Version;
-  /** Only images whose parent is an image of this name (a wildcard pattern). */
-  childOf?: string;
-}
-
-export function withLineage(all: ImageWithChain[]): InstalledImage[] {
-  const parents = parentsOf(all);
-  return all.map((image) => {
-    const parent = parents.get(image.id) ?? null;
-    return { image, parent, isOSImage: parent === null };
-  });
+  /** Only images related so to an image of this name (a wildcard pattern). */
+  related?: { relation: Relation; of: string };
 }
 
 /** `WebApp 1.2.0.0`, or just the name when the image has no version. */
 export const describeImage = (img: ImageRecord): string => (img.version ? `${img.name} ${img.version}` : img.name);
 
-/** The given images with their lineage against everything installed now. */
+/**
+ * The images with their parents. Listing every image asks the store for every parent in one
+ * statement; a few images ask for theirs alone.
+ */
+function withParents(ctx: OpsContext, images: ImageRecord[], all: Map<number, ImageRecord>): InstalledImage[] {
+  const parents = ctx.store.lineage.parentIds(images.length === all.size ? undefined : images.map((i) => i.id));
+  return images.map((image) => {
+    const id = parents.get(image.id);
+    const parent = (id !== undefined && (all.get(id) ?? ctx.store.images.byId(id))) || null;
+    return { image, parent, isOSImage: parent === null };
+  });
+}
+
+/** The given images with their lineage against everything installed now (those no longer installed left out). */
 export function lineageOf(ctx: OpsContext, images: { id: number }[]): InstalledImage[] {
-  const byId = new Map(withLineage(ctx.store.images.listWithChains()).map((x) => [x.image.id, x]));
-  return images.map((i) => byId.get(i.id)).filter((x): x is InstalledImage => x !== undefined);
+  const found = images.map((i) => ctx.store.images.byId(i.id)).filter((x): x is ImageRecord => x !== undefined);
+  return withParents(ctx, found, new Map(found.map((i) => [i.id, i])));
 }
 
 const stripCN = (p: string) => p.replace(/^CN=/i, '');
 
-/** Images matching the query, sorted by name then newest version first. */
-export function getImages(ctx: OpsContext, q: ImageQuery = {}): InstalledImage[] {
-  const all = ctx.store.images.listWithChains();
-  const { version } = q;
-  let selected = all.filter(
-    (img) =>
-      matchesAny(img.name, q.names) &&
-      (q.publisher === undefined || matchesAny(img.publisher ?? '', [stripCN(q.publisher)])) &&
-      (version === undefined || (img.version !== null && versionsEqual(parseVersion(img.version), version))),
-  );
-  if (q.childOf !== undefined) {
-    const parent = all.filter((img) => matchesAny(img.name, [q.childOf!]));
-    if (parent.length === 0) throw notFound(`no installed image matches '${q.childOf}', the parent whose children were asked for`, { code: 'IMAGE_NOT_FOUND', hint: 'list the installed images to see their names' });
-    const childIds = new Set(parent.flatMap((p) => childrenOf(p.id, all).map((c) => c.id)));
-    selected = selected.filter((img) => childIds.has(img.id));
-  }
-  const ids = new Set(selected.map((s) => s.id));
-  return withLineage(all)
-    .filter((x) => ids.has(x.image.id))
-    .sort((a, b) => a.image.name.localeCompare(b.image.name, 'en', { sensitivity: 'base' }) || byVersionDesc(a.image, b.image));
+/** A matcher for any of the wildcard patterns, compiled once; no patterns matches everything. */
+function matcher(patterns: readonly string[] | undefined): (name: string) => boolean {
+  if (!patterns || patterns.length === 0) return () => true;
+  const res = patterns.map(wildcardRegExp);
+  return (name) => res.some((re) => re.test(name));
 }
 
-function byVersionDesc(a: ImageWithChain, b: ImageWithChain): number {
-  const va = a.version ? tryParseVersion(a.version) : undefined;
-  const vb = b.version ? tryParseVersion(b.version) : undefined;
-  if (va && vb) return compareVersions(vb, va);
-  return Number(!va) - Number(!vb) || a.id - b.id;
+/** Images whose name matches `pattern`; none is IMAGE_NOT_FOUND, naming what they were asked for as. */
+function relatives(all: ImageRecord[], pattern: string, role: string): ImageRecord[] {
+  const match = matcher([pattern]);
+  const found = all.filter((img) => match(img.name));
+  if (found.length === 0) {
+    throw notFound(`no installed image matches '${pattern}', the image whose ${role} were asked for`, { code: 'IMAGE_NOT_FOUND', hint: 'list the installed images to see their names' });
+  }
+  return found;
+}
+
+/**
+ * The images the lineage filter allows, each with its generation (1: a child or the parent;
+ * 2: a grandchild or grandparent; ...), or undefined when none was asked for.
+ */
+function lineageFilter(ctx: OpsContext, all: ImageRecord[], related: ImageQuery['related']): Map<number, number> | undefined {
+  if (!related) return undefined;
+  const { lineage } = ctx.store;
+  const generations = new Map<number, number>();
+  const add = (id: number, generation: number) => generations.set(id, Math.min(generation, generations.get(id) ?? Infinity));
+  for (const img of relatives(all, related.of, related.relation)) {
+    if (related.relation === 'children') {
+      for (const c of lineage.children(img.id)) add(c.id, 1);
+    } else if (related.relation === 'ancestors') {
+      lineage.ancestors(img.id).forEach((a, i) => add(a.id, i + 1));
+    } else {
+      for (const d of lineage.descendants(img.id)) add(d.image.id, d.generation);
+    }
+  }
+  return generations;
+}
+
+/**
+ * Images matching the query, sorted by name then newest version first; with a lineage filter,
+ * nearest generation first (an -AncestorOf list reads from the parent to the OS image).
+ */
+export function getImages(ctx: OpsContext, q: ImageQuery = {}): InstalledImage[] {
+  const { selected, all } = select(ctx, q);
+  return withParents(ctx, selected, all);
+}
+
+/** The images getImages lists, in its order, without their parents: what removal and New-Container select from. */
+export function matchImages(ctx: OpsContext, q: ImageQuery = {}): ImageRecord[] {
+  return select(ctx, q).selected;
+}
+
+function select(ctx: OpsContext, q: ImageQuery): { selected: ImageRecord[]; all: Map<number, ImageRecord> } {
+  const records = ctx.store.images.all();
+  const generations = lineageFilter(ctx, records, q.related);
+  const [name, publisher, { version }] = [matcher(q.names), matcher(q.publisher === undefined ? undefined : [stripCN(q.publisher)]), q];
+  const selected = records.filter(
+    (img) =>
+      (generations === undefined || generations.has(img.id)) &&
+      name(img.name) &&
+      publisher(img.publisher ?? '') &&
+      (version === undefined || (img.version !== null && versionsEqual(parseVersion(img.version), version))),
+  );
+  const order = listingOrder(selected);
+  const generation = (img: ImageRecord) => generations?.get(img.id) ?? 0;
+  selected.sort((a, b) => generation(a) - generation(b) || order(a, b));
+  return { selected, all: new Map(records.map((i) => [i.id, i])) };
+}
+
+/** By name (case-insensitive), then newest version first, then install order; versions parsed once. */
+export function listingOrder(images: ImageRecord[]): (a: ImageRecord, b: ImageRecord) => number {
+  const collator = new Intl.Collator('en', { sensitivity: 'base' });
+  const versions = new Map(images.map((i) => [i.id, i.version ? tryParseVersion(i.version) : undefined]));
+  return (a, b) => {
+    const byName = collator.compare(a.name, b.name);
+    if (byName !== 0) return byName;
+    const [va, vb] = [versions.get(a.id), versions.get(b.id)];
+    if (va && vb) return compareVersions(vb, va) || a.id - b.id;
+    return Number(!va) - Number(!vb) || a.id - b.id;
+  };
 }
 
 /**
@@ -81,16 +147,16 @@ export type ImageSelector =
   | { by: 'name'; name: string; publisher?: string; version?: Version };
 
 /** The installed images the selectors name, each once; a selector that matches nothing is not found. */
-export function selectImages(ctx: OpsContext, selectors: ImageSelector[]): ImageWithChain[] {
-  const all = ctx.store.images.listWithChains();
-  const out = new Map<number, ImageWithChain>();
+export function selectImages(ctx: OpsContext, selectors: ImageSelector[]): ImageRecord[] {
+  const all = ctx.store.images.all();
+  const out = new Map<number, ImageRecord>();
   for (const sel of selectors) {
     const found =
       sel.by === 'manifest'
         ? all.filter((i) => i.repository === sel.repository && i.manifestDigest === sel.digest)
         : sel.by === 'id'
           ? all.filter((i) => i.configDigest === sel.id)
-          : getImages(ctx, { names: [sel.name], publisher: sel.publisher, version: sel.version }).map((x) => x.image);
+          : matchImages(ctx, { names: [sel.name], publisher: sel.publisher, version: sel.version });
     if (found.length === 0) throw notFound(`no installed image matches ${describeSelector(sel)}`, { code: 'IMAGE_NOT_FOUND' });
     for (const f of found) out.set(f.id, f);
   }
@@ -104,8 +170,8 @@ function describeSelector(sel: ImageSelector): string {
 }
 
 /** Images matching the query, as for a removal: a query that matches nothing is not found. */
-export function selectByQuery(ctx: OpsContext, q: ImageQuery & { names: string[] }): ImageWithChain[] {
-  const found = getImages(ctx, q).map((x) => x.image);
+export function selectByQuery(ctx: OpsContext, q: ImageQuery & { names: string[] }): ImageRecord[] {
+  const found = matchImages(ctx, q);
   if (found.length === 0) {
     throw notFound(`no installed image matches '${q.names.join("', '")}'`, { code: 'IMAGE_NOT_FOUND', hint: 'list the installed images to see their names' });
   }

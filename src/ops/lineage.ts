@@ -1,33 +1,26 @@
-/**
- * Image lineage, computed from layer chains rather than stored: an image's ParentImage is the
- * installed image whose chain is the longest strict prefix of its own (ties go to the image
- * installed first); an image with none is an OS image. Computing it keeps it right after any
- * install or removal without bookkeeping.
- */
-import type { ImageWithChain } from '../../store/index.js';
+/** The forest of installed images, each with its containers and child images: what -Graph draws. */
+import type { ContainerRecord, ImageRecord } from '../../store/index.js';
+import type { OpsContext } from './context.js';
+import { listingOrder } from './images.js';
 
-function isStrictPrefix(prefix: string[], chain: string[]): boolean {
-  return prefix.length > 0 && prefix.length < chain.length && prefix.every((c, i) => chain[i] === c);
+export interface ImageTree {
+  image: ImageRecord;
+  /** Containers created from the image, in creation order. */
+  containers: ContainerRecord[];
+  /** Images whose ParentImage it is, by name then newest version. */
+  children: ImageTree[];
 }
 
-/** Maps each image id to its parent image, or null for an OS image. */
-export function parentsOf(images: readonly ImageWithChain[]): Map<number, ImageWithChain | null> {
-  const parents = new Map<number, ImageWithChain | null>();
-  for (const img of images) {
-    let best: ImageWithChain | null = null;
-    for (const cand of images) {
-      if (!isStrictPrefix(cand.chain, img.chain)) continue;
-      if (!best || cand.chain.length > best.chain.length || (cand.chain.length === best.chain.length && cand.id < best.id)) {
-        best = cand;
-      }
-    }
-    parents.set(img.id, best);
+/** Every installed image once, under its ParentImage; OS images are the roots, by name then newest version. */
+export function imageForest(ctx: OpsContext): ImageTree[] {
+  const images = ctx.store.images.all();
+  const parents = ctx.store.lineage.parentIds();
+  const nodes = new Map(images.map((image) => [image.id, { image, containers: [] as ContainerRecord[], children: [] as ImageTree[] }]));
+  for (const c of ctx.store.containers.list()) nodes.get(c.imageId)?.containers.push(c);
+  const roots: ImageTree[] = [];
+  for (const image of [...images].sort(listingOrder(images))) {
+    const parent = parents.get(image.id);
+    (parent === undefined ? roots : nodes.get(parent)!.children).push(nodes.get(image.id)!);
   }
-  return parents;
-}
-
-/** Images whose ParentImage is `imageId`. */
-export function childrenOf(imageId: number, images: readonly ImageWithChain[]): ImageWithChain[] {
-  const parents = parentsOf(images);
-  return images.filter((img) => parents.get(img.id)?.id === imageId);
+  return roots;
 }

@@ -1,79 +1,99 @@
 /**
- * Removing images. Refuses, all or nothing, while any container (whatever its state)
- * was created from a selected image or any installed image outside the selection has one as
- * its ParentImage; otherwise deletes the records and sweeps what they leave unused.
+ * Removing images, one by one in dependency order: each image whose children are all removed
+ * before it (a child's chain is longer than its parent's, so the longest chains go first), and
+ * which no container (whatever its state) and no remaining child image depends on, is removed;
+ * the others are refused with their dependents named (DESIGN rule 1). The decisions are made
+ * in one transaction, then the sweep frees the layers and blobs nothing uses any more.
  * Removals share their lease, so another one may delete a selected image between our
  * selection and our transaction: such an image is reported gone, never removed twice.
  */
 import { dependent, notFound } from '../errors.js';
-import type { ImageWithChain } from '../../store/index.js';
+import type { Dependents, ImageRecord } from '../../store/index.js';
 import type { OpsContext } from './context.js';
 import { assertDatabaseSound } from './damage.js';
 import { sweep, type Swept } from './gc.js';
 import { describeImage } from './images.js';
 import { withLease } from './lease-scope.js';
-import { parentsOf } from './lineage.js';
+
+export interface Refusal extends Dependents {
+  image: ImageRecord;
+}
 
 export interface Removal {
-  removed: ImageWithChain[];
+  /** Removed (with whatIf: would be), children before their parents. */
+  removed: ImageRecord[];
+  /** Kept because something depends on them, with what does. */
+  refused: Refusal[];
   /** Selected images another command removed first. */
-  gone: ImageWithChain[];
+  gone: ImageRecord[];
   swept: Swept;
 }
 
 /**
  * Removes the images, holding the delete lease (lease-scope.ts), so no install records a child of
- * one meanwhile. `whatIf` only checks, without the lease: nothing is deleted.
+ * one meanwhile. `whatIf` decides the same way without the lease and rolls the decisions back:
+ * nothing is deleted.
  */
-export function removeImages(ctx: OpsContext, targets: ImageWithChain[], opts: { whatIf?: boolean } = {}): Promise<Removal> {
-  return opts.whatIf ? remove(ctx, targets, opts) : withLease(ctx, 'delete', () => remove(ctx, targets, opts));
+export function removeImages(ctx: OpsContext, targets: ImageRecord[], opts: { whatIf?: boolean } = {}): Promise<Removal> {
+  return opts.whatIf ? remove(ctx, targets, true) : withLease(ctx, 'delete', () => remove(ctx, targets, false));
 }
 
-async function remove(ctx: OpsContext, targets: ImageWithChain[], opts: { whatIf?: boolean }): Promise<Removal> {
+async function remove(ctx: OpsContext, targets: ImageRecord[], whatIf: boolean): Promise<Removal> {
   const { store } = ctx;
   // Records go first, files after: an importer that cannot remove files must say so before.
-  if (!opts.whatIf) {
-    await ctx.importer.ensureReady();
-    // The sweep deletes whatever the records leave unused: they must be whole.
-    assertDatabaseSound(ctx);
-  }
-  const { present, gone } = store.transaction(() => {
-    const all = store.images.listWithChains();
+  if (!whatIf) await ctx.importer.ensureReady();
+  const decide = () => {
     // By id and content: the id of an image removed meanwhile may have been given to a new one.
-    const ids = new Set(all.map(imageKey));
-    const present = targets.filter((t) => ids.has(imageKey(t)));
-    const gone = targets.filter((t) => !ids.has(imageKey(t)));
+    const isPresent = (t: ImageRecord) => {
+      const now = store.images.byId(t.id);
+      return now !== undefined && now.repository === t.repository && now.manifestDigest === t.manifestDigest;
+    };
+    const present = targets.filter(isPresent);
+    const gone = targets.filter((t) => !isPresent(t));
     if (present.length === 0) throw alreadyGone(gone);
-    const selected = new Set(present.map((t) => t.id));
-    const parents = parentsOf(all);
-    const reasons: string[] = [];
-    for (const t of present) {
-      const uses = store.containers.ofImage(t.id).map((c) => `container '${c.name}' (${c.state})`);
-      const children = all
-        .filter((img) => !selected.has(img.id) && parents.get(img.id)?.id === t.id)
-        .map((img) => `image '${describeImage(img)}'`);
-      if (uses.length + children.length > 0) {
-        reasons.push(`'${describeImage(t)}': it is used by ${[...uses, ...children].join(', ')}`);
-      }
+    const lengths = store.lineage.chainLengths(present.map((t) => t.id));
+    const ordered = [...present].sort((a, b) => (lengths.get(b.id) ?? 0) - (lengths.get(a.id) ?? 0) || b.id - a.id);
+    const removed: ImageRecord[] = [];
+    const refused: Refusal[] = [];
+    for (const image of ordered) {
+      const deps = store.lineage.dependents(image.id);
+      if (deps.containers.length + deps.children.length > 0) refused.push({ image, ...deps });
+      else if (store.images.remove(image)) removed.push(image);
     }
-    if (reasons.length > 0) {
-      throw dependent(`cannot remove ${reasons.join('; ')}`, {
-        hint: 'Remove the dependent containers and child images first',
-        code: 'IMAGE_IN_USE',
-      });
-    }
-    if (!opts.whatIf) for (const t of present) store.images.remove(t);
-    return { present, gone };
-  });
-  if (opts.whatIf) return { removed: present, gone, swept: { layers: 0, blobs: 0 } };
-  const swept = await sweep(ctx, present.flatMap((t) => [t.manifestDigest, t.configDigest]));
-  return { removed: present, gone, swept };
+    // The sweep deletes whatever the records leave unused: they must be whole. Checked (the whole
+    // file: slow on a large store) only when something is to go, and before it goes: a failing
+    // check rolls the removals back. A refusal deletes nothing and needs no check.
+    if (!whatIf && removed.length > 0) assertDatabaseSound(ctx);
+    return { removed, refused, gone };
+  };
+  const decided = whatIf ? store.dryRun(decide) : store.transaction(decide);
+  if (whatIf || decided.removed.length === 0) return { ...decided, swept: { layers: 0, blobs: 0 } };
+  const swept = await sweep(ctx, decided.removed.flatMap((t) => [t.manifestDigest, t.configDigest]));
+  return { ...decided, swept };
 }
 
-const imageKey = (img: ImageWithChain) => `${img.id} ${img.repository} ${img.manifestDigest}`;
+/** What each refused image is used by: `container 'c1' (Off), image 'WebApp 1.2.0.0'`. */
+export function describeDependents(r: Dependents): string {
+  return [...r.containers.map((c) => `container '${c.name}' (${c.state})`), ...r.children.map((i) => `image '${describeImage(i)}'`)].join(', ');
+}
+
+/**
+ * The error a removal ends with, if any: refused images first (exit 4, each named with what
+ * it is used by), else images another command removed first (exit 3).
+ */
+export function removalError(r: Pick<Removal, 'refused' | 'gone'>) {
+  if (r.refused.length > 0) {
+    const reasons = r.refused.map((x) => `'${describeImage(x.image)}': it is used by ${describeDependents(x)}`);
+    return dependent(`cannot remove ${reasons.join('; ')}`, {
+      hint: 'Remove the dependent containers and child images first',
+      code: 'IMAGE_IN_USE',
+    });
+  }
+  return r.gone.length > 0 ? alreadyGone(r.gone) : undefined;
+}
 
 /** The not-found error for selected images that another command removed first. */
-export function alreadyGone(gone: ImageWithChain[]) {
+export function alreadyGone(gone: ImageRecord[]) {
   return notFound(`${gone.map((t) => `'${describeImage(t)}'`).join(', ')} ${gone.length === 1 ? 'was' : 'were'} removed meanwhile by another command`, {
     code: 'IMAGE_GONE',
   });

@@ -22,7 +22,8 @@ const LINUX = { platform: parsePlatform('linux/amd64') };
 /** What a store recorded of its images, by name, without what is local to the store (ids, times). */
 function recorded(ctx: OpsContext): Record<string, { image: Partial<ImageRecord>; chain: string[]; layers: Array<{ diffId: string; blobDigest: string; mediaType: string }> }> {
   const out: ReturnType<typeof recorded> = {};
-  for (const { id, installed, chain, ...image } of ctx.store.images.listWithChains()) {
+  for (const { id, installed, ...image } of ctx.store.images.all()) {
+    const chain = ctx.store.layers.ofImage(id).map((l) => l.chainId);
     const layers = ctx.store.layers.ofImage(id).map(({ diffId, blobDigest, mediaType }) => ({ diffId, blobDigest, mediaType }));
     out[image.name] = { image, chain, layers };
   }

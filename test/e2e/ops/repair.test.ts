@@ -277,14 +277,18 @@ describe('Repair-ContainerImageStore: every finding on a hand-damaged store', fu
       };
       await damagePage('image_layers', emptyLeaf(0x0d));
       await damagePage('sqlite_autoindex_image_layers_1', emptyLeaf(0x0a));
-      // With no chains recorded, NanoServer has no child and no layer looks used.
-      for (const args of [['Remove-ContainerImage', '-Name', 'NanoServer', '-Force'], ['Remove-Container', '-Name', 'web1']]) {
-        const r = await ctrimg(root, args);
-        assert.equal(r.code, 1, `${args[0]}: ${r.stderr}`);
-        assert.match(r.stderr, /ctrimg\.db is damaged .*nothing was deleted; restore ctrimg\.db from a backup/);
-        assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
-        assert.deepEqual(await tree(), before, `${args[0]}: the container, its layers and blobs are all still there`);
-      }
+      // With no chains recorded, no layer looks used: Remove-Container checks the database before it deletes.
+      const rc = await ctrimg(root, ['Remove-Container', '-Name', 'web1']);
+      assert.equal(rc.code, 1, rc.stderr);
+      assert.match(rc.stderr, /ctrimg\.db is damaged .*nothing was deleted; restore ctrimg\.db from a backup/);
+      assert.equal(rc.stderr.trim().split('\n').length, 1, rc.stderr);
+      assert.deepEqual(await tree(), before, 'Remove-Container: the container, its layers and blobs are all still there');
+      // Lineage is read from the layers' and images' own columns, so NanoServer still has its child and is refused
+      // before anything would be deleted (a removal that deletes checks the database first: test/unit/ops/remove.test.ts).
+      const ri = await ctrimg(root, ['Remove-ContainerImage', '-Name', 'NanoServer', '-Force']);
+      assert.equal(ri.code, 4, ri.stderr);
+      assert.match(ri.stderr, /used by image 'WebApp/);
+      assert.deepEqual(await tree(), before, 'Remove-ContainerImage: the images, their layers and blobs are all still there');
       assert.equal(ctx.store.images.all().length, 2);
       assert.equal(ctx.store.containers.list().length, 1);
     });

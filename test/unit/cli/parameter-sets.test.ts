@@ -35,6 +35,16 @@ function usageError(name: string, tokens: string[]): CtrimgError {
   assert.fail(`${name} ${tokens.join(' ')} parsed`);
 }
 
+/** What the CLI writes to stderr running the real cmdlet `name` with `run` as its body. */
+async function stderrOf(name: string, argv: string[], run: CmdletSpec['run']): Promise<string> {
+  const [stdin, stdout, stderr] = [new PassThrough(), new PassThrough(), new PassThrough()];
+  stdin.end('');
+  let text = '';
+  stderr.setEncoding('utf8').on('data', (c: string) => (text += c));
+  await runCli([name, ...argv], [{ ...spec(name), run }], { stdin, stdout, stderr, stdinIsTTY: true, stderrIsTTY: false, signals: new EventEmitter() });
+  return text;
+}
+
 describe('parameter sets', () => {
   describe('Install-ContainerImage', () => {
     it('selects the set by the parameters given, the default (a range) when several fit', () => {
@@ -83,6 +93,31 @@ describe('parameter sets', () => {
       assert.equal(setOf('Find-ContainerImage', ['-RequiredVersion', '1.0']), 'Exact');
       assert.equal(usageError('Find-ContainerImage', ['-AllVersions', '-RequiredVersion', '1.0']).message, '-AllVersions cannot be combined with -RequiredVersion');
       assert.equal(usageError('Find-ContainerImage', ['-RequiredVersion', '1.0', '-MinimumVersion', '1.0']).message, '-RequiredVersion cannot be combined with -MinimumVersion');
+    });
+  });
+
+  describe('Get-ContainerImage', () => {
+    it('lists by default, relations in their own sets, and -Graph alone', () => {
+      assert.equal(setOf('Get-ContainerImage', ['Web*', '-Property', 'Name,ParentImage']), 'List');
+      assert.equal(setOf('Get-ContainerImage', ['-ChildOf', 'Nano', '-Recurse', '-Property', 'Name']), 'ChildOf');
+      assert.equal(setOf('Get-ContainerImage', ['-AncestorOf', 'Web', '-Name', 'N*']), 'AncestorOf');
+      assert.equal(setOf('Get-ContainerImage', ['-Graph']), 'Graph');
+      assert.equal(usageError('Get-ContainerImage', ['-Recurse']).message, 'missing required parameter -ChildOf');
+      assert.equal(usageError('Get-ContainerImage', ['-ChildOf', 'a', '-AncestorOf', 'b']).code, 'PARAMETER_SET_CONFLICT');
+      assert.equal(usageError('Get-ContainerImage', ['-Graph', '-Name', 'x']).code, 'PARAMETER_SET_CONFLICT');
+    });
+
+    it('takes -OutputFormat Dot with -Graph only; other cmdlets refuse it before running', async () => {
+      const never: CmdletSpec['run'] = async () => assert.fail('run was called');
+      assert.equal(
+        await stderrOf('Get-ContainerImage', ['-OutputFormat', 'Dot'], spec('Get-ContainerImage').run),
+        'Get-ContainerImage: -OutputFormat Dot draws the graph: give -Graph [USAGE]\n',
+      );
+      assert.equal(
+        await stderrOf('Get-ContainerImage', ['-Graph', '-Name', 'x'], never),
+        'Get-ContainerImage: -Graph cannot be combined with -Name (-Graph draws every image and takes no filter) [PARAMETER_SET_CONFLICT]\n',
+      );
+      assert.equal(await stderrOf('Get-Container', ['-OutputFormat', 'dot'], never), 'Get-Container: -OutputFormat Dot is not one Get-Container renders; use Table or Json [USAGE]\n');
     });
   });
 
@@ -202,14 +237,6 @@ describe('parameter sets', () => {
 
 describe('cmdlet hints', () => {
   /** Runs the real cmdlet spec `name` with `run` replaced, over in-memory streams; returns stderr. */
-  async function stderrOf(name: string, argv: string[], run: CmdletSpec['run']): Promise<string> {
-    const [stdin, stdout, stderr] = [new PassThrough(), new PassThrough(), new PassThrough()];
-    stdin.end('');
-    let text = '';
-    stderr.setEncoding('utf8').on('data', (c: string) => (text += c));
-    await runCli([name, ...argv], [{ ...spec(name), run }], { stdin, stdout, stderr, stdinIsTTY: true, stderrIsTTY: false, signals: new EventEmitter() });
-    return text;
-  }
 
   it("replace an operation's domain hint by the cmdlet's, by error code, and may quote the error's details", async () => {
     const untrusted = failed("the image names its base 'h:1/b:1' on a registry that is not its own", {
@@ -271,7 +298,7 @@ describe('cmdlet hints', () => {
     try {
       const r = await ctrimg(join(root, 'store'), ['Get-ContainerImage', '-ChildOf', 'nope']);
       assert.equal(r.code, 3, r.stderr);
-      assert.equal(r.stderr, "Get-ContainerImage: no installed image matches 'nope', the parent whose children were asked for (Get-ContainerImage without -ChildOf lists them) [IMAGE_NOT_FOUND]\n");
+      assert.equal(r.stderr, "Get-ContainerImage: no installed image matches 'nope', the image whose children were asked for (Get-ContainerImage without -ChildOf or -AncestorOf lists them) [IMAGE_NOT_FOUND]\n");
     } finally {
       await rm(root, { recursive: true, force: true });
     }

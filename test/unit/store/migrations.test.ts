@@ -127,7 +127,7 @@ describe('store migrations', () => {
       assert.ok(!columns(db, 'containers').includes('path'));
       const store = new Store(db);
       assert.equal(store.layers.byChainId('sha256:c1')?.id, 1);
-      assert.deepEqual(store.images.listWithChains().map((i) => i.chain), [['sha256:c1']]);
+      assert.deepEqual(store.layers.ofImage(1).map((l) => l.chainId), ['sha256:c1']);
       assert.equal(store.containers.byName('web1')?.cid, 'x1');
       assert.throws(() => db.exec('DELETE FROM images WHERE id = 1'), /FOREIGN KEY/, 'the container still keeps its image');
       db.close();
@@ -153,9 +153,45 @@ describe('store migrations', () => {
       assert.equal((db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE name = 'images_top_layer'`).get() as { n: number }).n, 0);
       assert.deepEqual(db.prepare('SELECT id, name, repository, manifest_digest, installed FROM images ORDER BY id').all(), before);
       const store = new Store(db);
-      assert.deepEqual(store.images.listWithChains().map((i) => [i.name, i.chain]), [['base', ['sha256:c1']], ['app', ['sha256:c1', 'sha256:c2']]]);
+      assert.deepEqual(store.images.all().map((i) => [i.name, store.layers.ofImage(i.id).map((l) => l.chainId)]), [['base', ['sha256:c1']], ['app', ['sha256:c1', 'sha256:c2']]]);
       assert.equal(store.containers.byName('web1')?.cid, 'x1');
       assert.throws(() => db.exec('DELETE FROM images WHERE id = 2'), /FOREIGN KEY/, 'the container still keeps its image');
+      assert.deepEqual(db.pragma('foreign_key_check'), []);
+      db.close();
+    });
+  });
+
+  describe('migration 6', () => {
+    it('gives each layer its parent in the chain and each image its top layer, indexed, from the existing rows', () => {
+      const db = new Database(join(dir, 'm6.db'));
+      db.pragma('foreign_keys = ON');
+      migrate(db, migrations.slice(0, 5));
+      db.exec(`
+        INSERT INTO layers (chain_id, diff_id, blob_digest, media_type, size) VALUES
+          ('sha256:c1', 'd1', 'b1', 'm', 1), ('sha256:c2', 'd2', 'b2', 'm', 1), ('sha256:c3', 'd3', 'b3', 'm', 1),
+          ('sha256:x2', 'dx', 'bx', 'm', 1), ('sha256:unused', 'du', 'bu', 'm', 1);
+        INSERT INTO images (name, repository, manifest_digest, config_digest, platform, size, installed) VALUES
+          ('base', 'r/base', 'm1', 'k1', 'linux/amd64', 1, 't'), ('app', 'r/app', 'm2', 'k2', 'linux/amd64', 1, 't'),
+          ('twin', 'r/twin', 'm3', 'k3', 'linux/amd64', 1, 't'), ('other', 'r/other', 'm4', 'k4', 'linux/amd64', 1, 't');
+        INSERT INTO image_layers VALUES (1, 0, 1), (2, 0, 1), (2, 1, 2), (2, 2, 3), (3, 0, 1), (3, 1, 2), (3, 2, 3), (4, 0, 1), (4, 1, 4);
+        INSERT INTO containers (cid, name, image_id, state, created) VALUES ('x1', 'web1', 2, 'Running', 'now');
+      `);
+      migrate(db, migrations.slice(0, 6));
+      assert.equal(schemaVersion(db), 6);
+      assert.deepEqual(db.prepare('SELECT chain_id AS c, parent_id AS p FROM layers ORDER BY id').all(), [
+        { c: 'sha256:c1', p: null }, { c: 'sha256:c2', p: 1 }, { c: 'sha256:c3', p: 2 }, { c: 'sha256:x2', p: 1 }, { c: 'sha256:unused', p: null },
+      ]);
+      assert.deepEqual(db.prepare('SELECT name, top_layer_id AS top FROM images ORDER BY id').all(), [
+        { name: 'base', top: 1 }, { name: 'app', top: 3 }, { name: 'twin', top: 3 }, { name: 'other', top: 4 },
+      ]);
+      const indexes = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND name IN ('layers_parent', 'images_top_layer') ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
+      assert.deepEqual(indexes, ['images_top_layer', 'layers_parent']);
+      const store = new Store(db);
+      assert.deepEqual(store.lineage.parentIds(), new Map([[2, 1], [3, 1], [4, 1]]));
+      assert.deepEqual(store.lineage.dependents(1).children.map((i) => i.name), ['app', 'twin', 'other']);
+      assert.deepEqual(store.lineage.dependents(2).containers.map((c) => c.name), ['web1']);
+      const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT id FROM layers WHERE parent_id = 1`).all() as { detail: string }[];
+      assert.match(plan.map((p) => p.detail).join(' '), /USING (COVERING )?INDEX layers_parent/);
       assert.deepEqual(db.pragma('foreign_key_check'), []);
       db.close();
     });

@@ -1,0 +1,125 @@
+/**
+ * Image lineage as recursive queries over two indexed columns (migration 6): `layers.parent_id`,
+ * the layer below in the chain, and `images.top_layer_id`. The rule they answer: an image's
+ * ParentImage is the installed image whose layer chain is the longest strict prefix of its own,
+ * the one installed first (lowest id) when several have that chain; an image with none is an
+ * OS image. So the parent is the first image found walking toward the base from the layer
+ * below the image's top (images with the image's own top, its twins, are never its parent),
+ * and among images with one top only the lowest id, the top's "owner", has children.
+ */
+import { ContainerQueries, type ContainerRecord } from './containers.js';
+import type { Db } from './db.js';
+import { imageColumns as columnsOf, type ImageRecord } from './images.js';
+
+/** The lowest image id with this top layer: the one image of that chain that can be a parent. */
+const OWNER = (layer: string) => `(SELECT min(t.id) FROM images t WHERE t.top_layer_id = ${layer})`;
+const IS_TOP = (layer: string) => `EXISTS (SELECT 1 FROM images t WHERE t.top_layer_id = ${layer})`;
+
+/** Layers below the image's top, nearest first, stopping after the first one that is some image's top. */
+const UP_TO_PARENT = (start: string) => `
+  up(image_id, layer_id) AS (
+    SELECT i.id, l.parent_id FROM images i JOIN layers l ON l.id = i.top_layer_id WHERE ${start} AND l.parent_id IS NOT NULL
+    UNION ALL
+    SELECT up.image_id, l.parent_id FROM up JOIN layers l ON l.id = up.layer_id
+    WHERE l.parent_id IS NOT NULL AND NOT ${IS_TOP('up.layer_id')}
+  )`;
+
+/**
+ * Layers above the image's top when the image owns it (else none), each with the generation of
+ * an image whose top it is: 1 above the start, one more past each layer that is an image's top.
+ * `stopAtTops` stops at the first images (the children).
+ */
+const DOWN_FROM = (stopAtTops: boolean) => `
+  down(layer_id, generation) AS (
+    SELECT c.id, 1 FROM images i JOIN layers c ON c.parent_id = i.top_layer_id
+    WHERE i.id = ? AND i.id = ${OWNER('i.top_layer_id')}
+    UNION ALL
+    SELECT c.id, down.generation + ${IS_TOP('down.layer_id')} FROM down JOIN layers c ON c.parent_id = down.layer_id
+    ${stopAtTops ? `WHERE NOT ${IS_TOP('down.layer_id')}` : ''}
+  )`;
+
+export interface Dependents {
+  /** Containers created from the image, whatever their state. */
+  containers: ContainerRecord[];
+  /** Installed images whose ParentImage it is. */
+  children: ImageRecord[];
+}
+
+export class LineageQueries {
+  private readonly containers: ContainerQueries;
+
+  constructor(private readonly db: Db) {
+    this.containers = new ContainerQueries(db);
+  }
+
+  /**
+   * The parent id of every image that has one, in one statement (images absent are OS images);
+   * `ids` limits it to those images.
+   */
+  parentIds(ids?: readonly number[]): Map<number, number> {
+    const start = ids ? 'i.id IN (SELECT value FROM json_each(?))' : '1';
+    const rows = this.db
+      .prepare(
+        `WITH RECURSIVE ${UP_TO_PARENT(start)}
+         SELECT image_id AS imageId, ${OWNER('up.layer_id')} AS parentId FROM up WHERE ${IS_TOP('up.layer_id')}`,
+      )
+      .all(...(ids ? [JSON.stringify(ids)] : [])) as { imageId: number; parentId: number }[];
+    return new Map(rows.map((r) => [r.imageId, r.parentId]));
+  }
+
+  /** The image's ParentImage; undefined for an OS image (or an image not installed). */
+  parentOf(imageId: number): ImageRecord | undefined {
+    return this.ancestors(imageId)[0];
+  }
+
+  /** ParentImage, its ParentImage, and so on up to the OS image: nearest first. */
+  ancestors(imageId: number): ImageRecord[] {
+    return this.db
+      .prepare(
+        `WITH RECURSIVE chain(layer_id, depth) AS (
+           SELECT l.parent_id, 1 FROM images i JOIN layers l ON l.id = i.top_layer_id WHERE i.id = ?
+           UNION ALL
+           SELECT l.parent_id, depth + 1 FROM chain JOIN layers l ON l.id = chain.layer_id
+         )
+         SELECT ${columnsOf('a')} FROM chain JOIN images a ON a.id = ${OWNER('chain.layer_id')} ORDER BY chain.depth`,
+      )
+      .all(imageId) as ImageRecord[];
+  }
+
+  /** Images whose ParentImage is this image, in install order. */
+  children(imageId: number): ImageRecord[] {
+    return this.db
+      .prepare(`WITH RECURSIVE ${DOWN_FROM(true)} SELECT ${columnsOf('c')} FROM down JOIN images c ON c.top_layer_id = down.layer_id ORDER BY c.id`)
+      .all(imageId) as ImageRecord[];
+  }
+
+  /**
+   * Children (generation 1), their children (2), and so on: every image with this one among its
+   * ancestors, by generation, then in install order.
+   */
+  descendants(imageId: number): { image: ImageRecord; generation: number }[] {
+    const rows = this.db
+      .prepare(
+        `WITH RECURSIVE ${DOWN_FROM(false)}
+         SELECT down.generation, ${columnsOf('c')} FROM down JOIN images c ON c.top_layer_id = down.layer_id ORDER BY down.generation, c.id`,
+      )
+      .all(imageId) as (ImageRecord & { generation: number })[];
+    return rows.map(({ generation, ...image }) => ({ image, generation }));
+  }
+
+  /** What keeps an image from being removed (DESIGN rule 1): its containers and its child images. */
+  dependents(imageId: number): Dependents {
+    return { containers: this.containers.ofImage(imageId), children: this.children(imageId) };
+  }
+
+  /** The number of layers in each image's chain: a child's is always longer than its parent's. */
+  chainLengths(ids: readonly number[]): Map<number, number> {
+    const rows = this.db
+      .prepare(
+        `SELECT image_id AS id, count(*) AS n FROM image_layers
+         WHERE image_id IN (SELECT value FROM json_each(?)) GROUP BY image_id`,
+      )
+      .all(JSON.stringify(ids)) as { id: number; n: number }[];
+    return new Map(rows.map((r) => [r.id, r.n]));
+  }
+}
