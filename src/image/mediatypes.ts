@@ -31,3 +31,7 @@ export function isManifest(mt: string): boolean {
   const b = baseMediaType(mt);
   return b === OCI_MANIFEST || b === DOCKER_MANIFEST;
 }
+
+/** What a commit writes: an OCI config, and its layer as tar+gzip. */
+export const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
+export const OCI_LAYER_GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip';
