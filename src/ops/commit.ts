@@ -76,12 +76,11 @@ async function commit(ctx: OpsContext, req: CommitRequest): Promise<InstalledIma
     });
   }
   const replaced = replacedImage(ctx, req);
-  const label = req.version ? `${req.name} ${req.version.text}` : req.name;
-  ctx.report.info(`Committing container ${container.name} (from ${describeImage(image)}) as ${label}`);
-
   const layers = ctx.store.layers.ofImage(image.id);
   const layerPaths = layers.map((l) => ctx.layerPath(l.chainId as Digest)).reverse();
   const tar = await changesOf(ctx, view!, layerPaths);
+  const label = req.version ? `${req.name} ${req.version.text}` : req.name;
+  ctx.report.info(`Committing container ${container.name} (from ${describeImage(image)}) as ${label}`);
   const diff = new Sha256();
   const written: Digest[] = [];
   let pull: LayerPull | undefined;
