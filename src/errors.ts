@@ -39,7 +39,7 @@ export const ERROR_CODES = {
   EXISTS: 'a layer or container directory to be created already exists',
   FAILED: 'the command failed (no more specific code applies)',
   HOST_CHECK_FAILED: 'ctrimg could not ask Windows whether this process may import layers or what file system holds the store',
-  IMAGE_EXISTS: 'an image of that name and version is installed already (New-ContainerImage -Force replaces it when nothing depends on it)',
+  IMAGE_EXISTS: 'an image of that name and version is installed already (a forced commit replaces it when nothing depends on it)',
   IMAGE_GONE: 'a selected image was removed meanwhile by another command',
   IMAGE_IN_USE: 'an image is not removed: a container or a child image depends on it',
   IMAGE_NAME_INVALID: 'an image name for a commit is not letters, digits and . _ - starting with a letter or digit',

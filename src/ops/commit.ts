@@ -113,7 +113,7 @@ async function commit(ctx: OpsContext, req: CommitRequest): Promise<InstalledIma
     const record = ctx.store.transaction(() => {
       // Another commit may have taken the name meanwhile.
       const again = sameNameAndVersion(ctx, req).filter((img) => img.id !== replaced?.id);
-      if (again.length > 0) throw exists(req, again[0]!);
+      if (again.length > 0) throw exists(again[0]!);
       const layerIds = layerDescs.map(
         (desc, i) => ctx.store.layers.ensure({ chainId: chains[i]!, diffId: diffIds[i]!, blobDigest: desc.digest, mediaType: desc.mediaType, size: desc.size }).id,
       );
@@ -155,7 +155,7 @@ async function commit(ctx: OpsContext, req: CommitRequest): Promise<InstalledIma
 function replacedImage(ctx: OpsContext, req: CommitRequest): ImageWithChain | undefined {
   const [old] = sameNameAndVersion(ctx, req);
   if (!old) return undefined;
-  if (!req.force) throw exists(req, old);
+  if (!req.force) throw exists(old);
   const all = ctx.store.images.listWithChains();
   const parents = parentsOf(all);
   const uses = [
@@ -179,11 +179,8 @@ function sameNameAndVersion(ctx: OpsContext, req: CommitRequest): ImageRecord[] 
   });
 }
 
-const exists = (req: CommitRequest, img: ImageRecord) =>
-  usage(`an image '${describeImage(img)}' is installed already`, {
-    code: 'IMAGE_EXISTS',
-    hint: req.force === undefined ? 'give another name or version' : 'give another name or version, or -Force to replace it',
-  });
+/** New-ContainerImage's hint adds its way to force a replacement. */
+const exists = (img: ImageRecord) => usage(`an image '${describeImage(img)}' is installed already`, { code: 'IMAGE_EXISTS', hint: 'give another name or version' });
 
 /**
  * The container's changes as a tar stream, once its first block shows an entry: a tar whose
