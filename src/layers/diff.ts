@@ -13,8 +13,13 @@
  *   written below it (containerd's includeParents), so an unpacker never invents a parent;
  * - an entry of the image the container lacks becomes a whiteout `.wh.<name>` beside it, one for a
  *   whole deleted directory; no opaque markers (per-entry deletes, as containerd writes them);
- *   whiteouts carry the epoch as their time, so the tar does not depend on when it was made;
+ *   whiteouts carry the epoch as their time (as containerd 2.0 writes them), so the tar does not
+ *   depend on when it was made;
  * - files of the diff that share an inode are written once and then as hard links to it.
+ *
+ * Unlike containerd's writer, which cuts times to the second and keeps only security.capability,
+ * headers keep times to the nanosecond and every extended attribute (tar/writer.ts): a container
+ * made from the commit must hold exactly what the committed one held (layer fidelity).
  *
  * The container root's own attributes are the store's (0700), not the image's: never compared.
  * Sockets are left out, as containerd leaves them out. A name of the reserved `.wh.` form in the
