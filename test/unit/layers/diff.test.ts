@@ -10,6 +10,7 @@ import { chmodSync, chownSync, linkSync, mkdirSync, rmSync, symlinkSync, unlinkS
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import fc from 'fast-check';
 import { diffTar, type DiffCount } from '../../../src/layers/diff.js';
 import { mergeLayers } from '../../../src/layers/merge.js';
 import { setMeta } from '../../../src/layers/meta.js';
@@ -193,3 +194,75 @@ async function firstHeaders(tar: Buffer) {
   }
   return out;
 }
+
+/**
+ * Random changes to a container of a two-layer image: whatever was added, removed, rewritten,
+ * re-typed or re-moded, the diff unpacked over the image's layers and merged gives back the
+ * container's tree exactly. A failure prints fast-check's seed and path to replay it.
+ */
+describe('layers/diff: random changes round-trip', function () {
+  this.timeout(300_000);
+  const NAMES = ['a', 'b', 'c'];
+  const op = fc.oneof(
+    fc.record({ kind: fc.constant('write' as const), path: fc.array(fc.constantFrom(...NAMES), { minLength: 1, maxLength: 3 }), data: fc.string({ maxLength: 20 }) }),
+    fc.record({ kind: fc.constant('mkdir' as const), path: fc.array(fc.constantFrom(...NAMES), { minLength: 1, maxLength: 3 }) }),
+    fc.record({ kind: fc.constant('remove' as const), path: fc.array(fc.constantFrom(...NAMES), { minLength: 1, maxLength: 3 }) }),
+    fc.record({ kind: fc.constant('chmod' as const), path: fc.array(fc.constantFrom(...NAMES), { minLength: 1, maxLength: 3 }), mode: fc.constantFrom(0o700, 0o755, 0o640, 0o4755) }),
+    fc.record({ kind: fc.constant('symlink' as const), path: fc.array(fc.constantFrom(...NAMES), { minLength: 1, maxLength: 3 }), target: fc.constantFrom('a', '../b', '/c') }),
+  );
+
+  type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
+
+  /** Applies one change where it can be made (a missing parent or a clash skips it). */
+  function apply(root: string, o: Op): void {
+    const path = join(root, ...o.path);
+    try {
+      if (o.kind === 'write') writeFileSync(path, o.data);
+      else if (o.kind === 'mkdir') mkdirSync(path);
+      else if (o.kind === 'remove') rmSync(path, { recursive: true });
+      else if (o.kind === 'chmod') chmodSync(path, o.mode);
+      else symlinkSync(o.target, path);
+    } catch {
+      // ENOENT, EEXIST, EISDIR, ENOTDIR: not a change this tree can take.
+    }
+  }
+
+  it('gives back the container tree for 12 random sequences of changes', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 12 }), async (ops) => {
+        const { root, cleanup } = await tempRoot();
+        try {
+          const base = join(root, 'base');
+          const top = join(root, 'top');
+          for (const d of ['a/b', 'b', 'c/a']) mkdirSync(join(base, d), { recursive: true });
+          writeFileSync(join(base, 'a/b/c'), 'abc');
+          writeFileSync(join(base, 'a/a'), 'aa');
+          writeFileSync(join(base, 'c/a/b'), 'cab');
+          for (const d of ['b', 'c']) mkdirSync(join(top, d), { recursive: true });
+          writeFileSync(join(top, 'c/.wh.a'), '');
+          writeFileSync(join(top, 'c/b'), 'cb');
+          writeFileSync(join(top, 'b/.wh..wh..opq'), '');
+          const container = join(root, 'container');
+          await mkdir(container);
+          await mergeLayers(container, [base, top], noRoomCheck);
+          for (const o of ops) apply(container, o);
+          const { tar, count } = await tarOf(container, [top, base]);
+          const layer = join(root, 'committed');
+          await mkdir(layer);
+          await unpackLayer(Readable.from([tar]), layer, { parents: [top, base] }, noRoomCheck);
+          const again = join(root, 'again');
+          await mkdir(again);
+          await mergeLayers(again, [base, top, layer], noRoomCheck);
+          const diffs = await diffDirs(container, again, {
+            labels: ['container', 'from the commit'],
+            ignore: [{ path: '', fields: ['mtime', 'mode'], why: "the root's own attributes are the store's, never part of a layer" }],
+          });
+          assert.deepEqual(diffs, [], `${count.entries} entries`);
+        } finally {
+          await cleanup();
+        }
+      }),
+      { numRuns: 12, verbose: true },
+    );
+  });
+});
