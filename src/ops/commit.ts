@@ -19,8 +19,8 @@ import { InstalledSource } from '../content/installed-source.js';
 import { dependent, failed, usage } from '../errors.js';
 import { chainIds } from '../image/chain.js';
 import { sha256, Sha256, type Digest } from '../image/digest.js';
-import type { Descriptor } from '../image/manifest.js';
-import { OCI_CONFIG, OCI_LAYER_GZIP, OCI_MANIFEST } from '../image/mediatypes.js';
+import { parseManifest, type Descriptor } from '../image/manifest.js';
+import { OCI_CONFIG, OCI_LAYER_GZIP, OCI_LAYER_OF_DOCKER, OCI_MANIFEST } from '../image/mediatypes.js';
 import { versionsEqual, tryParseVersion, type Version } from '../image/version.js';
 import { BLOCK } from '../layers/tar/writer.js';
 import type { ImageRecord, ImageWithChain } from '../../store/index.js';
@@ -96,7 +96,7 @@ async function commit(ctx: OpsContext, req: CommitRequest): Promise<InstalledIma
     const config: Descriptor = { mediaType: OCI_CONFIG, digest: sha256(configBytes), size: configBytes.length };
     await ctx.content.writeConfig(config, configBytes);
     written.push(config.digest);
-    const layerDescs: Descriptor[] = [...layers.map((l) => ({ mediaType: l.mediaType, digest: l.blobDigest as Digest, size: l.size })), blob];
+    const layerDescs: Descriptor[] = [...(await imageLayers(ctx, image)), blob];
     const annotations = {
       [TITLE]: req.name,
       ...(req.publisher && { [VENDOR]: req.publisher }),
@@ -219,6 +219,16 @@ function gzipped(tar: Readable, diff: Sha256): Readable {
   tar.on('data', (chunk: Buffer) => diff.update(chunk));
   tar.pipe(gzip);
   return gzip;
+}
+
+/**
+ * The image's layer descriptors as its stored manifest gives them (a foreign layer keeps its
+ * urls), Docker's layer media types named as the OCI types of the same formats.
+ */
+async function imageLayers(ctx: OpsContext, image: ImageRecord): Promise<Descriptor[]> {
+  const manifest = parseManifest(await ctx.content.read(image.manifestDigest as Digest));
+  if (manifest.kind !== 'manifest') throw failed(`the stored manifest of ${describeImage(image)} is an index, not an image manifest`, { code: 'MANIFEST_INVALID' });
+  return manifest.layers.map((d) => ({ ...d, mediaType: OCI_LAYER_OF_DOCKER[d.mediaType] ?? d.mediaType }));
 }
 
 /** The image's config carried over, with the new layer's diff id, a history entry for it and the commit's time. */

@@ -107,6 +107,8 @@ describe('end to end: committing a container as an image', function () {
     const [web] = await ctrimgJson<ImageJson>(root, ['Get-ContainerImage', '-Name', 'WebApp']);
     const parentConfig = JSON.parse(blob(web!.Id).toString()) as { rootfs: { diff_ids: string[] } };
     assert.deepEqual(config.rootfs.diff_ids.slice(0, -1), parentConfig.rootfs.diff_ids);
+    const parentManifest = JSON.parse(blob(web!.Digest).toString()) as { layers: { digest: string; size: number }[] };
+    assert.deepEqual(manifest.layers.slice(0, -1).map((l) => [l.digest, l.size]), parentManifest.layers.map((l) => [l.digest, l.size]));
     const top = manifest.layers.at(-1)!;
     assert.equal(top.mediaType, 'application/vnd.oci.image.layer.v1.tar+gzip');
     const gz = blob(top.digest);
