@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { ctrimg, ctrimgJson } from '../support/ctrimg.js';
@@ -121,6 +121,27 @@ describe('end to end: committing a container as an image', function () {
     // GNU tar reads it as a standard archive: each change in walk order, one whiteout per deletion at the deleted name's place.
     const listed = execFileSync('tar', ['-tzf', '-'], { input: gz, encoding: 'utf8' }).trim().split('\n');
     assert.deepEqual(listed, ['app/', 'app/app.txt', 'app/conf.d/', 'app/conf.d/x.conf', 'app/link', 'app/new.txt', 'bin/', 'bin/.wh.hard', '.wh.etc']);
+  });
+
+  it('is unpacked by umoci, from an OCI layout of the stored blobs, into the tree a container of the new image holds', async () => {
+    const [img] = await ctrimgJson<ImageJson>(root, ['Get-ContainerImage', '-Name', 'DemoImage']);
+    const manifestBytes = blob(img!.Digest);
+    const manifest = JSON.parse(manifestBytes.toString()) as { config: { digest: string }; layers: { digest: string }[] };
+    const layout = join(root, '..', `${basename(root)}-layout`);
+    mkdirSync(join(layout, 'blobs/sha256'), { recursive: true });
+    try {
+      for (const digest of [img!.Digest, manifest.config.digest, ...manifest.layers.map((l) => l.digest)]) {
+        writeFileSync(join(layout, 'blobs/sha256', digest.slice('sha256:'.length)), blob(digest));
+      }
+      writeFileSync(join(layout, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+      const ref = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: img!.Digest, size: manifestBytes.length, annotations: { 'org.opencontainers.image.ref.name': 'demo' } };
+      writeFileSync(join(layout, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [ref] }));
+      execFileSync('umoci', ['unpack', '--image', `${layout}:demo`, join(layout, 'bundle')]);
+      const c2 = await containerPath('c2');
+      assert.deepEqual(await diffDirs(c2, join(layout, 'bundle/rootfs'), { labels: ['ctrimg', 'umoci'], ignore: [{ path: '', fields: ['mtime', 'mode'], why: "the root's own attributes are the store's and umoci's, not a layer's" }] }), []);
+    } finally {
+      rmSync(layout, { recursive: true, force: true });
+    }
   });
 
   it('ctrimg commit CONTAINER REPOSITORY:TAG takes a version tag as the version', async () => {
