@@ -12,11 +12,14 @@ import { cmdlet as remove } from './Remove-ContainerImage.js';
 import { cmdlet as newContainer } from './New-Container.js';
 import { cmdlet as getContainer } from './Get-Container.js';
 import { cmdlet as removeContainer } from './Remove-Container.js';
+import { cmdlet as newImage } from './New-ContainerImage.js';
+import { cmdlet as commit } from './commit.js';
 import { cmdlet as repair } from './Repair-ContainerImageStore.js';
 
 export const cmdlets: CmdletSpec[] = [
   registerSource, getSource, unregisterSource,
   find, install, get, remove,
   newContainer, getContainer, removeContainer,
+  newImage, commit,
   repair,
 ].map((spec) => ({ ...spec, hints: { ...commonHints, ...(spec.params.includes(importerParam) && importerHints), ...spec.hints } }));

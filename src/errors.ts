@@ -26,6 +26,8 @@ export const ERROR_CODES = {
   CONTAINER_GONE: 'a selected container was removed meanwhile by another command',
   CONTAINER_NAME_INVALID: 'a container name is not letters, digits and . _ - starting with a letter or digit',
   CONTAINER_NOT_FOUND: 'no container matches the name or object given',
+  CONTAINER_NOT_OFF: 'a container to commit is not Off (running, paused); stop it first',
+  CONTAINER_UNCHANGED: 'a container to commit holds no change over its image, so there is no layer to make',
   CORRUPT_LAYER: 'a layer blob does not decompress',
   CREDENTIALS_CONFIG: 'the Docker config holding registry credentials cannot be used',
   CREDENTIALS_HELPER: 'a Docker credential helper is missing, failed or gave an unreadable answer',
@@ -37,8 +39,10 @@ export const ERROR_CODES = {
   EXISTS: 'a layer or container directory to be created already exists',
   FAILED: 'the command failed (no more specific code applies)',
   HOST_CHECK_FAILED: 'ctrimg could not ask Windows whether this process may import layers or what file system holds the store',
+  IMAGE_EXISTS: 'an image of that name and version is installed already (a forced commit replaces it when nothing depends on it)',
   IMAGE_GONE: 'a selected image was removed meanwhile by another command',
   IMAGE_IN_USE: 'an image is not removed: a container or a child image depends on it',
+  IMAGE_NAME_INVALID: 'an image name for a commit is not letters, digits and . _ - starting with a letter or digit',
   IMAGE_NOT_FOUND: 'no installed image, or no image the sources offer, matches what was asked for',
   IMPORTER_MISMATCH: "the store's layers were made by another importer than the one asked for",
   INTERNAL: 'an unexpected error inside ctrimg (the debug switch prints its stack trace)',
@@ -71,6 +75,7 @@ export const ERROR_CODES = {
   PARAMETER_SET_CONFLICT: 'no one parameter set of the cmdlet takes all the parameters given, or several do and none is its default',
   PIPED_INVALID: 'what was piped to stdin is not the JSON output of a ctrimg cmdlet',
   PLATFORM_NOT_FOUND: 'the image offers no variant for the platform asked for',
+  PUBLISHER_INVALID: 'a publisher is not letters, digits, spaces and . _ - (with or without CN=)',
   REGISTRY_ERROR: 'the registry answered with an error or a response ctrimg cannot use',
   RESTARTED: 'a blob being downloaded by another command is being downloaded again from another source',
   SCRATCH_SIZE_FAILED: "a container's scratch disk could not be grown to the size asked for",
@@ -95,6 +100,7 @@ export const ERROR_CODES = {
   VERSION_RANGE_EMPTY: 'the minimum version is greater than the maximum',
   WCLAYER_FAILED: 'wclayer (Windows layer import) failed',
   WCLAYER_NOT_FOUND: 'wclayer is not installed or cannot be run',
+  WHITEOUT_NAME: "a container holds a name starting with '.wh.', which a layer reserves for deletions",
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -31,3 +31,13 @@ export function isManifest(mt: string): boolean {
   const b = baseMediaType(mt);
   return b === OCI_MANIFEST || b === DOCKER_MANIFEST;
 }
+
+/** What a commit writes: an OCI config, and its layer as tar+gzip. */
+export const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
+export const OCI_LAYER_GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip';
+
+/** Docker's layer media types and the OCI ones of the same formats, for a manifest that names both. */
+export const OCI_LAYER_OF_DOCKER: Readonly<Record<string, string>> = {
+  'application/vnd.docker.image.rootfs.diff.tar.gzip': OCI_LAYER_GZIP,
+  [DOCKER_FOREIGN_LAYER]: OCI_LAYER_ND_GZIP,
+};

@@ -29,5 +29,9 @@ export function confined(importer: LayerImporter, root: string): LayerImporter {
       await inside(containerPath);
       return importer.removeContainer(containerPath);
     },
+    exportContainer: async (containerPath, layerPaths) => {
+      await inside(containerPath);
+      return importer.exportContainer(containerPath, layerPaths);
+    },
   };
 }

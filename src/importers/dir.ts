@@ -3,14 +3,16 @@
  * directory; a container gets the merged root filesystem. Everything is built in a temp
  * directory next to its destination and renamed into place only when complete. Copies (a hard
  * link to a parent layer's file, every file of a container) take their room above the store's
- * free-space reserve first: a few tar bytes may make many copied bytes.
+ * free-space reserve first: a few tar bytes may make many copied bytes. A container's changes
+ * are exported by walking it against its image's layers (layers/diff.ts).
  */
 import { mkdir, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { roomAbove } from '../content/free-space.js';
 import { importerTempPath } from '../content/layout.js';
 import { CtrimgError, diskFull, failed, usage } from '../errors.js';
+import { diffTar } from '../layers/diff.js';
 import { mergeLayers } from '../layers/merge.js';
 import { removeTree } from '../layers/remove-tree.js';
 import type { TakeRoom } from '../layers/room.js';
@@ -51,6 +53,10 @@ export class DirImporter implements LayerImporter {
 
   removeContainer(containerPath: string): Promise<void> {
     return removeTree(containerPath);
+  }
+
+  async exportContainer(containerPath: string, layerPaths: string[]): Promise<Readable> {
+    return Readable.from(diffTar(containerPath, layerPaths), { objectMode: false });
   }
 }
 

@@ -18,6 +18,7 @@
  * - on Windows, before anything changes (ensureReady): the Backup and Restore privileges wclayer
  *   needs, and an NTFS store volume, asked of the host through importers/windows-host.ts.
  * - removal and any failure: `wclayer remove <path>`, which also releases what HCS holds.
+ * - a commit: `wclayer export -l <layer> ... <containerPath>` writes the scratch layer's tar.
  *
  * The tar is checked against the Windows layer rules (src/layers/windows.ts) while it flows to
  * wclayer, not before, so a 2 GB layer is read once and never held. "Validated before import"
@@ -26,7 +27,7 @@
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { wclayerTempPath } from '../content/layout.js';
 import { failed } from '../errors.js';
@@ -150,6 +151,27 @@ export class HcsImporter implements LayerImporter {
 
   removeContainer(containerPath: string): Promise<void> {
     return this.removeLayer(containerPath);
+  }
+
+  /**
+   * `wclayer export -l <layer> ... <containerPath>`: the scratch layer as a Windows layer tar on
+   * wclayer's stdout. The stream ends only once wclayer has exited 0; a failure fails it, and a
+   * reader that stops early (destroys it) stops wclayer.
+   */
+  async exportContainer(containerPath: string, layerPaths: string[]): Promise<Readable> {
+    const exe = await this.executable();
+    const run = startWclayer(exe, ['export', ...parentArgs(layerPaths), containerPath], { env: this.env, stdout: true });
+    const stdout = run.child.stdout!;
+    const out = new PassThrough();
+    stdout.pipe(out, { end: false });
+    out.on('close', () => {
+      if (run.child.exitCode === null) run.child.kill('SIGKILL');
+    });
+    Promise.all([finished(stdout), run.exited]).then(
+      () => out.end(),
+      (err: unknown) => out.destroy(err as Error),
+    );
+    return out;
   }
 
   /** Takes back what a failed wclayer run left; a failure to do so is told, not thrown over the first error. */

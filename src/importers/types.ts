@@ -49,4 +49,11 @@ export interface LayerImporter {
   createContainer(containerPath: string, layerPaths: string[], opts?: ContainerOptions): Promise<void>;
   /** Removes a container's filesystem; missing is not an error. */
   removeContainer(containerPath: string): Promise<void>;
+  /**
+   * What the container at `containerPath` changed over its image's layers (nearest first), as an
+   * uncompressed layer tar read as it is made: `dir` walks the container against the layers'
+   * merged tree (layers/diff.ts), `hcs` has `wclayer export` write the scratch layer. A tar with
+   * no entry means nothing changed. The stream fails if making it fails.
+   */
+  exportContainer(containerPath: string, layerPaths: string[]): Promise<Readable>;
 }

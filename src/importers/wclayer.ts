@@ -47,9 +47,9 @@ export interface WclayerRun {
   exited: Promise<void>;
 }
 
-/** Starts `wclayer <args>`; stdin is a pipe only when `stdin` is set, stdout is ignored. */
-export function startWclayer(exe: string, args: string[], opts: { env?: NodeJS.ProcessEnv; stdin?: boolean } = {}): WclayerRun {
-  const child = spawn(exe, args, { env: opts.env, stdio: [opts.stdin ? 'pipe' : 'ignore', 'ignore', 'pipe'], windowsHide: true });
+/** Starts `wclayer <args>`; stdin and stdout are pipes only when `stdin` and `stdout` are set. */
+export function startWclayer(exe: string, args: string[], opts: { env?: NodeJS.ProcessEnv; stdin?: boolean; stdout?: boolean } = {}): WclayerRun {
+  const child = spawn(exe, args, { env: opts.env, stdio: [opts.stdin ? 'pipe' : 'ignore', opts.stdout ? 'pipe' : 'ignore', 'pipe'], windowsHide: true });
   let stderr = '';
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (d: string) => {

@@ -174,7 +174,7 @@ class Merger {
 }
 
 /** glibc's major() and minor() of a device number. */
-function majorMinor(rdev: bigint): [number, number] {
+export function majorMinor(rdev: bigint): [number, number] {
   const major = ((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn);
   const minor = (rdev & 0xffn) | ((rdev >> 12n) & ~0xffn);
   return [Number(major), Number(minor)];

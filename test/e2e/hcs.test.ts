@@ -7,13 +7,14 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { ctrimg, ctrimgJson, startCtrimg } from '../support/ctrimg.js';
 import { hexOf, publishImage, tarFromEntries, type PublishedImage } from '../support/oci-layout.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
-import { makeStandin, type Standin } from '../support/wclayer.js';
+import { makeStandin, STANDIN_EXPORT_TAR, type Standin } from '../support/wclayer.js';
 
 describe('end to end: the hcs importer with a stand-in wclayer', function () {
   this.timeout(120_000);
@@ -88,6 +89,51 @@ describe('end to end: the hcs importer with a stand-in wclayer', function () {
     assert.deepEqual((await standin.calls()).map((x) => x.argv), [['remove', path], ['remove', final2], ['remove', final1]]);
     assert.equal(existsSync(path) || existsSync(final1) || existsSync(final2), false);
     assert.deepEqual(await ctrimgJson(root, ['Get-ContainerImage']), []);
+  });
+
+  it("commits a container: wclayer export's tar becomes the new layer, gzipped into the store and imported over the image's layers", async () => {
+    const chain1 = hexOf(image.diffIds[0]!);
+    const chain2 = createHash('sha256').update(`${image.diffIds[0]} ${image.diffIds[1]}`).digest('hex');
+    const [final1, final2] = [chain1, chain2].map((c) => join(root, 'layers', c));
+    assert.equal((await run(['Install-ContainerImage', '-Reference', image.reference, '-Insecure', '-Importer', 'hcs', '-Platform', 'windows/amd64'])).code, 0);
+    const c = await run(['New-Container', '-ContainerImageName', 'winapp', '-Name', 'w1', '-OutputFormat', 'Json']);
+    const path = String((JSON.parse(c.stdout) as { Path: string }[])[0]!.Path);
+
+    // The stand-in's scratch layer exports no entry until the test puts a tar in it.
+    await standin.reset();
+    const unchanged = await run(['New-ContainerImage', '-ContainerName', 'w1', '-Name', 'WinDemo', '-Version', '1.0']);
+    assert.equal(unchanged.code, 1, unchanged.stderr);
+    assert.match(unchanged.stderr, /\[CONTAINER_UNCHANGED\]/);
+    assert.deepEqual((await standin.calls()).map((x) => x.argv), [['export', '-l', final2, '-l', final1, path]]);
+
+    const changes = await tarFromEntries([
+      { name: 'Files/', type: 'directory' },
+      { name: 'Files/app.exe', content: 'MZ app, patched' },
+      { name: 'Files/.wh.Windows', content: '' },
+      { name: 'Hives/', type: 'directory' },
+    ]);
+    await writeFile(join(path, STANDIN_EXPORT_TAR), changes);
+    await standin.reset();
+    const made = await run(['New-ContainerImage', '-ContainerName', 'w1', '-Name', 'WinDemo', '-Publisher', 'Demo', '-Version', '1.0', '-OutputFormat', 'Json']);
+    assert.equal(made.code, 0, made.stderr);
+    const [img] = JSON.parse(made.stdout) as { Digest: string; ParentImage: { Name: string } }[];
+    assert.equal(img!.ParentImage.Name, 'winapp');
+    const blobOf = (digest: string) => readFile(join(root, 'blobs/sha256', digest.slice('sha256:'.length)));
+    const manifest = JSON.parse((await blobOf(img!.Digest)).toString()) as { layers: { digest: string }[]; config: { digest: string } };
+    const config = JSON.parse((await blobOf(manifest.config.digest)).toString()) as { rootfs: { diff_ids: string[] } };
+    const gz = await blobOf(manifest.layers.at(-1)!.digest);
+    assert.ok(gunzipSync(gz).equals(changes), 'the layer blob is the export, gzipped');
+    const diffId = `sha256:${createHash('sha256').update(changes).digest('hex')}`;
+    assert.equal(config.rootfs.diff_ids.at(-1), diffId);
+    const final3 = join(root, 'layers', createHash('sha256').update(`sha256:${chain2} ${diffId}`).digest('hex'));
+    const calls = await standin.calls();
+    assert.deepEqual(calls.map((x) => x.argv), [['export', '-l', final2, '-l', final1, path], ['import', '-l', final2, '-l', final1, final3]]);
+    assert.ok(calls[1]!.stdin!.equals(changes), 'wclayer import got the exported tar');
+
+    assert.equal((await run(['Remove-ContainerImage', '-Name', 'WinDemo', '-Force'])).code, 0);
+    assert.equal((await run(['Remove-Container', '-Name', 'w1', '-Force'])).code, 0);
+    assert.equal((await run(['Remove-ContainerImage', '-Name', 'winapp', '-Force'])).code, 0);
+    assert.equal(existsSync(final3), false);
   });
 
   it('refuses a Linux image with INVALID_WINDOWS_LAYER, leaving nothing behind', async () => {

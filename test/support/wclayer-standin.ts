@@ -11,12 +11,18 @@
  * `$WCLAYER_STANDIN_HANG` = a command (or `import-with-parents`) makes that command, once its
  * work is done and before it deletes its staging directory, write `hanging-<pid>` in the record directory and wait to be
  * killed, as a run is when the machine goes down under it.
+ * `export` writes to stdout the bytes of `standin-export.tar` in the scratch layer (a test puts
+ * there what the container changed), else an archive with no entry.
  */
 import { createWriteStream } from 'node:fs';
-import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+
+/** The file in a scratch layer whose bytes `export` writes as the layer's tar (wclayer.ts names it for tests). */
+const EXPORT_TAR = 'standin-export.tar';
 
 interface Failure {
   command: string;
@@ -54,6 +60,10 @@ async function main(): Promise<number> {
       break;
     case 'remove':
       await rm(path, { recursive: true, force: true });
+      break;
+    case 'export':
+      // What the scratch layer holds, as a test put it there; an untouched one exports no entry.
+      await pipeline(Readable.from([await readFile(join(path, EXPORT_TAR)).catch(() => Buffer.alloc(1024))]), process.stdout);
       break;
     default:
       process.stderr.write(`wclayer stand-in: unknown command '${command}'\n`);

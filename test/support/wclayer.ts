@@ -10,6 +10,9 @@ import { fileURLToPath } from 'node:url';
 
 const STANDIN = fileURLToPath(new URL('./wclayer-standin.js', import.meta.url));
 
+/** What the stand-in's `export` of a scratch layer writes: this file in it, else an archive with no entry. */
+export const STANDIN_EXPORT_TAR = 'standin-export.tar';
+
 export interface StandinCall {
   argv: string[];
   /** The TEMP it was run with. */

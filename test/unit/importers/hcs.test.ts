@@ -7,8 +7,8 @@ import { CtrimgError } from '../../../src/errors.js';
 import { HcsImporter, LAYERCHAIN } from '../../../src/importers/hcs.js';
 import { findWclayer } from '../../../src/importers/wclayer.js';
 import { tarFromEntries, type TarEntry } from '../../support/oci-layout.js';
-import { makeStandin, type Standin } from '../../support/wclayer.js';
-import { tempRoot } from '../../support/tars.js';
+import { makeStandin, STANDIN_EXPORT_TAR, type Standin } from '../../support/wclayer.js';
+import { readAll, tempRoot } from '../../support/tars.js';
 import { hostStandin, NOT_ELEVATED } from '../../support/windows-host-standin.js';
 import { DEFAULT_SCRATCH_SIZE } from '../../../src/importers/scratch.js';
 
@@ -299,6 +299,27 @@ describe('importers/hcs (against the wclayer stand-in)', function () {
       await importer.ensureReady();
       await importer.createContainer(join(root, 'c1'), [join(layers, 'L1')]);
       assert.deepEqual((await argvs()).map((a) => a[0]), ['create']);
+    });
+  });
+
+  describe('exportContainer', () => {
+    it('streams what wclayer export writes of the scratch layer, its parents nearest first', async () => {
+      const importer = new HcsImporter(standin.env);
+      const container = join(root, 'c1');
+      await importer.createContainer(container, [join(layers, 'L2'), join(layers, 'L1')]);
+      const tar = await tarFromEntries(WINDOWS);
+      await writeFile(join(container, STANDIN_EXPORT_TAR), tar);
+      await standin.reset();
+      const got = await readAll(await importer.exportContainer(container, [join(layers, 'L2'), join(layers, 'L1')]));
+      assert.ok(got.equals(tar));
+      assert.deepEqual(await argvs(), [['export', '-l', join(layers, 'L2'), '-l', join(layers, 'L1'), container]]);
+    });
+
+    it("fails the stream with wclayer's stderr when export fails", async () => {
+      const container = join(root, 'c1');
+      await new HcsImporter(standin.env).createContainer(container, [join(layers, 'L1')]);
+      const importer = new HcsImporter(standin.failing('export', 2, 'hcsshim::ExportLayer failed in Win32: The system cannot find the path specified.\r\n'));
+      await assert.rejects(readAll(await importer.exportContainer(container, [join(layers, 'L1')])), isCode('WCLAYER_FAILED', 'wclayer export exited with code 2', 'ExportLayer'));
     });
   });
 
