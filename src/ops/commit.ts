@@ -23,14 +23,13 @@ import { parseManifest, type Descriptor } from '../image/manifest.js';
 import { OCI_CONFIG, OCI_LAYER_GZIP, OCI_LAYER_OF_DOCKER, OCI_MANIFEST } from '../image/mediatypes.js';
 import { versionsEqual, tryParseVersion, type Version } from '../image/version.js';
 import { BLOCK } from '../layers/tar/writer.js';
-import type { ImageRecord, ImageWithChain } from '../../store/index.js';
+import type { ImageRecord } from '../../store/index.js';
 import { selectContainers, type ContainerSelector, type ContainerView } from './containers.js';
 import type { OpsContext } from './context.js';
 import { describeImage, lineageOf, type InstalledImage } from './images.js';
 import { withLease } from './lease-scope.js';
-import { parentsOf } from './lineage.js';
 import { LayerPull } from './pull-layers.js';
-import { removeImages } from './remove.js';
+import { describeDependents, removeImages } from './remove.js';
 
 export interface CommitRequest {
   container: ContainerSelector;
@@ -138,8 +137,12 @@ async function commit(ctx: OpsContext, req: CommitRequest): Promise<InstalledIma
     });
     await pull.committed();
     if (replaced) {
-      await removeImages(ctx, [replaced]);
-      ctx.report.info(`Replaced ${describeImage(replaced)}`);
+      // Checked free of dependents above, but a container may have been made from it since: the
+      // commit stands, and the old image stays while it is used.
+      const removal = await removeImages(ctx, [replaced]);
+      const refused = removal.refused[0];
+      if (refused) ctx.report.warn(`kept '${describeImage(replaced)}': it is now used by ${describeDependents(refused)}`);
+      else ctx.report.info(`Replaced ${describeImage(replaced)}`);
     }
     return lineageOf(ctx, [record])[0]!;
   } catch (err) {
@@ -152,23 +155,18 @@ async function commit(ctx: OpsContext, req: CommitRequest): Promise<InstalledIma
 }
 
 /** The image a forced commit replaces, checked free of dependents; an existing one without force is refused. */
-function replacedImage(ctx: OpsContext, req: CommitRequest): ImageWithChain | undefined {
+function replacedImage(ctx: OpsContext, req: CommitRequest): ImageRecord | undefined {
   const [old] = sameNameAndVersion(ctx, req);
   if (!old) return undefined;
   if (!req.force) throw exists(old);
-  const all = ctx.store.images.listWithChains();
-  const parents = parentsOf(all);
-  const uses = [
-    ...ctx.store.containers.ofImage(old.id).map((c) => `container '${c.name}' (${c.state})`),
-    ...all.filter((img) => parents.get(img.id)?.id === old.id).map((img) => `image '${describeImage(img)}'`),
-  ];
-  if (uses.length > 0) {
-    throw dependent(`cannot replace '${describeImage(old)}': it is used by ${uses.join(', ')}`, {
+  const deps = ctx.store.lineage.dependents(old.id);
+  if (deps.containers.length + deps.children.length > 0) {
+    throw dependent(`cannot replace '${describeImage(old)}': it is used by ${describeDependents(deps)}`, {
       code: 'IMAGE_IN_USE',
       hint: 'remove the dependent containers and child images first, or commit under another name or version',
     });
   }
-  return all.find((img) => img.id === old.id);
+  return old;
 }
 
 function sameNameAndVersion(ctx: OpsContext, req: CommitRequest): ImageRecord[] {
