@@ -1,9 +1,4 @@
 import type { CmdletSpec } from '../src/cli/types.js';
-import { renderImages } from '../src/format/images.js';
-import { parseVersion } from '../src/image/version.js';
-import { getImages } from '../src/ops/images.js';
-import { withOps } from './context.js';
-import { bind } from './params.js';
 
 export const cmdlet: CmdletSpec = {
   name: 'Get-ContainerImage',
@@ -21,16 +16,5 @@ export const cmdlet: CmdletSpec = {
     { command: 'ctrimg Get-ContainerImage -Name Web* -Property Name,ParentImage', description: 'Which image each web image is built on.' },
     { command: 'ctrimg Get-ContainerImage -OutputFormat Json', description: 'Objects for ConvertFrom-Json or jq.' },
   ],
-  run: (args, io) => {
-    const version = bind(args, 'Version', parseVersion);
-    return withOps(io, (ctx) => {
-      const images = getImages(ctx, {
-        names: args.Name as string[] | undefined,
-        publisher: args.Publisher as string | undefined,
-        version,
-        childOf: args.ChildOf as string | undefined,
-      });
-      io.out(renderImages(images, io.outputFormat, args.Property as string[] | undefined));
-    });
-  },
+  run: (...a) => import('./run/Get-ContainerImage.js').then((m) => m.run(...a)),
 };

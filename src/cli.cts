@@ -32,7 +32,7 @@ setFlagsFromString('--semi-space-growth-factor=1');
 
 // A name tsc does not resolve: the bundle exists only after the build. Failing to load it (not
 // built, a package missing) ends in the one line any error gets, not a stack trace.
-const bundle = '../ctrimg.mjs';
+const bundle = '../ctrimg/main.mjs';
 import(bundle).catch((err: unknown) => {
   process.stderr.write(`ctrimg: cannot start: ${(err as Error).message} (npm ci, or npm run build, builds it) [INTERNAL]\n`);
   process.exitCode = 1;
