@@ -5,10 +5,11 @@
  * ES module reads its files on libuv's thread pool, which starts the pool before the module's
  * first line could size it.
  *
- * The composition root runs from dist/ctrimg.mjs, which `npm run build` bundles with esbuild from
- * what tsc compiled (the native packages stay outside). Node 20 resolves, reads and compiles some
- * 150 ES modules one by one, with no compile cache: every command started about 110 ms later, and
- * the bench install of 300 MB of large files took about 12% longer.
+ * The composition root runs from dist/ctrimg/main.mjs, which `npm run build` bundles with esbuild
+ * from what tsc compiled (the native packages stay outside). Node 20 resolves, reads and compiles
+ * some 150 ES modules one by one, with no compile cache: every command started about 110 ms later,
+ * and the bench install of 300 MB of large files took about 12% longer. The bundle is split at the
+ * dynamic imports of each cmdlet's run, so help reads the specs only, not undici and the rest.
  */
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';

@@ -11,9 +11,10 @@
  *   BENCH_CONTAINERS  containers in the store (default 50000)
  *   BENCH_RUNS        rounds (default 7); medians are taken over them
  *
- * Each command's result is checked once, untimed (how many images it lists, the refusal's exit
- * code 4 and error code), so that a command that did less cannot pass. Prints the medians, the
- * ratios and the targets with PASS/FAIL; exit code 0 when the measurement completed (whatever the
+ * Node's bare start is measured just before every command, under the same load. Each command's
+ * result is checked once, untimed (how many images it lists, the refusal's exit code 4 and error
+ * code), so that a command that did less cannot pass. Prints every sample, the medians, the ratios
+ * and the targets with PASS/FAIL; exit code 0 when the measurement completed (whatever the
  * verdicts), 1 when it could not. The store is always removed (Ctrl-C too).
  */
 import { spawn } from 'node:child_process';
@@ -49,22 +50,28 @@ function run(argv: string[], env: NodeJS.ProcessEnv, keepStdout = false): Promis
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const child = spawn(process.execPath, argv, { env, stdio: ['ignore', keepStdout ? 'pipe' : 'ignore', 'pipe'] });
+    // Stopped on Ctrl-C: a listing busy computing lineage does not see SIGTERM until it is done.
+    const forget = onCleanup(async () => void child.kill('SIGKILL'));
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     child.once('error', reject);
     child.once('close', (code, signal) => {
+      forget();
       resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr, wallMs: Number(process.hrtime.bigint() - started) / 1e6 });
     });
   });
 }
 
 const ctrimg = (args: string[]) => [CLI, ...args];
+const fmtLoad = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
+const log = (line: string) => process.stdout.write(`# ${line}\n`);
 
 async function expectRun(argv: string[], env: NodeJS.ProcessEnv, exit: number, keepStdout = false): Promise<Ran> {
   const r = await run(argv, env, keepStdout);
   if (r.code !== exit) throw new Error(`${argv.slice(1).join(' ')} exited ${r.code}, expected ${exit}:\n${r.stderr}`);
+  log(`${argv[0] === CLI ? ['ctrimg', ...argv.slice(1)].join(' ') : `node ${argv.join(' ')}`}: ${r.wallMs.toFixed(0)} ms`);
   return r;
 }
 
@@ -89,7 +96,7 @@ async function cmdletNames(env: NodeJS.ProcessEnv): Promise<string[]> {
 }
 
 /** The commands measured, each checked once against what the store holds. */
-async function commands(s: ScaleStore, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<Command[]> {
+async function commands(s: ScaleStore, env: NodeJS.ProcessEnv): Promise<Command[]> {
   const out: Command[] = [];
   expectCount('Get-ContainerImage', await countListed(['Get-ContainerImage'], env), s.images);
   out.push({ label: 'Get-ContainerImage', argv: ctrimg(['Get-ContainerImage']), exit: 0, limit: 3 });
@@ -119,8 +126,6 @@ async function commands(s: ScaleStore, env: NodeJS.ProcessEnv, log: (line: strin
   return out;
 }
 
-const fmtLoad = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
-const log = (line: string) => process.stdout.write(`# ${line}\n`);
 
 async function main(): Promise<void> {
   const images = positiveInt('BENCH_IMAGES', 10_000);
@@ -138,15 +143,18 @@ async function main(): Promise<void> {
   log(`store: ${s.images} images (${s.layers} layers, ${s.chainLinks} image-layer links), ${s.containers} containers, written in ${((Date.now() - made) / 1000).toFixed(1)} s`);
   log(`base ${s.base.name} ${s.base.version}: ${s.base.children} images built on ${s.base.name} directly, ${s.base.descendants} in all; -Name ${s.pattern} matches ${s.matching}`);
 
-  const measured = await commands(s, env, log);
+  const measured = await commands(s, env);
   const timed = measured.filter((c) => c.argv.length > 0);
   const all: Command[] = [{ label: NODE_BARE, argv: ['-e', '0'], exit: 0 }, ...timed];
   const samples = new Map<string, number[]>(all.map((c) => [c.label, []]));
   const loadBefore = loadavg();
+  const bareStart = all[0]!;
   for (let round = 0; round < runs; round++) {
-    const order = all.map((_, i) => all[(i + round) % all.length]!);
-    for (const c of order) samples.get(c.label)!.push((await expectRun(c.argv, env, c.exit)).wallMs);
-    log(`round ${round + 1}/${runs} done`);
+    // Node's bare start just before every command: the machine's load then is the command's.
+    const order = timed.map((_, i) => timed[(i + round) % timed.length]!);
+    for (const c of order) {
+      for (const x of [bareStart, c]) samples.get(x.label)!.push((await expectRun(x.argv, env, x.exit)).wallMs);
+    }
   }
   const loadAfter = loadavg();
   log(`load average (1, 5, 15 min) before ${fmtLoad(loadBefore)}, after ${fmtLoad(loadAfter)}; ${runs} rounds`);
