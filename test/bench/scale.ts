@@ -11,6 +11,8 @@
  *   BENCH_CONTAINERS  containers in the store (default 50000)
  *   BENCH_RUNS        rounds (default 7); medians are taken over them
  *
+ * Each run is timed from here (wall) and by /usr/bin/time (user+sys CPU, shown beside; the targets
+ * are on wall time, but on a machine shared with other work the CPU ratio is the steadier one).
  * Node's bare start is measured just before every command, under the same load. Each command's
  * result is checked once, untimed (how many images it lists, the refusal's exit code 4 and error
  * code), so that a command that did less cannot pass. Prints every sample, the medians, the ratios
@@ -18,7 +20,7 @@
  * verdicts), 1 when it could not. The store is always removed (Ctrl-C too).
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,15 +45,24 @@ interface Ran {
   stdout: string;
   stderr: string;
   wallMs: number;
+  /** User plus system CPU time (GNU time's %U %S, in 10 ms ticks): less swayed than wall time by other work on the machine. */
+  cpuMs: number;
 }
 
-/** Runs `argv` to completion; stdout kept only when asked (a table of 10,000 rows costs the reader too). */
+const TIME_FILE = join(tmpdir(), `ctrimg-bench-scale-time-${process.pid}`);
+
+/** Runs `argv` under /usr/bin/time to completion; stdout kept only when asked (a table of 10,000 rows costs the reader too). */
 function run(argv: string[], env: NodeJS.ProcessEnv, keepStdout = false): Promise<Ran> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, argv, { env, stdio: ['ignore', keepStdout ? 'pipe' : 'ignore', 'pipe'] });
+    // Its own process group, so that a Ctrl-C stops node under time too.
+    const child = spawn('/usr/bin/time', ['-f', '%U %S', '-o', TIME_FILE, process.execPath, ...argv], {
+      env,
+      detached: true,
+      stdio: ['ignore', keepStdout ? 'pipe' : 'ignore', 'pipe'],
+    });
     // Stopped on Ctrl-C: a listing busy computing lineage does not see SIGTERM until it is done.
-    const forget = onCleanup(async () => void child.kill('SIGKILL'));
+    const forget = onCleanup(async () => void process.kill(-child.pid!, 'SIGKILL'));
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -59,7 +70,9 @@ function run(argv: string[], env: NodeJS.ProcessEnv, keepStdout = false): Promis
     child.once('error', reject);
     child.once('close', (code, signal) => {
       forget();
-      resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr, wallMs: Number(process.hrtime.bigint() - started) / 1e6 });
+      const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const [user, sys] = readFileSync(TIME_FILE, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+      resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr, wallMs, cpuMs: (user! + sys!) * 1000 });
     });
   });
 }
@@ -71,7 +84,7 @@ const log = (line: string) => process.stdout.write(`# ${line}\n`);
 async function expectRun(argv: string[], env: NodeJS.ProcessEnv, exit: number, keepStdout = false): Promise<Ran> {
   const r = await run(argv, env, keepStdout);
   if (r.code !== exit) throw new Error(`${argv.slice(1).join(' ')} exited ${r.code}, expected ${exit}:\n${r.stderr}`);
-  log(`${argv[0] === CLI ? ['ctrimg', ...argv.slice(1)].join(' ') : `node ${argv.join(' ')}`}: ${r.wallMs.toFixed(0)} ms`);
+  log(`${argv[0] === CLI ? ['ctrimg', ...argv.slice(1)].join(' ') : `node ${argv.join(' ')}`}: ${r.wallMs.toFixed(0)} ms, CPU ${r.cpuMs.toFixed(0)} ms`);
   return r;
 }
 
@@ -132,6 +145,8 @@ async function main(): Promise<void> {
   const containers = positiveInt('BENCH_CONTAINERS', 50_000);
   const runs = positiveInt('BENCH_RUNS', 7);
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing; run 'npm run build' first`);
+  if (!existsSync('/usr/bin/time')) throw new Error('/usr/bin/time is missing; install it with: apt-get install -y time');
+  onCleanup(() => rm(TIME_FILE, { force: true }));
 
   const root = await mkdtemp(join(tmpdir(), 'ctrimg-bench-scale-'));
   onCleanup(() => rm(root, { recursive: true, force: true }));
@@ -146,30 +161,34 @@ async function main(): Promise<void> {
   const measured = await commands(s, env);
   const timed = measured.filter((c) => c.argv.length > 0);
   const all: Command[] = [{ label: NODE_BARE, argv: ['-e', '0'], exit: 0 }, ...timed];
-  const samples = new Map<string, number[]>(all.map((c) => [c.label, []]));
+  const samples = new Map<string, Ran[]>(all.map((c) => [c.label, []]));
   const loadBefore = loadavg();
   const bareStart = all[0]!;
   for (let round = 0; round < runs; round++) {
     // Node's bare start just before every command: the machine's load then is the command's.
     const order = timed.map((_, i) => timed[(i + round) % timed.length]!);
     for (const c of order) {
-      for (const x of [bareStart, c]) samples.get(x.label)!.push((await expectRun(x.argv, env, x.exit)).wallMs);
+      for (const x of [bareStart, c]) samples.get(x.label)!.push(await expectRun(x.argv, env, x.exit));
     }
   }
   const loadAfter = loadavg();
   log(`load average (1, 5, 15 min) before ${fmtLoad(loadBefore)}, after ${fmtLoad(loadAfter)}; ${runs} rounds`);
 
-  const summary = new Map<string, Stats>([...samples].map(([label, ms]) => [label, stats(ms)]));
-  const bare = summary.get(NODE_BARE)!.median;
-  const ratio = (label: string) => summary.get(label)!.median / bare;
+  const wall = new Map<string, Stats>([...samples].map(([label, rs]) => [label, stats(rs.map((r) => r.wallMs))]));
+  const cpu = new Map<string, Stats>([...samples].map(([label, rs]) => [label, stats(rs.map((r) => r.cpuMs))]));
+  const bare = wall.get(NODE_BARE)!.median;
+  const ratio = (label: string) => wall.get(label)!.median / bare;
+  const cpuRatio = (label: string) => cpu.get(label)!.median / cpu.get(NODE_BARE)!.median;
   process.stdout.write(
     `\n${table(
-      ['command', 'median ms', 'min ms', 'max ms', 'ratio'],
+      ['command', 'median ms', 'min ms', 'max ms', 'ratio', 'CPU ms', 'CPU ratio'],
       all.map((c) => {
-        const st = summary.get(c.label)!;
-        return [c.label, st.median.toFixed(0), st.min.toFixed(0), st.max.toFixed(0), `${ratio(c.label).toFixed(2)}x`];
+        const st = wall.get(c.label)!;
+        const ct = cpu.get(c.label)!;
+        return [c.label, st.median.toFixed(0), st.min.toFixed(0), st.max.toFixed(0), `${ratio(c.label).toFixed(2)}x`, ct.median.toFixed(0), `${cpuRatio(c.label).toFixed(2)}x`];
       }),
-    )}\n\nratio: median wall time over ${NODE_BARE}'s median (${bare.toFixed(0)} ms) in the same run\n\n`,
+    )}\n\nratio: median wall time over ${NODE_BARE}'s median (${bare.toFixed(0)} ms) in the same run; CPU: the same with user+sys CPU time\n` +
+      `(what the targets use is wall time; on a busy machine the CPU ratio says more)\n\n`,
   );
   process.stdout.write(
     `${table(
