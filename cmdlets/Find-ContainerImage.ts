@@ -1,9 +1,6 @@
 import type { CmdletSpec } from '../src/cli/types.js';
-import { renderFound } from '../src/format/found.js';
-import { findRequired } from '../src/ops/find.js';
-import { withOps } from './context.js';
 import { conflicting, sourceHints } from './hints.js';
-import { EXACT, RANGE, versionFilterArg, versionParams } from './params.js';
+import { EXACT, RANGE, versionParams } from './params.js';
 
 export const cmdlet: CmdletSpec = {
   name: 'Find-ContainerImage',
@@ -24,16 +21,5 @@ export const cmdlet: CmdletSpec = {
     { command: 'ctrimg Find-ContainerImage -Name Nano*', description: 'Newest version of every image whose name starts with Nano.' },
     { command: 'ctrimg Find-ContainerImage -Name NanoServer -AllVersions -MinimumVersion 10.0.17763', description: 'Every NanoServer version from 10.0.17763.0 on.' },
   ],
-  run: (args, io) => {
-    const filter = versionFilterArg(args);
-    return withOps(io, async (ctx) => {
-      const found = await findRequired(ctx, {
-        names: args.Name as string[] | undefined,
-        filter,
-        allVersions: args.AllVersions === true,
-        source: args.Source as string | undefined,
-      });
-      io.out(renderFound(found, io.outputFormat));
-    });
-  },
+  run: (...a) => import('./run/Find-ContainerImage.js').then((m) => m.run(...a)),
 };

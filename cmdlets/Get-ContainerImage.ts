@@ -1,20 +1,12 @@
 import type { CmdletSpec } from '../src/cli/types.js';
-import { usage } from '../src/errors.js';
-import { renderGraph } from '../src/format/graph.js';
-import { renderImages } from '../src/format/images.js';
-import { parseVersion } from '../src/image/version.js';
-import { getImages } from '../src/ops/images.js';
-import { imageForest } from '../src/ops/lineage.js';
-import { withOps } from './context.js';
 import { conflicting } from './hints.js';
-import { bind } from './params.js';
 
 const LIST = 'List';
-const CHILD_OF = 'ChildOf';
-const ANCESTOR_OF = 'AncestorOf';
+export const CHILD_OF = 'ChildOf';
+export const ANCESTOR_OF = 'AncestorOf';
 const FILTERED = [LIST, CHILD_OF, ANCESTOR_OF];
 /** The whole forest: filters would cut it, so -Graph takes none. */
-const GRAPH = 'Graph';
+export const GRAPH = 'Graph';
 
 export const cmdlet: CmdletSpec = {
   name: 'Get-ContainerImage',
@@ -44,23 +36,5 @@ export const cmdlet: CmdletSpec = {
     { command: 'ctrimg Get-ContainerImage -Graph -OutputFormat Dot | dot -Tsvg > images.svg', description: "The host's image families as a picture." },
     { command: 'ctrimg Get-ContainerImage -OutputFormat Json', description: 'Objects for ConvertFrom-Json or jq.' },
   ],
-  run: (args, io, set) => {
-    if (set !== GRAPH && io.outputFormat === 'Dot') throw usage('-OutputFormat Dot draws the graph: give -Graph');
-    const version = bind(args, 'Version', parseVersion);
-    return withOps(io, (ctx) => {
-      if (set === GRAPH) return io.out(renderGraph(imageForest(ctx), io.outputFormat));
-      const images = getImages(ctx, {
-        names: args.Name as string[] | undefined,
-        publisher: args.Publisher as string | undefined,
-        version,
-        related:
-          set === CHILD_OF
-            ? { relation: args.Recurse ? 'descendants' : 'children', of: args.ChildOf as string }
-            : set === ANCESTOR_OF
-              ? { relation: 'ancestors', of: args.AncestorOf as string }
-              : undefined,
-      });
-      io.out(renderImages(images, io.outputFormat, args.Property as string[] | undefined));
-    });
-  },
+  run: (...a) => import('./run/Get-ContainerImage.js').then((m) => m.run(...a)),
 };

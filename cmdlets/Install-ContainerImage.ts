@@ -1,13 +1,9 @@
 import type { CmdletSpec } from '../src/cli/types.js';
-import { renderImages } from '../src/format/images.js';
-import { parsePlatform } from '../src/image/platform.js';
-import { lineageOf } from '../src/ops/images.js';
-import { installImage, MAX_CONCURRENT_DOWNLOADS, type InstallRequest } from '../src/ops/install.js';
-import { withOps } from './context.js';
+import { MAX_CONCURRENT_DOWNLOADS } from '../src/ops/install-limits.js';
 import { conflicting, sourceHints } from './hints.js';
-import { bind, EXACT, importerArg, importerParam, RANGE, versionFilterArg, versionParams } from './params.js';
+import { EXACT, importerParam, RANGE, versionParams } from './params.js';
 
-const REFERENCE = 'Reference';
+export const REFERENCE = 'Reference';
 const BY_NAME = [RANGE, EXACT];
 
 export const cmdlet: CmdletSpec = {
@@ -45,20 +41,5 @@ export const cmdlet: CmdletSpec = {
     { command: 'ctrimg Install-ContainerImage -Name NanoServer -Version 10.0.17763.1', description: 'An exact version from the registered sources.' },
     { command: 'ctrimg Install-ContainerImage -Reference 127.0.0.1:5000/windows/servercore:ltsc2019 -Insecure', description: 'By reference from a registry over http.' },
   ],
-  run: (args, io, set) => {
-    const request: InstallRequest =
-      set === REFERENCE
-        ? { by: 'reference', reference: args.Reference as string, insecure: args.Insecure === true }
-        : { by: 'name', name: args.Name as string, versions: versionFilterArg(args), source: args.Source as string | undefined };
-    const platform = bind(args, 'Platform', parsePlatform);
-    return withOps(io, async (ctx) => {
-      const installed = await installImage(ctx, request, {
-        platform,
-        whatIf: args.WhatIf === true,
-        maxConcurrentDownloads: args.MaxConcurrentDownloads as number | undefined,
-        dropLayerBlobs: args.DropLayerBlobs === true,
-      });
-      io.out(renderImages(lineageOf(ctx, installed.map((i) => i.image)), io.outputFormat));
-    }, importerArg(args));
-  },
+  run: (...a) => import('./run/Install-ContainerImage.js').then((m) => m.run(...a)),
 };

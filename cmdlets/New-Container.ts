@@ -1,11 +1,6 @@
 import type { CmdletSpec } from '../src/cli/types.js';
-import { renderContainers } from '../src/format/containers.js';
-import { parseVersion } from '../src/image/version.js';
-import { parseScratchSize } from '../src/importers/scratch.js';
-import { newContainer } from '../src/ops/containers.js';
-import { withOps } from './context.js';
 import { installedHints } from './hints.js';
-import { bind, importerArg, importerParam } from './params.js';
+import { importerParam } from './params.js';
 
 export const cmdlet: CmdletSpec = {
   name: 'New-Container',
@@ -30,12 +25,5 @@ export const cmdlet: CmdletSpec = {
     { command: 'ctrimg New-Container -ContainerImageName WebApp -Name web1', description: 'A container from the newest WebApp.' },
     { command: 'ctrimg New-Container -ContainerImageName ServerCore -Name build1 -ScratchSize 200GB', description: 'A container with a 200 GiB scratch disk (hcs).' },
   ],
-  run: (args, io) => {
-    const imageVersion = bind(args, 'ContainerImageVersion', parseVersion);
-    const scratchSize = bind(args, 'ScratchSize', parseScratchSize);
-    return withOps(io, async (ctx) => {
-      const view = await newContainer(ctx, { imageName: args.ContainerImageName as string, imageVersion, name: args.Name as string, scratchSize });
-      io.out(renderContainers([view], io.outputFormat, ctx.now()));
-    }, importerArg(args));
-  },
+  run: (...a) => import('./run/New-Container.js').then((m) => m.run(...a)),
 };

@@ -1,15 +1,10 @@
 import type { CmdletSpec } from '../src/cli/types.js';
-import { pipedContainers } from '../src/format/piped.js';
-import { renderImages } from '../src/format/images.js';
-import { parseVersion } from '../src/image/version.js';
-import { commitContainer } from '../src/ops/commit.js';
-import { withOps } from './context.js';
 import { databaseHints } from './hints.js';
-import { bind, importerArg, importerParam, pipedObjects } from './params.js';
+import { importerParam } from './params.js';
 
 const NAME = 'ContainerName';
 /** Without -ContainerName, the container object is read from stdin. */
-const PIPELINE = 'Pipeline';
+export const PIPELINE = 'Pipeline';
 
 export const cmdlet: CmdletSpec = {
   name: 'New-ContainerImage',
@@ -31,20 +26,5 @@ export const cmdlet: CmdletSpec = {
     { command: 'ctrimg New-ContainerImage -ContainerName c1 -Name DemoImage -Publisher Demo -Version 1.0', description: "Commits container 'c1' as DemoImage 1.0.0.0 by CN=Demo." },
     { command: 'ctrimg Get-Container -Name c1 --json | ctrimg New-ContainerImage -Name DemoImage -Version 1.1', description: 'The container piped in.' },
   ],
-  run: async (args, io, set) => {
-    const version = bind(args, 'Version', parseVersion);
-    const [piped] = set === PIPELINE ? pipedContainers(await pipedObjects(io, 'a container object (Get-Container -OutputFormat Json)')) : [];
-    const container = piped ?? { name: args.ContainerName as string };
-    return withOps(io, async (ctx) => {
-      const image = await commitContainer(ctx, {
-        container,
-        name: args.Name as string,
-        publisher: args.Publisher as string | undefined,
-        version,
-        force: args.Force === true,
-        createdBy: `New-ContainerImage -ContainerName ${container.name ?? container.id}`,
-      });
-      io.out(renderImages([image], io.outputFormat));
-    }, importerArg(args));
-  },
+  run: (...a) => import('./run/New-ContainerImage.js').then((m) => m.run(...a)),
 };

@@ -1,7 +1,4 @@
 import type { CmdletSpec } from '../src/cli/types.js';
-import { renderSources } from '../src/format/sources.js';
-import { registerSource } from '../src/ops/sources.js';
-import { withOps } from './context.js';
 
 export const cmdlet: CmdletSpec = {
   name: 'Register-ContainerImageSource',
@@ -31,16 +28,5 @@ export const cmdlet: CmdletSpec = {
       description: 'Pull through two caches first, falling back to the registry itself.',
     },
   ],
-  run: (args, io) =>
-    withOps(io, (ctx) => {
-      const source = registerSource(ctx, {
-        name: args.Name as string,
-        location: args.Location as string,
-        namespace: args.Namespace as string | undefined,
-        publisher: args.Publisher as string | undefined,
-        insecure: args.Insecure === true,
-        mirrors: args.Mirror as string[] | undefined,
-      });
-      io.out(renderSources([source], io.outputFormat));
-    }),
+  run: (...a) => import('./run/Register-ContainerImageSource.js').then((m) => m.run(...a)),
 };

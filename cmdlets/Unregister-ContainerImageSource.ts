@@ -1,6 +1,4 @@
 import type { CmdletSpec } from '../src/cli/types.js';
-import { unregisterSource } from '../src/ops/sources.js';
-import { withOps } from './context.js';
 
 export const cmdlet: CmdletSpec = {
   name: 'Unregister-ContainerImageSource',
@@ -8,9 +6,5 @@ export const cmdlet: CmdletSpec = {
   params: [{ name: 'Name', type: 'string', required: true, positional: true, description: 'Name of the source.' }],
   hints: { SOURCE_NOT_FOUND: 'Get-ContainerImageSource lists them' },
   examples: [{ command: 'ctrimg Unregister-ContainerImageSource -Name local', description: "Removes the source 'local'." }],
-  run: (args, io) =>
-    withOps(io, (ctx) => {
-      const s = unregisterSource(ctx, args.Name as string);
-      io.info(`Unregistered source '${s.name}' (${s.location})`);
-    }),
+  run: (...a) => import('./run/Unregister-ContainerImageSource.js').then((m) => m.run(...a)),
 };

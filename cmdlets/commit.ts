@@ -1,10 +1,6 @@
 import type { CmdletSpec } from '../src/cli/types.js';
-import { usage } from '../src/errors.js';
-import { renderImages } from '../src/format/images.js';
-import { commitContainer, commitTarget } from '../src/ops/commit.js';
-import { withOps } from './context.js';
 import { databaseHints } from './hints.js';
-import { importerArg, importerParam } from './params.js';
+import { importerParam } from './params.js';
 
 /** docker commit: New-ContainerImage's operation, the image named as REPOSITORY[:TAG]. */
 export const cmdlet: CmdletSpec = {
@@ -16,13 +12,5 @@ export const cmdlet: CmdletSpec = {
   ],
   hints: databaseHints,
   examples: [{ command: 'ctrimg commit c1 demoimage:1.0', description: "Commits container 'c1' as demoimage, version 1.0.0.0." }],
-  run: async (args, io) => {
-    const words = args.Arguments as string[];
-    if (words.length !== 2) throw usage('give CONTAINER REPOSITORY[:TAG]');
-    const [container, target] = words as [string, string];
-    return withOps(io, async (ctx) => {
-      const image = await commitContainer(ctx, { container: { name: container }, ...commitTarget(target), createdBy: `ctrimg commit ${container}` });
-      io.out(renderImages([image], io.outputFormat));
-    }, importerArg(args));
-  },
+  run: (...a) => import('./run/commit.js').then((m) => m.run(...a)),
 };

@@ -6,7 +6,7 @@
  */
 import { terminalProgress } from '../src/cli/progress.js';
 import type { CmdletIO } from '../src/cli/types.js';
-import type { ImporterKind } from '../src/importers/select.js';
+import type { ImporterKind } from '../src/importers/kinds.js';
 import { openContext, type OpsContext } from '../src/ops/context.js';
 
 /** `importer`: the kind forced by the cmdlets that import or remove layers (see importerArg). */

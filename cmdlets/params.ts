@@ -3,7 +3,7 @@ import type { Args, CmdletIO, ParamSpec } from '../src/cli/types.js';
 import { CtrimgError, usage } from '../src/errors.js';
 import { parsePiped } from '../src/format/piped.js';
 import { parseVersion, type VersionFilter } from '../src/image/version.js';
-import { IMPORTER_KINDS, requestedImporter } from '../src/importers/select.js';
+import { IMPORTER_KINDS, requestedImporter } from '../src/importers/kinds.js';
 
 /** Parameter sets of the cmdlets that take versions: an exact version, or a range (the default). */
 export const EXACT = 'Exact';

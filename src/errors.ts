@@ -160,6 +160,15 @@ export function errorCodeOf(err: unknown): ErrorCode {
   return err instanceof CtrimgError ? err.code : 'INTERNAL';
 }
 
+/**
+ * True for a cancellation, however it surfaced: Node's AbortError and ABORT_ERR, undici's
+ * UND_ERR_ABORTED. Here, not with the transport, so the CLI tells it without loading undici.
+ */
+export function isAbort(err: unknown): boolean {
+  const e = err as { name?: string; code?: string } | null;
+  return e?.name === 'AbortError' || e?.code === 'UND_ERR_ABORTED' || e?.code === 'ABORT_ERR';
+}
+
 /** ENOSPC or EDQUOT as one NO_SPACE error saying what could not be written where; else undefined. */
 export function diskFull(err: unknown, what: string, dir: string): CtrimgError | undefined {
   const code = (err as NodeJS.ErrnoException | null)?.code;

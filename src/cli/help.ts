@@ -1,6 +1,6 @@
 /** Help text, PowerShell `Get-Help` style. Goes to stdout. */
 import type { CmdletSpec, ParamSpec } from './types.js';
-import { COMMON_PARAMS } from './parse.js';
+import { COMMON_PARAMS } from './names.js';
 
 const INDENT = '    ';
 

@@ -10,22 +10,8 @@ import yargs from 'yargs';
 import { usage } from '../errors.js';
 import type { Args, ParameterSets, ParamSpec } from './types.js';
 import type { OutputFormat } from '../format/output-format.js';
+import { COMMON_PARAMS, resolveParam } from './names.js';
 import { closest } from './suggest.js';
-
-/** Parameters every cmdlet takes; handled by the CLI, never passed to run(). */
-export const COMMON_PARAMS: ParamSpec[] = [
-  {
-    name: 'OutputFormat',
-    type: 'string',
-    choices: ['Table', 'Json', 'Dot'],
-    description: 'Table (default) or Json: one JSON array of objects; Dot (Graphviz source) where a cmdlet draws a graph.',
-  },
-  { name: 'Json', type: 'switch', description: 'Same as -OutputFormat Json.' },
-  { name: 'Debug', type: 'switch', description: 'Print debug messages, and the stack trace of an error.' },
-  { name: 'Quiet', type: 'switch', description: 'Print no progress or informational messages.' },
-  { name: 'Verbose', type: 'switch', description: 'Print informational messages, even with -Quiet.' },
-  { name: 'Help', type: 'switch', aliases: ['?'], description: 'Show help for the cmdlet.' },
-];
 
 export interface CommonArgs {
   outputFormat: OutputFormat;
@@ -43,27 +29,8 @@ export interface Parsed {
   parameterSet?: string;
 }
 
-/** `--required-version`, `-RequiredVersion` and `-requiredversion` all compare equal. */
-const key = (name: string) => name.toLowerCase().replace(/-/g, '');
-const namesOf = (p: ParamSpec) => [p.name, ...(p.aliases ?? [])];
-
 /** `-x`, `--x`, `-?`; not `-5` (a negative number is a value), not `-` or `--`. */
 const isParamToken = (t: string) => /^--?[A-Za-z?]/.test(t);
-
-/** A token that names a parameter: exact name or alias first, then an unambiguous prefix. */
-export function resolveParam(params: ParamSpec[], written: string): ParamSpec {
-  const k = key(written);
-  const exact = params.find((p) => namesOf(p).some((n) => key(n) === k));
-  if (exact) return exact;
-  const matches = params.filter((p) => namesOf(p).some((n) => key(n).startsWith(k)));
-  if (matches.length === 1) return matches[0];
-  if (matches.length > 1) {
-    throw usage(`parameter '-${written}' is ambiguous; it could be ${matches.map((p) => `-${p.name}`).join(', ')}`);
-  }
-  // '?' is a spelling of -Help, never a useful suggestion for a mistyped name.
-  const near = closest(written, params.flatMap(namesOf).filter((n) => n !== '?'));
-  throw usage(`unknown parameter '-${written}'${near ? `; did you mean '-${near}'?` : ''}`);
-}
 
 function switchValue(p: ParamSpec, raw: string): boolean {
   if (/^\$?(true|1)$/i.test(raw)) return true;

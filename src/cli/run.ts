@@ -4,15 +4,15 @@
  * one JSON object line, and an exit code (decided by exitCodeOf). Never throws.
  */
 import type { EventEmitter } from 'node:events';
-import { CtrimgError, errorCodeOf, exitCodeOf, usage } from '../errors.js';
+import { CtrimgError, errorCodeOf, exitCodeOf, isAbort, usage } from '../errors.js';
 import { DEFAULT_OUTPUT_FORMATS, type OutputFormat } from '../format/output-format.js';
 import type { CmdletSpec, ParamSpec } from './types.js';
-import { COMMON_PARAMS, parseParameters, resolveParam, type Parsed } from './parse.js';
+import { COMMON_PARAMS, resolveParam } from './names.js';
+import type { Parsed } from './parse.js';
 import { renderCmdletHelp, renderCmdletList } from './help.js';
 import { withCmdletHint } from './hints.js';
 import { createIO, safe, type Streams } from './io.js';
 import { closest } from './suggest.js';
-import { isAbort } from '../registry/transport.js';
 
 export interface CliEnv extends Streams {
   /** Default: `stdin.isTTY`. When true, readStdin() returns '' without reading. */
@@ -122,6 +122,8 @@ export async function runCli(argv: string[], cmdlets: CmdletSpec[], env: CliEnv)
 
   let parsed: Parsed;
   try {
+    // Loaded here, not for help: parsing brings yargs.
+    const { parseParameters } = await import('./parse.js');
     parsed = parseParameters(spec.params, rest, spec.parameterSets);
   } catch (err) {
     return report(spec.name, withCmdletHint(spec, err), false, requestedFormat(spec.params, rest));

@@ -99,3 +99,9 @@ export interface CmdletSpec {
   /** `parameterSet`: the set the parameters given resolved to, when the cmdlet declares sets. */
   run(args: Args, io: CmdletIO, parameterSet?: string): Promise<void>;
 }
+
+/**
+ * What a cmdlet runs, in cmdlets/run/<Verb-Noun>.ts: its spec's `run` loads it by a dynamic
+ * import, so help and parsing never load the operations, the store or the registry client.
+ */
+export type CmdletRun = CmdletSpec['run'];

@@ -8,24 +8,14 @@ import { usage } from '../errors.js';
 import type { Store } from '../../store/index.js';
 import { DirImporter } from './dir.js';
 import { HcsImporter } from './hcs.js';
+import type { ImporterKind } from './kinds.js';
 import type { LayerImporter } from './types.js';
 import { systemWindowsHost } from './windows-host.js';
 
-export type ImporterKind = LayerImporter['kind'];
-export const IMPORTER_KINDS: readonly ImporterKind[] = ['dir', 'hcs'];
 const SETTING = 'importer';
 
 export function defaultImporter(platform: NodeJS.Platform = process.platform): ImporterKind {
   return platform === 'win32' ? 'hcs' : 'dir';
-}
-
-/** The forced kind: the -Importer value if given, else `$CTRIMG_IMPORTER` if set, else none. */
-export function requestedImporter(param: string | undefined, env: NodeJS.ProcessEnv = process.env): ImporterKind | undefined {
-  const value = param ?? env.CTRIMG_IMPORTER;
-  if (value === undefined || value === '') return undefined;
-  const kind = IMPORTER_KINDS.find((k) => k === value.toLowerCase());
-  if (!kind) throw usage(`CTRIMG_IMPORTER is '${value}': it must be ${IMPORTER_KINDS.join(' or ')}`);
-  return kind;
 }
 
 /** Decides the store's importer kind, recording it; throws a usage error on a mismatch. */

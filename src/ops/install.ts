@@ -22,6 +22,7 @@ import type { OpsContext } from './context.js';
 import { DESCRIPTION, findImages, TITLE } from './find.js';
 import { readHostPlatform } from './host.js';
 import { describeImage } from './images.js';
+import { MAX_CONCURRENT_DOWNLOADS } from './install-limits.js';
 import { withLease } from './lease-scope.js';
 import { LayerPull } from './pull-layers.js';
 
@@ -32,8 +33,6 @@ const BASE_DIGEST = 'org.opencontainers.image.base.digest';
 /** Bases naming bases: deeper than this is a loop or a mistake. */
 const MAX_BASE_DEPTH = 8;
 const DEFAULT_CONCURRENT_DOWNLOADS = 3;
-/** Each download holds a connection, a file and an importer pipeline; thousands exhaust the process. */
-export const MAX_CONCURRENT_DOWNLOADS = 32;
 
 export interface InstallOptions {
   /** The platform asked for (containerd's platforms.Only); absent, this host's (platforms.Default). */

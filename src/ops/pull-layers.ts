@@ -18,7 +18,7 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { CtrimgError, failed } from '../errors.js';
+import { CtrimgError, failed, isAbort } from '../errors.js';
 import { roomAbove } from '../content/free-space.js';
 import { inPlaceMarkerPath, layerLockPath, stagingPath } from '../content/layout.js';
 import { describeOwner } from '../content/owner.js';
@@ -29,7 +29,6 @@ import type { Descriptor } from '../image/manifest.js';
 import { decompressChunks } from '../layers/decompress.js';
 import type { TakeRoom } from '../layers/room.js';
 import type { ImageSource } from '../image/source.js';
-import { isAbort } from '../registry/transport.js';
 import type { OpsContext } from './context.js';
 import { inParallel } from './parallel.js';
 

@@ -2,7 +2,7 @@
  * The registry API ctrimg needs: ping, catalog, tags, manifests and verified blobs. The scheme
  * comes from the caller's base URL and is never guessed.
  */
-import { CtrimgError, failed, usage } from '../errors.js';
+import { CtrimgError, failed, isAbort, usage } from '../errors.js';
 import { assertDigest, isDigest, sha256, type Digest } from '../image/digest.js';
 import type { Descriptor } from '../image/manifest.js';
 import { checkBlob, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES, type BlobFetch } from '../image/source.js';
@@ -14,7 +14,7 @@ import { registryError, type RequestSubject } from './errors.js';
 import { nextLink } from './link.js';
 import { resumableGet } from './ranged.js';
 import { afterAttempts, RetryBudget, type RetryPolicy } from './retry.js';
-import { displayUrl, headerValue, isAbort, readCapped, readWhole, Transport, type HttpResponse } from './transport.js';
+import { displayUrl, headerValue, readCapped, readWhole, Transport, type HttpResponse } from './transport.js';
 
 export interface RegistryClientOptions {
   /** `http://127.0.0.1:5000` or `https://host`: the caller decides the scheme. */

@@ -7,7 +7,7 @@
  * passed over for the next, and when none is left the DIGEST_MISMATCH is the download's.
  */
 import type { Readable } from 'node:stream';
-import { failed } from '../errors.js';
+import { failed, isAbort } from '../errors.js';
 import type { Descriptor } from '../image/manifest.js';
 import type { BlobFetch } from '../image/source.js';
 import { baseMediaType, DOCKER_FOREIGN_LAYER, OCI_LAYER_ND, OCI_LAYER_ND_GZIP, OCI_LAYER_ND_ZSTD } from '../image/mediatypes.js';
@@ -15,7 +15,7 @@ import type { RegistryClient } from './client.js';
 import { redactUrl } from '../redact.js';
 import { resumableGet } from './ranged.js';
 import { isRetryableStatus } from './retry.js';
-import { discard, displayUrl, isAbort, Transport } from './transport.js';
+import { discard, displayUrl, Transport } from './transport.js';
 
 const FOREIGN = new Set([DOCKER_FOREIGN_LAYER, OCI_LAYER_ND, OCI_LAYER_ND_GZIP, OCI_LAYER_ND_ZSTD]);
 

@@ -16,12 +16,11 @@
  *   the mirrors that served it.
  */
 import { Readable } from 'node:stream';
-import { CtrimgError } from '../errors.js';
+import { CtrimgError, isAbort } from '../errors.js';
 import type { Digest } from '../image/digest.js';
 import type { Descriptor } from '../image/manifest.js';
 import type { BlobFetch } from '../image/source.js';
 import type { ManifestResponse, PingResult, RegistryClient } from './client.js';
-import { isAbort } from './transport.js';
 
 export interface MirrorReporter {
   warn(message: string): void;

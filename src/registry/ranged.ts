@@ -8,9 +8,9 @@
  * holds included.
  */
 import { Readable } from 'node:stream';
-import { CtrimgError, failed } from '../errors.js';
+import { CtrimgError, failed, isAbort } from '../errors.js';
 import { afterAttempts, RetryBudget, type RetryPolicy } from './retry.js';
-import { discard, headerValue, isAbort, networkError, type HttpResponse } from './transport.js';
+import { discard, headerValue, networkError, type HttpResponse } from './transport.js';
 
 export interface RangedGet {
   /** What is fetched, as messages name it: `blob host/repo@sha256:...`, `layer sha256:... from URL`. */

@@ -8,7 +8,7 @@
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { CtrimgError, failed, usage } from '../errors.js';
+import { CtrimgError, failed, isAbort, usage } from '../errors.js';
 import { redactUrl } from '../redact.js';
 import { afterAttempts, isRetryableStatus, retryAfterMs, RetryBudget, retryPolicy, type RetryPolicy } from './retry.js';
 
@@ -31,11 +31,6 @@ export const displayUrl = (url: URL): string => redactUrl(url);
 export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
   const v = headers[name.toLowerCase()];
   return Array.isArray(v) ? v[0] : v;
-}
-
-export function isAbort(err: unknown): boolean {
-  const e = err as { name?: string; code?: string } | null;
-  return e?.name === 'AbortError' || e?.code === 'UND_ERR_ABORTED' || e?.code === 'ABORT_ERR';
 }
 
 const TLS_CODES = /CERT|SELF_SIGNED|TLS|SSL|EPROTO|UNABLE_TO_VERIFY/;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { parseParameters, resolveParam } from '../../../src/cli/parse.js';
+import { resolveParam } from '../../../src/cli/names.js';
+import { parseParameters } from '../../../src/cli/parse.js';
 import type { ParamSpec } from '../../../src/cli/types.js';
 import { CtrimgError } from '../../../src/errors.js';
 

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '../../../store/index.js';
 import { CtrimgError } from '../../../src/errors.js';
-import { createImporter, defaultImporter, requestedImporter, resolveImporter } from '../../../src/importers/select.js';
+import { requestedImporter } from '../../../src/importers/kinds.js';
+import { createImporter, defaultImporter, resolveImporter } from '../../../src/importers/select.js';
 
 describe('importers/select', () => {
   let dir: string;

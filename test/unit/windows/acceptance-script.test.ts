@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { cmdlets } from '../../../cmdlets/index.js';
-import { COMMON_PARAMS } from '../../../src/cli/parse.js';
+import { COMMON_PARAMS } from '../../../src/cli/names.js';
 
 const SCRIPT = fileURLToPath(new URL('../../../../test/windows/acceptance.ps1', import.meta.url));
 const text = readFileSync(SCRIPT, 'utf8');

@@ -1,0 +1,26 @@
+/** What Install-ContainerImage runs; cmdlets/Install-ContainerImage.ts, its spec, loads this when it runs. */
+import type { CmdletRun } from '../../src/cli/types.js';
+import { renderImages } from '../../src/format/images.js';
+import { parsePlatform } from '../../src/image/platform.js';
+import { lineageOf } from '../../src/ops/images.js';
+import { installImage, type InstallRequest } from '../../src/ops/install.js';
+import { withOps } from '../context.js';
+import { REFERENCE } from '../Install-ContainerImage.js';
+import { bind, importerArg, versionFilterArg } from '../params.js';
+
+export const run: CmdletRun = (args, io, set) => {
+  const request: InstallRequest =
+    set === REFERENCE
+      ? { by: 'reference', reference: args.Reference as string, insecure: args.Insecure === true }
+      : { by: 'name', name: args.Name as string, versions: versionFilterArg(args), source: args.Source as string | undefined };
+  const platform = bind(args, 'Platform', parsePlatform);
+  return withOps(io, async (ctx) => {
+    const installed = await installImage(ctx, request, {
+      platform,
+      whatIf: args.WhatIf === true,
+      maxConcurrentDownloads: args.MaxConcurrentDownloads as number | undefined,
+      dropLayerBlobs: args.DropLayerBlobs === true,
+    });
+    io.out(renderImages(lineageOf(ctx, installed.map((i) => i.image)), io.outputFormat));
+  }, importerArg(args));
+};
