@@ -9,8 +9,10 @@
  * (test/support/store-commands.ts, verifyStore).
  *
  * A failure prints fast-check's report: the seed, the path of the shrunk counterexample and its
- * family and commands. Replay exactly that case (after `npm run build`) with
- *     PROPTEST_SEED=<seed> PROPTEST_PATH='<path>' npx mocha dist/test/unit/ops/store-model.test.js
+ * family and commands, whose end reads `replayPath="<replay>"`. Replay exactly that case (after
+ * `npm run build`) with
+ *     PROPTEST_SEED=<seed> PROPTEST_PATH='<path>' PROPTEST_REPLAY='<replay>' \
+ *       npx mocha dist/test/unit/ops/store-model.test.js
  * and run more cases than the default 500 with PROPTEST_RUNS=<n> (PROPTEST_SEED alone replays a
  * whole run of them).
  */
@@ -26,6 +28,8 @@ import { quietContext } from '../../support/stores.js';
 const RUNS = Number(process.env.PROPTEST_RUNS ?? 500);
 const SEED = process.env.PROPTEST_SEED === undefined ? undefined : Number(process.env.PROPTEST_SEED);
 const PATH = process.env.PROPTEST_PATH;
+/** The commands' own replay path, printed in the counterexample as replayPath="...". */
+const REPLAY = process.env.PROPTEST_REPLAY;
 /** Commands a run has at most, and how long fast-check makes them (PROPTEST_SIZE: small, medium, large). */
 const MAX_COMMANDS = 12;
 const SIZE = (process.env.PROPTEST_SIZE ?? 'medium') as fc.Size;
@@ -67,7 +71,7 @@ describe('the store against its model: install, containers and removal in any or
 
   it(`keeps lineage, refusals and the content on disk right after every step, and empties in the end (${RUNS} runs)`, async () => {
     const scenario = imageFamily().chain((family) =>
-      fc.tuple(fc.constant(family), fc.commands(storeCommands(family), { maxCommands: MAX_COMMANDS, size: SIZE })),
+      fc.tuple(fc.constant(family), fc.commands(storeCommands(family), { maxCommands: MAX_COMMANDS, size: SIZE, replayPath: REPLAY })),
     );
     await fc.assert(
       fc.asyncProperty(scenario, async ([, commands]) => {
