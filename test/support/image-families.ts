@@ -16,12 +16,12 @@ import fc from 'fast-check';
 import { buildImage, gzip, hexOf, sha256, tarFromEntries, type BuiltImage, type Digest } from './oci-layout.js';
 
 /** Layer contents: index 0 is an empty layer (as ENV lines make), the others hold one file each. */
-export const ALPHABET = 6;
+const ALPHABET = 6;
 /**
  * The most layers an image has: deep enough for chains of several generations, and bounded
  * because a container costs one getfattr per layer of its image.
  */
-export const MAX_DEPTH = 4;
+const MAX_DEPTH = 4;
 
 export interface LayerContent {
   tar: Buffer;
@@ -32,7 +32,7 @@ export interface LayerContent {
   file?: string;
 }
 
-export async function layerContents(): Promise<LayerContent[]> {
+async function layerContents(): Promise<LayerContent[]> {
   const out: LayerContent[] = [];
   for (let k = 0; k < ALPHABET; k++) {
     const file = k === 0 ? undefined : `f${k}`;

@@ -31,7 +31,7 @@ import type { ContainerState, Dependents, StoreModel } from './store-model.js';
  * the command below is then not generated, since today's removal is all or nothing. Flip it
  * once the lineage branch is merged.
  */
-export const REMOVE_SEVERAL_ONE_BY_ONE = false;
+const REMOVE_SEVERAL_ONE_BY_ONE = false;
 
 export interface RealStore {
   ctx: OpsContext;
@@ -45,7 +45,7 @@ const LINUX = { platform: parsePlatform('linux/amd64') };
 const STATES: readonly ContainerState[] = ['Off', 'Running', 'Paused', 'Stopped'];
 
 /** The model's layer tokens of a family image: its alphabet contents. */
-export const tokensOf = (spec: ImageSpec) => spec.layers.map((k) => `L${k}`);
+const tokensOf = (spec: ImageSpec) => spec.layers.map((k) => `L${k}`);
 
 class Install implements StoreCommand {
   constructor(readonly spec: ImageSpec) {}
@@ -243,7 +243,7 @@ const byName = <T extends { name: string }>(xs: T[]) => [...xs].sort((a, b) => a
  * orphaned, none missing), every layer's file in its directory and in each container above it,
  * and nothing left in ingest/ or leases/.
  */
-export async function verifyStore(m: StoreModel, r: RealStore): Promise<void> {
+async function verifyStore(m: StoreModel, r: RealStore): Promise<void> {
   const { ctx, root } = r;
   const listed = getImages(ctx).map((x) => ({
     name: x.image.name,
