@@ -49,6 +49,7 @@ export class StoreModel {
   containers: ModelContainer[] = [];
   private seq = 0;
   private containerCount = 0;
+  private commitCount = 0;
 
   constructor(readonly layers: Map<string, LayerFacts>) {}
 
@@ -63,6 +64,11 @@ export class StoreModel {
 
   install(img: Omit<ModelImage, 'seq'>): void {
     this.images.push({ ...img, seq: this.seq++ });
+  }
+
+  /** A fresh token for a layer a commit makes; its image is named by it in lower case. */
+  nextCommitToken(): string {
+    return `C${++this.commitCount}`;
   }
 
   /** A fresh container name. */
@@ -89,30 +95,22 @@ export class StoreModel {
 
   /**
    * Removes what a removal of `keys` removes now, in dependency order, and returns the images
-   * refused with their dependents. All or nothing (`oneByOne` false): the selection's images may
-   * depend on each other, but if any has a dependent outside it, none goes. One by one: every
-   * image that is free, or becomes free as others of the selection go, is removed.
+   * refused with their dependents: every image that is free, or becomes free as others of the
+   * selection go, is removed; the rest are refused.
    */
-  remove(keys: string[], oneByOne: boolean): { removed: string[]; refused: Map<string, Dependents> } {
+  remove(keys: string[]): { removed: string[]; refused: Map<string, Dependents> } {
     const selected = keys.map((k) => this.image(k)!);
     const removed: string[] = [];
-    const isFree = (img: ModelImage, ignore: ModelImage[]) => {
+    const isFree = (img: ModelImage) => {
       const d = this.dependents(img);
-      return d.containers.length === 0 && d.children.every((c) => ignore.includes(c));
+      return d.containers.length === 0 && d.children.length === 0;
     };
-    if (!oneByOne) {
-      if (selected.every((img) => isFree(img, selected))) {
-        this.images = this.images.filter((i) => !selected.includes(i));
-        removed.push(...selected.map((i) => i.key));
-      }
-    } else {
-      let left = selected;
-      for (let free = left.find((i) => isFree(i, [])); free; free = left.find((i) => isFree(i, []))) {
-        const gone = free;
-        this.images = this.images.filter((i) => i !== gone);
-        left = left.filter((i) => i !== gone);
-        removed.push(gone.key);
-      }
+    let left = selected;
+    for (let free = left.find(isFree); free; free = left.find(isFree)) {
+      const gone = free;
+      this.images = this.images.filter((i) => i !== gone);
+      left = left.filter((i) => i !== gone);
+      removed.push(gone.key);
     }
     const refused = new Map(selected.filter((i) => !removed.includes(i.key)).map((i) => [i.key, this.dependents(i)]));
     return { removed, refused };

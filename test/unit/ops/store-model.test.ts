@@ -1,8 +1,8 @@
 /**
  * Model-based test of the store (issue 15, item 4): random image families (shared bases, deep
  * chains, siblings, twins with identical chains; test/support/image-families.ts) and random
- * sequences of install, new-container, container state changes, remove-container and
- * remove-image, run through src/ops on a real store in a temp directory. After every step the
+ * sequences of install, new-container, container state changes, commit (New-ContainerImage),
+ * remove-container and remove-image (one or several at once), run through src/ops on a real store in a temp directory. After every step the
  * store is checked against an independent model (test/support/store-model.ts): the images and
  * their ParentImage, the refusals with exit code 4 of what something depends on, and exactly the
  * blobs, layers and container directories in use, on disk and in the database
@@ -14,7 +14,8 @@
  *     PROPTEST_SEED=<seed> PROPTEST_PATH='<path>' PROPTEST_REPLAY='<replay>' \
  *       npx mocha dist/test/unit/ops/store-model.test.js
  * and run more cases than the default 500 with PROPTEST_RUNS=<n> (PROPTEST_SEED alone replays a
- * whole run of them).
+ * whole run of them). PROPTEST_NOSHRINK=1 reports the first failing case as it is: shrinking
+ * runs each smaller case against a real store, which can take minutes.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -69,7 +70,7 @@ describe('the store against its model: install, containers and removal in any or
     await rm(scratch, { recursive: true, force: true });
   });
 
-  it(`keeps lineage, refusals and the content on disk right after every step, and empties in the end (${RUNS} runs)`, async () => {
+  it(`keeps lineage, commits, refusals and the content on disk right after every step, and empties in the end (${RUNS} runs)`, async () => {
     const scenario = imageFamily().chain((family) =>
       fc.tuple(fc.constant(family), fc.commands(storeCommands(family), { maxCommands: MAX_COMMANDS, size: SIZE, replayPath: REPLAY })),
     );
@@ -85,7 +86,7 @@ describe('the store against its model: install, containers and removal in any or
           throw err;
         }
       }),
-      { numRuns: RUNS, seed: SEED, path: PATH, interruptAfterTimeLimit: TIME_LIMIT_MS, markInterruptAsFailure: true },
+      { numRuns: RUNS, seed: SEED, path: PATH, interruptAfterTimeLimit: TIME_LIMIT_MS, markInterruptAsFailure: true, endOnFailure: process.env.PROPTEST_NOSHRINK === '1' },
     );
   });
 });
