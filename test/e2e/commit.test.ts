@@ -14,23 +14,12 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
-import { ctrimg, ctrimgJson } from '../support/ctrimg.js';
+import { ctrimg, ctrimgJson, type ImageJson } from '../support/ctrimg.js';
 import { publishFixtures } from '../support/fixtures.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
 import { snapshotStore } from '../support/store-snapshot.js';
 import { diffDirs } from '../support/tree-diff.js';
 
-interface ImageJson {
-  Name: string;
-  Publisher: string;
-  Version: string;
-  IsOSImage: boolean;
-  ParentImage: { Name: string; Publisher: string; Version: string } | null;
-  Id: string;
-  Digest: string;
-  Repository: string;
-  Tag: string;
-}
 
 const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const ROOT_ATTRIBUTES = { path: '', fields: ['mtime' as const], why: "a container root's own attributes are the store's, not a layer's" };

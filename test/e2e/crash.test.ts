@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { repairStore } from '../../src/ops/repair.js';
-import { ctrimg } from '../support/ctrimg.js';
+import { ctrimg, type ImageJson } from '../support/ctrimg.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { publishFixtures, type Fixtures } from '../support/fixtures.js';
 import { prng } from '../support/prng.js';
@@ -39,11 +39,6 @@ function runAndKill(root: string, args: string[], killAfterMs: number): Promise<
   });
 }
 
-interface ImageJson {
-  Name: string;
-  Digest: string;
-  ParentImage: { Name: string } | null;
-}
 
 describe('crash safety: kill -9 at random points of Install and Remove', function () {
   this.timeout(150_000);

@@ -10,17 +10,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { ctrimg, ctrimgJson } from '../support/ctrimg.js';
+import { ctrimg, ctrimgJson, type ImageJson } from '../support/ctrimg.js';
 import { publishFixtures, type Fixtures } from '../support/fixtures.js';
 import { publishImage, tarFromEntries, type LayerSpec, type PublishedImage } from '../support/oci-layout.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
 import { snapshotStore, storedContent } from '../support/store-snapshot.js';
 
-interface ImageJson {
-  Name: string;
-  Version: string;
-  ParentImage: { Name: string } | null;
-}
 
 describe('end to end: image lineage and removing a family', function () {
   this.timeout(180_000);

@@ -11,14 +11,10 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ctrimg, type CliResult } from '../support/ctrimg.js';
+import { ctrimg, type CliResult, type ImageJson } from '../support/ctrimg.js';
 import { hexOf, publishImage, publishIndex, tarFromEntries, type PublishedImage, type PublishedIndex } from '../support/oci-layout.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
 
-interface ImageJson {
-  Digest: string;
-  Platform: string;
-}
 
 describe('end to end: choosing an index entry for a Windows host (CTRIMG_HOST_PLATFORM)', function () {
   this.timeout(120_000);

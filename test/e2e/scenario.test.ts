@@ -8,25 +8,11 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ctrimg, ctrimgJson } from '../support/ctrimg.js';
+import { ctrimg, ctrimgJson, type ImageJson } from '../support/ctrimg.js';
 import { hardLinked, publishFixtures, readTree, type Fixtures } from '../support/fixtures.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
 import { snapshotStore, storedContent } from '../support/store-snapshot.js';
 
-interface ImageJson {
-  Name: string;
-  Publisher: string;
-  Version: string;
-  IsOSImage: boolean;
-  ParentImage: { Name: string; Publisher: string; Version: string } | null;
-  Id: string;
-  Digest: string;
-  Repository: string;
-  Tag: string;
-  Size: number;
-  Created: string;
-  Platform: string;
-}
 
 describe('end to end: install, list, containers and safe removal', function () {
   this.timeout(120_000);

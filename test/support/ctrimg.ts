@@ -7,6 +7,22 @@ import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../../src/cli.cjs', import.meta.url));
 
+/** An image as Get-ContainerImage -OutputFormat Json prints it (what the e2e tests read of it). */
+export interface ImageJson {
+  Name: string;
+  Publisher: string;
+  Version: string;
+  IsOSImage: boolean;
+  ParentImage: { Name: string; Publisher: string; Version: string } | null;
+  Id: string;
+  Digest: string;
+  Repository: string;
+  Tag: string;
+  Size: number;
+  Created: string;
+  Platform: string;
+}
+
 export interface CliResult {
   code: number;
   stdout: string;
