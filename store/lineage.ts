@@ -58,13 +58,16 @@ export class LineageQueries {
    */
   parentIds(ids?: readonly number[]): Map<number, number> {
     const start = ids ? 'i.id IN (SELECT value FROM json_each(?))' : '1';
+    // The walk ends at the first layer that is some image's top, so only an image's last row
+    // joins any image: the lowest id of those is the parent (OWNER, as one join).
     const rows = this.db
       .prepare(
         `WITH RECURSIVE ${UP_TO_PARENT(start)}
-         SELECT image_id AS imageId, ${OWNER('up.layer_id')} AS parentId FROM up WHERE ${IS_TOP('up.layer_id')}`,
+         SELECT up.image_id, min(t.id) FROM up JOIN images t ON t.top_layer_id = up.layer_id GROUP BY up.image_id`,
       )
-      .all(...(ids ? [JSON.stringify(ids)] : [])) as { imageId: number; parentId: number }[];
-    return new Map(rows.map((r) => [r.imageId, r.parentId]));
+      .raw()
+      .all(...(ids ? [JSON.stringify(ids)] : [])) as [number, number][];
+    return new Map(rows);
   }
 
   /** The image's ParentImage; undefined for an OS image (or an image not installed). */

@@ -4,7 +4,7 @@
  */
 import { notFound } from '../errors.js';
 import { compareVersions, parseVersion, tryParseVersion, versionsEqual, type Version } from '../image/version.js';
-import type { ImageRecord } from '../../store/index.js';
+import type { ImageRecord, ImageSummary } from '../../store/index.js';
 import type { OpsContext } from './context.js';
 import { wildcardRegExp } from './wildcard.js';
 
@@ -35,22 +35,29 @@ export interface ImageQuery {
 export const describeImage = (img: ImageRecord): string => (img.version ? `${img.name} ${img.version}` : img.name);
 
 /**
- * The images with their parents. Listing every image asks the store for every parent in one
- * statement; a few images ask for theirs alone.
+ * The images with their parents, asked of the store in one statement: for every image when all
+ * are listed, else for those alone, with the parents not among them read by id.
  */
-function withParents(ctx: OpsContext, images: ImageRecord[], all: Map<number, ImageRecord>): InstalledImage[] {
-  const parents = ctx.store.lineage.parentIds(images.length === all.size ? undefined : images.map((i) => i.id));
+function withParents(ctx: OpsContext, images: ImageRecord[], all: boolean): InstalledImage[] {
+  const { store } = ctx;
+  const parents = store.lineage.parentIds(all ? undefined : images.map((i) => i.id));
+  const known = new Map(images.map((i) => [i.id, i]));
+  const missing = [...new Set(parents.values())].filter((id) => !known.has(id));
+  for (const p of missing.length > 0 ? store.images.byIds(missing) : []) known.set(p.id, p);
   return images.map((image) => {
     const id = parents.get(image.id);
-    const parent = (id !== undefined && (all.get(id) ?? ctx.store.images.byId(id))) || null;
+    const parent = (id !== undefined && known.get(id)) || null;
     return { image, parent, isOSImage: parent === null };
   });
 }
 
 /** The given images with their lineage against everything installed now (those no longer installed left out). */
 export function lineageOf(ctx: OpsContext, images: { id: number }[]): InstalledImage[] {
-  const found = images.map((i) => ctx.store.images.byId(i.id)).filter((x): x is ImageRecord => x !== undefined);
-  return withParents(ctx, found, new Map(found.map((i) => [i.id, i])));
+  return ctx.store.read(() => {
+    const found = new Map(ctx.store.images.byIds(images.map((i) => i.id)).map((i) => [i.id, i]));
+    const inOrder = images.map((i) => found.get(i.id)).filter((x): x is ImageRecord => x !== undefined);
+    return withParents(ctx, inOrder, false);
+  });
 }
 
 const stripCN = (p: string) => p.replace(/^CN=/i, '');
@@ -63,7 +70,7 @@ function matcher(patterns: readonly string[] | undefined): (name: string) => boo
 }
 
 /** Images whose name matches `pattern`; none is IMAGE_NOT_FOUND, naming what they were asked for as. */
-function relatives(all: ImageRecord[], pattern: string, role: string): ImageRecord[] {
+function relatives(all: ImageSummary[], pattern: string, role: string): ImageSummary[] {
   const match = matcher([pattern]);
   const found = all.filter((img) => match(img.name));
   if (found.length === 0) {
@@ -76,7 +83,7 @@ function relatives(all: ImageRecord[], pattern: string, role: string): ImageReco
  * The images the lineage filter allows, each with its generation (1: a child or the parent;
  * 2: a grandchild or grandparent; ...), or undefined when none was asked for.
  */
-function lineageFilter(ctx: OpsContext, all: ImageRecord[], related: ImageQuery['related']): Map<number, number> | undefined {
+function lineageFilter(ctx: OpsContext, all: ImageSummary[], related: ImageQuery['related']): Map<number, number> | undefined {
   if (!related) return undefined;
   const { lineage } = ctx.store;
   const generations = new Map<number, number>();
@@ -98,30 +105,39 @@ function lineageFilter(ctx: OpsContext, all: ImageRecord[], related: ImageQuery[
  * nearest generation first (an -AncestorOf list reads from the parent to the OS image).
  */
 export function getImages(ctx: OpsContext, q: ImageQuery = {}): InstalledImage[] {
-  const { selected, all } = select(ctx, q);
-  return withParents(ctx, selected, all);
+  return ctx.store.read(() => {
+    const { selected, all } = select(ctx, q);
+    return withParents(ctx, selected, all);
+  });
 }
 
 /** The images getImages lists, in its order, without their parents: what removal and New-Container select from. */
 export function matchImages(ctx: OpsContext, q: ImageQuery = {}): ImageRecord[] {
-  return select(ctx, q).selected;
+  return ctx.store.read(() => select(ctx, q).selected);
 }
 
-function select(ctx: OpsContext, q: ImageQuery): { selected: ImageRecord[]; all: Map<number, ImageRecord> } {
-  const records = ctx.store.images.all();
-  const generations = lineageFilter(ctx, records, q.related);
+/**
+ * The query's images, matched on each image's name, publisher and version alone; whole records
+ * are read for those selected only. `all`: every installed image was.
+ */
+function select(ctx: OpsContext, q: ImageQuery): { selected: ImageRecord[]; all: boolean } {
+  const { images } = ctx.store;
+  const summaries = images.summaries();
+  const generations = lineageFilter(ctx, summaries, q.related);
   const [name, publisher, { version }] = [matcher(q.names), matcher(q.publisher === undefined ? undefined : [stripCN(q.publisher)]), q];
-  const selected = records.filter(
+  const matching = summaries.filter(
     (img) =>
       (generations === undefined || generations.has(img.id)) &&
       name(img.name) &&
       publisher(img.publisher ?? '') &&
       (version === undefined || (img.version !== null && versionsEqual(parseVersion(img.version), version))),
   );
+  const all = matching.length === summaries.length;
+  const selected = all ? images.all() : matching.length > 0 ? images.byIds(matching.map((i) => i.id)) : [];
   const order = listingOrder(selected);
   const generation = (img: ImageRecord) => generations?.get(img.id) ?? 0;
   selected.sort((a, b) => generation(a) - generation(b) || order(a, b));
-  return { selected, all: new Map(records.map((i) => [i.id, i])) };
+  return { selected, all };
 }
 
 /** By name (case-insensitive), then newest version first, then install order; versions parsed once. */
