@@ -4,7 +4,7 @@
  */
 import { notFound } from '../errors.js';
 import { compareVersions, parseVersion, tryParseVersion, versionsEqual, type Version } from '../image/version.js';
-import type { ImageRecord, ImageSummary } from '../../store/index.js';
+import type { ImageRecord, NamedImage } from '../../store/index.js';
 import type { OpsContext } from './context.js';
 import { wildcardRegExp } from './wildcard.js';
 
@@ -70,7 +70,7 @@ function matcher(patterns: readonly string[] | undefined): (name: string) => boo
 }
 
 /** Images whose name matches `pattern`; none is IMAGE_NOT_FOUND, naming what they were asked for as. */
-function relatives(all: ImageSummary[], pattern: string, role: string): ImageSummary[] {
+function relatives(all: NamedImage[], pattern: string, role: string): NamedImage[] {
   const match = matcher([pattern]);
   const found = all.filter((img) => match(img.name));
   if (found.length === 0) {
@@ -83,7 +83,7 @@ function relatives(all: ImageSummary[], pattern: string, role: string): ImageSum
  * The images the lineage filter allows, each with its generation (1: a child or the parent;
  * 2: a grandchild or grandparent; ...), or undefined when none was asked for.
  */
-function lineageFilter(ctx: OpsContext, all: ImageSummary[], related: ImageQuery['related']): Map<number, number> | undefined {
+function lineageFilter(ctx: OpsContext, all: NamedImage[], related: ImageQuery['related']): Map<number, number> | undefined {
   if (!related) return undefined;
   const { lineage } = ctx.store;
   const generations = new Map<number, number>();
@@ -117,27 +117,24 @@ export function matchImages(ctx: OpsContext, q: ImageQuery = {}): ImageRecord[] 
 }
 
 /**
- * The query's images, matched on each image's name, publisher and version alone; whole records
- * are read for those selected only. `all`: every installed image was.
+ * The query's images: names (and lineage) are matched on every image's id and name, whole
+ * records read only for those, then publisher and version matched. `all`: every installed image was.
  */
 function select(ctx: OpsContext, q: ImageQuery): { selected: ImageRecord[]; all: boolean } {
   const { images } = ctx.store;
-  const summaries = images.summaries();
-  const generations = lineageFilter(ctx, summaries, q.related);
-  const [name, publisher, { version }] = [matcher(q.names), matcher(q.publisher === undefined ? undefined : [stripCN(q.publisher)]), q];
-  const matching = summaries.filter(
-    (img) =>
-      (generations === undefined || generations.has(img.id)) &&
-      name(img.name) &&
-      publisher(img.publisher ?? '') &&
-      (version === undefined || (img.version !== null && versionsEqual(parseVersion(img.version), version))),
+  const names = images.names();
+  const generations = lineageFilter(ctx, names, q.related);
+  const name = matcher(q.names);
+  const named = names.filter((img) => (generations === undefined || generations.has(img.id)) && name(img.name));
+  const records = named.length === names.length ? images.all() : named.length > 0 ? images.byIds(named.map((i) => i.id)) : [];
+  const [publisher, { version }] = [matcher(q.publisher === undefined ? undefined : [stripCN(q.publisher)]), q];
+  const selected = records.filter(
+    (img) => publisher(img.publisher ?? '') && (version === undefined || (img.version !== null && versionsEqual(parseVersion(img.version), version))),
   );
-  const all = matching.length === summaries.length;
-  const selected = all ? images.all() : matching.length > 0 ? images.byIds(matching.map((i) => i.id)) : [];
   const order = listingOrder(selected);
   const generation = (img: ImageRecord) => generations?.get(img.id) ?? 0;
   selected.sort((a, b) => generation(a) - generation(b) || order(a, b));
-  return { selected, all };
+  return { selected, all: selected.length === names.length };
 }
 
 /** By name (case-insensitive), then newest version first, then install order; versions parsed once. */
