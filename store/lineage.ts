@@ -26,15 +26,17 @@ const UP_TO_PARENT = (start: string) => `
 
 /**
  * Layers above the image's top when the image owns it (else none), each with the generation of
- * an image whose top it is: 1 above the start, one more past each layer that is an image's top.
+ * an image whose top it is (1 above the start, one more past each layer that is an image's top)
+ * and that image's parent: the owner of the last top passed, the start first.
  * `stopAtTops` stops at the first images (the children).
  */
 const DOWN_FROM = (stopAtTops: boolean) => `
-  down(layer_id, generation) AS (
-    SELECT c.id, 1 FROM images i JOIN layers c ON c.parent_id = i.top_layer_id
+  down(layer_id, generation, parent_id) AS (
+    SELECT c.id, 1, i.id FROM images i JOIN layers c ON c.parent_id = i.top_layer_id
     WHERE i.id = ? AND i.id = ${OWNER('i.top_layer_id')}
     UNION ALL
-    SELECT c.id, down.generation + ${IS_TOP('down.layer_id')} FROM down JOIN layers c ON c.parent_id = down.layer_id
+    SELECT c.id, down.generation + ${IS_TOP('down.layer_id')}, coalesce(${OWNER('down.layer_id')}, down.parent_id)
+    FROM down JOIN layers c ON c.parent_id = down.layer_id
     ${stopAtTops ? `WHERE NOT ${IS_TOP('down.layer_id')}` : ''}
   )`;
 
@@ -114,6 +116,21 @@ export class LineageQueries {
       )
       .all(imageId) as (ImageRecord & { generation: number })[];
     return rows.map(({ generation, ...image }) => ({ image, generation }));
+  }
+
+  /**
+   * The descendants as `descendants` orders them, by id, each with its generation and its parent's
+   * id, found on the way down: what a listing needs of them before it reads their records.
+   */
+  descendantIds(imageId: number): { id: number; generation: number; parentId: number }[] {
+    const rows = this.db
+      .prepare(
+        `WITH RECURSIVE ${DOWN_FROM(false)}
+         SELECT c.id, down.generation, down.parent_id FROM down CROSS JOIN images c ON c.top_layer_id = down.layer_id ORDER BY down.generation, c.id`,
+      )
+      .raw()
+      .all(imageId) as [number, number, number][];
+    return rows.map((r) => ({ id: r[0], generation: r[1], parentId: r[2] }));
   }
 
   /** What keeps an image from being removed (DESIGN rule 1): its containers and its child images. */

@@ -35,18 +35,19 @@ export interface ImageQuery {
 export const describeImage = (img: ImageRecord): string => (img.version ? `${img.name} ${img.version}` : img.name);
 
 /**
- * The images with their parents, asked of the store in one statement: for every image when all
- * are listed, else for those alone, with the parents not among them read by id.
+ * The images with their parents: `parents` when the lineage filter found them (every image it
+ * allows), else asked of the store in one statement, for every image when all are listed, else
+ * for those alone. The parents not among the images are read by id.
  */
-function withParents(ctx: OpsContext, images: ImageRecord[], all: boolean): InstalledImage[] {
+function withParents(ctx: OpsContext, images: ImageRecord[], all: boolean, found?: Map<number, number | null>): InstalledImage[] {
   const { store } = ctx;
-  const parents = store.lineage.parentIds(all ? undefined : images.map((i) => i.id));
+  const parents = found ?? store.lineage.parentIds(all ? undefined : images.map((i) => i.id));
   const known = new Map(images.map((i) => [i.id, i]));
-  const missing = [...new Set(parents.values())].filter((id) => !known.has(id));
+  const missing = [...new Set(images.map((i) => parents.get(i.id)))].filter((id): id is number => typeof id === 'number' && !known.has(id));
   for (const p of missing.length > 0 ? store.images.byIds(missing) : []) known.set(p.id, p);
   return images.map((image) => {
     const id = parents.get(image.id);
-    const parent = (id !== undefined && known.get(id)) || null;
+    const parent = (typeof id === 'number' && known.get(id)) || null;
     return { image, parent, isOSImage: parent === null };
   });
 }
@@ -79,25 +80,35 @@ function relatives(all: NamedImage[], pattern: string, role: string): NamedImage
   return found;
 }
 
-/**
- * The images the lineage filter allows, each with its generation (1: a child or the parent;
- * 2: a grandchild or grandparent; ...), or undefined when none was asked for.
- */
-function lineageFilter(ctx: OpsContext, all: NamedImage[], related: ImageQuery['related']): Map<number, number> | undefined {
+/** What a lineage filter found: the images it allows, each with its generation and its parent's id. */
+interface Related {
+  /** 1: a child or the parent; 2: a grandchild or grandparent; ... */
+  generations: Map<number, number>;
+  /** null: an OS image. */
+  parents: Map<number, number | null>;
+}
+
+/** The images the lineage filter allows, or undefined when none was asked for. */
+function lineageFilter(ctx: OpsContext, all: NamedImage[], related: ImageQuery['related']): Related | undefined {
   if (!related) return undefined;
   const { lineage } = ctx.store;
   const generations = new Map<number, number>();
-  const add = (id: number, generation: number) => generations.set(id, Math.min(generation, generations.get(id) ?? Infinity));
+  const parents = new Map<number, number | null>();
+  const add = (id: number, generation: number, parent: number | null) => {
+    generations.set(id, Math.min(generation, generations.get(id) ?? Infinity));
+    parents.set(id, parent);
+  };
   for (const img of relatives(all, related.of, related.relation)) {
     if (related.relation === 'children') {
-      for (const c of lineage.children(img.id)) add(c.id, 1);
+      for (const c of lineage.children(img.id)) add(c.id, 1, img.id);
     } else if (related.relation === 'ancestors') {
-      lineage.ancestors(img.id).forEach((a, i) => add(a.id, i + 1));
+      const line = lineage.ancestors(img.id);
+      line.forEach((a, i) => add(a.id, i + 1, line[i + 1]?.id ?? null));
     } else {
-      for (const d of lineage.descendants(img.id)) add(d.image.id, d.generation);
+      for (const d of lineage.descendantIds(img.id)) add(d.id, d.generation, d.parentId);
     }
   }
-  return generations;
+  return { generations, parents };
 }
 
 /**
@@ -106,8 +117,8 @@ function lineageFilter(ctx: OpsContext, all: NamedImage[], related: ImageQuery['
  */
 export function getImages(ctx: OpsContext, q: ImageQuery = {}): InstalledImage[] {
   return ctx.store.read(() => {
-    const { selected, all } = select(ctx, q);
-    return withParents(ctx, selected, all);
+    const { selected, all, related } = select(ctx, q);
+    return withParents(ctx, selected, all, related?.parents);
   });
 }
 
@@ -120,10 +131,11 @@ export function matchImages(ctx: OpsContext, q: ImageQuery = {}): ImageRecord[] 
  * The query's images: names (and lineage) are matched on every image's id and name, whole
  * records read only for those, then publisher and version matched. `all`: every installed image was.
  */
-function select(ctx: OpsContext, q: ImageQuery): { selected: ImageRecord[]; all: boolean } {
+function select(ctx: OpsContext, q: ImageQuery): { selected: ImageRecord[]; all: boolean; related?: Related } {
   const { images } = ctx.store;
   const names = images.names();
-  const generations = lineageFilter(ctx, names, q.related);
+  const related = lineageFilter(ctx, names, q.related);
+  const generations = related?.generations;
   const name = matcher(q.names);
   const named = names.filter((img) => (generations === undefined || generations.has(img.id)) && name(img.name));
   const records = named.length === names.length ? images.all() : named.length > 0 ? images.byIds(named.map((i) => i.id)) : [];
@@ -134,7 +146,7 @@ function select(ctx: OpsContext, q: ImageQuery): { selected: ImageRecord[]; all:
   const order = listingOrder(selected);
   const generation = (img: ImageRecord) => generations?.get(img.id) ?? 0;
   selected.sort((a, b) => generation(a) - generation(b) || order(a, b));
-  return { selected, all: selected.length === names.length };
+  return { selected, all: selected.length === names.length, related };
 }
 
 /** By name (case-insensitive), then newest version first, then install order; versions parsed once. */
