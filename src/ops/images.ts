@@ -149,12 +149,20 @@ function select(ctx: OpsContext, q: ImageQuery): { selected: ImageRecord[]; all:
   return { selected, all: selected.length === names.length, related };
 }
 
-/** By name (case-insensitive), then newest version first, then install order; versions parsed once. */
+/**
+ * By name (case-insensitive), then newest version first, then install order, for `images`
+ * (the comparator knows those only). Names are ranked once, each distinct name compared by the
+ * collator while sorting them, and versions parsed once: sorting 10,000 images then compares numbers.
+ */
 export function listingOrder(images: ImageRecord[]): (a: ImageRecord, b: ImageRecord) => number {
   const collator = new Intl.Collator('en', { sensitivity: 'base' });
+  const names = [...new Set(images.map((i) => i.name))].sort(collator.compare);
+  const rank = new Map<string, number>();
+  // Names the collator holds equal ('web' and 'Web') share a rank.
+  names.forEach((n, i) => rank.set(n, i > 0 && collator.compare(names[i - 1]!, n) === 0 ? rank.get(names[i - 1]!)! : i));
   const versions = new Map(images.map((i) => [i.id, i.version ? tryParseVersion(i.version) : undefined]));
   return (a, b) => {
-    const byName = collator.compare(a.name, b.name);
+    const byName = rank.get(a.name)! - rank.get(b.name)!;
     if (byName !== 0) return byName;
     const [va, vb] = [versions.get(a.id), versions.get(b.id)];
     if (va && vb) return compareVersions(vb, va) || a.id - b.id;
