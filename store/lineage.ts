@@ -40,6 +40,17 @@ const DOWN_FROM = (stopAtTops: boolean) => `
     ${stopAtTops ? `WHERE NOT ${IS_TOP('down.layer_id')}` : ''}
   )`;
 
+/**
+ * Every layer, walked down from the base layers, with the owner of the nearest layer below it
+ * that is an image's top (NULL when none is): the parent of the images whose top it is.
+ */
+const FROM_BASES = `
+  below(layer_id, parent_id) AS (
+    SELECT l.id, NULL FROM layers l WHERE l.parent_id IS NULL
+    UNION ALL
+    SELECT c.id, coalesce(${OWNER('below.layer_id')}, below.parent_id) FROM below JOIN layers c ON c.parent_id = below.layer_id
+  )`;
+
 /*
  * The walks' rows are joined to images with CROSS JOIN, which SQLite never reorders: left to
  * itself it scanned every image against the walk's few rows (30 ms for one base's children
@@ -62,17 +73,20 @@ export class LineageQueries {
 
   /**
    * The parent id of every image that has one, in one statement (images absent are OS images);
-   * `ids` limits it to those images.
+   * `ids` limits it to those images, each walked up to its parent. Every image's is found
+   * walking down from every base layer instead (FROM_BASES): that walk reads only the indexes
+   * on parent_id and top_layer_id, where walking up reads each layer's row, its digests too.
    */
   parentIds(ids?: readonly number[]): Map<number, number> {
-    const start = ids ? 'i.id IN (SELECT value FROM json_each(?))' : '1';
-    // The walk ends at the first layer that is some image's top, so only an image's last row
+    // The walk up ends at the first layer that is some image's top, so only an image's last row
     // joins any image: the lowest id of those is the parent (OWNER, as one join).
+    const sql = ids
+      ? `WITH RECURSIVE ${UP_TO_PARENT('i.id IN (SELECT value FROM json_each(?))')}
+         SELECT up.image_id, min(t.id) FROM up CROSS JOIN images t ON t.top_layer_id = up.layer_id GROUP BY up.image_id`
+      : `WITH RECURSIVE ${FROM_BASES}
+         SELECT c.id, below.parent_id FROM below CROSS JOIN images c ON c.top_layer_id = below.layer_id WHERE below.parent_id IS NOT NULL`;
     const rows = this.db
-      .prepare(
-        `WITH RECURSIVE ${UP_TO_PARENT(start)}
-         SELECT up.image_id, min(t.id) FROM up CROSS JOIN images t ON t.top_layer_id = up.layer_id GROUP BY up.image_id`,
-      )
+      .prepare(sql)
       .raw()
       .all(...(ids ? [JSON.stringify(ids)] : [])) as [number, number][];
     return new Map(rows);

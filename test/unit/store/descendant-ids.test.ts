@@ -1,7 +1,8 @@
 /**
- * store.lineage.descendantIds: the descendants found walking down from an image, each with the
+ * Lineage walked downward. store.lineage.descendantIds: the descendants found walking down from an image, each with the
  * parent the walk passed, must be what descendants() and parentIds() answer on their own; a
- * listing of descendants takes those parents instead of asking again.
+ * listing of descendants takes those parents instead of asking again. parentIds() for every image
+ * walks down from the base layers too, and must agree with the walk up from each image.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -45,6 +46,12 @@ describe('store lineage: descendants with their parents', () => {
     const expected = store.lineage.parentIds(found.map((d) => d.id));
     assert.deepEqual(new Map(found.map((d) => [d.id, d.parentId])), expected);
     assert.ok(!found.some((d) => d.parentId === twin.id), 'a twin that does not own its top is nobody\'s parent');
+  });
+
+  it('walking down from the bases finds every parent that walking up from each image does', () => {
+    const all = store.images.names().map((i) => i.id);
+    assert.deepEqual(store.lineage.parentIds(), store.lineage.parentIds(all));
+    assert.equal(store.lineage.parentIds().size, 5);
   });
 
   it('finds none below an image that does not own its top, nor below a leaf', () => {
