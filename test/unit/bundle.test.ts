@@ -20,7 +20,7 @@ const ENTRY = 'dist/ctrimg/main.mjs';
 /** Packages a start must not load: HTTP, SQLite, tar, zstd, tables, argument parsing. */
 const HEAVY_PACKAGES = ['undici', 'better-sqlite3', 'tar-stream', 'zstd-napi', 'cli-table3', 'yargs'];
 /** Modules of ours only a run needs: the store, registry, layers, archives and each cmdlet's run. */
-const RUN_ONLY = ['dist/store/', 'dist/src/registry/', 'dist/src/layers/', 'dist/src/archive/', 'dist/src/content/store.js', 'dist/cmdlets/run/', 'dist/src/cli/parse.js'];
+const RUN_ONLY = ['dist/store/', 'dist/src/registry/', 'dist/src/layers/', 'dist/src/archive/', 'dist/src/content/store.js', 'dist/cmdlets/run/', 'dist/src/cli/parse.js', 'dist/src/cli/resolve.js'];
 
 /** What loading `entry` loads before any of its code runs: its static imports, transitively. */
 function loadedAtStart(meta: Metafile, entry = ENTRY): { outputs: string[]; inputs: string[]; packages: string[] } {
@@ -84,6 +84,16 @@ describe('bundle (lazy loading of the executable)', () => {
       assert.deepEqual(run.inputs.filter((i) => i.startsWith('dist/src/registry/')), [], `${cmdlet}'s run loads the registry client`);
     }
     assert.ok(runOf('Install-ContainerImage').inputs.some((i) => i.startsWith('dist/src/registry/')), 'the walk does not see what Install-ContainerImage loads');
+  });
+
+  it('resolves parameters without yargs, which loads only to type values given', () => {
+    const outputOf = (input: string) => {
+      const found = Object.entries(meta.outputs).find(([, o]) => Object.keys(o.inputs).includes(input));
+      assert.ok(found, `no output holds ${input}`);
+      return found[0];
+    };
+    assert.deepEqual(loadedAtStart(meta, outputOf('dist/src/cli/resolve.js')).packages.filter((p) => p === 'yargs'), []);
+    assert.ok(loadedAtStart(meta, outputOf('dist/src/cli/parse.js')).packages.includes('yargs'), 'the walk does not see yargs where parsing loads it');
   });
 
   it('puts each cmdlet run behind a dynamic import of its own', () => {
