@@ -155,6 +155,8 @@ function select(ctx: OpsContext, q: ImageQuery): { selected: ImageRecord[]; all:
  * collator while sorting them, and versions parsed once: sorting 10,000 images then compares numbers.
  */
 export function listingOrder(images: ImageRecord[]): (a: ImageRecord, b: ImageRecord) => number {
+  // One image or none is never compared, and a collator costs milliseconds to make (ICU's data).
+  if (images.length < 2) return () => 0;
   const collator = new Intl.Collator('en', { sensitivity: 'base' });
   const names = [...new Set(images.map((i) => i.name))].sort(collator.compare);
   const rank = new Map<string, number>();
