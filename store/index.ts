@@ -35,6 +35,14 @@ export class Store {
     return this.db.transaction(fn).immediate();
   }
 
+  /**
+   * Runs `fn` in one read transaction: every query in it sees the same state of the store,
+   * whatever other processes commit meanwhile (WAL readers take no lock writers wait on).
+   */
+  read<T>(fn: () => T): T {
+    return this.db.transaction(fn).deferred();
+  }
+
   /** Runs `fn` as `transaction` does, then rolls back whatever it wrote: a -WhatIf that changes nothing. */
   dryRun<T>(fn: () => T): T {
     let result: T | undefined;
@@ -92,7 +100,7 @@ export class Store {
 }
 
 export type { SourceRecord, NewSource } from './sources.js';
-export type { ImageRecord, NewImage } from './images.js';
+export type { NamedImage, ImageRecord, NewImage } from './images.js';
 export type { Dependents } from './lineage.js';
 export type { LayerRecord, NewLayer } from './layers.js';
 export type { ContainerRecord, ContainerState, NewContainer } from './containers.js';

@@ -3,7 +3,7 @@ import type { CmdletRun } from '../../src/cli/types.js';
 import { renderFound } from '../../src/format/found.js';
 import { findRequired } from '../../src/ops/find.js';
 import { withOps } from '../context.js';
-import { versionFilterArg } from '../params.js';
+import { versionFilterArg } from '../args.js';
 
 export const run: CmdletRun = (args, io) => {
   const filter = versionFilterArg(args);

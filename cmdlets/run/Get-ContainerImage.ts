@@ -8,7 +8,7 @@ import { getImages } from '../../src/ops/images.js';
 import { imageForest } from '../../src/ops/lineage.js';
 import { withOps } from '../context.js';
 import { ANCESTOR_OF, CHILD_OF, GRAPH } from '../Get-ContainerImage.js';
-import { bind } from '../params.js';
+import { bind } from '../args.js';
 
 export const run: CmdletRun = (args, io, set) => {
   if (set !== GRAPH && io.outputFormat === 'Dot') throw usage('-OutputFormat Dot draws the graph: give -Graph');

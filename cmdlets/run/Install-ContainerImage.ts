@@ -6,7 +6,7 @@ import { lineageOf } from '../../src/ops/images.js';
 import { installImage, type InstallRequest } from '../../src/ops/install.js';
 import { withOps } from '../context.js';
 import { REFERENCE } from '../Install-ContainerImage.js';
-import { bind, importerArg, versionFilterArg } from '../params.js';
+import { bind, importerArg, versionFilterArg } from '../args.js';
 
 export const run: CmdletRun = (args, io, set) => {
   const request: InstallRequest =

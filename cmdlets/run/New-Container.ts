@@ -5,7 +5,7 @@ import { parseVersion } from '../../src/image/version.js';
 import { parseScratchSize } from '../../src/importers/scratch.js';
 import { newContainer } from '../../src/ops/containers.js';
 import { withOps } from '../context.js';
-import { bind, importerArg } from '../params.js';
+import { bind, importerArg } from '../args.js';
 
 export const run: CmdletRun = (args, io) => {
   const imageVersion = bind(args, 'ContainerImageVersion', parseVersion);

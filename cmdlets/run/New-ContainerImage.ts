@@ -6,7 +6,7 @@ import { parseVersion } from '../../src/image/version.js';
 import { commitContainer } from '../../src/ops/commit.js';
 import { withOps } from '../context.js';
 import { PIPELINE } from '../New-ContainerImage.js';
-import { bind, importerArg, pipedObjects } from '../params.js';
+import { bind, importerArg, pipedObjects } from '../args.js';
 
 export const run: CmdletRun = async (args, io, set) => {
   const version = bind(args, 'Version', parseVersion);

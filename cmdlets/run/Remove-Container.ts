@@ -3,7 +3,7 @@ import type { CmdletRun } from '../../src/cli/types.js';
 import { pipedContainers } from '../../src/format/piped.js';
 import { containersGone, getContainers, removeContainers, selectContainers } from '../../src/ops/containers.js';
 import { withOps } from '../context.js';
-import { importerArg, pipedObjects } from '../params.js';
+import { importerArg, pipedObjects } from '../args.js';
 import { PIPELINE } from '../Remove-Container.js';
 
 export const run: CmdletRun = async (args, io, set) => {

@@ -6,7 +6,7 @@ import { parseVersion } from '../../src/image/version.js';
 import { describeImage, selectByQuery, selectImages } from '../../src/ops/images.js';
 import { removalError, removeImages } from '../../src/ops/remove.js';
 import { withOps } from '../context.js';
-import { bind, importerArg, pipedObjects } from '../params.js';
+import { bind, importerArg, pipedObjects } from '../args.js';
 import { PIPELINE } from '../Remove-ContainerImage.js';
 
 export const run: CmdletRun = async (args, io, set) => {

@@ -4,7 +4,7 @@ import { usage } from '../../src/errors.js';
 import { renderImages } from '../../src/format/images.js';
 import { commitContainer, commitTarget } from '../../src/ops/commit.js';
 import { withOps } from '../context.js';
-import { importerArg } from '../params.js';
+import { importerArg } from '../args.js';
 
 export const run: CmdletRun = async (args, io) => {
   const words = args.Arguments as string[];

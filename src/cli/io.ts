@@ -1,5 +1,4 @@
 /** The CmdletIO a cmdlet writes through: results to stdout, everything else to stderr. */
-import { createInterface } from 'node:readline/promises';
 import type { CmdletIO } from './types.js';
 import type { OutputFormat } from '../format/output-format.js';
 import { escapeControls } from '../format/escape.js';
@@ -58,6 +57,8 @@ export function createIO(streams: Streams, opts: IOOptions): CmdletIO {
     },
     confirm: async (question) => {
       if (!opts.stdinIsTTY || !opts.stderrIsTTY) return true;
+      // Loaded here: only a question on a terminal needs readline.
+      const { createInterface } = await import('node:readline/promises');
       const rl = createInterface({ input: streams.stdin, output: streams.stderr });
       try {
         const answer = await rl.question(`${safe(question)} [Y] Yes  [N] No (default is "N"): `, { signal: opts.signal });

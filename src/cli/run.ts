@@ -8,7 +8,7 @@ import { CtrimgError, errorCodeOf, exitCodeOf, isAbort, usage } from '../errors.
 import { DEFAULT_OUTPUT_FORMATS, type OutputFormat } from '../format/output-format.js';
 import type { CmdletSpec, ParamSpec } from './types.js';
 import { COMMON_PARAMS, resolveParam } from './names.js';
-import type { Parsed } from './parse.js';
+import type { Parsed } from './resolve.js';
 import { renderCmdletHelp, renderCmdletList } from './help.js';
 import { withCmdletHint } from './hints.js';
 import { createIO, safe, type Streams } from './io.js';
@@ -122,9 +122,10 @@ export async function runCli(argv: string[], cmdlets: CmdletSpec[], env: CliEnv)
 
   let parsed: Parsed;
   try {
-    // Loaded here, not for help: parsing brings yargs.
-    const { parseParameters } = await import('./parse.js');
-    parsed = parseParameters(spec.params, rest, spec.parameterSets);
+    // Loaded here, not for help; yargs (parse.js) only when there are values to type.
+    const { resolveParameters, withoutValues } = await import('./resolve.js');
+    const resolved = resolveParameters(spec.params, rest, spec.parameterSets);
+    parsed = resolved.values.size === 0 ? withoutValues(resolved) : (await import('./parse.js')).typeParameters(resolved);
   } catch (err) {
     return report(spec.name, withCmdletHint(spec, err), false, requestedFormat(spec.params, rest));
   }

@@ -25,7 +25,6 @@
  * lowercase hex digits before a path is made of them, so none can name `.`, `..` or a path;
  * so must a blob digest's.
  */
-import { randomBytes } from 'node:crypto';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { failed } from '../errors.js';
 import type { Digest } from '../image/digest.js';
@@ -46,8 +45,12 @@ export const OWN_DIRS: readonly string[] = [...STORE_DIRS, 'blobs'];
 
 /** A digest (blob digest, chain id) a path may be made of; its hex is the name. */
 const DIGEST_FORM = /^sha256:([0-9a-f]{64})$/;
-/** A name's random part: unique between the processes and attempts that make names side by side. */
-const rand = () => randomBytes(4).toString('hex');
+/**
+ * A name's random part: unique between the processes and attempts that make names side by side.
+ * From the global Web Crypto object, so that the help, which names the database file, does not
+ * load node:crypto.
+ */
+const rand = () => Buffer.from(crypto.getRandomValues(new Uint8Array(4))).toString('hex');
 const at = (root: string, dir: StoreDir, ...names: string[]) => join(root, ...dir.split('/'), ...names);
 
 export const databasePath = (root: string) => join(root, DATABASE_FILE);

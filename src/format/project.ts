@@ -7,7 +7,20 @@ export interface Projection {
   objects: Record<string, unknown>[];
 }
 
-const keyOf = (o: object, name: string) => Object.keys(o).find((k) => k.toLowerCase() === name.toLowerCase());
+/** Property names lowercased once each: a table of 10,000 objects asks about the same few names. */
+const lowered = new Map<string, string>();
+function lower(name: string): string {
+  let l = lowered.get(name);
+  if (l === undefined) lowered.set(name, (l = name.toLowerCase()));
+  return l;
+}
+
+/** The object's own property spelled `name` in any case, if any. */
+function keyOf(o: object, name: string): string | undefined {
+  const wanted = lower(name);
+  for (const k in o) if (Object.hasOwn(o, k) && lower(k) === wanted) return k;
+  return undefined;
+}
 
 /**
  * Keeps the named properties, matched case-insensitively, in the order asked. A property an
@@ -15,14 +28,22 @@ const keyOf = (o: object, name: string) => Object.keys(o).find((k) => k.toLowerC
  * Values are kept as they are, so a ParentImage stays an object for JSON.
  */
 export function projectTable(objects: readonly object[], properties: string[]): Projection {
-  const columns = properties.map((p) => objects.map((o) => keyOf(o, p)).find((k) => k !== undefined) ?? p);
+  const columns = properties.map((p) => {
+    for (const o of objects) {
+      const k = keyOf(o, p);
+      if (k !== undefined) return k;
+    }
+    return p;
+  });
   return {
     columns,
-    objects: objects.map((o) =>
-      Object.fromEntries(columns.map((c) => {
+    objects: objects.map((o) => {
+      const projected: Record<string, unknown> = {};
+      for (const c of columns) {
         const k = keyOf(o, c);
-        return [c, k === undefined ? null : (o as Record<string, unknown>)[k]];
-      })),
-    ),
+        projected[c] = k === undefined ? null : (o as Record<string, unknown>)[k];
+      }
+      return projected;
+    }),
   };
 }

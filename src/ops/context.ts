@@ -16,9 +16,8 @@ import { confined } from '../importers/confined.js';
 import type { ImporterKind } from '../importers/kinds.js';
 import { createImporter, resolveImporter } from '../importers/select.js';
 import type { LayerImporter } from '../importers/types.js';
-import { HostClient, type RegistryClient, type RegistryClientOptions } from '../registry/client.js';
-import { DockerCredentials } from '../registry/credentials.js';
-import { MirroredClient } from '../registry/mirrored.js';
+import type { HostClient, RegistryClient, RegistryClientOptions } from '../registry/client.js';
+import type { DockerCredentials } from '../registry/credentials.js';
 import type { Progress, Reporter } from './progress.js';
 
 const NO_PROGRESS: Progress = { layer: () => {} };
@@ -37,9 +36,10 @@ export interface OpsContext {
   now(): Date;
   /**
    * A client for one registry, or, given `mirrors` (root URLs), one that tries those first
-   * (see registry/mirrored.ts). Credentials come from the docker config, per host.
+   * (see registry/mirrored.ts). Credentials come from the docker config, per host. The registry
+   * client (undici, about 1 MB) is loaded on the first call: most commands never reach a registry.
    */
-  registry(opts: RegistryClientOptions & { mirrors?: string[] }): RegistryClient;
+  registry(opts: RegistryClientOptions & { mirrors?: string[] }): Promise<RegistryClient>;
   /**
    * Where a layer or container lives: derived from the root, never read from the database.
    * An id that is not 64 hex digits is refused (BAD_IDENTITY) before any path is made of it.
@@ -81,11 +81,16 @@ export async function openContext(opts: ContextOptions): Promise<OpsContext> {
     throw err;
   }
   const clients: HostClient[] = [];
-  const docker = new DockerCredentials();
-  const host = (o: RegistryClientOptions) => {
-    const client = new HostClient({ credentials: docker.lookup, ...o, signal: opts.signal });
-    clients.push(client);
-    return client;
+  let docker: DockerCredentials | undefined;
+  const hostClients = async () => {
+    const [{ HostClient }, { DockerCredentials }] = await Promise.all([import('../registry/client.js'), import('../registry/credentials.js')]);
+    docker ??= new DockerCredentials();
+    const lookup = docker.lookup;
+    return (o: RegistryClientOptions) => {
+      const client = new HostClient({ credentials: lookup, ...o, signal: opts.signal });
+      clients.push(client);
+      return client;
+    };
   };
   // Mirrors found unreachable are skipped by every client for the rest of the command.
   const unreachable = new Set<string>();
@@ -99,8 +104,10 @@ export async function openContext(opts: ContextOptions): Promise<OpsContext> {
     signal: opts.signal,
     freeSpaceReserve: freeSpace,
     now: () => new Date(),
-    registry: ({ mirrors, ...o }) => {
+    registry: async ({ mirrors, ...o }) => {
+      const host = await hostClients();
       if (!mirrors?.length) return host(o);
+      const { MirroredClient } = await import('../registry/mirrored.js');
       return new MirroredClient({
         origin: host(o),
         // One attempt each: a dead mirror must cost one connection, the origin is there to fall back on.

@@ -47,7 +47,7 @@ export function sourcesFor(ctx: OpsContext, name?: string): SourceRecord[] {
   return all;
 }
 
-export function clientFor(ctx: OpsContext, source: SourceRecord): RegistryClient {
+export function clientFor(ctx: OpsContext, source: SourceRecord): Promise<RegistryClient> {
   return ctx.registry({ base: source.location, mirrors: source.mirrors });
 }
 
@@ -84,7 +84,7 @@ export async function findRequired(ctx: OpsContext, q: FindQuery): Promise<Found
 }
 
 async function findInSource(ctx: OpsContext, source: SourceRecord, q: FindQuery): Promise<FoundImage[]> {
-  const client = clientFor(ctx, source);
+  const client = await clientFor(ctx, source);
   await client.ping();
   const prefix = source.namespace ? `${source.namespace}/` : '';
   const repos = (await client.catalog()).filter((r) => r.startsWith(prefix)).sort();

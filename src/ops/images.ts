@@ -4,7 +4,7 @@
  */
 import { notFound } from '../errors.js';
 import { compareVersions, parseVersion, tryParseVersion, versionsEqual, type Version } from '../image/version.js';
-import type { ImageRecord } from '../../store/index.js';
+import type { ImageRecord, NamedImage } from '../../store/index.js';
 import type { OpsContext } from './context.js';
 import { wildcardRegExp } from './wildcard.js';
 
@@ -35,22 +35,30 @@ export interface ImageQuery {
 export const describeImage = (img: ImageRecord): string => (img.version ? `${img.name} ${img.version}` : img.name);
 
 /**
- * The images with their parents. Listing every image asks the store for every parent in one
- * statement; a few images ask for theirs alone.
+ * The images with their parents: `parents` when the lineage filter found them (every image it
+ * allows), else asked of the store in one statement, for every image when all are listed, else
+ * for those alone. The parents not among the images are read by id.
  */
-function withParents(ctx: OpsContext, images: ImageRecord[], all: Map<number, ImageRecord>): InstalledImage[] {
-  const parents = ctx.store.lineage.parentIds(images.length === all.size ? undefined : images.map((i) => i.id));
+function withParents(ctx: OpsContext, images: ImageRecord[], all: boolean, found?: Map<number, number | null>): InstalledImage[] {
+  const { store } = ctx;
+  const parents = found ?? store.lineage.parentIds(all ? undefined : images.map((i) => i.id));
+  const known = new Map(images.map((i) => [i.id, i]));
+  const missing = [...new Set(images.map((i) => parents.get(i.id)))].filter((id): id is number => typeof id === 'number' && !known.has(id));
+  for (const p of missing.length > 0 ? store.images.byIds(missing) : []) known.set(p.id, p);
   return images.map((image) => {
     const id = parents.get(image.id);
-    const parent = (id !== undefined && (all.get(id) ?? ctx.store.images.byId(id))) || null;
+    const parent = (typeof id === 'number' && known.get(id)) || null;
     return { image, parent, isOSImage: parent === null };
   });
 }
 
 /** The given images with their lineage against everything installed now (those no longer installed left out). */
 export function lineageOf(ctx: OpsContext, images: { id: number }[]): InstalledImage[] {
-  const found = images.map((i) => ctx.store.images.byId(i.id)).filter((x): x is ImageRecord => x !== undefined);
-  return withParents(ctx, found, new Map(found.map((i) => [i.id, i])));
+  return ctx.store.read(() => {
+    const found = new Map(ctx.store.images.byIds(images.map((i) => i.id)).map((i) => [i.id, i]));
+    const inOrder = images.map((i) => found.get(i.id)).filter((x): x is ImageRecord => x !== undefined);
+    return withParents(ctx, inOrder, false);
+  });
 }
 
 const stripCN = (p: string) => p.replace(/^CN=/i, '');
@@ -63,7 +71,7 @@ function matcher(patterns: readonly string[] | undefined): (name: string) => boo
 }
 
 /** Images whose name matches `pattern`; none is IMAGE_NOT_FOUND, naming what they were asked for as. */
-function relatives(all: ImageRecord[], pattern: string, role: string): ImageRecord[] {
+function relatives(all: NamedImage[], pattern: string, role: string): NamedImage[] {
   const match = matcher([pattern]);
   const found = all.filter((img) => match(img.name));
   if (found.length === 0) {
@@ -72,25 +80,35 @@ function relatives(all: ImageRecord[], pattern: string, role: string): ImageReco
   return found;
 }
 
-/**
- * The images the lineage filter allows, each with its generation (1: a child or the parent;
- * 2: a grandchild or grandparent; ...), or undefined when none was asked for.
- */
-function lineageFilter(ctx: OpsContext, all: ImageRecord[], related: ImageQuery['related']): Map<number, number> | undefined {
+/** What a lineage filter found: the images it allows, each with its generation and its parent's id. */
+interface Related {
+  /** 1: a child or the parent; 2: a grandchild or grandparent; ... */
+  generations: Map<number, number>;
+  /** null: an OS image. */
+  parents: Map<number, number | null>;
+}
+
+/** The images the lineage filter allows, or undefined when none was asked for. */
+function lineageFilter(ctx: OpsContext, all: NamedImage[], related: ImageQuery['related']): Related | undefined {
   if (!related) return undefined;
   const { lineage } = ctx.store;
   const generations = new Map<number, number>();
-  const add = (id: number, generation: number) => generations.set(id, Math.min(generation, generations.get(id) ?? Infinity));
+  const parents = new Map<number, number | null>();
+  const add = (id: number, generation: number, parent: number | null) => {
+    generations.set(id, Math.min(generation, generations.get(id) ?? Infinity));
+    parents.set(id, parent);
+  };
   for (const img of relatives(all, related.of, related.relation)) {
     if (related.relation === 'children') {
-      for (const c of lineage.children(img.id)) add(c.id, 1);
+      for (const c of lineage.children(img.id)) add(c.id, 1, img.id);
     } else if (related.relation === 'ancestors') {
-      lineage.ancestors(img.id).forEach((a, i) => add(a.id, i + 1));
+      const line = lineage.ancestors(img.id);
+      line.forEach((a, i) => add(a.id, i + 1, line[i + 1]?.id ?? null));
     } else {
-      for (const d of lineage.descendants(img.id)) add(d.image.id, d.generation);
+      for (const d of lineage.descendantIds(img.id)) add(d.id, d.generation, d.parentId);
     }
   }
-  return generations;
+  return { generations, parents };
 }
 
 /**
@@ -98,38 +116,55 @@ function lineageFilter(ctx: OpsContext, all: ImageRecord[], related: ImageQuery[
  * nearest generation first (an -AncestorOf list reads from the parent to the OS image).
  */
 export function getImages(ctx: OpsContext, q: ImageQuery = {}): InstalledImage[] {
-  const { selected, all } = select(ctx, q);
-  return withParents(ctx, selected, all);
+  return ctx.store.read(() => {
+    const { selected, all, related } = select(ctx, q);
+    return withParents(ctx, selected, all, related?.parents);
+  });
 }
 
 /** The images getImages lists, in its order, without their parents: what removal and New-Container select from. */
 export function matchImages(ctx: OpsContext, q: ImageQuery = {}): ImageRecord[] {
-  return select(ctx, q).selected;
+  return ctx.store.read(() => select(ctx, q).selected);
 }
 
-function select(ctx: OpsContext, q: ImageQuery): { selected: ImageRecord[]; all: Map<number, ImageRecord> } {
-  const records = ctx.store.images.all();
-  const generations = lineageFilter(ctx, records, q.related);
-  const [name, publisher, { version }] = [matcher(q.names), matcher(q.publisher === undefined ? undefined : [stripCN(q.publisher)]), q];
+/**
+ * The query's images: names (and lineage) are matched on every image's id and name, whole
+ * records read only for those, then publisher and version matched. `all`: every installed image was.
+ */
+function select(ctx: OpsContext, q: ImageQuery): { selected: ImageRecord[]; all: boolean; related?: Related } {
+  const { images } = ctx.store;
+  const names = images.names();
+  const related = lineageFilter(ctx, names, q.related);
+  const generations = related?.generations;
+  const name = matcher(q.names);
+  const named = names.filter((img) => (generations === undefined || generations.has(img.id)) && name(img.name));
+  const records = named.length === names.length ? images.all() : named.length > 0 ? images.byIds(named.map((i) => i.id)) : [];
+  const [publisher, { version }] = [matcher(q.publisher === undefined ? undefined : [stripCN(q.publisher)]), q];
   const selected = records.filter(
-    (img) =>
-      (generations === undefined || generations.has(img.id)) &&
-      name(img.name) &&
-      publisher(img.publisher ?? '') &&
-      (version === undefined || (img.version !== null && versionsEqual(parseVersion(img.version), version))),
+    (img) => publisher(img.publisher ?? '') && (version === undefined || (img.version !== null && versionsEqual(parseVersion(img.version), version))),
   );
   const order = listingOrder(selected);
   const generation = (img: ImageRecord) => generations?.get(img.id) ?? 0;
   selected.sort((a, b) => generation(a) - generation(b) || order(a, b));
-  return { selected, all: new Map(records.map((i) => [i.id, i])) };
+  return { selected, all: selected.length === names.length, related };
 }
 
-/** By name (case-insensitive), then newest version first, then install order; versions parsed once. */
+/**
+ * By name (case-insensitive), then newest version first, then install order, for `images`
+ * (the comparator knows those only). Names are ranked once, each distinct name compared by the
+ * collator while sorting them, and versions parsed once: sorting 10,000 images then compares numbers.
+ */
 export function listingOrder(images: ImageRecord[]): (a: ImageRecord, b: ImageRecord) => number {
+  // One image or none is never compared, and a collator costs milliseconds to make (ICU's data).
+  if (images.length < 2) return () => 0;
   const collator = new Intl.Collator('en', { sensitivity: 'base' });
+  const names = [...new Set(images.map((i) => i.name))].sort(collator.compare);
+  const rank = new Map<string, number>();
+  // Names the collator holds equal ('web' and 'Web') share a rank.
+  names.forEach((n, i) => rank.set(n, i > 0 && collator.compare(names[i - 1]!, n) === 0 ? rank.get(names[i - 1]!)! : i));
   const versions = new Map(images.map((i) => [i.id, i.version ? tryParseVersion(i.version) : undefined]));
   return (a, b) => {
-    const byName = collator.compare(a.name, b.name);
+    const byName = rank.get(a.name)! - rank.get(b.name)!;
     if (byName !== 0) return byName;
     const [va, vb] = [versions.get(a.id), versions.get(b.id)];
     if (va && vb) return compareVersions(vb, va) || a.id - b.id;

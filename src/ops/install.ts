@@ -114,14 +114,14 @@ async function installByName(
   // Sources are searched in registration order: the first that has the newest version wins.
   const best = found.reduce((a, b) => (compareVersions(b.version, a.version) > 0 ? b : a));
   const host = new URL(best.source.location).host;
-  return install(ctx, registryTarget(ctx, { registry: host, repository: best.repository, tag: best.tag }, best.source), opts, 0);
+  return install(ctx, await registryTarget(ctx, { registry: host, repository: best.repository, tag: best.tag }, best.source), opts, 0);
 }
 
 /** Callers hold the install lease (installImage takes it). */
 async function installByReference(ctx: OpsContext, reference: string, insecure: boolean, opts: Installing): Promise<Installed[]> {
   const ref = parseReference(reference);
   if (!ref.tag && !ref.digest) ref.tag = 'latest';
-  return install(ctx, registryTarget(ctx, ref, sourceAt(ctx, ref.registry), insecure), opts, 0);
+  return install(ctx, await registryTarget(ctx, ref, sourceAt(ctx, ref.registry), insecure), opts, 0);
 }
 
 export interface LayoutRequest {
@@ -148,10 +148,10 @@ function sourceAt(ctx: OpsContext, host: string): SourceRecord | null {
   return ctx.store.sources.list().find((s) => new URL(s.location).host === host) ?? null;
 }
 
-function registryTarget(ctx: OpsContext, ref: Reference, record: SourceRecord | null, insecure = false): Target {
+async function registryTarget(ctx: OpsContext, ref: Reference, record: SourceRecord | null, insecure = false): Promise<Target> {
   // A registered source decides the scheme and its mirrors; otherwise https, or http only when asked for.
   const base = record?.location ?? `${insecure ? 'http' : 'https'}://${ref.registry}`;
-  const client = ctx.registry({ base, mirrors: record?.mirrors });
+  const client = await ctx.registry({ base, mirrors: record?.mirrors });
   return { source: new RegistrySource(client, ref, (m) => ctx.report.warn(m)), name: nameOf(ref), record };
 }
 

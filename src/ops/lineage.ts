@@ -13,6 +13,10 @@ export interface ImageTree {
 
 /** Every installed image once, under its ParentImage; OS images are the roots, by name then newest version. */
 export function imageForest(ctx: OpsContext): ImageTree[] {
+  return ctx.store.read(() => forest(ctx));
+}
+
+function forest(ctx: OpsContext): ImageTree[] {
   const images = ctx.store.images.all();
   const parents = ctx.store.lineage.parentIds();
   const nodes = new Map(images.map((image) => [image.id, { image, containers: [] as ContainerRecord[], children: [] as ImageTree[] }]));

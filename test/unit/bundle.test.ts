@@ -20,9 +20,10 @@ const ENTRY = 'dist/ctrimg/main.mjs';
 /** Packages a start must not load: HTTP, SQLite, tar, zstd, tables, argument parsing. */
 const HEAVY_PACKAGES = ['undici', 'better-sqlite3', 'tar-stream', 'zstd-napi', 'cli-table3', 'yargs'];
 /** Modules of ours only a run needs: the store, registry, layers, archives and each cmdlet's run. */
-const RUN_ONLY = ['dist/store/', 'dist/src/registry/', 'dist/src/layers/', 'dist/src/archive/', 'dist/src/content/store.js', 'dist/cmdlets/run/', 'dist/src/cli/parse.js'];
+const RUN_ONLY = ['dist/store/', 'dist/src/registry/', 'dist/src/layers/', 'dist/src/archive/', 'dist/src/content/store.js', 'dist/cmdlets/run/', 'dist/src/cli/parse.js', 'dist/src/cli/resolve.js'];
 
-function loadedAtStart(meta: Metafile): { outputs: string[]; inputs: string[]; packages: string[] } {
+/** What loading `entry` loads before any of its code runs: its static imports, transitively. */
+function loadedAtStart(meta: Metafile, entry = ENTRY): { outputs: string[]; inputs: string[]; packages: string[] } {
   const outputs = new Set<string>();
   const packages = new Set<string>();
   const walk = (file: string) => {
@@ -36,7 +37,7 @@ function loadedAtStart(meta: Metafile): { outputs: string[]; inputs: string[]; p
       else walk(i.path);
     }
   };
-  walk(ENTRY);
+  walk(entry);
   const inputs = [...outputs].flatMap((o) => Object.keys(meta.outputs[o]!.inputs));
   for (const input of inputs) {
     const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
@@ -62,6 +63,37 @@ describe('bundle (lazy loading of the executable)', () => {
 
   it('loads no module only a run needs at start', () => {
     assert.deepEqual(start.inputs.filter((i) => RUN_ONLY.some((r) => i.startsWith(r))), []);
+  });
+
+  it('loads no builtin at start that only a run or a question needs (crypto, readline)', () => {
+    // Help's -? must cost little more than Node's bare start; these took several ms each.
+    assert.deepEqual(start.packages.filter((p) => ['node:crypto', 'node:readline', 'node:readline/promises'].includes(p)), []);
+  });
+
+  it('loads the registry client (undici) only for the runs that reach a registry', () => {
+    // ops/context.ts loads it on the first registry call: listing and removing never make one.
+    const runOf = (cmdlet: string) => {
+      const found = Object.entries(meta.outputs).find(([, o]) => Object.keys(o.inputs).includes(`dist/cmdlets/run/${cmdlet}.js`));
+      assert.ok(found, `no output holds the run of ${cmdlet}`);
+      return loadedAtStart(meta, found[0]);
+    };
+    for (const cmdlet of ['Get-ContainerImage', 'Remove-ContainerImage', 'New-Container', 'Get-Container', 'Remove-Container']) {
+      const run = runOf(cmdlet);
+      assert.ok(run.inputs.some((i) => i.startsWith('dist/src/ops/context.js')), `${cmdlet}'s run does not load ops/context.js: the walk found nothing`);
+      assert.deepEqual(run.packages.filter((p) => p === 'undici'), [], `${cmdlet}'s run loads undici`);
+      assert.deepEqual(run.inputs.filter((i) => i.startsWith('dist/src/registry/')), [], `${cmdlet}'s run loads the registry client`);
+    }
+    assert.ok(runOf('Install-ContainerImage').inputs.some((i) => i.startsWith('dist/src/registry/')), 'the walk does not see what Install-ContainerImage loads');
+  });
+
+  it('resolves parameters without yargs, which loads only to type values given', () => {
+    const outputOf = (input: string) => {
+      const found = Object.entries(meta.outputs).find(([, o]) => Object.keys(o.inputs).includes(input));
+      assert.ok(found, `no output holds ${input}`);
+      return found[0];
+    };
+    assert.deepEqual(loadedAtStart(meta, outputOf('dist/src/cli/resolve.js')).packages.filter((p) => p === 'yargs'), []);
+    assert.ok(loadedAtStart(meta, outputOf('dist/src/cli/parse.js')).packages.includes('yargs'), 'the walk does not see yargs where parsing loads it');
   });
 
   it('puts each cmdlet run behind a dynamic import of its own', () => {

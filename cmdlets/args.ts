@@ -1,0 +1,41 @@
+/**
+ * Reading parsed parameters in a cmdlet's run (cmdlets/run/): domain parsers applied to them,
+ * -Importer, the pipeline. Apart from params.ts, the specs, so that help loads none of this.
+ */
+import type { Args, CmdletIO } from '../src/cli/types.js';
+import { CtrimgError, usage } from '../src/errors.js';
+import { parsePiped } from '../src/format/piped.js';
+import { parseVersion, type VersionFilter } from '../src/image/version.js';
+import { requestedImporter } from '../src/importers/kinds.js';
+
+/**
+ * A parameter's text converted by a domain parser; a usage error the parser throws (it knows no
+ * parameter names) is told as this parameter's. Undefined when the parameter was not given.
+ */
+export function bind<T>(args: Args, name: string, convert: (text: string) => T): T | undefined {
+  const text = args[name] as string | undefined;
+  if (text === undefined) return undefined;
+  try {
+    return convert(text);
+  } catch (err) {
+    if (!(err instanceof CtrimgError) || err.kind !== 'usage') throw err;
+    throw usage(`-${name}: ${err.message}`, { code: err.code, hint: err.hint, details: err.details, cause: err });
+  }
+}
+
+/** -RequiredVersion, -MinimumVersion, -MaximumVersion as a version filter. */
+export const versionFilterArg = (args: Args): VersionFilter => ({
+  required: bind(args, 'RequiredVersion', parseVersion),
+  minimum: bind(args, 'MinimumVersion', parseVersion),
+  maximum: bind(args, 'MaximumVersion', parseVersion),
+});
+
+/** withOps options for those cmdlets: -Importer, else $CTRIMG_IMPORTER. */
+export const importerArg = (args: Args) => ({ importer: requestedImporter(args.Importer as string | undefined) });
+
+/** The objects piped to stdin, for a cmdlet's Pipeline set; none is a usage error naming `what` to pipe. */
+export async function pipedObjects(io: CmdletIO, what: string): Promise<Record<string, unknown>[]> {
+  const objects = parsePiped(await io.readStdin());
+  if (objects.length === 0) throw usage(`give -Name, or pipe ${what} to stdin`);
+  return objects;
+}

@@ -1,0 +1,62 @@
+/**
+ * Lineage walked downward. store.lineage.descendantIds: the descendants found walking down from an image, each with the
+ * parent the walk passed, must be what descendants() and parentIds() answer on their own; a
+ * listing of descendants takes those parents instead of asking again. parentIds() for every image
+ * walks down from the base layers too, and must agree with the walk up from each image.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Store, type ImageRecord } from '../../../store/index.js';
+import { addImage } from '../../support/lineage.js';
+
+describe('store lineage: descendants with their parents', () => {
+  let dir: string;
+  let store: Store;
+  let base: ImageRecord, twin: ImageRecord;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ctrimg-descendants-'));
+    store = Store.open(join(dir, 'ctrimg.db'));
+    base = addImage(store, 'base', ['a', 'b']);
+    addImage(store, 'mid', ['a', 'b', 'c']);
+    // Same chain as mid, installed later: mid owns the top, so mid is the parent below it.
+    twin = addImage(store, 'mid-twin', ['a', 'b', 'c'], { repository: 'r/twin', manifestDigest: `sha256:${'1'.repeat(64)}` });
+    // Two layers above mid with no image between: still mid's child.
+    addImage(store, 'leaf', ['a', 'b', 'c', 'd', 'e']);
+    addImage(store, 'sibling', ['a', 'b', 'x']);
+    addImage(store, 'deep', ['a', 'b', 'c', 'd', 'e', 'f']);
+    addImage(store, 'unrelated', ['z']);
+  });
+  afterEach(() => {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('gives descendants in the order descendants() does, with their generations', () => {
+    assert.deepEqual(
+      store.lineage.descendantIds(base.id).map((d) => [d.id, d.generation]),
+      store.lineage.descendants(base.id).map((d) => [d.image.id, d.generation]),
+    );
+    assert.equal(store.lineage.descendantIds(base.id).length, 5);
+  });
+
+  it("gives each descendant the parent parentIds() gives it, the lowest id among twins", () => {
+    const found = store.lineage.descendantIds(base.id);
+    const expected = store.lineage.parentIds(found.map((d) => d.id));
+    assert.deepEqual(new Map(found.map((d) => [d.id, d.parentId])), expected);
+    assert.ok(!found.some((d) => d.parentId === twin.id), 'a twin that does not own its top is nobody\'s parent');
+  });
+
+  it('walking down from the bases finds every parent that walking up from each image does', () => {
+    const all = store.images.names().map((i) => i.id);
+    assert.deepEqual(store.lineage.parentIds(), store.lineage.parentIds(all));
+    assert.equal(store.lineage.parentIds().size, 5);
+  });
+
+  it('finds none below an image that does not own its top, nor below a leaf', () => {
+    assert.deepEqual(store.lineage.descendantIds(twin.id), []);
+    const deep = store.images.names().find((i) => i.name === 'deep')!;
+    assert.deepEqual(store.lineage.descendantIds(deep.id), []);
+  });
+});
