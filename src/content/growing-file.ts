@@ -20,6 +20,9 @@ export class GrowingFile {
   /** Times the writer threw its bytes away to write the file again from the start. */
   restarts = 0;
 
+  /** `waiting`: called each time a follower has read all it may and waits for more. */
+  constructor(private readonly events: { waiting?: () => void } = {}) {}
+
   /** Writing starts (or resumes) at `path`, which already holds `have` good bytes. */
   start(path: string, have: number): void {
     this.path = path;
@@ -124,7 +127,9 @@ export class GrowingFile {
   }
 
   private changed(): Promise<void> {
-    return new Promise((resolve) => this.waiters.push(resolve));
+    const changed = new Promise<void>((resolve) => this.waiters.push(resolve));
+    this.events.waiting?.();
+    return changed;
   }
 
   private wake(): void {

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { appendFile, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { GrowingFile } from '../../../src/content/growing-file.js';
 import type { ByteReader } from '../../../src/layers/decompress.js';
 
@@ -25,6 +24,13 @@ function collect(r: ByteReader, size = 64 * 1024): { bytes(): number; done: Prom
   return { bytes: () => chunks.reduce((n, c) => n + c.length, 0), done };
 }
 
+/** A GrowingFile whose `waits()` settles the next time a follower waits for bytes. */
+function observed(): { file: GrowingFile; waits(): Promise<void> } {
+  let next: (() => void) | undefined;
+  const file = new GrowingFile({ waiting: () => next?.() });
+  return { file, waits: () => new Promise<void>((resolve) => (next = resolve)) };
+}
+
 describe('GrowingFile', () => {
   let dir: string;
   beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'ctrimg-growing-'))));
@@ -33,19 +39,22 @@ describe('GrowingFile', () => {
   it('gives a follower exactly the bytes written so far, then the rest as it is written, ending at commit', async () => {
     const partial = join(dir, 'x.partial');
     const blob = join(dir, 'x');
-    const file = new GrowingFile();
+    const { file, waits } = observed();
+    let waiting = waits();
     const reader = collect(file.follow());
-    await delay(20);
+    await waiting;
     assert.equal(reader.bytes(), 0, 'nothing before writing starts');
 
     await writeFile(partial, 'abc');
-    file.start(partial, 3);
     // Bytes on disk but not yet announced are never read: they may still be in flight.
     await appendFile(partial, 'def');
-    await delay(30);
+    waiting = waits();
+    file.start(partial, 3);
+    await waiting;
     assert.equal(reader.bytes(), 3);
+    waiting = waits();
     file.advance(3);
-    await delay(30);
+    await waiting;
     assert.equal(reader.bytes(), 6);
 
     await appendFile(partial, 'ghi');
@@ -67,11 +76,12 @@ describe('GrowingFile', () => {
     const partial = join(dir, 'z.partial');
     const blob = join(dir, 'z');
     await writeFile(partial, 'renamed');
-    const file = new GrowingFile();
+    const { file, waits } = observed();
     file.start(partial, 7);
     await rename(partial, blob); // the follower has not opened it yet
+    const waiting = waits();
     const reader = collect(file.follow());
-    await delay(20);
+    await waiting; // it found no partial, and waits
     file.commit(blob);
     assert.equal((await reader.done).toString(), 'renamed');
   });
@@ -79,10 +89,11 @@ describe('GrowingFile', () => {
   it('fails every follower, waiting or not yet started, with the writer\'s error', async () => {
     const partial = join(dir, 'w.partial');
     await writeFile(partial, '12345');
-    const file = new GrowingFile();
+    const { file, waits } = observed();
     file.start(partial, 5);
+    const waiting = waits();
     const early = collect(file.follow());
-    await delay(20);
+    await waiting;
     assert.equal(early.bytes(), 5);
     const boom = new Error('connection reset');
     file.fail(boom);

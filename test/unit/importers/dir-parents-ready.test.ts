@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { lstat, mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { CtrimgError } from '../../../src/errors.js';
 import { DirImporter } from '../../../src/importers/dir.js';
 import { dir, file, hardlink, listTree, symlink, tarStream, tempRoot, type TarEntry } from '../../support/tars.js';
@@ -26,12 +25,24 @@ describe('importers/dir with parents still importing', () => {
   });
   afterEach(() => cleanup());
 
+  /**
+   * Parents that are ready when the test says (`open`, `fail`). What the importer is given says
+   * when it is first awaited (`awaited`): an import that waits for its parents awaits it.
+   */
   const parentsLater = () => {
     let open!: () => void;
     let fail!: (err: unknown) => void;
-    const ready = new Promise<void>((res, rej) => ((open = res), (fail = rej)));
-    ready.catch(() => {});
-    return { ready, open, fail };
+    let seen!: () => void;
+    const real = new Promise<void>((res, rej) => ((open = res), (fail = rej)));
+    real.catch(() => {});
+    const awaited = new Promise<void>((res) => (seen = res));
+    const ready = {
+      then: (onReady?: () => unknown, onFailed?: (err: unknown) => unknown) => {
+        seen();
+        return real.then(onReady, onFailed);
+      },
+    } as unknown as Promise<void>;
+    return { ready, open, fail, awaited };
   };
 
   it('unpacks a layer without its parents, and makes its links to parent files once they are in place', async () => {
@@ -40,7 +51,7 @@ describe('importers/dir with parents still importing', () => {
     const entries: TarEntry[] = [file('own', 'mine'), hardlink('lib/y', 'lib/x'), hardlink('lib/z', 'lib/y')];
     let done = false;
     const importing = importer.importLayer(await tarStream(entries), join(layers, 'L'), { parents: [parent], parentsReady: gate.ready }).then(() => (done = true));
-    await delay(100);
+    await gate.awaited;
     assert.equal(done, false, 'waits for its parents before reading them');
     // The parent arrives only now, as a side-by-side import would finish it.
     await importer.importLayer(await tarStream([file('lib/x', 'from the parent')]), parent, { parents: [] });
