@@ -27,6 +27,7 @@ import type { ImageRecord } from '../../store/index.js';
 import { selectContainers, type ContainerSelector, type ContainerView } from './containers.js';
 import type { OpsContext } from './context.js';
 import { describeImage, lineageOf, type InstalledImage } from './images.js';
+import { deleteUnreferencedBlobs } from './gc.js';
 import { withLease } from './lease-scope.js';
 import { LayerPull } from './pull-layers.js';
 import { describeDependents, removeImages } from './remove.js';
@@ -148,8 +149,7 @@ async function commit(ctx: OpsContext, req: CommitRequest): Promise<InstalledIma
   } catch (err) {
     tar.destroy();
     await pull?.undo(err);
-    const referenced = ctx.store.referencedBlobs();
-    for (const digest of written) if (!referenced.has(digest)) await ctx.content.delete(digest);
+    await deleteUnreferencedBlobs(ctx, written);
     throw err;
   }
 }

@@ -16,15 +16,21 @@ export async function sweep(ctx: OpsContext, candidateBlobs: Iterable<string>): 
   const deletedLayers = store.transaction(() => store.layers.deleteUnused());
   // Newest first: a layer goes before the parents it was recorded after, as wclayer's layer chains expect.
   for (const layer of [...deletedLayers].reverse()) await ctx.importer.removeLayer(ctx.layerPath(layer.chainId as Digest));
-  const referenced = store.referencedBlobs();
-  const candidates = new Set([...candidateBlobs, ...deletedLayers.map((l) => l.blobDigest)]);
-  let blobs = 0;
-  for (const digest of candidates) {
-    if (referenced.has(digest)) continue;
-    if (await ctx.content.has(digest as Digest)) {
-      await ctx.content.delete(digest as Digest);
-      blobs++;
-    }
-  }
+  const blobs = await deleteUnreferencedBlobs(ctx, new Set([...candidateBlobs, ...deletedLayers.map((l) => l.blobDigest)]));
   return { layers: deletedLayers.length, blobs };
+}
+
+/**
+ * Deletes those of `digests` that no image or layer record names and that are in the content
+ * store; how many it deleted. Also what an install or commit that failed does with the blobs it wrote.
+ */
+export async function deleteUnreferencedBlobs(ctx: OpsContext, digests: Iterable<string>): Promise<number> {
+  const referenced = ctx.store.referencedBlobs();
+  let deleted = 0;
+  for (const digest of digests) {
+    if (referenced.has(digest) || !(await ctx.content.has(digest as Digest))) continue;
+    await ctx.content.delete(digest as Digest);
+    deleted++;
+  }
+  return deleted;
 }

@@ -30,6 +30,7 @@ import { decompressChunks } from '../layers/decompress.js';
 import type { TakeRoom } from '../layers/room.js';
 import type { ImageSource } from '../image/source.js';
 import type { OpsContext } from './context.js';
+import { deleteUnreferencedBlobs } from './gc.js';
 import { inParallel } from './parallel.js';
 
 export interface LayerPlan {
@@ -125,8 +126,7 @@ export class LayerPull {
         if (!ctx.store.layers.byChainId(chainId)) await this.removeUnfinished(ctx.layerPath(chainId), marker);
         else if (marker) await rm(marker, { force: true });
       }
-      const referenced = ctx.store.referencedBlobs();
-      for (const digest of this.addedBlobs) if (!referenced.has(digest)) await ctx.content.delete(digest);
+      await deleteUnreferencedBlobs(ctx, this.addedBlobs);
       const resumable = isAbort(err) || (err instanceof CtrimgError && err.temporary);
       if (!resumable) for (const digest of this.feeds.keys()) await ctx.content.discardPartial(digest);
     } finally {
