@@ -1,7 +1,7 @@
 /**
  * Parameter names: the common parameters every cmdlet takes, and resolving a name as written
- * (exact, alias, unambiguous prefix). Apart from parse.ts, which loads yargs, so that help and
- * the runner's error path read them without it.
+ * (exact, alias, unambiguous prefix). Apart from parse.ts, so that help and the runner's error
+ * path read them without loading parsing.
  */
 import { usage } from '../errors.js';
 import type { ParamSpec } from './types.js';

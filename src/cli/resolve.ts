@@ -3,8 +3,7 @@
  * — PowerShell `-Name x`, `-Name:x`, `-Force:$false`, POSIX `--name x`, `--name=x`,
  * `--required-version`, case-insensitive unambiguous prefixes, aliases, comma lists, bare words
  * for the positional parameter, number, range and choice checks, the parameter set and its
- * required parameters — into values per parameter, which parse.ts has yargs type. When no
- * parameter was given there is nothing to type: `withoutValues` answers without loading yargs.
+ * required parameters — into values per parameter, which parse.ts has yargs-parser type.
  */
 import { usage } from '../errors.js';
 import type { Args, ParameterSets, ParamSpec } from './types.js';
@@ -171,12 +170,4 @@ export function resolveParameters(cmdletParams: ParamSpec[], tokens: string[], s
   if (missing.length > 0) throw missingError(missing);
 
   return { cmdletParams, params, values, parameterSet };
-}
-
-/** What parsing gives when no parameter was given: every one absent, the common ones at their defaults. */
-export function withoutValues(r: Resolved): Parsed {
-  if (r.values.size > 0) throw new Error('withoutValues: parameters were given; parse them');
-  const args: Args = {};
-  for (const p of r.cmdletParams) args[p.name] = undefined;
-  return { args, parameterSet: r.parameterSet, common: { outputFormat: 'Table', debug: false, quiet: false, verbose: false, help: false } };
 }

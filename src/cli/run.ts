@@ -122,10 +122,8 @@ export async function runCli(argv: string[], cmdlets: CmdletSpec[], env: CliEnv)
 
   let parsed: Parsed;
   try {
-    // Loaded here, not for help; yargs (parse.js) only when there are values to type.
-    const { resolveParameters, withoutValues } = await import('./resolve.js');
-    const resolved = resolveParameters(spec.params, rest, spec.parameterSets);
-    parsed = resolved.values.size === 0 ? withoutValues(resolved) : (await import('./parse.js')).typeParameters(resolved);
+    // Loaded here, not for help.
+    parsed = (await import('./parse.js')).parseParameters(spec.params, rest, spec.parameterSets);
   } catch (err) {
     return report(spec.name, withCmdletHint(spec, err), false, requestedFormat(spec.params, rest));
   }

@@ -2,7 +2,7 @@
  * The executable's bundle (`npm run bundle`: esbuild with code splitting into dist/ctrimg/) loads
  * lazily: what every start loads (main.mjs and the chunks it imports statically) holds the cmdlet
  * specs, help and the runner, but no operation behind them. Each cmdlet's spec loads its run
- * (cmdlets/run/<Verb-Noun>.ts) by a dynamic import, and the runner loads parsing (yargs) only
+ * (cmdlets/run/<Verb-Noun>.ts) by a dynamic import, and the runner loads parsing (yargs-parser) only
  * after help was ruled out, so `ctrimg <Cmdlet> -?` starts nearly as fast as Node itself
  * (bench:scale measures it). Read from the metafile esbuild writes beside the bundle.
  */
@@ -18,7 +18,7 @@ const META = fileURLToPath(new URL('../../ctrimg-meta.json', import.meta.url));
 const ENTRY = 'dist/ctrimg/main.mjs';
 
 /** Packages a start must not load: HTTP, SQLite, tar, zstd, tables, argument parsing. */
-const HEAVY_PACKAGES = ['undici', 'better-sqlite3', 'tar-stream', 'zstd-napi', 'cli-table3', 'yargs'];
+const HEAVY_PACKAGES = ['undici', 'better-sqlite3', 'tar-stream', 'zstd-napi', 'cli-table3', 'yargs-parser'];
 /** Modules of ours only a run needs: the store, registry, layers, archives and each cmdlet's run. */
 const RUN_ONLY = ['dist/store/', 'dist/src/registry/', 'dist/src/layers/', 'dist/src/archive/', 'dist/src/content/store.js', 'dist/cmdlets/run/', 'dist/src/cli/parse.js', 'dist/src/cli/resolve.js'];
 
@@ -86,14 +86,16 @@ describe('bundle (lazy loading of the executable)', () => {
     assert.ok(runOf('Install-ContainerImage').inputs.some((i) => i.startsWith('dist/src/registry/')), 'the walk does not see what Install-ContainerImage loads');
   });
 
-  it('resolves parameters without yargs, which loads only to type values given', () => {
+  it('types parameters with yargs-parser alone, without the yargs front end and its Unicode tables', () => {
     const outputOf = (input: string) => {
       const found = Object.entries(meta.outputs).find(([, o]) => Object.keys(o.inputs).includes(input));
       assert.ok(found, `no output holds ${input}`);
       return found[0];
     };
-    assert.deepEqual(loadedAtStart(meta, outputOf('dist/src/cli/resolve.js')).packages.filter((p) => p === 'yargs'), []);
-    assert.ok(loadedAtStart(meta, outputOf('dist/src/cli/parse.js')).packages.includes('yargs'), 'the walk does not see yargs where parsing loads it');
+    assert.ok(loadedAtStart(meta, outputOf('dist/src/cli/parse.js')).packages.includes('yargs-parser'), 'the walk does not see yargs-parser where parsing loads it');
+    // cliui and string-width build Intl.Segmenters when loaded: 40 ms of every command with a value.
+    const inputs = Object.values(meta.outputs).flatMap((o) => Object.keys(o.inputs));
+    assert.deepEqual(inputs.filter((i) => /node_modules\/(yargs|cliui|string-width)\//.test(i)), []);
   });
 
   it('puts each cmdlet run behind a dynamic import of its own', () => {

@@ -54,7 +54,7 @@ const LEAVES = ['src/errors.ts', 'src/redact.ts', 'src/programs.ts'];
 const PACKAGE_HOMES: Record<string, readonly string[]> = {
   'better-sqlite3': ['store'],
   undici: ['src/registry'],
-  yargs: ['src/cli'],
+  'yargs-parser': ['src/cli'],
   'cli-table3': ['src/format'],
   'tar-stream': ['src/layers'],
   'zstd-napi': ['src/layers'],
