@@ -5,7 +5,11 @@
  * test passes its own. A shared leaf: it imports no other module of ours. Layer tools with byte
  * paths (layers/tools.ts) and wclayer's streaming runner (importers/wclayer.ts) have their own.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+
+// Loaded on the first program run: node:child_process (with net and its streams) takes some 5 ms
+// to load, and most commands never start a program.
+const childProcess = () => createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
 
 /** Runs a program to the end and resolves with its stdout; rejects, quoting what it printed, when it fails. */
 export type RunProgram = (exe: string, args: string[]) => Promise<string>;
@@ -15,7 +19,7 @@ const SAID_KEEP = 600;
 
 export const runProgram: RunProgram = (exe, args) =>
   new Promise((resolve, reject) => {
-    const child = spawn(exe, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    const child = childProcess().spawn(exe, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
     let stdout = '';
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -33,6 +37,6 @@ export const runProgram: RunProgram = (exe, args) =>
 export type RunSync = (exe: string, args: string[]) => { status: number | null; stdout: string };
 
 export const runSync: RunSync = (exe, args) => {
-  const r = spawnSync(exe, args, { encoding: 'utf8', windowsHide: true });
+  const r = childProcess().spawnSync(exe, args, { encoding: 'utf8', windowsHide: true });
   return { status: r.status, stdout: r.stdout ?? '' };
 };
