@@ -6,14 +6,14 @@ import { renderImages } from '../../src/format/images.js';
 import { parseVersion } from '../../src/image/version.js';
 import { getImages } from '../../src/ops/images.js';
 import { imageForest } from '../../src/ops/lineage.js';
-import { withOps } from '../context.js';
+import { withStore } from '../context.js';
 import { ANCESTOR_OF, CHILD_OF, GRAPH } from '../Get-ContainerImage.js';
 import { bind } from '../args.js';
 
 export const run: CmdletRun = (args, io, set) => {
   if (set !== GRAPH && io.outputFormat === 'Dot') throw usage('-OutputFormat Dot draws the graph: give -Graph');
   const version = bind(args, 'Version', parseVersion);
-  return withOps(io, (ctx) => {
+  return withStore(io, (ctx) => {
     if (set === GRAPH) return io.out(renderGraph(imageForest(ctx), io.outputFormat));
     const images = getImages(ctx, {
       names: args.Name as string[] | undefined,

@@ -1,11 +1,9 @@
 /**
- * What every operation is given: the store, the content store, the layer importer, a way to
- * reach registries, a reporter for informational lines, a sink for layer progress, and the
- * cancellation signal. Operations never print; they report through `report` and `progress`
- * and return data.
+ * What the operations that change images and containers are given: the store context
+ * (store-context.ts: the store, a reporter for informational lines, the cancellation signal),
+ * and the content store, the layer importer, a way to reach registries and a sink for layer
+ * progress. Operations never print; they report through `report` and `progress` and return data.
  */
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { Store } from '../../store/index.js';
 import { freeSpaceReserve, RESERVE_VARIABLE } from '../content/free-space.js';
 import { containerDir, databasePath, layerDir } from '../content/layout.js';
@@ -18,22 +16,19 @@ import { createImporter, resolveImporter } from '../importers/select.js';
 import type { LayerImporter } from '../importers/types.js';
 import type { HostClient, RegistryClient, RegistryClientOptions } from '../registry/client.js';
 import type { DockerCredentials } from '../registry/credentials.js';
-import type { Progress, Reporter } from './progress.js';
+import type { Progress } from './progress.js';
+import { defaultRoot, storeContext, type StoreContext, type StoreContextOptions } from './store-context.js';
+
+export { defaultRoot } from './store-context.js';
 
 const NO_PROGRESS: Progress = { layer: () => {} };
 
-export interface OpsContext {
-  /** The store root, resolved to its real path when the context was opened (content/root.ts). */
-  root: string;
-  store: Store;
+export interface OpsContext extends StoreContext {
   content: ContentStore;
   importer: LayerImporter;
-  report: Reporter;
   progress: Progress;
-  signal: AbortSignal;
   /** Bytes that downloads and unpacks leave free on the store's filesystem (content/free-space.ts). */
   freeSpaceReserve: number;
-  now(): Date;
   /**
    * A client for one registry, or, given `mirrors` (root URLs), one that tries those first
    * (see registry/mirrored.ts). Credentials come from the docker config, per host. The registry
@@ -50,19 +45,8 @@ export interface OpsContext {
   close(): Promise<void>;
 }
 
-/** `$CTRIMG_ROOT`, else `%ProgramData%\ctrimg` on Windows, /var/lib/ctrimg for root, else the XDG data dir. */
-export function defaultRoot(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.CTRIMG_ROOT) return env.CTRIMG_ROOT;
-  if (process.platform === 'win32') return join(env.ProgramData ?? 'C:\\ProgramData', 'ctrimg');
-  if (process.getuid?.() === 0) return '/var/lib/ctrimg';
-  return join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'ctrimg');
-}
-
-export interface ContextOptions {
-  root?: string;
-  report: Reporter;
+export interface ContextOptions extends StoreContextOptions {
   progress?: Progress;
-  signal: AbortSignal;
   /** The importer forced by -Importer or $CTRIMG_IMPORTER; else the store's recorded one, else the platform's. */
   importer?: ImporterKind;
 }
@@ -95,15 +79,11 @@ export async function openContext(opts: ContextOptions): Promise<OpsContext> {
   // Mirrors found unreachable are skipped by every client for the rest of the command.
   const unreachable = new Set<string>();
   return {
-    root,
-    store,
+    ...storeContext(root, store, opts),
     content,
     importer,
-    report: opts.report,
     progress: opts.progress ?? NO_PROGRESS,
-    signal: opts.signal,
     freeSpaceReserve: freeSpace,
-    now: () => new Date(),
     registry: async ({ mirrors, ...o }) => {
       const host = await hostClients();
       if (!mirrors?.length) return host(o);

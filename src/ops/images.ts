@@ -5,7 +5,7 @@
 import { notFound } from '../errors.js';
 import { compareVersions, parseVersion, tryParseVersion, versionsEqual, type Version } from '../image/version.js';
 import type { ImageRecord, NamedImage } from '../../store/index.js';
-import type { OpsContext } from './context.js';
+import type { StoreContext } from './store-context.js';
 import { wildcardRegExp } from './wildcard.js';
 
 export interface InstalledImage {
@@ -39,7 +39,7 @@ export const describeImage = (img: ImageRecord): string => (img.version ? `${img
  * allows), else asked of the store in one statement, for every image when all are listed, else
  * for those alone. The parents not among the images are read by id.
  */
-function withParents(ctx: OpsContext, images: ImageRecord[], all: boolean, found?: Map<number, number | null>): InstalledImage[] {
+function withParents(ctx: StoreContext, images: ImageRecord[], all: boolean, found?: Map<number, number | null>): InstalledImage[] {
   const { store } = ctx;
   const parents = found ?? store.lineage.parentIds(all ? undefined : images.map((i) => i.id));
   const known = new Map(images.map((i) => [i.id, i]));
@@ -53,7 +53,7 @@ function withParents(ctx: OpsContext, images: ImageRecord[], all: boolean, found
 }
 
 /** The given images with their lineage against everything installed now (those no longer installed left out). */
-export function lineageOf(ctx: OpsContext, images: { id: number }[]): InstalledImage[] {
+export function lineageOf(ctx: StoreContext, images: { id: number }[]): InstalledImage[] {
   return ctx.store.read(() => {
     const found = new Map(ctx.store.images.byIds(images.map((i) => i.id)).map((i) => [i.id, i]));
     const inOrder = images.map((i) => found.get(i.id)).filter((x): x is ImageRecord => x !== undefined);
@@ -89,7 +89,7 @@ interface Related {
 }
 
 /** The images the lineage filter allows, or undefined when none was asked for. */
-function lineageFilter(ctx: OpsContext, all: NamedImage[], related: ImageQuery['related']): Related | undefined {
+function lineageFilter(ctx: StoreContext, all: NamedImage[], related: ImageQuery['related']): Related | undefined {
   if (!related) return undefined;
   const { lineage } = ctx.store;
   const generations = new Map<number, number>();
@@ -115,7 +115,7 @@ function lineageFilter(ctx: OpsContext, all: NamedImage[], related: ImageQuery['
  * Images matching the query, sorted by name then newest version first; with a lineage filter,
  * nearest generation first (an -AncestorOf list reads from the parent to the OS image).
  */
-export function getImages(ctx: OpsContext, q: ImageQuery = {}): InstalledImage[] {
+export function getImages(ctx: StoreContext, q: ImageQuery = {}): InstalledImage[] {
   return ctx.store.read(() => {
     const { selected, all, related } = select(ctx, q);
     return withParents(ctx, selected, all, related?.parents);
@@ -123,7 +123,7 @@ export function getImages(ctx: OpsContext, q: ImageQuery = {}): InstalledImage[]
 }
 
 /** The images getImages lists, in its order, without their parents: what removal and New-Container select from. */
-export function matchImages(ctx: OpsContext, q: ImageQuery = {}): ImageRecord[] {
+export function matchImages(ctx: StoreContext, q: ImageQuery = {}): ImageRecord[] {
   return ctx.store.read(() => select(ctx, q).selected);
 }
 
@@ -131,7 +131,7 @@ export function matchImages(ctx: OpsContext, q: ImageQuery = {}): ImageRecord[] 
  * The query's images: names (and lineage) are matched on every image's id and name, whole
  * records read only for those, then publisher and version matched. `all`: every installed image was.
  */
-function select(ctx: OpsContext, q: ImageQuery): { selected: ImageRecord[]; all: boolean; related?: Related } {
+function select(ctx: StoreContext, q: ImageQuery): { selected: ImageRecord[]; all: boolean; related?: Related } {
   const { images } = ctx.store;
   const names = images.names();
   const related = lineageFilter(ctx, names, q.related);
@@ -182,7 +182,7 @@ export type ImageSelector =
   | { by: 'name'; name: string; publisher?: string; version?: Version };
 
 /** The installed images the selectors name, each once; a selector that matches nothing is not found. */
-export function selectImages(ctx: OpsContext, selectors: ImageSelector[]): ImageRecord[] {
+export function selectImages(ctx: StoreContext, selectors: ImageSelector[]): ImageRecord[] {
   const all = ctx.store.images.all();
   const out = new Map<number, ImageRecord>();
   for (const sel of selectors) {
@@ -205,7 +205,7 @@ function describeSelector(sel: ImageSelector): string {
 }
 
 /** Images matching the query, as for a removal: a query that matches nothing is not found. */
-export function selectByQuery(ctx: OpsContext, q: ImageQuery & { names: string[] }): ImageRecord[] {
+export function selectByQuery(ctx: StoreContext, q: ImageQuery & { names: string[] }): ImageRecord[] {
   const found = matchImages(ctx, q);
   if (found.length === 0) {
     throw notFound(`no installed image matches '${q.names.join("', '")}'`, { code: 'IMAGE_NOT_FOUND', hint: 'list the installed images to see their names' });

@@ -1,6 +1,6 @@
 /** The forest of installed images, each with its containers and child images: what -Graph draws. */
 import type { ContainerRecord, ImageRecord } from '../../store/index.js';
-import type { OpsContext } from './context.js';
+import type { StoreContext } from './store-context.js';
 import { listingOrder } from './images.js';
 
 export interface ImageTree {
@@ -12,11 +12,11 @@ export interface ImageTree {
 }
 
 /** Every installed image once, under its ParentImage; OS images are the roots, by name then newest version. */
-export function imageForest(ctx: OpsContext): ImageTree[] {
+export function imageForest(ctx: StoreContext): ImageTree[] {
   return ctx.store.read(() => forest(ctx));
 }
 
-function forest(ctx: OpsContext): ImageTree[] {
+function forest(ctx: StoreContext): ImageTree[] {
   const images = ctx.store.images.all();
   const parents = ctx.store.lineage.parentIds();
   const nodes = new Map(images.map((image) => [image.id, { image, containers: [] as ContainerRecord[], children: [] as ImageTree[] }]));

@@ -10,6 +10,7 @@
 import { dependent, notFound } from '../errors.js';
 import type { Dependents, ImageRecord } from '../../store/index.js';
 import type { OpsContext } from './context.js';
+import type { StoreContext } from './store-context.js';
 import { assertDatabaseSound } from './damage.js';
 import { sweep, type Swept } from './gc.js';
 import { describeImage } from './images.js';
@@ -29,47 +30,56 @@ export interface Removal {
   swept: Swept;
 }
 
+const NOTHING_SWEPT: Swept = { layers: 0, blobs: 0 };
+
 /**
- * Removes the images, holding the delete lease (lease-scope.ts), so no install records a child of
- * one meanwhile. `whatIf` decides the same way without the lease and rolls the decisions back:
- * nothing is deleted.
+ * What removeImages would do now (-WhatIf): decided the same way, without the lease, and rolled
+ * back. It needs the records alone, so a refusal is known without loading the importers.
  */
-export function removeImages(ctx: OpsContext, targets: ImageRecord[], opts: { whatIf?: boolean } = {}): Promise<Removal> {
-  return opts.whatIf ? remove(ctx, targets, true) : withLease(ctx, 'delete', () => remove(ctx, targets, false));
+export function planRemoval(ctx: StoreContext, targets: ImageRecord[]): Removal {
+  return { ...ctx.store.dryRun(() => decide(ctx, targets, false)), swept: NOTHING_SWEPT };
 }
 
-async function remove(ctx: OpsContext, targets: ImageRecord[], whatIf: boolean): Promise<Removal> {
+/**
+ * Removes the images, holding the delete lease (lease-scope.ts), so no install records a child of
+ * one meanwhile.
+ */
+export function removeImages(ctx: OpsContext, targets: ImageRecord[]): Promise<Removal> {
+  return withLease(ctx, 'delete', async () => {
+    // Records go first, files after: an importer that cannot remove files must say so before.
+    await ctx.importer.ensureReady();
+    const decided = ctx.store.transaction(() => decide(ctx, targets, true));
+    if (decided.removed.length === 0) return { ...decided, swept: NOTHING_SWEPT };
+    const swept = await sweep(ctx, decided.removed.flatMap((t) => [t.manifestDigest, t.configDigest]));
+    return { ...decided, swept };
+  });
+}
+
+/** The decisions, inside the caller's transaction; `removing`: they are kept, and files follow. */
+function decide(ctx: StoreContext, targets: ImageRecord[], removing: boolean): Omit<Removal, 'swept'> {
   const { store } = ctx;
-  // Records go first, files after: an importer that cannot remove files must say so before.
-  if (!whatIf) await ctx.importer.ensureReady();
-  const decide = () => {
-    // By id and content: the id of an image removed meanwhile may have been given to a new one.
-    const isPresent = (t: ImageRecord) => {
-      const now = store.images.byId(t.id);
-      return now !== undefined && now.repository === t.repository && now.manifestDigest === t.manifestDigest;
-    };
-    const present = targets.filter(isPresent);
-    const gone = targets.filter((t) => !isPresent(t));
-    if (present.length === 0) throw alreadyGone(gone);
-    const lengths = store.lineage.chainLengths(present.map((t) => t.id));
-    const ordered = [...present].sort((a, b) => (lengths.get(b.id) ?? 0) - (lengths.get(a.id) ?? 0) || b.id - a.id);
-    const removed: ImageRecord[] = [];
-    const refused: Refusal[] = [];
-    for (const image of ordered) {
-      const deps = store.lineage.dependents(image.id);
-      if (deps.containers.length + deps.children.length > 0) refused.push({ image, ...deps });
-      else if (store.images.remove(image)) removed.push(image);
-    }
-    // The sweep deletes whatever the records leave unused: they must be whole. Checked (the whole
-    // file: slow on a large store) only when something is to go, and before it goes: a failing
-    // check rolls the removals back. A refusal deletes nothing and needs no check.
-    if (!whatIf && removed.length > 0) assertDatabaseSound(ctx);
-    return { removed, refused, gone };
+  // By id and content: the id of an image removed meanwhile may have been given to a new one.
+  const isPresent = (t: ImageRecord) => {
+    const now = store.images.byId(t.id);
+    return now !== undefined && now.repository === t.repository && now.manifestDigest === t.manifestDigest;
   };
-  const decided = whatIf ? store.dryRun(decide) : store.transaction(decide);
-  if (whatIf || decided.removed.length === 0) return { ...decided, swept: { layers: 0, blobs: 0 } };
-  const swept = await sweep(ctx, decided.removed.flatMap((t) => [t.manifestDigest, t.configDigest]));
-  return { ...decided, swept };
+  const present = targets.filter(isPresent);
+  const gone = targets.filter((t) => !isPresent(t));
+  if (present.length === 0) throw alreadyGone(gone);
+  const lengths = store.lineage.chainLengths(present.map((t) => t.id));
+  const ordered = [...present].sort((a, b) => (lengths.get(b.id) ?? 0) - (lengths.get(a.id) ?? 0) || b.id - a.id);
+  const removed: ImageRecord[] = [];
+  const refused: Refusal[] = [];
+  for (const image of ordered) {
+    const deps = store.lineage.dependents(image.id);
+    if (deps.containers.length + deps.children.length > 0) refused.push({ image, ...deps });
+    else if (store.images.remove(image)) removed.push(image);
+  }
+  // The sweep deletes whatever the records leave unused: they must be whole. Checked (the whole
+  // file: slow on a large store) only when something is to go, and before it goes: a failing
+  // check rolls the removals back. A refusal deletes nothing and needs no check.
+  if (removing && removed.length > 0) assertDatabaseSound(ctx);
+  return { removed, refused, gone };
 }
 
 /** What each refused image is used by: `container 'c1' (Off), image 'WebApp 1.2.0.0'`. */

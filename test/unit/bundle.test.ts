@@ -70,28 +70,35 @@ describe('bundle (lazy loading of the executable)', () => {
     assert.deepEqual(start.packages.filter((p) => ['node:crypto', 'node:readline', 'node:readline/promises'].includes(p)), []);
   });
 
-  it('loads the registry client (undici) only for the runs that reach a registry', () => {
-    // ops/context.ts loads it on the first registry call: listing and removing never make one.
-    const runOf = (cmdlet: string) => {
-      const found = Object.entries(meta.outputs).find(([, o]) => Object.keys(o.inputs).includes(`dist/cmdlets/run/${cmdlet}.js`));
-      assert.ok(found, `no output holds the run of ${cmdlet}`);
-      return loadedAtStart(meta, found[0]);
-    };
-    for (const cmdlet of ['Get-ContainerImage', 'Remove-ContainerImage', 'New-Container', 'Get-Container', 'Remove-Container']) {
-      const run = runOf(cmdlet);
-      assert.ok(run.inputs.some((i) => i.startsWith('dist/src/ops/context.js')), `${cmdlet}'s run does not load ops/context.js: the walk found nothing`);
-      assert.deepEqual(run.packages.filter((p) => p === 'undici'), [], `${cmdlet}'s run loads undici`);
-      assert.deepEqual(run.inputs.filter((i) => i.startsWith('dist/src/registry/')), [], `${cmdlet}'s run loads the registry client`);
+  const outputOf = (input: string) => {
+    const found = Object.entries(meta.outputs).find(([, o]) => Object.keys(o.inputs).includes(input));
+    assert.ok(found, `no output holds ${input}`);
+    return found[0];
+  };
+
+  it('loads the registry client (undici) only on the first registry call', () => {
+    // ops/context.ts imports it then: listing and removing never make one.
+    const context = loadedAtStart(meta, outputOf('dist/src/ops/context.js'));
+    assert.ok(context.inputs.some((i) => i.startsWith('dist/src/importers/')), 'the walk does not see what ops/context.js loads');
+    assert.deepEqual(context.packages.filter((p) => p === 'undici'), []);
+    assert.deepEqual(context.inputs.filter((i) => i.startsWith('dist/src/registry/')), []);
+    const install = loadedAtStart(meta, outputOf('dist/cmdlets/run/Install-ContainerImage.js'));
+    assert.ok(install.inputs.some((i) => i.startsWith('dist/src/registry/')), 'the walk does not see what Install-ContainerImage loads');
+  });
+
+  it('opens the store alone for a listing and a -WhatIf removal: no importer, content store, hashing or child process', () => {
+    // cmdlets/context.ts imports ops/context.ts (and so the rest) only in withOps.
+    for (const cmdlet of ['Get-ContainerImage', 'Remove-ContainerImage']) {
+      const run = loadedAtStart(meta, outputOf(`dist/cmdlets/run/${cmdlet}.js`));
+      assert.ok(run.inputs.includes('dist/src/ops/store-context.js'), `${cmdlet}'s run does not load ops/store-context.js: the walk found nothing`);
+      const heavy = run.inputs.filter((i) => /^dist\/src\/(ops\/context|content\/store|importers\/(?!kinds\.js)|registry\/)/.test(i));
+      assert.deepEqual(heavy, [], `${cmdlet}'s run loads modules only changes need`);
+      const builtins = run.packages.filter((p) => ['node:crypto', 'node:child_process', 'tar-stream', 'undici'].includes(p));
+      assert.deepEqual(builtins, [], `${cmdlet}'s run loads packages only changes need`);
     }
-    assert.ok(runOf('Install-ContainerImage').inputs.some((i) => i.startsWith('dist/src/registry/')), 'the walk does not see what Install-ContainerImage loads');
   });
 
   it('types parameters with yargs-parser alone, without the yargs front end and its Unicode tables', () => {
-    const outputOf = (input: string) => {
-      const found = Object.entries(meta.outputs).find(([, o]) => Object.keys(o.inputs).includes(input));
-      assert.ok(found, `no output holds ${input}`);
-      return found[0];
-    };
     assert.ok(loadedAtStart(meta, outputOf('dist/src/cli/parse.js')).packages.includes('yargs-parser'), 'the walk does not see yargs-parser where parsing loads it');
     // cliui and string-width build Intl.Segmenters when loaded: 40 ms of every command with a value.
     const inputs = Object.values(meta.outputs).flatMap((o) => Object.keys(o.inputs));

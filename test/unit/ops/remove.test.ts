@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { CtrimgError } from '../../../src/errors.js';
 import type { Digest } from '../../../src/image/digest.js';
 import type { OpsContext } from '../../../src/ops/context.js';
-import { removalError, removeImages } from '../../../src/ops/remove.js';
+import { planRemoval, removalError, removeImages } from '../../../src/ops/remove.js';
 import type { ImageRecord } from '../../../store/index.js';
 import { addImage } from '../../support/lineage.js';
 import { quietContext } from '../../support/stores.js';
@@ -70,7 +70,7 @@ describe('removing several images', () => {
 
     it('-WhatIf decides the same and changes nothing', async () => {
       const rowsBefore = [names(), ctx.store.layers.all(), await layerDirs()];
-      const r = await removeImages(ctx, [sibling, base, grandchild, child], { whatIf: true });
+      const r = planRemoval(ctx, [sibling, base, grandchild, child]);
       assert.deepEqual(r.removed.map((i) => i.name), ['Grandchild', 'Child']);
       assert.deepEqual(r.refused.map((x) => x.image.name), ['Sibling', 'Base']);
       assert.deepEqual(r.swept, { layers: 0, blobs: 0 });
