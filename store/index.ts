@@ -100,7 +100,7 @@ export class Store {
 }
 
 export type { SourceRecord, NewSource } from './sources.js';
-export type { NamedImage, ImageRecord, NewImage } from './images.js';
+export type { ImageQueries, ImageSummary, NamedImage, ImageRecord, NewImage } from './images.js';
 export type { Dependents } from './lineage.js';
 export type { LayerRecord, NewLayer } from './layers.js';
 export type { ContainerRecord, ContainerState, NewContainer } from './containers.js';

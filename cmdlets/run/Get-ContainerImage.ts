@@ -2,9 +2,9 @@
 import type { CmdletRun } from '../../src/cli/types.js';
 import { usage } from '../../src/errors.js';
 import { renderGraph } from '../../src/format/graph.js';
-import { renderImages } from '../../src/format/images.js';
+import { needsWholeRecords, renderImages, renderImageSummaries } from '../../src/format/images.js';
 import { parseVersion } from '../../src/image/version.js';
-import { getImages } from '../../src/ops/images.js';
+import { getImages, getImageSummaries, type ImageQuery } from '../../src/ops/images.js';
 import { imageForest } from '../../src/ops/lineage.js';
 import { withStore } from '../context.js';
 import { ANCESTOR_OF, CHILD_OF, GRAPH } from '../Get-ContainerImage.js';
@@ -15,7 +15,7 @@ export const run: CmdletRun = (args, io, set) => {
   const version = bind(args, 'Version', parseVersion);
   return withStore(io, (ctx) => {
     if (set === GRAPH) return io.out(renderGraph(imageForest(ctx), io.outputFormat));
-    const images = getImages(ctx, {
+    const query: ImageQuery = {
       names: args.Name as string[] | undefined,
       publisher: args.Publisher as string | undefined,
       version,
@@ -25,7 +25,12 @@ export const run: CmdletRun = (args, io, set) => {
           : set === ANCESTOR_OF
             ? { relation: 'ancestors', of: args.AncestorOf as string }
             : undefined,
-    });
-    io.out(renderImages(images, io.outputFormat, args.Property as string[] | undefined));
+    };
+    const properties = args.Property as string[] | undefined;
+    io.out(
+      needsWholeRecords(io.outputFormat, properties)
+        ? renderImages(getImages(ctx, query), io.outputFormat, properties)
+        : renderImageSummaries(getImageSummaries(ctx, query), properties),
+    );
   });
 };

@@ -1,14 +1,14 @@
 /** Get-ContainerImage's objects (PowerShell-cased) and their table and JSON forms. */
 import type { OutputFormat } from './output-format.js';
-import type { ImageRecord } from '../../store/index.js';
+import type { ImageRecord, ImageSummary } from '../../store/index.js';
 import { formatPublisher } from './values.js';
 import { renderJson } from './json.js';
 import { projectTable } from './project.js';
 import { renderObjectTable } from './table.js';
 
-export interface ImageWithParent {
-  image: ImageRecord;
-  parent: ImageRecord | null;
+export interface ImageWithParent<R extends ImageSummary = ImageRecord> {
+  image: R;
+  parent: R | null;
 }
 
 export interface ParentImageObject {
@@ -32,7 +32,7 @@ export interface ContainerImageObject {
   Platform: string;
 }
 
-export const parentObject = (p: ImageRecord): ParentImageObject => ({
+export const parentObject = (p: ImageSummary): ParentImageObject => ({
   Name: p.name,
   Publisher: formatPublisher(p.publisher),
   Version: p.version ?? '',
@@ -56,6 +56,28 @@ export function imageObject({ image, parent }: ImageWithParent): ContainerImageO
 }
 
 const DEFAULT_COLUMNS = ['Name', 'Publisher', 'Version', 'IsOSImage'];
+/** The properties an image's summary (store/images.ts) gives, with its parent's. */
+const SUMMARY_PROPERTIES = new Set(['name', 'publisher', 'version', 'isosimage', 'parentimage']);
+
+/**
+ * Whether rendering needs the images' whole records, or their summaries do (a table of the
+ * default columns, or of -Property columns among the summary's): the listing reads no more.
+ */
+export function needsWholeRecords(format: OutputFormat, properties?: string[]): boolean {
+  return format !== 'Table' || (properties ?? []).some((p) => !SUMMARY_PROPERTIES.has(p.toLowerCase()));
+}
+
+/** A table of the summaries' Name, Publisher, Version, IsOSImage (or the -Property columns needsWholeRecords allows). */
+export function renderImageSummaries(images: ImageWithParent<ImageSummary>[], properties?: string[]): string {
+  const objects = images.map(({ image, parent }) => ({
+    Name: image.name,
+    Publisher: formatPublisher(image.publisher),
+    Version: image.version ?? '',
+    IsOSImage: parent === null,
+    ParentImage: parent && parentObject(parent),
+  }));
+  return renderObjectTable(objects, properties ?? DEFAULT_COLUMNS);
+}
 
 /** A table of Name, Publisher, Version, IsOSImage (or the -Property columns), or JSON. */
 export function renderImages(images: ImageWithParent[], format: OutputFormat, properties?: string[]): string {

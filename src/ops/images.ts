@@ -4,13 +4,13 @@
  */
 import { notFound } from '../errors.js';
 import { compareVersions, parseVersion, tryParseVersion, versionsEqual, type Version } from '../image/version.js';
-import type { ImageRecord, NamedImage } from '../../store/index.js';
+import type { ImageQueries, ImageRecord, ImageSummary, NamedImage } from '../../store/index.js';
 import type { StoreContext } from './store-context.js';
-import { wildcardRegExp } from './wildcard.js';
+import { literalPrefix, wildcardRegExp } from './wildcard.js';
 
-export interface InstalledImage {
-  image: ImageRecord;
-  parent: ImageRecord | null;
+export interface InstalledImage<R extends ImageSummary = ImageRecord> {
+  image: R;
+  parent: R | null;
   /** True exactly when the image has no parent. */
   isOSImage: boolean;
 }
@@ -34,17 +34,31 @@ export interface ImageQuery {
 /** `WebApp 1.2.0.0`, or just the name when the image has no version. */
 export const describeImage = (img: ImageRecord): string => (img.version ? `${img.name} ${img.version}` : img.name);
 
+/** How the images' records are read: whole, or their summaries alone (store/images.ts). */
+interface Reader<R extends ImageSummary> {
+  all(): R[];
+  byIds(ids: readonly number[]): R[];
+}
+
+const records = ({ store }: StoreContext): Reader<ImageRecord> => ({ all: () => store.images.all(), byIds: (ids) => store.images.byIds(ids) });
+const summaries = ({ store }: StoreContext): Reader<ImageSummary> => ({ all: () => store.images.summaries(), byIds: (ids) => store.images.summaries(ids) });
+
 /**
  * The images with their parents: `parents` when the lineage filter found them (every image it
  * allows), else asked of the store in one statement, for every image when all are listed, else
  * for those alone. The parents not among the images are read by id.
  */
-function withParents(ctx: StoreContext, images: ImageRecord[], all: boolean, found?: Map<number, number | null>): InstalledImage[] {
-  const { store } = ctx;
-  const parents = found ?? store.lineage.parentIds(all ? undefined : images.map((i) => i.id));
+function withParents<R extends ImageSummary>(
+  ctx: StoreContext,
+  read: Reader<R>,
+  images: R[],
+  all: boolean,
+  found?: Map<number, number | null>,
+): InstalledImage<R>[] {
+  const parents = found ?? ctx.store.lineage.parentIds(all ? undefined : images.map((i) => i.id));
   const known = new Map(images.map((i) => [i.id, i]));
   const missing = [...new Set(images.map((i) => parents.get(i.id)))].filter((id): id is number => typeof id === 'number' && !known.has(id));
-  for (const p of missing.length > 0 ? store.images.byIds(missing) : []) known.set(p.id, p);
+  for (const p of missing.length > 0 ? read.byIds(missing) : []) known.set(p.id, p);
   return images.map((image) => {
     const id = parents.get(image.id);
     const parent = (typeof id === 'number' && known.get(id)) || null;
@@ -57,7 +71,7 @@ export function lineageOf(ctx: StoreContext, images: { id: number }[]): Installe
   return ctx.store.read(() => {
     const found = new Map(ctx.store.images.byIds(images.map((i) => i.id)).map((i) => [i.id, i]));
     const inOrder = images.map((i) => found.get(i.id)).filter((x): x is ImageRecord => x !== undefined);
-    return withParents(ctx, inOrder, false);
+    return withParents(ctx, records(ctx), inOrder, false);
   });
 }
 
@@ -70,10 +84,25 @@ function matcher(patterns: readonly string[] | undefined): (name: string) => boo
   return (name) => res.some((re) => re.test(name));
 }
 
+/**
+ * What the store is asked for to match names against `patterns`: when each begins with ASCII
+ * text before its first wildcard, the images whose names begin so, found in the index on names
+ * (NOCASE folds ASCII letters as the matcher does, and a regular expression without the `u` flag
+ * never matches a character beyond ASCII to one within it); else every image's name. The matcher
+ * still decides. `complete`: every installed image was read.
+ */
+function candidates(images: ImageQueries, patterns: readonly string[] | undefined): { named: NamedImage[]; complete: boolean } {
+  const prefixes = new Set(patterns?.map(literalPrefix));
+  if (prefixes.size === 0 || [...prefixes].some((p) => p === '' || !/^[\x00-\x7f]*$/.test(p))) return { named: images.names(), complete: true };
+  const found = new Map<number, NamedImage>();
+  for (const prefix of prefixes) for (const img of images.namesStartingWith(prefix)) found.set(img.id, img);
+  return { named: [...found.values()], complete: false };
+}
+
 /** Images whose name matches `pattern`; none is IMAGE_NOT_FOUND, naming what they were asked for as. */
-function relatives(all: NamedImage[], pattern: string, role: string): NamedImage[] {
+function relatives(images: ImageQueries, pattern: string, role: string): NamedImage[] {
   const match = matcher([pattern]);
-  const found = all.filter((img) => match(img.name));
+  const found = candidates(images, [pattern]).named.filter((img) => match(img.name));
   if (found.length === 0) {
     throw notFound(`no installed image matches '${pattern}', the image whose ${role} were asked for`, { code: 'IMAGE_NOT_FOUND', hint: 'list the installed images to see their names' });
   }
@@ -89,7 +118,7 @@ interface Related {
 }
 
 /** The images the lineage filter allows, or undefined when none was asked for. */
-function lineageFilter(ctx: StoreContext, all: NamedImage[], related: ImageQuery['related']): Related | undefined {
+function lineageFilter(ctx: StoreContext, related: ImageQuery['related']): Related | undefined {
   if (!related) return undefined;
   const { lineage } = ctx.store;
   const generations = new Map<number, number>();
@@ -98,7 +127,7 @@ function lineageFilter(ctx: StoreContext, all: NamedImage[], related: ImageQuery
     generations.set(id, Math.min(generation, generations.get(id) ?? Infinity));
     parents.set(id, parent);
   };
-  for (const img of relatives(all, related.of, related.relation)) {
+  for (const img of relatives(ctx.store.images, related.of, related.relation)) {
     if (related.relation === 'children') {
       for (const c of lineage.children(img.id)) add(c.id, 1, img.id);
     } else if (related.relation === 'ancestors') {
@@ -116,37 +145,57 @@ function lineageFilter(ctx: StoreContext, all: NamedImage[], related: ImageQuery
  * nearest generation first (an -AncestorOf list reads from the parent to the OS image).
  */
 export function getImages(ctx: StoreContext, q: ImageQuery = {}): InstalledImage[] {
+  return installed(ctx, q, records(ctx));
+}
+
+/** What getImages lists, with each image's and parent's summary alone: enough for a table of the default columns. */
+export function getImageSummaries(ctx: StoreContext, q: ImageQuery = {}): InstalledImage<ImageSummary>[] {
+  return installed(ctx, q, summaries(ctx));
+}
+
+function installed<R extends ImageSummary>(ctx: StoreContext, q: ImageQuery, read: Reader<R>): InstalledImage<R>[] {
   return ctx.store.read(() => {
-    const { selected, all, related } = select(ctx, q);
-    return withParents(ctx, selected, all, related?.parents);
+    const { selected, all, related } = select(ctx, q, read);
+    return withParents(ctx, read, selected, all, related?.parents);
   });
 }
 
 /** The images getImages lists, in its order, without their parents: what removal and New-Container select from. */
 export function matchImages(ctx: StoreContext, q: ImageQuery = {}): ImageRecord[] {
-  return ctx.store.read(() => select(ctx, q).selected);
+  return ctx.store.read(() => select(ctx, q, records(ctx)).selected);
 }
 
 /**
- * The query's images: names (and lineage) are matched on every image's id and name, whole
- * records read only for those, then publisher and version matched. `all`: every installed image was.
+ * The query's images: with a lineage filter, the records of the images it allows; else names
+ * are matched on the candidates' ids and names, whole records read only for those. Then names,
+ * publisher and version are matched on the records. `all`: every installed image was selected.
  */
-function select(ctx: StoreContext, q: ImageQuery): { selected: ImageRecord[]; all: boolean; related?: Related } {
+function select<R extends ImageSummary>(ctx: StoreContext, q: ImageQuery, read: Reader<R>): { selected: R[]; all: boolean; related?: Related } {
   const { images } = ctx.store;
-  const names = images.names();
-  const related = lineageFilter(ctx, names, q.related);
+  const related = lineageFilter(ctx, q.related);
   const generations = related?.generations;
   const name = matcher(q.names);
-  const named = names.filter((img) => (generations === undefined || generations.has(img.id)) && name(img.name));
-  const records = named.length === names.length ? images.all() : named.length > 0 ? images.byIds(named.map((i) => i.id)) : [];
+  let found: R[];
+  let all = false;
+  if (generations) {
+    found = generations.size > 0 ? read.byIds([...generations.keys()]) : [];
+  } else {
+    const pool = candidates(images, q.names);
+    const named = pool.named.filter((img) => name(img.name));
+    all = pool.complete && named.length === pool.named.length;
+    found = all ? read.all() : named.length > 0 ? read.byIds(named.map((i) => i.id)) : [];
+  }
   const [publisher, { version }] = [matcher(q.publisher === undefined ? undefined : [stripCN(q.publisher)]), q];
-  const selected = records.filter(
-    (img) => publisher(img.publisher ?? '') && (version === undefined || (img.version !== null && versionsEqual(parseVersion(img.version), version))),
+  const selected = found.filter(
+    (img) =>
+      name(img.name) &&
+      publisher(img.publisher ?? '') &&
+      (version === undefined || (img.version !== null && versionsEqual(parseVersion(img.version), version))),
   );
   const order = listingOrder(selected);
-  const generation = (img: ImageRecord) => generations?.get(img.id) ?? 0;
+  const generation = (img: R) => generations?.get(img.id) ?? 0;
   selected.sort((a, b) => generation(a) - generation(b) || order(a, b));
-  return { selected, all: selected.length === names.length, related };
+  return { selected, all: all && selected.length === found.length, related };
 }
 
 /**
@@ -154,7 +203,7 @@ function select(ctx: StoreContext, q: ImageQuery): { selected: ImageRecord[]; al
  * (the comparator knows those only). Names are ranked once, each distinct name compared by the
  * collator while sorting them, and versions parsed once: sorting 10,000 images then compares numbers.
  */
-export function listingOrder(images: ImageRecord[]): (a: ImageRecord, b: ImageRecord) => number {
+export function listingOrder(images: readonly ImageSummary[]): (a: ImageSummary, b: ImageSummary) => number {
   // One image or none is never compared, and a collator costs milliseconds to make (ICU's data).
   if (images.length < 2) return () => 0;
   const collator = new Intl.Collator('en', { sensitivity: 'base' });

@@ -6,6 +6,12 @@ export function isWildcard(pattern: string): boolean {
   return /[*?[]/.test(pattern);
 }
 
+/** What every name the pattern matches begins with (case aside): the text before its first wildcard. */
+export function literalPrefix(pattern: string): string {
+  const at = pattern.search(/[*?[]/);
+  return at === -1 ? pattern : pattern.slice(0, at);
+}
+
 export function wildcardRegExp(pattern: string): RegExp {
   let re = '';
   for (let i = 0; i < pattern.length; i++) {
