@@ -69,14 +69,20 @@ export function needsWholeRecords(format: OutputFormat, properties?: string[]): 
 
 /** A table of the summaries' Name, Publisher, Version, IsOSImage (or the -Property columns needsWholeRecords allows). */
 export function renderImageSummaries(images: ImageWithParent<ImageSummary>[], properties?: string[]): string {
+  // A host's images come from a few publishers: each formatted once.
+  const publishers = new Map<string | null, string>();
+  const publisher = (p: string | null) => publishers.get(p) ?? publishers.set(p, formatPublisher(p)).get(p)!;
+  const columns = properties ?? DEFAULT_COLUMNS;
+  // The parent's object only when its column is shown.
+  const withParent = columns.some((p) => p.toLowerCase() === 'parentimage');
   const objects = images.map(({ image, parent }) => ({
     Name: image.name,
-    Publisher: formatPublisher(image.publisher),
+    Publisher: publisher(image.publisher),
     Version: image.version ?? '',
     IsOSImage: parent === null,
-    ParentImage: parent && parentObject(parent),
+    ParentImage: withParent && parent ? parentObject(parent) : null,
   }));
-  return renderObjectTable(objects, properties ?? DEFAULT_COLUMNS);
+  return renderObjectTable(objects, columns);
 }
 
 /** A table of Name, Publisher, Version, IsOSImage (or the -Property columns), or JSON. */

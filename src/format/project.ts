@@ -22,27 +22,37 @@ function keyOf(o: object, name: string): string | undefined {
   return undefined;
 }
 
-/**
- * Keeps the named properties, matched case-insensitively, in the order asked. A property an
- * object lacks is null (as in PowerShell); a name no object has keeps the spelling given.
- * Values are kept as they are, so a ParentImage stays an object for JSON.
- */
-export function projectTable(objects: readonly object[], properties: string[]): Projection {
-  const columns = properties.map((p) => {
+/** The named properties in the objects' own spelling: the first object's that has one, else as given. */
+export function projectColumns(objects: readonly object[], properties: string[]): string[] {
+  return properties.map((p) => {
     for (const o of objects) {
       const k = keyOf(o, p);
       if (k !== undefined) return k;
     }
     return p;
   });
+}
+
+/** The object's value of a column projectColumns named; null when it lacks the property. */
+export function columnValue(o: object, column: string): unknown {
+  // Mostly the object's own spelling: no walk over its keys.
+  if (Object.hasOwn(o, column)) return (o as Record<string, unknown>)[column];
+  const k = keyOf(o, column);
+  return k === undefined ? null : (o as Record<string, unknown>)[k];
+}
+
+/**
+ * Keeps the named properties, matched case-insensitively, in the order asked. A property an
+ * object lacks is null (as in PowerShell); a name no object has keeps the spelling given.
+ * Values are kept as they are, so a ParentImage stays an object for JSON.
+ */
+export function projectTable(objects: readonly object[], properties: string[]): Projection {
+  const columns = projectColumns(objects, properties);
   return {
     columns,
     objects: objects.map((o) => {
       const projected: Record<string, unknown> = {};
-      for (const c of columns) {
-        const k = keyOf(o, c);
-        projected[c] = k === undefined ? null : (o as Record<string, unknown>)[k];
-      }
+      for (const c of columns) projected[c] = columnValue(o, c);
       return projected;
     }),
   };

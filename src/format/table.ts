@@ -8,7 +8,7 @@
  */
 import { escapeControls } from './escape.js';
 import { formatParentImage } from './values.js';
-import { projectTable } from './project.js';
+import { columnValue, projectColumns } from './project.js';
 
 export interface Column {
   header: string;
@@ -17,18 +17,26 @@ export interface Column {
 
 export function renderTable(columns: Column[], rows: string[][]): string {
   if (rows.length === 0) return '';
-  const widths = columns.map((c, i) => Math.max(c.header.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    columns
-      .map((c, i) => (c.align === 'right' ? (cells[i] ?? '').padStart(widths[i]) : (cells[i] ?? '').padEnd(widths[i])))
-      .join(' ')
-      .trimEnd();
-  const lines = [
-    line(columns.map((c) => c.header)),
-    line(columns.map((c) => '-'.repeat(c.header.length))),
-    ...rows.map(line),
-  ];
-  return `\n${lines.join('\n')}\n\n`;
+  const widths = columns.map((c) => c.header.length);
+  for (const r of rows) {
+    for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i]!, (r[i] ?? '').length);
+  }
+  const last = columns.length - 1;
+  // Built by concatenation, not arrays joined: a table of 10,000 rows allocated about 1.7 KB a
+  // row so, and a listing's time went on collecting it. A left-aligned last cell needs no
+  // padding: the line's trailing spaces go.
+  const line = (cells: string[]) => {
+    let text = '';
+    for (let i = 0; i <= last; i++) {
+      const cell = cells[i] ?? '';
+      const padded = columns[i]!.align === 'right' ? cell.padStart(widths[i]!) : i === last ? cell : cell.padEnd(widths[i]!);
+      text = i === 0 ? padded : `${text} ${padded}`;
+    }
+    return text.trimEnd();
+  };
+  let out = `\n${line(columns.map((c) => c.header))}\n${line(columns.map((c) => '-'.repeat(c.header.length)))}\n`;
+  for (const r of rows) out += `${line(r)}\n`;
+  return `${out}\n`;
 }
 
 /**
@@ -57,11 +65,17 @@ export function formatCell(value: unknown): string {
  * formatCell; columns whose values are all numbers are right-aligned, as in PowerShell.
  */
 export function renderObjectTable(objects: readonly object[], properties: string[]): string {
-  const { columns: names, objects: selected } = projectTable(objects, properties);
+  const names = projectColumns(objects, properties);
   const columns: Column[] = names.map((n) => {
-    const values = selected.map((o) => o[n]).filter((v) => v !== null && v !== undefined);
-    return { header: n, align: values.length > 0 && values.every((v) => typeof v === 'number') ? 'right' : 'left' };
+    let numbers = 0;
+    for (const o of objects) {
+      const v = columnValue(o, n);
+      if (v === null || v === undefined) continue;
+      if (typeof v !== 'number') return { header: n, align: 'left' };
+      numbers++;
+    }
+    return { header: n, align: numbers > 0 ? 'right' : 'left' };
   });
-  return renderTable(columns, selected.map((o) => names.map((n) => formatCell(o[n]))));
+  return renderTable(columns, objects.map((o) => names.map((n) => formatCell(columnValue(o, n)))));
 }
 
