@@ -24,9 +24,14 @@ const WINDOWS_RE = /^\d{1,9}(\.\d{1,9}){0,3}$/;
 export function tryParseVersion(input: string): Version | undefined {
   const s = input.trim().replace(/^v(?=\d)/i, '');
   if (WINDOWS_RE.test(s)) {
-    const nums = s.split('.').map(Number);
-    while (nums.length < 4) nums.push(0);
-    const parts = nums as Version['parts'];
+    // Digit by digit, not split and mapped: a listing parses every installed image's version.
+    const parts: Version['parts'] = [0, 0, 0, 0];
+    let part = 0;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 0x2e) part++;
+      else parts[part] = parts[part]! * 10 + (c - 0x30);
+    }
     return { parts, prerelease: [], text: parts.join('.') };
   }
   const sv = parse(s);

@@ -6,6 +6,7 @@ import { notFound } from '../errors.js';
 import { compareVersions, parseVersion, tryParseVersion, versionsEqual, type Version } from '../image/version.js';
 import type { ImageQueries, ImageRecord, ImageSummary, NamedImage } from '../../store/index.js';
 import type { StoreContext } from './store-context.js';
+import { nameComparer } from './name-collation.js';
 import { literalPrefix, wildcardRegExp } from './wildcard.js';
 
 export interface InstalledImage<R extends ImageSummary = ImageRecord> {
@@ -91,8 +92,8 @@ function matcher(patterns: readonly string[] | undefined): (name: string) => boo
  * never matches a character beyond ASCII to one within it); else every image's name. The matcher
  * still decides. `complete`: every installed image was read.
  */
-function candidates(images: ImageQueries, patterns: readonly string[] | undefined): { named: NamedImage[]; complete: boolean } {
-  const prefixes = new Set(patterns?.map(literalPrefix));
+function candidates(images: ImageQueries, patterns: readonly string[]): { named: NamedImage[]; complete: boolean } {
+  const prefixes = new Set(patterns.map(literalPrefix));
   if (prefixes.size === 0 || [...prefixes].some((p) => p === '' || !/^[\x00-\x7f]*$/.test(p))) return { named: images.names(), complete: true };
   const found = new Map<number, NamedImage>();
   for (const prefix of prefixes) for (const img of images.namesStartingWith(prefix)) found.set(img.id, img);
@@ -179,6 +180,10 @@ function select<R extends ImageSummary>(ctx: StoreContext, q: ImageQuery, read: 
   let all = false;
   if (generations) {
     found = generations.size > 0 ? read.byIds([...generations.keys()]) : [];
+  } else if (!q.names?.length) {
+    // Every image: no name to match, so none is read apart from the records.
+    found = read.all();
+    all = true;
   } else {
     const pool = candidates(images, q.names);
     const named = pool.named.filter((img) => name(img.name));
@@ -200,22 +205,31 @@ function select<R extends ImageSummary>(ctx: StoreContext, q: ImageQuery, read: 
 
 /**
  * By name (case-insensitive), then newest version first, then install order, for `images`
- * (the comparator knows those only). Names are ranked once, each distinct name compared by the
- * collator while sorting them, and versions parsed once: sorting 10,000 images then compares numbers.
+ * (the comparator knows those only). Names are ranked once, each distinct name compared as the
+ * collator compares them (name-collation.ts) while sorting them, and the versions of names that
+ * several images share parsed once: sorting 10,000 images then compares numbers.
  */
 export function listingOrder(images: readonly ImageSummary[]): (a: ImageSummary, b: ImageSummary) => number {
   // One image or none is never compared, and a collator costs milliseconds to make (ICU's data).
   if (images.length < 2) return () => 0;
-  const collator = new Intl.Collator('en', { sensitivity: 'base' });
-  const names = [...new Set(images.map((i) => i.name))].sort(collator.compare);
+  const distinct = new Set(images.map((i) => i.name));
+  const compare = nameComparer(distinct);
+  const names = [...distinct].sort(compare);
   const rank = new Map<string, number>();
   // Names the collator holds equal ('web' and 'Web') share a rank.
-  names.forEach((n, i) => rank.set(n, i > 0 && collator.compare(names[i - 1]!, n) === 0 ? rank.get(names[i - 1]!)! : i));
-  const versions = new Map(images.map((i) => [i.id, i.version ? tryParseVersion(i.version) : undefined]));
+  names.forEach((n, i) => rank.set(n, i > 0 && compare(names[i - 1]!, n) === 0 ? rank.get(names[i - 1]!)! : i));
+  // Versions are compared between images of one name only: parsed for those alone.
+  const sharing = new Map<number, number>();
+  for (const i of images) sharing.set(rank.get(i.name)!, (sharing.get(rank.get(i.name)!) ?? 0) + 1);
+  const versions = new Map<number, Version | undefined>();
+  for (const i of images) {
+    if (sharing.get(rank.get(i.name)!)! > 1) versions.set(i.id, i.version ? tryParseVersion(i.version) : undefined);
+  }
   return (a, b) => {
     const byName = rank.get(a.name)! - rank.get(b.name)!;
     if (byName !== 0) return byName;
-    const [va, vb] = [versions.get(a.id), versions.get(b.id)];
+    const va = versions.get(a.id);
+    const vb = versions.get(b.id);
     if (va && vb) return compareVersions(vb, va) || a.id - b.id;
     return Number(!va) - Number(!vb) || a.id - b.id;
   };
