@@ -1,9 +1,14 @@
 /** Opens the SQLite database of a store root: WAL, foreign keys, a busy timeout, migrations. */
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type BetterSqlite3 from 'better-sqlite3';
 import { failed } from '../src/errors.js';
 import { migrations as allMigrations, type Migration } from './migrations.js';
 
-export type Db = Database.Database;
+// Required, not imported: an ES import of a CommonJS package has Node parse its source for the
+// names it exports first, a few milliseconds of every command.
+const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+
+export type Db = BetterSqlite3.Database;
 
 export function openDb(file: string, migrations: Migration[] = allMigrations): Db {
   let db: Db;

@@ -4,10 +4,19 @@
  * tag that is neither is not a version. Both kinds compare on one scale: numeric parts
  * first, then a pre-release sorts before the release, as semver says.
  */
-// The two functions alone: the whole package loads every module it has, about 6 MiB of memory.
-import compare from 'semver/functions/compare.js';
-import parse from 'semver/functions/parse.js';
+import { createRequire } from 'node:module';
+import type compareFn from 'semver/functions/compare.js';
+import type parseFn from 'semver/functions/parse.js';
 import { usage } from '../errors.js';
+
+// The two functions alone (the whole package loads every module it has, about 6 MiB of memory),
+// and only once a version is not Windows-style: semver builds some forty regular expressions as
+// it loads, milliseconds of every listing that never meets a pre-release.
+let semver: { parse: typeof parseFn; compare: typeof compareFn } | undefined;
+function loadSemver() {
+  const require = createRequire(import.meta.url);
+  return (semver ??= { parse: require('semver/functions/parse.js') as typeof parseFn, compare: require('semver/functions/compare.js') as typeof compareFn });
+}
 
 export interface Version {
   /** Four numeric parts. */
@@ -34,7 +43,7 @@ export function tryParseVersion(input: string): Version | undefined {
     }
     return { parts, prerelease: [], text: parts.join('.') };
   }
-  const sv = parse(s);
+  const sv = loadSemver().parse(s);
   if (!sv) return undefined;
   return {
     parts: [sv.major, sv.minor, sv.patch, 0],
@@ -61,7 +70,7 @@ export function compareVersions(a: Version, b: Version): number {
   const aPre = a.prerelease.length > 0;
   const bPre = b.prerelease.length > 0;
   if (!aPre || !bPre) return Number(bPre) - Number(aPre);
-  return compare(`0.0.0-${a.prerelease.join('.')}`, `0.0.0-${b.prerelease.join('.')}`);
+  return loadSemver().compare(`0.0.0-${a.prerelease.join('.')}`, `0.0.0-${b.prerelease.join('.')}`);
 }
 
 export function versionsEqual(a: Version, b: Version): boolean {
