@@ -80,12 +80,13 @@ export class ImageQueries {
    * reads so in a third of the time of their records, and keeps a third of the memory.
    */
   summaries(ids?: readonly number[]): ImageSummary[] {
-    const rows = (
+    // Rows as objects: with four columns the driver makes them as fast as arrays could be mapped,
+    // and no array per row is kept alive meanwhile.
+    return (
       ids
-        ? this.db.prepare(`SELECT ${SUMMARY} FROM images WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`).raw().all(JSON.stringify(ids))
-        : this.db.prepare(`SELECT ${SUMMARY} FROM images ORDER BY id`).raw().all()
-    ) as [number, string, string | null, string | null][];
-    return rows.map((r) => ({ id: r[0], name: r[1], publisher: r[2], version: r[3] }));
+        ? this.db.prepare(`SELECT ${SUMMARY} FROM images WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`).all(JSON.stringify(ids))
+        : this.db.prepare(`SELECT ${SUMMARY} FROM images ORDER BY id`).all()
+    ) as ImageSummary[];
   }
 
   /** Every image's id and name, which SQLite reads from the index on names alone, a small part of the table's pages. */

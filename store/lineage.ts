@@ -9,7 +9,7 @@
  */
 import { ContainerQueries, type ContainerRecord } from './containers.js';
 import type { Db } from './db.js';
-import { imageColumns as columnsOf, type ImageRecord } from './images.js';
+import { imageColumns as columnsOf, type ImageRecord, type ImageSummary } from './images.js';
 
 /** The lowest image id with this top layer: the one image of that chain that can be a parent. */
 const OWNER = (layer: string) => `(SELECT min(t.id) FROM images t WHERE t.top_layer_id = ${layer})`;
@@ -85,11 +85,10 @@ export class LineageQueries {
          SELECT up.image_id, min(t.id) FROM up CROSS JOIN images t ON t.top_layer_id = up.layer_id GROUP BY up.image_id`
       : `WITH RECURSIVE ${FROM_BASES}
          SELECT c.id, below.parent_id FROM below CROSS JOIN images c ON c.top_layer_id = below.layer_id WHERE below.parent_id IS NOT NULL`;
-    const rows = this.db
-      .prepare(sql)
-      .raw()
-      .all(...(ids ? [JSON.stringify(ids)] : [])) as [number, number][];
-    return new Map(rows);
+    // Iterated into the map: each row's array dies at once instead of all living until the end.
+    const parents = new Map<number, number>();
+    for (const [id, parent] of this.db.prepare(sql).raw().iterate(...(ids ? [JSON.stringify(ids)] : [])) as Iterable<[number, number]>) parents.set(id, parent);
+    return parents;
   }
 
   /** The image's ParentImage; undefined for an OS image (or an image not installed). */
@@ -133,18 +132,19 @@ export class LineageQueries {
   }
 
   /**
-   * The descendants as `descendants` orders them, by id, each with its generation and its parent's
-   * id, found on the way down: what a listing needs of them before it reads their records.
+   * The descendants as `descendants` orders them, each as its summary with its generation and its
+   * parent's id, found on the way down: all a listing of the default columns needs of them.
    */
-  descendantIds(imageId: number): { id: number; generation: number; parentId: number }[] {
+  descendantSummaries(imageId: number): { image: ImageSummary; generation: number; parentId: number }[] {
     const rows = this.db
       .prepare(
         `WITH RECURSIVE ${DOWN_FROM(false)}
-         SELECT c.id, down.generation, down.parent_id FROM down CROSS JOIN images c ON c.top_layer_id = down.layer_id ORDER BY down.generation, c.id`,
+         SELECT c.id, c.name, c.publisher, c.version, down.generation, down.parent_id
+         FROM down CROSS JOIN images c ON c.top_layer_id = down.layer_id ORDER BY down.generation, c.id`,
       )
       .raw()
-      .all(imageId) as [number, number, number][];
-    return rows.map((r) => ({ id: r[0], generation: r[1], parentId: r[2] }));
+      .all(imageId) as [number, string, string | null, string | null, number, number][];
+    return rows.map((r) => ({ image: { id: r[0], name: r[1], publisher: r[2], version: r[3] }, generation: r[4], parentId: r[5] }));
   }
 
   /** What keeps an image from being removed (DESIGN rule 1): its containers and its child images. */

@@ -39,10 +39,20 @@ export const describeImage = (img: ImageRecord): string => (img.version ? `${img
 interface Reader<R extends ImageSummary> {
   all(): R[];
   byIds(ids: readonly number[]): R[];
+  /** The images a lineage filter found, of which the lineage queries gave at least the summaries. */
+  among(found: Map<number, ImageSummary>): R[];
 }
 
-const records = ({ store }: StoreContext): Reader<ImageRecord> => ({ all: () => store.images.all(), byIds: (ids) => store.images.byIds(ids) });
-const summaries = ({ store }: StoreContext): Reader<ImageSummary> => ({ all: () => store.images.summaries(), byIds: (ids) => store.images.summaries(ids) });
+const records = ({ store }: StoreContext): Reader<ImageRecord> => ({
+  all: () => store.images.all(),
+  byIds: (ids) => store.images.byIds(ids),
+  among: (found) => store.images.byIds([...found.keys()]),
+});
+const summaries = ({ store }: StoreContext): Reader<ImageSummary> => ({
+  all: () => store.images.summaries(),
+  byIds: (ids) => store.images.summaries(ids),
+  among: (found) => [...found.values()],
+});
 
 /**
  * The images with their parents: `parents` when the lineage filter found them (every image it
@@ -112,6 +122,8 @@ function relatives(images: ImageQueries, pattern: string, role: string): NamedIm
 
 /** What a lineage filter found: the images it allows, each with its generation and its parent's id. */
 interface Related {
+  /** Each image (its summary at least) by id. */
+  found: Map<number, ImageSummary>;
   /** 1: a child or the parent; 2: a grandchild or grandparent; ... */
   generations: Map<number, number>;
   /** null: an OS image. */
@@ -122,23 +134,25 @@ interface Related {
 function lineageFilter(ctx: StoreContext, related: ImageQuery['related']): Related | undefined {
   if (!related) return undefined;
   const { lineage } = ctx.store;
+  const found = new Map<number, ImageSummary>();
   const generations = new Map<number, number>();
   const parents = new Map<number, number | null>();
-  const add = (id: number, generation: number, parent: number | null) => {
-    generations.set(id, Math.min(generation, generations.get(id) ?? Infinity));
-    parents.set(id, parent);
+  const add = (image: ImageSummary, generation: number, parent: number | null) => {
+    found.set(image.id, image);
+    generations.set(image.id, Math.min(generation, generations.get(image.id) ?? Infinity));
+    parents.set(image.id, parent);
   };
   for (const img of relatives(ctx.store.images, related.of, related.relation)) {
     if (related.relation === 'children') {
-      for (const c of lineage.children(img.id)) add(c.id, 1, img.id);
+      for (const c of lineage.children(img.id)) add(c, 1, img.id);
     } else if (related.relation === 'ancestors') {
       const line = lineage.ancestors(img.id);
-      line.forEach((a, i) => add(a.id, i + 1, line[i + 1]?.id ?? null));
+      line.forEach((a, i) => add(a, i + 1, line[i + 1]?.id ?? null));
     } else {
-      for (const d of lineage.descendantIds(img.id)) add(d.id, d.generation, d.parentId);
+      for (const d of lineage.descendantSummaries(img.id)) add(d.image, d.generation, d.parentId);
     }
   }
-  return { generations, parents };
+  return { found, generations, parents };
 }
 
 /**
@@ -167,8 +181,9 @@ export function matchImages(ctx: StoreContext, q: ImageQuery = {}): ImageRecord[
 }
 
 /**
- * The query's images: with a lineage filter, the records of the images it allows; else names
- * are matched on the candidates' ids and names, whole records read only for those. Then names,
+ * The query's images: with a lineage filter, the images it found (their summaries came with
+ * them; whole records are read by id); else names are matched on the candidates' ids and names,
+ * records read only for those. Then names,
  * publisher and version are matched on the records. `all`: every installed image was selected.
  */
 function select<R extends ImageSummary>(ctx: StoreContext, q: ImageQuery, read: Reader<R>): { selected: R[]; all: boolean; related?: Related } {
@@ -178,8 +193,8 @@ function select<R extends ImageSummary>(ctx: StoreContext, q: ImageQuery, read: 
   const name = matcher(q.names);
   let found: R[];
   let all = false;
-  if (generations) {
-    found = generations.size > 0 ? read.byIds([...generations.keys()]) : [];
+  if (related) {
+    found = related.found.size > 0 ? read.among(related.found) : [];
   } else if (!q.names?.length) {
     // Every image: no name to match, so none is read apart from the records.
     found = read.all();

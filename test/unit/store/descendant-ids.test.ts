@@ -1,5 +1,5 @@
 /**
- * Lineage walked downward. store.lineage.descendantIds: the descendants found walking down from an image, each with the
+ * Lineage walked downward. store.lineage.descendantSummaries: the descendants found walking down from an image, each with the
  * parent the walk passed, must be what descendants() and parentIds() answer on their own; a
  * listing of descendants takes those parents instead of asking again. parentIds() for every image
  * walks down from the base layers too, and must agree with the walk up from each image.
@@ -35,16 +35,20 @@ describe('store lineage: descendants with their parents', () => {
 
   it('gives descendants in the order descendants() does, with their generations', () => {
     assert.deepEqual(
-      store.lineage.descendantIds(base.id).map((d) => [d.id, d.generation]),
+      store.lineage.descendantSummaries(base.id).map((d) => [d.image.id, d.generation]),
       store.lineage.descendants(base.id).map((d) => [d.image.id, d.generation]),
     );
-    assert.equal(store.lineage.descendantIds(base.id).length, 5);
+    assert.equal(store.lineage.descendantSummaries(base.id).length, 5);
+    assert.deepEqual(
+      store.lineage.descendantSummaries(base.id).map((d) => d.image),
+      store.lineage.descendants(base.id).map(({ image: { id, name, publisher, version } }) => ({ id, name, publisher, version })),
+    );
   });
 
   it("gives each descendant the parent parentIds() gives it, the lowest id among twins", () => {
-    const found = store.lineage.descendantIds(base.id);
-    const expected = store.lineage.parentIds(found.map((d) => d.id));
-    assert.deepEqual(new Map(found.map((d) => [d.id, d.parentId])), expected);
+    const found = store.lineage.descendantSummaries(base.id);
+    const expected = store.lineage.parentIds(found.map((d) => d.image.id));
+    assert.deepEqual(new Map(found.map((d) => [d.image.id, d.parentId])), expected);
     assert.ok(!found.some((d) => d.parentId === twin.id), 'a twin that does not own its top is nobody\'s parent');
   });
 
@@ -55,8 +59,8 @@ describe('store lineage: descendants with their parents', () => {
   });
 
   it('finds none below an image that does not own its top, nor below a leaf', () => {
-    assert.deepEqual(store.lineage.descendantIds(twin.id), []);
+    assert.deepEqual(store.lineage.descendantSummaries(twin.id), []);
     const deep = store.images.names().find((i) => i.name === 'deep')!;
-    assert.deepEqual(store.lineage.descendantIds(deep.id), []);
+    assert.deepEqual(store.lineage.descendantSummaries(deep.id), []);
   });
 });
