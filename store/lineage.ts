@@ -27,17 +27,18 @@ const UP_TO_PARENT = (start: string) => `
 /**
  * Layers above the image's top when the image owns it (else none), each with the generation of
  * an image whose top it is (1 above the start, one more past each layer that is an image's top)
- * and that image's parent: the owner of the last top passed, the start first.
+ * and that image's parent: the owner of the last top passed, the start first. Each row carries
+ * its layer's owner (NULL: no image's top), looked up once for the row and its children.
  * `stopAtTops` stops at the first images (the children).
  */
 const DOWN_FROM = (stopAtTops: boolean) => `
-  down(layer_id, generation, parent_id) AS (
-    SELECT c.id, 1, i.id FROM images i JOIN layers c ON c.parent_id = i.top_layer_id
+  down(layer_id, generation, parent_id, owner) AS (
+    SELECT c.id, 1, i.id, ${OWNER('c.id')} FROM images i JOIN layers c ON c.parent_id = i.top_layer_id
     WHERE i.id = ? AND i.id = ${OWNER('i.top_layer_id')}
     UNION ALL
-    SELECT c.id, down.generation + ${IS_TOP('down.layer_id')}, coalesce(${OWNER('down.layer_id')}, down.parent_id)
+    SELECT c.id, down.generation + (down.owner IS NOT NULL), coalesce(down.owner, down.parent_id), ${OWNER('c.id')}
     FROM down JOIN layers c ON c.parent_id = down.layer_id
-    ${stopAtTops ? `WHERE NOT ${IS_TOP('down.layer_id')}` : ''}
+    ${stopAtTops ? 'WHERE down.owner IS NULL' : ''}
   )`;
 
 /**
