@@ -17,8 +17,9 @@ export const run: CmdletRun = async (args, io, set) => {
     set === PIPELINE
       ? selectImages(ctx, piped)
       : selectByQuery(ctx, { names: args.Name as string[], publisher: args.Publisher as string | undefined, version });
+  const forced = importerArg(args);
   // -WhatIf decides over the records alone: the importers are not even loaded.
-  if (args.WhatIf === true) return withStore(io, (ctx) => report(io, planRemoval(ctx, targets(ctx)), true));
+  if (args.WhatIf === true) return withStore(io, (ctx) => report(io, planRemoval(ctx, targets(ctx), forced), true));
   return withOps(io, async (ctx) => {
     const selected = targets(ctx);
     if (!args.Force) {
@@ -27,7 +28,7 @@ export const run: CmdletRun = async (args, io, set) => {
       if (plan.removed.length > 0 && !(await io.confirm(`Remove ${plan.removed.map(describeImage).join(', ')}?`))) return io.info('Nothing was removed');
     }
     report(io, await removeImages(ctx, selected), false);
-  }, importerArg(args));
+  }, forced);
 };
 
 function report(io: CmdletIO, removal: Removal, whatIf: boolean): void {

@@ -4,15 +4,12 @@
  * kind on a store that has layers or containers is refused rather than mixing them. Forcing
  * is `-Importer` on the cmdlets that import or remove, or `$CTRIMG_IMPORTER` for scripts.
  */
-import { usage } from '../errors.js';
 import type { Store } from '../../store/index.js';
 import { DirImporter } from './dir.js';
 import { HcsImporter } from './hcs.js';
-import type { ImporterKind } from './kinds.js';
+import { checkImporter, IMPORTER_SETTING, type ImporterKind } from './kinds.js';
 import type { LayerImporter } from './types.js';
 import { systemWindowsHost } from './windows-host.js';
-
-const SETTING = 'importer';
 
 export function defaultImporter(platform: NodeJS.Platform = process.platform): ImporterKind {
   return platform === 'win32' ? 'hcs' : 'dir';
@@ -21,21 +18,12 @@ export function defaultImporter(platform: NodeJS.Platform = process.platform): I
 /** Decides the store's importer kind, recording it; throws a usage error on a mismatch. */
 export function resolveImporter(store: Store, forced: ImporterKind | undefined, platform: NodeJS.Platform = process.platform): ImporterKind {
   // Most commands find the kind recorded and nothing forced: no write lock for them.
-  const settled = store.settings.get(SETTING) as ImporterKind | undefined;
+  const settled = store.settings.get(IMPORTER_SETTING) as ImporterKind | undefined;
   if (settled && (!forced || forced === settled)) return settled;
   return store.transaction(() => {
-    const used = store.hasLayersOrContainers();
-    // Stores from before the setting existed could only have been filled by `dir`.
-    const recorded = (store.settings.get(SETTING) as ImporterKind | undefined) ?? (used ? 'dir' : undefined);
-    if (forced && recorded && forced !== recorded && used) {
-      throw usage(`this store's layers and containers were made by the '${recorded}' importer; '${forced}' cannot use them`, {
-        code: 'IMPORTER_MISMATCH',
-        hint: `use the '${recorded}' importer with this store (CTRIMG_IMPORTER), or another store (CTRIMG_ROOT) for '${forced}'`,
-        details: { recorded, forced },
-      });
-    }
+    const recorded = checkImporter(store, forced);
     const kind = forced ?? recorded ?? defaultImporter(platform);
-    if (store.settings.get(SETTING) !== kind) store.settings.set(SETTING, kind);
+    if (store.settings.get(IMPORTER_SETTING) !== kind) store.settings.set(IMPORTER_SETTING, kind);
     return kind;
   });
 }

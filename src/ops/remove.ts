@@ -9,6 +9,7 @@
  */
 import { dependent, notFound } from '../errors.js';
 import type { Dependents, ImageRecord } from '../../store/index.js';
+import { checkImporter, type ImporterKind } from '../importers/kinds.js';
 import type { OpsContext } from './context.js';
 import type { StoreContext } from './store-context.js';
 import { assertDatabaseSound } from './damage.js';
@@ -34,9 +35,12 @@ const NOTHING_SWEPT: Swept = { layers: 0, blobs: 0 };
 
 /**
  * What removeImages would do now (-WhatIf): decided the same way, without the lease, and rolled
- * back. It needs the records alone, so a refusal is known without loading the importers.
+ * back. It needs the records alone, so a refusal is known without loading the importers; an
+ * importer forced (`importer`) that the store's layers were not made by is refused as the
+ * removal would refuse it.
  */
-export function planRemoval(ctx: StoreContext, targets: ImageRecord[]): Removal {
+export function planRemoval(ctx: StoreContext, targets: ImageRecord[], { importer }: { importer?: ImporterKind } = {}): Removal {
+  checkImporter(ctx.store, importer);
   return { ...ctx.store.dryRun(() => decide(ctx, targets, false)), swept: NOTHING_SWEPT };
 }
 

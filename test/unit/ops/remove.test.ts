@@ -73,8 +73,15 @@ describe('removing several images', () => {
       const r = planRemoval(ctx, [sibling, base, grandchild, child]);
       assert.deepEqual(r.removed.map((i) => i.name), ['Grandchild', 'Child']);
       assert.deepEqual(r.refused.map((x) => x.image.name), ['Sibling', 'Base']);
-      assert.deepEqual(r.swept, { layers: 0, blobs: 0 });
       assert.deepEqual([names(), ctx.store.layers.all(), await layerDirs()], rowsBefore);
+    });
+
+    it('-WhatIf refuses a forced importer the store was not made by, as the removal would', () => {
+      assert.throws(
+        () => planRemoval(ctx, [grandchild], { importer: 'hcs' }),
+        (err: unknown) => err instanceof CtrimgError && err.code === 'IMPORTER_MISMATCH',
+      );
+      assert.deepEqual(planRemoval(ctx, [grandchild], { importer: 'dir' }).removed.map((i) => i.name), ['Grandchild']);
     });
 
     it('refuses a parent whose child is refused, and removes it once the container is gone', async () => {
