@@ -26,8 +26,9 @@ export class Store {
     this.settings = new SettingsQueries(db);
   }
 
-  static open(file: string): Store {
-    return new Store(openDb(file));
+  /** `mapped`: reads through a memory map (db.ts says when). */
+  static open(file: string, opts: { mapped?: boolean } = {}): Store {
+    return new Store(openDb(file, undefined, opts));
   }
 
   /** Runs `fn` in one write transaction, taking the lock up front so readers never upgrade. */

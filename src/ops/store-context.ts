@@ -37,10 +37,10 @@ export interface StoreContextOptions {
   signal: AbortSignal;
 }
 
-/** Opens (creating when missing) the store root and its database. */
+/** Opens (creating when missing) the store root and its database, read through a memory map (store/db.ts). */
 export async function openStoreContext(opts: StoreContextOptions): Promise<StoreContext> {
   const root = await openRoot(opts.root ?? defaultRoot());
-  return storeContext(root, Store.open(databasePath(root)), opts);
+  return storeContext(root, Store.open(databasePath(root), { mapped: true }), opts);
 }
 
 /** The context of a store already opened on `root`. */
