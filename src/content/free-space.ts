@@ -31,11 +31,23 @@ export const RESERVE_VARIABLE = 'CTRIMG_FREE_SPACE_RESERVE';
 
 /** The reserve in bytes for the filesystem holding `dir`, as `setting` (the variable's value) asks. */
 export async function freeSpaceReserve(dir: string, setting: string | undefined): Promise<number> {
+  const reserve = parseReserve(setting);
+  if (typeof reserve === 'number') return reserve;
   const s = await statfs(dir);
   const total = s.blocks * s.bsize;
-  if (setting === undefined || setting.trim() === '') return Math.min(GiB, Math.floor(total * 0.05));
+  return reserve === undefined ? Math.min(GiB, Math.floor(total * 0.05)) : Math.floor((total * reserve.percent) / 100);
+}
+
+/**
+ * The setting read: bytes, a percentage of the filesystem, or undefined (unset: the default);
+ * a usage error when it is none of these. Every command checks it, the ones that write nothing
+ * too, so a script learns of a bad setting from its first command.
+ */
+export function parseReserve(setting: string | undefined): number | { percent: number } | undefined {
+  if (setting === undefined || setting.trim() === '') return undefined;
   const percent = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(setting);
-  const bytes = percent ? Math.floor((total * Number(percent[1])) / 100) : parseByteSize(setting);
+  if (percent) return { percent: Number(percent[1]) };
+  const bytes = parseByteSize(setting);
   if (bytes === undefined) throw usage(`${RESERVE_VARIABLE} '${setting}' is not a size`, { hint: 'give bytes, a size such as 512M or 2G, a percentage of the filesystem such as 5%, or 0 for none' });
   return bytes;
 }

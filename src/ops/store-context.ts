@@ -8,6 +8,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '../../store/index.js';
+import { parseReserve, RESERVE_VARIABLE } from '../content/free-space.js';
 import { databasePath } from '../content/layout.js';
 import { openRoot } from '../content/root.js';
 import type { Reporter } from './progress.js';
@@ -39,6 +40,8 @@ export interface StoreContextOptions {
 
 /** Opens (creating when missing) the store root and its database, read through a memory map (store/db.ts). */
 export async function openStoreContext(opts: StoreContextOptions): Promise<StoreContext> {
+  // Not used here, but a bad setting is refused by every command, as by the ones that write.
+  parseReserve(process.env[RESERVE_VARIABLE]);
   const root = await openRoot(opts.root ?? defaultRoot());
   return storeContext(root, Store.open(databasePath(root), { mapped: true }), opts);
 }
