@@ -89,6 +89,11 @@ export class ImageQueries {
     ) as ImageSummary[];
   }
 
+  /** How many images are installed (SQLite counts the smallest index). */
+  count(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM images').get() as { n: number }).n;
+  }
+
   /** Every image's id and name, which SQLite reads from the index on names alone, a small part of the table's pages. */
   names(): NamedImage[] {
     return namedImages(this.db.prepare('SELECT id, name FROM images').raw().all() as [number, string][]);

@@ -96,18 +96,20 @@ function matcher(patterns: readonly string[] | undefined): (name: string) => boo
 }
 
 /**
- * What the store is asked for to match names against `patterns`: when each begins with ASCII
- * text before its first wildcard, the images whose names begin so, found in the index on names
- * (NOCASE folds ASCII letters as the matcher does, and a regular expression without the `u` flag
- * never matches a character beyond ASCII to one within it); else every image's name. The matcher
- * still decides. `complete`: every installed image was read.
+ * What the store is asked for to match names against `patterns`: when each begins with printable
+ * ASCII text before its first wildcard, the images whose names begin so, found in the index on
+ * names (NOCASE folds ASCII letters as the matcher does, and a regular expression without the `u`
+ * flag never matches a character beyond ASCII to one within it); else every image's name. The
+ * matcher still decides. `complete`: every installed image was read.
  */
 function candidates(images: ImageQueries, patterns: readonly string[]): { named: NamedImage[]; complete: boolean } {
-  const prefixes = new Set(patterns.map(literalPrefix));
-  if (prefixes.size === 0 || [...prefixes].some((p) => p === '' || !/^[\x00-\x7f]*$/.test(p))) return { named: images.names(), complete: true };
+  // Printable ASCII only: SQLite's NOCASE stops comparing at a NUL, and folds nothing beyond ASCII.
+  const prefixes = new Set(patterns.map((p) => /^[\x20-\x7e]*/.exec(literalPrefix(p))![0]));
+  if (prefixes.has('')) return { named: images.names(), complete: true };
   const found = new Map<number, NamedImage>();
   for (const prefix of prefixes) for (const img of images.namesStartingWith(prefix)) found.set(img.id, img);
-  return { named: [...found.values()], complete: false };
+  // All of them (every name begins so): listed as every image is, its parents found in one walk.
+  return { named: [...found.values()], complete: found.size === images.count() };
 }
 
 /** Images whose name matches `pattern`; none is IMAGE_NOT_FOUND, naming what they were asked for as. */
