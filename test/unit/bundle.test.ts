@@ -7,7 +7,8 @@
  * (bench:scale measures it). Read from the metafile esbuild writes beside the bundle.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 interface Metafile {
@@ -96,6 +97,22 @@ describe('bundle (lazy loading of the executable)', () => {
       const builtins = run.packages.filter((p) => ['node:crypto', 'node:child_process', 'tar-stream', 'undici'].includes(p));
       assert.deepEqual(builtins, [], `${cmdlet}'s run loads packages only changes need`);
     }
+  });
+
+  it('requires at run time only the packages README names as outside the bundle, all of them dependencies', () => {
+    // A package loaded through createRequire (better-sqlite3, semver on first use) is not in the
+    // metafile: esbuild leaves the call as it is, and the package must be found in node_modules.
+    const dir = fileURLToPath(new URL('../../ctrimg/', import.meta.url));
+    const required = new Set<string>();
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.mjs'))) {
+      for (const m of readFileSync(join(dir, file), 'utf8').matchAll(/\brequire\d*\("([^"]+)"\)|createRequire\d*\(import\.meta\.url\)\("([^"]+)"\)/g)) {
+        const name = (m[1] ?? m[2])!;
+        if (!name.startsWith('node:')) required.add(name.startsWith('@') ? name.split('/').slice(0, 2).join('/') : name.split('/')[0]!);
+      }
+    }
+    assert.deepEqual([...required].sort(), ['better-sqlite3', 'semver']);
+    const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { dependencies: Record<string, string> };
+    for (const name of required) assert.ok(pkg.dependencies[name], `${name} is required at run time but is not a dependency`);
   });
 
   it('types parameters with yargs-parser alone, without the yargs front end and its Unicode tables', () => {
