@@ -7,7 +7,6 @@
  * value about 40 ms, a third of Node's own start.
  */
 import yargsParser from 'yargs-parser';
-import { usage } from '../errors.js';
 import type { Args, ParameterSets, ParamSpec } from './types.js';
 import type { OutputFormat } from '../format/output-format.js';
 import { resolveParameters, type Parsed, type Resolved } from './resolve.js';
@@ -20,10 +19,12 @@ export function parseParameters(cmdletParams: ParamSpec[], tokens: string[], set
 }
 
 /** The resolved values typed by yargs-parser. */
-export function typeParameters({ cmdletParams, params, values, parameterSet }: Resolved): Parsed {
+function typeParameters({ cmdletParams, params, values, parameterSet }: Resolved): Parsed {
   const canonical = [...values].flatMap(([p, vs]) => vs.map((v) => `--${p.name}=${v}`));
   const byType = (...types: ParamSpec['type'][]) => params.filter((p) => types.includes(p.type)).map((p) => p.name);
-  const { argv: parsed, error } = yargsParser.detailed(canonical, {
+  // Every token is a parameter resolve.ts resolved, so none is unknown (yargs' strict mode is not
+  // needed), and the features yargs-parser reports errors for (config files, nargs) are unused.
+  const parsed = yargsParser(canonical, {
     string: byType('string', 'string[]'),
     boolean: byType('switch'),
     number: byType('number'),
@@ -37,7 +38,6 @@ export function typeParameters({ cmdletParams, params, values, parameterSet }: R
       'boolean-negation': false,
     },
   });
-  if (error) throw usage(error.message.replace(/\s*\n\s*/g, ' '));
   const args: Args = {};
   for (const p of cmdletParams) args[p.name] = parsed[p.name] as Args[string];
   return {

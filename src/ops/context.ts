@@ -19,8 +19,6 @@ import type { DockerCredentials } from '../registry/credentials.js';
 import type { Progress } from './progress.js';
 import { defaultRoot, storeContext, type StoreContext, type StoreContextOptions } from './store-context.js';
 
-export { defaultRoot } from './store-context.js';
-
 const NO_PROGRESS: Progress = { layer: () => {} };
 
 export interface OpsContext extends StoreContext {

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CtrimgError } from '../../../src/errors.js';
 import type { OpsContext } from '../../../src/ops/context.js';
-import { getImages, lineageOf, type InstalledImage } from '../../../src/ops/images.js';
+import { getImages, getImageSummaries, lineageOf, type ImageQuery, type InstalledImage } from '../../../src/ops/images.js';
+import type { ImageSummary } from '../../../store/index.js';
 import { imageForest, type ImageTree } from '../../../src/ops/lineage.js';
 import { addImage } from '../../support/lineage.js';
 import { quietContext } from '../../support/stores.js';
@@ -43,6 +44,20 @@ describe('lineage views', () => {
     assert.deepEqual(view(getImages(ctx, { related: { relation: 'ancestors', of: 'Api' } })), ['Web 2.0.0.0 <- Web', 'Web 1.0.0.0 <- Nano', 'Nano <- -']);
     assert.deepEqual(view(getImages(ctx, { names: ['N*'], related: { relation: 'ancestors', of: 'Api' } })), ['Nano <- -']);
     assert.deepEqual(getImages(ctx, { related: { relation: 'descendants', of: 'Core' } }), []);
+  });
+
+  it('gives the same images, parents and order from summaries as from whole records', () => {
+    const brief = (xs: InstalledImage<ImageSummary>[]) => xs.map(({ image, parent, isOSImage }) => [image.id, image.name, image.version, parent?.id ?? null, isOSImage]);
+    const queries: ImageQuery[] = [
+      {},
+      { names: ['w*'] },
+      { names: ['Web'], version: undefined },
+      { related: { relation: 'children', of: 'Nano' } },
+      { related: { relation: 'descendants', of: 'N*' } },
+      { related: { relation: 'ancestors', of: 'Api' } },
+      { names: ['N*'], related: { relation: 'ancestors', of: 'Api' } },
+    ];
+    for (const q of queries) assert.deepEqual(brief(getImageSummaries(ctx, q)), brief(getImages(ctx, q)), JSON.stringify(q));
   });
 
   it('says which image was not found for a relation', () => {
