@@ -58,6 +58,12 @@ describe('bundle (lazy loading of the executable)', () => {
     }
   });
 
+  it('loads the start from a few files', () => {
+    // Each file is resolved, read and linked on its own; the specs injected into every entry
+    // (package.json's bundle script) keep what the start shares with the runs in one chunk.
+    assert.ok(start.outputs.length <= 6, `the start loads ${start.outputs.length} files: ${start.outputs.join(', ')}`);
+  });
+
   it('loads no heavy package at start', () => {
     assert.deepEqual(start.packages.filter((p) => HEAVY_PACKAGES.includes(p)), []);
   });
