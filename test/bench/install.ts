@@ -143,8 +143,13 @@ async function main(): Promise<void> {
   log(`load average (1, 5, 15 min) before ${fmtLoad(load.before)}, after ${fmtLoad(load.after)}`);
   const byShape = new Map<string, PeerSummary[]>();
   for (const { shape } of layouts) byShape.set(shape.name, summarize(samples, shape.name, [PEER_CTRIMG, PEER_SKOPEO_UMOCI, PEER_CONTAINERD, PEER_CTRIMG_SECOND]));
-  const verdicts: Target[] = [...byShape.values()].flatMap((rows) => targets(rows));
-  const small = byShape.get(largeLayerShape('100m').name);
+  // The 100 MiB layer is the reference the flat-memory target holds the 1 GiB one to, not one of
+  // the shapes the issue sets wall-time targets on (the 300 MB images and the 1 GiB layer): its
+  // ratio is printed, not judged. A 1 s install is a third start-up, and each of its runs follows
+  // a 1 GiB install whose dirty pages the kernel is still writing back.
+  const reference = largeLayerShape('100m').name;
+  const verdicts: Target[] = [...byShape].flatMap(([name, rows]) => targets(rows, { wall: name !== reference }));
+  const small = byShape.get(reference);
   const huge = byShape.get(largeLayerShape('1g').name);
   if (small && huge) verdicts.push(flatMemory(small, huge));
   process.stdout.write(`\n${renderRows([...byShape.values()].flat())}\n\n${LEGEND}\n\n${renderTargets(verdicts)}\n`);
