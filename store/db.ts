@@ -1,12 +1,20 @@
 /** Opens the SQLite database of a store root: WAL, foreign keys, a busy timeout, migrations. */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { failed } from '../src/errors.js';
 import { migrations as allMigrations, type Migration } from './migrations.js';
 
+const require = createRequire(import.meta.url);
 // Required, not imported: an ES import of a CommonJS package has Node parse its source for the
 // names it exports first, a few milliseconds of every command.
-const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+const Database = require('better-sqlite3') as typeof BetterSqlite3;
+// better-sqlite3 finds its compiled addon through the `bindings` package, which reads a stack
+// trace to find the package's root and tries a dozen paths: about 6 ms of every command. Given
+// where npm builds it, the driver loads it directly; a build elsewhere is searched for as before.
+const ADDON = join(dirname(require.resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
+const ADDON_OPTIONS: BetterSqlite3.Options = existsSync(ADDON) ? { nativeBinding: ADDON } : {};
 
 export type Db = BetterSqlite3.Database;
 
@@ -20,7 +28,7 @@ export type Db = BetterSqlite3.Database;
 export function openDb(file: string, migrations: Migration[] = allMigrations, { mapped = false }: { mapped?: boolean } = {}): Db {
   let db: Db;
   try {
-    db = new Database(file);
+    db = new Database(file, ADDON_OPTIONS);
     // The first statement is where SQLite actually opens the file.
     db.pragma('journal_mode = WAL');
   } catch (err) {
