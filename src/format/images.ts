@@ -4,7 +4,7 @@ import type { ImageRecord, ImageSummary } from '../../store/index.js';
 import { formatPublisher } from './values.js';
 import { renderJson } from './json.js';
 import { projectTable } from './project.js';
-import { renderObjectTable } from './table.js';
+import { formatCell, renderColumns, renderObjectTable } from './table.js';
 
 export interface ImageWithParent<R extends ImageSummary = ImageRecord> {
   image: R;
@@ -67,22 +67,30 @@ export function needsWholeRecords(format: OutputFormat, properties?: string[]): 
   return format !== 'Table' || (properties ?? []).some((p) => !SUMMARY_PROPERTIES.has(p.toLowerCase()));
 }
 
-/** A table of the summaries' Name, Publisher, Version, IsOSImage (or the -Property columns needsWholeRecords allows). */
+/**
+ * A table of the summaries' Name, Publisher, Version, IsOSImage (or the -Property columns
+ * needsWholeRecords allows), as renderImages makes it of whole records: each cell made from the
+ * summaries directly, with no object per image.
+ */
 export function renderImageSummaries(images: ImageWithParent<ImageSummary>[], properties?: string[]): string {
-  // A host's images come from a few publishers: each formatted once.
+  // A host's images come from a few publishers and share few parents: each formatted once.
   const publishers = new Map<string | null, string>();
-  const publisher = (p: string | null) => publishers.get(p) ?? publishers.set(p, formatPublisher(p)).get(p)!;
-  const columns = properties ?? DEFAULT_COLUMNS;
-  // The parent's object only when its column is shown.
-  const withParent = columns.some((p) => p.toLowerCase() === 'parentimage');
-  const objects = images.map(({ image, parent }) => ({
-    Name: image.name,
-    Publisher: publisher(image.publisher),
-    Version: image.version ?? '',
-    IsOSImage: parent === null,
-    ParentImage: withParent && parent ? parentObject(parent) : null,
-  }));
-  return renderObjectTable(objects, columns);
+  const publisher = (p: string | null) => publishers.get(p) ?? publishers.set(p, formatCell(formatPublisher(p))).get(p)!;
+  const parents = new Map<number, string>();
+  const parentCell = (p: ImageSummary | null) => (p ? (parents.get(p.id) ?? parents.set(p.id, formatCell(parentObject(p))).get(p.id)!) : '');
+  const cells: Record<string, (i: ImageWithParent<ImageSummary>) => string> = {
+    Name: ({ image }) => formatCell(image.name),
+    Publisher: ({ image }) => publisher(image.publisher),
+    Version: ({ image }) => formatCell(image.version ?? ''),
+    IsOSImage: ({ parent }) => formatCell(parent === null),
+    ParentImage: ({ parent }) => parentCell(parent),
+  };
+  const columns = (properties ?? DEFAULT_COLUMNS).map((p) => {
+    const header = Object.keys(cells).find((k) => k.toLowerCase() === p.toLowerCase());
+    if (header === undefined) throw new Error(`renderImageSummaries: '${p}' is not a summary's property; needsWholeRecords says which are`);
+    return { header, cell: cells[header]! };
+  });
+  return renderColumns(columns, images);
 }
 
 /** A table of Name, Publisher, Version, IsOSImage (or the -Property columns), or JSON. */
