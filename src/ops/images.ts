@@ -67,9 +67,15 @@ function withParents<R extends ImageSummary>(
   found?: Map<number, number | null>,
 ): InstalledImage<R>[] {
   const parents = found ?? ctx.store.lineage.parentIds(all ? undefined : images.map((i) => i.id));
-  const known = new Map(images.map((i) => [i.id, i]));
-  const missing = [...new Set(images.map((i) => parents.get(i.id)))].filter((id): id is number => typeof id === 'number' && !known.has(id));
-  for (const p of missing.length > 0 ? read.byIds(missing) : []) known.set(p.id, p);
+  // Loops, not arrays mapped: a listing of every image makes these of 10,000.
+  const known = new Map<number, R>();
+  for (const i of images) known.set(i.id, i);
+  const missing = new Set<number>();
+  for (const i of images) {
+    const id = parents.get(i.id);
+    if (typeof id === 'number' && !known.has(id)) missing.add(id);
+  }
+  for (const p of missing.size > 0 ? read.byIds([...missing]) : []) known.set(p.id, p);
   return images.map((image) => {
     const id = parents.get(image.id);
     const parent = (typeof id === 'number' && known.get(id)) || null;
