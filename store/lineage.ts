@@ -29,12 +29,13 @@ const UP_TO_PARENT = (start: string) => `
  * an image whose top it is (1 above the start, one more past each layer that is an image's top)
  * and that image's parent: the owner of the last top passed, the start first. Each row carries
  * its layer's owner (NULL: no image's top), looked up once for the row and its children.
- * `stopAtTops` stops at the first images (the children).
+ * `stopAtTops` stops at the first images (the children). `starts`: the condition on the start
+ * images' id `i.id` (one id, or several walked at once).
  */
-const DOWN_FROM = (stopAtTops: boolean) => `
+const DOWN_FROM = (stopAtTops: boolean, starts = 'i.id = ?') => `
   down(layer_id, generation, parent_id, owner) AS (
     SELECT c.id, 1, i.id, ${OWNER('c.id')} FROM images i JOIN layers c ON c.parent_id = i.top_layer_id
-    WHERE i.id = ? AND i.id = ${OWNER('i.top_layer_id')}
+    WHERE ${starts} AND i.id = ${OWNER('i.top_layer_id')}
     UNION ALL
     SELECT c.id, down.generation + (down.owner IS NOT NULL), coalesce(down.owner, down.parent_id), ${OWNER('c.id')}
     FROM down JOIN layers c ON c.parent_id = down.layer_id
@@ -133,18 +134,20 @@ export class LineageQueries {
   }
 
   /**
-   * The descendants as `descendants` orders them, each as its summary with its generation and its
-   * parent's id, found on the way down: all a listing of the default columns needs of them.
+   * The descendants of these images, in one walk, as `descendants` orders them, each as its
+   * summary with its generation (below the nearest of the images it descends from; one that
+   * descends from two of them comes once per walk) and its parent's id, found on the way down:
+   * all a listing of the default columns needs of them.
    */
-  descendantSummaries(imageId: number): { image: ImageSummary; generation: number; parentId: number }[] {
+  descendantSummaries(imageIds: readonly number[]): { image: ImageSummary; generation: number; parentId: number }[] {
     const rows = this.db
       .prepare(
-        `WITH RECURSIVE ${DOWN_FROM(false)}
+        `WITH RECURSIVE ${DOWN_FROM(false, 'i.id IN (SELECT value FROM json_each(?))')}
          SELECT c.id, c.name, c.publisher, c.version, down.generation, down.parent_id
          FROM down CROSS JOIN images c ON c.top_layer_id = down.layer_id ORDER BY down.generation, c.id`,
       )
       .raw()
-      .all(imageId) as [number, string, string | null, string | null, number, number][];
+      .all(JSON.stringify(imageIds)) as [number, string, string | null, string | null, number, number][];
     return rows.map((r) => ({ image: { id: r[0], name: r[1], publisher: r[2], version: r[3] }, generation: r[4], parentId: r[5] }));
   }
 

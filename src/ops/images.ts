@@ -150,14 +150,18 @@ function lineageFilter(ctx: StoreContext, related: ImageQuery['related']): Relat
     generations.set(image.id, Math.min(generation, generations.get(image.id) ?? Infinity));
     parents.set(image.id, parent);
   };
-  for (const img of relatives(ctx.store.images, related.of, related.relation)) {
-    if (related.relation === 'children') {
-      for (const c of lineage.children(img.id)) add(c, 1, img.id);
-    } else if (related.relation === 'ancestors') {
-      const line = lineage.ancestors(img.id);
-      line.forEach((a, i) => add(a, i + 1, line[i + 1]?.id ?? null));
-    } else {
-      for (const d of lineage.descendantSummaries(img.id)) add(d.image, d.generation, d.parentId);
+  const starts = relatives(ctx.store.images, related.of, related.relation);
+  if (related.relation === 'descendants') {
+    // Below every image named, in one walk.
+    for (const d of lineage.descendantSummaries(starts.map((img) => img.id))) add(d.image, d.generation, d.parentId);
+  } else {
+    for (const img of starts) {
+      if (related.relation === 'children') {
+        for (const c of lineage.children(img.id)) add(c, 1, img.id);
+      } else {
+        const line = lineage.ancestors(img.id);
+        line.forEach((a, i) => add(a, i + 1, line[i + 1]?.id ?? null));
+      }
     }
   }
   return { found, generations, parents };

@@ -70,7 +70,7 @@ describe('store query plans for one image', () => {
   const cases: [string, (s: Store, ids: (name: string) => number) => unknown][] = [
     ['children', (s, ids) => s.lineage.children(ids('base-b'))],
     ['descendants', (s, ids) => s.lineage.descendants(ids('base-b'))],
-    ['descendantSummaries', (s, ids) => s.lineage.descendantSummaries(ids('base-b'))],
+    ['descendantSummaries', (s, ids) => s.lineage.descendantSummaries([ids('base-b'), ids('base-c')])],
     ['ancestors', (s, ids) => s.lineage.ancestors(ids('grandchild-b3'))],
     ['dependents', (s, ids) => s.lineage.dependents(ids('child-b3'))],
     ['parentIds of some images', (s, ids) => s.lineage.parentIds([ids('child-c1'), ids('grandchild-a2')])],
