@@ -197,6 +197,28 @@ describe('store migrations', () => {
     });
   });
 
+  describe('migration 7', () => {
+    it('makes the index on top layers cover id, name, publisher and version, which a walk down then reads alone', () => {
+      const db = new Database(join(dir, 'm7.db'));
+      migrate(db, migrations.slice(0, 6));
+      db.exec(`
+        INSERT INTO layers (chain_id, diff_id, blob_digest, media_type, size) VALUES ('sha256:c1', 'd1', 'b1', 'm', 1), ('sha256:c2', 'd2', 'b2', 'm', 1);
+        UPDATE layers SET parent_id = 1 WHERE id = 2;
+        INSERT INTO images (name, publisher, version, repository, manifest_digest, config_digest, platform, size, installed, top_layer_id) VALUES
+          ('base', 'P', '1.0', 'r/base', 'm1', 'k1', 'linux/amd64', 1, 't', 1), ('app', NULL, '2.0', 'r/app', 'm2', 'k2', 'linux/amd64', 1, 't', 2);
+      `);
+      migrate(db, migrations.slice(0, 7));
+      assert.equal(schemaVersion(db), 7);
+      const columns = (db.prepare(`SELECT name FROM pragma_index_info('images_top_layer') ORDER BY seqno`).all() as { name: string }[]).map((c) => c.name);
+      assert.deepEqual(columns, ['top_layer_id', 'id', 'name', 'publisher', 'version']);
+      const store = new Store(db);
+      assert.deepEqual(store.lineage.descendantSummaries([1]), [{ image: { id: 2, name: 'app', publisher: null, version: '2.0' }, generation: 1, parentId: 1 }]);
+      const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT id, name, publisher, version FROM images WHERE top_layer_id = 2`).all() as { detail: string }[];
+      assert.match(plan.map((p) => p.detail).join(' '), /USING COVERING INDEX images_top_layer/);
+      db.close();
+    });
+  });
+
   it('is idempotent: migrating again changes nothing', () => {
     const file = join(dir, 'b.db');
     openDb(file).close();
