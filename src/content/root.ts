@@ -6,7 +6,8 @@
  * symlink or a relative path only ever touches itself, and every recursive delete checks that
  * its target lies inside it before it goes ahead.
  */
-import { mkdir, readdir, realpath } from 'node:fs/promises';
+import { mkdirSync, readdirSync, realpathSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { CtrimgError, failed, usage } from '../errors.js';
 import { removeTree } from '../layers/remove-tree.js';
@@ -38,19 +39,22 @@ export async function openRoot(
   }
 }
 
+// Synchronous file calls, as in owner-only.ts: nothing else runs while a command opens its store.
 async function open(root: string, restrict: (real: string, given: string) => Promise<void>): Promise<string> {
-  const existing = await realpath(root).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return undefined;
-    throw err;
-  });
-  if (existing !== undefined) await assertStoreOrEmpty(root, existing);
+  let existing: string | undefined;
+  try {
+    existing = realpathSync.native(root);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  if (existing !== undefined) assertStoreOrEmpty(root, existing);
   // Creates a missing root itself (content/owner-only.ts), so that it is never wider than the owner's.
   // Given the root as named too: a link to it must be ours as well.
   await restrict(existing ?? root, root);
-  const real = existing ?? (await realpath(root));
+  const real = existing ?? realpathSync.native(root);
   // A directory that appeared after realpath found none was not created here: the same rule.
-  if (existing === undefined) await assertStoreOrEmpty(root, real);
-  for (const dir of SUBDIRS) await mkdir(join(real, dir), { recursive: true, mode: 0o700 });
+  if (existing === undefined) assertStoreOrEmpty(root, real);
+  for (const dir of SUBDIRS) mkdirSync(join(real, dir), { recursive: true, mode: 0o700 });
   return real;
 }
 
@@ -60,8 +64,8 @@ async function open(root: string, restrict: (real: string, given: string) => Pro
  * holds ctrimg.db; one holding nothing but ctrimg's own directories is a store another command
  * is creating right now, or one whose first command stopped before making its database.
  */
-async function assertStoreOrEmpty(root: string, real: string): Promise<void> {
-  const names = await readdir(real);
+function assertStoreOrEmpty(root: string, real: string): void {
+  const names = readdirSync(real);
   if (names.includes(DATABASE_FILE) || names.every((n) => OWN.has(n))) return;
   const shown = real === root ? root : `${root} (${real})`;
   throw usage(`${shown} is not a ctrimg store: it is not empty and holds no ${DATABASE_FILE}; nothing was changed`, {
