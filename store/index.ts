@@ -102,6 +102,6 @@ export class Store {
 
 export type { SourceRecord, NewSource } from './sources.js';
 export type { ImageQueries, ImageSummary, NamedImage, ImageRecord, NewImage } from './images.js';
-export type { Dependents } from './lineage.js';
+export type { DescendantSummary, Dependents } from './lineage.js';
 export type { LayerRecord, NewLayer } from './layers.js';
 export type { ContainerRecord, ContainerState, NewContainer } from './containers.js';

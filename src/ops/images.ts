@@ -153,7 +153,7 @@ function lineageFilter(ctx: StoreContext, related: ImageQuery['related']): Relat
   const starts = relatives(ctx.store.images, related.of, related.relation);
   if (related.relation === 'descendants') {
     // Below every image named, in one walk.
-    for (const d of lineage.descendantSummaries(starts.map((img) => img.id))) add(d.image, d.generation, d.parentId);
+    for (const d of lineage.descendantSummaries(starts.map((img) => img.id))) add(d, d.generation, d.parentId);
   } else {
     for (const img of starts) {
       if (related.relation === 'children') {

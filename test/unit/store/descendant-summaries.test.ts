@@ -35,20 +35,20 @@ describe('store lineage: descendants with their parents', () => {
 
   it('gives descendants in the order descendants() does, with their generations', () => {
     assert.deepEqual(
-      store.lineage.descendantSummaries([base.id]).map((d) => [d.image.id, d.generation]),
+      store.lineage.descendantSummaries([base.id]).map((d) => [d.id, d.generation]),
       store.lineage.descendants(base.id).map((d) => [d.image.id, d.generation]),
     );
     assert.equal(store.lineage.descendantSummaries([base.id]).length, 5);
     assert.deepEqual(
-      store.lineage.descendantSummaries([base.id]).map((d) => d.image),
+      store.lineage.descendantSummaries([base.id]).map(({ id, name, publisher, version }) => ({ id, name, publisher, version })),
       store.lineage.descendants(base.id).map(({ image: { id, name, publisher, version } }) => ({ id, name, publisher, version })),
     );
   });
 
   it("gives each descendant the parent parentIds() gives it, the lowest id among twins", () => {
     const found = store.lineage.descendantSummaries([base.id]);
-    const expected = store.lineage.parentIds(found.map((d) => d.image.id));
-    assert.deepEqual(new Map(found.map((d) => [d.image.id, d.parentId])), expected);
+    const expected = store.lineage.parentIds(found.map((d) => d.id));
+    assert.deepEqual(new Map(found.map((d) => [d.id, d.parentId])), expected);
     assert.ok(!found.some((d) => d.parentId === twin.id), 'a twin that does not own its top is nobody\'s parent');
   });
 
@@ -60,8 +60,8 @@ describe('store lineage: descendants with their parents', () => {
 
   it('walks below several images at once, each descendant once per image it descends from', () => {
     const mid = store.images.names().find((i) => i.name === 'mid')!;
-    const both = store.lineage.descendantSummaries([base.id, mid.id]).map((d) => [d.image.name, d.generation, d.parentId]);
-    const apart = [...store.lineage.descendantSummaries([base.id]), ...store.lineage.descendantSummaries([mid.id])].map((d) => [d.image.name, d.generation, d.parentId]);
+    const both = store.lineage.descendantSummaries([base.id, mid.id]).map((d) => [d.name, d.generation, d.parentId]);
+    const apart = [...store.lineage.descendantSummaries([base.id]), ...store.lineage.descendantSummaries([mid.id])].map((d) => [d.name, d.generation, d.parentId]);
     const byName = (a: unknown[], b: unknown[]) => String(a).localeCompare(String(b));
     assert.deepEqual([...both].sort(byName), [...apart].sort(byName));
     // leaf: a grandchild of base, a child of mid; its parent is mid either way.

@@ -212,7 +212,7 @@ describe('store migrations', () => {
       const columns = (db.prepare(`SELECT name FROM pragma_index_info('images_top_layer') ORDER BY seqno`).all() as { name: string }[]).map((c) => c.name);
       assert.deepEqual(columns, ['top_layer_id', 'id', 'name', 'publisher', 'version']);
       const store = new Store(db);
-      assert.deepEqual(store.lineage.descendantSummaries([1]), [{ image: { id: 2, name: 'app', publisher: null, version: '2.0' }, generation: 1, parentId: 1 }]);
+      assert.deepEqual(store.lineage.descendantSummaries([1]), [{ id: 2, name: 'app', publisher: null, version: '2.0', generation: 1, parentId: 1 }]);
       const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT id, name, publisher, version FROM images WHERE top_layer_id = 2`).all() as { detail: string }[];
       assert.match(plan.map((p) => p.detail).join(' '), /USING COVERING INDEX images_top_layer/);
       db.close();
