@@ -6,8 +6,15 @@
 import { cmdlets } from './index.js';
 import { runCli } from '../src/cli/run.js';
 
+// stdin and stderr as getters: Node makes process.stdin (a read stream, over /dev/null too) and
+// process.stderr (a socket when it is a pipe or a terminal) on first use, some 5-8 ms together,
+// and most commands read no input and say nothing but their result.
 process.exitCode = await runCli(process.argv.slice(2), cmdlets, {
-  stdin: process.stdin,
+  get stdin() {
+    return process.stdin;
+  },
   stdout: process.stdout,
-  stderr: process.stderr,
+  get stderr() {
+    return process.stderr;
+  },
 });

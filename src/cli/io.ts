@@ -69,7 +69,10 @@ export function createIO(streams: Streams, opts: IOOptions): CmdletIO {
     },
     outputFormat: opts.outputFormat,
     quiet: opts.quiet && !opts.verbose,
-    interactive: opts.stderrIsTTY,
+    // A getter: IOOptions may compute it when asked (run.ts does), and a listing never asks.
+    get interactive() {
+      return opts.stderrIsTTY;
+    },
     signal: opts.signal,
   };
 }

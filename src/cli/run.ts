@@ -142,10 +142,15 @@ export async function runCli(argv: string[], cmdlets: CmdletSpec[], env: CliEnv)
     controller.abort(new CtrimgError('failed', `${spec.name} was cancelled by ${name}`, { code: 'CANCELLED', hint: 'run it again to finish' }))] as const);
   const signals = env.signals ?? process;
   try {
+    // Asked only when needed (a question, piped input, progress): asking makes the stream.
     const io = createIO(env, {
       ...common,
-      stdinIsTTY: env.stdinIsTTY ?? isTTY(env.stdin),
-      stderrIsTTY: env.stderrIsTTY ?? isTTY(env.stderr),
+      get stdinIsTTY() {
+        return env.stdinIsTTY ?? isTTY(env.stdin);
+      },
+      get stderrIsTTY() {
+        return env.stderrIsTTY ?? isTTY(env.stderr);
+      },
       signal: controller.signal,
     });
     // `once`: a second Ctrl-C finds no listener and Node's default handling ends the process.
