@@ -38,7 +38,7 @@ const SUMMARY = 'id, name, publisher, version';
  * one; the literal gives every record one shape.
  */
 type Row = [number, string, string | null, string | null, string | null, string, string | null, string, string, string, number, string | null, string, number | null];
-export const imageRecord = (r: Row): ImageRecord => ({
+const imageRecord = (r: Row): ImageRecord => ({
   id: r[0], name: r[1], publisher: r[2], version: r[3], description: r[4], repository: r[5], tag: r[6],
   manifestDigest: r[7], configDigest: r[8], platform: r[9], size: r[10], created: r[11], installed: r[12], sourceId: r[13],
 });

@@ -67,6 +67,16 @@ export function needsWholeRecords(format: OutputFormat, properties?: string[]): 
   return format !== 'Table' || (properties ?? []).some((p) => !SUMMARY_PROPERTIES.has(p.toLowerCase()));
 }
 
+/** `f` remembered per argument: each distinct one computed once. */
+function once<K, V>(f: (k: K) => V): (k: K) => V {
+  const seen = new Map<K, V>();
+  return (k) => {
+    let v = seen.get(k);
+    if (v === undefined) seen.set(k, (v = f(k)));
+    return v;
+  };
+}
+
 /**
  * A table of the summaries' Name, Publisher, Version, IsOSImage (or the -Property columns
  * needsWholeRecords allows), as renderImages makes it of whole records: each cell made from the
@@ -74,16 +84,14 @@ export function needsWholeRecords(format: OutputFormat, properties?: string[]): 
  */
 export function renderImageSummaries(images: ImageWithParent<ImageSummary>[], properties?: string[]): string {
   // A host's images come from a few publishers and share few parents: each formatted once.
-  const publishers = new Map<string | null, string>();
-  const publisher = (p: string | null) => publishers.get(p) ?? publishers.set(p, formatCell(formatPublisher(p))).get(p)!;
-  const parents = new Map<number, string>();
-  const parentCell = (p: ImageSummary | null) => (p ? (parents.get(p.id) ?? parents.set(p.id, formatCell(parentObject(p))).get(p.id)!) : '');
+  const publisher = once((p: string | null) => formatCell(formatPublisher(p)));
+  const parentCell = once((p: ImageSummary) => formatCell(parentObject(p)));
   const cells: Record<string, (i: ImageWithParent<ImageSummary>) => string> = {
     Name: ({ image }) => formatCell(image.name),
     Publisher: ({ image }) => publisher(image.publisher),
     Version: ({ image }) => formatCell(image.version ?? ''),
     IsOSImage: ({ parent }) => formatCell(parent === null),
-    ParentImage: ({ parent }) => parentCell(parent),
+    ParentImage: ({ parent }) => (parent ? parentCell(parent) : ''),
   };
   const columns = (properties ?? DEFAULT_COLUMNS).map((p) => {
     const header = Object.keys(cells).find((k) => k.toLowerCase() === p.toLowerCase());

@@ -106,16 +106,15 @@ function matcher(patterns: readonly string[] | undefined): (name: string) => boo
  * ASCII text before its first wildcard, the images whose names begin so, found in the index on
  * names (NOCASE folds ASCII letters as the matcher does, and a regular expression without the `u`
  * flag never matches a character beyond ASCII to one within it); else every image's name. The
- * matcher still decides. `complete`: every installed image was read.
+ * matcher still decides. `everyName`: every installed image's name was read.
  */
-function candidates(images: ImageQueries, patterns: readonly string[]): { named: NamedImage[]; complete: boolean } {
+function candidates(images: ImageQueries, patterns: readonly string[]): { named: NamedImage[]; everyName: boolean } {
   // Printable ASCII only: SQLite's NOCASE stops comparing at a NUL, and folds nothing beyond ASCII.
   const prefixes = new Set(patterns.map((p) => /^[\x20-\x7e]*/.exec(literalPrefix(p))![0]));
-  if (prefixes.has('')) return { named: images.names(), complete: true };
+  if (prefixes.has('')) return { named: images.names(), everyName: true };
   const found = new Map<number, NamedImage>();
   for (const prefix of prefixes) for (const img of images.namesStartingWith(prefix)) found.set(img.id, img);
-  // All of them (every name begins so): listed as every image is, its parents found in one walk.
-  return { named: [...found.values()], complete: found.size === images.count() };
+  return { named: [...found.values()], everyName: false };
 }
 
 /** Images whose name matches `pattern`; none is IMAGE_NOT_FOUND, naming what they were asked for as. */
@@ -195,8 +194,8 @@ export function matchImages(ctx: StoreContext, q: ImageQuery = {}): ImageRecord[
 /**
  * The query's images: with a lineage filter, the images it found (their summaries came with
  * them; whole records are read by id); else names are matched on the candidates' ids and names,
- * records read only for those. Then names,
- * publisher and version are matched on the records. `all`: every installed image was selected.
+ * records read only for those. Then names, publisher and version are matched on the records.
+ * `all`: every installed image was selected.
  */
 function select<R extends ImageSummary>(ctx: StoreContext, q: ImageQuery, read: Reader<R>): { selected: R[]; all: boolean; related?: Related } {
   const { images } = ctx.store;
@@ -214,10 +213,12 @@ function select<R extends ImageSummary>(ctx: StoreContext, q: ImageQuery, read: 
   } else {
     const pool = candidates(images, q.names);
     const named = pool.named.filter((img) => name(img.name));
-    all = pool.complete && named.length === pool.named.length;
+    // Every image named (the prefixes found them all): listed as every image is, its parents found in one walk.
+    all = named.length === pool.named.length && (pool.everyName || named.length === images.count());
     found = all ? read.all() : named.length > 0 ? read.byIds(named.map((i) => i.id)) : [];
   }
-  const [publisher, { version }] = [matcher(q.publisher === undefined ? undefined : [stripCN(q.publisher)]), q];
+  const publisher = matcher(q.publisher === undefined ? undefined : [stripCN(q.publisher)]);
+  const { version } = q;
   const selected = found.filter(
     (img) =>
       name(img.name) &&
@@ -273,14 +274,16 @@ export type ImageSelector =
 
 /** The installed images the selectors name, each once; a selector that matches nothing is not found. */
 export function selectImages(ctx: StoreContext, selectors: ImageSelector[]): ImageRecord[] {
-  const all = ctx.store.images.all();
+  // Every record, read once and only for selectors by manifest or id.
+  let every: ImageRecord[] | undefined;
+  const all = () => (every ??= ctx.store.images.all());
   const out = new Map<number, ImageRecord>();
   for (const sel of selectors) {
     const found =
       sel.by === 'manifest'
-        ? all.filter((i) => i.repository === sel.repository && i.manifestDigest === sel.digest)
+        ? all().filter((i) => i.repository === sel.repository && i.manifestDigest === sel.digest)
         : sel.by === 'id'
-          ? all.filter((i) => i.configDigest === sel.id)
+          ? all().filter((i) => i.configDigest === sel.id)
           : matchImages(ctx, { names: [sel.name], publisher: sel.publisher, version: sel.version });
     if (found.length === 0) throw notFound(`no installed image matches ${describeSelector(sel)}`, { code: 'IMAGE_NOT_FOUND' });
     for (const f of found) out.set(f.id, f);

@@ -67,8 +67,9 @@ function decide(ctx: StoreContext, targets: ImageRecord[], removing: boolean): O
     const now = store.images.byId(t.id);
     return now !== undefined && now.repository === t.repository && now.manifestDigest === t.manifestDigest;
   };
-  const present = targets.filter(isPresent);
-  const gone = targets.filter((t) => !isPresent(t));
+  const present: ImageRecord[] = [];
+  const gone: ImageRecord[] = [];
+  for (const t of targets) (isPresent(t) ? present : gone).push(t);
   if (present.length === 0) throw alreadyGone(gone);
   const lengths = store.lineage.chainLengths(present.map((t) => t.id));
   const ordered = [...present].sort((a, b) => (lengths.get(b.id) ?? 0) - (lengths.get(a.id) ?? 0) || b.id - a.id);
