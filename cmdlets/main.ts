@@ -9,7 +9,8 @@ import { runCli } from '../src/cli/run.js';
 // stdin and stderr as getters: Node makes process.stdin (a read stream, over /dev/null too) and
 // process.stderr (a socket when it is a pipe or a terminal) on first use, some 5-8 ms together,
 // and most commands read no input and say nothing but their result.
-process.exitCode = await runCli(process.argv.slice(2), cmdlets, {
+// Not a top-level await: the bundle is CommonJS (test/support/bundle.ts).
+void runCli(process.argv.slice(2), cmdlets, {
   get stdin() {
     return process.stdin;
   },
@@ -17,4 +18,6 @@ process.exitCode = await runCli(process.argv.slice(2), cmdlets, {
   get stderr() {
     return process.stderr;
   },
+}).then((code) => {
+  process.exitCode = code;
 });

@@ -5,11 +5,12 @@
  * ES module reads its files on libuv's thread pool, which starts the pool before the module's
  * first line could size it.
  *
- * The composition root runs from dist/ctrimg/main.mjs, which `npm run build` bundles with esbuild
- * from what tsc compiled (the native packages stay outside). Node 20 resolves, reads and compiles
- * some 150 ES modules one by one, with no compile cache: every command started about 110 ms later,
- * and the bench install of 300 MB of large files took about 12% longer. The bundle is split at the
- * dynamic imports of each cmdlet's run, so help reads the specs only, not undici and the rest.
+ * The composition root runs from dist/ctrimg/main.cjs, which `npm run build` bundles with esbuild
+ * from what tsc compiled (the native packages stay outside), as CommonJS (test/support/bundle.ts
+ * says why). Node 20 resolves, reads and compiles some 150 ES modules one by one, with no compile
+ * cache: every command started about 110 ms later, and the bench install of 300 MB of large files
+ * took about 12% longer. The bundle is split at the dynamic imports of each cmdlet's run, so help
+ * reads the specs only, not undici and the rest.
  */
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
@@ -42,8 +43,10 @@ setFlagsFromString('--heap-growing-percent=100');
 
 // A name tsc does not resolve: the bundle exists only after the build. Failing to load it (not
 // built, a package missing) ends in the one line any error gets, not a stack trace.
-const bundle = '../ctrimg/main.mjs';
-import(bundle).catch((err: unknown) => {
+const bundle = '../ctrimg/main.cjs';
+try {
+  require(bundle);
+} catch (err) {
   process.stderr.write(`ctrimg: cannot start: ${(err as Error).message} (npm ci, or npm run build, builds it) [INTERNAL]\n`);
   process.exitCode = 1;
-});
+}

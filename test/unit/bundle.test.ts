@@ -1,6 +1,6 @@
 /**
  * The executable's bundle (`npm run bundle`: esbuild with code splitting into dist/ctrimg/) loads
- * lazily: what every start loads (main.mjs and the chunks it imports statically) holds the cmdlet
+ * lazily: what every start loads (main.cjs and the chunks it imports statically) holds the cmdlet
  * specs, help and the runner, but no operation behind them. Each cmdlet's spec loads its run
  * (cmdlets/run/<Verb-Noun>.ts) by a dynamic import, and the runner loads parsing (yargs-parser) only
  * after help was ruled out, so `ctrimg <Cmdlet> -?` starts nearly as fast as Node itself
@@ -8,15 +8,19 @@
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { isBuiltin } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ctrimg } from '../support/ctrimg.js';
 
 interface Metafile {
   outputs: Record<string, { imports: { path: string; kind: string; external?: boolean }[]; inputs: Record<string, unknown> }>;
 }
 
 const META = fileURLToPath(new URL('../../ctrimg-meta.json', import.meta.url));
-const ENTRY = 'dist/ctrimg/main.mjs';
+const ENTRY = 'dist/ctrimg/main.cjs';
 
 /** Packages a start must not load: HTTP, SQLite, tar, zstd, tables, argument parsing. */
 const HEAVY_PACKAGES = ['undici', 'better-sqlite3', 'tar-stream', 'zstd-napi', 'cli-table3', 'yargs-parser'];
@@ -108,15 +112,18 @@ describe('bundle (lazy loading of the executable)', () => {
   it('requires at run time only the packages README names as outside the bundle, all of them dependencies', () => {
     // A package loaded through createRequire (better-sqlite3, semver on first use) is not in the
     // metafile: esbuild leaves the call as it is, and the package must be found in node_modules.
+    // The files are CommonJS, so the externals esbuild left are require() calls too.
     const dir = fileURLToPath(new URL('../../ctrimg/', import.meta.url));
+    const files = readdirSync(dir).filter((f) => f.endsWith('.cjs'));
+    assert.ok(files.length > 10, `only ${files.length} files in ${dir}`);
     const required = new Set<string>();
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.mjs'))) {
-      for (const m of readFileSync(join(dir, file), 'utf8').matchAll(/\brequire\d*\("([^"]+)"\)|createRequire\d*\(import\.meta\.url\)\("([^"]+)"\)/g)) {
+    for (const file of files) {
+      for (const m of readFileSync(join(dir, file), 'utf8').matchAll(/\brequire\d*\("([^"]+)"\)|createRequire\)\(\w+\)\("([^"]+)"\)/g)) {
         const name = (m[1] ?? m[2])!;
-        if (!name.startsWith('node:')) required.add(name.startsWith('@') ? name.split('/').slice(0, 2).join('/') : name.split('/')[0]!);
+        if (!name.startsWith('node:') && !name.startsWith('./') && !isBuiltin(name)) required.add(name.startsWith('@') ? name.split('/').slice(0, 2).join('/') : name.split('/')[0]!);
       }
     }
-    assert.deepEqual([...required].sort(), ['better-sqlite3', 'semver']);
+    assert.deepEqual([...required].sort(), ['better-sqlite3', 'semver', 'zstd-napi']);
     const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { dependencies: Record<string, string> };
     for (const name of required) assert.ok(pkg.dependencies[name], `${name} is required at run time but is not a dependency`);
   });
@@ -134,6 +141,25 @@ describe('bundle (lazy loading of the executable)', () => {
     const dynamic = new Set(Object.values(meta.outputs).flatMap((o) => o.imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path)));
     for (const [file, o] of runs) {
       assert.ok(dynamic.has(file), `${file} (${Object.keys(o.inputs).join(', ')}) is not loaded by a dynamic import`);
+    }
+  });
+
+  it('runs as CommonJS: a listing and help never start the ES module loader', async () => {
+    // Node loads its ES module loader's modules only for an ES module (or an import()): some 20 ms.
+    const dir = await mkdtemp(join(tmpdir(), 'ctrimg-bundle-'));
+    try {
+      const probe = join(dir, 'probe.cjs');
+      await writeFile(probe, "process.on('exit', () => require('node:fs').writeFileSync(process.env.PROBE_OUT, process.moduleLoadList.join('\\n')));\n");
+      for (const args of [['Get-ContainerImage'], ['Get-ContainerImage', '-?']]) {
+        const out = join(dir, 'modules.txt');
+        const r = await ctrimg(join(dir, 'store'), args, { env: { NODE_OPTIONS: `--require ${probe}`, PROBE_OUT: out } });
+        assert.equal(r.code, 0, r.stderr);
+        const loaded = (await readFile(out, 'utf8')).split('\n');
+        assert.ok(loaded.includes('NativeModule internal/modules/cjs/loader'), `the probe saw no module list: ${loaded.length} lines`);
+        assert.deepEqual(loaded.filter((m) => /internal\/modules\/esm\/(module_job|translators)/.test(m)), [], `${args.join(' ')} loads ES modules`);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
