@@ -2,21 +2,18 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type BetterSqlite3 from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import { failed } from '../src/errors.js';
 import { migrations as allMigrations, type Migration } from './migrations.js';
 
-const require = createRequire(import.meta.url);
-// Required, not imported: an ES import of a CommonJS package has Node parse its source for the
-// names it exports first, a few milliseconds of every command.
-const Database = require('better-sqlite3') as typeof BetterSqlite3;
-// better-sqlite3 finds its compiled addon through the `bindings` package, which reads a stack
-// trace to find the package's root and tries a dozen paths: about 6 ms of every command. Given
-// where npm builds it, the driver loads it directly; a build elsewhere is searched for as before.
-const ADDON = join(dirname(require.resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
-const ADDON_OPTIONS: BetterSqlite3.Options = existsSync(ADDON) ? { nativeBinding: ADDON } : {};
+// The executable's bundle holds better-sqlite3's JavaScript (eleven files Node would resolve and
+// read one by one: some 5 ms of every command), but not its compiled addon. The driver would find
+// that through the `bindings` package, which reads a stack trace for the caller's package root
+// (the bundle's, there) and tries a dozen paths; it is loaded from where npm builds it instead.
+const PACKAGE = dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json'));
+const ADDON = join(PACKAGE, 'build', 'Release', 'better_sqlite3.node');
 
-export type Db = BetterSqlite3.Database;
+export type Db = Database.Database;
 
 /**
  * `mapped`: pages are read through a memory map, not a read() into SQLite's cache each: a lineage
@@ -28,10 +25,13 @@ export type Db = BetterSqlite3.Database;
 export function openDb(file: string, migrations: Migration[] = allMigrations, { mapped = false }: { mapped?: boolean } = {}): Db {
   let db: Db;
   try {
-    db = new Database(file, ADDON_OPTIONS);
+    db = new Database(file, { nativeBinding: ADDON });
     // The first statement is where SQLite actually opens the file.
     db.pragma('journal_mode = WAL');
   } catch (err) {
+    if (!existsSync(ADDON)) {
+      throw failed(`better-sqlite3's compiled addon is not at ${ADDON}`, { code: 'STORE_UNAVAILABLE', hint: 'npm rebuild better-sqlite3 builds it', cause: err });
+    }
     throw failed(`cannot open the store database ${file}: ${(err as Error).message}`, {
       code: 'STORE_UNAVAILABLE',
       hint: 'set CTRIMG_ROOT to a writable directory',

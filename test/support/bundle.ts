@@ -35,8 +35,10 @@ async function bundle(): Promise<void> {
     platform: 'node',
     target: 'node20',
     format: 'esm',
-    // Native addons, and what is required only when first needed, stay outside.
-    external: ['better-sqlite3', 'zstd-napi'],
+    // zstd-napi stays outside (only an install of zstd layers loads it), and so does semver (a
+    // require on the first version that is not Windows-style). better-sqlite3 is bundled but for
+    // its compiled addon, which store/db.ts loads by its path.
+    external: ['zstd-napi'],
     // Every entry imports the specs: what the start shares with the runs is one chunk, not one
     // chunk per set of runs that share a module (in fifteen files, -? took about 7% longer).
     inject: ['dist/cmdlets/index.js'],

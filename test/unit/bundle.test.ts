@@ -110,15 +110,16 @@ describe('bundle (lazy loading of the executable)', () => {
   });
 
   it('requires at run time only the packages README names as outside the bundle, all of them dependencies', () => {
-    // A package loaded through createRequire (better-sqlite3, semver on first use) is not in the
-    // metafile: esbuild leaves the call as it is, and the package must be found in node_modules.
-    // The files are CommonJS, so the externals esbuild left are require() calls too.
+    // A package loaded through createRequire (semver on first use), or found there (better-sqlite3's
+    // compiled addon), is not in the metafile: esbuild leaves the call as it is, and the package
+    // must be found in node_modules. The files are CommonJS, so the externals esbuild left are
+    // require() calls too.
     const dir = fileURLToPath(new URL('../../ctrimg/', import.meta.url));
     const files = readdirSync(dir).filter((f) => f.endsWith('.cjs'));
     assert.ok(files.length > 10, `only ${files.length} files in ${dir}`);
     const required = new Set<string>();
     for (const file of files) {
-      for (const m of readFileSync(join(dir, file), 'utf8').matchAll(/\brequire\d*\("([^"]+)"\)|createRequire\)\(\w+\)\("([^"]+)"\)/g)) {
+      for (const m of readFileSync(join(dir, file), 'utf8').matchAll(/\brequire\d*(?:\.resolve)?\("([^"]+)"\)|createRequire\)\(\w+\)(?:\.resolve)?\("([^"]+)"\)/g)) {
         const name = (m[1] ?? m[2])!;
         if (!name.startsWith('node:') && !name.startsWith('./') && !isBuiltin(name)) required.add(name.startsWith('@') ? name.split('/').slice(0, 2).join('/') : name.split('/')[0]!);
       }
