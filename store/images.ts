@@ -1,6 +1,7 @@
 /** Prepared queries over `images` and `image_layers`; lineage is in lineage.ts. */
 import { failed } from '../src/errors.js';
 import type { Db } from './db.js';
+import { reparentImagesUsing } from './parents.js';
 
 /** What a listing of the default columns needs of an image: a few short strings, not the digests. */
 export interface ImageSummary {
@@ -114,24 +115,29 @@ export class ImageQueries {
     return namedImages(rows as [number, string][]);
   }
 
-  /** Records an image over layers that are already recorded (ids base first). */
+  /** Records an image over layers that are already recorded (ids base first), in one transaction (a savepoint in the caller's). */
   add(img: NewImage, layerIds: number[]): ImageRecord {
-    const info = this.db
-      .prepare(
-        `INSERT INTO images (name, publisher, version, description, repository, tag, manifest_digest,
-           config_digest, platform, size, created, installed, source_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        img.name, img.publisher, img.version, img.description, img.repository, img.tag, img.manifestDigest,
-        img.configDigest, img.platform, img.size, img.created, img.installed, img.sourceId,
-      );
-    const id = Number(info.lastInsertRowid);
-    const link = this.db.prepare('INSERT INTO image_layers (image_id, position, layer_id) VALUES (?, ?, ?)');
-    layerIds.forEach((layerId, position) => link.run(id, position, layerId));
-    this.linkChain(layerIds);
-    this.db.prepare('UPDATE images SET top_layer_id = ? WHERE id = ?').run(layerIds.at(-1) ?? null, id);
-    return this.byId(id)!;
+    return this.db.transaction(() => {
+      const info = this.db
+        .prepare(
+          `INSERT INTO images (name, publisher, version, description, repository, tag, manifest_digest,
+             config_digest, platform, size, created, installed, source_id)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          img.name, img.publisher, img.version, img.description, img.repository, img.tag, img.manifestDigest,
+          img.configDigest, img.platform, img.size, img.created, img.installed, img.sourceId,
+        );
+      const id = Number(info.lastInsertRowid);
+      const link = this.db.prepare('INSERT INTO image_layers (image_id, position, layer_id) VALUES (?, ?, ?)');
+      layerIds.forEach((layerId, position) => link.run(id, position, layerId));
+      this.linkChain(layerIds);
+      const top = layerIds.at(-1);
+      this.db.prepare('UPDATE images SET top_layer_id = ? WHERE id = ?').run(top ?? null, id);
+      // Its own parent, and that of every image above its top it is now the nearest image below.
+      if (top !== undefined) reparentImagesUsing(this.db, top);
+      return this.byId(id)!;
+    })();
   }
 
   /**
@@ -159,7 +165,17 @@ export class ImageQueries {
    * image by now (SQLite reuses the ids of deleted rows), so the repository and manifest must match too.
    */
   remove(img: Pick<ImageRecord, 'id' | 'repository' | 'manifestDigest'>): boolean {
-    return this.db.prepare('DELETE FROM images WHERE id = ? AND repository = ? AND manifest_digest = ?').run(img.id, img.repository, img.manifestDigest).changes > 0;
+    const row = this.db.prepare('SELECT top_layer_id AS top FROM images WHERE id = ? AND repository = ? AND manifest_digest = ?').get(img.id, img.repository, img.manifestDigest) as
+      | { top: number | null }
+      | undefined;
+    if (!row) return false;
+    // One transaction (a savepoint in the caller's): no image is left with the parent it had.
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM images WHERE id = ?').run(img.id);
+      // The images above its top: their nearest image below may be another now (a twin).
+      if (row.top !== null) reparentImagesUsing(this.db, row.top);
+    })();
+    return true;
   }
 
   /** Images with this layer anywhere in their chain. */

@@ -186,12 +186,14 @@ describe('store migrations', () => {
       ]);
       const indexes = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND name IN ('layers_parent', 'images_top_layer') ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
       assert.deepEqual(indexes, ['images_top_layer', 'layers_parent']);
+      const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT id FROM layers WHERE parent_id = 1`).all() as { detail: string }[];
+      assert.match(plan.map((p) => p.detail).join(' '), /USING (COVERING )?INDEX layers_parent/);
+      // Lineage is read as the newest schema keeps it.
+      migrate(db, migrations);
       const store = new Store(db);
       assert.deepEqual(store.lineage.parentIds(), new Map([[2, 1], [3, 1], [4, 1]]));
       assert.deepEqual(store.lineage.dependents(1).children.map((i) => i.name), ['app', 'twin', 'other']);
       assert.deepEqual(store.lineage.dependents(2).containers.map((c) => c.name), ['web1']);
-      const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT id FROM layers WHERE parent_id = 1`).all() as { detail: string }[];
-      assert.match(plan.map((p) => p.detail).join(' '), /USING (COVERING )?INDEX layers_parent/);
       assert.deepEqual(db.pragma('foreign_key_check'), []);
       db.close();
     });
@@ -211,10 +213,40 @@ describe('store migrations', () => {
       assert.equal(schemaVersion(db), 7);
       const columns = (db.prepare(`SELECT name FROM pragma_index_info('images_top_layer') ORDER BY seqno`).all() as { name: string }[]).map((c) => c.name);
       assert.deepEqual(columns, ['top_layer_id', 'id', 'name', 'publisher', 'version']);
-      const store = new Store(db);
-      assert.deepEqual(store.lineage.descendantSummaries([1]), [{ id: 2, name: 'app', publisher: null, version: '2.0', generation: 1, parentId: 1 }]);
       const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT id, name, publisher, version FROM images WHERE top_layer_id = 2`).all() as { detail: string }[];
       assert.match(plan.map((p) => p.detail).join(' '), /USING COVERING INDEX images_top_layer/);
+      db.close();
+    });
+  });
+
+  describe('migration 8', () => {
+    it("keeps each image's parent in a column, backfilled by the rule, and indexed with what a listing shows", () => {
+      const db = new Database(join(dir, 'm8.db'));
+      migrate(db, migrations.slice(0, 7));
+      // Layers 1-2-3-4 and 1-5: base (top 1), app and its twin (top 3, above layer 2, which is no
+      // image's top), web (top 4, above app's top), other (top 5), and lone (top 6, a base of its own).
+      db.exec(`
+        INSERT INTO layers (chain_id, diff_id, blob_digest, media_type, size, parent_id) VALUES
+          ('sha256:c1', 'd1', 'b1', 'm', 1, NULL), ('sha256:c2', 'd2', 'b2', 'm', 1, 1), ('sha256:c3', 'd3', 'b3', 'm', 1, 2),
+          ('sha256:c4', 'd4', 'b4', 'm', 1, 3), ('sha256:c5', 'd5', 'b5', 'm', 1, 1), ('sha256:c6', 'd6', 'b6', 'm', 1, NULL);
+        INSERT INTO images (name, publisher, version, repository, manifest_digest, config_digest, platform, size, installed, top_layer_id) VALUES
+          ('web', NULL, '3.0', 'r/web', 'm1', 'k1', 'linux/amd64', 1, 't', 4), ('base', 'P', '1.0', 'r/base', 'm2', 'k2', 'linux/amd64', 1, 't', 1),
+          ('app', NULL, '2.0', 'r/app', 'm3', 'k3', 'linux/amd64', 1, 't', 3), ('twin', NULL, '2.0', 'r/twin', 'm4', 'k4', 'linux/amd64', 1, 't', 3),
+          ('other', NULL, NULL, 'r/other', 'm5', 'k5', 'linux/amd64', 1, 't', 5), ('lone', NULL, NULL, 'r/lone', 'm6', 'k6', 'linux/amd64', 1, 't', 6);
+      `);
+      migrate(db, migrations.slice(0, 8));
+      assert.equal(schemaVersion(db), 8);
+      // web's parent is app, the lowest id with the top below web's; app and twin are base's children.
+      assert.deepEqual(db.prepare('SELECT name, parent_image_id AS p FROM images ORDER BY id').all(), [
+        { name: 'web', p: 3 }, { name: 'base', p: null }, { name: 'app', p: 2 }, { name: 'twin', p: 2 }, { name: 'other', p: 2 }, { name: 'lone', p: null },
+      ]);
+      const columns = (index: string) => (db.prepare(`SELECT name FROM pragma_index_info(?) ORDER BY seqno`).all(index) as { name: string }[]).map((c) => c.name);
+      assert.deepEqual(columns('images_parent'), ['parent_image_id', 'id', 'name', 'publisher', 'version']);
+      assert.deepEqual(columns('images_top_layer'), ['top_layer_id', 'id']);
+      const store = new Store(db);
+      assert.deepEqual(store.lineage.descendantSummaries([2]).map((d) => [d.name, d.generation, d.parentId]), [
+        ['app', 1, 2], ['twin', 1, 2], ['other', 1, 2], ['web', 2, 3],
+      ]);
       db.close();
     });
   });
