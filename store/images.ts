@@ -9,6 +9,8 @@ export interface ImageSummary {
   name: string;
   publisher: string | null;
   version: string | null;
+  /** Its ParentImage's id, as store/parents.ts keeps it; null for an OS image. */
+  parentId: number | null;
 }
 
 export interface ImageRecord extends ImageSummary {
@@ -24,24 +26,25 @@ export interface ImageRecord extends ImageSummary {
   sourceId: number | null;
 }
 
-export type NewImage = Omit<ImageRecord, 'id'>;
+/** What a new image is recorded with: its id and its parent are the store's to give. */
+export type NewImage = Omit<ImageRecord, 'id' | 'parentId'>;
 
 /** The record's columns, of table alias `t`. */
 export const imageColumns = (t: string) => `${t}.id, ${t}.name, ${t}.publisher, ${t}.version, ${t}.description,
   ${t}.repository, ${t}.tag, ${t}.manifest_digest AS manifestDigest, ${t}.config_digest AS configDigest, ${t}.platform,
-  ${t}.size, ${t}.created, ${t}.installed, ${t}.source_id AS sourceId`;
+  ${t}.size, ${t}.created, ${t}.installed, ${t}.source_id AS sourceId, ${t}.parent_image_id AS parentId`;
 const COLUMNS = imageColumns('images');
-const SUMMARY = 'id, name, publisher, version';
+const SUMMARY = 'id, name, publisher, version, parent_image_id AS parentId';
 
 /**
  * A row of imageColumns read as an array (better-sqlite3's raw mode) into a record. Thousands of
  * rows are read several times faster so than as objects, whose properties the driver adds one by
  * one; the literal gives every record one shape.
  */
-type Row = [number, string, string | null, string | null, string | null, string, string | null, string, string, string, number, string | null, string, number | null];
+type Row = [number, string, string | null, string | null, string | null, string, string | null, string, string, string, number, string | null, string, number | null, number | null];
 const imageRecord = (r: Row): ImageRecord => ({
   id: r[0], name: r[1], publisher: r[2], version: r[3], description: r[4], repository: r[5], tag: r[6],
-  manifestDigest: r[7], configDigest: r[8], platform: r[9], size: r[10], created: r[11], installed: r[12], sourceId: r[13],
+  manifestDigest: r[7], configDigest: r[8], platform: r[9], size: r[10], created: r[11], installed: r[12], sourceId: r[13], parentId: r[14],
 });
 
 /** An image's id and name: what selecting images by name reads of each. */

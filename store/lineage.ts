@@ -44,25 +44,6 @@ export class LineageQueries {
     this.containers = new ContainerQueries(db);
   }
 
-  /**
-   * The parent id of every image that has one, in one statement (images absent are OS images);
-   * `ids` limits it to those images.
-   */
-  parentIds(ids?: readonly number[]): Map<number, number> {
-    const sql = ids
-      ? 'SELECT id, parent_image_id FROM images WHERE id IN (SELECT value FROM json_each(?)) AND parent_image_id IS NOT NULL'
-      : 'SELECT id, parent_image_id FROM images WHERE parent_image_id IS NOT NULL';
-    // Iterated into the map: each row's array dies at once instead of all living until the end.
-    const parents = new Map<number, number>();
-    for (const [id, parent] of this.db.prepare(sql).raw().iterate(...(ids ? [JSON.stringify(ids)] : [])) as Iterable<[number, number]>) parents.set(id, parent);
-    return parents;
-  }
-
-  /** The image's ParentImage; undefined for an OS image (or an image not installed). */
-  parentOf(imageId: number): ImageRecord | undefined {
-    return this.ancestors(imageId)[0];
-  }
-
   /** ParentImage, its ParentImage, and so on up to the OS image: nearest first. */
   ancestors(imageId: number): ImageRecord[] {
     return this.db

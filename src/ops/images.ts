@@ -55,30 +55,18 @@ const summaries = ({ store }: StoreContext): Reader<ImageSummary> => ({
 });
 
 /**
- * The images with their parents: `parents` when the lineage filter found them (every image it
- * allows), else asked of the store in one statement, for every image when all are listed, else
- * for those alone. The parents not among the images are read by id.
+ * The images with their parents: each row carries its parent's id (store/parents.ts keeps it),
+ * and the parents not among the images are read by id.
  */
-function withParents<R extends ImageSummary>(
-  ctx: StoreContext,
-  read: Reader<R>,
-  images: R[],
-  all: boolean,
-  found?: Map<number, number | null>,
-): InstalledImage<R>[] {
-  const parents = found ?? ctx.store.lineage.parentIds(all ? undefined : images.map((i) => i.id));
+function withParents<R extends ImageSummary>(read: Reader<R>, images: R[]): InstalledImage<R>[] {
   // Loops, not arrays mapped: a listing of every image makes these of 10,000.
   const known = new Map<number, R>();
   for (const i of images) known.set(i.id, i);
   const missing = new Set<number>();
-  for (const i of images) {
-    const id = parents.get(i.id);
-    if (typeof id === 'number' && !known.has(id)) missing.add(id);
-  }
+  for (const i of images) if (i.parentId !== null && !known.has(i.parentId)) missing.add(i.parentId);
   for (const p of missing.size > 0 ? read.byIds([...missing]) : []) known.set(p.id, p);
   return images.map((image) => {
-    const id = parents.get(image.id);
-    const parent = (typeof id === 'number' && known.get(id)) || null;
+    const parent = (image.parentId !== null && known.get(image.parentId)) || null;
     return { image, parent, isOSImage: parent === null };
   });
 }
@@ -88,7 +76,7 @@ export function lineageOf(ctx: StoreContext, images: { id: number }[]): Installe
   return ctx.store.read(() => {
     const found = new Map(ctx.store.images.byIds(images.map((i) => i.id)).map((i) => [i.id, i]));
     const inOrder = images.map((i) => found.get(i.id)).filter((x): x is ImageRecord => x !== undefined);
-    return withParents(ctx, records(ctx), inOrder, false);
+    return withParents(records(ctx), inOrder);
   });
 }
 
@@ -127,14 +115,12 @@ function relatives(images: ImageQueries, pattern: string, role: string): NamedIm
   return found;
 }
 
-/** What a lineage filter found: the images it allows, each with its generation and its parent's id. */
+/** What a lineage filter found: the images it allows, each with its generation. */
 interface Related {
   /** Each image (its summary at least) by id. */
   found: Map<number, ImageSummary>;
   /** 1: a child or the parent; 2: a grandchild or grandparent; ... */
   generations: Map<number, number>;
-  /** null: an OS image. */
-  parents: Map<number, number | null>;
 }
 
 /** The images the lineage filter allows, or undefined when none was asked for. */
@@ -143,27 +129,24 @@ function lineageFilter(ctx: StoreContext, related: ImageQuery['related']): Relat
   const { lineage } = ctx.store;
   const found = new Map<number, ImageSummary>();
   const generations = new Map<number, number>();
-  const parents = new Map<number, number | null>();
-  const add = (image: ImageSummary, generation: number, parent: number | null) => {
+  const add = (image: ImageSummary, generation: number) => {
     found.set(image.id, image);
     generations.set(image.id, Math.min(generation, generations.get(image.id) ?? Infinity));
-    parents.set(image.id, parent);
   };
   const starts = relatives(ctx.store.images, related.of, related.relation);
   if (related.relation === 'descendants') {
     // Below every image named, in one walk.
-    for (const d of lineage.descendantSummaries(starts.map((img) => img.id))) add(d, d.generation, d.parentId);
+    for (const d of lineage.descendantSummaries(starts.map((img) => img.id))) add(d, d.generation);
   } else {
     for (const img of starts) {
       if (related.relation === 'children') {
-        for (const c of lineage.children(img.id)) add(c, 1, img.id);
+        for (const c of lineage.children(img.id)) add(c, 1);
       } else {
-        const line = lineage.ancestors(img.id);
-        line.forEach((a, i) => add(a, i + 1, line[i + 1]?.id ?? null));
+        lineage.ancestors(img.id).forEach((a, i) => add(a, i + 1));
       }
     }
   }
-  return { found, generations, parents };
+  return { found, generations };
 }
 
 /**
@@ -180,42 +163,36 @@ export function getImageSummaries(ctx: StoreContext, q: ImageQuery = {}): Instal
 }
 
 function installed<R extends ImageSummary>(ctx: StoreContext, q: ImageQuery, read: Reader<R>): InstalledImage<R>[] {
-  return ctx.store.read(() => {
-    const { selected, all, related } = select(ctx, q, read);
-    return withParents(ctx, read, selected, all, related?.parents);
-  });
+  return ctx.store.read(() => withParents(read, select(ctx, q, read)));
 }
 
 /** The images getImages lists, in its order, without their parents: what removal and New-Container select from. */
 export function matchImages(ctx: StoreContext, q: ImageQuery = {}): ImageRecord[] {
-  return ctx.store.read(() => select(ctx, q, records(ctx)).selected);
+  return ctx.store.read(() => select(ctx, q, records(ctx)));
 }
 
 /**
  * The query's images: with a lineage filter, the images it found (their summaries came with
  * them; whole records are read by id); else names are matched on the candidates' ids and names,
  * records read only for those. Then names, publisher and version are matched on the records.
- * `all`: every installed image was selected.
  */
-function select<R extends ImageSummary>(ctx: StoreContext, q: ImageQuery, read: Reader<R>): { selected: R[]; all: boolean; related?: Related } {
+function select<R extends ImageSummary>(ctx: StoreContext, q: ImageQuery, read: Reader<R>): R[] {
   const { images } = ctx.store;
   const related = lineageFilter(ctx, q.related);
   const generations = related?.generations;
   const name = matcher(q.names);
   let found: R[];
-  let all = false;
   if (related) {
     found = related.found.size > 0 ? read.among(related.found) : [];
   } else if (!q.names?.length) {
     // Every image: no name to match, so none is read apart from the records.
     found = read.all();
-    all = true;
   } else {
     const pool = candidates(images, q.names);
     const named = pool.named.filter((img) => name(img.name));
-    // Every image named (the prefixes found them all): listed as every image is, its parents found in one walk.
-    all = named.length === pool.named.length && (pool.everyName || named.length === images.count());
-    found = all ? read.all() : named.length > 0 ? read.byIds(named.map((i) => i.id)) : [];
+    // Every image named (the prefixes found them all): read as every image is, in one scan, not by id.
+    const every = named.length === pool.named.length && (pool.everyName || named.length === images.count());
+    found = every ? read.all() : named.length > 0 ? read.byIds(named.map((i) => i.id)) : [];
   }
   const publisher = matcher(q.publisher === undefined ? undefined : [stripCN(q.publisher)]);
   const { version } = q;
@@ -228,7 +205,7 @@ function select<R extends ImageSummary>(ctx: StoreContext, q: ImageQuery, read: 
   const order = listingOrder(selected);
   const generation = (img: R) => generations?.get(img.id) ?? 0;
   selected.sort((a, b) => generation(a) - generation(b) || order(a, b));
-  return { selected, all: all && selected.length === found.length, related };
+  return selected;
 }
 
 /**

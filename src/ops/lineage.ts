@@ -18,13 +18,11 @@ export function imageForest(ctx: StoreContext): ImageTree[] {
 
 function forest(ctx: StoreContext): ImageTree[] {
   const images = ctx.store.images.all();
-  const parents = ctx.store.lineage.parentIds();
   const nodes = new Map(images.map((image) => [image.id, { image, containers: [] as ContainerRecord[], children: [] as ImageTree[] }]));
   for (const c of ctx.store.containers.list()) nodes.get(c.imageId)?.containers.push(c);
   const roots: ImageTree[] = [];
   for (const image of [...images].sort(listingOrder(images))) {
-    const parent = parents.get(image.id);
-    (parent === undefined ? roots : nodes.get(parent)!.children).push(nodes.get(image.id)!);
+    (image.parentId === null ? roots : nodes.get(image.parentId)!.children).push(nodes.get(image.id)!);
   }
   return roots;
 }

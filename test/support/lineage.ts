@@ -9,6 +9,18 @@ import type { ImageRecord, Store } from '../../store/index.js';
 /** A chain id (64 hex digits, as layer paths need) for a stack of layer names, base first. */
 export const chainIdOf = (stack: readonly string[]) => `sha256:${createHash('sha256').update(stack.join('/')).digest('hex')}`;
 
+/** The parent id the store keeps for each image that has one (or for those of `ids`). */
+export function parentIdsOf(store: Store, ids?: readonly number[]): Map<number, number> {
+  const rows = ids ? store.images.summaries(ids) : store.images.summaries();
+  return new Map(rows.flatMap((i) => (i.parentId === null ? [] : [[i.id, i.parentId] as [number, number]])));
+}
+
+/** The ParentImage the store keeps for an image; undefined for an OS image. */
+export function parentOf(store: Store, id: number): ImageRecord | undefined {
+  const parentId = store.images.byId(id)?.parentId;
+  return parentId === null || parentId === undefined ? undefined : store.images.byId(parentId);
+}
+
 /** Records an image whose layers are named `layers` (base first), as an install would; returns it. */
 export function addImage(store: Store, name: string, layers: readonly string[], extra: Partial<ImageRecord> = {}): ImageRecord {
   return store.transaction(() => {

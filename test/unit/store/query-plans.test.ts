@@ -73,7 +73,6 @@ describe('store query plans for one image', () => {
     ['descendantSummaries', (s, ids) => s.lineage.descendantSummaries([ids('base-b'), ids('base-c')])],
     ['ancestors', (s, ids) => s.lineage.ancestors(ids('grandchild-b3'))],
     ['dependents', (s, ids) => s.lineage.dependents(ids('child-b3'))],
-    ['parentIds of some images', (s, ids) => s.lineage.parentIds([ids('child-c1'), ids('grandchild-a2')])],
     ['byIds', (s, ids) => s.images.byIds([ids('child-c1'), ids('base-a')])],
     ['summaries of some images', (s, ids) => s.images.summaries([ids('child-c1'), ids('base-a')])],
     ['names starting with a prefix', (s) => s.images.namesStartingWith('Child-B')],
