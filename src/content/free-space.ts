@@ -11,8 +11,9 @@
  * checks get closer together only near the line, and the bytes between two stay well under
  * what was left.
  */
-import { statfs } from 'node:fs/promises';
+import { statfs as statfsCallback } from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
+import { promisify } from 'node:util';
 import { failed, usage } from '../errors.js';
 import type { TakeRoom } from '../layers/room.js';
 import { parseByteSize } from './byte-size.js';
@@ -28,6 +29,10 @@ const TAR_BLOCK = 512;
 const MAX_INODE_RESERVE = 65_536;
 
 export const RESERVE_VARIABLE = 'CTRIMG_FREE_SPACE_RESERVE';
+
+// Not node:fs/promises: every command reads the reserve's setting (parseReserve), and loading that
+// module (and the readline it loads) cost each about 4 ms.
+const statfs = promisify(statfsCallback);
 
 /** The reserve in bytes for the filesystem holding `dir`, as `setting` (the variable's value) asks. */
 export async function freeSpaceReserve(dir: string, setting: string | undefined): Promise<number> {

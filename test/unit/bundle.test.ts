@@ -145,7 +145,7 @@ describe('bundle (lazy loading of the executable)', () => {
     }
   });
 
-  it('runs as CommonJS: a listing and help never start the ES module loader', async () => {
+  it('runs as CommonJS: a listing and help never start the ES module loader, nor load node:fs/promises', async () => {
     // Node loads its ES module loader's modules only for an ES module (or an import()): some 20 ms.
     const dir = await mkdtemp(join(tmpdir(), 'ctrimg-bundle-'));
     try {
@@ -158,6 +158,8 @@ describe('bundle (lazy loading of the executable)', () => {
         const loaded = (await readFile(out, 'utf8')).split('\n');
         assert.ok(loaded.includes('NativeModule internal/modules/cjs/loader'), `the probe saw no module list: ${loaded.length} lines`);
         assert.deepEqual(loaded.filter((m) => /internal\/modules\/esm\/(module_job|translators)/.test(m)), [], `${args.join(' ')} loads ES modules`);
+        // node:fs/promises loads readline too: some 4 ms that only deleting and installing need.
+        assert.ok(!loaded.includes('NativeModule fs/promises'), `${args.join(' ')} loads node:fs/promises`);
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
