@@ -4,6 +4,7 @@
  * src/cli.cts starts it.
  */
 import { cmdlets } from './index.js';
+import { safe } from '../src/cli/io.js';
 import { runCli } from '../src/cli/run.js';
 
 // stdin and stderr as getters: Node makes process.stdin (a read stream, over /dev/null too) and
@@ -18,6 +19,13 @@ void runCli(process.argv.slice(2), cmdlets, {
   get stderr() {
     return process.stderr;
   },
-}).then((code) => {
-  process.exitCode = code;
-});
+}).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  // runCli answers every error of a cmdlet with its exit code; one that escapes it still ends in one line.
+  (err: unknown) => {
+    process.stderr.write(`ctrimg: ${safe(String((err as Error)?.message ?? err).split('\n')[0]!)} [INTERNAL]\n`);
+    process.exitCode = 1;
+  },
+);

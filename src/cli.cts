@@ -54,6 +54,7 @@ const bundle = '../ctrimg/main.cjs';
 try {
   require(bundle);
 } catch (err) {
-  process.stderr.write(`ctrimg: cannot start: ${(err as Error).message} (npm ci, or npm run build, builds it) [INTERNAL]\n`);
+  // The first line: a missing module's message goes on with the stack of requires.
+  process.stderr.write(`ctrimg: cannot start: ${String((err as Error).message).split('\n')[0]} (npm ci, or npm run build, builds it) [INTERNAL]\n`);
   process.exitCode = 1;
 }

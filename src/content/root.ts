@@ -90,8 +90,9 @@ const deletable = (root: string, path: string) => below(root, path) && !OWN.has(
  * symlink: deleting one removes the link, never what it points to.
  */
 // Not node:fs/promises: loading it (and the readline it loads) cost every command that opens a
-// store about 4 ms, and most commands delete nothing.
-const realpath = promisify(realpathCallback);
+// store about 4 ms, and most commands delete nothing. The native one, as the root is resolved
+// with: on Windows the JavaScript one does not resolve a volume mounted on a folder.
+const realpath = promisify(realpathCallback.native);
 
 export async function assertInside(root: string, path: string): Promise<void> {
   if (deletable(root, path)) {

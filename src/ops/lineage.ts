@@ -22,7 +22,9 @@ function forest(ctx: StoreContext): ImageTree[] {
   for (const c of ctx.store.containers.list()) nodes.get(c.imageId)?.containers.push(c);
   const roots: ImageTree[] = [];
   for (const image of [...images].sort(listingOrder(images))) {
-    (image.parentId === null ? roots : nodes.get(image.parentId)!.children).push(nodes.get(image.id)!);
+    // A parent id naming no image (a store edited by hand) puts the image among the roots.
+    const parent = image.parentId === null ? undefined : nodes.get(image.parentId);
+    (parent ? parent.children : roots).push(nodes.get(image.id)!);
   }
   return roots;
 }

@@ -62,7 +62,8 @@ async function bundle(): Promise<void> {
       supported: { 'dynamic-import': false },
       // createRequire(import.meta.url), as the modules that require a package lazily write it.
       define: { 'import.meta.url': '__importMetaUrl' },
-      banner: file.text.includes('import.meta.url') ? 'var __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' : '',
+      // Strict, as ES modules are and as the code (ours and the packages bundled) ran before.
+      banner: ['"use strict";', file.text.includes('import.meta.url') ? 'var __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' : ''].join('\n'),
       sourcefile: basename(file.path),
       logLevel: 'warning',
     });

@@ -7,8 +7,9 @@
  * (bench:scale measures it). Read from the metafile esbuild writes beside the bundle.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -161,6 +162,27 @@ describe('bundle (lazy loading of the executable)', () => {
         // node:fs/promises loads readline too: some 4 ms that only deleting and installing need.
         assert.ok(!loaded.includes('NativeModule fs/promises'), `${args.join(' ')} loads node:fs/promises`);
       }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps every file strict, as the ES modules it is made from were', () => {
+    const dir = fileURLToPath(new URL('../../ctrimg/', import.meta.url));
+    const files = readdirSync(dir).filter((f) => f.endsWith('.cjs'));
+    assert.ok(files.length > 10, `only ${files.length} files in ${dir}`);
+    assert.deepEqual(files.filter((f) => !readFileSync(join(dir, f), 'utf8').startsWith('"use strict";')), []);
+  });
+
+  it('says in one line that it cannot start when the bundle is missing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ctrimg-nobundle-'));
+    try {
+      // The executable alone, where no dist/ctrimg/ lies beside it.
+      await mkdir(join(dir, 'src'));
+      await copyFile(fileURLToPath(new URL('../../src/cli.cjs', import.meta.url)), join(dir, 'src', 'cli.cjs'));
+      const r = spawnSync(process.execPath, [join(dir, 'src', 'cli.cjs'), 'Get-ContainerImage'], { encoding: 'utf8' });
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /^ctrimg: cannot start: Cannot find module .*main\.cjs'? .*\[INTERNAL\]\n$/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
