@@ -1,7 +1,7 @@
 /** Prepared queries over `images` and `image_layers`; lineage is in lineage.ts. */
 import { failed } from '../src/errors.js';
 import type { Db } from './db.js';
-import { reparentImagesUsing } from './parents.js';
+import { keepingLineage, reparentImagesUsing } from './parents.js';
 
 /** What a listing of the default columns needs of an image: a few short strings, not the digests. */
 export interface ImageSummary {
@@ -120,7 +120,7 @@ export class ImageQueries {
 
   /** Records an image over layers that are already recorded (ids base first), in one transaction (a savepoint in the caller's). */
   add(img: NewImage, layerIds: number[]): ImageRecord {
-    return this.db.transaction(() => {
+    return keepingLineage(this.db, () => {
       const info = this.db
         .prepare(
           `INSERT INTO images (name, publisher, version, description, repository, tag, manifest_digest,
@@ -140,7 +140,7 @@ export class ImageQueries {
       // Its own parent, and that of every image above its top it is now the nearest image below.
       if (top !== undefined) reparentImagesUsing(this.db, top);
       return this.byId(id)!;
-    })();
+    });
   }
 
   /**
@@ -173,11 +173,11 @@ export class ImageQueries {
       | undefined;
     if (!row) return false;
     // One transaction (a savepoint in the caller's): no image is left with the parent it had.
-    this.db.transaction(() => {
+    keepingLineage(this.db, () => {
       this.db.prepare('DELETE FROM images WHERE id = ?').run(img.id);
       // The images above its top: their nearest image below may be another now (a twin).
       if (row.top !== null) reparentImagesUsing(this.db, row.top);
-    })();
+    });
     return true;
   }
 

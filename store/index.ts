@@ -4,6 +4,7 @@ import { ContainerQueries } from './containers.js';
 import { ImageQueries } from './images.js';
 import { LayerQueries } from './layers.js';
 import { LineageQueries } from './lineage.js';
+import { healLineage } from './parents.js';
 import { SettingsQueries } from './settings.js';
 import { SourceQueries } from './sources.js';
 
@@ -28,12 +29,23 @@ export class Store {
 
   /** `mapped`: reads through a memory map (db.ts says when). */
   static open(file: string, opts: { mapped?: boolean } = {}): Store {
-    return new Store(openDb(file, undefined, opts));
+    const db = openDb(file, undefined, opts);
+    // Images another ctrimg added or removed without keeping their parents (parents.ts).
+    healLineage(db);
+    return new Store(db);
   }
 
-  /** Runs `fn` in one write transaction, taking the lock up front so readers never upgrade. */
+  /**
+   * Runs `fn` in one write transaction, taking the lock up front so readers never upgrade. It
+   * starts with the parents kept right (parents.ts): what it decides may rest on them.
+   */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    return this.db
+      .transaction(() => {
+        healLineage(this.db);
+        return fn();
+      })
+      .immediate();
   }
 
   /**

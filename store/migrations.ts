@@ -157,6 +157,10 @@ export const migrations: Migration[] = [
     // it), and lineage reads it through an index that covers what a listing shows. The top-layer
     // index goes back to what the walks of store/parents.ts look up. Backfilled by the same rule,
     // walking down from the base layers with the owner (lowest image id) of the nearest top below.
+    // A ctrimg from before this migration, still running when another one applied it (a long
+    // install during an upgrade), adds or removes images without keeping the column: triggers
+    // mark the lineage stale on every change to images, and store/parents.ts walks every parent
+    // again when it finds the mark (a trigger cannot run that recursive walk itself).
     sql: `
       ALTER TABLE images ADD COLUMN parent_image_id INTEGER;
       DROP INDEX images_top_layer;
@@ -169,6 +173,12 @@ export const migrations: Migration[] = [
       )
       UPDATE images SET parent_image_id = below.parent_id FROM below WHERE below.layer_id = images.top_layer_id;
       CREATE INDEX images_parent ON images(parent_image_id, id, name, publisher, version);
+      CREATE TRIGGER images_added_lineage AFTER INSERT ON images
+        BEGIN INSERT OR REPLACE INTO settings (key, value) VALUES ('lineage', 'stale'); END;
+      CREATE TRIGGER images_removed_lineage AFTER DELETE ON images
+        BEGIN INSERT OR REPLACE INTO settings (key, value) VALUES ('lineage', 'stale'); END;
+      CREATE TRIGGER images_top_lineage AFTER UPDATE OF top_layer_id ON images
+        BEGIN INSERT OR REPLACE INTO settings (key, value) VALUES ('lineage', 'stale'); END;
     `,
   },
 ];

@@ -245,6 +245,10 @@ describe('store migrations', () => {
       const columns = (index: string) => (db.prepare(`SELECT name FROM pragma_index_info(?) ORDER BY seqno`).all(index) as { name: string }[]).map((c) => c.name);
       assert.deepEqual(columns('images_parent'), ['parent_image_id', 'id', 'name', 'publisher', 'version']);
       assert.deepEqual(columns('images_top_layer'), ['top_layer_id', 'id']);
+      // Changes to images by a ctrimg that does not keep the column mark the lineage stale (parents.ts).
+      const triggers = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name`).all() as { name: string }[]).map((t) => t.name);
+      assert.deepEqual(triggers, ['images_added_lineage', 'images_removed_lineage', 'images_top_lineage']);
+      assert.equal(db.prepare(`SELECT value FROM settings WHERE key = 'lineage'`).get(), undefined, 'the backfill leaves no stale mark');
       const store = new Store(db);
       assert.deepEqual(store.lineage.descendantSummaries([2]).map((d) => [d.name, d.generation, d.parentId]), [
         ['app', 1, 2], ['twin', 1, 2], ['other', 1, 2], ['web', 2, 3],
