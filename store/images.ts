@@ -168,17 +168,16 @@ export class ImageQueries {
    * image by now (SQLite reuses the ids of deleted rows), so the repository and manifest must match too.
    */
   remove(img: Pick<ImageRecord, 'id' | 'repository' | 'manifestDigest'>): boolean {
-    const row = this.db.prepare('SELECT top_layer_id AS top FROM images WHERE id = ? AND repository = ? AND manifest_digest = ?').get(img.id, img.repository, img.manifestDigest) as
-      | { top: number | null }
-      | undefined;
-    if (!row) return false;
-    // One transaction (a savepoint in the caller's): no image is left with the parent it had.
-    keepingLineage(this.db, () => {
-      this.db.prepare('DELETE FROM images WHERE id = ?').run(img.id);
+    // One transaction (a savepoint in the caller's): the row deleted is the one matched, and no
+    // image is left with the parent it had.
+    return keepingLineage(this.db, () => {
+      const row = this.db
+        .prepare('DELETE FROM images WHERE id = ? AND repository = ? AND manifest_digest = ? RETURNING top_layer_id AS top')
+        .get(img.id, img.repository, img.manifestDigest) as { top: number | null } | undefined;
       // The images above its top: their nearest image below may be another now (a twin).
-      if (row.top !== null) reparentImagesUsing(this.db, row.top);
+      if (row && row.top !== null) reparentImagesUsing(this.db, row.top);
+      return row !== undefined;
     });
-    return true;
   }
 
   /** Images with this layer anywhere in their chain. */

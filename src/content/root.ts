@@ -83,17 +83,17 @@ function below(root: string, path: string): boolean {
 /** Below the root and not one of the store's own directories (relative() normalizes `.` and `..`). */
 const deletable = (root: string, path: string) => below(root, path) && !OWN.has(relative(root, path).split(sep).join('/'));
 
+// Not node:fs/promises: loading it (and the readline it loads) cost every command that opens a
+// store about 4 ms, and most commands delete nothing. The native one, as the root is resolved
+// with: on Windows the JavaScript one does not resolve a volume mounted on a folder.
+const realpath = promisify(realpathCallback.native);
+
 /**
  * Refuses, with OUTSIDE_STORE, a `path` that is not inside the resolved `root`: by its name,
  * or because a directory on the way is a link to somewhere else; and the root and its own
  * directories (layers/, containers/, ...), which hold everything. The target itself may be a
  * symlink: deleting one removes the link, never what it points to.
  */
-// Not node:fs/promises: loading it (and the readline it loads) cost every command that opens a
-// store about 4 ms, and most commands delete nothing. The native one, as the root is resolved
-// with: on Windows the JavaScript one does not resolve a volume mounted on a folder.
-const realpath = promisify(realpathCallback.native);
-
 export async function assertInside(root: string, path: string): Promise<void> {
   if (deletable(root, path)) {
     const parent = await realpath(dirname(path)).catch((err: NodeJS.ErrnoException) => {
