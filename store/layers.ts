@@ -8,13 +8,15 @@ export interface LayerRecord {
   blobDigest: string;
   mediaType: string;
   size: number;
+  /** What the layer's files hold, as docker counts a layer's size (layers/content-size.ts); null: not counted (imported before schema 9). */
+  contentBytes: number | null;
 }
 
 export type NewLayer = Omit<LayerRecord, 'id'>;
 
 const columns = (t: string) =>
   `${t}.id, ${t}.chain_id AS chainId, ${t}.diff_id AS diffId, ${t}.blob_digest AS blobDigest,
-   ${t}.media_type AS mediaType, ${t}.size`;
+   ${t}.media_type AS mediaType, ${t}.size, ${t}.content_bytes AS contentBytes`;
 const COLUMNS = columns('layers');
 
 export class LayerQueries {
@@ -24,14 +26,18 @@ export class LayerQueries {
     return this.db.prepare(`SELECT ${COLUMNS} FROM layers WHERE chain_id = ?`).get(chainId) as LayerRecord | undefined;
   }
 
-  /** Inserts the layer unless its chain id is already recorded; returns the row either way. */
+  /**
+   * Inserts the layer unless its chain id is already recorded; returns the row either way. A
+   * recorded layer whose content bytes were not counted takes the count given.
+   */
   ensure(l: NewLayer): LayerRecord {
     this.db
       .prepare(
-        `INSERT INTO layers (chain_id, diff_id, blob_digest, media_type, size)
-         VALUES (?, ?, ?, ?, ?) ON CONFLICT (chain_id) DO NOTHING`,
+        `INSERT INTO layers (chain_id, diff_id, blob_digest, media_type, size, content_bytes)
+         VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (chain_id) DO UPDATE SET content_bytes = coalesce(content_bytes, excluded.content_bytes)`,
       )
-      .run(l.chainId, l.diffId, l.blobDigest, l.mediaType, l.size);
+      .run(l.chainId, l.diffId, l.blobDigest, l.mediaType, l.size, l.contentBytes);
     return this.byChainId(l.chainId)!;
   }
 

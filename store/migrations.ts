@@ -181,4 +181,13 @@ export const migrations: Migration[] = [
         BEGIN INSERT OR REPLACE INTO settings (key, value) VALUES ('lineage', 'stale'); END;
     `,
   },
+  {
+    version: 9,
+    description: "each layer's content bytes: the size docker shows for it, counted as it is imported",
+    // NULL for a layer imported before (or by a ctrimg from before) this migration: nothing
+    // counted it, and SQL cannot; a view that needs it measures the layer's directory instead.
+    sql: `
+      ALTER TABLE layers ADD COLUMN content_bytes INTEGER;
+    `,
+  },
 ];

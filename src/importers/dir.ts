@@ -30,7 +30,7 @@ export class DirImporter implements LayerImporter {
   /** Plain directories need nothing of the host. */
   async ensureReady(): Promise<void> {}
 
-  importLayer(tar: Readable, layerPath: string, opts: ImportOptions): Promise<void> {
+  importLayer(tar: Readable, layerPath: string, opts: ImportOptions): Promise<number> {
     return buildAtomically(layerPath, 'import layer', this.reserve, (tmp, room) => unpackLayer(tar, tmp, opts, room));
   }
 
@@ -60,19 +60,20 @@ export class DirImporter implements LayerImporter {
   }
 }
 
-async function buildAtomically(
+async function buildAtomically<T>(
   dest: string,
   what: string,
   reserve: number,
-  build: (tmp: string, room: TakeRoom) => Promise<void>,
-): Promise<void> {
+  build: (tmp: string, room: TakeRoom) => Promise<T>,
+): Promise<T> {
   await mustNotExist(dest, what);
   // Named with the pid (content/layout.ts), so leftovers of a crash can be told apart.
   const tmp = importerTempPath(dest);
   await mkdir(tmp, { mode: 0o700 });
   try {
-    await build(tmp, roomAbove(dirname(dest), reserve, `cannot ${what} at ${dest}`));
+    const built = await build(tmp, roomAbove(dirname(dest), reserve, `cannot ${what} at ${dest}`));
     await rename(tmp, dest);
+    return built;
   } catch (err) {
     await removeTree(tmp);
     const full = diskFull(err, `cannot ${what} at ${dest}`, dirname(dest));

@@ -79,7 +79,7 @@ export class HcsImporter implements LayerImporter {
     return this.ready;
   }
 
-  async importLayer(tar: Readable, layerPath: string, opts: ImportOptions): Promise<void> {
+  async importLayer(tar: Readable, layerPath: string, opts: ImportOptions): Promise<number> {
     // Awaited below: marked handled now, so a parent failing meanwhile is not an unhandled rejection.
     opts.parentsReady?.catch(() => {});
     opts.signal?.throwIfAborted();
@@ -108,7 +108,7 @@ export class HcsImporter implements LayerImporter {
     stdin.on('error', () => {});
     const validated = validateWindowsLayer(tar, { base: opts.parents.length === 0 });
     tar.pipe(stdin);
-    await Promise.all([validated.catch(fail), run.exited.catch(fail), finished(tar).catch(fail)]);
+    const [bytes] = await Promise.all([validated.catch(fail), run.exited.catch(fail), finished(tar).catch(fail)]);
     opts.signal?.removeEventListener('abort', onAbort);
     // Left in place if it cannot go now: once this process has exited, it is a leftover like any other.
     if (temp) await rm(temp, { recursive: true, force: true }).catch(() => {});
@@ -116,7 +116,7 @@ export class HcsImporter implements LayerImporter {
     if (!failure) {
       try {
         await writeFile(join(layerPath, LAYERCHAIN), layerChain(opts.parents));
-        return;
+        return bytes!;
       } catch (err) {
         failure = { err: failed(`cannot write ${LAYERCHAIN} in ${layerPath}: ${(err as Error).message}`, { cause: err }) };
       }

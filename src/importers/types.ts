@@ -36,9 +36,10 @@ export interface LayerImporter {
   /**
    * Imports one uncompressed layer tar into `layerPath`, which must not exist yet. On failure
    * nothing is left at `layerPath` (unless removing it failed too: that is told through `warn`).
-   * Rejects with a CtrimgError naming the offending entry for unsafe or invalid tars.
+   * Rejects with a CtrimgError naming the offending entry for unsafe or invalid tars. Resolves
+   * with the layer's content bytes, the size docker shows for it (layers/content-size.ts).
    */
-  importLayer(tar: Readable, layerPath: string, opts: ImportOptions): Promise<void>;
+  importLayer(tar: Readable, layerPath: string, opts: ImportOptions): Promise<number>;
   /** Removes an imported layer; missing is not an error. */
   removeLayer(layerPath: string): Promise<void>;
   /**

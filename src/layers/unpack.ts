@@ -26,6 +26,7 @@ import { cleanParts, invalid, unsafe } from './paths.js';
 import { creationMode, metaOfStats, setCreatedFileMeta, setMeta, setMetaTimes, type Meta } from './meta.js';
 import { removeTree } from './remove-tree.js';
 import { copyFileData, copySize, writeFileData } from './sparse.js';
+import { contentBytes } from './content-size.js';
 import { SpecialFiles } from './special-files.js';
 import type { TarHeader } from './tar/header.js';
 import { readTar, type TarEntry } from './tar/reader.js';
@@ -49,8 +50,9 @@ export interface UnpackOptions {
 /**
  * Unpacks `input` into `root`, an existing empty directory. The caller bounds what the tar's
  * bytes write (keepFree); `room` is taken for what they do not count, the copies of parent files.
+ * Returns the layer's content bytes (layers/content-size.ts).
  */
-export async function unpackLayer(input: Readable, root: string, opts: UnpackOptions, room: TakeRoom): Promise<void> {
+export async function unpackLayer(input: Readable, root: string, opts: UnpackOptions, room: TakeRoom): Promise<number> {
   opts.signal?.throwIfAborted();
   await chmod(root, 0o755);
   // The reader fails with the input's error: destroying the input with the reason stops it.
@@ -61,6 +63,7 @@ export async function unpackLayer(input: Readable, root: string, opts: UnpackOpt
     for await (const entry of readTar(input)) await unpacker.entry(entry);
     await unpacker.linkFromParents();
     await unpacker.finish();
+    return unpacker.contentBytes;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     input.destroy();
@@ -98,6 +101,11 @@ const SMALL_FILE = 1024 * 1024;
  * where missing with the lower directory's attributes, the final component is never followed.
  */
 class Unpacker {
+  /**
+   * The layer's size as docker gives it (layers/content-size.ts), counted per entry: a path an
+   * entry writes twice counts twice where moby's walk of the result would count it once.
+   */
+  contentBytes = 0;
   /** The layer root as a byte string. */
   private readonly root: BytePath;
   private readonly view: MergedView;
@@ -170,6 +178,7 @@ class Unpacker {
     this.explicit.add(rel);
     if (h.type === 'directory') this.dirTimes.push({ parts, meta: h.meta, subject });
     await this.place(entry, h, rel, path);
+    this.contentBytes += contentBytes(h);
     // Once placed: placing clears what an earlier entry left at `rel`, its attributes too.
     if (h.xattrs.size && this.view.kind(rel)) this.xattrs.set(rel, h.xattrs);
   }

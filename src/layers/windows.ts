@@ -17,6 +17,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { CtrimgError, failed } from '../errors.js';
 import { digestHex, sha256 } from '../image/digest.js';
 import { fromBuffer, shown, type BytePath } from './byte-paths.js';
+import { contentBytes } from './content-size.js';
 import { invalid, unsafe } from './paths.js';
 import type { TarHeader } from './tar/header.js';
 import { parsePaxTime } from './tar/numbers.js';
@@ -277,9 +278,10 @@ function checkWindowsRecords(pax: Map<string, Buffer>, subject: string): void {
 
 /**
  * Reads a whole layer tar and checks every entry; rejects on the first bad one, after which
- * the rest of `input` is not read. Resolves once `input` has ended.
+ * the rest of `input` is not read. Resolves once `input` has ended, with the layer's content
+ * bytes (content-size.ts).
  */
-export async function validateWindowsLayer(input: Readable, opts: { base: boolean }): Promise<void> {
+export async function validateWindowsLayer(input: Readable, opts: { base: boolean }): Promise<number> {
   const rules = new WindowsLayerRules(opts.base);
   // The hcs importer pipes the same stream to wclayer: a pipe here too lets the slower reader
   // set the pace, where reading the input directly would ignore the other pipe's backpressure.
@@ -297,7 +299,12 @@ export async function validateWindowsLayer(input: Readable, opts: { base: boolea
   try {
     // A PAX global header is an entry to Go's tar reader, and hcsshim adds it as a file named
     // by its header (`pax_global_header` at the top, refused with the other stray names).
-    for await (const entry of readTar(through)) rules.check(entry.header);
+    let bytes = 0;
+    for await (const entry of readTar(through)) {
+      rules.check(entry.header);
+      bytes += contentBytes(entry.header);
+    }
+    return bytes;
   } catch (err) {
     if (err instanceof CtrimgError || err === input.errored) throw err;
     throw invalid('layer', `could not be read as a tar archive: ${(err as Error).message}`);

@@ -109,13 +109,20 @@ async function commit(ctx: OpsContext, req: CommitRequest): Promise<InstalledIma
 
     const repository = req.repository ?? req.name.toLowerCase();
     pull = new LayerPull(ctx, new InstalledSource(ctx.content, repository), { concurrency: 1, dropLayerBlobs: false });
-    await pull.run(layerDescs.map((desc, i) => ({ desc, diffId: diffIds[i]!, chainId: chains[i]! })));
+    const { contentBytes } = await pull.run(layerDescs.map((desc, i) => ({ desc, diffId: diffIds[i]!, chainId: chains[i]! })));
     const record = ctx.store.transaction(() => {
       // Another commit may have taken the name meanwhile.
       const again = sameNameAndVersion(ctx, req).filter((img) => img.id !== replaced?.id);
       if (again.length > 0) throw exists(again[0]!);
       const layerIds = layerDescs.map(
-        (desc, i) => ctx.store.layers.ensure({ chainId: chains[i]!, diffId: diffIds[i]!, blobDigest: desc.digest, mediaType: desc.mediaType, size: desc.size }).id,
+        (desc, i) => ctx.store.layers.ensure({
+          chainId: chains[i]!,
+          diffId: diffIds[i]!,
+          blobDigest: desc.digest,
+          mediaType: desc.mediaType,
+          size: desc.size,
+          contentBytes: contentBytes.get(chains[i]!) ?? null,
+        }).id,
       );
       return ctx.store.images.add(
         {

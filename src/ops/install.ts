@@ -212,7 +212,7 @@ async function install(ctx: OpsContext, target: Target, opts: Installing, depth:
     dropLayerBlobs: opts.dropLayerBlobs ?? false,
   });
   try {
-    const { newLayers } = await pull.run(manifest.layers.map((desc, i) => ({ desc, diffId: config.diffIds[i]!, chainId: chains[i]! })));
+    const { newLayers, contentBytes } = await pull.run(manifest.layers.map((desc, i) => ({ desc, diffId: config.diffIds[i]!, chainId: chains[i]! })));
     await ctx.content.writeManifest(manifestDescriptor(resolved), resolved.bytes);
     await ctx.content.writeConfig(manifest.config, configBytes);
     const image = ctx.store.transaction(() => {
@@ -226,6 +226,7 @@ async function install(ctx: OpsContext, target: Target, opts: Installing, depth:
             blobDigest: desc.digest,
             mediaType: desc.mediaType,
             size: desc.size,
+            contentBytes: contentBytes.get(chains[i]!) ?? null,
           }).id,
       );
       return ctx.store.images.add(

@@ -60,6 +60,8 @@ export class LayerPull {
   private readonly addedBlobs: Digest[] = [];
   /** Chain ids of the layers this attempt imported. */
   private readonly addedLayers: Digest[] = [];
+  /** The content bytes (docker's layer size) of each layer this attempt imported, by chain id. */
+  private readonly contentBytes = new Map<Digest, number>();
   /** The in-place imports' markers, by chain id: they go once the image is recorded, or with their layer. */
   private readonly markers = new Map<Digest, string>();
   private readonly feeds = new Map<Digest, BlobFeed>();
@@ -71,8 +73,11 @@ export class LayerPull {
     private readonly opts: PullOptions,
   ) {}
 
-  /** Brings every layer into the store; returns how many were new. */
-  async run(layers: LayerPlan[]): Promise<{ newLayers: number }> {
+  /**
+   * Brings every layer into the store; returns how many were new, and the content bytes of each
+   * it imported (by chain id) for their records.
+   */
+  async run(layers: LayerPlan[]): Promise<{ newLayers: number; contentBytes: ReadonlyMap<Digest, number> }> {
     const { ctx } = this;
     await this.lockChains(layers.filter((l) => !ctx.store.layers.byChainId(l.chainId)).map((l) => l.chainId));
     // Read after the locks: another process may have recorded some of them meanwhile.
@@ -97,7 +102,7 @@ export class LayerPull {
         throw err;
       }
     });
-    return { newLayers: jobs.length };
+    return { newLayers: jobs.length, contentBytes: this.contentBytes };
   }
 
   /** The image is recorded: its layers are finished, the downloaded blobs go if asked to, and the layers are let go. */
@@ -190,7 +195,7 @@ export class LayerPull {
     // One generator from the blob's bytes to the importer's tar: no stream between stages.
     const tar = Readable.from(hashedWithRoom(decompressChunks(feed.open()), diff, take), { objectMode: false });
     try {
-      await ctx.importer.importLayer(tar, target, {
+      const bytes = await ctx.importer.importLayer(tar, target, {
         parents: to.parents,
         parentsReady: to.parentsReady,
         signal: to.signal,
@@ -206,6 +211,7 @@ export class LayerPull {
       await feed.done;
       if (marker) this.markers.set(chainId, marker);
       else await rename(target, to.location);
+      this.contentBytes.set(chainId, bytes);
     } catch (err) {
       tar.destroy();
       await this.removeUnfinished(target, marker);

@@ -88,7 +88,7 @@ export function fillStore(root: string, images: number, containers: number, seed
           let id = layerIds.get(l);
           if (id === undefined) {
             const h = hex(`blob ${l}`);
-            id = store.layers.ensure({ chainId: chainIdOf(l), diffId: digest(`diff ${l}`), blobDigest: `sha256:${h}`, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', size: 1024 + (i % 4096) }).id;
+            id = store.layers.ensure({ chainId: chainIdOf(l), diffId: digest(`diff ${l}`), blobDigest: `sha256:${h}`, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', size: 1024 + (i % 4096), contentBytes: 4096 + (i % 4096) }).id;
             layerIds.set(l, id);
             layers++;
           }

@@ -26,7 +26,7 @@ export function addImage(store: Store, name: string, layers: readonly string[], 
   return store.transaction(() => {
     const ids = layers.map((_, i) => {
       const chainId = chainIdOf(layers.slice(0, i + 1));
-      return store.layers.ensure({ chainId, diffId: chainIdOf([layers[i]!]), blobDigest: chainIdOf(['blob', ...layers.slice(0, i + 1)]), mediaType: 'application/vnd.oci.image.layer.v1.tar', size: 1 }).id;
+      return store.layers.ensure({ chainId, diffId: chainIdOf([layers[i]!]), blobDigest: chainIdOf(['blob', ...layers.slice(0, i + 1)]), mediaType: 'application/vnd.oci.image.layer.v1.tar', size: 1, contentBytes: 1 }).id;
     });
     return store.images.add(
       {

@@ -20,7 +20,7 @@ describe('importers/select', () => {
   });
 
   const addLayer = () =>
-    store.layers.ensure({ chainId: 'sha256:1', diffId: 'sha256:1', blobDigest: 'sha256:2', mediaType: 'x', size: 1 });
+    store.layers.ensure({ chainId: 'sha256:1', diffId: 'sha256:1', blobDigest: 'sha256:2', mediaType: 'x', size: 1, contentBytes: null });
   const isUsage = (err: unknown) => err instanceof CtrimgError && err.exitCode === 2;
 
   it('defaults to hcs on Windows and dir elsewhere, and records what a new store got', () => {

@@ -162,6 +162,12 @@ describe('layers/windows: the Windows layer tar rules (hcsshim wclayer import)',
     await assert.rejects(validateWindowsLayer(Readable.from(big(true)), { base: true }), /'etc\/passwd'/);
   });
 
+  it("resolves with the layer's content bytes: file lengths and symlink target lengths, as docker sizes a layer", async () => {
+    const layer = [...BASE, f('Files/a.txt', undefined, 'x'.repeat(999)), symlink('Files/l', 'Windows/win.ini'), link('Files/h', 'Files/a.txt'), wh('Files/.wh.gone'), END];
+    // BASE's two files hold one byte each.
+    assert.equal(await validateWindowsLayer(Readable.from([Buffer.concat(layer)]), { base: false }), 2 + 999 + 'Windows/win.ini'.length);
+  });
+
   it('refuses bytes that are not a tar archive with INVALID_TAR', async () => {
     await assert.rejects(validateWindowsLayer(Readable.from([Buffer.alloc(1024, 'z')]), { base: true }), (err: unknown) => err instanceof CtrimgError && err.code === 'INVALID_TAR');
   });

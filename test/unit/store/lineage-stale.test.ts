@@ -87,7 +87,7 @@ describe('store lineage changed by a ctrimg that does not keep parents', () => {
     // transaction of the store's (ImageQueries.add on its own).
     store.db.prepare('DELETE FROM images WHERE id = ?').run(base.id);
     models = models.filter((m) => m.id !== base.id);
-    const z = store.layers.ensure({ chainId: chainIdOf(['z']), diffId: chainIdOf(['z']), blobDigest: chainIdOf(['blob', 'z']), mediaType: 'application/vnd.oci.image.layer.v1.tar', size: 1 }).id;
+    const z = store.layers.ensure({ chainId: chainIdOf(['z']), diffId: chainIdOf(['z']), blobDigest: chainIdOf(['blob', 'z']), mediaType: 'application/vnd.oci.image.layer.v1.tar', size: 1, contentBytes: 1 }).id;
     const lone = store.images.add(
       { name: 'lone', publisher: null, version: null, description: null, repository: 'r/lone', tag: null, manifestDigest: chainIdOf(['manifest', 'lone']), configDigest: chainIdOf(['config', 'lone']), platform: 'linux/amd64', size: 1, created: null, installed: 'now', sourceId: null },
       [z],

@@ -93,7 +93,7 @@ describe('store lineage queries', () => {
   });
 
   it('fills the parent of a layer recorded before any image used it, and refuses a chain id that names two stacks', () => {
-    store.layers.ensure({ chainId: 'sha256:' + 'b'.repeat(64), diffId: 'd', blobDigest: 'x', mediaType: 'm', size: 1 });
+    store.layers.ensure({ chainId: 'sha256:' + 'b'.repeat(64), diffId: 'd', blobDigest: 'x', mediaType: 'm', size: 1, contentBytes: 1 });
     const a = addImage(store, 'a', ['a']);
     const stray = store.layers.byChainId('sha256:' + 'b'.repeat(64))!;
     const bottom = store.layers.ofImage(a.id)[0]!;

@@ -8,6 +8,12 @@ import { Store } from '../../../store/index.js';
 import { migrations } from '../../../store/migrations.js';
 import { parentIdsOf } from '../../support/lineage.js';
 
+/** An image's chain ids, base first, read as any schema since migration 1 keeps them (the store's queries read the newest schema). */
+function chainOf(db: Database.Database, imageId: number): string[] {
+  const rows = db.prepare('SELECT l.chain_id AS c FROM image_layers il JOIN layers l ON l.id = il.layer_id WHERE il.image_id = ? ORDER BY il.position').all(imageId);
+  return (rows as { c: string }[]).map((r) => r.c);
+}
+
 function columns(db: Database.Database, table: string): string[] {
   return (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
 }
@@ -127,8 +133,8 @@ describe('store migrations', () => {
       assert.deepEqual(columns(db, 'layers'), ['id', 'chain_id', 'diff_id', 'blob_digest', 'media_type', 'size']);
       assert.ok(!columns(db, 'containers').includes('path'));
       const store = new Store(db);
-      assert.equal(store.layers.byChainId('sha256:c1')?.id, 1);
-      assert.deepEqual(store.layers.ofImage(1).map((l) => l.chainId), ['sha256:c1']);
+      assert.equal((db.prepare(`SELECT id FROM layers WHERE chain_id = 'sha256:c1'`).get() as { id: number }).id, 1);
+      assert.deepEqual(chainOf(db, 1), ['sha256:c1']);
       assert.equal(store.containers.byName('web1')?.cid, 'x1');
       assert.throws(() => db.exec('DELETE FROM images WHERE id = 1'), /FOREIGN KEY/, 'the container still keeps its image');
       db.close();
@@ -155,7 +161,7 @@ describe('store migrations', () => {
       assert.deepEqual(db.prepare('SELECT id, name, repository, manifest_digest, installed FROM images ORDER BY id').all(), before);
       const store = new Store(db);
       const images = db.prepare('SELECT id, name FROM images ORDER BY id').all() as { id: number; name: string }[];
-      assert.deepEqual(images.map((i) => [i.name, store.layers.ofImage(i.id).map((l) => l.chainId)]), [['base', ['sha256:c1']], ['app', ['sha256:c1', 'sha256:c2']]]);
+      assert.deepEqual(images.map((i) => [i.name, chainOf(db, i.id)]), [['base', ['sha256:c1']], ['app', ['sha256:c1', 'sha256:c2']]]);
       assert.equal(store.containers.byName('web1')?.cid, 'x1');
       assert.throws(() => db.exec('DELETE FROM images WHERE id = 2'), /FOREIGN KEY/, 'the container still keeps its image');
       assert.deepEqual(db.pragma('foreign_key_check'), []);
@@ -253,6 +259,24 @@ describe('store migrations', () => {
       assert.deepEqual(store.lineage.descendantSummaries([2]).map((d) => [d.name, d.generation, d.parentId]), [
         ['app', 1, 2], ['twin', 1, 2], ['other', 1, 2], ['web', 2, 3],
       ]);
+      db.close();
+    });
+  });
+
+  describe('migration 9', () => {
+    it('adds each layer its content bytes, unknown for the layers already there, which a later record of the layer fills in', () => {
+      const db = new Database(join(dir, 'm9.db'));
+      migrate(db, migrations.slice(0, 8));
+      db.exec(`INSERT INTO layers (chain_id, diff_id, blob_digest, media_type, size) VALUES ('sha256:c1', 'd1', 'b1', 'm', 10), ('sha256:c2', 'd2', 'b2', 'm', 20)`);
+      migrate(db, migrations.slice(0, 9));
+      assert.equal(schemaVersion(db), 9);
+      assert.deepEqual(db.prepare('SELECT chain_id AS c, content_bytes AS b FROM layers ORDER BY id').all(), [{ c: 'sha256:c1', b: null }, { c: 'sha256:c2', b: null }]);
+      const store = new Store(db);
+      const again = (chainId: string, contentBytes: number | null) => store.layers.ensure({ chainId, diffId: 'd', blobDigest: 'b', mediaType: 'm', size: 1, contentBytes });
+      assert.equal(again('sha256:c1', 1234).contentBytes, 1234, 'an uncounted layer takes the count');
+      assert.equal(again('sha256:c1', 99).contentBytes, 1234, 'a counted layer keeps its count');
+      assert.equal(again('sha256:c2', null).contentBytes, null);
+      assert.deepEqual(again('sha256:c3', 7), { ...store.layers.byChainId('sha256:c3')!, contentBytes: 7 });
       db.close();
     });
   });
