@@ -94,6 +94,27 @@ export class ImageQueries {
   }
 
   /** How many images are installed (SQLite counts the smallest index). */
+  /**
+   * Per image, its layers' content bytes summed (docker's SIZE) and how many of its layers were
+   * recorded without a count (before schema 9), whose bytes the sum lacks.
+   */
+  contentTotals(): Map<number, { bytes: number; uncounted: number }> {
+    const rows = this.db
+      .prepare(
+        `SELECT il.image_id, coalesce(sum(l.content_bytes), 0), count(*) - count(l.content_bytes)
+         FROM image_layers il JOIN layers l ON l.id = il.layer_id GROUP BY il.image_id`,
+      )
+      .raw()
+      .all() as [number, number, number][];
+    return new Map(rows.map(([id, bytes, uncounted]) => [id, { bytes, uncounted }]));
+  }
+
+  /** The ids of the images that are some image's ParentImage. */
+  parents(): Set<number> {
+    const rows = this.db.prepare('SELECT DISTINCT parent_image_id FROM images WHERE parent_image_id IS NOT NULL').pluck().all() as number[];
+    return new Set(rows);
+  }
+
   count(): number {
     return (this.db.prepare('SELECT count(*) AS n FROM images').get() as { n: number }).n;
   }
@@ -118,9 +139,15 @@ export class ImageQueries {
     return namedImages(rows as [number, string][]);
   }
 
-  /** Records an image over layers that are already recorded (ids base first), in one transaction (a savepoint in the caller's). */
+  /**
+   * Records an image over layers that are already recorded (ids base first), in one transaction
+   * (a savepoint in the caller's). A tag names one image in its repository, as in docker: an
+   * image recorded before under the same repository and tag loses the tag, and stays (by its
+   * digest) until removed.
+   */
   add(img: NewImage, layerIds: number[]): ImageRecord {
     return keepingLineage(this.db, () => {
+      if (img.tag !== null) this.db.prepare('UPDATE images SET tag = NULL WHERE repository = ? AND tag = ?').run(img.repository, img.tag);
       const info = this.db
         .prepare(
           `INSERT INTO images (name, publisher, version, description, repository, tag, manifest_digest,

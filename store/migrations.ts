@@ -183,11 +183,14 @@ export const migrations: Migration[] = [
   },
   {
     version: 9,
-    description: "each layer's content bytes: the size docker shows for it, counted as it is imported",
-    // NULL for a layer imported before (or by a ctrimg from before) this migration: nothing
-    // counted it, and SQL cannot; a view that needs it measures the layer's directory instead.
+    description: "each layer's content bytes (the size docker shows for it); images found by repository and tag",
+    // content_bytes is NULL for a layer imported before (or by a ctrimg from before) this
+    // migration: nothing counted it, and SQL cannot; a view that needs it measures the layer's
+    // directory instead. A tag names one image per repository (ImageQueries.add moves it), and
+    // an install looks its image up by repository: both search the index.
     sql: `
       ALTER TABLE layers ADD COLUMN content_bytes INTEGER;
+      CREATE INDEX images_repository_tag ON images(repository, tag);
     `,
   },
 ];

@@ -264,7 +264,7 @@ describe('store migrations', () => {
   });
 
   describe('migration 9', () => {
-    it('adds each layer its content bytes, unknown for the layers already there, which a later record of the layer fills in', () => {
+    it('adds each layer its content bytes, unknown for the layers already there, which a later record of the layer fills in; indexes images by repository and tag', () => {
       const db = new Database(join(dir, 'm9.db'));
       migrate(db, migrations.slice(0, 8));
       db.exec(`INSERT INTO layers (chain_id, diff_id, blob_digest, media_type, size) VALUES ('sha256:c1', 'd1', 'b1', 'm', 10), ('sha256:c2', 'd2', 'b2', 'm', 20)`);
@@ -277,6 +277,8 @@ describe('store migrations', () => {
       assert.equal(again('sha256:c1', 99).contentBytes, 1234, 'a counted layer keeps its count');
       assert.equal(again('sha256:c2', null).contentBytes, null);
       assert.deepEqual(again('sha256:c3', 7), { ...store.layers.byChainId('sha256:c3')!, contentBytes: 7 });
+      const columns = (db.prepare(`SELECT name FROM pragma_index_info('images_repository_tag') ORDER BY seqno`).all() as { name: string }[]).map((c) => c.name);
+      assert.deepEqual(columns, ['repository', 'tag']);
       db.close();
     });
   });

@@ -78,6 +78,7 @@ describe('store query plans for one image', () => {
     ['names starting with a prefix', (s) => s.images.namesStartingWith('Child-B')],
     // Rolled back: the store stays as the other cases expect it.
     ['adding an image, which sets the parents of those above its top', (s) => s.dryRun(() => addImage(s, 'twin-b3', ['b', 'b3']))],
+    ['adding a tagged image, which takes the tag from the image its repository had under it', (s) => s.dryRun(() => addImage(s, 'tagged-b3', ['b', 'b3'], { repository: 'r/child-b3', tag: '1' }))],
     ['removing an image, which sets the parents of those above it', (s, ids) => s.dryRun(() => s.images.remove(s.images.byId(ids('child-a4'))!))],
   ];
   for (const [what, query] of cases) {
