@@ -1,6 +1,6 @@
 /** Help text, PowerShell `Get-Help` style. Goes to stdout. */
 import type { CmdletSpec, ParamSpec } from './types.js';
-import { COMMON_PARAMS } from './names.js';
+import { COMMON_PARAMS, dockerFlag } from './names.js';
 
 const INDENT = '    ';
 
@@ -27,7 +27,19 @@ export function syntaxLines(spec: CmdletSpec): string[] {
   return spec.parameterSets.names.map((set) => line(spec.params.filter((p) => !p.sets || p.sets.includes(set))));
 }
 
+/** A docker-style verb's help, laid out as docker's: usage, synopsis, then each flag. */
+function renderDockerHelp(spec: CmdletSpec): string {
+  const flags = spec.params.filter((p) => !p.positional);
+  const label = (p: ParamSpec) => `${p.short ? `-${p.short}, ` : '    '}--${dockerFlag(p)}${p.type === 'switch' ? '' : p.type === 'number' ? ' int' : ' string'}`;
+  const width = Math.max(0, ...flags.map((p) => label(p).length));
+  const out = [`Usage:  ctrimg ${spec.name} ${spec.usage ?? '[OPTIONS]'}`, '', spec.synopsis, ''];
+  if (flags.length) out.push('Options:', ...flags.map((p) => `  ${label(p).padEnd(width)}   ${p.description}`), '');
+  if (spec.examples.length) out.push('Examples:', ...spec.examples.flatMap((e) => [`  ${e.command}`, `      ${e.description}`]), '');
+  return out.join('\n');
+}
+
 export function renderCmdletHelp(spec: CmdletSpec): string {
+  if (spec.syntax === 'docker') return renderDockerHelp(spec);
   const out = ['NAME', INDENT + spec.name, '', 'SYNOPSIS', INDENT + spec.synopsis, '', 'SYNTAX', ...syntaxLines(spec).flatMap((l) => [INDENT + l, ''])];
   if (spec.aliases?.length) out.push('ALIASES', INDENT + spec.aliases.join(', '), '');
   out.push('PARAMETERS');

@@ -22,6 +22,9 @@ export const COMMON_PARAMS: ParamSpec[] = [
   { name: 'Help', type: 'switch', aliases: ['?'], description: 'Show help for the cmdlet.' },
 ];
 
+/** A docker-style verb's flag as written: `NoTrunc` is `--no-trunc`. */
+export const dockerFlag = (p: ParamSpec) => p.name.replace(/(?<=[a-z0-9])([A-Z])/g, '-$1').toLowerCase();
+
 /** `--required-version`, `-RequiredVersion` and `-requiredversion` all compare equal. */
 const key = (name: string) => name.toLowerCase().replace(/-/g, '');
 const namesOf = (p: ParamSpec) => [p.name, ...(p.aliases ?? [])];

@@ -123,9 +123,12 @@ export async function runCli(argv: string[], cmdlets: CmdletSpec[], env: CliEnv)
   let parsed: Parsed;
   try {
     // Loaded here, not for help.
-    parsed = (await import('./parse.js')).parseParameters(spec.params, rest, spec.parameterSets);
+    parsed =
+      spec.syntax === 'docker'
+        ? (await import('./docker-parse.js')).parseDockerParameters(spec.params, rest)
+        : (await import('./parse.js')).parseParameters(spec.params, rest, spec.parameterSets);
   } catch (err) {
-    return report(spec.name, withCmdletHint(spec, err), false, requestedFormat(spec.params, rest));
+    return report(spec.name, withCmdletHint(spec, err), false, spec.syntax === 'docker' ? 'Table' : requestedFormat(spec.params, rest));
   }
   const { args, common, parameterSet } = parsed;
   if (common.help) {

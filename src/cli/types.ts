@@ -25,6 +25,8 @@ export interface ParamSpec {
   choices?: string[];
   /** For 'number': the whole numbers allowed, inclusive (PowerShell's ValidateRange). */
   range?: [number, number];
+  /** A docker-style verb's one-letter flag: 'a' for `-a`, combinable as `-aq`. */
+  short?: string;
   /** The parameter sets (CmdletSpec.parameterSets) it belongs to; absent: every set. */
   sets?: string[];
 }
@@ -87,6 +89,13 @@ export interface CmdletIO {
 export interface CmdletSpec {
   /** Canonical Verb-Noun name, or a docker-style verb ('images'). */
   name: string;
+  /**
+   * 'docker': flags are parsed as docker's CLI parses them (cli/docker-parse.ts: `--no-trunc`,
+   * `-aq`, repeated `--filter`), and no common parameter applies. Default: PowerShell's way.
+   */
+  syntax?: 'docker';
+  /** A docker-style verb's arguments as its help shows them after the verb: '[OPTIONS] IMAGE [IMAGE...]'. */
+  usage?: string;
   aliases?: string[];
   synopsis: string;
   params: ParamSpec[];
