@@ -66,10 +66,15 @@ export function isWrongBytes(err: unknown): err is CtrimgError {
   return err instanceof CtrimgError && !err.temporary && (err.code === 'DIGEST_MISMATCH' || err.code === 'SIZE_MISMATCH');
 }
 
-/** What a source is asked for: a tag (a layout's ref name) and/or a digest; the digest wins. */
+/**
+ * What a source is asked for: a tag (a layout's ref name; a docker-save archive's `repo:tag`,
+ * one of its RepoTags) and/or a digest; the digest wins. An archive also takes `position`, the
+ * image's place (from 0) in the list it keeps (docker-save's manifest.json, a layout's index.json).
+ */
 export interface ImageName {
   tag?: string;
   digest?: Digest;
+  position?: number;
 }
 
 /** An image manifest chosen for a platform, with what install needs of it. */
@@ -83,6 +88,12 @@ export interface ResolvedImage {
   annotations: Record<string, string>;
   /** The index entry taken, when the name named an index. */
   chosen?: Choice;
+  /**
+   * What the source itself names the image by, when that is more than the name asked for (an
+   * archive's only image, its RepoTags): the repository key, overriding the source's, and the tag.
+   */
+  repository?: string;
+  tag?: string;
 }
 
 export interface ImageSource {

@@ -1,6 +1,7 @@
 /**
- * Installing an image. Resolves a name (through the sources), a reference, or an image in
- * an OCI layout directory to a manifest for the wanted platform, all over the ImageSource
+ * Installing an image. Resolves a name (through the sources), a reference, or an image in an
+ * OCI layout directory, an OCI archive or a docker-save archive to a manifest for the wanted
+ * platform, all over the ImageSource
  * interface (image/source.ts), installs the base the manifest names first when it is missing,
  * then streams the layers not yet recorded into the store (pull-layers.ts: download and
  * import in one pass, several layers at a time). The image is recorded, with its layers, in
@@ -8,7 +9,7 @@
  * removes whatever this attempt added.
  */
 import { failed, notFound, usage } from '../errors.js';
-import { OciLayout } from '../archive/oci-layout.js';
+import { openImagePath } from '../archive/open-path.js';
 import { chainIds } from '../image/chain.js';
 import type { Digest } from '../image/digest.js';
 import { parseImageConfig } from '../image/manifest.js';
@@ -46,16 +47,16 @@ export interface InstallOptions {
 
 /**
  * What to install: a name the registered sources offer, within a version filter, an exact
- * reference, or an image in an OCI layout directory.
+ * reference, or an image in a layout directory or an archive file.
  */
 export type InstallRequest =
   | { by: 'name'; name: string; versions: VersionFilter; source?: string }
   /** `insecure`: plain http to a registry that is not a registered source (a source carries its own). */
   | { by: 'reference'; reference: string; insecure: boolean }
-  | ({ by: 'layout' } & LayoutRequest);
+  | ({ by: 'path' } & PathRequest);
 
 /**
- * Installs by name, by reference or from a layout, holding the install lease (lease-scope.ts)
+ * Installs by name, by reference or from a path, holding the install lease (lease-scope.ts)
  * throughout. The platform defaults to this host's.
  */
 export async function installImage(ctx: OpsContext, req: InstallRequest, settings: Partial<InstallOptions> = {}): Promise<Installed[]> {
@@ -73,7 +74,7 @@ export async function installImage(ctx: OpsContext, req: InstallRequest, setting
   };
   return withLease(ctx, 'install', () => {
     if (req.by === 'reference') return installByReference(ctx, req.reference, req.insecure, opts);
-    if (req.by === 'layout') return installFromLayout(ctx, req, opts);
+    if (req.by === 'path') return installFromPath(ctx, req, opts);
     return installByName(ctx, { name: req.name, filter: req.versions, source: req.source }, opts);
   });
 }
@@ -124,22 +125,22 @@ async function installByReference(ctx: OpsContext, reference: string, insecure: 
   return install(ctx, await registryTarget(ctx, ref, sourceAt(ctx, ref.registry), insecure), opts, 0);
 }
 
-export interface LayoutRequest {
-  /** The OCI image layout directory. */
+export interface PathRequest {
+  /** An OCI image layout directory, or an archive file: an OCI layout's or docker-save's (archive/open-path.ts). */
   path: string;
-  /** Its `org.opencontainers.image.ref.name` and/or manifest digest; neither when it holds one image. */
+  /** A layout's `org.opencontainers.image.ref.name`, an archive's `repo:tag`, a position and/or a manifest digest; none when it holds one image. */
   name: ImageName;
-  /** The repository key the image is recorded under (default: the directory's name). */
+  /** The repository key the image is recorded under (default: a docker-save archive's RepoTag, else the directory's or file's name). */
   repository?: string;
 }
 
 /**
- * Install from an OCI image layout directory (archive/oci-layout.ts). No registry is asked for
- * the image; a base it names comes from the same layout when it holds it, else only from a
- * registered source on the base's registry. Callers hold the install lease.
+ * Install from a layout directory or an archive file, for hosts with no registry access. No
+ * registry is asked for the image; a base it names comes from the same layout when it holds
+ * it, else only from a registered source on the base's registry. Callers hold the install lease.
  */
-async function installFromLayout(ctx: OpsContext, req: LayoutRequest, opts: Installing): Promise<Installed[]> {
-  const source = new OciLayout(req.path, { repository: req.repository });
+async function installFromPath(ctx: OpsContext, req: PathRequest, opts: Installing): Promise<Installed[]> {
+  const source = await openImagePath(req.path, { repository: req.repository });
   return install(ctx, { source, name: req.name, record: null }, opts, 0);
 }
 
@@ -164,7 +165,8 @@ async function install(ctx: OpsContext, target: Target, opts: Installing, depth:
   if (depth === 0) await source.ready();
   const resolved = await source.resolve(wanted, opts.platform);
   const { display, manifest, annotations, digest: manifestDigest } = resolved;
-  const repoKey = source.repository;
+  const repoKey = resolved.repository ?? source.repository;
+  const tag = resolved.tag ?? wanted.tag;
 
   const existing = ctx.store.images.byManifest(repoKey, manifestDigest);
   if (existing) {
@@ -194,7 +196,7 @@ async function install(ctx: OpsContext, target: Target, opts: Installing, depth:
   }
 
   const name = annotations[TITLE] || repoKey.split('/').at(-1)!;
-  const version = tryParseVersion(wanted.tag ?? '')?.text ?? tryParseVersion(annotations[VERSION] ?? '')?.text ?? null;
+  const version = tryParseVersion(tag ?? '')?.text ?? tryParseVersion(annotations[VERSION] ?? '')?.text ?? null;
   const label = version ? `${name} ${version}` : name;
   if (opts.whatIf) {
     const { chosen } = resolved;
@@ -235,7 +237,7 @@ async function install(ctx: OpsContext, target: Target, opts: Installing, depth:
           version,
           description: annotations[DESCRIPTION] ?? null,
           repository: repoKey,
-          tag: wanted.tag ?? null,
+          tag: tag ?? null,
           manifestDigest,
           configDigest: manifest.config.digest,
           platform: formatPlatform({ ...configPlatform(config), osFeatures: undefined }),
