@@ -220,7 +220,7 @@ export class DockerArchive implements ImageSource {
   private invalid(why: string): CtrimgError {
     return failed(`${this.location} is not a valid docker-save archive: ${why}`, {
       code: 'ARCHIVE_INVALID',
-      hint: 'write the archive again (docker save, Save-ContainerImage -Format docker); nothing was installed from it',
+      hint: 'write the archive again; nothing was installed from it',
     });
   }
 }

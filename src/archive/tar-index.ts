@@ -165,7 +165,7 @@ export function archiveBaseName(path: string): string {
 export function archiveInvalid(location: string, why: string): CtrimgError {
   return failed(`${location} is not a valid image archive: ${why}`, {
     code: 'ARCHIVE_INVALID',
-    hint: 'write the archive again (Save-ContainerImage, docker save, skopeo copy); nothing was installed from it',
+    hint: 'write the archive again; nothing was installed from it',
   });
 }
 

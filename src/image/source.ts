@@ -8,8 +8,8 @@
  * (archive/oci-layout-writer.ts) are sinks.
  */
 import { pipeline, type Readable } from 'node:stream';
-import { CtrimgError, failed } from '../errors.js';
-import { sha256, assertDigest, type Digest } from './digest.js';
+import { CtrimgError, failed, usage } from '../errors.js';
+import { sha256, assertDigest, isDigest, type Digest } from './digest.js';
 import { parseManifest, type Descriptor, type ImageManifest, type Manifest } from './manifest.js';
 import { selectManifest, type Choice, type PlatformChoice } from './platform.js';
 import type { Reference } from './reference.js';
@@ -77,6 +77,19 @@ export interface ImageName {
   position?: number;
 }
 
+/**
+ * An image in an archive or a layout as a user names it: `@N` its position (from 0, as skopeo's
+ * `docker-archive:FILE:@N`), `sha256:<hex>` its digest, anything else a tag (a layout's ref
+ * name, a docker-save archive's `repo:tag`).
+ */
+export function parseImageName(text: string): ImageName {
+  const position = /^@(\d{1,6})$/.exec(text);
+  if (position) return { position: Number(position[1]) };
+  if (isDigest(text)) return { digest: text };
+  if (text === '') throw usage('an image name in an archive is empty');
+  return { tag: text };
+}
+
 /** An image manifest chosen for a platform, with what install needs of it. */
 export interface ResolvedImage {
   /** The name as messages show it: `host/repo:tag`, `oci:DIR:name@sha256:...`. */
@@ -119,7 +132,7 @@ export interface ImageSource {
 
 /**
  * The place images are written to, blob by blob, each committed only once its digest checked.
- * A sink is written, then closed: close() is its finishing step (what a sink can write only
+ * A sink is written, then closed: close() is its finishing step, discard() its end without it (what a sink can write only
  * once it has everything, a tar archive's index and its end, is written there), and it takes no
  * write after it. A sink whose content is complete after every write (the content store, an
  * OCI layout directory) only lets go there of what it holds (the layout writer, its lock).
@@ -140,6 +153,11 @@ export interface ImageSink {
   writeManifest(desc: Descriptor, bytes: Buffer, name?: string): Promise<void>;
   /** Finishes the sink (see above); once, after the last write. */
   close(): Promise<void>;
+  /**
+   * Lets go of the sink without finishing it, after a write failed: an archive not finished is
+   * removed (never left under its name); what a directory holds stays, each write in it complete.
+   */
+  discard(): Promise<void>;
 }
 
 /** The descriptor of the manifest an image resolved to, as a sink takes it. */

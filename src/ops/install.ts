@@ -45,15 +45,14 @@ export interface InstallOptions {
   dropLayerBlobs?: boolean;
 }
 
-/**
- * What to install: a name the registered sources offer, within a version filter, an exact
- * reference, or an image in a layout directory or an archive file.
- */
-export type InstallRequest =
+/** An image on the registries: a name the registered sources offer, within a version filter, or an exact reference. */
+export type RegistryRequest =
   | { by: 'name'; name: string; versions: VersionFilter; source?: string }
   /** `insecure`: plain http to a registry that is not a registered source (a source carries its own). */
-  | { by: 'reference'; reference: string; insecure: boolean }
-  | ({ by: 'path' } & PathRequest);
+  | { by: 'reference'; reference: string; insecure: boolean };
+
+/** What to install: an image on the registries, or an image in a layout directory or an archive file. */
+export type InstallRequest = RegistryRequest | ({ by: 'path' } & PathRequest);
 
 /**
  * Installs by name, by reference or from a path, holding the install lease (lease-scope.ts)
@@ -72,10 +71,9 @@ export async function installImage(ctx: OpsContext, req: InstallRequest, setting
     maxConcurrentDownloads: max,
     dropLayerBlobs: settings.dropLayerBlobs,
   };
-  return withLease(ctx, 'install', () => {
-    if (req.by === 'reference') return installByReference(ctx, req.reference, req.insecure, opts);
+  return withLease(ctx, 'install', async () => {
     if (req.by === 'path') return installFromPath(ctx, req, opts);
-    return installByName(ctx, { name: req.name, filter: req.versions, source: req.source }, opts);
+    return install(ctx, await registryImage(ctx, req), opts, 0);
   });
 }
 
@@ -90,39 +88,37 @@ export interface Installed {
 }
 
 /** Where an image lives, what it is called there, and the registered source it came through (if any). */
-interface Target {
+export interface Target {
   source: ImageSource;
   name: ImageName;
   record: SourceRecord | null;
 }
 
-/** The newest version of a name the sources offer. Callers hold the install lease (installImage takes it). */
-async function installByName(
-  ctx: OpsContext,
-  q: { name: string; filter: VersionFilter; source?: string },
-  opts: Installing,
-): Promise<Installed[]> {
-  const found = await findImages(ctx, { names: [q.name], filter: q.filter, allVersions: false, source: q.source });
+/**
+ * Where an image on the registries is served: for a name, the newest version the registered
+ * sources offer (in registration order, the first that has it wins); for a reference, its
+ * registry, through the registered source there if there is one. Install and save ask alike.
+ */
+export async function registryImage(ctx: OpsContext, req: RegistryRequest): Promise<Target> {
+  if (req.by === 'reference') {
+    const ref = parseReference(req.reference);
+    if (!ref.tag && !ref.digest) ref.tag = 'latest';
+    return registryTarget(ctx, ref, sourceAt(ctx, ref.registry), req.insecure);
+  }
+  const filter = req.versions;
+  const found = await findImages(ctx, { names: [req.name], filter, allVersions: false, source: req.source });
   if (found.length === 0) {
-    const v = q.filter.required ? ` version ${q.filter.required.text}` : q.filter.minimum || q.filter.maximum ? ' in the version range given' : '';
-    throw notFound(`no image named '${q.name}'${v} in ${q.source ? `source '${q.source}'` : 'any registered source'}`, {
+    const v = filter.required ? ` version ${filter.required.text}` : filter.minimum || filter.maximum ? ' in the version range given' : '';
+    throw notFound(`no image named '${req.name}'${v} in ${req.source ? `source '${req.source}'` : 'any registered source'}`, {
       code: 'IMAGE_NOT_FOUND',
       hint: 'search the sources to see what they offer',
     });
   }
   const names = [...new Set(found.map((f) => f.name))];
-  if (names.length > 1) throw usage(`'${q.name}' matches several images (${names.join(', ')}); give the exact name`, { code: 'NAME_AMBIGUOUS' });
-  // Sources are searched in registration order: the first that has the newest version wins.
+  if (names.length > 1) throw usage(`'${req.name}' matches several images (${names.join(', ')}); give the exact name`, { code: 'NAME_AMBIGUOUS' });
   const best = found.reduce((a, b) => (compareVersions(b.version, a.version) > 0 ? b : a));
   const host = new URL(best.source.location).host;
-  return install(ctx, await registryTarget(ctx, { registry: host, repository: best.repository, tag: best.tag }, best.source), opts, 0);
-}
-
-/** Callers hold the install lease (installImage takes it). */
-async function installByReference(ctx: OpsContext, reference: string, insecure: boolean, opts: Installing): Promise<Installed[]> {
-  const ref = parseReference(reference);
-  if (!ref.tag && !ref.digest) ref.tag = 'latest';
-  return install(ctx, await registryTarget(ctx, ref, sourceAt(ctx, ref.registry), insecure), opts, 0);
+  return registryTarget(ctx, { registry: host, repository: best.repository, tag: best.tag }, best.source);
 }
 
 export interface PathRequest {
