@@ -102,8 +102,7 @@ export class TarIndex {
     let entry = this.get(name);
     for (let hops = 0; entry?.type === 'symlink' && opts.followLinks; hops++) {
       if (hops === MAX_LINK_HOPS) throw invalid(`${name} is a chain of more than ${MAX_LINK_HOPS} symlinks`);
-      const dir = entry.name.includes('/') ? entry.name.slice(0, entry.name.lastIndexOf('/')) : '';
-      const target = entry.linkname.startsWith('/') ? undefined : cleanName(dir ? `${dir}/${entry.linkname}` : entry.linkname);
+      const target = linkTarget(entry);
       if (target === undefined) throw invalid(`${entry.name} is a symlink to '${entry.linkname.slice(0, 200)}', outside the archive`);
       entry = this.entries.get(target);
       if (!entry) throw invalid(`${name} is a symlink to '${target}', which the archive does not hold`);
@@ -184,6 +183,18 @@ export function cleanName(name: string): string | undefined {
   return parts.length ? parts.join('/') : undefined;
 }
 
+/** The name a symlink entry points to, resolved from its own directory; undefined when that is outside the archive. */
+function linkTarget(link: ArchiveEntry): string | undefined {
+  if (link.linkname.startsWith('/')) return undefined;
+  const parts = link.name.split('/').slice(0, -1);
+  for (const part of link.linkname.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part !== '..') parts.push(part);
+    else if (parts.pop() === undefined) return undefined;
+  }
+  return parts.length ? parts.join('/') : undefined;
+}
+
 /** The archive file, a regular file (a symlink to one is fine: the user named it). */
 async function openArchive(path: string, location: string): Promise<FileHandle> {
   const fh = await open(path, constants.O_RDONLY | NONBLOCK).catch((err: NodeJS.ErrnoException) => {
@@ -236,6 +247,10 @@ async function indexEntries(fh: FileHandle, fileSize: number, invalid: (why: str
     return data;
   };
 
+  const head = Buffer.alloc(Math.min(8, fileSize));
+  await readFully(fh, head, 0, () => truncated(where()));
+  const compressed = COMPRESSED.find((c) => head.subarray(0, c.magic.length).equals(c.magic));
+  if (compressed) throw invalid(`it is ${compressed.name}-compressed; ctrimg reads uncompressed tar archives: decompress it first (${compressed.tool})`);
   for (;;) {
     await readBlock(where);
     if (block.every((b) => b === 0)) {
@@ -244,10 +259,6 @@ async function indexEntries(fh: FileHandle, fileSize: number, invalid: (why: str
       await readBlock(where);
       if (block.every((b) => b === 0)) break;
       throw invalid(`${where()} follows a zero block`);
-    }
-    if (pos === BLOCK) {
-      const compressed = COMPRESSED.find((c) => block.subarray(0, c.magic.length).equals(c.magic));
-      if (compressed) throw invalid(`it is ${compressed.name}-compressed; ctrimg reads uncompressed tar archives: decompress it first (${compressed.tool})`);
     }
     const format = formatOf(block);
     if (!format) {
@@ -298,7 +309,7 @@ async function indexEntries(fh: FileHandle, fileSize: number, invalid: (why: str
     if (pos + stored > fileSize) throw truncated(`entry '${shown}'`);
     const before = entries.get(clean);
     if (before && !(before.type === 'directory' && type === 'directory')) {
-      throw invalid(`it holds '${shown}' twice, so what the name means is ambiguous`);
+      throw invalid(`it holds '${clean.slice(0, 200)}' twice, so what the name means is ambiguous`);
     }
     if (entries.size >= MAX_ENTRIES) throw invalid(`it has more than ${MAX_ENTRIES} entries`);
     entries.set(clean, { name: clean, type, linkname, offset: pos, size });
