@@ -92,7 +92,7 @@ export class DockerArchiveWriter implements ImageSink {
   }
 
   /** The config, as `<hex>.json`. */
-  writeConfig(desc: Descriptor, bytes: Buffer): Promise<void> {
+  async writeConfig(desc: Descriptor, bytes: Buffer): Promise<void> {
     checkBlob(`config ${desc.digest}`, desc, bytes);
     return this.serially(async () => {
       if (this.configs.has(desc.digest)) return;
@@ -106,7 +106,7 @@ export class DockerArchiveWriter implements ImageSink {
    * Records the image a manifest describes, under `name` (`repository:tag`) when given: an entry
    * of manifest.json, written with the rest by close(). The manifest itself has no place in the format.
    */
-  writeManifest(desc: Descriptor, bytes: Buffer, name?: string): Promise<void> {
+  async writeManifest(desc: Descriptor, bytes: Buffer, name?: string): Promise<void> {
     checkBlob(`manifest ${desc.digest}`, desc, bytes);
     const manifest = parseManifest(bytes, desc.mediaType);
     if (manifest.kind !== 'manifest') throw failed(`manifest ${desc.digest} is an index; a docker-save archive holds images only`, { code: 'MANIFEST_INVALID' });

@@ -88,13 +88,13 @@ export class OciArchiveWriter implements ImageSink {
     });
   }
 
-  writeConfig(desc: Descriptor, bytes: Buffer): Promise<void> {
+  async writeConfig(desc: Descriptor, bytes: Buffer): Promise<void> {
     checkBlob(`config ${desc.digest}`, desc, bytes);
     return this.serially(() => this.put(desc.digest, bytes));
   }
 
   /** The manifest blob; with `name`, index.json lists it under that ref name (replacing what had it). */
-  writeManifest(desc: Descriptor, bytes: Buffer, name?: string): Promise<void> {
+  async writeManifest(desc: Descriptor, bytes: Buffer, name?: string): Promise<void> {
     checkBlob(`manifest ${desc.digest}`, desc, bytes);
     return this.serially(async () => {
       await this.put(desc.digest, bytes);
