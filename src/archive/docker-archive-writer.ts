@@ -69,7 +69,7 @@ export class DockerArchiveWriter implements ImageSink {
       for (;;) {
         const verify = new VerifyStream(`blob ${desc.digest}`, desc.digest, desc.size);
         try {
-          await this.addLayer(desc.digest, pipeline(await fetch(0, { callerVerifies: true }), verify, () => {}), signal);
+          this.layers.set(desc.digest, await this.layerEntry(pipeline(await fetch(0, { callerVerifies: true }), verify, () => {}), signal));
           return;
         } catch (err) {
           if (!(isWrongBytes(err) && fetch.rejected?.(err))) throw err;
@@ -174,10 +174,6 @@ export class DockerArchiveWriter implements ImageSink {
       () => this.tar.discard(),
       () => this.tar.discard(),
     );
-  }
-
-  private async addLayer(digest: Digest, compressed: Readable, signal?: AbortSignal): Promise<void> {
-    this.layers.set(digest, await this.layerEntry(compressed, signal));
   }
 
   /** The layer's bytes decompressed into an entry named later, its diff id computed on the way; nothing of it stays on failure. */
