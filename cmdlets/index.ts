@@ -7,6 +7,7 @@ import { cmdlet as getSource } from './Get-ContainerImageSource.js';
 import { cmdlet as unregisterSource } from './Unregister-ContainerImageSource.js';
 import { cmdlet as find } from './Find-ContainerImage.js';
 import { cmdlet as install } from './Install-ContainerImage.js';
+import { cmdlet as save } from './Save-ContainerImage.js';
 import { cmdlet as get } from './Get-ContainerImage.js';
 import { cmdlet as remove } from './Remove-ContainerImage.js';
 import { cmdlet as newContainer } from './New-Container.js';
@@ -18,7 +19,7 @@ import { cmdlet as repair } from './Repair-ContainerImageStore.js';
 
 export const cmdlets: CmdletSpec[] = [
   registerSource, getSource, unregisterSource,
-  find, install, get, remove,
+  find, install, save, get, remove,
   newContainer, getContainer, removeContainer,
   newImage, commit,
   repair,

@@ -12,6 +12,9 @@ const EXIT: Record<ErrorKind, number> = { failed: 1, usage: 2, notFound: 3, depe
  * README's "Error codes" section lists the same table (a test keeps the two in step).
  */
 export const ERROR_CODES = {
+  ARCHIVE_EXISTS: 'the file an image is to be saved to exists already (a forced save replaces it)',
+  ARCHIVE_INVALID: 'an image archive is not an uncompressed tar ctrimg reads safely: compressed, truncated, corrupt, with names that escape it or repeat, or without the files its format needs',
+  ARCHIVE_UNKNOWN: 'the image archive file, or the image named in it, does not exist',
   BAD_IDENTITY: 'an image, layer or container id is not 64 lowercase hex digits, so no path is made of it',
   BASE_TOO_DEEP: 'base images name further base images deeper than ctrimg follows',
   BASE_UNTRUSTED: "an image names its base on a registry that is neither its own nor a registered source",

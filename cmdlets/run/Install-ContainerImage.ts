@@ -2,17 +2,20 @@
 import type { CmdletRun } from '../../src/cli/types.js';
 import { renderImages } from '../../src/format/images.js';
 import { parsePlatform } from '../../src/image/platform.js';
+import { parseImageName } from '../../src/image/source.js';
 import { lineageOf } from '../../src/ops/images.js';
 import { installImage, type InstallRequest } from '../../src/ops/install.js';
 import { withOps } from '../context.js';
-import { REFERENCE } from '../Install-ContainerImage.js';
+import { PATH, REFERENCE } from '../Install-ContainerImage.js';
 import { bind, importerArg, versionFilterArg } from '../args.js';
 
 export const run: CmdletRun = (args, io, set) => {
   const request: InstallRequest =
     set === REFERENCE
       ? { by: 'reference', reference: args.Reference as string, insecure: args.Insecure === true }
-      : { by: 'name', name: args.Name as string, versions: versionFilterArg(args), source: args.Source as string | undefined };
+      : set === PATH
+        ? { by: 'path', path: args.Path as string, name: bind(args, 'Image', parseImageName) ?? {}, repository: args.Repository as string | undefined }
+        : { by: 'name', name: args.Name as string, versions: versionFilterArg(args), source: args.Source as string | undefined };
   const platform = bind(args, 'Platform', parsePlatform);
   return withOps(io, async (ctx) => {
     const installed = await installImage(ctx, request, {

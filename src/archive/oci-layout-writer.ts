@@ -92,6 +92,11 @@ export class OciLayoutWriter implements ImageSink {
     if (!(await exists(join(dir, 'index.json')))) await this.replace('index.json', indexBytes([]));
   }
 
+  /** A broken-off save leaves a valid layout of what was finished (see the top of this file): closing is all. */
+  discard(): Promise<void> {
+    return this.close();
+  }
+
   /** Lets go of the directory; everything written is in place already (see the top of this file). */
   async close(): Promise<void> {
     this.closed = true;

@@ -137,6 +137,9 @@ export class ContentStore implements ImageSink {
   /** ImageSink: every write is complete when it returns, so there is nothing to finish. */
   async close(): Promise<void> {}
 
+  /** ImageSink: nor anything to take back: what was written is verified content. */
+  async discard(): Promise<void> {}
+
   /**
    * Fetches a blob into the store, continuing a partial download of it: the bytes already in
    * `ingest/<hex>.partial` are hashed first, then `fetch(offset)` supplies the rest. The whole

@@ -8,8 +8,8 @@
  * (archive/oci-layout-writer.ts) are sinks.
  */
 import { pipeline, type Readable } from 'node:stream';
-import { CtrimgError, failed } from '../errors.js';
-import { sha256, assertDigest, type Digest } from './digest.js';
+import { CtrimgError, failed, usage } from '../errors.js';
+import { sha256, assertDigest, isDigest, type Digest } from './digest.js';
 import { parseManifest, type Descriptor, type ImageManifest, type Manifest } from './manifest.js';
 import { selectManifest, type Choice, type PlatformChoice } from './platform.js';
 import type { Reference } from './reference.js';
@@ -66,10 +66,28 @@ export function isWrongBytes(err: unknown): err is CtrimgError {
   return err instanceof CtrimgError && !err.temporary && (err.code === 'DIGEST_MISMATCH' || err.code === 'SIZE_MISMATCH');
 }
 
-/** What a source is asked for: a tag (a layout's ref name) and/or a digest; the digest wins. */
+/**
+ * What a source is asked for: a tag (a layout's ref name; a docker-save archive's `repo:tag`,
+ * one of its RepoTags) and/or a digest; the digest wins. An archive also takes `position`, the
+ * image's place (from 0) in the list it keeps (docker-save's manifest.json, a layout's index.json).
+ */
 export interface ImageName {
   tag?: string;
   digest?: Digest;
+  position?: number;
+}
+
+/**
+ * An image in an archive or a layout as a user names it: `@N` its position (from 0, as skopeo's
+ * `docker-archive:FILE:@N`), `sha256:<hex>` its digest, anything else a tag (a layout's ref
+ * name, a docker-save archive's `repo:tag`).
+ */
+export function parseImageName(text: string): ImageName {
+  const position = /^@(\d{1,6})$/.exec(text);
+  if (position) return { position: Number(position[1]) };
+  if (isDigest(text)) return { digest: text };
+  if (text === '') throw usage('an image name in an archive is empty');
+  return { tag: text };
 }
 
 /** An image manifest chosen for a platform, with what install needs of it. */
@@ -83,6 +101,12 @@ export interface ResolvedImage {
   annotations: Record<string, string>;
   /** The index entry taken, when the name named an index. */
   chosen?: Choice;
+  /**
+   * What the source itself names the image by, when that is more than the name asked for (an
+   * archive's only image, its RepoTags): the repository key, overriding the source's, and the tag.
+   */
+  repository?: string;
+  tag?: string;
 }
 
 export interface ImageSource {
@@ -108,7 +132,7 @@ export interface ImageSource {
 
 /**
  * The place images are written to, blob by blob, each committed only once its digest checked.
- * A sink is written, then closed: close() is its finishing step (what a sink can write only
+ * A sink is written, then closed: close() is its finishing step, discard() its end without it (what a sink can write only
  * once it has everything, a tar archive's index and its end, is written there), and it takes no
  * write after it. A sink whose content is complete after every write (the content store, an
  * OCI layout directory) only lets go there of what it holds (the layout writer, its lock).
@@ -129,6 +153,11 @@ export interface ImageSink {
   writeManifest(desc: Descriptor, bytes: Buffer, name?: string): Promise<void>;
   /** Finishes the sink (see above); once, after the last write. */
   close(): Promise<void>;
+  /**
+   * Lets go of the sink without finishing it, after a write failed: an archive not finished is
+   * removed (never left under its name); what a directory holds stays, each write in it complete.
+   */
+  discard(): Promise<void>;
 }
 
 /** The descriptor of the manifest an image resolved to, as a sink takes it. */

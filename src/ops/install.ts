@@ -1,6 +1,7 @@
 /**
- * Installing an image. Resolves a name (through the sources), a reference, or an image in
- * an OCI layout directory to a manifest for the wanted platform, all over the ImageSource
+ * Installing an image. Resolves a name (through the sources), a reference, or an image in an
+ * OCI layout directory, an OCI archive or a docker-save archive to a manifest for the wanted
+ * platform, all over the ImageSource
  * interface (image/source.ts), installs the base the manifest names first when it is missing,
  * then streams the layers not yet recorded into the store (pull-layers.ts: download and
  * import in one pass, several layers at a time). The image is recorded, with its layers, in
@@ -8,7 +9,7 @@
  * removes whatever this attempt added.
  */
 import { failed, notFound, usage } from '../errors.js';
-import { OciLayout } from '../archive/oci-layout.js';
+import { openImagePath } from '../archive/open-path.js';
 import { chainIds } from '../image/chain.js';
 import type { Digest } from '../image/digest.js';
 import { parseImageConfig } from '../image/manifest.js';
@@ -44,18 +45,17 @@ export interface InstallOptions {
   dropLayerBlobs?: boolean;
 }
 
-/**
- * What to install: a name the registered sources offer, within a version filter, an exact
- * reference, or an image in an OCI layout directory.
- */
-export type InstallRequest =
+/** An image on the registries: a name the registered sources offer, within a version filter, or an exact reference. */
+export type RegistryRequest =
   | { by: 'name'; name: string; versions: VersionFilter; source?: string }
   /** `insecure`: plain http to a registry that is not a registered source (a source carries its own). */
-  | { by: 'reference'; reference: string; insecure: boolean }
-  | ({ by: 'layout' } & LayoutRequest);
+  | { by: 'reference'; reference: string; insecure: boolean };
+
+/** What to install: an image on the registries, or an image in a layout directory or an archive file. */
+export type InstallRequest = RegistryRequest | ({ by: 'path' } & PathRequest);
 
 /**
- * Installs by name, by reference or from a layout, holding the install lease (lease-scope.ts)
+ * Installs by name, by reference or from a path, holding the install lease (lease-scope.ts)
  * throughout. The platform defaults to this host's.
  */
 export async function installImage(ctx: OpsContext, req: InstallRequest, settings: Partial<InstallOptions> = {}): Promise<Installed[]> {
@@ -71,10 +71,9 @@ export async function installImage(ctx: OpsContext, req: InstallRequest, setting
     maxConcurrentDownloads: max,
     dropLayerBlobs: settings.dropLayerBlobs,
   };
-  return withLease(ctx, 'install', () => {
-    if (req.by === 'reference') return installByReference(ctx, req.reference, req.insecure, opts);
-    if (req.by === 'layout') return installFromLayout(ctx, req, opts);
-    return installByName(ctx, { name: req.name, filter: req.versions, source: req.source }, opts);
+  return withLease(ctx, 'install', async () => {
+    if (req.by === 'path') return installFromPath(ctx, req, opts);
+    return install(ctx, await registryImage(ctx, req), opts, 0);
   });
 }
 
@@ -89,57 +88,55 @@ export interface Installed {
 }
 
 /** Where an image lives, what it is called there, and the registered source it came through (if any). */
-interface Target {
+export interface Target {
   source: ImageSource;
   name: ImageName;
   record: SourceRecord | null;
 }
 
-/** The newest version of a name the sources offer. Callers hold the install lease (installImage takes it). */
-async function installByName(
-  ctx: OpsContext,
-  q: { name: string; filter: VersionFilter; source?: string },
-  opts: Installing,
-): Promise<Installed[]> {
-  const found = await findImages(ctx, { names: [q.name], filter: q.filter, allVersions: false, source: q.source });
+/**
+ * Where an image on the registries is served: for a name, the newest version the registered
+ * sources offer (in registration order, the first that has it wins); for a reference, its
+ * registry, through the registered source there if there is one. Install and save ask alike.
+ */
+export async function registryImage(ctx: OpsContext, req: RegistryRequest): Promise<Target> {
+  if (req.by === 'reference') {
+    const ref = parseReference(req.reference);
+    if (!ref.tag && !ref.digest) ref.tag = 'latest';
+    return registryTarget(ctx, ref, sourceAt(ctx, ref.registry), req.insecure);
+  }
+  const filter = req.versions;
+  const found = await findImages(ctx, { names: [req.name], filter, allVersions: false, source: req.source });
   if (found.length === 0) {
-    const v = q.filter.required ? ` version ${q.filter.required.text}` : q.filter.minimum || q.filter.maximum ? ' in the version range given' : '';
-    throw notFound(`no image named '${q.name}'${v} in ${q.source ? `source '${q.source}'` : 'any registered source'}`, {
+    const v = filter.required ? ` version ${filter.required.text}` : filter.minimum || filter.maximum ? ' in the version range given' : '';
+    throw notFound(`no image named '${req.name}'${v} in ${req.source ? `source '${req.source}'` : 'any registered source'}`, {
       code: 'IMAGE_NOT_FOUND',
       hint: 'search the sources to see what they offer',
     });
   }
   const names = [...new Set(found.map((f) => f.name))];
-  if (names.length > 1) throw usage(`'${q.name}' matches several images (${names.join(', ')}); give the exact name`, { code: 'NAME_AMBIGUOUS' });
-  // Sources are searched in registration order: the first that has the newest version wins.
+  if (names.length > 1) throw usage(`'${req.name}' matches several images (${names.join(', ')}); give the exact name`, { code: 'NAME_AMBIGUOUS' });
   const best = found.reduce((a, b) => (compareVersions(b.version, a.version) > 0 ? b : a));
   const host = new URL(best.source.location).host;
-  return install(ctx, await registryTarget(ctx, { registry: host, repository: best.repository, tag: best.tag }, best.source), opts, 0);
+  return registryTarget(ctx, { registry: host, repository: best.repository, tag: best.tag }, best.source);
 }
 
-/** Callers hold the install lease (installImage takes it). */
-async function installByReference(ctx: OpsContext, reference: string, insecure: boolean, opts: Installing): Promise<Installed[]> {
-  const ref = parseReference(reference);
-  if (!ref.tag && !ref.digest) ref.tag = 'latest';
-  return install(ctx, await registryTarget(ctx, ref, sourceAt(ctx, ref.registry), insecure), opts, 0);
-}
-
-export interface LayoutRequest {
-  /** The OCI image layout directory. */
+export interface PathRequest {
+  /** An OCI image layout directory, or an archive file: an OCI layout's or docker-save's (archive/open-path.ts). */
   path: string;
-  /** Its `org.opencontainers.image.ref.name` and/or manifest digest; neither when it holds one image. */
+  /** A layout's `org.opencontainers.image.ref.name`, an archive's `repo:tag`, a position and/or a manifest digest; none when it holds one image. */
   name: ImageName;
-  /** The repository key the image is recorded under (default: the directory's name). */
+  /** The repository key the image is recorded under (default: a docker-save archive's RepoTag, else the directory's or file's name). */
   repository?: string;
 }
 
 /**
- * Install from an OCI image layout directory (archive/oci-layout.ts). No registry is asked for
- * the image; a base it names comes from the same layout when it holds it, else only from a
- * registered source on the base's registry. Callers hold the install lease.
+ * Install from a layout directory or an archive file, for hosts with no registry access. No
+ * registry is asked for the image; a base it names comes from the same layout when it holds
+ * it, else only from a registered source on the base's registry. Callers hold the install lease.
  */
-async function installFromLayout(ctx: OpsContext, req: LayoutRequest, opts: Installing): Promise<Installed[]> {
-  const source = new OciLayout(req.path, { repository: req.repository });
+async function installFromPath(ctx: OpsContext, req: PathRequest, opts: Installing): Promise<Installed[]> {
+  const source = await openImagePath(req.path, { repository: req.repository });
   return install(ctx, { source, name: req.name, record: null }, opts, 0);
 }
 
@@ -164,7 +161,8 @@ async function install(ctx: OpsContext, target: Target, opts: Installing, depth:
   if (depth === 0) await source.ready();
   const resolved = await source.resolve(wanted, opts.platform);
   const { display, manifest, annotations, digest: manifestDigest } = resolved;
-  const repoKey = source.repository;
+  const repoKey = resolved.repository ?? source.repository;
+  const tag = resolved.tag ?? wanted.tag;
 
   const existing = ctx.store.images.byManifest(repoKey, manifestDigest);
   if (existing) {
@@ -194,7 +192,7 @@ async function install(ctx: OpsContext, target: Target, opts: Installing, depth:
   }
 
   const name = annotations[TITLE] || repoKey.split('/').at(-1)!;
-  const version = tryParseVersion(wanted.tag ?? '')?.text ?? tryParseVersion(annotations[VERSION] ?? '')?.text ?? null;
+  const version = tryParseVersion(tag ?? '')?.text ?? tryParseVersion(annotations[VERSION] ?? '')?.text ?? null;
   const label = version ? `${name} ${version}` : name;
   if (opts.whatIf) {
     const { chosen } = resolved;
@@ -236,7 +234,7 @@ async function install(ctx: OpsContext, target: Target, opts: Installing, depth:
           version,
           description: annotations[DESCRIPTION] ?? null,
           repository: repoKey,
-          tag: wanted.tag ?? null,
+          tag: tag ?? null,
           manifestDigest,
           configDigest: manifest.config.digest,
           platform: formatPlatform({ ...configPlatform(config), osFeatures: undefined }),

@@ -65,13 +65,13 @@ describe('end to end: install from an OCI layout', function () {
     await skopeoToLayout(child.reference, layout, child.tag);
     const ctx = await offline(await tempDir('ctrimg-e2e-layout-store-'));
     try {
-      const installed = await installImage(ctx, { by: 'layout', path: layout, name: { tag: child.tag }, repository: `${host}/${child.repo}` }, LINUX);
+      const installed = await installImage(ctx, { by: 'path', path: layout, name: { tag: child.tag }, repository: `${host}/${child.repo}` }, LINUX);
       assert.deepEqual(installed.map((i) => [i.image.name, i.alreadyInstalled, i.newLayers]), [
         ['NanoServer', false, 3],
         ['WebApp', false, 1],
       ]);
       assert.deepEqual(recorded(ctx), recorded(fromRegistry));
-      const again = await installImage(ctx, { by: 'layout', path: layout, name: { digest: child.manifestDigest }, repository: `${host}/${child.repo}` }, LINUX);
+      const again = await installImage(ctx, { by: 'path', path: layout, name: { digest: child.manifestDigest }, repository: `${host}/${child.repo}` }, LINUX);
       assert.deepEqual(again.map((i) => i.alreadyInstalled), [true]);
     } finally {
       await ctx.close();
@@ -87,7 +87,7 @@ describe('end to end: install from an OCI layout', function () {
     assert.equal(reg.code, 0, reg.stderr);
     const ctx = await quietContext(root);
     try {
-      await installImage(ctx, { by: 'layout', path: layout, name: { tag: child.tag }, repository: `${host}/${child.repo}` }, LINUX);
+      await installImage(ctx, { by: 'path', path: layout, name: { tag: child.tag }, repository: `${host}/${child.repo}` }, LINUX);
       const got = recorded(ctx);
       const want = recorded(fromRegistry);
       assert.deepEqual(got.NanoServer!.chain, want.NanoServer!.chain);
@@ -117,7 +117,7 @@ describe('end to end: install from an OCI layout', function () {
     const ctx = await offline(await tempDir('ctrimg-e2e-layout-untrusted-'));
     try {
       await assert.rejects(
-        installImage(ctx, { by: 'layout', path: layout, name: { tag: child.tag } }, LINUX),
+        installImage(ctx, { by: 'path', path: layout, name: { tag: child.tag } }, LINUX),
         (e: unknown) => e instanceof CtrimgError && e.code === 'BASE_UNTRUSTED',
       );
       assert.deepEqual(ctx.store.images.all(), []);

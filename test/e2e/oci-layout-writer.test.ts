@@ -4,10 +4,12 @@
  * and both sinks (the writer and the content store) commit nothing whose bytes are wrong.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { DockerArchiveWriter } from '../../src/archive/docker-archive-writer.js';
+import { OciArchiveWriter } from '../../src/archive/oci-archive-writer.js';
 import { OciLayout } from '../../src/archive/oci-layout.js';
 import { OciLayoutWriter } from '../../src/archive/oci-layout-writer.js';
 import { ContentStore } from '../../src/content/store.js';
@@ -115,11 +117,19 @@ describe('end to end: OCI layout writer', function () {
     assert.deepEqual((await readdir(dir)).sort(), ['blobs', 'index.json', 'oci-layout'], 'no temp file left');
   });
 
-  describe('both sinks commit only verified bytes', () => {
+  describe('every sink commits only verified bytes', () => {
     const bytes = Buffer.from('a layer blob, or what claims to be one');
     const desc: Descriptor = { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha256(bytes), size: bytes.length };
     const sinks: Record<string, (dir: string) => Promise<ImageSink>> = {
       'OCI layout writer': (dir) => OciLayoutWriter.create(dir),
+      'OCI archive writer': async (dir) => {
+        await mkdir(dir);
+        return OciArchiveWriter.create(join(dir, 'image.tar'));
+      },
+      'docker archive writer': async (dir) => {
+        await mkdir(dir);
+        return DockerArchiveWriter.create(join(dir, 'image.tar'));
+      },
       'content store': async (dir) => {
         const c = new ContentStore(dir);
         await c.init();

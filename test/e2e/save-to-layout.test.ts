@@ -1,17 +1,17 @@
 /**
  * Save's first path end to end: an image installed from the registry, read back from the store
- * (InstalledSource) and written to an OCI layout (saveToLayout), is what skopeo reads as the
+ * (InstalledSource) and written to an OCI layout directory (saveImage), is what skopeo reads as the
  * registry's image, every digest equal; an image whose layer blobs were deleted once imported
  * fails with BLOB_NOT_STORED and leaves the layout naming nothing.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CtrimgError } from '../../src/errors.js';
 import { sha256 } from '../../src/image/digest.js';
 import type { OpsContext } from '../../src/ops/context.js';
-import { saveToLayout } from '../../src/ops/save.js';
+import { saveImage } from '../../src/ops/save.js';
 import { ctrimg } from '../support/ctrimg.js';
 import { run } from '../support/oci-layout.js';
 import { fixtureRegistry, installedStore, quietContext } from '../support/stores.js';
@@ -49,13 +49,15 @@ describe('end to end: saving an installed image to an OCI layout', function () {
     roots.push(root);
     const ctx = await open(root);
     const dir = join(work, 'layout');
+    await mkdir(dir);
 
-    const saved = await saveToLayout(ctx, { image: installed(ctx, child.manifestDigest), path: dir });
+    const saved = await saveImage(ctx, { image: { by: 'installed', selectors: [{ by: 'id', id: installed(ctx, child.manifestDigest).configDigest }] }, path: dir });
     assert.equal(saved.name, child.tag);
+    assert.equal(saved.format, 'layout');
     assert.equal(saved.manifestDigest, child.manifestDigest);
-    await saveToLayout(ctx, { image: installed(ctx, base.manifestDigest), path: dir, name: 'base' });
+    await saveImage(ctx, { image: { by: 'installed', selectors: [{ by: 'id', id: installed(ctx, base.manifestDigest).configDigest }] }, path: dir });
 
-    for (const [name, img] of [[child.tag, child], ['base', base]] as const) {
+    for (const [name, img] of [[child.tag, child], [base.tag, base]] as const) {
       const inspected = JSON.parse((await run('skopeo', ['inspect', `oci:${dir}:${name}`])).stdout.toString()) as { Digest: string; Layers: string[] };
       assert.equal(inspected.Digest, img.manifestDigest, name);
       assert.deepEqual(inspected.Layers, img.layerDigests, name);
@@ -82,8 +84,9 @@ describe('end to end: saving an installed image to an OCI layout', function () {
     assert.equal(r.code, 0, r.stderr);
     const ctx = await open(root);
     const dir = join(work, 'layout');
+    await mkdir(dir);
     await assert.rejects(
-      saveToLayout(ctx, { image: installed(ctx, child.manifestDigest), path: dir }),
+      saveImage(ctx, { image: { by: 'installed', selectors: [{ by: 'id', id: installed(ctx, child.manifestDigest).configDigest }] }, path: dir }),
       (e: unknown) => e instanceof CtrimgError && e.code === 'BLOB_NOT_STORED' && e.exitCode === 3 && e.message.includes(child.layerDigests[0]!),
     );
     const index = JSON.parse((await readFile(join(dir, 'index.json'))).toString()) as { manifests: unknown[] };

@@ -49,7 +49,7 @@ class Install implements StoreCommand {
     const repository = repositoryOf(this.spec);
     const before = m.installed(repository, built.manifestDigest);
     const known = m.expectedLayers();
-    const got = await installImage(r.ctx, { by: 'layout', path: r.layout.dir, name: { digest: built.manifestDigest }, repository }, LINUX);
+    const got = await installImage(r.ctx, { by: 'path', path: r.layout.dir, name: { digest: built.manifestDigest }, repository }, LINUX);
     if (before) {
       assert.deepEqual(got.map((g) => [g.image.name, g.alreadyInstalled]), [[before.key, true]]);
     } else {

@@ -53,7 +53,7 @@ const TYPES: Record<string, EntryType> = {
 /** Types whose size field says nothing about data: none follows the header (Go's isHeaderOnlyType). */
 const HEADER_ONLY = new Set(['1', '2', '3', '4', '5', '6']);
 
-type Format = 'v7' | 'ustar' | 'gnu' | 'star';
+export type Format = 'v7' | 'ustar' | 'gnu' | 'star';
 
 const same = (b: Buffer, at: number, ascii: string) => {
   for (let i = 0; i < ascii.length; i++) if (b[at + i] !== ascii.charCodeAt(i)) return false;
@@ -61,7 +61,7 @@ const same = (b: Buffer, at: number, ascii: string) => {
 };
 
 /** The format of a header block, or undefined when its checksum (unsigned or signed sum) is wrong. */
-function formatOf(b: Buffer): Format | undefined {
+export function formatOf(b: Buffer): Format | undefined {
   const p = new Fields();
   const want = p.octal(b.subarray(148, 156), 'checksum');
   if (p.bad) return undefined;
@@ -90,7 +90,7 @@ function fieldEnd(b: Buffer, at: number, length: number): number {
 }
 
 /** Bytes up to the first NUL, copied so that a header kept by the consumer does not hold the input's chunk. */
-function cstring(b: Buffer, at: number, length: number): Buffer {
+export function cstring(b: Buffer, at: number, length: number): Buffer {
   const end = fieldEnd(b, at, length);
   return end === at ? NO_BYTES : Buffer.from(b.subarray(at, end));
 }
@@ -101,7 +101,7 @@ const isAscii = (b: Buffer) => b.every((c) => c < 0x80);
 const seconds = (sec: number): Timestamp => ({ sec, nsec: 0 });
 
 /** The fields of one header block, before PAX records, long names and sparse maps apply. */
-function parseBlock(b: Buffer, format: Format, p: Fields): TarHeader {
+export function parseBlock(b: Buffer, format: Format, p: Fields): TarHeader {
   const typeflag = String.fromCharCode(b[156]!);
   const h: TarHeader = {
     name: cstring(b, 0, 100),
@@ -165,7 +165,7 @@ function libarchiveXattr(encodedName: string, value: Buffer): [string, Buffer] |
 }
 
 /** Applies an entry's PAX records as Go's mergePAX does (an empty value keeps the header's); returns a problem. */
-function applyPax(h: TarHeader, pax: Map<string, Buffer>): string | undefined {
+export function applyPax(h: TarHeader, pax: Map<string, Buffer>): string | undefined {
   h.pax = pax;
   const libarchive: [string, Buffer][] = [];
   for (const [key, value] of pax) {

@@ -37,7 +37,7 @@ describe('operations composed in one process', () => {
     await rm(layout, { recursive: true, force: true });
   });
 
-  const install = () => installImage(ctx, { by: 'layout', path: layout, name: { tag: '1.0' } }, { platform: PLATFORM });
+  const install = () => installImage(ctx, { by: 'path', path: layout, name: { tag: '1.0' } }, { platform: PLATFORM });
   const remove = async () => removeImages(ctx, selectImages(ctx, [{ by: 'id', id: image.configDigest }]));
   const leases = async () => (await leaseFiles(root)).length;
 
