@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DirImporter } from '../../../src/importers/dir.js';
+import { measureTree } from '../../../src/layers/content-size.js';
 import { dir, file, hardlink, symlink, tarStream, tempRoot } from '../../support/tars.js';
 
 const importer = new DirImporter();
@@ -44,6 +45,7 @@ describe('importers/dir: content bytes', () => {
       const bytes = await importer.importLayer(await tarStream(entries), layer, { parents: [] });
       assert.equal(bytes, 999 + 1000 + '../usr/lib/x'.length + Buffer.byteLength('cible-é'));
       assert.equal(bytes, await walkedSize(layer));
+      assert.equal(await measureTree(layer), bytes, 'measureTree, for layers recorded without a count, measures the same');
     } finally {
       await cleanup();
     }
