@@ -16,6 +16,7 @@ export interface ImageSummary {
 export interface ImageRecord extends ImageSummary {
   description: string | null;
   repository: string;
+  /** Its tag in its repository, the first in order when it has several (tagsOf), null when none. */
   tag: string | null;
   manifestDigest: string;
   configDigest: string;
@@ -31,7 +32,7 @@ export type NewImage = Omit<ImageRecord, 'id' | 'parentId'>;
 
 /** The record's columns, of table alias `t`. */
 export const imageColumns = (t: string) => `${t}.id, ${t}.name, ${t}.publisher, ${t}.version, ${t}.description,
-  ${t}.repository, ${t}.tag, ${t}.manifest_digest AS manifestDigest, ${t}.config_digest AS configDigest, ${t}.platform,
+  ${t}.repository, (SELECT min(g.tag) FROM image_tags g WHERE g.image_id = ${t}.id) AS tag, ${t}.manifest_digest AS manifestDigest, ${t}.config_digest AS configDigest, ${t}.platform,
   ${t}.size, ${t}.created, ${t}.installed, ${t}.source_id AS sourceId, ${t}.parent_image_id AS parentId`;
 const COLUMNS = imageColumns('images');
 const SUMMARY = 'id, name, publisher, version, parent_image_id AS parentId';
@@ -141,24 +142,22 @@ export class ImageQueries {
 
   /**
    * Records an image over layers that are already recorded (ids base first), in one transaction
-   * (a savepoint in the caller's). A tag names one image in its repository, as in docker: an
-   * image recorded before under the same repository and tag loses the tag, and stays (by its
-   * digest) until removed.
+   * (a savepoint in the caller's), with its tag if it has one (see tag()).
    */
   add(img: NewImage, layerIds: number[]): ImageRecord {
     return keepingLineage(this.db, () => {
-      if (img.tag !== null) this.db.prepare('UPDATE images SET tag = NULL WHERE repository = ? AND tag = ?').run(img.repository, img.tag);
       const info = this.db
         .prepare(
-          `INSERT INTO images (name, publisher, version, description, repository, tag, manifest_digest,
+          `INSERT INTO images (name, publisher, version, description, repository, manifest_digest,
              config_digest, platform, size, created, installed, source_id)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
-          img.name, img.publisher, img.version, img.description, img.repository, img.tag, img.manifestDigest,
+          img.name, img.publisher, img.version, img.description, img.repository, img.manifestDigest,
           img.configDigest, img.platform, img.size, img.created, img.installed, img.sourceId,
         );
       const id = Number(info.lastInsertRowid);
+      if (img.tag !== null) this.tag(id, img.repository, img.tag);
       const link = this.db.prepare('INSERT INTO image_layers (image_id, position, layer_id) VALUES (?, ?, ?)');
       layerIds.forEach((layerId, position) => link.run(id, position, layerId));
       this.linkChain(layerIds);
@@ -168,6 +167,37 @@ export class ImageQueries {
       if (top !== undefined) reparentImagesUsing(this.db, top);
       return this.byId(id)!;
     });
+  }
+
+  /**
+   * Gives an image a tag in its repository. A tag names one image, as in docker: an image that
+   * had it loses it, and stays (by its digest) until removed.
+   */
+  tag(imageId: number, repository: string, tag: string): void {
+    this.db
+      .prepare('INSERT INTO image_tags (repository, tag, image_id) VALUES (?, ?, ?) ON CONFLICT (repository, tag) DO UPDATE SET image_id = excluded.image_id')
+      .run(repository, tag, imageId);
+  }
+
+  /** Takes a tag away from the image it names; false when no image had it. */
+  untag(repository: string, tag: string): boolean {
+    return this.db.prepare('DELETE FROM image_tags WHERE repository = ? AND tag = ?').run(repository, tag).changes > 0;
+  }
+
+  /** An image's tags, in order. */
+  tagsOf(imageId: number): string[] {
+    return this.db.prepare('SELECT tag FROM image_tags WHERE image_id = ? ORDER BY tag').pluck().all(imageId) as string[];
+  }
+
+  /** Every image's tags, in order, by image id. */
+  allTags(): Map<number, string[]> {
+    const tags = new Map<number, string[]>();
+    for (const [id, tag] of this.db.prepare('SELECT image_id, tag FROM image_tags ORDER BY image_id, tag').raw().all() as [number, string][]) {
+      const list = tags.get(id);
+      if (list) list.push(tag);
+      else tags.set(id, [tag]);
+    }
+    return tags;
   }
 
   /**

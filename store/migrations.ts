@@ -183,14 +183,24 @@ export const migrations: Migration[] = [
   },
   {
     version: 9,
-    description: "each layer's content bytes (the size docker shows for it); images found by repository and tag",
+    description: "each layer's content bytes (the size docker shows for it); tags in a table of their own, one image per repository and tag",
     // content_bytes is NULL for a layer imported before (or by a ctrimg from before) this
     // migration: nothing counted it, and SQL cannot; a view that needs it measures the layer's
-    // directory instead. A tag names one image per repository (ImageQueries.add moves it), and
-    // an install looks its image up by repository: both search the index.
+    // directory instead. As in docker, an image may have several tags in its repository and a
+    // tag names one image: the tag an image was installed by becomes its row here, the newest
+    // image keeping a tag several had.
     sql: `
       ALTER TABLE layers ADD COLUMN content_bytes INTEGER;
-      CREATE INDEX images_repository_tag ON images(repository, tag);
+      CREATE TABLE image_tags (
+        repository TEXT NOT NULL,
+        tag        TEXT NOT NULL,
+        image_id   INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        PRIMARY KEY (repository, tag)
+      );
+      CREATE INDEX image_tags_image ON image_tags(image_id, tag);
+      INSERT INTO image_tags (repository, tag, image_id)
+        SELECT repository, tag, max(id) FROM images WHERE tag IS NOT NULL GROUP BY repository, tag;
+      ALTER TABLE images DROP COLUMN tag;
     `,
   },
 ];

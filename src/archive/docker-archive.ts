@@ -46,7 +46,7 @@ export interface DockerSaveItem {
 }
 
 export interface DockerArchiveOptions {
-  /** The repository key images from here are recorded under; default: the RepoTag chosen, else the file's name. */
+  /** The repository key images from here are recorded under; default: the RepoTag chosen, else none (an empty key, docker's `<none>`). */
   repository?: string;
   /** The archive indexed already (by whoever found it to be docker's). */
   index?: TarIndex;
@@ -91,8 +91,9 @@ export class DockerArchive implements ImageSource {
     const { item, repoTag } = await this.choose(name, display);
     const image = await selectImage(await this.manifestOf(item, display), () => this.noIndex(display), platform, display);
     const ref = repoTag === undefined ? undefined : normalized(repoTag);
-    const repository = this.opts.repository ?? (ref && `${ref.registry}/${ref.repository}`);
-    return { ...image, ...(repository !== undefined && { repository }), ...(ref?.tag !== undefined && { tag: ref.tag }) };
+    // An image saved without a name (docker save by id) is loaded under none, as docker loads it: `<none>`.
+    const repository = this.opts.repository ?? (ref ? `${ref.registry}/${ref.repository}` : '');
+    return { ...image, repository, ...(ref?.tag !== undefined && { tag: ref.tag }) };
   }
 
   async config(image: ResolvedImage): Promise<Buffer> {

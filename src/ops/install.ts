@@ -167,6 +167,11 @@ async function install(ctx: OpsContext, target: Target, opts: Installing, depth:
   const existing = ctx.store.images.byManifest(repoKey, manifestDigest);
   if (existing) {
     ctx.report.info(`${describeImage(existing)} is already installed (${display})`);
+    // Asked for by another tag: the tag now names it, as a pull does in docker.
+    if (tag !== undefined && !ctx.store.images.tagsOf(existing.id).includes(tag)) {
+      ctx.store.transaction(() => ctx.store.images.tag(existing.id, repoKey, tag));
+      ctx.report.info(`Tagged ${repoKey}:${tag}`);
+    }
     return [{ image: existing, alreadyInstalled: true, newLayers: 0 }];
   }
   const configBytes = await source.config(resolved);
@@ -191,7 +196,8 @@ async function install(ctx: OpsContext, target: Target, opts: Installing, depth:
     installed.push(...(await install(ctx, await baseTarget(ctx, target, baseRef), opts, depth + 1, display)));
   }
 
-  const name = annotations[TITLE] || repoKey.split('/').at(-1)!;
+  // An image under no repository (loaded from an archive that named none) is named after where it came from.
+  const name = annotations[TITLE] || repoKey.split('/').at(-1) || source.repository.split('/').at(-1)!;
   const version = tryParseVersion(tag ?? '')?.text ?? tryParseVersion(annotations[VERSION] ?? '')?.text ?? null;
   const label = version ? `${name} ${version}` : name;
   if (opts.whatIf) {

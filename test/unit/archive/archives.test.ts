@@ -157,7 +157,7 @@ describe('archive writers and readers', () => {
     assert.equal(first.tag, 'latest');
     const second = await source.resolve({ position: 1 }, LINUX);
     assert.deepEqual(second.manifest.layers.map((l) => [l.mediaType, l.digest, l.size]), [['application/vnd.docker.image.rootfs.diff.tar.gzip', sha256(gz), gz.length]]);
-    assert.equal(second.repository, undefined);
+    assert.equal(second.repository, '', 'an untagged image is loaded under no repository, as docker loads it');
     assert.deepEqual(await readAll(await source.blob(second.manifest.layers[0]!)(0)), gz);
     assert.equal((await source.resolve({ digest: sha256(c2) as Digest }, LINUX)).digest, second.digest, 'by image id');
     await assert.rejects(source.resolve({ tag: 'busybox:1' }, LINUX), isCode('ARCHIVE_UNKNOWN'));

@@ -264,7 +264,7 @@ describe('store migrations', () => {
   });
 
   describe('migration 9', () => {
-    it('adds each layer its content bytes, unknown for the layers already there, which a later record of the layer fills in; indexes images by repository and tag', () => {
+    it('adds each layer its content bytes, unknown for the layers already there, which a later record of the layer fills in', () => {
       const db = new Database(join(dir, 'm9.db'));
       migrate(db, migrations.slice(0, 8));
       db.exec(`INSERT INTO layers (chain_id, diff_id, blob_digest, media_type, size) VALUES ('sha256:c1', 'd1', 'b1', 'm', 10), ('sha256:c2', 'd2', 'b2', 'm', 20)`);
@@ -277,8 +277,28 @@ describe('store migrations', () => {
       assert.equal(again('sha256:c1', 99).contentBytes, 1234, 'a counted layer keeps its count');
       assert.equal(again('sha256:c2', null).contentBytes, null);
       assert.deepEqual(again('sha256:c3', 7), { ...store.layers.byChainId('sha256:c3')!, contentBytes: 7 });
-      const columns = (db.prepare(`SELECT name FROM pragma_index_info('images_repository_tag') ORDER BY seqno`).all() as { name: string }[]).map((c) => c.name);
-      assert.deepEqual(columns, ['repository', 'tag']);
+      db.close();
+    });
+
+    it('moves tags to a table of their own, a tag two images had kept by the newer, and drops the column', () => {
+      const db = new Database(join(dir, 'm9-tags.db'));
+      migrate(db, migrations.slice(0, 8));
+      db.exec(`
+        INSERT INTO images (name, repository, tag, manifest_digest, config_digest, platform, size, installed) VALUES
+          ('a', 'r/app', 'latest', 'm1', 'k1', 'linux/amd64', 1, 't'), ('a', 'r/app', '1.0', 'm2', 'k2', 'linux/amd64', 1, 't'),
+          ('a', 'r/app', 'latest', 'm3', 'k3', 'linux/amd64', 1, 't'), ('b', 'r/other', 'latest', 'm4', 'k4', 'linux/amd64', 1, 't'),
+          ('c', 'r/app', NULL, 'm5', 'k5', 'linux/amd64', 1, 't');
+      `);
+      migrate(db, migrations.slice(0, 9));
+      assert.ok(!columns(db, 'images').includes('tag'));
+      assert.deepEqual(db.prepare('SELECT repository, tag, image_id AS id FROM image_tags ORDER BY repository, tag').all(), [
+        { repository: 'r/app', tag: '1.0', id: 2 }, { repository: 'r/app', tag: 'latest', id: 3 }, { repository: 'r/other', tag: 'latest', id: 4 },
+      ]);
+      const store = new Store(db);
+      assert.deepEqual(store.images.all().map((i) => i.tag), [null, '1.0', 'latest', 'latest', null]);
+      assert.throws(() => db.exec(`INSERT INTO image_tags VALUES ('r/app', '1.0', 1)`), /UNIQUE/);
+      db.exec('DELETE FROM images WHERE id = 2');
+      assert.deepEqual(store.images.tagsOf(2), [], "an image's tags go with it");
       db.close();
     });
   });

@@ -32,6 +32,17 @@ describe('store: tags', () => {
     assert.deepEqual([tagOf(pinned.id), tagOf(other.id), tagOf(stable.id)], [null, 'latest', 'stable']);
   });
 
+  it('gives an image several tags, lists them in order, and takes one away', () => {
+    const app = addImage(store, 'app', ['a'], { repository: 'reg/app', tag: 'latest' });
+    store.images.tag(app.id, 'reg/app', '1.1');
+    store.images.tag(app.id, 'reg/app', '1.0');
+    assert.deepEqual(store.images.tagsOf(app.id), ['1.0', '1.1', 'latest']);
+    assert.equal(tagOf(app.id), '1.0');
+    assert.equal(store.images.untag('reg/app', '1.1'), true);
+    assert.equal(store.images.untag('reg/app', '1.1'), false);
+    assert.deepEqual(store.images.allTags(), new Map([[app.id, ['1.0', 'latest']]]));
+  });
+
   it('leaves every tag alone when the image recorded has none', () => {
     const tagged = addImage(store, 'tagged', ['a'], { repository: 'reg/app', tag: '1' });
     addImage(store, 'by-digest', ['b'], { repository: 'reg/app', tag: null });
