@@ -122,7 +122,7 @@ function parseTemplate<Row>(source: string, view: DockerView<Row>): Node[] {
 }
 
 function badFormat(what: string) {
-  return usage(`--format ${what}`, { hint: `docker's templates here take .Placeholders, "strings", integers, | and the functions ${FUNCTION_LIST}` });
+  return usage(`template ${what}`, { hint: `docker's templates here take .Placeholders, "strings", integers, | and the functions ${FUNCTION_LIST}` });
 }
 
 type Token =

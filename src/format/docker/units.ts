@@ -24,14 +24,13 @@ export function humanSize(size: number): string {
 }
 
 /**
- * Go's `fmt.Sprintf("%.<precision>g", x)`: `precision` significant digits (0 counts as 1),
+ * Go's `fmt.Sprintf("%.<precision>g", x)` of a finite x: `precision` significant digits (0 counts as 1),
  * correctly rounded from the exact binary value with ties to even (Go's strconv), trailing
  * zeros dropped; the exponent form `d.ddde+XX` when the decimal exponent is below -4 or at
  * least the precision.
  */
 export function formatG(x: number, precision: number): string {
-  if (Number.isNaN(x)) return 'NaN';
-  if (!Number.isFinite(x)) return x > 0 ? '+Inf' : '-Inf';
+  if (!Number.isFinite(x)) throw new RangeError(`${x} is not a size`);
   const sign = x < 0 || Object.is(x, -0) ? '-' : '';
   if (x === 0) return `${sign}0`;
   const prec = Math.max(precision, 1);

@@ -56,5 +56,7 @@ describe('format/docker/units (go-units sizes, Go %g)', () => {
       [-0, 3, '-0'],
     ];
     for (const [v, p, s] of cases) assert.equal(formatG(v, p), s, `${v} %.${p}g`);
+    assert.throws(() => formatG(Infinity, 3), RangeError);
+    assert.throws(() => humanSizeWithPrecision(NaN, 3), RangeError);
   });
 });
