@@ -92,13 +92,24 @@ function localTime(unixSeconds: number): Civil {
 function abbreviationOf(at: Date, offset: number): string {
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone as string | undefined;
   if (offset === 0 && (zone === undefined || zone === 'Etc/Unknown' || zone === 'UTC' || zone === 'Etc/UTC')) return 'UTC';
-  for (const locale of ['en-US', 'en-GB']) {
-    const name = new Intl.DateTimeFormat(locale, { timeZoneName: 'short' }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value;
+  for (const format of shortNames(zone ?? '')) {
+    const name = format.formatToParts(at).find((p) => p.type === 'timeZoneName')?.value;
     if (name && /^[A-Z]{2,5}$/.test(name)) return name;
   }
   const minutes = Math.abs(offset) / 60;
   const mm = minutes % 60;
   return `${offset < 0 ? '-' : '+'}${pad(Math.trunc(minutes / 60), 2)}${mm ? pad(mm, 2) : ''}`;
+}
+
+/** The US and British short names of a zone, formatters kept per zone (TZ may change while running). */
+const SHORT_NAMES = new Map<string, Intl.DateTimeFormat[]>();
+function shortNames(zone: string): Intl.DateTimeFormat[] {
+  let formats = SHORT_NAMES.get(zone);
+  if (!formats) {
+    formats = ['en-US', 'en-GB'].map((locale) => new Intl.DateTimeFormat(locale, { timeZoneName: 'short' }));
+    SHORT_NAMES.set(zone, formats);
+  }
+  return formats;
 }
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');

@@ -74,7 +74,10 @@ function imagesView(opts: DockerImagesOptions, createdNA: boolean): DockerView<L
         Tag: line.tag,
         Digest: line.digest,
         CreatedSince: since === '' && createdNA ? 'N/A' : since,
-        CreatedAt: goTimeString(line.created),
+        // The zone's names cost a lookup: only for a format that prints them.
+        get CreatedAt() {
+          return goTimeString(line.created);
+        },
         Size: humanSizeWithPrecision(line.image.size, 3),
         // docker's image list carries no container count or shared size (-1): N/A.
         Containers: 'N/A',

@@ -35,8 +35,9 @@ export interface DockerView<Row> {
   /** Placeholder name (without the dot) → the header the table directive prints for it. */
   readonly headers: Readonly<Record<string, string>>;
   /**
-   * The placeholders' values for a row, every one of `headers`. `marshalled` is true once
-   * `json .` has run on the row: docker's search context answers differently from then on.
+   * The placeholders' values for a row, every one of `headers` (a getter computes a costly one
+   * only when read). `marshalled` is true once `json .` has run on the row: docker's search
+   * context answers differently from then on.
    */
   values(row: Row, marshalled: boolean): Readonly<Record<string, string>>;
 }
@@ -382,13 +383,14 @@ function result(value: string | string[], args: Value[]): Value {
 
 function executeRow<Row>(nodes: Node[], view: DockerView<Row>, row: Row): string {
   let marshalled = false;
+  let cached: Readonly<Record<string, string>> | undefined;
   const scope: Scope = {
-    field: (name) => ({ type: 'string', value: view.values(row, marshalled)[name]!, data: true }),
+    field: (name) => ({ type: 'string', value: (cached ??= view.values(row, marshalled))[name]!, data: true }),
     call: (name, args) => {
       if (name === 'json' && args[0]!.type === 'dot') {
         // docker's MarshalJSON: the context's methods as a map, keys sorted, HTML escaped.
         marshalled = true;
-        const values = view.values(row, true);
+        const values = (cached = view.values(row, true));
         const json = `{${Object.keys(values)
           .sort()
           .map((k) => `${goJsonString(k, true)}:${goJsonString(values[k]!, true)}`)
