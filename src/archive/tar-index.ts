@@ -169,8 +169,9 @@ export function archiveInvalid(location: string, why: string): CtrimgError {
 }
 
 /**
- * An entry name cleaned (`./`, empty and `.` components dropped), or undefined when it is
- * absolute or has a `..` component: such a name escapes wherever the archive is unpacked.
+ * An entry name cleaned (`./`, empty and `.` components dropped; '' for the archive's root, the
+ * `./` that `tar -C dir .` writes first), or undefined when it is absolute or has a `..`
+ * component: such a name escapes wherever the archive is unpacked.
  */
 export function cleanName(name: string): string | undefined {
   if (name.startsWith('/')) return undefined;
@@ -180,7 +181,7 @@ export function cleanName(name: string): string | undefined {
     if (part === '..') return undefined;
     parts.push(part);
   }
-  return parts.length ? parts.join('/') : undefined;
+  return parts.join('/');
 }
 
 /** The name a symlink entry points to, resolved from its own directory; undefined when that is outside the archive. */
@@ -307,6 +308,12 @@ async function indexEntries(fh: FileHandle, fileSize: number, invalid: (why: str
     const size = headerOnly ? 0 : h.size;
     const stored = Math.ceil(size / BLOCK) * BLOCK;
     if (pos + stored > fileSize) throw truncated(`entry '${shown}'`);
+    if (clean === '') {
+      // The root itself: as a directory it names nothing docker or skopeo read.
+      if (type !== 'directory') throw invalid(`entry '${shown}' names the archive's root but is not a directory`);
+      pos += stored;
+      continue;
+    }
     const before = entries.get(clean);
     if (before && !(before.type === 'directory' && type === 'directory')) {
       throw invalid(`it holds '${clean.slice(0, 200)}' twice, so what the name means is ambiguous`);

@@ -106,6 +106,12 @@ describe('archive/tar-index', () => {
     await assert.rejects(TarIndex.open(await archive(viaPax, entry({ name: 'innocent' }, 'x'), END)), invalid(/'..\/..\/pax-evil'.*climbs out/));
   });
 
+  it("reads an archive made with 'tar -C dir .', whose first entry is the root './', and refuses a root that is not a directory", async () => {
+    const index = await TarIndex.open(await archive(entry({ name: './', typeflag: '5' }), entry({ name: './manifest.json' }, '[]'), END));
+    assert.equal(index.get('manifest.json')?.size, 2);
+    await assert.rejects(TarIndex.open(await archive(entry({ name: '.' }, 'x'), END)), invalid(/names the archive's root but is not a directory/));
+  });
+
   it('refuses a name given twice (the lookup would be ambiguous), but not a directory given twice', async () => {
     await assert.rejects(TarIndex.open(await archive(entry({ name: 'manifest.json' }, '[]'), entry({ name: './manifest.json' }, '[{}]'), END)), invalid(/holds 'manifest.json' twice/));
     await assert.rejects(TarIndex.open(await archive(entry({ name: 'x', typeflag: '5' }), entry({ name: 'x' }, 'f'), END)), invalid(/twice/));
