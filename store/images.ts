@@ -25,6 +25,8 @@ export interface ImageRecord extends ImageSummary {
   created: string | null;
   installed: string;
   sourceId: number | null;
+  /** Installed from a registry: its manifest digest is the one the registry serves it by (docker's RepoDigests). */
+  pulled: boolean;
 }
 
 /** What a new image is recorded with: its id and its parent are the store's to give. */
@@ -33,7 +35,7 @@ export type NewImage = Omit<ImageRecord, 'id' | 'parentId'>;
 /** The record's columns, of table alias `t`. */
 export const imageColumns = (t: string) => `${t}.id, ${t}.name, ${t}.publisher, ${t}.version, ${t}.description,
   ${t}.repository, (SELECT min(g.tag) FROM image_tags g WHERE g.image_id = ${t}.id) AS tag, ${t}.manifest_digest AS manifestDigest, ${t}.config_digest AS configDigest, ${t}.platform,
-  ${t}.size, ${t}.created, ${t}.installed, ${t}.source_id AS sourceId, ${t}.parent_image_id AS parentId`;
+  ${t}.size, ${t}.created, ${t}.installed, ${t}.source_id AS sourceId, ${t}.parent_image_id AS parentId, ${t}.pulled`;
 const COLUMNS = imageColumns('images');
 const SUMMARY = 'id, name, publisher, version, parent_image_id AS parentId';
 
@@ -42,10 +44,10 @@ const SUMMARY = 'id, name, publisher, version, parent_image_id AS parentId';
  * rows are read several times faster so than as objects, whose properties the driver adds one by
  * one; the literal gives every record one shape.
  */
-type Row = [number, string, string | null, string | null, string | null, string, string | null, string, string, string, number, string | null, string, number | null, number | null];
+type Row = [number, string, string | null, string | null, string | null, string, string | null, string, string, string, number, string | null, string, number | null, number | null, number];
 const imageRecord = (r: Row): ImageRecord => ({
   id: r[0], name: r[1], publisher: r[2], version: r[3], description: r[4], repository: r[5], tag: r[6],
-  manifestDigest: r[7], configDigest: r[8], platform: r[9], size: r[10], created: r[11], installed: r[12], sourceId: r[13], parentId: r[14],
+  manifestDigest: r[7], configDigest: r[8], platform: r[9], size: r[10], created: r[11], installed: r[12], sourceId: r[13], parentId: r[14], pulled: r[15] === 1,
 });
 
 /** An image's id and name: what selecting images by name reads of each. */
@@ -149,12 +151,12 @@ export class ImageQueries {
       const info = this.db
         .prepare(
           `INSERT INTO images (name, publisher, version, description, repository, manifest_digest,
-             config_digest, platform, size, created, installed, source_id)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             config_digest, platform, size, created, installed, source_id, pulled)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           img.name, img.publisher, img.version, img.description, img.repository, img.manifestDigest,
-          img.configDigest, img.platform, img.size, img.created, img.installed, img.sourceId,
+          img.configDigest, img.platform, img.size, img.created, img.installed, img.sourceId, img.pulled ? 1 : 0,
         );
       const id = Number(info.lastInsertRowid);
       if (img.tag !== null) this.tag(id, img.repository, img.tag);

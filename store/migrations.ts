@@ -188,7 +188,9 @@ export const migrations: Migration[] = [
     // migration: nothing counted it, and SQL cannot; a view that needs it measures the layer's
     // directory instead. As in docker, an image may have several tags in its repository and a
     // tag names one image: the tag an image was installed by becomes its row here, the newest
-    // image keeping a tag several had.
+    // image keeping a tag several had. `pulled`: the manifest digest is one a registry serves the
+    // image by (docker's RepoDigests), which an image loaded from a file or committed lacks; every
+    // image recorded before came from a registry or a layout that kept the registry's manifest.
     sql: `
       ALTER TABLE layers ADD COLUMN content_bytes INTEGER;
       CREATE TABLE image_tags (
@@ -201,6 +203,7 @@ export const migrations: Migration[] = [
       INSERT INTO image_tags (repository, tag, image_id)
         SELECT repository, tag, max(id) FROM images WHERE tag IS NOT NULL GROUP BY repository, tag;
       ALTER TABLE images DROP COLUMN tag;
+      ALTER TABLE images ADD COLUMN pulled INTEGER NOT NULL DEFAULT 1 CHECK (pulled IN (0, 1));
     `,
   },
 ];

@@ -139,6 +139,7 @@ async function commit(ctx: OpsContext, req: CommitRequest): Promise<InstalledIma
           created,
           installed: created,
           sourceId: null,
+          pulled: false,
         },
         layerIds,
       );

@@ -248,6 +248,7 @@ async function install(ctx: OpsContext, target: Target, opts: Installing, depth:
           created: config.created ?? null,
           installed: ctx.now().toISOString(),
           sourceId: target.record?.id ?? null,
+          pulled: source instanceof RegistrySource,
         },
         layerIds,
       );

@@ -110,6 +110,7 @@ export function fillStore(root: string, images: number, containers: number, seed
             created: null,
             installed: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
             sourceId: null,
+            pulled: true,
           },
           chain,
         );

@@ -32,7 +32,7 @@ export function addImage(store: Store, name: string, layers: readonly string[], 
       {
         name, publisher: null, version: null, description: null, repository: `r/${name.toLowerCase()}`, tag: null,
         manifestDigest: chainIdOf(['manifest', name]), configDigest: chainIdOf(['config', name]), platform: 'linux/amd64',
-        size: layers.length, created: null, installed: 'now', sourceId: null, ...extra,
+        size: layers.length, created: null, installed: 'now', sourceId: null, pulled: true, ...extra,
       },
       ids,
     );

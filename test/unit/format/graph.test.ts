@@ -5,7 +5,7 @@ import type { ContainerRecord, ImageRecord } from '../../../store/index.js';
 
 const image = (id: number, name: string, version: string | null, publisher: string | null = null): ImageRecord => ({
   id, name, version, publisher, description: null, repository: `r/${name}`, tag: null, manifestDigest: `sha256:m${id}`,
-  configDigest: `sha256:c${id}`, platform: 'linux/amd64', size: 1, created: null, installed: 'now', sourceId: null, parentId: null,
+  configDigest: `sha256:c${id}`, platform: 'linux/amd64', size: 1, created: null, installed: 'now', sourceId: null, parentId: null, pulled: true,
 });
 const container = (id: number, name: string, state: ContainerRecord['state']): ContainerRecord => ({ id, cid: `${id}`.repeat(64), name, imageId: 0, state, created: 'now', started: null });
 const node = (img: ImageRecord, containers: ContainerRecord[] = [], children: ImageTree[] = []): ImageTree => ({ image: img, containers, children });

@@ -8,7 +8,7 @@ import type { ImageRecord, ImageSummary } from '../../../store/index.js';
 
 const record = (id: number, name: string, publisher: string | null, version: string | null): ImageRecord => ({
   id, name, publisher, version, description: `about ${name}`, repository: `r/${id}`, tag: 'latest', manifestDigest: `sha256:${'m'.repeat(63)}${id}`,
-  configDigest: `sha256:${'c'.repeat(63)}${id}`, platform: 'windows/amd64', size: 1000 * id, created: null, installed: 'now', sourceId: null, parentId: null,
+  configDigest: `sha256:${'c'.repeat(63)}${id}`, platform: 'windows/amd64', size: 1000 * id, created: null, installed: 'now', sourceId: null, parentId: null, pulled: true,
 });
 const summary = ({ id, name, publisher, version, parentId }: ImageRecord): ImageSummary => ({ id, name, publisher, version, parentId });
 

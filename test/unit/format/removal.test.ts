@@ -5,7 +5,7 @@ import type { ImageRecord } from '../../../store/index.js';
 
 const image = (id: number, name: string, version: string | null): ImageRecord => ({
   id, name, version, publisher: 'Contoso', description: null, repository: `r/${name}`, tag: null, manifestDigest: `sha256:m${id}`,
-  configDigest: `sha256:c${id}`, platform: 'linux/amd64', size: 1, created: null, installed: 'now', sourceId: null, parentId: null,
+  configDigest: `sha256:c${id}`, platform: 'linux/amd64', size: 1, created: null, installed: 'now', sourceId: null, parentId: null, pulled: true,
 });
 
 const removal: Removal = {

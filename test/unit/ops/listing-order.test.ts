@@ -9,7 +9,7 @@ import type { ImageRecord } from '../../../store/index.js';
 
 const image = (id: number, name: string, version: string | null): ImageRecord => ({
   id, name, version, publisher: null, description: null, repository: `r/${id}`, tag: null, manifestDigest: `m${id}`,
-  configDigest: `c${id}`, platform: 'linux/amd64', size: 0, created: null, installed: 'now', sourceId: null, parentId: null,
+  configDigest: `c${id}`, platform: 'linux/amd64', size: 0, created: null, installed: 'now', sourceId: null, parentId: null, pulled: true,
 });
 
 describe('listing order', () => {

@@ -89,7 +89,7 @@ describe('store lineage changed by a ctrimg that does not keep parents', () => {
     models = models.filter((m) => m.id !== base.id);
     const z = store.layers.ensure({ chainId: chainIdOf(['z']), diffId: chainIdOf(['z']), blobDigest: chainIdOf(['blob', 'z']), mediaType: 'application/vnd.oci.image.layer.v1.tar', size: 1, contentBytes: 1 }).id;
     const lone = store.images.add(
-      { name: 'lone', publisher: null, version: null, description: null, repository: 'r/lone', tag: null, manifestDigest: chainIdOf(['manifest', 'lone']), configDigest: chainIdOf(['config', 'lone']), platform: 'linux/amd64', size: 1, created: null, installed: 'now', sourceId: null },
+      { name: 'lone', publisher: null, version: null, description: null, repository: 'r/lone', tag: null, manifestDigest: chainIdOf(['manifest', 'lone']), configDigest: chainIdOf(['config', 'lone']), platform: 'linux/amd64', size: 1, created: null, installed: 'now', sourceId: null, pulled: true },
       [z],
     );
     models.push({ id: lone.id, chain: ['z'] });

@@ -97,7 +97,7 @@ describe('store lineage queries', () => {
     const a = addImage(store, 'a', ['a']);
     const stray = store.layers.byChainId('sha256:' + 'b'.repeat(64))!;
     const bottom = store.layers.ofImage(a.id)[0]!;
-    const img = (name: string) => ({ name, publisher: null, version: null, description: null, repository: name, tag: null, manifestDigest: name, configDigest: name, platform: 'p', size: 1, created: null, installed: 'now', sourceId: null });
+    const img = (name: string) => ({ name, publisher: null, version: null, description: null, repository: name, tag: null, manifestDigest: name, configDigest: name, platform: 'p', size: 1, created: null, installed: 'now', sourceId: null, pulled: true });
     const child = store.transaction(() => store.images.add(img('child'), [bottom.id, stray.id]));
     assert.equal(parentOf(store, child.id)?.id, a.id);
     assert.throws(() => store.transaction(() => store.images.add(img('liar'), [stray.id])), /names two different layer stacks/);

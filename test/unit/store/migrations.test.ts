@@ -280,7 +280,7 @@ describe('store migrations', () => {
       db.close();
     });
 
-    it('moves tags to a table of their own, a tag two images had kept by the newer, and drops the column', () => {
+    it('moves tags to a table of their own, a tag two images had kept by the newer, and drops the column; marks every image pulled', () => {
       const db = new Database(join(dir, 'm9-tags.db'));
       migrate(db, migrations.slice(0, 8));
       db.exec(`
@@ -296,6 +296,7 @@ describe('store migrations', () => {
       ]);
       const store = new Store(db);
       assert.deepEqual(store.images.all().map((i) => i.tag), [null, '1.0', 'latest', 'latest', null]);
+      assert.ok(store.images.all().every((i) => i.pulled), 'every image recorded before came with its registry digest');
       assert.throws(() => db.exec(`INSERT INTO image_tags VALUES ('r/app', '1.0', 1)`), /UNIQUE/);
       db.exec('DELETE FROM images WHERE id = 2');
       assert.deepEqual(store.images.tagsOf(2), [], "an image's tags go with it");
