@@ -16,6 +16,8 @@ import { cmdlet as removeContainer } from './Remove-Container.js';
 import { cmdlet as newImage } from './New-ContainerImage.js';
 import { cmdlet as commit } from './commit.js';
 import { cmdlet as repair } from './Repair-ContainerImageStore.js';
+import { cmdlet as images } from './images.js';
+import { cmdlet as history } from './history.js';
 
 export const cmdlets: CmdletSpec[] = [
   registerSource, getSource, unregisterSource,
@@ -23,4 +25,5 @@ export const cmdlets: CmdletSpec[] = [
   newContainer, getContainer, removeContainer,
   newImage, commit,
   repair,
+  images, history,
 ].map((spec) => ({ ...spec, hints: { ...commonHints, ...(spec.params.includes(importerParam) && importerHints), ...spec.hints } }));

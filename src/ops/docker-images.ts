@@ -171,19 +171,22 @@ function bound(filters: Map<string, Set<string>>, key: string, rows: readonly Do
   return parseGoTime(rows.find((r) => r.id === id)!.created) ?? ZERO;
 }
 
-/**
- * The id of the image `value` names: a full id (64 hex, or sha256:<64 hex>), a reference
- * (`name`, `name:tag`, `name@digest`; `latest` when no tag), or else a unique id prefix.
- */
 function resolveImage(value: string, key: string, rows: readonly DockerImageRow[]): string {
-  const missing = () => notFound(`${key} filter: no such image: ${value}`, { code: 'IMAGE_NOT_FOUND', hint: 'list the images to see their names and ids' });
+  const id = findDockerImage(value, rows, `${key} filter`);
+  if (id === undefined) throw notFound(`No such image: ${value}`, { code: 'IMAGE_NOT_FOUND', hint: 'list the images to see their names and ids' });
+  return id;
+}
+
+/**
+ * The id of the image `value` names, as docker's GetImage finds it: a full id (64 hex, or
+ * sha256:<64 hex>), a reference (`name`, `name:tag`, `name@digest`; `latest` when no tag), or
+ * else a unique id prefix; undefined when none. `what` names the argument in a usage error.
+ */
+export function findDockerImage(value: string, rows: readonly DockerImageRow[], what: string): string | undefined {
   const full = /^[a-f0-9]{64}$/.test(value) ? `sha256:${value}` : isDigest(value) ? value : undefined;
-  if (full !== undefined) {
-    if (rows.some((r) => r.id === full)) return full;
-    throw missing();
-  }
+  if (full !== undefined) return rows.some((r) => r.id === full) ? full : undefined;
   const ref = parseFamiliar(value);
-  if (!ref) throw usage(`${key} filter: '${value}' is neither an image id nor a valid image reference`);
+  if (!ref) throw usage(`${what}: '${value}' is neither an image id nor a valid image reference`);
   const byRef = rows.find((r) => r.repository === ref.name && (ref.digest ? r.digest === ref.digest : r.tag === (ref.tag ?? 'latest')));
   if (byRef) return byRef.id;
   if (!value.includes(':')) {
@@ -191,7 +194,7 @@ function resolveImage(value: string, key: string, rows: readonly DockerImageRow[
     // An ambiguous prefix names no image, as in docker.
     if (ids.size === 1) return [...ids][0]!;
   }
-  throw missing();
+  return undefined;
 }
 
 /**

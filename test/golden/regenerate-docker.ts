@@ -27,6 +27,7 @@ import {
   CONTAINER_FULL_TOKEN,
   CONTAINER_TOKEN,
   PORT_TOKEN,
+  pushFixture,
   REGISTRY,
   TMP_TOKEN,
   type GoldenArchive,
@@ -36,7 +37,7 @@ import {
   type GoldenState,
 } from '../support/docker-golden.js';
 import { ensureDockerInstalled, runProgram, startDockerd, type Ran, type RunningDockerd } from '../support/dockerd.js';
-import { buildImage, MEDIA_TYPES, skopeoPush, writeLayout, type BuiltImage } from '../support/oci-layout.js';
+import { buildImage, type BuiltImage } from '../support/oci-layout.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -188,17 +189,6 @@ class Session {
 }
 
 /** Pushes a built image to each `repo:tag` with skopeo (an OCI layout per tag, the tag as its ref name). */
-async function push(host: string, work: string, key: string, built: BuiltImage, tags: string[]): Promise<void> {
-  const top = { mediaType: MEDIA_TYPES.manifest, digest: built.manifestDigest, size: built.manifestBytes.length };
-  for (const [i, repoTag] of tags.entries()) {
-    const [repo, tag] = repoTag.split(':') as [string, string];
-    const dir = join(work, 'layouts', `${key}-${i}`);
-    await writeLayout(dir, built.blobs, top, tag);
-    await skopeoPush(dir, tag, host, repo);
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 /** Runs tar (listings, and the one archive edited for a parent link). */
 async function tar(args: string[], cwd?: string): Promise<Ran> {
   const r = await runProgram('tar', cwd ? ['-C', cwd, ...args] : args, { PATH: process.env.PATH, TZ: 'UTC', LC_ALL: 'C' });
@@ -213,7 +203,7 @@ async function tar(args: string[], cwd?: string): Promise<Ran> {
  */
 async function arrive(s: Session, fixtures: Record<FixtureKey, DockerFixture>, built: Record<FixtureKey, BuiltImage>, host: string, work: string): Promise<void> {
   const ref = (t: string) => s.ref(t);
-  const pushAll = (keys: FixtureKey[]) => Promise.all(keys.map((k) => push(host, work, k, built[k], fixtures[k].tags)));
+  const pushAll = (keys: FixtureKey[]) => Promise.all(keys.map((k) => pushFixture(host, work, k, built[k], fixtures[k].tags)));
   await pushAll(['sizes999', 'sizes1000', 'sizes999999', 'app', 'big', 'base', 'child', 'movingOld', 'pinned', 'orphan', 'legacy']);
 
   for (const t of fixtures.app.tags) await s.run(['pull', ref(t)], { mutates: true });
@@ -221,7 +211,7 @@ async function arrive(s: Session, fixtures: Record<FixtureKey, DockerFixture>, b
 
   // Two images pulled in turn under one tag: the first keeps its repo digest and loses its tag.
   await s.run(['pull', ref(fixtures.movingOld.tags[0]!)], { mutates: true });
-  await push(host, work, 'movingNew', built.movingNew, fixtures.movingNew.tags);
+  await pushFixture(host, work, 'movingNew', built.movingNew, fixtures.movingNew.tags);
   await s.run(['pull', ref(fixtures.movingNew.tags[0]!)], { mutates: true, note: 'the same tag again, now naming movingNew: movingOld keeps only its digest' });
 
   const pinnedRepo = fixtures.pinned.tags[0]!.split(':')[0]!;

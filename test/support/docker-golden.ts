@@ -9,7 +9,9 @@
  * CONTAINER_FULL_TOKEN (64). Arguments are stored normalized too: put the port back to replay.
  */
 import { createHash } from 'node:crypto';
-import { buildImage, type BuiltImage, type Digest } from './oci-layout.js';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { buildImage, MEDIA_TYPES, skopeoPush, writeLayout, type BuiltImage, type Digest } from './oci-layout.js';
 import { dockerFixtures, type Arrival, type FixtureKey } from './docker-fixtures.js';
 
 export const PORT_TOKEN = '{PRT}';
@@ -121,4 +123,16 @@ export function knownDigests(built: Record<string, BuiltImage>): Set<string> {
     for (const d of [b.configDigest, b.manifestDigest, ...b.layerDigests, ...b.diffIds, ...chainIds(b.diffIds)]) all.add(d);
   }
   return all;
+}
+
+/** Pushes a built fixture under each of its `repo:tag`s with skopeo, through an OCI layout made under `work`. */
+export async function pushFixture(host: string, work: string, key: string, built: BuiltImage, tags: string[]): Promise<void> {
+  const top = { mediaType: MEDIA_TYPES.manifest, digest: built.manifestDigest, size: built.manifestBytes.length };
+  for (const [i, repoTag] of tags.entries()) {
+    const [repo, tag] = repoTag.split(':') as [string, string];
+    const dir = join(work, 'layouts', `${key}-${i}`);
+    await writeLayout(dir, built.blobs, top, tag);
+    await skopeoPush(dir, tag, host, repo);
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -37,10 +37,16 @@ interface Line {
 const DEFAULT_FORMAT = 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}';
 const DEFAULT_FORMAT_WITH_DIGEST = 'table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}';
 
+// docker's `raw` format: a block of `key: value` lines per row, each block ending in an empty line.
+const RAW_FORMAT = 'repository: {{.Repository}}\ntag: {{.Tag}}\nimage_id: {{.ID}}\ncreated_at: {{.CreatedAt}}\nvirtual_size: {{.Size}}\n';
+const RAW_FORMAT_WITH_DIGEST =
+  'repository: {{.Repository}}\ntag: {{.Tag}}\ndigest: {{.Digest}}\nimage_id: {{.ID}}\ncreated_at: {{.CreatedAt}}\nvirtual_size: {{.Size}}\n';
+
 export function renderDockerImages(rows: readonly DockerImageRow[], opts: DockerImagesOptions): string {
   const given = opts.format || 'table';
   let format = given;
   if (given === 'table') format = opts.quiet ? '{{.ID}}' : opts.digests ? DEFAULT_FORMAT_WITH_DIGEST : DEFAULT_FORMAT;
+  else if (given === 'raw') format = opts.quiet ? 'image_id: {{.ID}}' : opts.digests ? RAW_FORMAT_WITH_DIGEST : RAW_FORMAT;
   else if (given.startsWith('table') && opts.digests && !given.includes('{{.Digest}}')) format += '\t{{.Digest}}';
   // docker looks for the placeholder as written, spaces and all.
   const needDigest = Boolean(opts.digests) || given.includes('{{.Digest}}');

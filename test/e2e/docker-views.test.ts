@@ -1,0 +1,195 @@
+/**
+ * ctrimg's docker views held to real docker 20.10's output (test/golden/docker/cases.json,
+ * written by test/golden/regenerate-docker.ts). The same fixture images are published on a real
+ * registry and brought into a ctrimg store as they came into docker (pulled by tag, pulled under
+ * a tag that then moved, pulled by digest, loaded from docker's own save archives), then every
+ * `images` and `history` case docker ran against that state is run here on the clock docker ran
+ * it at, and must print what docker printed, character for character.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { cmdlet as historySpec } from '../../cmdlets/history.js';
+import { cmdlet as imagesSpec } from '../../cmdlets/images.js';
+import { historyOutput } from '../../cmdlets/run/history.js';
+import { imagesOutput } from '../../cmdlets/run/images.js';
+import { parseDockerParameters } from '../../src/cli/docker-parse.js';
+import type { CmdletSpec } from '../../src/cli/types.js';
+import { CtrimgError } from '../../src/errors.js';
+import { openStoreContext, type StoreContext } from '../../src/ops/store-context.js';
+import { ctrimg } from '../support/ctrimg.js';
+import { dockerFixtures, type FixtureKey } from '../support/docker-fixtures.js';
+import { builtFixtures, PORT_TOKEN, pushFixture, type GoldenCase, type GoldenFile } from '../support/docker-golden.js';
+import { startRegistry, type RunningRegistry } from '../support/registry.js';
+
+const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'golden', 'docker');
+const exec = promisify(execFile);
+
+/** The docker state every images and history case below ran against: all fixtures in. */
+const STATE = 's18';
+
+describe('docker views against docker 20.10 (golden)', function () {
+  this.timeout(240_000);
+  let golden: GoldenFile;
+  let registry: RunningRegistry;
+  let root: string;
+  let work: string;
+  let ctx: StoreContext;
+  /** Our output with the registry's port as the goldens write it. */
+  let normalized: (text: string) => string;
+
+  before(async () => {
+    golden = JSON.parse(await readFile(join(GOLDEN, 'cases.json'), 'utf8')) as GoldenFile;
+    registry = await startRegistry();
+    const port = registry.host.split(':')[1]!;
+    // The goldens' placeholder is as long as docker's port was: column widths hold only for a port as long.
+    assert.equal(port.length, PORT_TOKEN.length, `registry port ${port} is not ${PORT_TOKEN.length} digits long`);
+    normalized = (text) => text.split(registry.host).join(`127.0.0.1:${PORT_TOKEN}`);
+    root = await mkdtemp(join(tmpdir(), 'ctrimg-docker-views-'));
+    work = await mkdtemp(join(tmpdir(), 'ctrimg-docker-views-work-'));
+    const fixtures = await dockerFixtures(golden.now);
+    const built = await builtFixtures(golden.now);
+    const ref = (t: string) => `${registry.host}/${t}`;
+    const install = async (...args: string[]) => {
+      const r = await ctrimg(root, ['Install-ContainerImage', ...args]);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    };
+    const pushed: FixtureKey[] = ['sizes999', 'sizes1000', 'sizes999999', 'app', 'big', 'movingOld', 'pinned', 'legacy'];
+    await Promise.all(pushed.map((k) => pushFixture(registry.host, work, k, built[k], fixtures[k].tags)));
+    // As regenerate-docker.ts brought them into docker, in the same order.
+    for (const t of fixtures.app.tags) await install('-Reference', ref(t), '-Insecure');
+    for (const k of ['sizes999', 'sizes1000', 'sizes999999', 'big', 'legacy'] as const) await install('-Reference', ref(fixtures[k].tags[0]!), '-Insecure');
+    await install('-Reference', ref(fixtures.movingOld.tags[0]!), '-Insecure');
+    await pushFixture(registry.host, work, 'movingNew', built.movingNew, fixtures.movingNew.tags);
+    await install('-Reference', ref(fixtures.movingNew.tags[0]!), '-Insecure');
+    await install('-Reference', `${ref(fixtures.pinned.tags[0]!.split(':')[0]!)}@${built.pinned.manifestDigest}`, '-Insecure');
+    // docker's save by id, loaded back: no tag, no digest.
+    await install('-Path', join(GOLDEN, 'archives', 'orphan-by-id.tar'));
+    // docker's save of base and child, with base's tag dropped, as the regeneration edited it for docker.
+    const family = join(work, 'family');
+    await mkdir(family);
+    await exec('tar', ['-xf', join(GOLDEN, 'archives', 'family.tar'), '-C', family]);
+    const manifest = JSON.parse((await readFile(join(family, 'manifest.json'), 'utf8')).split(PORT_TOKEN).join(port)) as Array<{ Config: string; RepoTags: string[] | null }>;
+    for (const m of manifest) if (m.Config.startsWith(built.base.configDigest.slice(7))) m.RepoTags = null;
+    await writeFile(join(family, 'manifest.json'), JSON.stringify(manifest));
+    await exec('tar', ['-cf', join(work, 'family-parent.tar'), '-C', family, '.']);
+    await install('-Path', join(work, 'family-parent.tar'), '-Image', built.base.configDigest);
+    await install('-Path', join(work, 'family-parent.tar'), '-Image', ref(fixtures.child.tags[0]!));
+    ctx = await openStoreContext({ root, report: { info: () => {}, warn: () => {}, debug: () => {} }, signal: new AbortController().signal });
+  });
+
+  after(async () => {
+    await ctx?.close();
+    await registry?.stop();
+    for (const dir of [root, work]) if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const views: Record<string, { spec: CmdletSpec; output: (ctx: StoreContext, args: ReturnType<typeof parseDockerParameters>['args'], now: number) => Promise<string> }> = {
+    images: { spec: imagesSpec, output: imagesOutput },
+    history: { spec: historySpec, output: historyOutput },
+  };
+
+  /** What ctrimg prints for the case at `now`, or the error it fails with. */
+  async function ours(c: GoldenCase, now: number): Promise<{ stdout: string } | { error: CtrimgError }> {
+    const view = views[c.view]!;
+    const argv = c.argv.slice(1).map((a) => a.split(PORT_TOKEN).join(registry.host.split(':')[1]!));
+    try {
+      const out = await view.output(ctx, parseDockerParameters(view.spec.params, argv).args, now);
+      return { stdout: normalized(out === '' ? '' : out.endsWith('\n') ? out : `${out}\n`) };
+    } catch (err) {
+      if (err instanceof CtrimgError) return { error: err };
+      throw err;
+    }
+  }
+
+  it('brings the fixtures into ctrimg as they came into docker', async () => {
+    const cases = golden.cases.filter((c) => c.state === STATE && c.view in views);
+    assert.ok(cases.length > 100, `only ${cases.length} cases`);
+  });
+
+  it('prints every images and history case as docker printed it, or fails where docker failed', async () => {
+    const cases = golden.cases.filter((c) => c.state === STATE && c.view in views);
+    const mismatches: string[] = [];
+    const tz = process.env.TZ;
+    try {
+      for (const c of cases) await compare(c, mismatches);
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
+    assert.deepEqual(mismatches, [], `${mismatches.length} of ${cases.length} cases differ:\n\n${mismatches.join('\n\n')}`);
+  });
+
+  /** Runs the case as docker ran it (same clock, same zone); adds how it differs to `mismatches`. */
+  async function compare(c: GoldenCase, mismatches: string[]): Promise<void> {
+    // Node reads TZ again whenever it is set: a case docker ran in another zone runs here in it too.
+    process.env.TZ = c.tz;
+    const expected = departures(c, golden);
+    const results = await Promise.all(expected.at.map((now) => ours(c, now)));
+    if (c.exitCode !== 0) {
+      if (!results.every((r) => 'error' in r)) mismatches.push(`${c.name}: docker failed (${c.stderr.trim()}), ctrimg printed\n${(results[0] as { stdout: string }).stdout}`);
+      return;
+    }
+    const printed = results.map((r) => ('error' in r ? `error: ${r.error.message}` : r.stdout));
+    if (!printed.some((p) => sameListing(expected.ours(p), expected.docker))) mismatches.push(`${c.name} (TZ=${c.tz}):\n--- docker\n${c.stdout}--- ctrimg\n${printed[0]}`);
+  }
+});
+
+/**
+ * Where ctrimg differs from docker 20.10 on purpose, what each side must print instead:
+ * - `--format json` is the newer docker CLI's shorthand for `{{json .}}` on every line; 20.10
+ *   printed the word `json`. It must print what docker printed for `--format {{json .}}`.
+ * - A control character in registry text is escaped (`\n`), never written to the terminal: in
+ *   docker's history a newline in CREATED BY broke the entry over two lines. The entry (one line
+ *   here, two in docker's) must show the escape, and every other line be docker's (but for its
+ *   padding, which the break changed in docker's).
+ */
+function departures(c: GoldenCase, golden: GoldenFile): { docker: string; ours: (text: string) => string; at: number[] } {
+  const formatAt = c.argv.indexOf('--format');
+  if (c.view === 'images' && formatAt > 0 && c.argv[formatAt + 1] === 'json') {
+    const asJson = golden.cases.find((o) => o.state === c.state && o.view === 'images' && o.argv.join(' ') === c.argv.join(' ').replace('--format json', '--format {{json .}}'));
+    assert.ok(asJson, `no {{json .}} case for ${c.name}`);
+    return { docker: asJson.stdout, ours: (text) => text, at: [asJson.nowBefore, asJson.nowAfter] };
+  }
+  // Only where docker wrote the newline itself (in JSON it is escaped by docker too).
+  const broken = c.stdout.split('\n').findIndex((line) => line.includes('RUN printf ab') && !line.includes('echo done'));
+  if (c.view === 'history' && broken >= 0) {
+    // The line break also ends docker's tabwriter block, so the lines after it may be aligned
+    // narrower: with --no-trunc they are. Compared with runs of spaces made one.
+    const collapse = (lines: string[]) => lines.map((l) => l.replace(/ {2,}/g, ' ')).join('\n');
+    const lines = c.stdout.split('\n');
+    const docker = collapse([...lines.slice(0, broken), ...lines.slice(broken + 2)]);
+    return {
+      docker,
+      ours: (text) => {
+        const ours = text.split('\n');
+        const entry = ours.findIndex((line) => line.includes('RUN printf ab'));
+        assert.ok(ours[entry]?.includes('&&\\n echo done'), `the newline in CREATED BY is not escaped: ${ours[entry]}`);
+        return collapse([...ours.slice(0, entry), ...ours.slice(entry + 1)]);
+      },
+      at: [c.nowBefore, c.nowAfter],
+    };
+  }
+  return { docker: c.stdout, ours: (text) => text, at: [c.nowBefore, c.nowAfter] };
+}
+
+/**
+ * Equal, or equal but for the order of the lines of one image in several repositories: docker
+ * itself prints those in either order (its reference store is a map). Such lines are
+ * neighbours (one image, one creation time): the lines that differ must lie within as many
+ * lines as an image has references here (4), and be the same lines.
+ */
+function sameListing(ours: string, docker: string): boolean {
+  if (ours === docker) return true;
+  const a = ours.split('\n');
+  const b = docker.split('\n');
+  if (a.length !== b.length) return false;
+  const differ = a.flatMap((line, i) => (line === b[i] ? [] : [i]));
+  const first = differ[0]!;
+  const last = differ.at(-1)!;
+  return last - first < 4 && a.slice(first, last + 1).sort().join('\n') === b.slice(first, last + 1).sort().join('\n');
+}
