@@ -18,6 +18,7 @@ import { cmdlet as commit } from './commit.js';
 import { cmdlet as repair } from './Repair-ContainerImageStore.js';
 import { cmdlet as images } from './images.js';
 import { cmdlet as history } from './history.js';
+import { cmdlet as rmi } from './rmi.js';
 
 export const cmdlets: CmdletSpec[] = [
   registerSource, getSource, unregisterSource,
@@ -25,5 +26,5 @@ export const cmdlets: CmdletSpec[] = [
   newContainer, getContainer, removeContainer,
   newImage, commit,
   repair,
-  images, history,
+  images, history, rmi,
 ].map((spec) => ({ ...spec, hints: { ...commonHints, ...(spec.params.includes(importerParam) && importerHints), ...spec.hints } }));

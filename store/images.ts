@@ -186,6 +186,11 @@ export class ImageQueries {
     return this.db.prepare('DELETE FROM image_tags WHERE repository = ? AND tag = ?').run(repository, tag).changes > 0;
   }
 
+  /** Forgets that a registry serves the image by its manifest digest (docker rmi repo@digest of a tagged image). */
+  unpull(imageId: number): void {
+    this.db.prepare('UPDATE images SET pulled = 0 WHERE id = ?').run(imageId);
+  }
+
   /** An image's tags, in order. */
   tagsOf(imageId: number): string[] {
     return this.db.prepare('SELECT tag FROM image_tags WHERE image_id = ? ORDER BY tag').pluck().all(imageId) as string[];

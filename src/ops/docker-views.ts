@@ -9,6 +9,7 @@ import type { Digest } from '../image/digest.js';
 import { parseImageConfig } from '../image/manifest.js';
 import { measureTree } from '../layers/content-size.js';
 import { blobPath, layerDir } from '../content/layout.js';
+import type { ImageRecord } from '../../store/index.js';
 import type { StoreContext } from './store-context.js';
 import { findDockerImage, historyRows, selectDockerImages, type DockerHistoryRow, type DockerImageRow, type DockerImagesQuery } from './docker-images.js';
 
@@ -65,11 +66,16 @@ export interface RowOptions {
  * Only a pulled image has a digest, as only a pull gives docker an image's RepoDigests.
  */
 export async function dockerImageRows(ctx: StoreContext, opts: RowOptions = {}): Promise<DockerImageRow[]> {
+  return (await dockerImageEntries(ctx, opts)).map((e) => e.row);
+}
+
+/** dockerImageRows, each with the installed image it shows. */
+export async function dockerImageEntries(ctx: StoreContext, opts: RowOptions = {}): Promise<Array<{ row: DockerImageRow; image: ImageRecord }>> {
   const { store } = ctx;
   const totals = store.images.contentTotals();
   const parents = store.images.parents();
   const tags = store.images.allTags();
-  const rows: DockerImageRow[] = [];
+  const entries: Array<{ row: DockerImageRow; image: ImageRecord }> = [];
   for (const image of store.images.all()) {
     const total = totals.get(image.id) ?? { bytes: 0, uncounted: 0 };
     const named = image.repository !== '';
@@ -83,10 +89,11 @@ export async function dockerImageRows(ctx: StoreContext, opts: RowOptions = {}):
     };
     const repository = named ? familiarRepository(image.repository) : null;
     const imageTags = named ? (tags.get(image.id) ?? []) : [];
-    for (const tag of imageTags) rows.push({ ...row, repository, tag });
-    if (imageTags.length === 0) rows.push(named && image.pulled ? { ...row, repository, tag: null } : { ...row, repository: null, tag: null, digest: null });
+    for (const tag of imageTags) entries.push({ row: { ...row, repository, tag }, image });
+    if (imageTags.length > 0) continue;
+    entries.push({ row: named && image.pulled ? { ...row, repository, tag: null } : { ...row, repository: null, tag: null, digest: null }, image });
   }
-  return rows;
+  return entries;
 }
 
 /** An image with layers recorded before schema 9: the counted ones as counted, the others measured as moby measures them. */

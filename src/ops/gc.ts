@@ -9,6 +9,8 @@ import type { OpsContext } from './context.js';
 export interface Swept {
   layers: number;
   blobs: number;
+  /** The chain ids of the layers deleted, newest (topmost) first, as docker rmi names them. */
+  chainIds: string[];
 }
 
 export async function sweep(ctx: OpsContext, candidateBlobs: Iterable<string>): Promise<Swept> {
@@ -17,7 +19,7 @@ export async function sweep(ctx: OpsContext, candidateBlobs: Iterable<string>): 
   // Newest first: a layer goes before the parents it was recorded after, as wclayer's layer chains expect.
   for (const layer of [...deletedLayers].reverse()) await ctx.importer.removeLayer(ctx.layerPath(layer.chainId as Digest));
   const blobs = await deleteUnreferencedBlobs(ctx, new Set([...candidateBlobs, ...deletedLayers.map((l) => l.blobDigest)]));
-  return { layers: deletedLayers.length, blobs };
+  return { layers: deletedLayers.length, blobs, chainIds: [...deletedLayers].reverse().map((l) => l.chainId) };
 }
 
 /**

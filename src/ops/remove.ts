@@ -31,7 +31,7 @@ export interface Removal {
   swept: Swept;
 }
 
-const NOTHING_SWEPT: Swept = { layers: 0, blobs: 0 };
+const NOTHING_SWEPT: Swept = { layers: 0, blobs: 0, chainIds: [] };
 
 /**
  * What removeImages would do now (-WhatIf): decided the same way, without the lease, and rolled

@@ -8,16 +8,20 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
+import { cmdlets } from '../../cmdlets/index.js';
 import { cmdlet as historySpec } from '../../cmdlets/history.js';
 import { cmdlet as imagesSpec } from '../../cmdlets/images.js';
 import { historyOutput } from '../../cmdlets/run/history.js';
 import { imagesOutput } from '../../cmdlets/run/images.js';
 import { parseDockerParameters } from '../../src/cli/docker-parse.js';
+import { runCli } from '../../src/cli/run.js';
 import type { CmdletSpec } from '../../src/cli/types.js';
 import { CtrimgError } from '../../src/errors.js';
 import { openStoreContext, type StoreContext } from '../../src/ops/store-context.js';
@@ -123,6 +127,78 @@ describe('docker views against docker 20.10 (golden)', function () {
     }
     assert.deepEqual(mismatches, [], `${mismatches.length} of ${cases.length} cases differ:\n\n${mismatches.join('\n\n')}`);
   });
+
+  it("replays docker's rmi cases in the order docker ran them: the same lines, the same refusals (but -f never removes what a container uses)", async () => {
+    const start = golden.cases.findIndex((c) => c.view === 'rmi' && c.state === STATE);
+    const port = registry.host.split(':')[1]!;
+    const replayed: string[] = [];
+    let container = '';
+    for (const c of golden.cases.slice(start)) {
+      const argv = c.argv.map((a) => a.split(PORT_TOKEN).join(port));
+      if (c.view === 'create') {
+        // docker create: a container record of ctrimg's on the same image.
+        const made = await cli(['New-Container', '-ContainerImageName', 'legacy', '-Name', 'golden-c1', '-Json']);
+        assert.equal(made.code, 0, made.stderr);
+        container = (JSON.parse(made.stdout) as Array<{ Id: string }>)[0]!.Id.slice(0, 12);
+        continue;
+      }
+      if (c.view !== 'rmi') continue;
+      const r = await cli(argv);
+      const ours = normalized(r.stdout).split(container || '\0').join('{CONTAINER}');
+      const stderr = normalized(r.stderr).split(container || '\0').join('{CONTAINER}');
+      replayed.push(c.name);
+      if (argv.includes('-f') && c.exitCode === 0 && /golden\/legacy/.test(c.name) && c.stdout.includes('Deleted:')) {
+        // docker -f deleted the image its stopped container uses; ctrimg refuses (DESIGN rule 1), and
+        // deletes it once the container is gone, as docker did. Its layers go too: docker kept them for the container.
+        assert.equal(r.code, 4, r.stderr);
+        assert.match(stderr, /unable to remove repository reference .* \(cannot be forced\) - container \{CONTAINER\} is using its referenced image 60669320d3da .*\[IMAGE_IN_USE\]/);
+        assert.equal((await cli(['Remove-Container', '-Name', 'golden-c1', '-Force'])).code, 0);
+        const again = await cli(argv);
+        assert.equal(again.code, 0, again.stderr);
+        assert.ok(normalized(again.stdout).startsWith(c.stdout), `${c.name}:\n${again.stdout}`);
+        continue;
+      }
+      assert.equal(ours, c.stdout, `${c.name}: stdout`);
+      if (c.exitCode === 0) {
+        assert.equal(r.code, 0, `${c.name}: ${r.stderr}`);
+        continue;
+      }
+      assert.notEqual(r.code, 0, `${c.name}: docker failed with ${c.stderr}`);
+      // docker's message, its "Error response from daemon: " or "Error: " left out; a container's
+      // refusal cannot be forced here.
+      const message = c.stderr.split('\n')[0]!.replace(/^(Error response from daemon|Error): /, '').replace(/\(must (be )?force(d)?\)( - (container|image is being used))/, '(cannot be forced)$3');
+      assert.ok(stderr.includes(message.replace(/^"docker rmi"/, '"rmi"').replace(/\.$/, '')), `${c.name}:\n docker: ${c.stderr}\n ctrimg: ${r.stderr}`);
+    }
+    assert.ok(replayed.length >= 17, `only ${replayed.length} rmi cases replayed`);
+  });
+
+  it('lists what is left after the removals as docker does (images -a)', async () => {
+    const last = golden.cases.filter((c) => c.view === 'images' && c.argv.join(' ') === 'images -a').at(-1)!;
+    const mismatches: string[] = [];
+    await compare(last, mismatches);
+    assert.deepEqual(mismatches, []);
+  });
+
+  /** Runs `ctrimg <argv>` in this process on the store, as the executable would. */
+  async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let out = '';
+    let err = '';
+    stdout.on('data', (d: Buffer) => (out += d.toString()));
+    stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const stdin = new PassThrough();
+    stdin.end();
+    const saved = process.env.CTRIMG_ROOT;
+    process.env.CTRIMG_ROOT = root;
+    try {
+      const code = await runCli(argv, cmdlets, { stdin, stdout, stderr, stdinIsTTY: true, stderrIsTTY: false, signals: new EventEmitter() });
+      return { code, stdout: out, stderr: err };
+    } finally {
+      if (saved === undefined) delete process.env.CTRIMG_ROOT;
+      else process.env.CTRIMG_ROOT = saved;
+    }
+  }
 
   /** Runs the case as docker ran it (same clock, same zone); adds how it differs to `mismatches`. */
   async function compare(c: GoldenCase, mismatches: string[]): Promise<void> {

@@ -12,7 +12,7 @@ const removal: Removal = {
   removed: [image(3, 'Api', '2.0'), image(2, 'WebApp', '1.2.0.0')],
   refused: [{ image: image(1, 'Nano', null), containers: [{ id: 1, cid: 'a'.repeat(64), name: 'c1', imageId: 1, state: 'Stopped', created: 'now', started: null }], children: [image(4, 'Worker', '1.0')] }],
   gone: [],
-  swept: { layers: 2, blobs: 5 },
+  swept: { layers: 2, blobs: 5, chainIds: ['sha256:l2', 'sha256:l1'] },
 };
 
 describe('removal outcome rendering', () => {
