@@ -22,6 +22,7 @@ function syntaxToken(p: ParamSpec): string {
 
 /** One syntax line per parameter set, each with the parameters of that set, as Get-Help shows them. */
 export function syntaxLines(spec: CmdletSpec): string[] {
+  if (spec.syntax === 'docker') return [`${spec.name} ${spec.usage ?? '[OPTIONS]'}`];
   const line = (params: ParamSpec[]) => [spec.name, ...params.map(syntaxToken), '[<CommonParameters>]'].join(' ');
   if (!spec.parameterSets) return [line(spec.params)];
   return spec.parameterSets.names.map((set) => line(spec.params.filter((p) => !p.sets || p.sets.includes(set))));
@@ -32,7 +33,7 @@ function renderDockerHelp(spec: CmdletSpec): string {
   const flags = spec.params.filter((p) => !p.positional);
   const label = (p: ParamSpec) => `${p.short ? `-${p.short}, ` : '    '}--${dockerFlag(p)}${p.type === 'switch' ? '' : p.type === 'number' ? ' int' : ' string'}`;
   const width = Math.max(0, ...flags.map((p) => label(p).length));
-  const out = [`Usage:  ctrimg ${spec.name} ${spec.usage ?? '[OPTIONS]'}`, '', spec.synopsis, ''];
+  const out = [`Usage:  ctrimg ${syntaxLines(spec)[0]}`, '', spec.synopsis, ''];
   if (flags.length) out.push('Options:', ...flags.map((p) => `  ${label(p).padEnd(width)}   ${p.description}`), '');
   if (spec.examples.length) out.push('Examples:', ...spec.examples.flatMap((e) => [`  ${e.command}`, `      ${e.description}`]), '');
   return out.join('\n');
