@@ -10,7 +10,7 @@ import { terminalProgress } from '../src/cli/progress.js';
 import type { CmdletIO } from '../src/cli/types.js';
 import type { ImporterKind } from '../src/importers/kinds.js';
 import type { OpsContext } from '../src/ops/context.js';
-import type { Reporter } from '../src/ops/progress.js';
+import type { Progress, Reporter } from '../src/ops/progress.js';
 import { openStoreContext, type StoreContext } from '../src/ops/store-context.js';
 
 const reporter = (io: CmdletIO, settle: () => void = () => {}): Reporter => {
@@ -34,12 +34,19 @@ export async function withStore<T>(io: CmdletIO, fn: (ctx: StoreContext) => Prom
   return using(await openStoreContext({ report: reporter(io), signal: io.signal }), fn);
 }
 
-/** `importer`: the kind forced by the cmdlets that import or remove layers (see importerArg). */
+/**
+ * `importer`: the kind forced by the cmdlets that import or remove layers (see importerArg).
+ * `progress`: where layer progress goes instead of the terminal's drawing (docker pull's lines).
+ */
 export async function withOps<T>(
   io: CmdletIO,
   fn: (ctx: OpsContext) => Promise<T> | T,
-  opts: { importer?: ImporterKind } = {},
+  opts: { importer?: ImporterKind; progress?: Progress } = {},
 ): Promise<T> {
+  if (opts.progress) {
+    const { openContext } = await import('../src/ops/context.js');
+    return using(await openContext({ report: reporter(io), progress: opts.progress, signal: io.signal, importer: opts.importer }), fn);
+  }
   const drawer = io.interactive && !io.quiet ? terminalProgress((text) => io.progress(text)) : undefined;
   const settle = () => drawer?.settle();
   const { openContext } = await import('../src/ops/context.js');

@@ -19,6 +19,7 @@ import { cmdlet as repair } from './Repair-ContainerImageStore.js';
 import { cmdlet as images } from './images.js';
 import { cmdlet as history } from './history.js';
 import { cmdlet as rmi } from './rmi.js';
+import { cmdlet as pull } from './pull.js';
 
 export const cmdlets: CmdletSpec[] = [
   registerSource, getSource, unregisterSource,
@@ -26,5 +27,5 @@ export const cmdlets: CmdletSpec[] = [
   newContainer, getContainer, removeContainer,
   newImage, commit,
   repair,
-  images, history, rmi,
+  images, history, rmi, pull,
 ].map((spec) => ({ ...spec, hints: { ...commonHints, ...(spec.params.includes(importerParam) && importerHints), ...spec.hints } }));

@@ -252,6 +252,11 @@ export class ImageQueries {
   }
 
   /** Any image (in whatever repository) with this manifest digest. */
+  /** Whether an installed image has this config (docker's image id). */
+  hasConfig(configDigest: string): boolean {
+    return this.db.prepare('SELECT 1 FROM images WHERE config_digest = ? LIMIT 1').get(configDigest) !== undefined;
+  }
+
   anyByManifestDigest(manifestDigest: string): ImageRecord | undefined {
     return this.db
       .prepare(`SELECT ${COLUMNS} FROM images WHERE manifest_digest = ? ORDER BY id LIMIT 1`)

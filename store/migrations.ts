@@ -188,7 +188,8 @@ export const migrations: Migration[] = [
     // migration: nothing counted it, and SQL cannot; a view that needs it measures the layer's
     // directory instead. As in docker, an image may have several tags in its repository and a
     // tag names one image: the tag an image was installed by becomes its row here, the newest
-    // image keeping a tag several had. `pulled`: the manifest digest is one a registry serves the
+    // image keeping a tag several had. Images are found by config digest (docker's image id).
+    // `pulled`: the manifest digest is one a registry serves the
     // image by (docker's RepoDigests), which an image loaded from a file or committed lacks; every
     // image recorded before came from a registry or a layout that kept the registry's manifest.
     sql: `
@@ -204,6 +205,7 @@ export const migrations: Migration[] = [
         SELECT repository, tag, max(id) FROM images WHERE tag IS NOT NULL GROUP BY repository, tag;
       ALTER TABLE images DROP COLUMN tag;
       ALTER TABLE images ADD COLUMN pulled INTEGER NOT NULL DEFAULT 1 CHECK (pulled IN (0, 1));
+      CREATE INDEX images_config ON images(config_digest);
     `,
   },
 ];

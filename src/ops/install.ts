@@ -83,6 +83,10 @@ type Installing = Omit<InstallOptions, 'platform'> & { platform: PlatformChoice 
 export interface Installed {
   image: ImageRecord;
   alreadyInstalled: boolean;
+  /** The tag asked for names the image now and did not before (docker pull's "Downloaded newer image"). */
+  newTag: boolean;
+  /** An image with its config was installed already (under another repository): docker had the image. */
+  configKnown: boolean;
   /** Layers imported by this install (the others were already in the store). */
   newLayers: number;
 }
@@ -168,11 +172,12 @@ async function install(ctx: OpsContext, target: Target, opts: Installing, depth:
   if (existing) {
     ctx.report.info(`${describeImage(existing)} is already installed (${display})`);
     // Asked for by another tag: the tag now names it, as a pull does in docker.
-    if (tag !== undefined && !ctx.store.images.tagsOf(existing.id).includes(tag)) {
+    const newTag = tag !== undefined && !ctx.store.images.tagsOf(existing.id).includes(tag);
+    if (newTag) {
       ctx.store.transaction(() => ctx.store.images.tag(existing.id, repoKey, tag));
       ctx.report.info(`Tagged ${repoKey}:${tag}`);
     }
-    return [{ image: existing, alreadyInstalled: true, newLayers: 0 }];
+    return [{ image: existing, alreadyInstalled: true, newTag, configKnown: true, newLayers: 0 }];
   }
   const configBytes = await source.config(resolved);
   const config = parseImageConfig(configBytes);
@@ -209,6 +214,7 @@ async function install(ctx: OpsContext, target: Target, opts: Installing, depth:
   }
   await ctx.importer.ensureReady();
   ctx.report.info(`Installing ${label} from ${display}`);
+  const configKnown = ctx.store.images.hasConfig(manifest.config.digest);
 
   const chains = chainIds(config.diffIds);
   const pull = new LayerPull(ctx, source, {
@@ -255,7 +261,7 @@ async function install(ctx: OpsContext, target: Target, opts: Installing, depth:
     });
     await pull.committed();
     ctx.report.info(`Installed ${label}: ${manifest.layers.length} layers, ${newLayers} new`);
-    installed.push({ image, alreadyInstalled: false, newLayers });
+    installed.push({ image, alreadyInstalled: false, newTag: tag !== undefined, configKnown, newLayers });
     return installed;
   } catch (err) {
     // The error that failed the install is the one to report, whatever taking it back runs into.

@@ -45,6 +45,8 @@ describe('docker views against docker 20.10 (golden)', function () {
   let ctx: StoreContext;
   /** Our output with the registry's port as the goldens write it. */
   let normalized: (text: string) => string;
+  /** The pulls that brought the fixtures in, where ctrimg printed otherwise than docker. */
+  const pullMismatches: string[] = [];
 
   before(async () => {
     golden = JSON.parse(await readFile(join(GOLDEN, 'cases.json'), 'utf8')) as GoldenFile;
@@ -62,15 +64,25 @@ describe('docker views against docker 20.10 (golden)', function () {
       const r = await ctrimg(root, ['Install-ContainerImage', ...args]);
       assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
     };
+    // docker pulls plain http from 127.0.0.0/8; ctrimg from a source registered so.
+    const registered = await ctrimg(root, ['Register-ContainerImageSource', '-Name', 'golden', '-Location', `http://${registry.host}`, '-Insecure']);
+    assert.equal(registered.code, 0, registered.stderr);
+    const pulls = golden.cases.filter((c) => c.view === 'pull');
+    const pull = async (reference: string) => {
+      const r = await cli(['pull', reference]);
+      assert.equal(r.code, 0, `pull ${reference}: ${r.stderr}`);
+      const c = pulls.shift()!;
+      if (!samePull(normalized(r.stdout), c.stdout)) pullMismatches.push(`${c.name}:\n--- docker\n${c.stdout}--- ctrimg\n${normalized(r.stdout)}`);
+    };
     const pushed: FixtureKey[] = ['sizes999', 'sizes1000', 'sizes999999', 'app', 'big', 'movingOld', 'pinned', 'legacy'];
     await Promise.all(pushed.map((k) => pushFixture(registry.host, work, k, built[k], fixtures[k].tags)));
-    // As regenerate-docker.ts brought them into docker, in the same order.
-    for (const t of fixtures.app.tags) await install('-Reference', ref(t), '-Insecure');
-    for (const k of ['sizes999', 'sizes1000', 'sizes999999', 'big', 'legacy'] as const) await install('-Reference', ref(fixtures[k].tags[0]!), '-Insecure');
-    await install('-Reference', ref(fixtures.movingOld.tags[0]!), '-Insecure');
+    // As regenerate-docker.ts brought them into docker, in the same order, each pull printing what docker's printed.
+    for (const t of fixtures.app.tags) await pull(ref(t));
+    for (const k of ['sizes999', 'sizes1000', 'sizes999999', 'big', 'legacy'] as const) await pull(ref(fixtures[k].tags[0]!));
+    await pull(ref(fixtures.movingOld.tags[0]!));
     await pushFixture(registry.host, work, 'movingNew', built.movingNew, fixtures.movingNew.tags);
-    await install('-Reference', ref(fixtures.movingNew.tags[0]!), '-Insecure');
-    await install('-Reference', `${ref(fixtures.pinned.tags[0]!.split(':')[0]!)}@${built.pinned.manifestDigest}`, '-Insecure');
+    await pull(ref(fixtures.movingNew.tags[0]!));
+    await pull(`${ref(fixtures.pinned.tags[0]!.split(':')[0]!)}@${built.pinned.manifestDigest}`);
     // docker's save by id, loaded back: no tag, no digest.
     await install('-Path', join(GOLDEN, 'archives', 'orphan-by-id.tar'));
     // docker's save of base and child, with base's tag dropped, as the regeneration edited it for docker.
@@ -110,9 +122,33 @@ describe('docker views against docker 20.10 (golden)', function () {
     }
   }
 
-  it('brings the fixtures into ctrimg as they came into docker', async () => {
-    const cases = golden.cases.filter((c) => c.state === STATE && c.view in views);
-    assert.ok(cases.length > 100, `only ${cases.length} cases`);
+  it('pulls the fixtures printing what docker pull printed (layer lines in any order, as docker prints them)', () => {
+    assert.deepEqual(pullMismatches, []);
+  });
+
+  it("prints docker pull's lines for an image already there, by tag and by digest, and -q the reference alone", async () => {
+    const port = registry.host.split(':')[1]!;
+    const again = golden.cases.filter((c) => c.view === 'pull' && c.state === STATE && c.exitCode === 0 && !c.argv.includes('-a'));
+    assert.ok(again.length >= 3);
+    for (const c of again) {
+      const r = await cli(c.argv.map((a) => a.split(PORT_TOKEN).join(port)));
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(samePull(normalized(r.stdout), c.stdout), `${c.name}:\n--- docker\n${c.stdout}--- ctrimg\n${normalized(r.stdout)}`);
+    }
+  });
+
+  it('fails a pull of what the registry does not have, as docker fails it', async () => {
+    const port = registry.host.split(':')[1]!;
+    const failing = golden.cases.filter((c) => c.view === 'pull' && c.exitCode !== 0);
+    assert.ok(failing.length >= 3);
+    for (const c of failing) {
+      const r = await cli(c.argv.map((a) => a.split(PORT_TOKEN).join(port)));
+      assert.equal(r.code, 3, `${c.name}: ${r.stderr}`);
+      // docker: "manifest for X not found: manifest unknown"; the reference is named the same way.
+      const named = /manifest for (\S+) not found/.exec(c.stderr)![1]!;
+      assert.ok(normalized(r.stderr).includes(named.replace(/:latest$/, '')), `${c.name}:\n docker: ${c.stderr}\n ctrimg: ${r.stderr}`);
+      assert.equal(normalized(r.stdout), c.stdout, `${c.name}: stdout`);
+    }
   });
 
   it('prints every images and history case as docker printed it, or fails where docker failed', async () => {
@@ -214,6 +250,23 @@ describe('docker views against docker 20.10 (golden)', function () {
     if (!printed.some((p) => sameListing(expected.ours(p), expected.docker))) mismatches.push(`${c.name} (TZ=${c.tz}):\n--- docker\n${c.stdout}--- ctrimg\n${printed[0]}`);
   }
 });
+
+/**
+ * The same pull output: the header, then the same final line for each layer (docker prints a
+ * layer's steps in whatever order its downloads finish, and drops `Verifying Checksum` at
+ * times), then the digest, the status and the reference.
+ */
+function samePull(ours: string, docker: string): boolean {
+  const split = (text: string) => {
+    const lines = text.split('\n').filter((l) => l !== '');
+    const layers = lines.filter((l) => /^[0-9a-f]{12}: /.test(l));
+    const final = layers.filter((l) => /: (Pull complete|Already exists)$/.test(l)).sort();
+    return { rest: lines.filter((l) => !layers.includes(l)), final, ids: [...new Set(layers.map((l) => l.slice(0, 12)))].sort() };
+  };
+  const a = split(ours);
+  const b = split(docker);
+  return JSON.stringify(a) === JSON.stringify(b);
+}
 
 /**
  * Where ctrimg differs from docker 20.10 on purpose, what each side must print instead:

@@ -297,6 +297,8 @@ describe('store migrations', () => {
       const store = new Store(db);
       assert.deepEqual(store.images.all().map((i) => i.tag), [null, '1.0', 'latest', 'latest', null]);
       assert.ok(store.images.all().every((i) => i.pulled), 'every image recorded before came with its registry digest');
+      assert.equal(store.images.hasConfig('k3'), true);
+      assert.equal((db.prepare(`SELECT count(*) AS n FROM pragma_index_info('images_config')`).get() as { n: number }).n, 1);
       assert.throws(() => db.exec(`INSERT INTO image_tags VALUES ('r/app', '1.0', 1)`), /UNIQUE/);
       db.exec('DELETE FROM images WHERE id = 2');
       assert.deepEqual(store.images.tagsOf(2), [], "an image's tags go with it");
