@@ -20,6 +20,8 @@ import { cmdlet as images } from './images.js';
 import { cmdlet as history } from './history.js';
 import { cmdlet as rmi } from './rmi.js';
 import { cmdlet as pull } from './pull.js';
+import { cmdlet as saveArchive } from './save.js';
+import { cmdlet as load } from './load.js';
 
 export const cmdlets: CmdletSpec[] = [
   registerSource, getSource, unregisterSource,
@@ -27,5 +29,5 @@ export const cmdlets: CmdletSpec[] = [
   newContainer, getContainer, removeContainer,
   newImage, commit,
   repair,
-  images, history, rmi, pull,
+  images, history, rmi, pull, saveArchive, load,
 ].map((spec) => ({ ...spec, hints: { ...commonHints, ...(spec.params.includes(importerParam) && importerHints), ...spec.hints } }));

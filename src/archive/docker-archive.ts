@@ -26,7 +26,7 @@ import { parseImageConfig, type Descriptor } from '../image/manifest.js';
 import { DOCKER_MANIFEST } from '../image/mediatypes.js';
 import type { PlatformChoice } from '../image/platform.js';
 import { formatReference, parseReference, type Reference } from '../image/reference.js';
-import { imageDisplay, MAX_CONFIG_BYTES, selectImage, verifiedFetch, type BlobFetch, type ImageName, type ImageSource, type ResolvedImage } from '../image/source.js';
+import { imageDisplay, MAX_CONFIG_BYTES, selectImage, verifiedFetch, type BlobFetch, type HeldImage, type ImageName, type ImageSource, type ResolvedImage } from '../image/source.js';
 import { archiveBaseName, TarIndex, type ArchiveEntry } from './tar-index.js';
 
 export const DOCKER_CONFIG = 'application/vnd.docker.container.image.v1+json';
@@ -115,6 +115,11 @@ export class DockerArchive implements ImageSource {
   /** The archive names no base images (its configs carry no annotations): there is none to serve. */
   async base(_ref: Reference): Promise<ImageSource | undefined> {
     return undefined;
+  }
+
+  /** manifest.json's images, each with its RepoTags. */
+  async contents(): Promise<HeldImage[]> {
+    return this.items.map((item, position) => ({ position, names: [...item.RepoTags] }));
   }
 
   private async choose(name: ImageName, display: string): Promise<{ item: DockerSaveItem; repoTag?: string }> {

@@ -18,7 +18,7 @@ import { digestHex, isDigest, type Digest } from '../image/digest.js';
 import { parseManifest, type Descriptor } from '../image/manifest.js';
 import { selectManifest, type Choice, type PlatformChoice } from '../image/platform.js';
 import type { Reference } from '../image/reference.js';
-import { checkBlob, imageDisplay, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES, selectImage, type BlobFetch, type ImageName, type ImageSource, type ManifestBytes, type ResolvedImage } from '../image/source.js';
+import { checkBlob, imageDisplay, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES, selectImage, type BlobFetch, type HeldImage, type ImageName, type ImageSource, type ManifestBytes, type ResolvedImage } from '../image/source.js';
 import { VerifyStream } from '../image/verify.js';
 import { LayoutDirectory, type LayoutFiles } from './layout-files.js';
 
@@ -116,6 +116,11 @@ export class OciLayout implements ImageSource {
   async base(ref: Reference): Promise<ImageSource | undefined> {
     if (!ref.digest || !(await this.holds(ref.digest))) return undefined;
     return new OciLayout(this.files, { repository: `${ref.registry}/${ref.repository}` });
+  }
+
+  /** index.json's entries, each named by its ref name when it has one. */
+  async contents(): Promise<HeldImage[]> {
+    return (await this.entries()).map((e, position) => ({ position, names: e.annotations?.[REF_NAME] ? [e.annotations[REF_NAME]] : [] }));
   }
 
   private async entries(): Promise<Descriptor[]> {

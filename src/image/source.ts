@@ -109,6 +109,12 @@ export interface ResolvedImage {
   tag?: string;
 }
 
+/** An image a file source holds: its place, and the names it carries (docker's RepoTags, a layout's ref name). */
+export interface HeldImage {
+  position: number;
+  names: string[];
+}
+
 export interface ImageSource {
   /** The repository key the store records for images from here: `host/repo`. */
   readonly repository: string;
@@ -116,6 +122,8 @@ export interface ImageSource {
   readonly registry?: string;
   /** Checks the source is what it claims (a registry answers /v2/, a layout has a known version). */
   ready(): Promise<void>;
+  /** What a layout or an archive holds, in order (docker load installs all of it); a registry lists none. */
+  contents?(): Promise<HeldImage[]>;
   /** The image manifest `name` names for `platform`, through an index if it is one; notFound if there is none. */
   resolve(name: ImageName, platform: PlatformChoice): Promise<ResolvedImage>;
   /** The config blob of an image, verified and size-capped. */

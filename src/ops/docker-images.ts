@@ -180,13 +180,14 @@ function resolveImage(value: string, key: string, rows: readonly DockerImageRow[
 /**
  * The id of the image `value` names, as docker's GetImage finds it: a full id (64 hex, or
  * sha256:<64 hex>), a reference (`name`, `name:tag`, `name@digest`; `latest` when no tag), or
- * else a unique id prefix; undefined when none. `what` names the argument in a usage error.
+ * else a unique id prefix; undefined when none. `what` names the argument in a usage error, if
+ * the command's name does not.
  */
-export function findDockerImage(value: string, rows: readonly DockerImageRow[], what: string): string | undefined {
+export function findDockerImage(value: string, rows: readonly DockerImageRow[], what?: string): string | undefined {
   const full = /^[a-f0-9]{64}$/.test(value) ? `sha256:${value}` : isDigest(value) ? value : undefined;
   if (full !== undefined) return rows.some((r) => r.id === full) ? full : undefined;
   const ref = parseFamiliar(value);
-  if (!ref) throw usage(`${what}: '${value}' is neither an image id nor a valid image reference`);
+  if (!ref) throw usage(`${what ? `${what}: ` : ''}'${value}' is neither an image id nor a valid image reference`);
   const byRef = rows.find((r) => r.repository === ref.name && (ref.digest ? r.digest === ref.digest : r.tag === (ref.tag ?? 'latest')));
   if (byRef) return byRef.id;
   if (!value.includes(':')) {

@@ -55,7 +55,7 @@ type Entry = { row: DockerImageRow; image: ImageRecord };
 async function rmiOne(ctx: OpsContext, argument: string, force: boolean): Promise<string[]> {
   const entries = await dockerImageEntries(ctx);
   const rows = entries.map((e) => e.row);
-  const id = findDockerImage(argument, rows, 'rmi');
+  const id = findDockerImage(argument, rows);
   if (id === undefined) throw noSuchImage(argument);
   const named = entries.find((e) => e.row.id === id && names(e.row, argument));
   if (named) return removeReference(ctx, argument, named);

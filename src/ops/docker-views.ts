@@ -36,7 +36,7 @@ export async function listDockerImages(ctx: StoreContext, query: DockerImagesQue
  * first (moby does so for the parents it recorded; ctrimg knows every image's ParentImage).
  */
 export async function dockerHistory(ctx: StoreContext, image: string): Promise<DockerHistoryRow[]> {
-  const id = findDockerImage(image, await dockerImageRows(ctx), 'history');
+  const id = findDockerImage(image, await dockerImageRows(ctx));
   const record = id === undefined ? undefined : ctx.store.images.all().find((i) => i.configDigest === id);
   if (!record) throw notFound(`No such image: ${image}`, { code: 'IMAGE_NOT_FOUND', hint: 'list the images to see their names and ids' });
   const config = parseImageConfig(await readConfig(ctx, record.configDigest as Digest));

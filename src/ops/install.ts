@@ -77,6 +77,32 @@ export async function installImage(ctx: OpsContext, req: InstallRequest, setting
   });
 }
 
+export interface Loaded {
+  installed: Installed;
+  /** The names it was loaded under (its RepoTags, a layout's ref name); none for an image saved without one. */
+  names: string[];
+}
+
+/**
+ * `docker load`: every image a layout or an archive holds, each under every name it carries,
+ * as installs from the path (the same checks), holding the install lease throughout.
+ */
+export async function loadImages(ctx: OpsContext, path: string, settings: Partial<InstallOptions> = {}): Promise<Loaded[]> {
+  const opts: Installing = { platform: { host: readHostPlatform(), ...(settings.platform && { asked: settings.platform }) } };
+  return withLease(ctx, 'install', async () => {
+    const source = await openImagePath(path);
+    await source.ready();
+    const loaded: Loaded[] = [];
+    for (const held of (await source.contents?.()) ?? []) {
+      const names: ImageName[] = held.names.length ? held.names.map((tag) => ({ tag })) : [{ position: held.position }];
+      let installed: Installed | undefined;
+      for (const name of names) installed = (await install(ctx, { source, name, record: null }, opts, 0)).at(-1);
+      loaded.push({ installed: installed!, names: held.names });
+    }
+    return loaded;
+  });
+}
+
 /** The options, with the host read once for the whole install (bases included). */
 type Installing = Omit<InstallOptions, 'platform'> & { platform: PlatformChoice };
 

@@ -12,13 +12,15 @@ import { DockerArchiveWriter } from '../archive/docker-archive-writer.js';
 import { OciArchiveWriter } from '../archive/oci-archive-writer.js';
 import { OciLayoutWriter } from '../archive/oci-layout-writer.js';
 import { InstalledSource } from '../content/installed-source.js';
-import { usage } from '../errors.js';
+import { notFound, usage } from '../errors.js';
 import type { Digest } from '../image/digest.js';
 import { parsePlatform, type Platform, type PlatformChoice } from '../image/platform.js';
 import { parseReference } from '../image/reference.js';
 import { manifestDescriptor, type ImageSink, type ImageSource, type ResolvedImage } from '../image/source.js';
 import type { ImageRecord } from '../../store/index.js';
 import type { OpsContext } from './context.js';
+import { findDockerImage } from './docker-images.js';
+import { dockerImageEntries } from './docker-views.js';
 import { readHostPlatform } from './host.js';
 import { selectImages, type ImageSelector } from './images.js';
 import { registryImage, type RegistryRequest } from './install.js';
@@ -132,4 +134,34 @@ export async function copyImage(source: ImageSource, image: ResolvedImage, sink:
   for (const layer of image.manifest.layers) await sink.writeBlob(layer, source.blob(layer, signal), signal);
   await sink.writeConfig(image.manifest.config, await source.config(image));
   await sink.writeManifest(manifestDescriptor(image), image.bytes, name);
+}
+
+/**
+ * `docker save -o FILE IMAGE...`: the installed images the arguments name (as `images` and
+ * `rmi` read them: `repo:tag`, `repo@digest`, an id) in one docker-save archive. An image named
+ * by a tag is saved under it (its RepoTags); by digest or id, without a name, as docker saves it.
+ */
+export async function saveDockerArchive(ctx: OpsContext, req: { images: readonly string[]; path: string; force?: boolean }): Promise<void> {
+  await withLease(ctx, 'install', async () => {
+    const entries = await dockerImageEntries(ctx);
+    const chosen = req.images.map((argument) => {
+      const id = findDockerImage(argument, entries.map((e) => e.row));
+      if (id === undefined) throw notFound(`No such image: ${argument}`, { code: 'IMAGE_NOT_FOUND', hint: 'ctrimg images lists the images, with their ids' });
+      const byTag = entries.find((e) => e.row.id === id && e.row.tag !== null && (argument === `${e.row.repository}:${e.row.tag}` || (e.row.tag === 'latest' && argument === e.row.repository)));
+      const entry = byTag ?? entries.find((e) => e.row.id === id)!;
+      return { image: entry.image, name: byTag ? `${byTag.row.repository}:${byTag.row.tag}` : undefined };
+    });
+    const sink = await DockerArchiveWriter.create(req.path, { overwrite: req.force });
+    try {
+      for (const { image, name } of chosen) {
+        const source = new InstalledSource(ctx.content, image.repository);
+        const resolved = await source.resolve({ digest: image.manifestDigest as Digest }, { host: parsePlatform(image.platform) });
+        await copyImage(source, resolved, sink, name, ctx.signal);
+      }
+    } catch (err) {
+      await sink.discard();
+      throw err;
+    }
+    await sink.close();
+  });
 }

@@ -50,6 +50,8 @@ const CREATED_WINDOW_MS = 58_000;
 const ARCHIVE_BUDGET = 200 * 1024;
 const ROW_ORDER_RUNS = 8;
 
+/** ctrimg as built, for the interop cases. */
+const CTRIMG = join(HERE, '../../src/cli.cjs');
 const sha256hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** Everything one regeneration run holds. */
@@ -65,7 +67,7 @@ class Session {
   constructor(
     private readonly dockerd: RunningDockerd,
     readonly registry: string,
-    private readonly work: string,
+    readonly work: string,
     private readonly built: Record<FixtureKey, BuiltImage>,
   ) {}
 
@@ -136,7 +138,7 @@ class Session {
 
   record(r: Ran, state: string, view: string, tz: string, note?: string): GoldenCase {
     const argv = r.args.map((a) => this.normalize(a));
-    const base = [...(view === 'tar' ? ['tar'] : []), ...argv].join(' ') + (tz === 'UTC' ? '' : ` (TZ=${tz})`);
+    const base = [...(view === 'tar' || view === 'ctrimg' ? [view] : []), ...argv].join(' ') + (tz === 'UTC' ? '' : ` (TZ=${tz})`);
     const seen = (this.names.get(base) ?? 0) + 1;
     this.names.set(base, seen);
     const c: GoldenCase = {
@@ -167,6 +169,15 @@ class Session {
     const listing = await tar(['-tvf', path]);
     this.record({ ...listing, args: ['-tvf', path] }, this.stateKey, 'tar', 'UTC', `listing of ${name}.tar`);
     this.archives.push({ file: `archives/${name}.tar`, savedBy: c.name, sha256: sha256hex(bytes), bytes: bytes.length, listing: this.normalize(listing.stdout) });
+  }
+
+  /** An archive another program wrote (`ran`, its run), kept with docker's under `name`.tar. */
+  async keepForeign(name: string, ran: Ran, note: string): Promise<void> {
+    const path = join(this.work, `${name}.tar`);
+    // Named `ctrimg ...`, not by the path the executable had in this run.
+    const c = this.record({ ...ran, args: ran.args.slice(1) }, this.stateKey, 'ctrimg', 'UTC', note);
+    const bytes = await readFile(path);
+    this.archives.push({ file: `archives/${name}.tar`, savedBy: c.name, sha256: sha256hex(bytes), bytes: bytes.length, listing: this.normalize((await tar(['-tvf', path])).stdout) });
   }
 
   /**
@@ -398,7 +409,6 @@ async function laterViews(s: Session, fixtures: Record<FixtureKey, DockerFixture
   await s.save('loaded-child', [s.ref(fixtures.child.tags[0]!)], 'an image with a parent');
   await s.save('dangling-by-digest', [`${s.ref('golden/moving')}@${built.movingOld.manifestDigest}`], 'by digest');
   await s.save('missing', [s.ref('golden/nosuch:1')]);
-  await s.keepArchives(OUT);
 
   await s.run(['search', s.ref('golden')], { note: 'docker-registry has no v1 search API' });
   await s.run(['search', '--no-trunc', s.ref('golden/app')]);
@@ -434,6 +444,32 @@ async function rmiCases(s: Session, fixtures: Record<FixtureKey, DockerFixture>,
   await s.run(['ps', '-a', '--no-trunc', ...f('{{.ID}} {{.Image}} {{.Status}}')]);
   await rmi(['-f', short('app')], 'by id with -f, tagged in several repositories');
   await s.run(['images', '-a'], { note: 'at the end' });
+}
+
+/**
+ * Interop, both ways, with ctrimg as built (dist/): ctrimg pulls fixtures from the same registry
+ * and saves them with `ctrimg save` (by tag, several at once, and by id); docker loads what
+ * ctrimg wrote and lists it. The archives are kept with docker's (normalized the same way), so
+ * the tests can check that ctrimg still writes exactly the bytes docker loaded.
+ */
+async function ctrimgInterop(s: Session, fixtures: Record<FixtureKey, DockerFixture>, built: Record<FixtureKey, BuiltImage>, host: string): Promise<void> {
+  const root = join(s.work, 'ctrimg-store');
+  await mkdir(root);
+  const ctrimg = async (...args: string[]) => {
+    const r = await runProgram(process.execPath, [CTRIMG, ...args], { PATH: process.env.PATH, TZ: 'UTC', CTRIMG_ROOT: root });
+    if (r.exitCode !== 0) throw new Error(`ctrimg ${args.join(' ')}: ${r.stderr}`);
+    return r;
+  };
+  await ctrimg('Register-ContainerImageSource', '-Name', 'golden', '-Location', `http://${host}`, '-Insecure');
+  for (const t of ['golden/app:1.0', 'golden/mirror:stable', fixtures.sizes1000.tags[0]!, fixtures.orphan.tags[0]!]) await ctrimg('pull', s.ref(t));
+  const several = [s.ref('golden/app:1.0'), s.ref('golden/mirror:stable'), s.ref(fixtures.sizes1000.tags[0]!)];
+  await s.keepForeign('ctrimg-several', await ctrimg('save', '-o', join(s.work, 'ctrimg-several.tar'), ...several), 'ctrimg save of one image under two names, and another');
+  await s.keepForeign('ctrimg-by-id', await ctrimg('save', '-o', join(s.work, 'ctrimg-by-id.tar'), built.orphan.configDigest), 'ctrimg save by id: no RepoTags');
+  await s.run(['rmi', '-f', ...several, built.orphan.configDigest], { mutates: true, note: 'docker has none of what ctrimg saved' });
+  await s.run(['load', '-i', join(s.work, 'ctrimg-several.tar')], { mutates: true, note: "docker load of ctrimg's save" });
+  await s.run(['load', '-i', join(s.work, 'ctrimg-by-id.tar')], { mutates: true, note: "docker load of ctrimg's save by id" });
+  await s.run(['images', '-a', '--digests', ...f('{{.Repository}} {{.Tag}} {{.ID}} {{.Size}} {{.Digest}}')], { note: "what docker lists of ctrimg's archives" });
+  await s.run(['history', '--no-trunc', ...f('{{.ID}} {{.CreatedBy}} {{.Size}}'), s.ref('golden/app:1.0')], { note: "history of an image docker loaded from ctrimg's archive" });
 }
 
 async function main(): Promise<void> {
@@ -483,6 +519,8 @@ async function main(): Promise<void> {
     }
     await laterViews(s, fixtures, built);
     await rmiCases(s, fixtures, built);
+    await ctrimgInterop(s, fixtures, built, registry.host);
+    await s.keepArchives(OUT);
 
     const images = Object.fromEntries(
       (Object.entries(fixtures) as Array<[FixtureKey, DockerFixture]>).map(([k, fx]): [FixtureKey, GoldenImage] => [
