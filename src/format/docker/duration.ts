@@ -1,12 +1,15 @@
 /**
  * Times as docker's CLI prints them: go-units HumanDuration (duration.go, v0.4.0) with docker's
- * " ago", and Go's time formats in the local zone. The instant "now" always comes from the
- * caller; nothing here reads the clock. Pure.
+ * " ago", and Go's time formats in the local zone. The instant "now" and the zone (read from the
+ * tz database as Go reads it: local-zone.ts) come from the caller; nothing here reads the clock
+ * or a file. Pure.
  *
  * Durations are Go's time.Duration: int64 nanoseconds, saturated at its bounds as Go's
  * Time.Sub saturates, and converted to float the way Duration.Seconds/Minutes/Hours do, so
  * every boundary falls where Go puts it.
  */
+
+import type { Zone } from './tzif.js';
 
 const NS_PER_SECOND = 1_000_000_000n;
 const NS_PER_MINUTE = 60n * NS_PER_SECOND;
@@ -65,10 +68,10 @@ interface Civil {
   abbreviation: string;
 }
 
-/** The local zone's offset and abbreviation at an instant: see `abbreviationOf`. */
-function localTime(unixSeconds: number): Civil {
+/** The civil time at an instant in `zone`; without one, in the JavaScript runtime's zone (see `abbreviationOf`). */
+function localTime(unixSeconds: number, zone: Zone | undefined): Civil {
   const at = new Date(unixSeconds * 1000);
-  const offset = -at.getTimezoneOffset() * 60;
+  const { offset, abbreviation } = zone ? zone(unixSeconds) : { offset: -at.getTimezoneOffset() * 60, abbreviation: undefined };
   const shifted = new Date((unixSeconds + offset) * 1000);
   return {
     year: shifted.getUTCFullYear(),
@@ -78,16 +81,16 @@ function localTime(unixSeconds: number): Civil {
     minute: shifted.getUTCMinutes(),
     second: shifted.getUTCSeconds(),
     offset,
-    abbreviation: abbreviationOf(at, offset),
+    abbreviation: abbreviation ?? abbreviationOf(at, offset),
   };
 }
 
 /**
- * The zone abbreviation Go prints for the process's zone (TZ, else the system's). Go reads
- * the tz database's abbreviations; JavaScript only has CLDR's short names, which match them
- * for UTC, the US zones (EST, PDT, ...) and the European ones (GMT, BST, CET, CEST, ...).
- * Elsewhere the tz database mostly has numeric abbreviations (`+04`, `-03`, `+0530`), which
- * is what is printed when CLDR has no letters. An unknown TZ is UTC, as in Go.
+ * A guess at the abbreviation Go prints, for callers that give no zone. Go reads the tz
+ * database's abbreviations; JavaScript only has CLDR's short names, which match them for UTC,
+ * the US zones (EST, PDT, ...) and the European ones (GMT, BST, CET, CEST, ...). Elsewhere the
+ * tz database mostly has numeric abbreviations (`+04`, `-03`), which is what is printed when
+ * CLDR has no letters, though some zones have letters CLDR lacks (IST for Asia/Kolkata).
  */
 function abbreviationOf(at: Date, offset: number): string {
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone as string | undefined;
@@ -117,20 +120,25 @@ const pad = (n: number, width: number) => String(n).padStart(width, '0');
 /** Go's 4-digit year ("2006"): zero-padded, with a sign when negative. */
 const year4 = (y: number) => (y < 0 ? `-${pad(-y, 4)}` : pad(y, 4));
 
+/** Go's `-0700`: whole minutes, truncated, so the sign is that of the minutes (-30 s is +0000). */
 function offsetText(offset: number, colon: boolean): string {
-  const minutes = Math.trunc(Math.abs(offset) / 60);
-  return `${offset < 0 ? '-' : '+'}${pad(Math.trunc(minutes / 60), 2)}${colon ? ':' : ''}${pad(minutes % 60, 2)}`;
+  const minutes = Math.trunc(offset / 60);
+  const abs = Math.abs(minutes);
+  return `${minutes < 0 ? '-' : '+'}${pad(Math.trunc(abs / 60), 2)}${colon ? ':' : ''}${pad(abs % 60, 2)}`;
 }
 
-/** Go's time.Unix(s, 0).String() in the local zone: `2006-01-02 15:04:05 -0700 MST`. */
-export function goTimeString(unixSeconds: number): string {
-  const t = localTime(unixSeconds);
-  return `${year4(t.year)}-${pad(t.month, 2)}-${pad(t.day, 2)} ${pad(t.hour, 2)}:${pad(t.minute, 2)}:${pad(t.second, 2)} ${offsetText(t.offset, false)} ${t.abbreviation}`;
+/**
+ * Go's time.Unix(s, 0).String() in `zone` (default: the runtime's): `2006-01-02 15:04:05 -0700
+ * MST`, where a zone without an abbreviation (a TZ string's `<>`) prints its offset as `-0700`.
+ */
+export function goTimeString(unixSeconds: number, zone?: Zone): string {
+  const t = localTime(unixSeconds, zone);
+  return `${year4(t.year)}-${pad(t.month, 2)}-${pad(t.day, 2)} ${pad(t.hour, 2)}:${pad(t.minute, 2)}:${pad(t.second, 2)} ${offsetText(t.offset, false)} ${t.abbreviation || offsetText(t.offset, false)}`;
 }
 
-/** Go's time.Unix(s, 0).Format(time.RFC3339) in the local zone: `2006-01-02T15:04:05Z07:00`. */
-export function goRfc3339(unixSeconds: number): string {
-  const t = localTime(unixSeconds);
-  const zone = t.offset === 0 ? 'Z' : offsetText(t.offset, true);
-  return `${year4(t.year)}-${pad(t.month, 2)}-${pad(t.day, 2)}T${pad(t.hour, 2)}:${pad(t.minute, 2)}:${pad(t.second, 2)}${zone}`;
+/** Go's time.Unix(s, 0).Format(time.RFC3339) in `zone` (default: the runtime's): `2006-01-02T15:04:05Z07:00`. */
+export function goRfc3339(unixSeconds: number, zone?: Zone): string {
+  const t = localTime(unixSeconds, zone);
+  const offset = t.offset === 0 ? 'Z' : offsetText(t.offset, true);
+  return `${year4(t.year)}-${pad(t.month, 2)}-${pad(t.day, 2)}T${pad(t.hour, 2)}:${pad(t.minute, 2)}:${pad(t.second, 2)}${offset}`;
 }

@@ -4,6 +4,7 @@
  */
 import { parseGoTime, type DockerHistoryRow } from '../../ops/docker-images.js';
 import { createdAgo, goRfc3339, GO_ZERO_TIME } from './duration.js';
+import type { Zone } from './tzif.js';
 import { truncateId } from './images.js';
 import { ellipsis } from './tabwriter.js';
 import { renderFormat, type DockerView } from './template.js';
@@ -14,6 +15,8 @@ export type { DockerHistoryRow };
 export interface DockerHistoryOptions {
   /** Milliseconds since the epoch: CREATED is counted back from it. */
   now: number;
+  /** The zone times are printed in, as Go's time.Local (cli/time-zone.ts); without one, the runtime's zone names are guessed. */
+  zone?: Zone;
   /** `-H` (default true); false prints CREATED as RFC 3339 and SIZE in bytes. */
   human?: boolean;
   /** `-q`: image ids only. */
@@ -45,8 +48,8 @@ function historyView(opts: DockerHistoryOptions, human: boolean): DockerView<Doc
       const createdBy = row.createdBy.replace(/\t/g, ' ');
       return {
         ID: opts.noTrunc ? id : truncateId(id),
-        CreatedSince: human ? createdAgo(opts.now, created) : goRfc3339(created),
-        CreatedAt: goRfc3339(created),
+        CreatedSince: human ? createdAgo(opts.now, created) : goRfc3339(created, opts.zone),
+        CreatedAt: goRfc3339(created, opts.zone),
         CreatedBy: opts.noTrunc ? createdBy : ellipsis(createdBy, 45),
         Size: human ? humanSizeWithPrecision(row.size, 3) : String(row.size),
         Comment: row.comment,

@@ -5,6 +5,7 @@
  */
 import { parseGoTime, type DockerImageRow } from '../../ops/docker-images.js';
 import { createdAgo, goTimeString, GO_ZERO_TIME } from './duration.js';
+import type { Zone } from './tzif.js';
 import { renderFormat, type DockerView } from './template.js';
 import { humanSize, humanSizeWithPrecision } from './units.js';
 
@@ -13,6 +14,8 @@ export type { DockerImageRow };
 export interface DockerImagesOptions {
   /** Milliseconds since the epoch: CREATED is counted back from it. */
   now: number;
+  /** The zone times are printed in, as Go's time.Local (cli/time-zone.ts); without one, the runtime's zone names are guessed. */
+  zone?: Zone;
   /** `-q`: image ids only (one per row, so an image with several tags repeats). */
   quiet?: boolean;
   /** `--digests`: a DIGEST column, and a row per digest of a repository the image has no tag in. */
@@ -82,7 +85,7 @@ function imagesView(opts: DockerImagesOptions, createdNA: boolean): DockerView<L
         CreatedSince: since === '' && createdNA ? 'N/A' : since,
         // The zone's names cost a lookup: only for a format that prints them.
         get CreatedAt() {
-          return goTimeString(line.created);
+          return goTimeString(line.created, opts.zone);
         },
         Size: humanSizeWithPrecision(line.image.size, 3),
         // docker's image list carries no container count or shared size (-1): N/A.

@@ -50,7 +50,40 @@ describe('format/docker/duration (go-units HumanDuration, Go times)', () => {
     assert.equal(createdAgo(Date.UTC(2024, 0, 1), GO_ZERO_TIME), '292 years ago');
   });
 
-  describe('in the local zone, as Go prints time.Local', () => {
+  describe('in a zone given (what Go printed for time.FixedZone of the same offset and name)', () => {
+    const fixed = (offset: number, abbreviation: string) => () => ({ offset, abbreviation });
+
+    it("prints the zone's offset and abbreviation, and the offset where the abbreviation is empty", () => {
+      assert.equal(goTimeString(0, fixed(19800, 'IST')), '1970-01-01 05:30:00 +0530 IST');
+      assert.equal(goTimeString(0, fixed(19800, '')), '1970-01-01 05:30:00 +0530 +0530');
+      assert.equal(goTimeString(0, fixed(0, '')), '1970-01-01 00:00:00 +0000 +0000');
+      assert.equal(goRfc3339(0, fixed(19800, '')), '1970-01-01T05:30:00+05:30');
+      assert.equal(goRfc3339(0, fixed(0, '')), '1970-01-01T00:00:00Z');
+    });
+
+    it('keeps the seconds of an offset in the time and truncates them in the offset, whose sign is that of the whole minutes', () => {
+      assert.equal(goTimeString(0, fixed(-17762, 'LMT')), '1969-12-31 19:03:58 -0456 LMT');
+      assert.equal(goRfc3339(0, fixed(-17762, 'LMT')), '1969-12-31T19:03:58-04:56');
+      assert.equal(goTimeString(0, fixed(-30, 'XYZ')), '1969-12-31 23:59:30 +0000 XYZ');
+      assert.equal(goRfc3339(0, fixed(-30, 'XYZ')), '1969-12-31T23:59:30+00:00');
+    });
+
+    it('asks the zone about the instant printed, whatever TZ says', () => {
+      const saved = process.env.TZ;
+      process.env.TZ = 'America/New_York';
+      try {
+        const asked: number[] = [];
+        const zone = (s: number) => (asked.push(s), { offset: 19800, abbreviation: 'IST' });
+        assert.equal(goTimeString(1_796_309_690, zone), '2026-12-03 20:24:50 +0530 IST');
+        assert.deepEqual(asked, [1_796_309_690]);
+      } finally {
+        if (saved === undefined) delete process.env.TZ;
+        else process.env.TZ = saved;
+      }
+    });
+  });
+
+  describe('in the runtime zone when none is given, as Go prints time.Local (a guess at the names)', () => {
     let saved: string | undefined;
     beforeEach(() => (saved = process.env.TZ));
     afterEach(() => {

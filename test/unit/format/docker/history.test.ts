@@ -42,6 +42,11 @@ describe('format/docker/history (docker history)', () => {
     assert.equal(render({ human: false, format: '{{.CreatedSince}}' }), '2024-05-01T11:00:00Z\n2024-04-01T00:00:00Z\n');
   });
 
+  it('prints CREATED AT in the zone given, not the runtime\'s', () => {
+    const zone = () => ({ offset: 19800, abbreviation: 'IST' });
+    assert.equal(render({ human: false, format: '{{.CreatedSince}}|{{.CreatedAt}}', zone }).split('\n')[0], '2024-05-01T16:30:00+05:30|2024-05-01T16:30:00+05:30');
+  });
+
   it('--no-trunc prints the full id and CREATED BY', () => {
     const lines = render({ noTrunc: true }).split('\n');
     assert.ok(lines[1]!.startsWith(`${ID}   About an hour ago   `));

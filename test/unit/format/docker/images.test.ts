@@ -112,6 +112,12 @@ describe('format/docker/images (docker images)', () => {
     }
   });
 
+  it('prints CreatedAt in the zone given, not the runtime\'s', () => {
+    const zone = () => ({ offset: 19800, abbreviation: 'IST' });
+    assert.equal(render({ format: '{{.CreatedAt}}', zone }).split('\n')[0], '2024-05-01 16:30:00 +0530 IST');
+    assert.equal(render({ format: 'raw', zone }).split('\n')[3], 'created_at: 2024-05-01 16:30:00 +0530 IST');
+  });
+
   it('orders images by creation time in whole seconds, equal times by id', () => {
     const rows = [row('f', 'x', '1', null, '2024-01-01T00:00:00.9Z', 1), row('e', 'x', '2', null, '2024-01-01T00:00:00.1Z', 1), row('g', 'x', '3', null, '2024-01-01T00:00:01Z', 1)];
     assert.equal(render({ format: '{{.Tag}}' }, rows), '3\n2\n1\n');
