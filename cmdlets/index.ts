@@ -22,6 +22,7 @@ import { cmdlet as rmi } from './rmi.js';
 import { cmdlet as pull } from './pull.js';
 import { cmdlet as saveArchive } from './save.js';
 import { cmdlet as load } from './load.js';
+import { cmdlet as search } from './search.js';
 
 export const cmdlets: CmdletSpec[] = [
   registerSource, getSource, unregisterSource,
@@ -29,5 +30,5 @@ export const cmdlets: CmdletSpec[] = [
   newContainer, getContainer, removeContainer,
   newImage, commit,
   repair,
-  images, history, rmi, pull, saveArchive, load,
+  images, history, rmi, pull, search, saveArchive, load,
 ].map((spec) => ({ ...spec, hints: { ...commonHints, ...(spec.params.includes(importerParam) && importerHints), ...spec.hints } }));
