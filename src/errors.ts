@@ -45,7 +45,7 @@ export const ERROR_CODES = {
   IMAGE_EXISTS: 'an image of that name and version is installed already (a forced commit replaces it when nothing depends on it)',
   IMAGE_GONE: 'a selected image was removed meanwhile by another command',
   IMAGE_IN_USE: 'an image is not removed: a container or a child image depends on it',
-  IMAGE_REFERENCED: 'rmi by id of an image tagged in several repositories, without -f',
+  IMAGE_REFERENCED: 'rmi by id of an image with several references (tags, or digests in several repositories), without -f',
   IMAGE_NAME_INVALID: 'an image name for a commit is not letters, digits and . _ - starting with a letter or digit',
   IMAGE_NOT_FOUND: 'no installed image, or no image the sources offer, matches what was asked for',
   IMPORTER_MISMATCH: "the store's layers were made by another importer than the one asked for",

@@ -188,10 +188,13 @@ export const migrations: Migration[] = [
     // migration: nothing counted it, and SQL cannot; a view that needs it measures the layer's
     // directory instead. As in docker, an image may have several tags in its repository and a
     // tag names one image: the tag an image was installed by becomes its row here, the newest
-    // image keeping a tag several had. Images are found by config digest (docker's image id).
-    // `pulled`: the manifest digest is one a registry serves the
-    // image by (docker's RepoDigests), which an image loaded from a file or committed lacks; every
-    // image recorded before came from a registry or a layout that kept the registry's manifest.
+    // image keeping a tag several had. images.tag stays, never read again: a ctrimg from before
+    // this migration still running (a long install during an upgrade) records its image with it
+    // (that image then has no tag here). Images are found by config digest (docker's image id).
+    // `pulled`: the manifest digest is one a registry serves the image by (docker's RepoDigests),
+    // which an image loaded from a file or committed lacks. Every image recorded before counts
+    // as pulled: most came from a registry; a committed one (New-ContainerImage, one stop older
+    // than this) then shows a digest docker would not, which rmi of it takes away.
     sql: `
       ALTER TABLE layers ADD COLUMN content_bytes INTEGER;
       CREATE TABLE image_tags (
@@ -203,7 +206,6 @@ export const migrations: Migration[] = [
       CREATE INDEX image_tags_image ON image_tags(image_id, tag);
       INSERT INTO image_tags (repository, tag, image_id)
         SELECT repository, tag, max(id) FROM images WHERE tag IS NOT NULL GROUP BY repository, tag;
-      ALTER TABLE images DROP COLUMN tag;
       ALTER TABLE images ADD COLUMN pulled INTEGER NOT NULL DEFAULT 1 CHECK (pulled IN (0, 1));
       CREATE INDEX images_config ON images(config_digest);
     `,

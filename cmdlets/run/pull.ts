@@ -1,9 +1,8 @@
 /** What pull runs; cmdlets/pull.ts, its spec, loads this when it runs. */
 import type { CmdletRun } from '../../src/cli/types.js';
-import type { Progress } from '../../src/ops/progress.js';
 import { usage } from '../../src/errors.js';
-import { pullHeader, pullLayerLines, pullSummary } from '../../src/format/docker/pull.js';
-import { parseReference } from '../../src/image/reference.js';
+import { pullPrinter } from '../../src/format/docker/pull.js';
+import { formatReference, parseReference } from '../../src/image/reference.js';
 import { parsePlatform } from '../../src/image/platform.js';
 import { installImage } from '../../src/ops/install.js';
 import { withOps } from '../context.js';
@@ -18,34 +17,14 @@ export const run: CmdletRun = (args, io) => {
     ref.tag = 'latest';
     if (!quiet) io.out('Using default tag: latest');
   }
-  const reference = `${ref.registry}/${ref.repository}${ref.tag ? `:${ref.tag}` : ''}${ref.digest ? `@${ref.digest}` : ''}`;
+  const reference = formatReference(ref);
   const platform = bind(args, 'Platform', parsePlatform);
-  const print = (lines: string[]) => {
+  const printer = pullPrinter(reference, ref.repository, ref.digest ? undefined : ref.tag, (lines) => {
     if (!quiet && lines.length) io.out(lines.join('\n'));
-  };
-  // Layers are told once the image is resolved, so the header goes first. docker prints no
-  // layer at all for an image it has (a new tag of it): the layers found already there are
-  // held back until one is not.
-  let header = false;
-  const held: string[] = [];
-  const progress: Progress = {
-    layer: (digest, state) => {
-      if (!header) print([pullHeader(reference, ref.repository, ref.digest ? undefined : ref.tag)]);
-      header = true;
-      const lines = pullLayerLines(digest, state);
-      if (state === 'Already exists') return void held.push(...lines);
-      print(held.splice(0));
-      print(lines);
-    },
-  };
+  });
   return withOps(io, async (ctx) => {
-    const installed = await installImage(ctx, { by: 'reference', reference, insecure: false }, { platform });
-    const top = installed.at(-1)!;
-    if (!header) print([pullHeader(reference, ref.repository, ref.digest ? undefined : ref.tag)]);
-    if (!top.configKnown) print(held);
-    const upToDate = top.alreadyInstalled && !top.newTag;
+    const top = (await installImage(ctx, { by: 'reference', reference, insecure: false }, { platform })).at(-1)!;
+    printer.finish({ manifestDigest: top.image.manifestDigest, configKnown: top.configKnown, upToDate: top.alreadyInstalled && !top.newTag });
     if (quiet) io.out(reference);
-    else print(pullSummary(reference, top.image.manifestDigest, upToDate));
-  }, { progress });
+  }, { progress: printer });
 };
-

@@ -46,6 +46,10 @@ export interface CommitRequest {
   tag?: string;
   /** What the history entry says made the layer. */
   createdBy: string;
+  /** The history entry's comment (docker commit -m); default 'ctrimg commit'. */
+  comment?: string;
+  /** The image's author (docker commit -a), recorded in its config. */
+  author?: string;
 }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -92,7 +96,7 @@ async function commit(ctx: OpsContext, req: CommitRequest): Promise<InstalledIma
     const diffIds = [...layers.map((l) => l.diffId as Digest), diffId];
     const chains = chainIds(diffIds);
 
-    const configBytes = Buffer.from(JSON.stringify(newConfig(JSON.parse((await ctx.content.read(image.configDigest as Digest)).toString('utf8')), diffId, created, req.createdBy)));
+    const configBytes = Buffer.from(JSON.stringify(newConfig(JSON.parse((await ctx.content.read(image.configDigest as Digest)).toString('utf8')), diffId, created, req)));
     const config: Descriptor = { mediaType: OCI_CONFIG, digest: sha256(configBytes), size: configBytes.length };
     await ctx.content.writeConfig(config, configBytes);
     written.push(config.digest);
@@ -238,14 +242,16 @@ async function imageLayers(ctx: OpsContext, image: ImageRecord): Promise<Descrip
 }
 
 /** The image's config carried over, with the new layer's diff id, a history entry for it and the commit's time. */
-function newConfig(base: Record<string, unknown>, diffId: Digest, created: string, createdBy: string): Record<string, unknown> {
+function newConfig(base: Record<string, unknown>, diffId: Digest, created: string, req: Pick<CommitRequest, 'createdBy' | 'comment' | 'author'>): Record<string, unknown> {
   const rootfs = (base.rootfs ?? {}) as { diff_ids?: string[] };
   const history = Array.isArray(base.history) ? base.history : [];
+  const author = req.author === undefined ? base.author : req.author;
   return {
     ...base,
     created,
+    ...(author !== undefined && { author }),
     rootfs: { type: 'layers', diff_ids: [...(rootfs.diff_ids ?? []), diffId] },
-    history: [...history, { created, created_by: createdBy, comment: 'ctrimg commit' }],
+    history: [...history, { created, ...(req.author !== undefined && { author: req.author }), created_by: req.createdBy, comment: req.comment ?? 'ctrimg commit' }],
   };
 }
 

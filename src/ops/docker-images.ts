@@ -199,6 +199,18 @@ export function findDockerImage(value: string, rows: readonly DockerImageRow[], 
 }
 
 /**
+ * The row a reference names, compared as docker compares references (`busybox` is
+ * `docker.io/library/busybox:latest`): by its tag, or with `@digest` by its digest; undefined
+ * when `value` is no reference (an id) or names no row.
+ */
+export function findReference(value: string, rows: readonly DockerImageRow[]): DockerImageRow | undefined {
+  if (/^(sha256:)?[a-f0-9]{64}$/.test(value)) return undefined;
+  const ref = parseFamiliar(value);
+  if (!ref) return undefined;
+  return rows.find((r) => r.repository === ref.name && (ref.digest ? r.digest === ref.digest : r.tag === (ref.tag ?? 'latest')));
+}
+
+/**
  * A reference as docker's ParseNormalizedNamed reads it, with its name in the familiar form the
  * rows use (`docker.io/library/x` is `x`, `docker.io/u/x` is `u/x`); undefined when not valid.
  */

@@ -12,8 +12,8 @@ import { CtrimgError, dependent, failed, notFound } from '../errors.js';
 import type { ImageRecord } from '../../store/index.js';
 import type { OpsContext } from './context.js';
 import { dockerImageEntries } from './docker-views.js';
-import { findDockerImage, type DockerImageRow } from './docker-images.js';
-import { removeImages } from './remove.js';
+import { findDockerImage, findReference, type DockerImageRow } from './docker-images.js';
+import { removalError, removeImages } from './remove.js';
 
 export interface RmiResult {
   /** The argument as given. */
@@ -57,19 +57,13 @@ async function rmiOne(ctx: OpsContext, argument: string, force: boolean): Promis
   const rows = entries.map((e) => e.row);
   const id = findDockerImage(argument, rows);
   if (id === undefined) throw noSuchImage(argument);
-  const named = entries.find((e) => e.row.id === id && names(e.row, argument));
+  const reference = findReference(argument, rows);
+  const named = reference && entries.find((e) => e.row === reference);
   if (named) return removeReference(ctx, argument, named);
   return removeById(ctx, argument, id, entries.filter((e) => e.row.id === id), force);
 }
 
 const noSuchImage = (argument: string) => notFound(`No such image: ${argument}`, { code: 'IMAGE_NOT_FOUND', hint: 'ctrimg images lists the images, with their ids' });
-
-/** Whether `argument` is the row's `repo:tag` (`repo` alone meaning `repo:latest`) or its `repo@digest`. */
-function names(r: DockerImageRow, argument: string): boolean {
-  if (r.repository === null) return false;
-  if (r.tag !== null && (argument === `${r.repository}:${r.tag}` || (r.tag === 'latest' && argument === r.repository))) return true;
-  return r.digest !== null && argument === `${r.repository}@${r.digest}`;
-}
 
 /** A tag or a digest: taken away, and the image removed when it was the image's last reference. */
 async function removeReference(ctx: OpsContext, argument: string, { row, image }: Entry): Promise<string[]> {
@@ -106,16 +100,18 @@ async function removeReference(ctx: OpsContext, argument: string, { row, image }
 
 /** By id: every installed image with that config, refused as docker refuses, but -f never overrides a dependent. */
 async function removeById(ctx: OpsContext, argument: string, id: string, entries: Entry[], force: boolean): Promise<string[]> {
-  const repositories = new Set(entries.map((e) => e.row.repository).filter((r) => r !== null));
-  if (repositories.size > 1 && !force) {
+  if (!force && !singleReference(entries.map((e) => e.row))) {
     throw dependent(`conflict: unable to delete ${argument} (must be forced) - image is referenced in multiple repositories`, {
       code: 'IMAGE_REFERENCED',
-      hint: 'give -f to untag it in every repository, or remove one reference at a time',
+      hint: 'give -f to untag every reference, or remove one reference at a time',
     });
   }
   const images = [...new Map(entries.map((e) => [e.image.id, e])).values()].sort((a, b) => (a.row.repository ?? '').localeCompare(b.row.repository ?? ''));
+  // Every record is checked before any goes: docker removes all of an image or nothing.
   for (const { image } of images) {
-    const container = ctx.store.lineage.dependents(image.id).containers[0];
+    const deps = ctx.store.lineage.dependents(image.id);
+    if (deps.children.length > 0) throw childConflict(argument);
+    const container = deps.containers[0];
     if (container) {
       const state = container.state === 'Running' ? 'running' : 'stopped';
       throw dependent(`conflict: unable to delete ${argument} (cannot be forced) - image is being used by ${state} container ${container.cid.slice(0, 12)}`, {
@@ -128,6 +124,18 @@ async function removeById(ctx: OpsContext, argument: string, id: string, entries
   return [...untagged, ...(await remove(ctx, images.map((e) => e.image), argument, id))];
 }
 
+/**
+ * moby's isSingleReference: an id may be removed without -f when its image has one reference
+ * (one tag, and digests only in that tag's repository; or digests in one repository alone).
+ */
+function singleReference(rows: DockerImageRow[]): boolean {
+  const tags = rows.filter((r) => r.tag !== null);
+  const digestRepos = new Set(rows.filter((r) => r.digest !== null && r.repository !== null).map((r) => r.repository));
+  if (tags.length > 1) return false;
+  if (tags.length === 1) return [...digestRepos].every((r) => r === tags[0]!.repository);
+  return digestRepos.size <= 1;
+}
+
 /** `Untagged:` for each tag of the image, then for its digest when it was pulled. */
 function untaggedLines(ctx: OpsContext, repository: string, image: ImageRecord): string[] {
   return [...ctx.store.images.tagsOf(image.id).map((t) => `Untagged: ${repository}:${t}`), ...(image.pulled ? [`Untagged: ${repository}@${image.manifestDigest}`] : [])];
@@ -135,17 +143,20 @@ function untaggedLines(ctx: OpsContext, repository: string, image: ImageRecord):
 
 const shortId = (id: string) => id.slice('sha256:'.length, 'sha256:'.length + 12);
 
+const childConflict = (argument: string) =>
+  dependent(`conflict: unable to delete ${argument} (cannot be forced) - image has dependent child images`, { code: 'IMAGE_IN_USE', hint: 'remove the child images first' });
+
 /**
- * Removes the images (a child image refuses, whatever -f says); `Deleted:` for the id once no
- * image has that config, then for each layer the sweep deleted.
+ * Removes the images, checked by the caller; `Deleted:` for the id once no image has that
+ * config, then for each layer the sweep deleted. What another command made depend on one of
+ * them meanwhile is still refused (removeImages decides again), and said as removeImages says it.
  */
 async function remove(ctx: OpsContext, images: ImageRecord[], argument: string, id: string): Promise<string[]> {
   const removal = await removeImages(ctx, images).catch((err: unknown) => {
     throw err instanceof CtrimgError && err.code === 'IMAGE_GONE' ? noSuchImage(argument) : err;
   });
-  if (removal.refused.length > 0) {
-    throw dependent(`conflict: unable to delete ${argument} (cannot be forced) - image has dependent child images`, { code: 'IMAGE_IN_USE', hint: 'remove the child images first' });
-  }
+  const refusal = removalError(removal);
+  if (refusal) throw refusal;
   const gone = !ctx.store.images.all().some((i) => i.configDigest === id);
   return [...(gone ? [`Deleted: ${id}`] : []), ...removal.swept.chainIds.map((c) => `Deleted: ${c}`)];
 }

@@ -34,7 +34,7 @@ export async function dockerSearch(ctx: OpsContext, q: SearchQuery): Promise<Doc
   const text = (host ? q.term.slice(slash + 1) : q.term).toLowerCase();
   const sources = sourcesFor(ctx).filter((s) => host === undefined || new URL(s.location).host === host);
   if (sources.length === 0) {
-    throw notFound(`no registered source is on ${host}`, { code: 'SOURCE_NOT_FOUND', hint: `register one with Register-ContainerImageSource -Location <url of ${host}>` });
+    throw notFound(`no registered source is on ${host}`, { code: 'SOURCE_NOT_FOUND', hint: `register a source for ${host}: its scheme is the source's to say` });
   }
   const rows: DockerSearchRow[] = [];
   for (const source of sources) {

@@ -14,7 +14,7 @@ import { chainIds } from '../image/chain.js';
 import type { Digest } from '../image/digest.js';
 import { parseImageConfig } from '../image/manifest.js';
 import { checkRunsOn, configPlatform, formatPlatform, type Platform, type PlatformChoice } from '../image/platform.js';
-import { formatReference, parseReference, type Reference } from '../image/reference.js';
+import { formatReference, isTag, parseReference, type Reference } from '../image/reference.js';
 import { manifestDescriptor, type ImageName, type ImageSource } from '../image/source.js';
 import { compareVersions, tryParseVersion, versionFilter, type VersionFilter } from '../image/version.js';
 import { RegistrySource } from '../registry/source.js';
@@ -25,6 +25,7 @@ import { readHostPlatform } from './host.js';
 import { describeImage } from './images.js';
 import { MAX_CONCURRENT_DOWNLOADS } from './install-limits.js';
 import { withLease } from './lease-scope.js';
+import { removeImages } from './remove.js';
 import { LayerPull } from './pull-layers.js';
 
 const VENDOR = 'org.opencontainers.image.vendor';
@@ -85,7 +86,9 @@ export interface Loaded {
 
 /**
  * `docker load`: every image a layout or an archive holds, each under every name it carries,
- * as installs from the path (the same checks), holding the install lease throughout.
+ * as installs from the path (the same checks), holding the install lease throughout. All or
+ * nothing: when one image fails (a corrupt layer further in the archive), the images this load
+ * installed before it are removed again, so a bad archive changes nothing.
  */
 export async function loadImages(ctx: OpsContext, path: string, settings: Partial<InstallOptions> = {}): Promise<Loaded[]> {
   const opts: Installing = { platform: { host: readHostPlatform(), ...(settings.platform && { asked: settings.platform }) } };
@@ -93,11 +96,24 @@ export async function loadImages(ctx: OpsContext, path: string, settings: Partia
     const source = await openImagePath(path);
     await source.ready();
     const loaded: Loaded[] = [];
-    for (const held of (await source.contents?.()) ?? []) {
-      const names: ImageName[] = held.names.length ? held.names.map((tag) => ({ tag })) : [{ position: held.position }];
-      let installed: Installed | undefined;
-      for (const name of names) installed = (await install(ctx, { source, name, record: null }, opts, 0)).at(-1);
-      loaded.push({ installed: installed!, names: held.names });
+    const fresh: ImageRecord[] = [];
+    try {
+      for (const held of (await source.contents?.()) ?? []) {
+        const names: ImageName[] = held.names.length ? held.names.map((tag) => ({ tag })) : [{ position: held.position }];
+        let installed: Installed | undefined;
+        for (const name of names) {
+          const each = await install(ctx, { source, name, record: null }, opts, 0);
+          fresh.push(...each.filter((i) => !i.alreadyInstalled).map((i) => i.image));
+          installed = each.at(-1);
+        }
+        loaded.push({ installed: installed!, names: held.names });
+      }
+    } catch (err) {
+      if (fresh.length > 0) {
+        ctx.report.info(`Removing the ${fresh.length} image(s) this load installed before it failed`);
+        await removeImages(ctx, fresh).catch((undo: unknown) => ctx.report.warn(`could not remove what the failed load installed: ${(undo as Error).message}`));
+      }
+      throw err;
     }
     return loaded;
   });
@@ -170,6 +186,16 @@ async function installFromPath(ctx: OpsContext, req: PathRequest, opts: Installi
   return install(ctx, { source, name: req.name, record: null }, opts, 0);
 }
 
+/**
+ * The tag an image is recorded under: a layout's ref name may be any text (a whole reference,
+ * spaces), which no tag can be; such an image is recorded without one, and told.
+ */
+function checkedTag(ctx: OpsContext, tag: string | undefined, display: string): string | undefined {
+  if (tag === undefined || isTag(tag)) return tag;
+  ctx.report.warn(`${display}: '${tag.slice(0, 200)}' is not a tag (1-128 of [A-Za-z0-9_.-]); the image is recorded without one`);
+  return undefined;
+}
+
 /** The registered source whose location is on `host` (host[:port]), if any. */
 function sourceAt(ctx: OpsContext, host: string): SourceRecord | null {
   return ctx.store.sources.list().find((s) => new URL(s.location).host === host) ?? null;
@@ -192,7 +218,7 @@ async function install(ctx: OpsContext, target: Target, opts: Installing, depth:
   const resolved = await source.resolve(wanted, opts.platform);
   const { display, manifest, annotations, digest: manifestDigest } = resolved;
   const repoKey = resolved.repository ?? source.repository;
-  const tag = resolved.tag ?? wanted.tag;
+  const tag = checkedTag(ctx, resolved.tag ?? wanted.tag, display);
 
   const existing = ctx.store.images.byManifest(repoKey, manifestDigest);
   if (existing) {

@@ -19,7 +19,7 @@ import { parseReference } from '../image/reference.js';
 import { manifestDescriptor, type ImageSink, type ImageSource, type ResolvedImage } from '../image/source.js';
 import type { ImageRecord } from '../../store/index.js';
 import type { OpsContext } from './context.js';
-import { findDockerImage } from './docker-images.js';
+import { findDockerImage, findReference } from './docker-images.js';
 import { dockerImageEntries } from './docker-views.js';
 import { readHostPlatform } from './host.js';
 import { selectImages, type ImageSelector } from './images.js';
@@ -69,7 +69,10 @@ export async function saveImage(ctx: OpsContext, req: SaveRequest): Promise<Save
       const image = images[0]!;
       const source = new InstalledSource(ctx.content, image.repository);
       const resolved = await source.resolve({ digest: image.manifestDigest as Digest }, { host: parsePlatform(image.platform) });
-      const tag = image.tag ?? image.version ?? 'latest';
+      // An image without a tag (one its tag moved away from) is saved without a name where the
+      // format has that (docker's RepoTags), so that loading it back takes no tag from another
+      // image; an OCI index lists an image only by a ref name: its version, else `latest`.
+      const tag = image.tag ?? (format === 'docker' ? undefined : (image.version ?? 'latest'));
       const written = await write(ctx, source, resolved, { path: req.path, format, force: req.force }, image.repository, tag);
       return { ...written, image };
     });
@@ -147,7 +150,8 @@ export async function saveDockerArchive(ctx: OpsContext, req: { images: readonly
     const chosen = req.images.map((argument) => {
       const id = findDockerImage(argument, entries.map((e) => e.row));
       if (id === undefined) throw notFound(`No such image: ${argument}`, { code: 'IMAGE_NOT_FOUND', hint: 'ctrimg images lists the images, with their ids' });
-      const byTag = entries.find((e) => e.row.id === id && e.row.tag !== null && (argument === `${e.row.repository}:${e.row.tag}` || (e.row.tag === 'latest' && argument === e.row.repository)));
+      const reference = findReference(argument, entries.map((e) => e.row));
+      const byTag = reference?.tag ? entries.find((e) => e.row === reference) : undefined;
       const entry = byTag ?? entries.find((e) => e.row.id === id)!;
       return { image: entry.image, name: byTag ? `${byTag.row.repository}:${byTag.row.tag}` : undefined };
     });

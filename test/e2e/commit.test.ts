@@ -133,13 +133,24 @@ describe('end to end: committing a container as an image', function () {
     }
   });
 
-  it('ctrimg commit CONTAINER REPOSITORY:TAG takes a version tag as the version', async () => {
+  it("ctrimg commit [-m] [-a] CONTAINER REPOSITORY:TAG takes a version tag as the version and prints the image's id, as docker", async () => {
     writeFileSync(join(c1, 'app/second.txt'), 'second\n');
-    const [img] = await ctrimgJson<ImageJson>(root, ['commit', 'c1', 'demo/second:2.1']);
+    const r = await ctrimg(root, ['commit', '-m', 'the second file', '-a', 'Tester', 'c1', 'demo/second:2.1']);
+    assert.equal(r.code, 0, r.stderr);
+    const id = r.stdout.trim();
+    assert.match(id, /^sha256:[0-9a-f]{64}$/);
+    const [img] = (await ctrimgJson<ImageJson>(root, ['Get-ContainerImage', '-Name', 'second'])).filter((i) => i.Id === id);
     assert.deepEqual([img!.Name, img!.Version, img!.Repository, img!.Tag], ['second', '2.1.0.0', 'demo/second', '2.1']);
     assert.equal(img!.ParentImage!.Name, 'WebApp');
-    const [latest] = await ctrimgJson<ImageJson>(root, ['commit', 'c1', 'demo/latest']);
-    assert.deepEqual([latest!.Name, latest!.Version ?? ''], ['latest', '']);
+    const history = await ctrimg(root, ['history', '--no-trunc', '--format', '{{.ID}}|{{.CreatedBy}}|{{.Comment}}', 'demo/second:2.1']);
+    assert.equal(history.stdout.split('\n')[0], `${id}|ctrimg commit c1|the second file`);
+    const latest = await ctrimg(root, ['commit', 'c1', 'demo/latest']);
+    assert.equal(latest.code, 0, latest.stderr);
+    const [named] = await ctrimgJson<ImageJson>(root, ['Get-ContainerImage', '-Name', 'latest']);
+    assert.deepEqual([named!.Name, named!.Version ?? '', named!.Id], ['latest', '', latest.stdout.trim()]);
+    const unnamed = await ctrimg(root, ['commit', 'c1']);
+    assert.equal(unnamed.code, 2);
+    assert.match(unnamed.stderr, /requires CONTAINER and REPOSITORY\[:TAG\]/);
   });
 
   describe('bad input: a one-line error with its code, the store unchanged', () => {

@@ -19,10 +19,13 @@ import { fixtureRegistry, installedStore, quietContext } from '../support/stores
 
 const LINUX = { platform: parsePlatform('linux/amd64') };
 
-/** What a store recorded of its images, by name, without what is local to the store (ids, times). */
+/**
+ * What a store recorded of its images, by name, without what is local to the store (ids, times)
+ * and without `pulled`: only an image installed from a registry is (docker's RepoDigests).
+ */
 function recorded(ctx: OpsContext): Record<string, { image: Partial<ImageRecord>; chain: string[]; layers: Array<{ diffId: string; blobDigest: string; mediaType: string }> }> {
   const out: ReturnType<typeof recorded> = {};
-  for (const { id, installed, ...image } of ctx.store.images.all()) {
+  for (const { id, installed, pulled, ...image } of ctx.store.images.all()) {
     const chain = ctx.store.layers.ofImage(id).map((l) => l.chainId);
     const layers = ctx.store.layers.ofImage(id).map(({ diffId, blobDigest, mediaType }) => ({ diffId, blobDigest, mediaType }));
     out[image.name] = { image, chain, layers };

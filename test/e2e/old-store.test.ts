@@ -28,7 +28,7 @@ describe('a store from before migration 4, with recorded paths that lead outside
     outside = await mkdtemp(join(tmpdir(), 'ctrimg-old-store-victims-'));
     // Back to schema 3 (migrations 9 to 4 undone), the paths pointing at directories outside the store that hold a victim file each.
     const db = new Database(join(root, 'ctrimg.db'));
-    db.exec(`ALTER TABLE layers DROP COLUMN content_bytes; ALTER TABLE images ADD COLUMN tag TEXT;`);
+    db.exec(`DROP INDEX images_config; ALTER TABLE images DROP COLUMN pulled; ALTER TABLE layers DROP COLUMN content_bytes;`);
     db.exec(`UPDATE images SET tag = (SELECT min(tag) FROM image_tags WHERE image_id = images.id); DROP TABLE image_tags;`);
     db.exec(`DROP TRIGGER images_added_lineage; DROP TRIGGER images_removed_lineage; DROP TRIGGER images_top_lineage;`);
     db.exec(`DROP INDEX images_parent; ALTER TABLE images DROP COLUMN parent_image_id;`);

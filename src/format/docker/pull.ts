@@ -1,10 +1,10 @@
 /**
  * `docker pull`'s lines when its output is not a terminal (docker/cli's jsonmessage stream
  * without progress bars): a header, each layer's states by its 12-hex short id, then the
- * digest, the status and the reference.
+ * digest, the status and the reference. The lines go out as the layers move (`print`).
  */
 import type { Digest } from '../../image/digest.js';
-import type { LayerState } from '../../ops/progress.js';
+import type { LayerState, Progress } from '../../ops/progress.js';
 
 /** What docker prints for a layer reaching `state`: none for the byte counts it draws only on a terminal. */
 export function pullLayerLines(digest: Digest, state: LayerState): string[] {
@@ -22,12 +22,36 @@ export function pullLayerLines(digest: Digest, state: LayerState): string[] {
   }
 }
 
-/** `1.0: Pulling from golden/app`; by digest, the whole reference names it. */
-export function pullHeader(reference: string, repository: string, tag: string | undefined): string {
-  return `${tag ?? reference}: Pulling from ${repository}`;
+export interface PullPrinter extends Progress {
+  /** The install is done: the lines held back, the digest, the status and the reference. */
+  finish(result: { manifestDigest: string; configKnown: boolean; upToDate: boolean }): void;
 }
 
-/** The digest and status lines, then the reference (what scripts read). */
-export function pullSummary(reference: string, manifestDigest: string, upToDate: boolean): string[] {
-  return [`Digest: ${manifestDigest}`, `Status: ${upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${reference}`, reference];
+/**
+ * The lines of a pull of `reference` (`host/repo:tag` or `host/repo@digest`) of `repository`.
+ * The header comes with the first layer (or at the end): `1.0: Pulling from golden/app`, by
+ * digest the whole reference. docker prints no layer at all for an image it has under another
+ * name, so the layers found already there are held back until one is not, and dropped then.
+ */
+export function pullPrinter(reference: string, repository: string, tag: string | undefined, print: (lines: string[]) => void): PullPrinter {
+  let header = false;
+  const held: string[] = [];
+  const head = () => {
+    if (!header) print([`${tag ?? reference}: Pulling from ${repository}`]);
+    header = true;
+  };
+  return {
+    layer(digest, state) {
+      head();
+      const lines = pullLayerLines(digest, state);
+      if (state === 'Already exists') return void held.push(...lines);
+      print(held.splice(0));
+      print(lines);
+    },
+    finish({ manifestDigest, configKnown, upToDate }) {
+      head();
+      if (!configKnown) print(held.splice(0));
+      print([`Digest: ${manifestDigest}`, `Status: ${upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${reference}`, reference]);
+    },
+  };
 }

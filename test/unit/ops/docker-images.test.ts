@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { CtrimgError } from '../../../src/errors.js';
-import { historyRows, parseGoTime, pathMatch, selectDockerImages, type DockerImageRow } from '../../../src/ops/docker-images.js';
+import { findReference, historyRows, parseGoTime, pathMatch, selectDockerImages, type DockerImageRow } from '../../../src/ops/docker-images.js';
 
 const id = (c: string) => `sha256:${c.repeat(64)}`;
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
@@ -190,5 +190,17 @@ describe('ops/docker-images historyRows (moby image_history.go)', () => {
 
   it('refuses a history that makes more layers than the image has', () => {
     rejects(() => historyRows(config, [100], id('a')), 'failed', /more layers than the image has \(1\)/);
+  });
+});
+
+describe('ops/docker-images: findReference', () => {
+  const rows = [row('a', 'busybox', '1', null), row('a', 'busybox', 'latest', null, { digest: digest('9') }), row('b', 'u/tool', '2', null)];
+  it('finds the row a reference names in any of docker\'s spellings, and none for an id or a missing tag', () => {
+    assert.equal(findReference('docker.io/library/busybox:1', rows), rows[0]);
+    assert.equal(findReference('busybox', rows), rows[1], 'no tag is latest');
+    assert.equal(findReference(`index.docker.io/library/busybox@${digest('9')}`, rows), rows[1]);
+    assert.equal(findReference('docker.io/u/tool:2', rows), rows[2]);
+    assert.equal(findReference('busybox:3', rows), undefined);
+    assert.equal(findReference(id('a').slice(7), rows), undefined, 'an id is not a reference');
   });
 });

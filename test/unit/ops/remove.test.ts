@@ -87,7 +87,7 @@ describe('removing several images', () => {
     it('refuses a parent whose child is refused, and removes it once the container is gone', async () => {
       const first = await removeImages(ctx, [base, sibling]);
       assert.deepEqual(first.removed, []);
-      assert.deepEqual(first.swept, { layers: 0, blobs: 0 });
+      assert.deepEqual(first.swept, { layers: 0, blobs: 0, chainIds: [] });
       ctx.store.containers.remove({ id: 1, cid: 'e'.repeat(64) });
       const second = await removeImages(ctx, [base, sibling]);
       assert.deepEqual(second.removed.map((i) => i.name), ['Sibling']);

@@ -280,7 +280,7 @@ describe('store migrations', () => {
       db.close();
     });
 
-    it('moves tags to a table of their own, a tag two images had kept by the newer, and drops the column; marks every image pulled', () => {
+    it('copies tags to a table of their own, a tag two images had kept by the newer; marks every image pulled', () => {
       const db = new Database(join(dir, 'm9-tags.db'));
       migrate(db, migrations.slice(0, 8));
       db.exec(`
@@ -290,7 +290,7 @@ describe('store migrations', () => {
           ('c', 'r/app', NULL, 'm5', 'k5', 'linux/amd64', 1, 't');
       `);
       migrate(db, migrations.slice(0, 9));
-      assert.ok(!columns(db, 'images').includes('tag'));
+      assert.ok(columns(db, 'images').includes('tag'), 'kept for a ctrimg from before still running');
       assert.deepEqual(db.prepare('SELECT repository, tag, image_id AS id FROM image_tags ORDER BY repository, tag').all(), [
         { repository: 'r/app', tag: '1.0', id: 2 }, { repository: 'r/app', tag: 'latest', id: 3 }, { repository: 'r/other', tag: 'latest', id: 4 },
       ]);
