@@ -96,7 +96,6 @@ export class ImageQueries {
     ) as ImageSummary[];
   }
 
-  /** How many images are installed (SQLite counts the smallest index). */
   /**
    * Per image, its layers' content bytes summed (docker's SIZE) and how many of its layers were
    * recorded without a count (before schema 9), whose bytes the sum lacks.
@@ -118,6 +117,7 @@ export class ImageQueries {
     return new Set(rows);
   }
 
+  /** How many images are installed (SQLite counts the smallest index). */
   count(): number {
     return (this.db.prepare('SELECT count(*) AS n FROM images').get() as { n: number }).n;
   }
@@ -251,12 +251,12 @@ export class ImageQueries {
       .all(layerId) as ImageRecord[];
   }
 
-  /** Any image (in whatever repository) with this manifest digest. */
   /** Whether an installed image has this config (docker's image id). */
   hasConfig(configDigest: string): boolean {
     return this.db.prepare('SELECT 1 FROM images WHERE config_digest = ? LIMIT 1').get(configDigest) !== undefined;
   }
 
+  /** Any image (in whatever repository) with this manifest digest. */
   anyByManifestDigest(manifestDigest: string): ImageRecord | undefined {
     return this.db
       .prepare(`SELECT ${COLUMNS} FROM images WHERE manifest_digest = ? ORDER BY id LIMIT 1`)
