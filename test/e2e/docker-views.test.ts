@@ -9,24 +9,21 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
-import { cmdlets } from '../../cmdlets/index.js';
 import { cmdlet as historySpec } from '../../cmdlets/history.js';
 import { cmdlet as imagesSpec } from '../../cmdlets/images.js';
 import { historyOutput } from '../../cmdlets/run/history.js';
 import { imagesOutput } from '../../cmdlets/run/images.js';
 import { parseDockerParameters } from '../../src/cli/docker-parse.js';
-import { runCli } from '../../src/cli/run.js';
 import type { CmdletSpec } from '../../src/cli/types.js';
 import { CtrimgError } from '../../src/errors.js';
 import { openStoreContext, type StoreContext } from '../../src/ops/store-context.js';
 import { ctrimg } from '../support/ctrimg.js';
+import { runInProcess } from '../support/in-process.js';
 import { dockerFixtures, type FixtureKey } from '../support/docker-fixtures.js';
 import { builtFixtures, PORT_TOKEN, pushFixture, type GoldenCase, type GoldenFile } from '../support/docker-golden.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
@@ -238,25 +235,7 @@ describe('docker views against docker 20.10 (golden)', function () {
   });
 
   /** Runs `ctrimg <argv>` in this process on the store, as the executable would. */
-  async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (d: Buffer) => (out += d.toString()));
-    stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const stdin = new PassThrough();
-    stdin.end();
-    const saved = process.env.CTRIMG_ROOT;
-    process.env.CTRIMG_ROOT = root;
-    try {
-      const code = await runCli(argv, cmdlets, { stdin, stdout, stderr, stdinIsTTY: true, stderrIsTTY: false, signals: new EventEmitter() });
-      return { code, stdout: out, stderr: err };
-    } finally {
-      if (saved === undefined) delete process.env.CTRIMG_ROOT;
-      else process.env.CTRIMG_ROOT = saved;
-    }
-  }
+  const cli = (argv: string[]) => runInProcess(root, argv);
 
   /** Runs the case as docker ran it (same clock, same zone); adds how it differs to `mismatches`. */
   async function compare(c: GoldenCase, mismatches: string[]): Promise<void> {

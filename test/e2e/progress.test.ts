@@ -6,40 +6,19 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { cmdlets } from '../../cmdlets/index.js';
-import { runCli } from '../../src/cli/run.js';
 import { shortLayerId } from '../../src/format/progress.js';
 import { ctrimg, ctrimgJson } from '../support/ctrimg.js';
+import { runInProcess } from '../support/in-process.js';
 import { corruptRegistryBlob } from '../support/fixtures.js';
 import { publishImage, tarFromEntries, type PublishedImage } from '../support/oci-layout.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
 import { snapshotStore } from '../support/store-snapshot.js';
 
 /** Runs the real cmdlets in this process with stderr posing as a terminal. */
-async function onTerminal(root: string, argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = Object.assign(new PassThrough(), { isTTY: true });
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const stdin = new PassThrough();
-  stdin.end();
-  const saved = process.env.CTRIMG_ROOT;
-  process.env.CTRIMG_ROOT = root;
-  try {
-    const code = await runCli(argv, cmdlets, { stdin, stdout, stderr, stdinIsTTY: false, signals: new EventEmitter() });
-    return { code, stdout: out, stderr: err };
-  } finally {
-    if (saved === undefined) delete process.env.CTRIMG_ROOT;
-    else process.env.CTRIMG_ROOT = saved;
-  }
-}
+const onTerminal = (root: string, argv: string[]) => runInProcess(root, argv, { terminal: true });
 
 describe('end to end: parallel downloads and progress', function () {
   this.timeout(120_000);

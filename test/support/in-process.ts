@@ -1,0 +1,37 @@
+/**
+ * Runs ctrimg's cmdlets in the test's own process (src/cli/run.ts runCli, as the executable
+ * does), on a store root, with stdin empty and stdout and stderr captured: for what a child
+ * process cannot be given, such as a stderr that poses as a terminal, or a clock or zone the
+ * test sets.
+ */
+import { EventEmitter } from 'node:events';
+import { PassThrough } from 'node:stream';
+import { cmdlets } from '../../cmdlets/index.js';
+import { runCli } from '../../src/cli/run.js';
+
+export interface InProcessResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `terminal`: stderr says it is a terminal (layer progress is drawn on it). */
+export async function runInProcess(root: string, argv: string[], opts: { terminal?: boolean } = {}): Promise<InProcessResult> {
+  const stdout = new PassThrough();
+  const stderr = Object.assign(new PassThrough(), { isTTY: opts.terminal === true });
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => (out += d.toString()));
+  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const stdin = new PassThrough();
+  stdin.end();
+  const saved = process.env.CTRIMG_ROOT;
+  process.env.CTRIMG_ROOT = root;
+  try {
+    const code = await runCli(argv, cmdlets, { stdin, stdout, stderr, stdinIsTTY: false, signals: new EventEmitter() });
+    return { code, stdout: out, stderr: err };
+  } finally {
+    if (saved === undefined) delete process.env.CTRIMG_ROOT;
+    else process.env.CTRIMG_ROOT = saved;
+  }
+}
