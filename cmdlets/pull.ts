@@ -9,6 +9,7 @@ export const cmdlet: CmdletSpec = {
   synopsis: 'Pull an image from a registry (docker pull): installs it, printing docker\'s per-layer lines.',
   params: [
     { name: 'Arguments', type: 'string[]', positional: true, description: 'NAME[:TAG|@DIGEST]' },
+    { name: 'AllTags', type: 'switch', short: 'a', description: 'Download all tagged images in the repository' },
     { name: 'Platform', type: 'string', description: 'os/arch[/variant] to pick from a multi-platform image (default: this host)' },
     { name: 'Quiet', type: 'switch', short: 'q', description: 'Suppress verbose output: print the reference only' },
   ],

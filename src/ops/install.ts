@@ -17,6 +17,7 @@ import { checkRunsOn, configPlatform, formatPlatform, type Platform, type Platfo
 import { formatReference, isTag, parseReference, type Reference } from '../image/reference.js';
 import { manifestDescriptor, type ImageName, type ImageSource } from '../image/source.js';
 import { compareVersions, tryParseVersion, versionFilter, type VersionFilter } from '../image/version.js';
+import type { RegistryClient } from '../registry/client.js';
 import { RegistrySource } from '../registry/source.js';
 import type { ImageRecord, SourceRecord } from '../../store/index.js';
 import type { OpsContext } from './context.js';
@@ -167,6 +168,14 @@ export async function registryImage(ctx: OpsContext, req: RegistryRequest): Prom
   return registryTarget(ctx, { registry: host, repository: best.repository, tag: best.tag }, best.source);
 }
 
+/** The tags of the repository a reference names, as its registry lists them (docker pull -a). */
+export async function repositoryTags(ctx: OpsContext, reference: string): Promise<string[]> {
+  const ref = parseReference(reference);
+  const client = await registryClient(ctx, ref, sourceAt(ctx, ref.registry));
+  await client.ping();
+  return client.tags(ref.repository);
+}
+
 export interface PathRequest {
   /** An OCI image layout directory, or an archive file: an OCI layout's or docker-save's (archive/open-path.ts). */
   path: string;
@@ -201,10 +210,14 @@ function sourceAt(ctx: OpsContext, host: string): SourceRecord | null {
   return ctx.store.sources.list().find((s) => new URL(s.location).host === host) ?? null;
 }
 
-async function registryTarget(ctx: OpsContext, ref: Reference, record: SourceRecord | null, insecure = false): Promise<Target> {
-  // A registered source decides the scheme and its mirrors; otherwise https, or http only when asked for.
+/** A registered source decides the scheme and its mirrors; otherwise https, or http only when asked for. */
+function registryClient(ctx: OpsContext, ref: Reference, record: SourceRecord | null, insecure = false): Promise<RegistryClient> {
   const base = record?.location ?? `${insecure ? 'http' : 'https'}://${ref.registry}`;
-  const client = await ctx.registry({ base, mirrors: record?.mirrors });
+  return ctx.registry({ base, mirrors: record?.mirrors });
+}
+
+async function registryTarget(ctx: OpsContext, ref: Reference, record: SourceRecord | null, insecure = false): Promise<Target> {
+  const client = await registryClient(ctx, ref, record, insecure);
   return { source: new RegistrySource(client, ref, (m) => ctx.report.warn(m)), name: nameOf(ref), record };
 }
 

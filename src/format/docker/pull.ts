@@ -1,7 +1,7 @@
 /**
  * `docker pull`'s lines when its output is not a terminal (docker/cli's jsonmessage stream
- * without progress bars): a header, each layer's states by its 12-hex short id, then the
- * digest, the status and the reference. The lines go out as the layers move (`print`).
+ * without progress bars): for each image a header, each layer's states by its 12-hex short id
+ * and the digest; then the status and the reference. The lines go out as the layers move.
  */
 import type { Digest } from '../../image/digest.js';
 import type { LayerState, Progress } from '../../ops/progress.js';
@@ -23,8 +23,13 @@ export function pullLayerLines(digest: Digest, state: LayerState): string[] {
 }
 
 export interface PullPrinter extends Progress {
-  /** The install is done: the lines held back, the digest, the status and the reference. */
-  finish(result: { manifestDigest: string; configKnown: boolean; upToDate: boolean }): void;
+  /** The image is in: the lines held back and the digest. */
+  done(result: { manifestDigest: string; configKnown: boolean }): void;
+}
+
+/** The pull's last lines: its status, then the reference (what scripts read). */
+export function pullStatus(reference: string, upToDate: boolean): string[] {
+  return [`Status: ${upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${reference}`, reference];
 }
 
 /**
@@ -48,10 +53,10 @@ export function pullPrinter(reference: string, repository: string, tag: string |
       print(held.splice(0));
       print(lines);
     },
-    finish({ manifestDigest, configKnown, upToDate }) {
+    done({ manifestDigest, configKnown }) {
       head();
       if (!configKnown) print(held.splice(0));
-      print([`Digest: ${manifestDigest}`, `Status: ${upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${reference}`, reference]);
+      print([`Digest: ${manifestDigest}`]);
     },
   };
 }
