@@ -246,8 +246,21 @@ export function parseDockerManifest(bytes: Buffer, invalid: (why: string) => Err
     if (typeof o !== 'object' || o === null || typeof o.Config !== 'string' || !strings(o.Layers) || !(o.RepoTags == null || strings(o.RepoTags))) {
       throw invalid(`manifest.json's image ${i} is not {Config, RepoTags, Layers}`);
     }
-    return { Config: o.Config, Layers: o.Layers as string[], RepoTags: (o.RepoTags as string[] | null) ?? [] };
+    const repoTags = (o.RepoTags as string[] | null) ?? [];
+    // As docker load: a RepoTag names a tag (NamedTagged), never a bare name or a digest.
+    const bad = repoTags.find((t) => !isNameAndTag(t));
+    if (bad !== undefined) throw invalid(`manifest.json's image ${i} has RepoTag '${bad.slice(0, 200)}', which is not NAME:TAG`);
+    return { Config: o.Config, Layers: o.Layers as string[], RepoTags: repoTags };
   });
+}
+
+function isNameAndTag(repoTag: string): boolean {
+  try {
+    const ref = parseReference(repoTag, DOCKER_HUB);
+    return ref.tag !== undefined && ref.digest === undefined;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -173,7 +173,7 @@ describe('archive writers and readers', () => {
     await assert.rejects(readAll(await w.blob((await w.resolve({}, LINUX)).manifest.layers[0]!)(0)), isCode('DIGEST_MISMATCH'));
   });
 
-  it('refuses a config that is a link, a layer named outside the archive, and an OCI archive whose blob is a symlink', async () => {
+  it('refuses a config that is a link, a layer named outside the archive, a RepoTag that is not NAME:TAG, and an OCI archive whose blob is a symlink', async () => {
     const c1 = Buffer.from(JSON.stringify({ os: 'linux', architecture: 'amd64', rootfs: { type: 'layers', diff_ids: [sha256(layers[0]!)] } }));
     const linked = join(dir, 'linked.tar');
     await writeFile(linked, Buffer.concat([entry({ name: 'real.json' }, c1), entry({ name: 'c.json', typeflag: '2', linkname: 'real.json' }), entry({ name: 'l.tar' }, layers[0]!), entry({ name: 'manifest.json' }, JSON.stringify([{ Config: 'c.json', RepoTags: null, Layers: ['l.tar'] }])), END]));
@@ -181,6 +181,12 @@ describe('archive writers and readers', () => {
     const escaping = join(dir, 'escaping.tar');
     await writeFile(escaping, Buffer.concat([entry({ name: 'c.json' }, c1), entry({ name: 'manifest.json' }, JSON.stringify([{ Config: 'c.json', RepoTags: null, Layers: ['../../etc/passwd'] }])), END]));
     await assert.rejects((await opened(escaping)).resolve({}, LINUX), (e: unknown) => isCode('ARCHIVE_INVALID')(e) && /does not hold/.test((e as Error).message));
+    // docker load takes a RepoTag only as NAME:TAG: a bare name or a digest is refused, not made `latest`.
+    for (const repoTag of ['busybox', `busybox@${sha256(c1)}`, 'Not A Name:1']) {
+      const badTag = join(dir, 'bad-tag.tar');
+      await writeFile(badTag, Buffer.concat([entry({ name: 'c.json' }, c1), entry({ name: 'l.tar' }, layers[0]!), entry({ name: 'manifest.json' }, JSON.stringify([{ Config: 'c.json', RepoTags: [repoTag], Layers: ['l.tar'] }])), END]));
+      await assert.rejects(opened(badTag), (e: unknown) => isCode('ARCHIVE_INVALID')(e) && /is not NAME:TAG/.test((e as Error).message), repoTag);
+    }
 
     const file = join(dir, 'oci.tar');
     await save(await OciArchiveWriter.create(file), '1.0');
