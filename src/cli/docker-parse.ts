@@ -10,6 +10,7 @@ import { usage } from '../errors.js';
 import type { Args, ParamSpec } from './types.js';
 import type { Parsed } from './resolve.js';
 import { dockerFlag } from './names.js';
+import { AS_WRITTEN, typing } from './parse.js';
 
 const takesValue = (p: ParamSpec) => p.type !== 'switch';
 
@@ -68,24 +69,11 @@ function normalize(params: ParamSpec[], tokens: string[]): string[] {
 export function parseDockerParameters(params: ParamSpec[], tokens: string[]): Parsed {
   const normalized = normalize(params, tokens);
   const flags = params.filter((p) => !p.positional);
-  const byType = (...types: ParamSpec['type'][]) => flags.filter((p) => types.includes(p.type)).map((p) => p.name);
   const parsed = yargsParser(normalized, {
-    string: byType('string', 'string[]'),
-    boolean: byType('switch'),
-    number: byType('number'),
-    array: byType('string[]'),
+    ...typing(flags),
     alias: Object.fromEntries(flags.map((p) => [p.name, [dockerFlag(p), ...(p.short ? [p.short] : [])]])),
-    configuration: {
-      'camel-case-expansion': false,
-      'dot-notation': false,
-      'short-option-groups': false,
-      'parse-numbers': false,
-      'parse-positional-numbers': false,
-      'boolean-negation': false,
-      'greedy-arrays': false,
-      'strip-aliased': true,
-      'populate--': true,
-    },
+    // One-letter groups are split by normalize(); a list takes one value per flag, as pflag's.
+    configuration: { ...AS_WRITTEN, 'greedy-arrays': false, 'strip-aliased': true, 'populate--': true },
   });
   const args: Args = {};
   for (const p of flags) {

@@ -18,26 +18,28 @@ export function parseParameters(cmdletParams: ParamSpec[], tokens: string[], set
   return typeParameters(resolveParameters(cmdletParams, tokens, sets));
 }
 
+/** yargs-parser's options that type each parameter by its ParamSpec, shared with docker-parse.ts. */
+export function typing(params: ParamSpec[]) {
+  const byType = (...types: ParamSpec['type'][]) => params.filter((p) => types.includes(p.type)).map((p) => p.name);
+  return { string: byType('string', 'string[]'), boolean: byType('switch'), number: byType('number'), array: byType('string[]') };
+}
+
+/** Values are taken as written: no camelCase copies, no dotted objects, no numbers guessed, no `--no-` negation. */
+export const AS_WRITTEN = {
+  'camel-case-expansion': false,
+  'dot-notation': false,
+  'short-option-groups': false,
+  'parse-numbers': false,
+  'parse-positional-numbers': false,
+  'boolean-negation': false,
+} as const;
+
 /** The resolved values typed by yargs-parser. */
 function typeParameters({ cmdletParams, params, values, parameterSet }: Resolved): Parsed {
   const canonical = [...values].flatMap(([p, vs]) => vs.map((v) => `--${p.name}=${v}`));
-  const byType = (...types: ParamSpec['type'][]) => params.filter((p) => types.includes(p.type)).map((p) => p.name);
   // Every token is a parameter resolve.ts resolved, so none is unknown (yargs' strict mode is not
   // needed), and the features yargs-parser reports errors for (config files, nargs) are unused.
-  const parsed = yargsParser(canonical, {
-    string: byType('string', 'string[]'),
-    boolean: byType('switch'),
-    number: byType('number'),
-    array: byType('string[]'),
-    configuration: {
-      'camel-case-expansion': false,
-      'dot-notation': false,
-      'short-option-groups': false,
-      'parse-numbers': false,
-      'parse-positional-numbers': false,
-      'boolean-negation': false,
-    },
-  });
+  const parsed = yargsParser(canonical, { ...typing(params), configuration: AS_WRITTEN });
   const args: Args = {};
   for (const p of cmdletParams) args[p.name] = parsed[p.name] as Args[string];
   return {

@@ -56,6 +56,8 @@ export interface ImageConfig {
   created?: string;
   diffIds: Digest[];
   history?: HistoryEntry[];
+  /** `config.Labels`, those with a string value (docker's map[string]string). */
+  labels?: Record<string, string>;
 }
 
 type Json = Record<string, unknown>;
@@ -186,6 +188,10 @@ export function parseImageConfig(bytes: Buffer): ImageConfig {
   if (osVersion !== undefined) cfg.osVersion = osVersion;
   if (o['os.features'] !== undefined) cfg.osFeatures = s.strings(o['os.features'], '$.os.features');
   if (created !== undefined) cfg.created = created;
+  const labels = (o.config as Json | null | undefined)?.Labels;
+  if (typeof labels === 'object' && labels !== null) {
+    cfg.labels = Object.fromEntries(Object.entries(labels).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  }
   if (o.history !== undefined) {
     cfg.history = s.array(o.history, '$.history').map((h, i) => {
       const p = `$.history[${i}]`;

@@ -186,9 +186,8 @@ function resolveImage(value: string, key: string, rows: readonly DockerImageRow[
 export function findDockerImage(value: string, rows: readonly DockerImageRow[], what?: string): string | undefined {
   const full = /^[a-f0-9]{64}$/.test(value) ? `sha256:${value}` : isDigest(value) ? value : undefined;
   if (full !== undefined) return rows.some((r) => r.id === full) ? full : undefined;
-  const ref = parseFamiliar(value);
-  if (!ref) throw usage(`${what ? `${what}: ` : ''}'${value}' is neither an image id nor a valid image reference`);
-  const byRef = rows.find((r) => r.repository === ref.name && (ref.digest ? r.digest === ref.digest : r.tag === (ref.tag ?? 'latest')));
+  if (!parseFamiliar(value)) throw usage(`${what ? `${what}: ` : ''}'${value}' is neither an image id nor a valid image reference`);
+  const byRef = findReference(value, rows);
   if (byRef) return byRef.id;
   if (!value.includes(':')) {
     const ids = new Set(rows.filter((r) => r.id.slice('sha256:'.length).startsWith(value)).map((r) => r.id));

@@ -8,11 +8,11 @@
  * `Deleted:` for the image id once no installed image has that config any more, then for each
  * layer deleted (chain ids, topmost first).
  */
-import { CtrimgError, dependent, failed, notFound } from '../errors.js';
+import { CtrimgError, dependent, failed } from '../errors.js';
 import type { ImageRecord } from '../../store/index.js';
 import type { OpsContext } from './context.js';
-import { dockerImageEntries } from './docker-views.js';
-import { findDockerImage, findReference, type DockerImageRow } from './docker-images.js';
+import { dockerImageEntries, noSuchImage, resolveDockerImage, type DockerEntry } from './docker-views.js';
+import type { DockerImageRow } from './docker-images.js';
 import { removalError, removeImages } from './remove.js';
 
 export interface RmiResult {
@@ -50,23 +50,14 @@ export function rmiError(ctx: Pick<OpsContext, 'report'>, results: readonly RmiR
   return failed(counted.map((e) => e.message).join('; '), { code: counted[0]!.code, hint: counted[0]!.hint });
 }
 
-type Entry = { row: DockerImageRow; image: ImageRecord };
-
 async function rmiOne(ctx: OpsContext, argument: string, force: boolean): Promise<string[]> {
-  const entries = await dockerImageEntries(ctx);
-  const rows = entries.map((e) => e.row);
-  const id = findDockerImage(argument, rows);
-  if (id === undefined) throw noSuchImage(argument);
-  const reference = findReference(argument, rows);
-  const named = reference && entries.find((e) => e.row === reference);
-  if (named) return removeReference(ctx, argument, named);
-  return removeById(ctx, argument, id, entries.filter((e) => e.row.id === id), force);
+  const { id, entries, reference } = resolveDockerImage(await dockerImageEntries(ctx), argument);
+  if (reference) return removeReference(ctx, argument, reference);
+  return removeById(ctx, argument, id, entries, force);
 }
 
-const noSuchImage = (argument: string) => notFound(`No such image: ${argument}`, { code: 'IMAGE_NOT_FOUND', hint: 'ctrimg images lists the images, with their ids' });
-
 /** A tag or a digest: taken away, and the image removed when it was the image's last reference. */
-async function removeReference(ctx: OpsContext, argument: string, { row, image }: Entry): Promise<string[]> {
+async function removeReference(ctx: OpsContext, argument: string, { row, image }: DockerEntry): Promise<string[]> {
   const tags = ctx.store.images.tagsOf(image.id);
   if (argument.includes('@')) {
     // docker keeps an image's tags when one of its digests goes.
@@ -99,7 +90,7 @@ async function removeReference(ctx: OpsContext, argument: string, { row, image }
 }
 
 /** By id: every installed image with that config, refused as docker refuses, but -f never overrides a dependent. */
-async function removeById(ctx: OpsContext, argument: string, id: string, entries: Entry[], force: boolean): Promise<string[]> {
+async function removeById(ctx: OpsContext, argument: string, id: string, entries: DockerEntry[], force: boolean): Promise<string[]> {
   if (!force && !singleReference(entries.map((e) => e.row))) {
     throw dependent(`conflict: unable to delete ${argument} (must be forced) - image is referenced in multiple repositories`, {
       code: 'IMAGE_REFERENCED',

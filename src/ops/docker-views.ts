@@ -4,14 +4,14 @@
  * the reference, its size the content bytes of its layers (layers/content-size.ts).
  */
 import { readFile } from 'node:fs/promises';
-import { failed, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import type { Digest } from '../image/digest.js';
 import { parseImageConfig } from '../image/manifest.js';
 import { measureTree } from '../layers/content-size.js';
 import { blobPath, layerDir } from '../content/layout.js';
 import type { ImageRecord } from '../../store/index.js';
 import type { StoreContext } from './store-context.js';
-import { findDockerImage, historyRows, selectDockerImages, type DockerHistoryRow, type DockerImageRow, type DockerImagesQuery } from './docker-images.js';
+import { findDockerImage, findReference, historyRows, selectDockerImages, type DockerHistoryRow, type DockerImageRow, type DockerImagesQuery } from './docker-images.js';
 
 /**
  * docker's short form of a repository: Docker Hub's host and its `library/` namespace left out
@@ -27,7 +27,8 @@ export function familiarRepository(repository: string): string {
 /** `docker images`: the rows the query selects, in no particular order (the view sorts). */
 export async function listDockerImages(ctx: StoreContext, query: DockerImagesQuery): Promise<DockerImageRow[]> {
   const labels = (query.filters ?? []).some((f) => /^\s*label=/.test(f));
-  return selectDockerImages(await dockerImageRows(ctx, labels ? { readConfig: (d) => readConfig(ctx, d) } : {}), query);
+  const entries = await dockerImageEntries(ctx, { measure: true, labels });
+  return selectDockerImages(entries.map((e) => e.row), query);
 }
 
 /**
@@ -35,19 +36,43 @@ export async function listDockerImages(ctx: StoreContext, query: DockerImagesQue
  * content bytes; the newest carries the image's id and the next ones its ancestors', nearest
  * first (moby does so for the parents it recorded; ctrimg knows every image's ParentImage).
  */
-export async function dockerHistory(ctx: StoreContext, image: string): Promise<DockerHistoryRow[]> {
-  const id = findDockerImage(image, await dockerImageRows(ctx));
-  const record = id === undefined ? undefined : ctx.store.images.all().find((i) => i.configDigest === id);
-  if (!record) throw notFound(`No such image: ${image}`, { code: 'IMAGE_NOT_FOUND', hint: 'list the images to see their names and ids' });
-  const config = parseImageConfig(await readConfig(ctx, record.configDigest as Digest));
-  const sizes: number[] = [];
-  for (const layer of ctx.store.layers.ofImage(record.id)) sizes.push(layer.contentBytes ?? (await measureTree(layerDir(ctx.root, layer.chainId))));
-  const rows = historyRows(config, sizes, record.configDigest);
-  const ancestors = ctx.store.lineage.ancestors(record.id);
+export async function dockerHistory(ctx: StoreContext, argument: string): Promise<DockerHistoryRow[]> {
+  const { image } = resolveDockerImage(await dockerImageEntries(ctx), argument).entries[0]!;
+  const config = parseImageConfig(await readConfig(ctx, image.configDigest as Digest));
+  const rows = historyRows(config, await layerSizes(ctx, image.id), image.configDigest);
+  const ancestors = ctx.store.lineage.ancestors(image.id);
   ancestors.forEach((a, i) => {
     if (rows[i + 1]) rows[i + 1]!.id = a.configDigest;
   });
   return rows;
+}
+
+/** A row of the docker views with the installed image it shows. */
+export interface DockerEntry {
+  row: DockerImageRow;
+  image: ImageRecord;
+}
+
+/** What an argument of rmi, save or history names. */
+export interface NamedDockerImage {
+  /** The image id. */
+  id: string;
+  /** Every entry of that id (one per reference and installed image). */
+  entries: DockerEntry[];
+  /** The entry the argument names when it is a reference (`repo:tag`, `repo@digest`), not an id. */
+  reference?: DockerEntry;
+}
+
+/** docker's error for an argument that names no installed image. */
+export const noSuchImage = (argument: string) => notFound(`No such image: ${argument}`, { code: 'IMAGE_NOT_FOUND', hint: 'list the images to see their names and ids' });
+
+/** The image an argument names as docker's image commands read it (findDockerImage), else docker's not-found error. */
+export function resolveDockerImage(entries: readonly DockerEntry[], argument: string): NamedDockerImage {
+  const rows = entries.map((e) => e.row);
+  const id = findDockerImage(argument, rows);
+  if (id === undefined) throw noSuchImage(argument);
+  const reference = findReference(argument, rows);
+  return { id, entries: entries.filter((e) => e.row.id === id), ...(reference && { reference: entries.find((e) => e.row === reference) }) };
 }
 
 function readConfig(ctx: StoreContext, digest: Digest): Promise<Buffer> {
@@ -55,27 +80,28 @@ function readConfig(ctx: StoreContext, digest: Digest): Promise<Buffer> {
 }
 
 export interface RowOptions {
-  /** Reads an image's config blob: given, each row carries its labels (a label filter needs them). */
-  readConfig?: (digest: Digest) => Promise<Buffer>;
+  /**
+   * Measure the layers recorded before their content bytes were counted (schema 9) as moby
+   * does, for a size to show; without, their bytes are left out (finding an image needs none).
+   */
+  measure?: boolean;
+  /** Read each image's config for its labels (a label filter needs them). */
+  labels?: boolean;
 }
 
 /**
- * The rows docker would list before selection (docker-images.ts selects): one per tag of each
- * installed image; an image without a tag that was pulled, one with its repository and digest;
- * any other (loaded from a file without a name, or committed without one), one of `<none>`.
- * Only a pulled image has a digest, as only a pull gives docker an image's RepoDigests.
+ * The rows docker would list before selection (docker-images.ts selects), each with the
+ * installed image it shows: one per tag of each installed image; an image without a tag that
+ * was pulled, one with its repository and digest; any other (loaded from a file without a
+ * name, or committed without one), one of `<none>`. Only a pulled image has a digest, as only a
+ * pull gives docker an image's RepoDigests.
  */
-export async function dockerImageRows(ctx: StoreContext, opts: RowOptions = {}): Promise<DockerImageRow[]> {
-  return (await dockerImageEntries(ctx, opts)).map((e) => e.row);
-}
-
-/** dockerImageRows, each with the installed image it shows. */
-export async function dockerImageEntries(ctx: StoreContext, opts: RowOptions = {}): Promise<Array<{ row: DockerImageRow; image: ImageRecord }>> {
+export async function dockerImageEntries(ctx: StoreContext, opts: RowOptions = {}): Promise<DockerEntry[]> {
   const { store } = ctx;
   const totals = store.images.contentTotals();
   const parents = store.images.parents();
   const tags = store.images.allTags();
-  const entries: Array<{ row: DockerImageRow; image: ImageRecord }> = [];
+  const entries: DockerEntry[] = [];
   for (const image of store.images.all()) {
     const total = totals.get(image.id) ?? { bytes: 0, uncounted: 0 };
     const named = image.repository !== '';
@@ -83,8 +109,8 @@ export async function dockerImageEntries(ctx: StoreContext, opts: RowOptions = {
       id: image.configDigest,
       digest: image.pulled ? image.manifestDigest : null,
       created: image.created,
-      size: total.uncounted > 0 ? await measuredSize(ctx, image.id) : total.bytes,
-      labels: opts.readConfig ? labelsOf(await opts.readConfig(image.configDigest as Digest), image.configDigest) : {},
+      size: opts.measure && total.uncounted > 0 ? sum(await layerSizes(ctx, image.id)) : total.bytes,
+      labels: opts.labels ? (parseImageConfig(await readConfig(ctx, image.configDigest as Digest)).labels ?? {}) : {},
       hasChildren: parents.has(image.id),
     };
     const repository = named ? familiarRepository(image.repository) : null;
@@ -96,21 +122,11 @@ export async function dockerImageEntries(ctx: StoreContext, opts: RowOptions = {
   return entries;
 }
 
-/** An image with layers recorded before schema 9: the counted ones as counted, the others measured as moby measures them. */
-async function measuredSize(ctx: StoreContext, imageId: number): Promise<number> {
-  let total = 0;
-  for (const layer of ctx.store.layers.ofImage(imageId)) total += layer.contentBytes ?? (await measureTree(layerDir(ctx.root, layer.chainId)));
-  return total;
-}
+const sum = (ns: number[]) => ns.reduce((a, b) => a + b, 0);
 
-function labelsOf(configBytes: Buffer, digest: string): Record<string, string> {
-  let config: { config?: { Labels?: unknown } };
-  try {
-    config = JSON.parse(configBytes.toString('utf8')) as typeof config;
-  } catch (err) {
-    throw failed(`the stored config ${digest} is not JSON: ${(err as Error).message}`, { code: 'STORE_DAMAGED' });
-  }
-  const labels = config.config?.Labels;
-  if (labels === null || labels === undefined || typeof labels !== 'object') return {};
-  return Object.fromEntries(Object.entries(labels).filter((e): e is [string, string] => typeof e[1] === 'string'));
+/** Each layer's content bytes, base first: as counted, or for a layer recorded before schema 9 measured as moby measures it. */
+async function layerSizes(ctx: StoreContext, imageId: number): Promise<number[]> {
+  const sizes: number[] = [];
+  for (const layer of ctx.store.layers.ofImage(imageId)) sizes.push(layer.contentBytes ?? (await measureTree(layerDir(ctx.root, layer.chainId))));
+  return sizes;
 }

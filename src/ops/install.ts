@@ -67,12 +67,7 @@ export async function installImage(ctx: OpsContext, req: InstallRequest, setting
   }
   // Refused before waiting for the lease.
   if (req.by === 'name') versionFilter(req.versions);
-  const opts: Installing = {
-    platform: { host: readHostPlatform(), ...(settings.platform && { asked: settings.platform }) },
-    whatIf: settings.whatIf,
-    maxConcurrentDownloads: max,
-    dropLayerBlobs: settings.dropLayerBlobs,
-  };
+  const opts = installing(settings);
   return withLease(ctx, 'install', async () => {
     if (req.by === 'path') return installFromPath(ctx, req, opts);
     return install(ctx, await registryImage(ctx, req), opts, 0);
@@ -92,7 +87,7 @@ export interface Loaded {
  * installed before it are removed again, so a bad archive changes nothing.
  */
 export async function loadImages(ctx: OpsContext, path: string, settings: Partial<InstallOptions> = {}): Promise<Loaded[]> {
-  const opts: Installing = { platform: { host: readHostPlatform(), ...(settings.platform && { asked: settings.platform }) } };
+  const opts = installing(settings);
   return withLease(ctx, 'install', async () => {
     const source = await openImagePath(path);
     await source.ready();
@@ -122,6 +117,13 @@ export async function loadImages(ctx: OpsContext, path: string, settings: Partia
 
 /** The options, with the host read once for the whole install (bases included). */
 type Installing = Omit<InstallOptions, 'platform'> & { platform: PlatformChoice };
+
+const installing = (settings: Partial<InstallOptions>): Installing => ({
+  platform: { host: readHostPlatform(), ...(settings.platform && { asked: settings.platform }) },
+  whatIf: settings.whatIf,
+  maxConcurrentDownloads: settings.maxConcurrentDownloads,
+  dropLayerBlobs: settings.dropLayerBlobs,
+});
 
 export interface Installed {
   image: ImageRecord;

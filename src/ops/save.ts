@@ -12,15 +12,14 @@ import { DockerArchiveWriter } from '../archive/docker-archive-writer.js';
 import { OciArchiveWriter } from '../archive/oci-archive-writer.js';
 import { OciLayoutWriter } from '../archive/oci-layout-writer.js';
 import { InstalledSource } from '../content/installed-source.js';
-import { notFound, usage } from '../errors.js';
+import { usage } from '../errors.js';
 import type { Digest } from '../image/digest.js';
 import { parsePlatform, type Platform, type PlatformChoice } from '../image/platform.js';
 import { parseReference } from '../image/reference.js';
 import { manifestDescriptor, type ImageSink, type ImageSource, type ResolvedImage } from '../image/source.js';
 import type { ImageRecord } from '../../store/index.js';
 import type { OpsContext } from './context.js';
-import { findDockerImage, findReference } from './docker-images.js';
-import { dockerImageEntries } from './docker-views.js';
+import { dockerImageEntries, resolveDockerImage } from './docker-views.js';
 import { readHostPlatform } from './host.js';
 import { selectImages, type ImageSelector } from './images.js';
 import { registryImage, type RegistryRequest } from './install.js';
@@ -148,12 +147,9 @@ export async function saveDockerArchive(ctx: OpsContext, req: { images: readonly
   await withLease(ctx, 'install', async () => {
     const entries = await dockerImageEntries(ctx);
     const chosen = req.images.map((argument) => {
-      const id = findDockerImage(argument, entries.map((e) => e.row));
-      if (id === undefined) throw notFound(`No such image: ${argument}`, { code: 'IMAGE_NOT_FOUND', hint: 'ctrimg images lists the images, with their ids' });
-      const reference = findReference(argument, entries.map((e) => e.row));
-      const byTag = reference?.tag ? entries.find((e) => e.row === reference) : undefined;
-      const entry = byTag ?? entries.find((e) => e.row.id === id)!;
-      return { image: entry.image, name: byTag ? `${byTag.row.repository}:${byTag.row.tag}` : undefined };
+      const named = resolveDockerImage(entries, argument);
+      const byTag = named.reference?.row.tag ? named.reference : undefined;
+      return { image: (byTag ?? named.entries[0]!).image, name: byTag ? `${byTag.row.repository}:${byTag.row.tag}` : undefined };
     });
     const sink = await DockerArchiveWriter.create(req.path, { overwrite: req.force });
     try {
