@@ -4,19 +4,17 @@ import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { currentZone, readZoneFile } from '../../../src/cli/time-zone.js';
+import { keepTimeZone } from '../../support/time-zone.js';
 
 const at = Date.UTC(2026, 6, 1) / 1000;
 
 describe('cli/time-zone (TZ and the zone files)', () => {
-  let saved: string | undefined;
   let dir: string;
+  keepTimeZone();
   before(async () => {
-    saved = process.env.TZ;
     dir = await mkdtemp(join(tmpdir(), 'ctrimg-time-zone-'));
   });
   after(async () => {
-    if (saved === undefined) delete process.env.TZ;
-    else process.env.TZ = saved;
     await rm(dir, { recursive: true, force: true });
   });
 

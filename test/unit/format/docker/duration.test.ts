@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createdAgo, goRfc3339, goTimeString, GO_ZERO_TIME, humanDuration } from '../../../../src/format/docker/duration.js';
+import { keepTimeZone } from '../../../support/time-zone.js';
 
 const S = 1_000_000_000n;
 const M = 60n * S;
@@ -84,12 +85,7 @@ describe('format/docker/duration (go-units HumanDuration, Go times)', () => {
   });
 
   describe('in the runtime zone when none is given, as Go prints time.Local (a guess at the names)', () => {
-    let saved: string | undefined;
-    beforeEach(() => (saved = process.env.TZ));
-    afterEach(() => {
-      if (saved === undefined) delete process.env.TZ;
-      else process.env.TZ = saved;
-    });
+    keepTimeZone({ around: 'each' });
     const summer = Date.UTC(2016, 5, 1, 12, 0, 0) / 1000;
     const winter = Date.UTC(2016, 0, 1, 12, 0, 0) / 1000;
 

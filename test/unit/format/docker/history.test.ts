@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { renderDockerHistory, type DockerHistoryRow } from '../../../../src/format/docker/history.js';
+import { keepTimeZone } from '../../../support/time-zone.js';
 
 const NOW = Date.UTC(2024, 4, 1, 12, 0, 0);
 const ID = `sha256:${'a'.repeat(64)}`;
@@ -13,15 +14,7 @@ const ROWS: DockerHistoryRow[] = [
 const render = (opts: Partial<Parameters<typeof renderDockerHistory>[1]> = {}, rows = ROWS) => renderDockerHistory(rows, { now: NOW, ...opts });
 
 describe('format/docker/history (docker history)', () => {
-  let saved: string | undefined;
-  before(() => {
-    saved = process.env.TZ;
-    process.env.TZ = 'UTC';
-  });
-  after(() => {
-    if (saved === undefined) delete process.env.TZ;
-    else process.env.TZ = saved;
-  });
+  keepTimeZone({ zone: 'UTC' });
 
   it('prints IMAGE CREATED CREATED BY SIZE COMMENT, <missing> for entries without an image, CREATED BY cut at 45 with tabs as spaces', () => {
     assert.equal(

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { renderDockerImages, type DockerImageRow } from '../../../../src/format/docker/images.js';
+import { keepTimeZone } from '../../../support/time-zone.js';
 
 const NOW = Date.UTC(2024, 4, 1, 12, 0, 0);
 const id = (c: string) => `sha256:${c.repeat(64)}`;
@@ -24,15 +25,7 @@ const ROWS: DockerImageRow[] = [
 const render = (opts: Partial<Parameters<typeof renderDockerImages>[1]> = {}, rows = ROWS) => renderDockerImages(rows, { now: NOW, ...opts });
 
 describe('format/docker/images (docker images)', () => {
-  let saved: string | undefined;
-  before(() => {
-    saved = process.env.TZ;
-    process.env.TZ = 'UTC';
-  });
-  after(() => {
-    if (saved === undefined) delete process.env.TZ;
-    else process.env.TZ = saved;
-  });
+  keepTimeZone({ zone: 'UTC' });
 
   it('prints the classic table: newest first, tags sorted, <none>, 12-hex ids, human CREATED and SIZE, N/A without a date', () => {
     assert.equal(
