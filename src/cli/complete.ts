@@ -7,7 +7,7 @@
  * candidate per line: cmdlet names (a case-insensitive prefix: `get-c` gives Get-Command,
  * Get-Container, ...), parameter names of the cmdlet typed (`-Re` gives -RequiredVersion,
  * -Reference; `--re` their POSIX forms), and the values of parameters that take a fixed set.
- * Runs on every TAB: it reads the specs, never the store.
+ * Runs on every TAB: it reads the specs, and the store only for an image name (read only).
  */
 import { DEFAULT_OUTPUT_FORMATS } from '../format/output-format.js';
 import { compareIgnoringCase } from './commands.js';
@@ -25,7 +25,7 @@ const startsWith = (candidate: string, typed: string) => candidate.toLowerCase()
 const isParamToken = (t: string) => /^--?[A-Za-z?]/.test(t);
 
 /** The candidates for `ctrimg __complete <N> <word>...` (the arguments after `__complete`). */
-export function complete(cmdlets: CmdletSpec[], args: string[]): string[] {
+export async function complete(cmdlets: CmdletSpec[], args: string[]): Promise<string[]> {
   const [position, ...given] = args;
   const n = Number(position);
   if (!Number.isInteger(n) || n < 1) return [];
@@ -35,7 +35,7 @@ export function complete(cmdlets: CmdletSpec[], args: string[]): string[] {
 }
 
 /** `words`: after `ctrimg`, the last one being completed ('' after a space). */
-export function completeWords(cmdlets: CmdletSpec[], words: string[]): string[] {
+export async function completeWords(cmdlets: CmdletSpec[], words: string[]): Promise<string[]> {
   const current = words.at(-1) ?? '';
   const [first, ...before] = words.slice(0, -1);
   if (first === undefined) return cmdletNames(cmdlets, current, ['help']);
@@ -55,7 +55,7 @@ function cmdletNames(cmdlets: CmdletSpec[], typed: string, more: string[] = []):
   return [...cmdlets.flatMap((c) => [c.name, ...(c.aliases ?? [])]), ...more].filter((n) => startsWith(n, typed)).sort(compareIgnoringCase);
 }
 
-function powerShellCompletions(spec: CmdletSpec, before: string[], current: string): string[] {
+async function powerShellCompletions(spec: CmdletSpec, before: string[], current: string): Promise<string[]> {
   const params = [...spec.params, ...COMMON_PARAMS];
   const named = (t: string) => resolved(params, t.replace(/^--?/, ''));
   const previous = before.at(-1);
@@ -77,7 +77,7 @@ function powerShellCompletions(spec: CmdletSpec, before: string[], current: stri
 }
 
 /** Docker's verbs take `--long-flag` names; their positional words may have a fixed set (completion's SHELL). */
-function dockerCompletions(spec: CmdletSpec, before: string[], current: string): string[] {
+async function dockerCompletions(spec: CmdletSpec, before: string[], current: string): Promise<string[]> {
   const flags = spec.params.filter((p) => !p.positional);
   const previous = before.at(-1);
   if (previous?.startsWith('--') && !previous.includes('=')) {
@@ -91,9 +91,14 @@ function dockerCompletions(spec: CmdletSpec, before: string[], current: string):
   return positional ? valuesOf(spec, positional, current) : [];
 }
 
-/** The values of a parameter that takes a fixed set: its choices, or the output formats the cmdlet renders. */
-function valuesOf(spec: CmdletSpec, p: ParamSpec, typed: string): string[] {
-  const values = p.name === 'OutputFormat' && COMMON_PARAMS.includes(p) ? (spec.outputFormats ?? DEFAULT_OUTPUT_FORMATS) : (p.choices ?? []);
+/**
+ * The values of a parameter: its choices, the output formats the cmdlet renders, or the installed
+ * images' names (read from the store only then, and loaded only then: every other TAB reads the specs alone).
+ */
+async function valuesOf(spec: CmdletSpec, p: ParamSpec, typed: string): Promise<string[]> {
+  let values: readonly string[] = p.choices ?? [];
+  if (p.name === 'OutputFormat' && COMMON_PARAMS.includes(p)) values = spec.outputFormats ?? DEFAULT_OUTPUT_FORMATS;
+  else if (p.completesImageNames) values = (await import('../ops/image-names.js')).installedImageNames();
   return values.filter((v) => startsWith(v, typed));
 }
 

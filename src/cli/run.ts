@@ -105,7 +105,7 @@ export async function runCli(argv: string[], cmdlets: CmdletSpec[], env: CliEnv)
   const [first, ...rest] = argv;
   // The shells' completion scripts call this on every TAB: it reads the specs only, and says nothing on stderr.
   if (first === COMPLETE_WORD) {
-    env.stdout.write(complete(cmdlets, rest).map((c) => `${c}\n`).join(''));
+    env.stdout.write((await complete(cmdlets, rest)).map((c) => `${c}\n`).join(''));
     return 0;
   }
   let spec: CmdletSpec;
