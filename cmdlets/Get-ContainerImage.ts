@@ -12,7 +12,7 @@ export const cmdlet: CmdletSpec = {
   name: 'Get-ContainerImage',
   synopsis: 'Lists installed images with their publisher, version and lineage, or draws them as a graph.',
   params: [
-    { name: 'Name', type: 'string[]', positional: true, sets: FILTERED, description: 'Image names; case-insensitive wildcards.' },
+    { name: 'Name', type: 'string[]', positional: true, sets: FILTERED, completesImageNames: true, description: 'Image names; case-insensitive wildcards.' },
     { name: 'Publisher', type: 'string', sets: FILTERED, description: 'Only images of this publisher (Microsoft or CN=Microsoft; wildcards).' },
     { name: 'Version', type: 'string', sets: FILTERED, description: 'Only this version.' },
     { name: 'ChildOf', type: 'string', required: true, sets: [CHILD_OF], description: 'Only images whose ParentImage is this image (a name; wildcards).' },

@@ -17,6 +17,10 @@ export const cmdlet: CmdletSpec = {
   ],
   parameterSets: { names: [NAME, PIPELINE], default: NAME },
   hints: databaseHints,
-  examples: [{ command: 'ctrimg Remove-Container -Name web1', description: "Removes the container 'web1'." }],
+  examples: [
+    { command: 'ctrimg Remove-Container -Name web1', description: "Removes the container 'web1'." },
+    { command: "ctrimg Remove-Container -Name 'build*' -WhatIf", description: 'Shows which containers whose names start with build would be removed; removes none.' },
+    { command: "ctrimg Get-Container -Name 'build*' --json | ctrimg Remove-Container -Force", description: 'The containers piped in as JSON, without asking.' },
+  ],
   run: (...a) => import('./run/Remove-Container.js').then((m) => m.run(...a)),
 };

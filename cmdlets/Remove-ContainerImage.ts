@@ -10,7 +10,7 @@ export const cmdlet: CmdletSpec = {
   name: 'Remove-ContainerImage',
   synopsis: 'Removes installed images one by one, children first, refusing those a container or a child image depends on.',
   params: [
-    { name: 'Name', type: 'string[]', required: true, positional: true, sets: [NAME], description: 'Image names; wildcards. Without it, image objects are read as JSON from stdin.' },
+    { name: 'Name', type: 'string[]', required: true, positional: true, sets: [NAME], completesImageNames: true, description: 'Image names; wildcards. Without it, image objects are read as JSON from stdin.' },
     { name: 'Publisher', type: 'string', sets: [NAME], description: 'Only images of this publisher.' },
     { name: 'Version', type: 'string', sets: [NAME], description: 'Only this version.' },
     { name: 'Force', type: 'switch', description: 'Do not ask for confirmation on a terminal (dependencies are still enforced).' },

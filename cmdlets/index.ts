@@ -1,4 +1,4 @@
-/** Every cmdlet ctrimg offers, in the order `ctrimg help` lists them. */
+/** Every cmdlet ctrimg offers (`ctrimg help` lists them sorted as Get-Command sorts). */
 import type { CmdletSpec } from '../src/cli/types.js';
 import { commonHints, importerHints } from './hints.js';
 import { importerParam } from './params.js';
@@ -23,6 +23,8 @@ import { cmdlet as pull } from './pull.js';
 import { cmdlet as saveArchive } from './save.js';
 import { cmdlet as load } from './load.js';
 import { cmdlet as search } from './search.js';
+import { cmdlet as getCommand } from './Get-Command.js';
+import { cmdlet as completion } from './completion.js';
 
 export const cmdlets: CmdletSpec[] = [
   registerSource, getSource, unregisterSource,
@@ -30,5 +32,7 @@ export const cmdlets: CmdletSpec[] = [
   newContainer, getContainer, removeContainer,
   newImage, commit,
   repair,
+  getCommand,
   images, history, rmi, pull, search, saveArchive, load,
+  completion,
 ].map((spec) => ({ ...spec, hints: { ...commonHints, ...(spec.params.includes(importerParam) && importerHints), ...spec.hints } }));

@@ -11,7 +11,7 @@ import { migrations as allMigrations, type Migration } from './migrations.js';
 // that through the `bindings` package, which reads a stack trace for the caller's package root
 // (the bundle's, there) and tries a dozen paths; it is loaded from where npm builds it instead.
 const PACKAGE = dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json'));
-const ADDON = join(PACKAGE, 'build', 'Release', 'better_sqlite3.node');
+export const ADDON = join(PACKAGE, 'build', 'Release', 'better_sqlite3.node');
 
 export type Db = Database.Database;
 

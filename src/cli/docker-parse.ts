@@ -62,6 +62,13 @@ function normalize(params: ParamSpec[], tokens: string[]): string[] {
   return out;
 }
 
+/** An argument of a fixed set (cobra's ValidArgs), in the set's spelling. */
+function choiceOf(choices: string[], word: string): string {
+  const choice = choices.find((c) => c.toLowerCase() === word.toLowerCase());
+  if (choice === undefined) throw usage(`invalid argument "${word}"; valid arguments are ${choices.join(', ')}`);
+  return choice;
+}
+
 /**
  * Parses a docker-style verb's tokens. The positional parameter (a 'string[]') takes the bare
  * words; a flag given twice keeps its last value unless it is a list ('string[]').
@@ -82,7 +89,7 @@ export function parseDockerParameters(params: ParamSpec[], tokens: string[]): Pa
   }
   const words = [...(parsed._ as Array<string | number>), ...((parsed['--'] as string[] | undefined) ?? [])].map(String);
   const positional = params.find((p) => p.positional);
-  if (positional) args[positional.name] = words;
+  if (positional) args[positional.name] = positional.choices ? words.map((w) => choiceOf(positional.choices!, w)) : words;
   else if (words.length > 0) throw usage(`unexpected argument '${words[0]}'`);
   return { args, common: { outputFormat: 'Table', debug: false, quiet: false, verbose: false, help: false } };
 }

@@ -64,18 +64,22 @@ export function renderCmdletHelp(spec: CmdletSpec): string {
   return out.join('\n');
 }
 
-/** `ctrimg help` with no cmdlet: usage and every cmdlet with its synopsis. */
-export function renderCmdletList(cmdlets: CmdletSpec[]): string {
-  const width = Math.max(0, ...cmdlets.map((c) => c.name.length));
+/** The words that ask for help instead of naming a cmdlet: `ctrimg help`, `ctrimg --help`, ... */
+export const HELP_WORDS = ['help', 'get-help', '-?', '-help', '--help'];
+
+/** The cmdlet `ctrimg help` runs to list the commands, with the parameters given to help. */
+export const LISTING_CMDLET = 'Get-Command';
+
+/** What `ctrimg help` prints under the list of commands (Get-Command's table). */
+export function renderUsage(): string {
   return [
     'ctrimg - container image manager with PowerShell-style verbs',
     '',
     'USAGE',
     `${INDENT}ctrimg <Cmdlet> [-Parameter value]... [-OutputFormat Table|Json] [-Quiet] [-Debug]`,
     `${INDENT}ctrimg help <Cmdlet>     (or: ctrimg <Cmdlet> -?)`,
-    '',
-    'CMDLETS',
-    ...cmdlets.map((c) => `${INDENT}${c.name.padEnd(width)}  ${c.synopsis}`),
+    `${INDENT}ctrimg help -Verb Get    (or: ctrimg Get-Command -Verb Get; also -Noun, -Name <pattern>)`,
+    `${INDENT}ctrimg completion bash|powershell   (a script that completes names on TAB)`,
     '',
   ].join('\n');
 }

@@ -9,7 +9,9 @@ import { DEFAULT_OUTPUT_FORMATS, type OutputFormat } from '../format/output-form
 import type { CmdletSpec, ParamSpec } from './types.js';
 import { COMMON_PARAMS, resolveParam } from './names.js';
 import type { Parsed } from './resolve.js';
-import { renderCmdletHelp, renderCmdletList } from './help.js';
+import { isWildcard } from '../ops/wildcard.js';
+import { complete, COMPLETE_WORD } from './complete.js';
+import { HELP_WORDS, LISTING_CMDLET, renderCmdletHelp, renderUsage } from './help.js';
 import { withCmdletHint } from './hints.js';
 import { createIO, safe, type Streams } from './io.js';
 import { closest } from './suggest.js';
@@ -23,7 +25,6 @@ export interface CliEnv extends Streams {
   signals?: EventEmitter;
 }
 
-const HELP_WORDS = ['help', 'get-help', '-?', '-help', '--help'];
 const HELP_FLAGS = ['-?', '-help', '--help'];
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
@@ -102,14 +103,26 @@ export async function runCli(argv: string[], cmdlets: CmdletSpec[], env: CliEnv)
   };
 
   const [first, ...rest] = argv;
+  // The shells' completion scripts call this on every TAB: it reads the specs only, and says nothing on stderr.
+  if (first === COMPLETE_WORD) {
+    env.stdout.write((await complete(cmdlets, rest)).map((c) => `${c}\n`).join(''));
+    return 0;
+  }
   let spec: CmdletSpec;
+  /** `ctrimg help` without a cmdlet: Get-Command's list, then the usage lines. */
+  let listing = false;
   try {
     if (first === undefined || HELP_WORDS.includes(first.toLowerCase())) {
-      const topic = rest.find((t) => !t.startsWith('-'));
-      env.stdout.write(topic ? renderCmdletHelp(findCmdlet(cmdlets, topic)) : renderCmdletList(cmdlets));
-      return 0;
+      const [topic] = rest;
+      if (topic !== undefined && !topic.startsWith('-') && !isWildcard(topic)) {
+        env.stdout.write(renderCmdletHelp(findCmdlet(cmdlets, topic)));
+        return 0;
+      }
+      listing = true;
+      spec = findCmdlet(cmdlets, LISTING_CMDLET);
+    } else {
+      spec = findCmdlet(cmdlets, first);
     }
-    spec = findCmdlet(cmdlets, first);
   } catch (err) {
     return report('ctrimg', err, false, requestedFormat([], rest));
   }
@@ -159,6 +172,7 @@ export async function runCli(argv: string[], cmdlets: CmdletSpec[], env: CliEnv)
     // `once`: a second Ctrl-C finds no listener and Node's default handling ends the process.
     for (const [s, handler] of onSignal) signals.once(s, handler);
     await spec.run(args, io, parameterSet);
+    if (listing && common.outputFormat === 'Table') env.stdout.write(renderUsage());
     return 0;
   } catch (err) {
     return report(spec.name, withCmdletHint(spec, explainAbort(err, spec.name, controller.signal)), common.debug, common.outputFormat);

@@ -29,6 +29,8 @@ export interface ParamSpec {
   short?: string;
   /** The parameter sets (CmdletSpec.parameterSets) it belongs to; absent: every set. */
   sets?: string[];
+  /** Tab completion (cli/complete.ts) offers the installed images' names for its value. */
+  completesImageNames?: boolean;
 }
 
 /**

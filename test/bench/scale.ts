@@ -106,12 +106,11 @@ function expectCount(what: string, found: number, expected: number): void {
   if (found !== expected) throw new Error(`${what} listed ${found} images, expected ${expected}`);
 }
 
-/** The cmdlets `ctrimg help` lists (its CMDLETS section), so cmdlets added later are measured too. */
+/** The commands `ctrimg help` lists (Get-Command's objects), so cmdlets added later are measured too. */
 async function cmdletNames(env: NodeJS.ProcessEnv): Promise<string[]> {
-  const { stdout } = await expectRun(ctrimg(['help']), env, 0, true);
-  const section = stdout.split(/^CMDLETS$/m)[1] ?? '';
-  const names = [...section.matchAll(/^\s+(\S+)/gm)].map((m) => m[1]!);
-  if (names.length === 0) throw new Error(`no cmdlets found in 'ctrimg help':\n${stdout}`);
+  const { stdout } = await expectRun(ctrimg(['help', '-OutputFormat', 'Json']), env, 0, true);
+  const names = (JSON.parse(stdout) as { Name: string }[]).map((c) => c.Name);
+  if (names.length === 0) throw new Error(`no commands found in 'ctrimg help':\n${stdout}`);
   return names;
 }
 

@@ -79,6 +79,16 @@ function specs(run: CmdletSpec['run']): CmdletSpec[] {
       examples: [],
       run,
     },
+    {
+      name: 'Get-Command',
+      synopsis: 'Lists the commands.',
+      params: [
+        { name: 'Name', type: 'string[]', positional: true, description: 'Command names.' },
+        { name: 'Verb', type: 'string[]', description: 'Verbs.' },
+      ],
+      examples: [],
+      run,
+    },
   ];
 }
 
@@ -307,14 +317,25 @@ describe('runCli', () => {
   });
 
   describe('help', () => {
-    it('lists every cmdlet with its synopsis for `help` and for no arguments', async () => {
-      for (const argv of [[], ['help'], ['--help']]) {
-        const r = await cli(argv);
-        assert.equal(r.code, 0);
+    it('runs Get-Command for `help`, no arguments, --help and -?, with the usage lines below its table', async () => {
+      for (const argv of [[], ['help'], ['--help'], ['-?'], ['Get-Help']]) {
+        const r = await cli(argv, async (_a, io) => io.out('TABLE'));
+        assert.equal(r.code, 0, argv.join(' '));
         assert.equal(r.stderr, '');
-        assert.match(r.stdout, /^ {4}Get-ContainerImage {13}Lists installed container images\.$/m);
-        assert.match(r.stdout, /^ {4}Register-ContainerImageSource {2}Registers a named registry\.$/m);
+        assert.deepEqual(r.args, { Name: undefined, Verb: undefined }, 'Get-Command ran');
+        assert.match(r.stdout, /^TABLE\nctrimg - container image manager with PowerShell-style verbs\n\nUSAGE\n {4}ctrimg <Cmdlet> /);
       }
+    });
+
+    it("gives help's parameters and a wildcard topic to Get-Command, and prints only its JSON with -OutputFormat Json", async () => {
+      assert.deepEqual((await cli(['help', '-Verb', 'Get'])).args?.Verb, ['Get']);
+      assert.deepEqual((await cli(['help', 'Get-*'])).args?.Name, ['Get-*']);
+      const json = await cli(['help', '-OutputFormat', 'Json'], async (_a, io) => io.out('[]'));
+      assert.equal(json.code, 0);
+      assert.equal(json.stdout, '[]\n');
+      const failed = await cli(['help', '-Verb', 'Get'], async () => { throw notFound('nothing'); });
+      assert.equal(failed.code, 3);
+      assert.equal(failed.stdout, '', 'no usage lines after an error');
     });
 
     it('shows synopsis, syntax, parameters and examples for `help <Cmdlet>` and -?', async () => {
