@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -126,13 +126,29 @@ describe('end to end: npm run demo', function () {
     await assertNothingLeft(tmp);
   });
 
-  it('without docker-registry and skopeo, as a user other than root: prints the apt-get command and exits 1', async () => {
+  it('without its tools, as a user other than root: prints the apt-get command and exits 1', async () => {
     const r = await startDemo(tmp, { env: { PATH: '/nonexistent' }, ...(process.getuid?.() === 0 && { uid: 65534 }) });
     assert.equal(r.code, 1, r.stdout);
     assert.equal(
       r.stderr,
-      "demo: needs docker-registry and skopeo (Debian packages of the same names); install them as root, then run the demo again:\n  sudo sh -c 'apt-get update && apt-get install -y docker-registry skopeo'\n",
+      "demo: needs the Debian packages docker-registry, skopeo, attr; install them as root, then run the demo again:\n  sudo sh -c 'apt-get update && apt-get install -y docker-registry skopeo attr'\n",
     );
+    await assertNothingLeft(tmp);
+  });
+
+  it('without its tools, as root: runs apt-get update once, then apt-get install -y of the missing packages', async () => {
+    // An apt-get that records its calls and installs nothing, alone on PATH (the suite runs as root).
+    const bin = join(tmp, 'bin');
+    await mkdir(bin);
+    const calls = join(tmp, 'apt-get.calls');
+    await writeFile(join(bin, 'apt-get'), `#!/bin/sh\necho "$DEBIAN_FRONTEND $*" >> ${calls}\n`, { mode: 0o755 });
+    const r = await startDemo(tmp, { env: { PATH: bin } });
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(await readFile(calls, 'utf8'), 'noninteractive update\nnoninteractive install -y docker-registry skopeo attr\n');
+    assert.match(r.stdout, /^# apt-get update\n# apt-get install -y docker-registry skopeo attr$/m);
+    assert.match(r.stderr, /^demo: docker-registry, skopeo, attr still missing after apt-get install$/m);
+    await rm(bin, { recursive: true });
+    await rm(calls);
     await assertNothingLeft(tmp);
   });
 

@@ -1,7 +1,7 @@
 /**
  * `npm run demo`: the main job end to end through the real `ctrimg` executable, against a real
- * registry on loopback. Installs docker-registry and skopeo with apt-get when they are missing
- * and this runs as root (else prints the command and exits 1), starts docker-registry on a free
+ * registry on loopback. Installs docker-registry, skopeo and attr with apt-get when they are
+ * missing and this runs as root (else prints the command and exits 1), starts docker-registry on a free
  * 127.0.0.1 port, publishes the Windows samples with skopeo (windows-samples.ts: NanoServer,
  * ServerCore and IIS on ServerCore, Windows-format layers), and runs the commands an
  * administrator would against a fresh temp store root, printing each command line and its
@@ -114,8 +114,17 @@ async function pipeline(root: string, left: string[], right: string[]): Promise<
   check(commandLine(right), b, 0);
 }
 
-/** The programs the demo runs besides ctrimg, each from the Debian package of the same name. */
-const TOOLS = ['docker-registry', 'skopeo'];
+/**
+ * The programs the demo needs besides node, with the Debian package of each: the registry, skopeo
+ * to publish the samples, and attr's getfattr and setfattr, which the dir importer runs for
+ * extended attributes.
+ */
+const TOOLS: ReadonlyArray<{ program: string; pkg: string }> = [
+  { program: 'docker-registry', pkg: 'docker-registry' },
+  { program: 'skopeo', pkg: 'skopeo' },
+  { program: 'getfattr', pkg: 'attr' },
+  { program: 'setfattr', pkg: 'attr' },
+];
 
 function onPath(program: string): boolean {
   return (process.env.PATH ?? '').split(delimiter).some((dir) => {
@@ -129,23 +138,26 @@ function onPath(program: string): boolean {
   });
 }
 
+/** The Debian packages of the tools not on PATH, each once, in TOOLS order. */
+const missingPackages = (): string[] => [...new Set(TOOLS.filter((t) => !onPath(t.program)).map((t) => t.pkg))];
+
 /** Runs a setup command with the terminal attached; true when it exits 0. */
-async function setupCommand(program: string, args: string[]): Promise<boolean> {
-  console.log(`# ${[program, ...args].join(' ')}`);
-  const child = spawn(program, args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+async function setupCommand(args: string[]): Promise<boolean> {
+  console.log(`# ${args.join(' ')}`);
+  const child = spawn(args[0]!, args.slice(1), { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   running.add(child);
   return (await exitOf(child)) === 0 && !interrupted;
 }
 
 /**
- * Installs the missing tools with apt-get when running as root (update once, then install);
+ * Installs the missing packages with apt-get when running as root (update once, then install);
  * otherwise prints the exact command. True when every tool is on PATH afterwards.
  */
 async function ensureTools(): Promise<boolean> {
-  const missing = TOOLS.filter((t) => !onPath(t));
+  const missing = missingPackages();
   if (missing.length === 0) return true;
   const install = ['apt-get', 'install', '-y', ...missing];
-  const needs = `demo: needs ${missing.join(' and ')} (Debian packages of the same names)`;
+  const needs = `demo: needs the Debian packages ${missing.join(', ')}`;
   if (process.getuid?.() !== 0) {
     console.error(`${needs}; install them as root, then run the demo again:\n  sudo sh -c 'apt-get update && ${install.join(' ')}'`);
     return false;
@@ -154,13 +166,13 @@ async function ensureTools(): Promise<boolean> {
     console.error(`${needs}, and apt-get is not on PATH; install them with this system's package manager`);
     return false;
   }
-  console.log(`# installing ${missing.join(' and ')} (running as root)`);
-  if (!(await setupCommand('apt-get', ['update'])) || !(await setupCommand(install[0]!, install.slice(1)))) {
+  console.log(`# installing ${missing.join(', ')} (running as root)`);
+  if (!(await setupCommand(['apt-get', 'update'])) || !(await setupCommand(install))) {
     console.error(`${needs}; apt-get failed (see above)`);
     return false;
   }
-  const still = TOOLS.filter((t) => !onPath(t));
-  if (still.length > 0) console.error(`demo: ${still.join(' and ')} still not on PATH after apt-get install`);
+  const still = missingPackages();
+  if (still.length > 0) console.error(`demo: ${still.join(', ')} still missing after apt-get install`);
   return still.length === 0;
 }
 
