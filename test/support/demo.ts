@@ -1,22 +1,22 @@
 /**
  * `npm run demo`: the main job end to end through the real `ctrimg` executable, against a real
- * registry on loopback. Starts docker-registry on a free 127.0.0.1 port, publishes the sample
- * images with skopeo (samples/nanoserver, samples/webapp, samples/multi), and runs every
- * command against a fresh temp store root, printing each command line and its output as a
- * PowerShell session would. Each command's exit code is checked; the first unexpected one
- * ends the demo with exit code 1. The registry and the temp root are always removed, also on
- * Ctrl-C.
- *
- * Needs `docker-registry` and `skopeo` on PATH (Debian: apt-get install -y docker-registry skopeo).
+ * registry on loopback. Installs docker-registry, skopeo and attr with apt-get when they are
+ * missing and this runs as root (else prints the command and exits 1), starts docker-registry on a free
+ * 127.0.0.1 port, publishes the Windows samples with skopeo (windows-samples.ts: NanoServer,
+ * ServerCore and IIS on ServerCore, Windows-format layers), and runs the commands an
+ * administrator would against a fresh temp store root, printing each command line and its
+ * output as a PowerShell session would. Each command's exit code is checked; the first
+ * unexpected one ends the demo with exit code 1. The registry and the temp dirs are always
+ * removed, also on failure and on Ctrl-C.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { publishFixtures } from './fixtures.js';
 import { startRegistry, type RunningRegistry } from './registry.js';
+import { publishWindowsSamples, SAMPLE_NAMES, SAMPLE_OS_VERSION } from './windows-samples.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli.cjs', import.meta.url));
 
@@ -64,24 +64,29 @@ function check(line: string, code: number, expected: number): void {
 }
 
 /**
- * Passes a child's stdout through as it comes, remembering whether it ended with a blank line
- * (tables do), so that every command is followed by exactly one.
+ * Passes a child's stdout and stderr through as they come, keeping its stdout and remembering
+ * whether the output ended with a blank line (tables do), so that every command is followed
+ * by exactly one.
  */
-function forward(child: ChildProcess): { endsBlank(): boolean } {
+function forward(child: ChildProcess): { endsBlank(): boolean; stdout(): string } {
   let tail = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    process.stdout.write(chunk);
+  let stdout = '';
+  const pass = (to: NodeJS.WriteStream) => (chunk: Buffer) => {
+    to.write(chunk);
     tail = (tail + chunk.toString()).slice(-2);
-  });
-  return { endsBlank: () => tail === '\n\n' };
+  };
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stdout!.on('data', pass(process.stdout));
+  child.stderr!.on('data', pass(process.stderr));
+  return { endsBlank: () => tail === '\n\n', stdout: () => stdout };
 }
 
-/** Prints `PS> ctrimg ...`, runs it (stderr straight to the terminal), checks the exit code. */
-async function run(root: string, args: string[], expected = 0): Promise<void> {
+/** Prints `PS> ctrimg ...`, runs it, checks the exit code; resolves with its stdout. */
+async function run(root: string, args: string[], expected = 0): Promise<string> {
   if (interrupted) throw new Interrupted();
   const line = commandLine(args);
   console.log(`PS> ${line}`);
-  const child = startCtrimg(root, args, ['ignore', 'pipe', 'inherit']);
+  const child = startCtrimg(root, args, ['ignore', 'pipe', 'pipe']);
   const out = forward(child);
   const code = await exitOf(child);
   if (interrupted) throw new Interrupted();
@@ -91,6 +96,7 @@ async function run(root: string, args: string[], expected = 0): Promise<void> {
     console.log();
   } else if (!out.endsBlank()) console.log();
   check(line, code, expected);
+  return out.stdout();
 }
 
 /** `ctrimg <left> | ctrimg <right>`: the first one's stdout (JSON) is the second one's stdin. */
@@ -99,7 +105,7 @@ async function pipeline(root: string, left: string[], right: string[]): Promise<
   const line = `${commandLine(left)} | ${commandLine(right)}`;
   console.log(`PS> ${line}`);
   const producer = startCtrimg(root, left, ['ignore', 'pipe', 'inherit']);
-  const consumer = startCtrimg(root, right, ['pipe', 'pipe', 'inherit']);
+  const consumer = startCtrimg(root, right, ['pipe', 'pipe', 'pipe']);
   producer.stdout!.pipe(consumer.stdin!);
   const out = forward(consumer);
   const [a, b] = await Promise.all([exitOf(producer), exitOf(consumer)]);
@@ -107,6 +113,70 @@ async function pipeline(root: string, left: string[], right: string[]): Promise<
   check(commandLine(left), a, 0);
   check(commandLine(right), b, 0);
 }
+
+/**
+ * The programs the demo needs besides node, with the Debian package of each: the registry, skopeo
+ * to publish the samples, and attr's getfattr and setfattr, which the dir importer runs for
+ * extended attributes.
+ */
+const TOOLS: ReadonlyArray<{ program: string; pkg: string }> = [
+  { program: 'docker-registry', pkg: 'docker-registry' },
+  { program: 'skopeo', pkg: 'skopeo' },
+  { program: 'getfattr', pkg: 'attr' },
+  { program: 'setfattr', pkg: 'attr' },
+];
+
+function onPath(program: string): boolean {
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
+    if (dir === '') return false;
+    try {
+      accessSync(join(dir, program), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The Debian packages of the tools not on PATH, each once, in TOOLS order. */
+const missingPackages = (): string[] => [...new Set(TOOLS.filter((t) => !onPath(t.program)).map((t) => t.pkg))];
+
+/** Runs a setup command with the terminal attached; true when it exits 0. */
+async function setupCommand(args: string[]): Promise<boolean> {
+  console.log(`# ${args.join(' ')}`);
+  const child = spawn(args[0]!, args.slice(1), { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  running.add(child);
+  return (await exitOf(child)) === 0 && !interrupted;
+}
+
+/**
+ * Installs the missing packages with apt-get when running as root (update once, then install);
+ * otherwise prints the exact command. True when every tool is on PATH afterwards.
+ */
+async function ensureTools(): Promise<boolean> {
+  const missing = missingPackages();
+  if (missing.length === 0) return true;
+  const install = ['apt-get', 'install', '-y', ...missing];
+  const needs = `demo: needs the Debian packages ${missing.join(', ')}`;
+  if (process.getuid?.() !== 0) {
+    console.error(`${needs}; install them as root, then run the demo again:\n  sudo sh -c 'apt-get update && ${install.join(' ')}'`);
+    return false;
+  }
+  if (!onPath('apt-get')) {
+    console.error(`${needs}, and apt-get is not on PATH; install them with this system's package manager`);
+    return false;
+  }
+  console.log(`# installing ${missing.join(', ')} (running as root)`);
+  if (!(await setupCommand(['apt-get', 'update'])) || !(await setupCommand(install))) {
+    console.error(`${needs}; apt-get failed (see above)`);
+    return false;
+  }
+  const still = missingPackages();
+  if (still.length > 0) console.error(`demo: ${still.join(', ')} still missing after apt-get install`);
+  return still.length === 0;
+}
+
+const PLATFORM = 'windows/amd64';
 
 async function main(): Promise<number> {
   if (!existsSync(CLI)) {
@@ -124,33 +194,49 @@ async function main(): Promise<number> {
   process.once('SIGTERM', onSignal);
 
   const started = Date.now();
-  const root = await mkdtemp(join(tmpdir(), 'ctrimg-demo-'));
+  let root: string | undefined;
   let registry: RunningRegistry | undefined;
   try {
+    if (!(await ensureTools())) return interrupted ? 130 : 1;
+    root = await mkdtemp(join(tmpdir(), 'ctrimg-demo-'));
     registry = await startRegistry();
     if (interrupted) throw new Interrupted();
     const { url, host } = registry;
     console.log(`# docker-registry listening on ${url} (loopback only)`);
-    await publishFixtures(host);
+    await publishWindowsSamples(host);
     if (interrupted) throw new Interrupted();
-    console.log('# published with skopeo: samples/nanoserver:10.0.17763.1, samples/webapp:1.2.0, samples/multi:1.0');
+    const published = Object.values(SAMPLE_NAMES).map((n) => `${n.repo}:${n.tag}`);
+    console.log(`# published with skopeo: ${published.join(', ')}`);
+    console.log(`#   each for ${PLATFORM} with os.version ${SAMPLE_OS_VERSION}, layers in the Windows format (Files/ and Hives/)`);
     console.log(`# CTRIMG_ROOT=${root}`);
     console.log();
 
-    await run(root, ['Register-ContainerImageSource', '-Name', 'local', '-Location', url, '-Insecure', '-Namespace', 'samples', '-Publisher', 'Contoso']);
+    await run(root, ['Register-ContainerImageSource', '-Name', 'local', '-Location', url, '-Insecure', '-Namespace', 'windows', '-Publisher', 'Microsoft']);
+    await run(root, ['Find-ContainerImage', '-Name', 'Nano*']);
     await run(root, ['Find-ContainerImage']);
-    console.log('# WebApp is built on NanoServer: the base is installed first.');
-    await run(root, ['Install-ContainerImage', '-Name', 'WebApp']);
+    console.log('# This host runs Linux: by default ctrimg takes the image built for this host, and these are Windows images only.');
+    await run(root, ['Install-ContainerImage', '-Name', 'NanoServer'], 3);
+    console.log(`# On a Windows Server 2019 host (build 17763) that command installs NanoServer: its os.version matches`);
+    console.log('# the host\'s build, and each layer goes to the Host Compute Service through wclayer import.');
+    console.log(`# Here -Platform ${PLATFORM} asks for the Windows image, and the dir importer unpacks each layer's`);
+    console.log('# Files/ and Hives/ into a plain directory.');
+    await run(root, ['Install-ContainerImage', '-Name', 'NanoServer', '-Platform', PLATFORM]);
+    console.log('# IIS is built on ServerCore: the base is installed first.');
+    await run(root, ['Install-ContainerImage', '-Name', 'IIS', '-Platform', PLATFORM]);
     await run(root, ['Get-ContainerImage']);
     await run(root, ['Get-ContainerImage', '-Property', 'Name,ParentImage']);
-    await run(root, ['New-Container', '-ContainerImageName', 'WebApp', '-Name', 'web1']);
-    await run(root, ['Get-Container']);
-    console.log('# Refused (exit 4): WebApp has NanoServer as its ParentImage.');
-    await run(root, ['Remove-ContainerImage', '-Name', 'NanoServer'], 4);
-    await run(root, ['Remove-Container', '-Name', 'web1']);
-    console.log('# Image objects piped in as JSON.');
-    await pipeline(root, ['Get-ContainerImage', '-Name', 'WebApp', '-OutputFormat', 'Json'], ['Remove-ContainerImage', '-Force']);
-    await run(root, ['Remove-ContainerImage', '-Name', 'NanoServer']);
+    console.log('# The same store, as docker shows it:');
+    await run(root, ['images']);
+    await run(root, ['New-Container', '-ContainerImageName', 'IIS', '-Name', 'web1']);
+    const [web1] = JSON.parse(await run(root, ['Get-Container', '-Name', 'web1', '-OutputFormat', 'Json'])) as Array<{ Path: string }>;
+    console.log("# With the dir importer a container's Path is the merged tree of its image's layers:");
+    for (const top of ['Files', 'Hives']) console.log(`#   ${top}/: ${(await readdir(join(web1!.Path, top))).sort().join(', ')}`);
+    console.log();
+    console.log('# Refused (exit 4): IIS has ServerCore as its ParentImage. -Force skips the confirmation, not the check.');
+    await run(root, ['Remove-ContainerImage', '-Name', 'ServerCore', '-Force'], 4);
+    console.log('# Cleanup: the container first, then the images, piped in as JSON.');
+    await run(root, ['Remove-Container', '-Name', 'web1', '-Force']);
+    await pipeline(root, ['Get-ContainerImage', '-OutputFormat', 'Json'], ['Remove-ContainerImage', '-Force']);
     await run(root, ['Get-ContainerImage']);
 
     console.log(`# demo passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -163,7 +249,7 @@ async function main(): Promise<number> {
   } finally {
     for (const child of running) child.kill('SIGTERM');
     await registry?.stop().catch((err: Error) => console.error(`demo: stopping the registry: ${err.message}`));
-    await rm(root, { recursive: true, force: true });
+    if (root) await rm(root, { recursive: true, force: true });
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
