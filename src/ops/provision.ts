@@ -202,7 +202,7 @@ function requestOf(d: DesiredImage): InstallRequest {
  */
 async function prune(ctx: OpsContext, desired: DesiredImage[], planned: ProvisionItem[], added: ImageRecord[], confirmed: boolean): Promise<ProvisionItem[]> {
   if (!confirmed) {
-    return planned.map((i): ProvisionItem => (i.action === 'Remove' ? { ...i, status: 'Skipped' } : { ...i, status: 'Failed', error: refusal(i.image!, i.dependents!) }));
+    return planned.map((i): ProvisionItem => (i.action === 'Remove' ? { ...i, status: 'Skipped' } : { ...i, status: 'Failed', error: refusal(i.dependents!) }));
   }
   const unclaimed = new Set(decideProvisioning(desired, installedViews(ctx), added).unclaimed.map((i) => i.id));
   const items = planned.filter((i) => !unclaimed.has(i.image!.id)).map((i): ProvisionItem => ({ action: 'Keep', status: 'Succeeded', image: i.image }));
@@ -228,13 +228,14 @@ function pruneItems(r: Omit<Removal, 'swept'>, done: ProvisionStatus): Provision
       status: done === 'Skipped' ? 'Skipped' : 'Failed',
       image,
       dependents,
-      ...(done !== 'Skipped' && { error: refusal(image, dependents) }),
+      ...(done !== 'Skipped' && { error: refusal(dependents) }),
     })),
   ];
 }
 
-const refusal = (image: ImageRecord, deps: Dependents) =>
-  dependent(`'${describeImage(image)}' is not in the file but is used by ${describeDependents(deps)}`, {
+/** A refusal to prune, worded to follow the image's name (as provisioningError and the report put it). */
+const refusal = (deps: Dependents) =>
+  dependent(`not in the file, but used by ${describeDependents(deps)}`, {
     code: 'IMAGE_IN_USE',
     hint: 'remove the dependent containers and child images first, or list the image in the file',
   });

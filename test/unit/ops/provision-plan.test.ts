@@ -142,7 +142,7 @@ describe('provisioning plan', () => {
       const err = provisioningError(p)!;
       assert.equal(err.exitCode, 4);
       assert.equal(err.code, 'IMAGE_IN_USE');
-      assert.equal(err.message, "1 of 3 images failed (the others were attempted): Used: 'Used' is not in the file but is used by container 'web1' (Off)");
+      assert.equal(err.message, "1 of 3 images failed (the others were attempted): Used: not in the file, but used by container 'web1' (Off)");
     });
 
     it('removes nothing when the removal is declined, and nothing at all when asking throws', async () => {
