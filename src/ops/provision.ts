@@ -71,7 +71,8 @@ export function decideProvisioning(desired: DesiredImage[], installed: Installed
   const entries = desired.map((d) => ({ desired: d, keptBy: newest(installed.filter((i) => satisfies(i, d)).map((i) => i.image)) }));
   const byId = new Map(installed.map((i) => [i.image.id, i.image]));
   const kept = new Set<number>();
-  for (const image of [...entries.flatMap((e) => (e.keptBy ? [e.keptBy] : [])), ...claimed]) {
+  // The claimed by their records among the installed: their parents are those the store keeps now.
+  for (const image of [...entries.flatMap((e) => (e.keptBy ? [e.keptBy] : [])), ...claimed.map((c) => byId.get(c.id) ?? c)]) {
     // Up the lineage: the parent of a kept image is kept too.
     for (let at: ImageRecord | undefined = image; at && !kept.has(at.id); at = at.parentId === null ? undefined : byId.get(at.parentId)) kept.add(at.id);
   }

@@ -4,7 +4,8 @@
  * second changes nothing, says so and exits 0, even once a newer version is offered; -WhatIf
  * prints the plan and leaves the store as it was; -Prune asks for -Force off a terminal, then
  * removes an image the file no longer lists and reports the one a container uses (exit 4); an
- * entry the registry lacks fails without stopping the others; a malformed file changes nothing.
+ * entry the registry lacks fails without stopping the others; a malformed file changes nothing;
+ * an unlisted image a run makes the base of what it installs is not pruned.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -165,5 +166,17 @@ describe('end to end: provisioning from a file', function () {
     assert.equal(source.code, 3);
     assert.match(source.stderr, new RegExp(`${unknownSource}:4:13: no source named 'nowhere' is registered \\(Get-ContainerImageSource lists them\\) \\[SOURCE_NOT_FOUND\\]`));
     assert.deepEqual(await snapshotStore(root), before);
+  });
+
+  it('-Prune keeps an unlisted image that the run makes the base of an image it installs', async () => {
+    const rmi = await ctrimg(root, ['Remove-ContainerImage', '-Name', 'WebApp', '-Force']);
+    assert.equal(rmi.code, 0, rmi.stderr);
+    const path = await file('web-back.json', JSON.stringify({ images: [{ reference: fx.child.reference, insecure: true }, { reference: worker.reference, insecure: true }, { name: 'Multi' }] }));
+    const plan = await provisionJson([path, '-Prune', '-WhatIf']);
+    assert.deepEqual(rows(plan.report), ['Install Skipped null', 'Keep Succeeded Worker', 'Keep Succeeded Multi', 'Remove Skipped NanoServer'], 'the plan reads the store alone');
+    const { code, report, stderr } = await provisionJson([path, '-Prune', '-Force']);
+    assert.equal(code, 0, stderr);
+    assert.deepEqual(rows(report), ['Install Succeeded WebApp', 'Keep Succeeded Worker', 'Keep Succeeded Multi', 'Keep Succeeded NanoServer']);
+    assert.deepEqual(await installed(), ['Multi 1.0.0.0', 'NanoServer 10.0.17763.1', 'WebApp 1.2.0.0', 'Worker 1.0.0.0']);
   });
 });
