@@ -16,6 +16,7 @@ import { cmdlet as removeContainer } from './Remove-Container.js';
 import { cmdlet as newImage } from './New-ContainerImage.js';
 import { cmdlet as commit } from './commit.js';
 import { cmdlet as repair } from './Repair-ContainerImageStore.js';
+import { cmdlet as provision } from './Invoke-ContainerImageProvisioning.js';
 import { cmdlet as images } from './images.js';
 import { cmdlet as history } from './history.js';
 import { cmdlet as rmi } from './rmi.js';
@@ -31,6 +32,7 @@ export const cmdlets: CmdletSpec[] = [
   find, install, save, get, remove,
   newContainer, getContainer, removeContainer,
   newImage, commit,
+  provision,
   repair,
   getCommand,
   images, history, rmi, pull, search, saveArchive, load,

@@ -67,6 +67,9 @@ export function createIO(streams: Streams, opts: IOOptions): CmdletIO {
         rl.close();
       }
     },
+    get canAsk() {
+      return opts.stdinIsTTY && opts.stderrIsTTY;
+    },
     outputFormat: opts.outputFormat,
     quiet: opts.quiet && !opts.verbose,
     // A getter: IOOptions may compute it when asked (run.ts does), and a listing never asks.

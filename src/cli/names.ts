@@ -5,7 +5,7 @@
  */
 import { usage } from '../errors.js';
 import type { ParamSpec } from './types.js';
-import { closest } from './suggest.js';
+import { closest } from '../suggest.js';
 
 /** Parameters every cmdlet takes; handled by the CLI, never passed to run(). */
 export const COMMON_PARAMS: ParamSpec[] = [

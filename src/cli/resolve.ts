@@ -9,7 +9,7 @@ import { usage } from '../errors.js';
 import type { Args, ParameterSets, ParamSpec } from './types.js';
 import type { OutputFormat } from '../format/output-format.js';
 import { COMMON_PARAMS, resolveParam } from './names.js';
-import { closest } from './suggest.js';
+import { closest } from '../suggest.js';
 
 export interface CommonArgs {
   outputFormat: OutputFormat;

@@ -14,7 +14,7 @@ import { complete, COMPLETE_WORD } from './complete.js';
 import { HELP_WORDS, LISTING_CMDLET, renderCmdletHelp, renderUsage } from './help.js';
 import { withCmdletHint } from './hints.js';
 import { createIO, safe, type Streams } from './io.js';
-import { closest } from './suggest.js';
+import { closest } from '../suggest.js';
 
 export interface CliEnv extends Streams {
   /** Default: `stdin.isTTY`. When true, readStdin() returns '' without reading. */

@@ -81,6 +81,8 @@ export interface CmdletIO {
    * terminal (scripts are never stopped by a prompt). -Force skips the call altogether.
    */
   confirm(question: string): Promise<boolean>;
+  /** True when confirm would ask: stdin and stderr are terminals. Off one, a destructive run without -Force refuses. */
+  readonly canAsk: boolean;
   outputFormat: OutputFormat;
   quiet: boolean;
   /** True when stderr is a terminal (progress may redraw lines). */

@@ -106,3 +106,30 @@ export function matchesFilter(v: Version, f: VersionFilter): boolean {
   if (f.maximum && compareVersions(v, f.maximum) > 0) return false;
   return true;
 }
+
+/**
+ * A version range as a provisioning file writes it: an exact version (`10.0.17763.1`, or
+ * `=10.0.17763.1`), a bound (`>=10.0.17763`, `<=2.0`), or both bounds (`>=1.0 <=2.0`, or with a
+ * comma); bounds are inclusive, as -MinimumVersion and -MaximumVersion are. Undefined when the
+ * text is none of those; a usage error when the bounds contradict each other (versionFilter).
+ */
+export function parseVersionRange(text: string): VersionFilter | undefined {
+  const clauses = text.trim().replace(/(>=|<=|=)\s+/g, '$1').split(/[\s,]+/);
+  if (clauses.length === 0 || clauses.length > 2) return undefined;
+  const f: VersionFilter = {};
+  for (const clause of clauses) {
+    const [, op = '', rest] = /^(>=|<=|=)?(.*)$/.exec(clause)!;
+    const v = tryParseVersion(rest!);
+    if (!v) return undefined;
+    const key = op === '>=' ? 'minimum' : op === '<=' ? 'maximum' : 'required';
+    if (f[key] || (key === 'required' && clauses.length > 1)) return undefined;
+    f[key] = v;
+  }
+  return versionFilter(f);
+}
+
+/** A filter as a range's text: `10.0.17763.1`, `>=10.0.17763.0`, `>=1.0.0.0 <=2.0.0.0`; '' for none. */
+export function formatVersionRange(f: VersionFilter): string {
+  if (f.required) return f.required.text;
+  return [f.minimum && `>=${f.minimum.text}`, f.maximum && `<=${f.maximum.text}`].filter(Boolean).join(' ');
+}

@@ -18,9 +18,9 @@
  *   src/layers/    tar, decompression, paths inside a root, whiteouts, tree removal
  *   src/image/     references, digests, media types, manifests, platforms (pure)
  *   store/         SQLite
- * src/errors.ts, src/redact.ts and src/programs.ts (the runner of host programs) are shared
- * leaves: any layer imports them, they import no other module of ours. test/ sits above
- * everything and is not checked here.
+ * src/errors.ts, src/redact.ts, src/programs.ts (the runner of host programs) and src/suggest.ts
+ * ("did you mean") are shared leaves: any layer imports them, they import no other module of
+ * ours. test/ sits above everything and is not checked here.
  *
  * Import specifiers are read with TypeScript's own preProcessFile, which sees `import type`,
  * `export ... from` and dynamic `import()` alike.
@@ -48,7 +48,7 @@ const LAYERS = [
   'store',
 ] as const;
 
-const LEAVES = ['src/errors.ts', 'src/redact.ts', 'src/programs.ts'];
+const LEAVES = ['src/errors.ts', 'src/redact.ts', 'src/programs.ts', 'src/suggest.ts'];
 
 /** Packages that belong to one or a few layers: SQL only in store/, HTTP only in src/registry, ... */
 const PACKAGE_HOMES: Record<string, readonly string[]> = {
@@ -59,6 +59,7 @@ const PACKAGE_HOMES: Record<string, readonly string[]> = {
   'tar-stream': ['src/layers'],
   'zstd-napi': ['src/layers'],
   semver: ['src/image'],
+  yaml: ['src/ops'],
 };
 
 /** Layers DESIGN.md keeps free of I/O (cmdlets: "no logic, no I/O"; src/format: "pure renderers"): no Node builtin. */

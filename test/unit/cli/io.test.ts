@@ -37,4 +37,9 @@ describe('cli/io confirm', () => {
     assert.equal(piped.prompt(), '');
     assert.equal(await io('n\n', { stdin: true, stderr: false }).cio.confirm('Remove?'), true);
   });
+
+  it('says whether it can ask: only when stdin and stderr are both terminals', () => {
+    const can = (stdin: boolean, stderr: boolean) => io('', { stdin, stderr }).cio.canAsk;
+    assert.deepEqual([can(true, true), can(false, true), can(true, false), can(false, false)], [true, false, false, false]);
+  });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { closest, levenshtein } from '../../../src/cli/suggest.js';
+import { closest, levenshtein } from '../../src/suggest.js';
 
 describe('suggest', () => {
   it('levenshtein counts edits, ignoring case', () => {

@@ -1,4 +1,4 @@
-/** "Did you mean" for unknown cmdlets, parameters and values. */
+/** "Did you mean" for unknown cmdlets, parameters and values, and unknown fields of a provisioning file. */
 
 /** Edit distance between a and b, ignoring case. */
 export function levenshtein(a: string, b: string): number {
