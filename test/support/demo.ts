@@ -147,10 +147,10 @@ async function main(): Promise<number> {
     await run(root, ['Get-Container']);
     console.log('# Refused (exit 4): WebApp has NanoServer as its ParentImage.');
     await run(root, ['Remove-ContainerImage', '-Name', 'NanoServer'], 4);
-    await run(root, ['Remove-Container', '-Name', 'web1']);
+    await run(root, ['Remove-Container', '-Name', 'web1', '-Force']);
     console.log('# Image objects piped in as JSON.');
     await pipeline(root, ['Get-ContainerImage', '-Name', 'WebApp', '-OutputFormat', 'Json'], ['Remove-ContainerImage', '-Force']);
-    await run(root, ['Remove-ContainerImage', '-Name', 'NanoServer']);
+    await run(root, ['Remove-ContainerImage', '-Name', 'NanoServer', '-Force']);
     await run(root, ['Get-ContainerImage']);
 
     console.log(`# demo passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
