@@ -38,7 +38,7 @@ export const COMMON_PARAMS: ParamSpec[] = [
 export function riskParams(impact: ConfirmImpact): ParamSpec[] {
   const asks =
     impact === 'High'
-      ? 'It asks anyway on a terminal unless -Force or -Confirm:$false is given; with no terminal to ask on (stdin or stderr redirected, input piped) it refuses and changes nothing.'
+      ? 'This cmdlet asks on a terminal even without -Confirm, unless -Force or -Confirm:$false is given. With no terminal to ask on (stdin or stderr redirected, input piped) it refuses instead, changing nothing.'
       : 'Without it, nothing is asked.';
   return [
     { name: 'WhatIf', type: 'switch', description: 'Show what would be done, per object, and change nothing.' },

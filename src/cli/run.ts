@@ -15,7 +15,10 @@ import { createIO, errorLine, safe, type Streams } from './io.js';
 import { closest } from './suggest.js';
 
 export interface CliEnv extends Streams {
-  /** Default: `stdin.isTTY`. When true, readStdin() returns '' without reading. */
+  /**
+   * Default: `stdin.isTTY`. When true, readStdin() returns '' without reading. A confirmation is
+   * asked only when this and stderrIsTTY are both true; otherwise it is refused (confirm.ts).
+   */
   stdinIsTTY?: boolean;
   /** Default: `stderr.isTTY`. Becomes CmdletIO.interactive. */
   stderrIsTTY?: boolean;

@@ -405,7 +405,7 @@ describe('runCli', () => {
       const help = (await cli(['help', 'Remove-Thing'])).stdout;
       assert.match(help, /Remove-Thing \[\[-Name\] <string\[\]>\] \[-Force\] \[-WhatIf\] \[-Confirm\] \[<CommonParameters>\]/);
       assert.match(help, /\n {4}-WhatIf\n/);
-      assert.match(help, /\n {4}-Confirm\n {8}Ask before each change\. It asks anyway on a terminal unless -Force or -Confirm:\$false/);
+      assert.match(help, /\n {4}-Confirm\n {8}Ask before each change\. This cmdlet asks on a terminal even without -Confirm, unless -Force or -Confirm:\$false is given\. With no terminal to ask on .* it refuses instead, changing nothing\.\n/);
       assert.match(help, /-ErrorAction \{Continue \| Stop \| SilentlyContinue\}, -EA/);
       const plain = (await cli(['help', 'Get-ContainerImage'])).stdout;
       assert.doesNotMatch(plain, /-WhatIf|-Confirm/);
