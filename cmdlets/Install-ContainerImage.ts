@@ -10,6 +10,7 @@ const BY_NAME = [RANGE, EXACT];
 export const cmdlet: CmdletSpec = {
   name: 'Install-ContainerImage',
   synopsis: 'Installs an image (and the base image it names, first) from a source, a reference, or an archive or layout on disk.',
+  confirmImpact: 'Medium',
   params: [
     { name: 'Name', type: 'string', required: true, positional: true, sets: BY_NAME, description: 'Image name as Find-ContainerImage shows it.' },
     ...versionParams,
@@ -26,7 +27,6 @@ export const cmdlet: CmdletSpec = {
     { name: 'Image', type: 'string', sets: [PATH], description: 'Which image of several in -Path: repo:tag (docker-save), its ref name (OCI), sha256:<digest>, or @N (its position, from 0).' },
     { name: 'Repository', type: 'string', sets: [PATH], description: 'The repository (host/repo) to record the image under (default: its RepoTag, else the file or directory name).' },
     { name: 'Platform', type: 'string', description: 'os/arch[/variant][:osversion][+feature...] to pick from a multi-platform image (default: this host, or $CTRIMG_HOST_PLATFORM).' },
-    { name: 'WhatIf', type: 'switch', description: 'Show what would be installed without downloading layers.' },
     {
       name: 'MaxConcurrentDownloads',
       type: 'number',

@@ -4,6 +4,7 @@ import { importerParam } from './params.js';
 
 export const cmdlet: CmdletSpec = {
   name: 'Invoke-ContainerImageProvisioning',
+  confirmImpact: 'High',
   synopsis:
     'Makes the installed images what a YAML or JSON file lists: installs the missing ones, keeps those installed, and with -Prune removes the others that nothing depends on.',
   params: [
@@ -22,7 +23,6 @@ export const cmdlet: CmdletSpec = {
         'Also remove the installed images the file does not list (however they were installed), except the parents of those it does; those a container or a child image uses are refused and reported, never forced.',
     },
     { name: 'Force', type: 'switch', description: 'With -Prune, remove without asking (needed when stdin or stderr is not a terminal).' },
-    { name: 'WhatIf', type: 'switch', description: 'Show the plan (Install, Keep, Remove, Refused) without contacting a registry or changing anything; Changed says whether a run would change something.' },
     importerParam,
   ],
   hints: {

@@ -5,6 +5,7 @@ import { importerParam } from './params.js';
 export const cmdlet: CmdletSpec = {
   name: 'New-Container',
   synopsis: "Creates a container (state Off) holding the image's merged root filesystem.",
+  confirmImpact: 'Medium',
   params: [
     { name: 'ContainerImageName', type: 'string', required: true, description: 'Installed image to create the container from.' },
     { name: 'ContainerImageVersion', type: 'string', description: 'Version of the image (default: the newest installed).' },

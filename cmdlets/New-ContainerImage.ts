@@ -9,6 +9,7 @@ export const PIPELINE = 'Pipeline';
 export const cmdlet: CmdletSpec = {
   name: 'New-ContainerImage',
   synopsis: "Commits a container's changes (it must be Off) as a new image whose ParentImage is the container's image.",
+  confirmImpact: 'Medium',
   params: [
     { name: 'ContainerName', type: 'string', required: true, sets: [NAME], description: 'The container to commit. Without it, a container object is read as JSON from stdin.' },
     { name: 'Name', type: 'string', required: true, positional: true, description: 'Name of the new image.' },

@@ -3,6 +3,7 @@ import type { CmdletSpec } from '../src/cli/types.js';
 export const cmdlet: CmdletSpec = {
   name: 'Register-ContainerImageSource',
   synopsis: 'Registers a named registry that Find- and Install-ContainerImage search.',
+  confirmImpact: 'Medium',
   params: [
     { name: 'Name', type: 'string', required: true, positional: true, description: 'Name of the source.' },
     { name: 'Location', type: 'string', required: true, description: 'Root URL of the registry, https://host[:port] (http only with -Insecure).' },

@@ -10,6 +10,7 @@ const BY_NAME = [RANGE, EXACT];
 export const cmdlet: CmdletSpec = {
   name: 'Save-ContainerImage',
   synopsis: 'Writes an image to an archive file (OCI or docker-save) or an OCI layout directory, for hosts with no registry access.',
+  confirmImpact: 'Medium',
   params: [
     { name: 'Name', type: 'string', required: true, positional: true, sets: BY_NAME, description: 'Image name as Find-ContainerImage shows it: saved from the sources, not installed.' },
     ...versionParams,

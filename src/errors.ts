@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   CANCELLED: 'the command was interrupted (Ctrl-C, SIGTERM) before it finished',
   CONCURRENCY_OUT_OF_RANGE: 'the number of layers to download at once is outside the allowed range',
   CONFIG_INVALID: 'an image config is not valid JSON of the expected shape',
+  CONFIRMATION_REQUIRED: 'a change needs confirmation and there is no terminal to ask on (input piped or redirected); nothing was changed',
   CONTAINER_EXISTS: 'a container with that name already exists',
   CONTAINER_GONE: 'a selected container was removed meanwhile by another command',
   CONTAINER_NAME_INVALID: 'a container name is not letters, digits and . _ - starting with a letter or digit',

@@ -4,7 +4,7 @@ import { renderImages } from '../../src/format/images.js';
 import { parsePlatform } from '../../src/image/platform.js';
 import { parseImageName } from '../../src/image/source.js';
 import { lineageOf } from '../../src/ops/images.js';
-import { installImage, type InstallRequest } from '../../src/ops/install.js';
+import { describeInstallRequest, installImage, type InstallRequest } from '../../src/ops/install.js';
 import { withOps } from '../context.js';
 import { PATH, REFERENCE } from '../Install-ContainerImage.js';
 import { bind, importerArg, versionFilterArg } from '../args.js';
@@ -18,9 +18,11 @@ export const run: CmdletRun = (args, io, set) => {
         : { by: 'name', name: args.Name as string, versions: versionFilterArg(args), source: args.Source as string | undefined };
   const platform = bind(args, 'Platform', parsePlatform);
   return withOps(io, async (ctx) => {
+    // -WhatIf goes to the install, which explains the image and platform it would take.
+    if (!io.whatIf && !(await io.shouldProcess(describeInstallRequest(request), 'Install'))) return;
     const installed = await installImage(ctx, request, {
       platform,
-      whatIf: args.WhatIf === true,
+      whatIf: io.whatIf,
       maxConcurrentDownloads: args.MaxConcurrentDownloads as number | undefined,
       dropLayerBlobs: args.DropLayerBlobs === true,
     });

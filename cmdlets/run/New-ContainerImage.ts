@@ -12,7 +12,9 @@ export const run: CmdletRun = async (args, io, set) => {
   const version = bind(args, 'Version', parseVersion);
   const [piped] = set === PIPELINE ? pipedContainers(await pipedObjects(io, 'a container object (Get-Container -OutputFormat Json)')) : [];
   const container = piped ?? { name: args.ContainerName as string };
+  const made = version ? `${args.Name as string} ${version.text}` : (args.Name as string);
   return withOps(io, async (ctx) => {
+    if (!(await io.shouldProcess(`${made} from container ${container.name ?? container.id}`, 'New'))) return;
     const image = await commitContainer(ctx, {
       container,
       name: args.Name as string,

@@ -5,7 +5,8 @@ import { registerSource } from '../../src/ops/sources.js';
 import { withOps } from '../context.js';
 
 export const run: CmdletRun = (args, io) =>
-  withOps(io, (ctx) => {
+  withOps(io, async (ctx) => {
+    if (!(await io.shouldProcess(`${args.Name as string} (${args.Location as string})`, 'Register'))) return;
     const source = registerSource(ctx, {
       name: args.Name as string,
       location: args.Location as string,

@@ -1,7 +1,7 @@
 /** What Remove-Container runs; cmdlets/Remove-Container.ts, its spec, loads this when it runs. */
 import type { CmdletRun } from '../../src/cli/types.js';
 import { pipedContainers } from '../../src/format/piped.js';
-import { containersGone, getContainers, removeContainers, selectContainers } from '../../src/ops/containers.js';
+import { containerRemovalError, containersGone, getContainers, removeContainers, selectContainers, type ContainerView } from '../../src/ops/containers.js';
 import { withOps } from '../context.js';
 import { importerArg, pipedObjects } from '../args.js';
 import { PIPELINE } from '../Remove-Container.js';
@@ -10,11 +10,14 @@ export const run: CmdletRun = async (args, io, set) => {
   const piped = set === PIPELINE ? pipedContainers(await pipedObjects(io, 'container objects (Get-Container -OutputFormat Json)')) : [];
   return withOps(io, async (ctx) => {
     const views = set === PIPELINE ? selectContainers(ctx, piped) : getContainers(ctx, args.Name as string[]);
-    if (!args.Force && !args.WhatIf && !(await io.confirm(`Remove container ${views.map((v) => v.container.name).join(', ')}?`))) {
-      return io.info('Nothing was removed');
-    }
-    const { removed, gone } = await removeContainers(ctx, views, { whatIf: args.WhatIf === true });
-    for (const v of removed) io.info(`${args.WhatIf ? 'What if: removing' : 'Removed'} container ${v.container.name}`);
-    if (gone.length > 0) throw containersGone(gone);
+    // Asked about each, before any goes.
+    const chosen: ContainerView[] = [];
+    for (const v of views) if (await io.shouldProcess(v.container.name, 'Remove')) chosen.push(v);
+    if (io.whatIf) return;
+    if (chosen.length === 0) return io.info('Nothing was removed');
+    const done = await removeContainers(ctx, chosen, { stopAtFirstFailure: io.errorAction === 'Stop' });
+    for (const v of done.removed) io.info(`Removed container ${v.container.name}`);
+    for (const f of done.failed) io.writeError(containerRemovalError(f));
+    if (done.gone.length > 0) io.writeError(containersGone(done.gone));
   }, importerArg(args));
 };

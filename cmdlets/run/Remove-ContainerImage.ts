@@ -4,8 +4,9 @@ import { pipedImages } from '../../src/format/piped.js';
 import { removalLines, renderRemovalJson } from '../../src/format/removal.js';
 import { parseVersion } from '../../src/image/version.js';
 import { describeImage, selectByQuery, selectImages } from '../../src/ops/images.js';
-import { planRemoval, removalError, removeImages, type Removal } from '../../src/ops/remove.js';
+import { planRemoval, removalErrors, removeImages, type Removal } from '../../src/ops/remove.js';
 import type { StoreContext } from '../../src/ops/store-context.js';
+import type { ImageRecord } from '../../store/index.js';
 import { withOps, withStore } from '../context.js';
 import { bind, importerArg, pipedObjects } from '../args.js';
 import { PIPELINE } from '../Remove-ContainerImage.js';
@@ -18,22 +19,35 @@ export const run: CmdletRun = async (args, io, set) => {
       ? selectImages(ctx, piped)
       : selectByQuery(ctx, { names: args.Name as string[], publisher: args.Publisher as string | undefined, version });
   const forced = importerArg(args);
+  const stop = { stopAtFirstFailure: io.errorAction === 'Stop' };
   // -WhatIf decides over the records alone: the importers are not even loaded.
-  if (args.WhatIf === true) return withStore(io, (ctx) => report(io, planRemoval(ctx, targets(ctx), forced), true));
+  if (io.whatIf) {
+    return withStore(io, async (ctx) => {
+      const plan = planRemoval(ctx, targets(ctx), { ...forced, ...stop });
+      await declined(io, plan.removed);
+      report(io, plan, true);
+    });
+  }
   return withOps(io, async (ctx) => {
     const selected = targets(ctx);
-    if (!args.Force) {
-      // Asked only about what would go; what would be refused is refused without a question.
-      const plan = planRemoval(ctx, selected);
-      if (plan.removed.length > 0 && !(await io.confirm(`Remove ${plan.removed.map(describeImage).join(', ')}?`))) return io.info('Nothing was removed');
-    }
-    report(io, await removeImages(ctx, selected), false);
+    // Asked about each image that would go, before any goes; one that would be refused is refused unasked.
+    const no = await declined(io, planRemoval(ctx, selected, stop).removed);
+    const chosen = selected.filter((i) => !no.has(i.id));
+    if (chosen.length === 0) return io.info('Nothing was removed');
+    report(io, await removeImages(ctx, chosen, stop), false);
   }, forced);
 };
 
+/** The ids of the images not to remove: all with -WhatIf, else those the user answered no for. */
+async function declined(io: CmdletIO, images: ImageRecord[]): Promise<Set<number>> {
+  const ids = new Set<number>();
+  for (const image of images) if (!(await io.shouldProcess(describeImage(image), 'Remove'))) ids.add(image.id);
+  return ids;
+}
+
+/** The outcome per image; each refusal, and the images gone meanwhile, as errors by -ErrorAction. */
 function report(io: CmdletIO, removal: Removal, whatIf: boolean): void {
   if (io.outputFormat === 'Json') io.out(renderRemovalJson(removal, whatIf));
-  else for (const line of removalLines(removal, whatIf)) io.info(line);
-  const err = removalError(removal);
-  if (err) throw err;
+  else if (!whatIf) for (const line of removalLines(removal)) io.info(line);
+  for (const err of removalErrors(removal)) io.writeError(err);
 }

@@ -9,7 +9,9 @@ import { REPAIR_AGAIN } from '../hints.js';
 
 export const run: CmdletRun = (args, io) =>
   withOps(io, async (ctx) => {
-    const findings = await repairStore(ctx, { fix: args.Fix === true });
+    // Declined, or -WhatIf: the check alone, which says what -Fix would delete.
+    const fix = args.Fix === true && (await io.shouldProcess(ctx.root, 'Repair'));
+    const findings = await repairStore(ctx, { fix });
     io.out(renderFindings(findings, io.outputFormat));
     if (!isClean(findings)) {
       const left = findings.filter((f) => f.action === 'WouldDelete' || f.action === 'Reinstall' || f.action === 'RestoreDatabase');

@@ -3,7 +3,7 @@ import type { CmdletRun } from '../../src/cli/types.js';
 import { pipedImages } from '../../src/format/piped.js';
 import { renderSaved } from '../../src/format/saved.js';
 import { parsePlatform } from '../../src/image/platform.js';
-import { saveImage, type ArchiveFormat, type SaveRequest } from '../../src/ops/save.js';
+import { describeSaveRequest, saveImage, type ArchiveFormat, type SaveRequest } from '../../src/ops/save.js';
 import { withOps } from '../context.js';
 import { bind, pipedObjects, versionFilterArg } from '../args.js';
 import { PIPELINE, REFERENCE } from '../Save-ContainerImage.js';
@@ -17,6 +17,7 @@ export const run: CmdletRun = async (args, io, set) => {
         : { by: 'name', name: args.Name as string, versions: versionFilterArg(args), source: args.Source as string | undefined };
   const platform = bind(args, 'Platform', parsePlatform);
   return withOps(io, async (ctx) => {
+    if (!(await io.shouldProcess(`${describeSaveRequest(image)} to ${args.Path as string}`, 'Save'))) return;
     const saved = await saveImage(ctx, { image, path: args.Path as string, format: args.Format as ArchiveFormat | undefined, force: args.Force === true, platform });
     io.out(renderSaved(saved, io.outputFormat));
   });

@@ -91,5 +91,5 @@ export function parseDockerParameters(params: ParamSpec[], tokens: string[]): Pa
   const positional = params.find((p) => p.positional);
   if (positional) args[positional.name] = positional.choices ? words.map((w) => choiceOf(positional.choices!, w)) : words;
   else if (words.length > 0) throw usage(`unexpected argument '${words[0]}'`);
-  return { args, common: { outputFormat: 'Table', debug: false, quiet: false, verbose: false, help: false } };
+  return { args, common: { outputFormat: 'Table', debug: false, quiet: false, verbose: false, help: false, errorAction: 'Continue', whatIf: false } };
 }

@@ -1,6 +1,6 @@
 /** Help text, PowerShell `Get-Help` style. Goes to stdout. */
 import type { CmdletSpec, ParamSpec } from './types.js';
-import { COMMON_PARAMS, dockerFlag } from './names.js';
+import { COMMON_PARAMS, dockerFlag, riskParams } from './names.js';
 
 const INDENT = '    ';
 
@@ -23,7 +23,9 @@ function syntaxToken(p: ParamSpec): string {
 /** One syntax line per parameter set, each with the parameters of that set, as Get-Help shows them. */
 export function syntaxLines(spec: CmdletSpec): string[] {
   if (spec.syntax === 'docker') return [`${spec.name} ${spec.usage ?? '[OPTIONS]'}`];
-  const line = (params: ParamSpec[]) => [spec.name, ...params.map(syntaxToken), '[<CommonParameters>]'].join(' ');
+  // -WhatIf and -Confirm close every set's line, before the common parameters, as Get-Help shows them.
+  const risk = spec.confirmImpact ? riskParams(spec.confirmImpact) : [];
+  const line = (params: ParamSpec[]) => [spec.name, ...[...params, ...risk].map(syntaxToken), '[<CommonParameters>]'].join(' ');
   if (!spec.parameterSets) return [line(spec.params)];
   return spec.parameterSets.names.map((set) => line(spec.params.filter((p) => !p.sets || p.sets.includes(set))));
 }
@@ -44,7 +46,7 @@ export function renderCmdletHelp(spec: CmdletSpec): string {
   const out = ['NAME', INDENT + spec.name, '', 'SYNOPSIS', INDENT + spec.synopsis, '', 'SYNTAX', ...syntaxLines(spec).flatMap((l) => [INDENT + l, ''])];
   if (spec.aliases?.length) out.push('ALIASES', INDENT + spec.aliases.join(', '), '');
   out.push('PARAMETERS');
-  for (const p of spec.params) {
+  for (const p of [...spec.params, ...(spec.confirmImpact ? riskParams(spec.confirmImpact) : [])]) {
     out.push(INDENT + paramLabel(p), INDENT.repeat(2) + p.description);
     const facts = [`Required: ${p.required ? 'yes' : 'no'}`, `Position: ${p.positional ? '0' : 'named'}`];
     if (p.sets) facts.push(`Parameter sets: ${p.sets.join(', ')}`);

@@ -4,7 +4,7 @@
  * path read them without loading parsing.
  */
 import { usage } from '../errors.js';
-import type { ParamSpec } from './types.js';
+import type { ConfirmImpact, ParamSpec } from './types.js';
 import { closest } from '../suggest.js';
 
 /** Parameters every cmdlet takes; handled by the CLI, never passed to run(). */
@@ -18,9 +18,33 @@ export const COMMON_PARAMS: ParamSpec[] = [
   { name: 'Json', type: 'switch', description: 'Same as -OutputFormat Json.' },
   { name: 'Debug', type: 'switch', description: 'Print debug messages, and the stack trace of an error.' },
   { name: 'Quiet', type: 'switch', description: 'Print no progress or informational messages.' },
-  { name: 'Verbose', type: 'switch', description: 'Print informational messages, even with -Quiet.' },
+  { name: 'Verbose', type: 'switch', description: 'Print informational messages, even with -Quiet, and a VERBOSE line before each change.' },
+  {
+    name: 'ErrorAction',
+    type: 'string',
+    aliases: ['EA'],
+    choices: ['Continue', 'Stop', 'SilentlyContinue'],
+    description:
+      'When one of several objects fails: Continue (default) writes its error and goes on, Stop attempts nothing after it, SilentlyContinue goes on without writing it. Any failure makes the exit code non-zero.',
+  },
   { name: 'Help', type: 'switch', aliases: ['?'], description: 'Show help for the cmdlet.' },
 ];
+
+/**
+ * PowerShell's risk-mitigation parameters, which the CLI adds to the cmdlets that change state
+ * (CmdletSpec.confirmImpact); handled by the CLI, never passed to run(). A cmdlet that changes
+ * nothing does not take them.
+ */
+export function riskParams(impact: ConfirmImpact): ParamSpec[] {
+  const asks =
+    impact === 'High'
+      ? 'This cmdlet asks on a terminal even without -Confirm, unless -Force or -Confirm:$false is given. With no terminal to ask on (stdin or stderr redirected, input piped) it refuses instead, changing nothing.'
+      : 'Without it, nothing is asked.';
+  return [
+    { name: 'WhatIf', type: 'switch', description: 'Show what would be done, per object, and change nothing.' },
+    { name: 'Confirm', type: 'switch', description: `Ask before each change. ${asks}` },
+  ];
+}
 
 /** A docker-style verb's flag as written: `NoTrunc` is `--no-trunc`. */
 export const dockerFlag = (p: ParamSpec) => p.name.replace(/(?<=[a-z0-9])([A-Z])/g, '-$1').toLowerCase();

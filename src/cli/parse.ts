@@ -7,15 +7,18 @@
  * value about 40 ms, a third of Node's own start.
  */
 import yargsParser from 'yargs-parser';
-import type { Args, ParameterSets, ParamSpec } from './types.js';
+import type { Args, ConfirmImpact, ErrorAction, ParameterSets, ParamSpec } from './types.js';
 import type { OutputFormat } from '../format/output-format.js';
 import { resolveParameters, type Parsed, type Resolved } from './resolve.js';
 
 export { resolveParameterSet, type CommonArgs, type Parsed } from './resolve.js';
 
-/** Parses a cmdlet's tokens (everything after the cmdlet name). Throws a usage CtrimgError. */
-export function parseParameters(cmdletParams: ParamSpec[], tokens: string[], sets?: ParameterSets): Parsed {
-  return typeParameters(resolveParameters(cmdletParams, tokens, sets));
+/**
+ * Parses a cmdlet's tokens (everything after the cmdlet name). Throws a usage CtrimgError.
+ * `impact`: the cmdlet's ConfirmImpact, when it changes state (it then takes -WhatIf and -Confirm).
+ */
+export function parseParameters(cmdletParams: ParamSpec[], tokens: string[], sets?: ParameterSets, impact?: ConfirmImpact): Parsed {
+  return typeParameters(resolveParameters(cmdletParams, tokens, sets, impact));
 }
 
 /** yargs-parser's options that type each parameter by its ParamSpec, shared with docker-parse.ts. */
@@ -42,6 +45,8 @@ function typeParameters({ cmdletParams, params, values, parameterSet }: Resolved
   const parsed = yargsParser(canonical, { ...typing(params), configuration: AS_WRITTEN });
   const args: Args = {};
   for (const p of cmdletParams) args[p.name] = parsed[p.name] as Args[string];
+  // -WhatIf and -Confirm as the CLI added them (resolveParameters), not a cmdlet's own of that name.
+  const risk = (name: string) => [...values.keys()].some((p) => p.name === name && !cmdletParams.includes(p));
   return {
     args,
     parameterSet,
@@ -51,6 +56,9 @@ function typeParameters({ cmdletParams, params, values, parameterSet }: Resolved
       quiet: parsed.Quiet === true,
       verbose: parsed.Verbose === true,
       help: parsed.Help === true,
+      errorAction: (parsed.ErrorAction as ErrorAction | undefined) ?? 'Continue',
+      whatIf: risk('WhatIf') && parsed.WhatIf === true,
+      confirm: risk('Confirm') ? parsed.Confirm === true : undefined,
     },
   };
 }

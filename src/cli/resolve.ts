@@ -6,9 +6,9 @@
  * required parameters — into values per parameter, which parse.ts has yargs-parser type.
  */
 import { usage } from '../errors.js';
-import type { Args, ParameterSets, ParamSpec } from './types.js';
+import type { Args, ConfirmImpact, ErrorAction, ParameterSets, ParamSpec } from './types.js';
 import type { OutputFormat } from '../format/output-format.js';
-import { COMMON_PARAMS, resolveParam } from './names.js';
+import { COMMON_PARAMS, resolveParam, riskParams } from './names.js';
 import { closest } from '../suggest.js';
 
 export interface CommonArgs {
@@ -17,6 +17,10 @@ export interface CommonArgs {
   quiet: boolean;
   verbose: boolean;
   help: boolean;
+  errorAction: ErrorAction;
+  whatIf: boolean;
+  /** -Confirm given (true) or -Confirm:$false (false); undefined when absent. */
+  confirm?: boolean;
 }
 
 export interface Parsed {
@@ -119,9 +123,12 @@ export interface Resolved {
   parameterSet?: string;
 }
 
-/** Parses a cmdlet's tokens (everything after the cmdlet name). Throws a usage CtrimgError. */
-export function resolveParameters(cmdletParams: ParamSpec[], tokens: string[], sets?: ParameterSets): Resolved {
-  const params = [...cmdletParams, ...COMMON_PARAMS];
+/**
+ * Parses a cmdlet's tokens (everything after the cmdlet name). Throws a usage CtrimgError.
+ * `impact`: the cmdlet changes state, so it takes -WhatIf and -Confirm too.
+ */
+export function resolveParameters(cmdletParams: ParamSpec[], tokens: string[], sets?: ParameterSets, impact?: ConfirmImpact): Resolved {
+  const params = [...cmdletParams, ...(impact ? riskParams(impact) : []), ...COMMON_PARAMS];
   const values = new Map<ParamSpec, string[]>();
   const positional = cmdletParams.find((p) => p.positional);
 

@@ -4,7 +4,7 @@
  * one JSON object line, and an exit code (decided by exitCodeOf). Never throws.
  */
 import type { EventEmitter } from 'node:events';
-import { CtrimgError, errorCodeOf, exitCodeOf, isAbort, usage } from '../errors.js';
+import { CtrimgError, exitCodeOf, isAbort, usage } from '../errors.js';
 import { DEFAULT_OUTPUT_FORMATS, type OutputFormat } from '../format/output-format.js';
 import type { CmdletSpec, ParamSpec } from './types.js';
 import { COMMON_PARAMS, resolveParam } from './names.js';
@@ -13,11 +13,14 @@ import { isWildcard } from '../ops/wildcard.js';
 import { complete, COMPLETE_WORD } from './complete.js';
 import { HELP_WORDS, LISTING_CMDLET, renderCmdletHelp, renderUsage } from './help.js';
 import { withCmdletHint } from './hints.js';
-import { createIO, safe, type Streams } from './io.js';
+import { createIO, errorLine, safe, type Streams } from './io.js';
 import { closest } from '../suggest.js';
 
 export interface CliEnv extends Streams {
-  /** Default: `stdin.isTTY`. When true, readStdin() returns '' without reading. */
+  /**
+   * Default: `stdin.isTTY`. When true, readStdin() returns '' without reading. A confirmation is
+   * asked only when this and stderrIsTTY are both true; otherwise it is refused (confirm.ts).
+   */
   stdinIsTTY?: boolean;
   /** Default: `stderr.isTTY`. Becomes CmdletIO.interactive. */
   stderrIsTTY?: boolean;
@@ -36,20 +39,6 @@ function findCmdlet(cmdlets: CmdletSpec[], written: string): CmdletSpec {
   if (found) return found;
   const near = closest(written, cmdlets.flatMap((c) => [c.name, ...(c.aliases ?? [])]));
   throw usage(`unknown cmdlet '${written}'; ${near ? `did you mean '${near}'?` : "run 'ctrimg help' to list cmdlets"}`);
-}
-
-/** Text for one stderr line: credentials removed, control characters escaped, newlines folded. */
-const oneLine = (text: string) => safe(text.replace(/\s*\n\s*/g, ' '));
-
-/** `message (hint) [CODE]` on one line, or with Json one object with the same parts, on one line. */
-function errorLine(cmdlet: string, err: unknown, format: OutputFormat): string {
-  const message = oneLine(err instanceof Error ? err.message || err.name : String(err));
-  const hint = err instanceof CtrimgError && err.hint ? oneLine(err.hint) : undefined;
-  const code = errorCodeOf(err);
-  if (format === 'Json') {
-    return JSON.stringify({ Cmdlet: cmdlet, Message: message, Hint: hint ?? null, Code: code, ExitCode: exitCodeOf(err) });
-  }
-  return `${cmdlet}: ${message}${hint ? ` (${hint})` : ''} [${code}]`;
 }
 
 /**
@@ -139,7 +128,7 @@ export async function runCli(argv: string[], cmdlets: CmdletSpec[], env: CliEnv)
     parsed =
       spec.syntax === 'docker'
         ? (await import('./docker-parse.js')).parseDockerParameters(spec.params, rest)
-        : (await import('./parse.js')).parseParameters(spec.params, rest, spec.parameterSets);
+        : (await import('./parse.js')).parseParameters(spec.params, rest, spec.parameterSets, spec.confirmImpact);
   } catch (err) {
     return report(spec.name, withCmdletHint(spec, err), false, spec.syntax === 'docker' ? 'Table' : requestedFormat(spec.params, rest));
   }
@@ -159,8 +148,11 @@ export async function runCli(argv: string[], cmdlets: CmdletSpec[], env: CliEnv)
   const signals = env.signals ?? process;
   try {
     // Asked only when needed (a question, piped input, progress): asking makes the stream.
+    const { whatIf, confirm, ...options } = common;
     const io = createIO(env, {
-      ...common,
+      ...options,
+      cmdlet: spec.name,
+      confirmation: { impact: spec.confirmImpact, whatIf, confirm, force: args.Force === true },
       get stdinIsTTY() {
         return env.stdinIsTTY ?? isTTY(env.stdin);
       },
@@ -173,7 +165,8 @@ export async function runCli(argv: string[], cmdlets: CmdletSpec[], env: CliEnv)
     for (const [s, handler] of onSignal) signals.once(s, handler);
     await spec.run(args, io, parameterSet);
     if (listing && common.outputFormat === 'Table') env.stdout.write(renderUsage());
-    return 0;
+    // Errors of single objects written and gone past (-ErrorAction Continue) still fail the command.
+    return io.exitCode;
   } catch (err) {
     return report(spec.name, withCmdletHint(spec, explainAbort(err, spec.name, controller.signal)), common.debug, common.outputFormat);
   } finally {

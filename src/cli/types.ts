@@ -2,8 +2,9 @@
  * What a cmdlet declares. cmdlets/<Verb-Noun>.ts each export one `CmdletSpec`; the CLI
  * (src/cli/run.ts) resolves the name, parses and validates parameters against `params` and
  * resolves their parameter set, handles the common parameters (-OutputFormat/--json, -Debug,
- * -Quiet) and help, calls `run`, and turns any thrown error into one stderr line and an exit
- * code, with the hint the cmdlet's `hints` table gives for the error's code.
+ * -Quiet, -Verbose, -ErrorAction; -WhatIf and -Confirm where the cmdlet changes state) and help,
+ * calls `run`, and turns any thrown error into one stderr line and an exit code, with the hint
+ * the cmdlet's `hints` table gives for the error's code.
  */
 import type { CtrimgError, ErrorCode } from '../errors.js';
 import type { OutputFormat } from '../format/output-format.js';
@@ -61,6 +62,20 @@ export interface Example {
 /** Parsed parameters keyed by the PascalCase parameter name; absent ones are undefined. */
 export type Args = Record<string, string | string[] | boolean | number | undefined>;
 
+/**
+ * How much a state-changing cmdlet's change may cost, as PowerShell's ConfirmImpact: 'High' ones
+ * (removals, -Fix) ask before each change on a terminal unless -Force or -Confirm:$false;
+ * 'Medium' ones ask only with -Confirm.
+ */
+export type ConfirmImpact = 'Medium' | 'High';
+
+/**
+ * What a cmdlet that acts on several objects does when one fails (-ErrorAction): Continue writes
+ * the error and goes on; Stop makes it the command's error and attempts nothing after it;
+ * SilentlyContinue goes on without writing it. The exit code says a failure either way.
+ */
+export type ErrorAction = 'Continue' | 'Stop' | 'SilentlyContinue';
+
 export interface CmdletIO {
   /** Reads all of stdin (the pipeline); '' when stdin is a terminal or empty. */
   readStdin(): Promise<string>;
@@ -77,12 +92,23 @@ export interface CmdletIO {
   /** Only printed with -Debug. */
   debug(text: string): void;
   /**
-   * Asks a yes/no question on the terminal; true without asking when stdin or stderr is not a
-   * terminal (scripts are never stopped by a prompt). -Force skips the call altogether.
+   * PowerShell's ShouldProcess, called before each change to one object: false with -WhatIf
+   * (after writing `What if: Performing the operation "<action>" on target "<target>".`), or when
+   * the user answers no; true otherwise (writing a VERBOSE line with -Verbose). Asks when the
+   * cmdlet's ConfirmImpact and -Confirm/-Force call for it (src/cli/confirm.ts); when no prompt
+   * is possible (stdin or stderr is not a terminal) it throws CONFIRMATION_REQUIRED instead of
+   * waiting, so call it for every object before changing any.
    */
-  confirm(question: string): Promise<boolean>;
-  /** True when confirm would ask: stdin and stderr are terminals. Off one, a destructive run without -Force refuses. */
-  readonly canAsk: boolean;
+  shouldProcess(target: string, action: string): Promise<boolean>;
+  /** -WhatIf was given: change nothing (shouldProcess says so per object). */
+  whatIf: boolean;
+  /**
+   * PowerShell's WriteError, for one object's failure in a multi-object operation: by -ErrorAction,
+   * writes the error line and goes on (Continue), throws it (Stop), or goes on silently
+   * (SilentlyContinue). The run then exits with the first such error's code.
+   */
+  writeError(err: unknown): void;
+  errorAction: ErrorAction;
   outputFormat: OutputFormat;
   quiet: boolean;
   /** True when stderr is a terminal (progress may redraw lines). */
@@ -102,6 +128,11 @@ export interface CmdletSpec {
   usage?: string;
   aliases?: string[];
   synopsis: string;
+  /**
+   * Set on the cmdlets that change state: the CLI adds -WhatIf and -Confirm to their parameters
+   * and help. A 'High' one declares a -Force switch, which skips its confirmation.
+   */
+  confirmImpact?: ConfirmImpact;
   params: ParamSpec[];
   parameterSets?: ParameterSets;
   /** Hints by error code, in the words of this cmdlet's parameters (src/cli/hints.ts applies them). */

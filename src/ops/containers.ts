@@ -1,6 +1,6 @@
 /** Containers: records whose existence keeps their image installed. */
 import { randomBytes } from 'node:crypto';
-import { notFound, usage } from '../errors.js';
+import { CtrimgError, failed, isAbort, notFound, usage } from '../errors.js';
 import type { Digest } from '../image/digest.js';
 import type { Version } from '../image/version.js';
 import type { ContainerRecord, ImageRecord } from '../../store/index.js';
@@ -85,29 +85,57 @@ export function getContainers(ctx: OpsContext, names?: string[]): ContainerView[
   return found;
 }
 
+/** A container whose removal failed, and why. */
+export interface ContainerFailure {
+  view: ContainerView;
+  error: unknown;
+}
+
+export interface ContainersRemoval {
+  removed: ContainerView[];
+  /** Removed meanwhile by another command. */
+  gone: ContainerView[];
+  /** Their record went but their file system could not be deleted. */
+  failed: ContainerFailure[];
+  /** Not attempted, with stopAtFirstFailure, because one before them was gone or failed. */
+  skipped: ContainerView[];
+}
+
 /**
- * Removes the containers' records, then their file systems. One that another command removed
- * between our selection and its deletion is reported in `gone`; its files are that command's.
+ * Removes the containers' records, then their file systems, one container after the other. One
+ * that another command removed between our selection and its deletion is reported in `gone`; its
+ * files are that command's. A failure deleting one's files is reported with it, and the others
+ * are still attempted unless `stopAtFirstFailure` (-ErrorAction Stop).
  */
-export async function removeContainers(
-  ctx: OpsContext,
-  views: ContainerView[],
-  opts: { whatIf?: boolean } = {},
-): Promise<{ removed: ContainerView[]; gone: ContainerView[] }> {
-  if (opts.whatIf) return { removed: views, gone: [] };
+export async function removeContainers(ctx: OpsContext, views: ContainerView[], opts: { stopAtFirstFailure?: boolean } = {}): Promise<ContainersRemoval> {
   await ctx.importer.ensureReady();
   assertDatabaseSound(ctx);
-  const removed: ContainerView[] = [];
-  const gone: ContainerView[] = [];
+  const done: ContainersRemoval = { removed: [], gone: [], failed: [], skipped: [] };
   for (const v of views) {
-    if (!ctx.store.transaction(() => ctx.store.containers.remove(v.container))) {
-      gone.push(v);
-      continue;
+    if (opts.stopAtFirstFailure && done.gone.length + done.failed.length > 0) {
+      done.skipped.push(v);
+    } else if (!ctx.store.transaction(() => ctx.store.containers.remove(v.container))) {
+      done.gone.push(v);
+    } else {
+      try {
+        await ctx.importer.removeContainer(v.path);
+        done.removed.push(v);
+      } catch (error) {
+        // A cancellation ends the whole removal, not one container's.
+        if (isAbort(error) || ctx.signal.aborted) throw error;
+        done.failed.push({ view: v, error });
+      }
     }
-    await ctx.importer.removeContainer(v.path);
-    removed.push(v);
   }
-  return { removed, gone };
+  return done;
+}
+
+/** A container's failed removal as its own error, naming it; the failure's code and exit code are kept. */
+export function containerRemovalError({ view, error }: ContainerFailure): CtrimgError {
+  const what = `container '${view.container.name}' was removed from the records, but its files were not deleted: ${error instanceof Error ? error.message : String(error)}`;
+  return error instanceof CtrimgError
+    ? new CtrimgError(error.kind, what, { code: error.code, hint: error.hint, details: error.details, cause: error })
+    : failed(what, { cause: error });
 }
 
 /** The not-found error for selected containers that another command removed first. */

@@ -268,7 +268,8 @@ export function selectImages(ctx: StoreContext, selectors: ImageSelector[]): Ima
   return [...out.values()];
 }
 
-function describeSelector(sel: ImageSelector): string {
+/** A selector as a message quotes it: `'WebApp (CN=Contoso) 1.2.0.0'`, `id sha256:…`, `repo@sha256:…`. */
+export function describeSelector(sel: ImageSelector): string {
   if (sel.by === 'manifest') return `${sel.repository}@${sel.digest}`;
   if (sel.by === 'id') return `id ${sel.id}`;
   return `'${[sel.name, sel.publisher && `(${sel.publisher})`, sel.version?.text].filter(Boolean).join(' ')}'`;

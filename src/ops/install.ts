@@ -74,6 +74,19 @@ export async function installImage(ctx: OpsContext, req: InstallRequest, setting
   });
 }
 
+/** What a registry request names, for a question or a what-if line: `NanoServer >= 10.0.0.0`, or the reference. */
+export function describeRegistryRequest(req: RegistryRequest): string {
+  if (req.by === 'reference') return req.reference;
+  const { required, minimum, maximum } = req.versions;
+  const versions = required ? [required.text] : [minimum && `>= ${minimum.text}`, maximum && `<= ${maximum.text}`];
+  return [req.name, ...versions, req.source && `from source ${req.source}`].filter(Boolean).join(' ');
+}
+
+/** What an install request names: a registry request's image, or the path of the layout or archive. */
+export function describeInstallRequest(req: InstallRequest): string {
+  return req.by === 'path' ? req.path : describeRegistryRequest(req);
+}
+
 export interface Loaded {
   installed: Installed;
   /** The names it was loaded under (its RepoTags, a layout's ref name); none for an image saved without one. */

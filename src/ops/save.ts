@@ -21,12 +21,17 @@ import type { ImageRecord } from '../../store/index.js';
 import type { OpsContext } from './context.js';
 import { dockerImageEntries, resolveDockerImage } from './docker-views.js';
 import { readHostPlatform } from './host.js';
-import { selectImages, type ImageSelector } from './images.js';
-import { registryImage, type RegistryRequest } from './install.js';
+import { describeSelector, selectImages, type ImageSelector } from './images.js';
+import { describeRegistryRequest, registryImage, type RegistryRequest } from './install.js';
 import { withLease } from './lease-scope.js';
 
 /** An OCI archive (a tar of a layout, as skopeo's oci-archive), or a docker-save archive. */
 export type ArchiveFormat = 'oci' | 'docker';
+
+/** The image a save request names, for a question or a what-if line. */
+export function describeSaveRequest(image: SaveRequest['image']): string {
+  return image.by === 'installed' ? image.selectors.map(describeSelector).join(', ') : describeRegistryRequest(image);
+}
 
 export interface SaveRequest {
   /** An installed image (as objects piped in select it: exactly one), or an image on the registries. */

@@ -88,9 +88,15 @@ export function getSources(ctx: OpsContext, names?: string[]): SourceRecord[] {
   return found;
 }
 
-export function unregisterSource(ctx: OpsContext, name: string): SourceRecord {
+/** The source registered under this name; not found otherwise. */
+export function sourceNamed(ctx: OpsContext, name: string): SourceRecord {
   const src = ctx.store.sources.byName(name);
   if (!src) throw notFound(`no source named '${name}'`, { code: 'SOURCE_NOT_FOUND', hint: 'list the registered sources to see their names' });
+  return src;
+}
+
+export function unregisterSource(ctx: OpsContext, name: string): SourceRecord {
+  const src = sourceNamed(ctx, name);
   ctx.store.sources.remove(src.id);
   return src;
 }

@@ -95,7 +95,7 @@ describe('crash safety: kill -9 at random points of Install and Remove', functio
   let expectNames: string[] = [];
   async function repairAndRecheck(viaCli: boolean): Promise<void> {
     if (viaCli) {
-      const fixed = await run(['Repair-ContainerImageStore', '-Fix', '-OutputFormat', 'Json']);
+      const fixed = await run(['Repair-ContainerImageStore', '-Fix', '-Force', '-OutputFormat', 'Json']);
       assert.equal(fixed.code, 0, `${fixed.stdout}\n${fixed.stderr}`);
     }
     const ctx = await quietContext(root);

@@ -81,7 +81,7 @@ describe('end to end: a source with mirrors', function () {
     assert.match(table.stdout, /Mirrors/);
     assert.ok(table.stdout.includes(`{${dead.url}, ${cacheProxy.url}}`), table.stdout);
     // Unregistering takes the mirrors with it.
-    assert.equal((await ctrimg(root, ['Unregister-ContainerImageSource', 'local'])).code, 0);
+    assert.equal((await ctrimg(root, ['Unregister-ContainerImageSource', 'local', '-Force'])).code, 0);
     assert.equal((await register(root)).code, 0);
     assert.deepEqual((await ctrimgJson(root, ['Get-ContainerImageSource']))[0]!.Mirrors, []);
   });

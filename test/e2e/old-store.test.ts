@@ -77,7 +77,7 @@ describe('a store from before migration 4, with recorded paths that lead outside
     for (const args of [
       ['Remove-Container', '-Name', 'web1', '-Force'],
       ['Remove-ContainerImage', '-Name', 'WebApp', '-Force'],
-      ['Repair-ContainerImageStore', '-Fix'],
+      ['Repair-ContainerImageStore', '-Fix', '-Force'],
     ]) {
       const r = await ctrimg(root, args);
       assert.equal(r.code, 0, `${args[0]}: ${r.stderr}`);

@@ -125,7 +125,7 @@ describe('end to end: provisioning from a file', function () {
     const before = await snapshotStore(root);
     const r = await provision([join(dir, 'web-only.json'), '-Prune']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /^Invoke-ContainerImageProvisioning: -Prune would remove Tools 1\.0\.0\.0, and there is no terminal to confirm it on; nothing was changed \(give -Force .*\) \[USAGE\]$/m);
+    assert.match(r.stderr, /^Invoke-ContainerImageProvisioning: the operation "Remove" on target "Tools 1\.0\.0\.0 \(not in the file\)" needs confirmation, and stdin is not a terminal to ask on; nothing was changed \(give -Force .*\) \[CONFIRMATION_REQUIRED\]$/m);
     assert.deepEqual(await snapshotStore(root), before, 'not even the entry to install was installed');
   });
 

@@ -137,7 +137,7 @@ describe('end to end: install, list, containers and safe removal', function () {
   });
 
   it('removes both images once the container is gone, leaving no blobs or layer directories', async () => {
-    const rc = await ctrimg(root, ['Remove-Container', '-Name', 'c1']);
+    const rc = await ctrimg(root, ['Remove-Container', '-Name', 'c1', '-Force']);
     assert.equal(rc.code, 0, rc.stderr);
     const web = await ctrimg(root, ['Get-ContainerImage', '-Name', 'WebApp', '-OutputFormat', 'Json']);
     const piped = await ctrimg(root, ['Remove-ContainerImage', '-Force'], { stdin: web.stdout });
@@ -145,7 +145,7 @@ describe('end to end: install, list, containers and safe removal', function () {
     assert.match(piped.stderr, /Removed image WebApp 1\.2\.0\.0/);
     const mid = await snapshotStore(root);
     assert.equal(mid.rows.layers!.length, 3, 'the base keeps its three layers');
-    const base = await ctrimg(root, ['Remove-ContainerImage', '-Name', 'NanoServer']);
+    const base = await ctrimg(root, ['Remove-ContainerImage', '-Name', 'NanoServer', '-Confirm:$false']);
     assert.equal(base.code, 0, base.stderr);
     const after = await snapshotStore(root);
     assert.deepEqual(storedContent(after), []);
@@ -163,7 +163,7 @@ describe('end to end: install, list, containers and safe removal', function () {
     assert.equal(none.code, 3);
     assert.match(none.stderr, /linux\/s390x/);
     assert.match(none.stderr, /windows\/amd64/);
-    const rm = await ctrimg(root, ['Remove-ContainerImage', '-Name', 'Multi']);
+    const rm = await ctrimg(root, ['Remove-ContainerImage', '-Name', 'Multi', '-Force']);
     assert.equal(rm.code, 0, rm.stderr);
     assert.deepEqual(storedContent(await snapshotStore(root)), []);
   });

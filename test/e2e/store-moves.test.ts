@@ -127,7 +127,7 @@ describe('a moved, copied, linked or relatively named store works and deletes on
       const untouched = async (by: string) =>
         assert.deepEqual(await Promise.all(victims.map((v) => readTree(v))), before, `${by} touched nothing outside the store`);
 
-      const repaired = await ok(cli(['Repair-ContainerImageStore', '-Fix', '-OutputFormat', 'Json']), 'Repair -Fix');
+      const repaired = await ok(cli(['Repair-ContainerImageStore', '-Fix', '-Force', '-OutputFormat', 'Json']), 'Repair -Fix');
       assert.deepEqual(json(repaired), [], 'nothing in the store is garbage');
       await untouched('Repair -Fix');
       const images = json<{ Name: string }>(await ok(cli(['Get-ContainerImage', '-OutputFormat', 'Json']), 'Get-ContainerImage'));

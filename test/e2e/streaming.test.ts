@@ -88,7 +88,7 @@ describe('end to end: one streaming pass per layer', function () {
 
     assert.equal((await ctrimg(root, ['New-Container', '-Name', 'c1', '-ContainerImageName', 'stream'])).code, 0);
     assert.deepEqual(await readdir(join(root, 'containers')).then((c) => c.length), 1);
-    assert.equal((await ctrimg(root, ['Remove-Container', '-Name', 'c1'])).code, 0);
+    assert.equal((await ctrimg(root, ['Remove-Container', '-Name', 'c1', '-Force'])).code, 0);
     const removed = await ctrimg(root, ['Remove-ContainerImage', '-Name', 'stream', '-Force']);
     assert.equal(removed.code, 0, removed.stderr);
     assert.deepEqual(await readdir(join(root, 'blobs', 'sha256')), []);

@@ -259,7 +259,7 @@ describe('Repair-ContainerImageStore: every finding on a hand-damaged store', fu
     it('-Fix deletes nothing when the containers table lost its rows', async () => {
       const before = await tree();
       await damagePage('containers', (size) => Buffer.alloc(size));
-      const r = await ctrimg(root, ['Repair-ContainerImageStore', '-Fix']);
+      const r = await ctrimg(root, ['Repair-ContainerImageStore', '-Fix', '-Force']);
       assert.equal(r.code, 1, r.stderr);
       assert.match(r.stderr, /ctrimg\.db is damaged .*nothing was deleted; restore ctrimg\.db from a backup, or rebuild it with `sqlite3 ctrimg\.db \.recover/);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
@@ -278,7 +278,7 @@ describe('Repair-ContainerImageStore: every finding on a hand-damaged store', fu
       await damagePage('image_layers', emptyLeaf(0x0d));
       await damagePage('sqlite_autoindex_image_layers_1', emptyLeaf(0x0a));
       // With no chains recorded, no layer looks used: Remove-Container checks the database before it deletes.
-      const rc = await ctrimg(root, ['Remove-Container', '-Name', 'web1']);
+      const rc = await ctrimg(root, ['Remove-Container', '-Name', 'web1', '-Force']);
       assert.equal(rc.code, 1, rc.stderr);
       assert.match(rc.stderr, /ctrimg\.db is damaged .*nothing was deleted; restore ctrimg\.db from a backup/);
       assert.equal(rc.stderr.trim().split('\n').length, 1, rc.stderr);
@@ -353,7 +353,7 @@ describe('Repair-ContainerImageStore: every finding on a hand-damaged store', fu
       const installed = await ctrimg(root, ['Install-ContainerImage', '-Reference', fixtures.fx.base.reference, '-Insecure'], { timeoutMs: 20_000 });
       assert.equal(installed.code, 0, installed.stderr);
       assert.doesNotMatch(installed.stderr, /Waiting/);
-      for (const args of [['Repair-ContainerImageStore', '-Fix'], ['Remove-ContainerImage', '-Name', 'WebApp', '-Force']]) {
+      for (const args of [['Repair-ContainerImageStore', '-Fix', '-Force'], ['Remove-ContainerImage', '-Name', 'WebApp', '-Force']]) {
         await writeFile(lease('install'), formatOwner(owner));
         await writeFile(layerLock, formatOwner(owner));
         const r = await ctrimg(root, args, { timeoutMs: 20_000 });

@@ -1,45 +1,152 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
+import { decide, type Confirmation } from '../../../src/cli/confirm.js';
 import { createIO } from '../../../src/cli/io.js';
+import type { ErrorAction } from '../../../src/cli/types.js';
+import { CtrimgError, dependent, notFound } from '../../../src/errors.js';
 
-function io(stdinText: string, tty: { stdin: boolean; stderr: boolean }) {
+interface Setup {
+  stdin?: boolean;
+  stderr?: boolean;
+  confirmation?: Partial<Confirmation>;
+  verbose?: boolean;
+  quiet?: boolean;
+  errorAction?: ErrorAction;
+}
+
+function io(stdinText: string, s: Setup = {}) {
   const stdin = new PassThrough();
   const stderr = new PassThrough();
-  let prompt = '';
-  stderr.on('data', (d: Buffer) => (prompt += d.toString()));
+  let written = '';
+  stderr.on('data', (d: Buffer) => (written += d.toString()));
   stdin.end(stdinText);
   const cio = createIO(
     { stdin, stdout: new PassThrough(), stderr },
-    { outputFormat: 'Table', quiet: false, verbose: false, debug: false, stdinIsTTY: tty.stdin, stderrIsTTY: tty.stderr, signal: new AbortController().signal },
+    {
+      cmdlet: 'Remove-ContainerImage',
+      outputFormat: 'Table',
+      quiet: s.quiet ?? false,
+      verbose: s.verbose ?? false,
+      debug: false,
+      errorAction: s.errorAction ?? 'Continue',
+      confirmation: { impact: 'High', whatIf: false, force: false, ...s.confirmation },
+      stdinIsTTY: s.stdin ?? true,
+      stderrIsTTY: s.stderr ?? true,
+      signal: new AbortController().signal,
+    },
   );
-  return { cio, prompt: () => prompt };
+  return { cio, stderr: () => written };
 }
 
-describe('cli/io confirm', () => {
-  it('asks on a terminal and takes only yes for an answer', async () => {
-    const yes = io('y\n', { stdin: true, stderr: true });
-    assert.equal(await yes.cio.confirm('Remove image WebApp?'), true);
-    assert.match(yes.prompt(), /^Remove image WebApp\? \[Y\] Yes {2}\[N\] No/);
-    assert.equal(await io('n\n', { stdin: true, stderr: true }).cio.confirm('Remove?'), false);
-    assert.equal(await io('\n', { stdin: true, stderr: true }).cio.confirm('Remove?'), false);
+const refusal = (err: unknown) => err instanceof CtrimgError && err.code === 'CONFIRMATION_REQUIRED' && err.exitCode === 2;
+
+describe('cli/confirm: when a change is asked about', () => {
+  const c = (o: Partial<Confirmation>): Confirmation => ({ whatIf: false, force: false, ...o });
+  it('-WhatIf wins over everything, an explicit -Confirm over -Force, and High asks unless -Force', () => {
+    assert.equal(decide(c({ impact: 'High', whatIf: true, confirm: true })), 'WhatIf');
+    assert.equal(decide(c({ impact: 'High', force: true, confirm: true })), 'Ask');
+    assert.equal(decide(c({ impact: 'Medium', confirm: true })), 'Ask');
+    assert.equal(decide(c({ impact: 'High', confirm: false })), 'Proceed');
+    assert.equal(decide(c({ impact: 'High' })), 'Ask');
+    assert.equal(decide(c({ impact: 'High', force: true })), 'Proceed');
+    assert.equal(decide(c({ impact: 'Medium' })), 'Proceed');
+    assert.equal(decide(c({})), 'Proceed');
+  });
+});
+
+describe('cli/io shouldProcess', () => {
+  it('asks on a terminal as PowerShell does, and takes only yes for an answer', async () => {
+    const yes = io('y\n');
+    assert.equal(await yes.cio.shouldProcess('WebApp 1.2.0.0', 'Remove'), true);
+    assert.match(
+      yes.stderr(),
+      /^Confirm\nAre you sure you want to perform this action\?\nPerforming the operation "Remove" on target "WebApp 1\.2\.0\.0"\.\n\[Y\] Yes {2}\[A\] Yes to All {2}\[N\] No {2}\[L\] No to All {2}\(default is "N"\): /,
+    );
+    assert.equal(await io('n\n').cio.shouldProcess('x', 'Remove'), false);
+    assert.equal(await io('\n').cio.shouldProcess('x', 'Remove'), false, 'the default is No');
+    assert.equal(await io('maybe\n').cio.shouldProcess('x', 'Remove'), false);
   });
 
-  it('shows a question built from registry text with its control characters escaped', async () => {
-    const asked = io('n\n', { stdin: true, stderr: true });
-    assert.equal(await asked.cio.confirm('Remove image Evil\x1b[2J\x1b]0;pwned\x07 1.0?'), false);
-    assert.match(asked.prompt(), /^Remove image Evil\\x1b\[2J\\x1b\]0;pwned\\x07 1\.0\? \[Y\]/);
-    assert.doesNotMatch(asked.prompt(), /[\x1b\x07]/);
+  it('Yes to All and No to All answer for every later object without asking again', async () => {
+    for (const [answer, expected] of [['a', true], ['l', false]] as const) {
+      const all = io(`${answer}\n`);
+      assert.equal(await all.cio.shouldProcess('one', 'Remove'), expected);
+      assert.equal(await all.cio.shouldProcess('two', 'Remove'), expected);
+      assert.equal(all.stderr().match(/\[Y\] Yes/g)?.length, 1, 'asked once');
+    }
   });
 
-  it('never stops a script: without a terminal it proceeds without asking', async () => {
-    const piped = io('n\n', { stdin: false, stderr: true });
-    assert.equal(await piped.cio.confirm('Remove?'), true);
-    assert.equal(piped.prompt(), '');
-    assert.equal(await io('n\n', { stdin: true, stderr: false }).cio.confirm('Remove?'), true);
+  it('shows a target built from registry text with its control characters escaped', async () => {
+    const asked = io('n\n');
+    assert.equal(await asked.cio.shouldProcess('Evil\x1b[2J\x1b]0;pwned\x07 1.0', 'Remove'), false);
+    assert.match(asked.stderr(), /on target "Evil\\x1b\[2J\\x1b\]0;pwned\\x07 1\.0"/);
+    assert.doesNotMatch(asked.stderr(), /[\x1b\x07]/);
   });
 
-  it('says whether it can ask: only when stdin and stderr are both terminals', () => {
-    const can = (stdin: boolean, stderr: boolean) => io('', { stdin, stderr }).cio.canAsk;
-    assert.deepEqual([can(true, true), can(false, true), can(true, false), can(false, false)], [true, false, false, false]);
+  it('never waits for an answer that cannot come: with stdin or stderr not a terminal it refuses, asking nothing', async () => {
+    for (const tty of [{ stdin: false }, { stderr: false }]) {
+      const piped = io('y\n', tty);
+      await assert.rejects(piped.cio.shouldProcess('WebApp 1.2.0.0', 'Remove'), (err: CtrimgError) => {
+        assert.ok(refusal(err));
+        assert.match(err.message, /^the operation "Remove" on target "WebApp 1\.2\.0\.0" needs confirmation, and (stdin|stderr) is not a terminal to ask on; nothing was changed$/);
+        assert.match(err.hint!, /-Force or -Confirm:\$false/);
+        return true;
+      });
+      assert.equal(piped.stderr(), '');
+    }
+    // -Confirm on a cmdlet that would not ask by itself: leaving it out is the way.
+    await assert.rejects(io('', { stdin: false, confirmation: { impact: 'Medium', confirm: true } }).cio.shouldProcess('x', 'Install'), (err: CtrimgError) => refusal(err) && /leave out -Confirm/.test(err.hint!));
+  });
+
+  it('goes on without asking with -Force or -Confirm:$false, and for a Medium cmdlet without -Confirm', async () => {
+    for (const confirmation of [{ force: true }, { confirm: false }, { impact: 'Medium' as const }]) {
+      const script = io('', { stdin: false, stderr: false, confirmation });
+      assert.equal(await script.cio.shouldProcess('WebApp 1.2.0.0', 'Remove'), true);
+      assert.equal(script.stderr(), '');
+    }
+  });
+
+  it('-WhatIf says what would be done, even with -Quiet, asks nothing and allows nothing', async () => {
+    const whatIf = io('', { stdin: false, quiet: true, confirmation: { whatIf: true, confirm: true } });
+    assert.equal(whatIf.cio.whatIf, true);
+    assert.equal(await whatIf.cio.shouldProcess('WebApp 1.2.0.0', 'Remove'), false);
+    assert.equal(whatIf.stderr(), 'What if: Performing the operation "Remove" on target "WebApp 1.2.0.0".\n');
+  });
+
+  it('-Verbose writes a VERBOSE line for each change it allows, and nothing without it', async () => {
+    const verbose = io('', { stdin: false, verbose: true, confirmation: { force: true } });
+    assert.equal(await verbose.cio.shouldProcess('web1', 'Remove'), true);
+    assert.equal(verbose.stderr(), 'VERBOSE: Performing the operation "Remove" on target "web1".\n');
+    const declined = io('n\n', { verbose: true });
+    assert.equal(await declined.cio.shouldProcess('web1', 'Remove'), false);
+    assert.doesNotMatch(declined.stderr(), /VERBOSE/, 'nothing is performed after a no');
+  });
+});
+
+describe('cli/io writeError and -ErrorAction', () => {
+  const inUse = dependent("cannot remove 'Nano'", { code: 'IMAGE_IN_USE' });
+  const gone = notFound("'Api' was removed meanwhile", { code: 'IMAGE_GONE' });
+
+  it('Continue writes each error line and goes on; the run exits with the first error\'s code', () => {
+    const cont = io('');
+    assert.equal(cont.cio.exitCode, 0);
+    cont.cio.writeError(inUse);
+    cont.cio.writeError(gone);
+    assert.equal(cont.stderr(), "Remove-ContainerImage: cannot remove 'Nano' [IMAGE_IN_USE]\nRemove-ContainerImage: 'Api' was removed meanwhile [IMAGE_GONE]\n");
+    assert.equal(cont.cio.exitCode, 4);
+  });
+
+  it('Stop throws the first error, which ends the command', () => {
+    const stop = io('', { errorAction: 'Stop' });
+    assert.throws(() => stop.cio.writeError(inUse), (err) => err === inUse);
+    assert.equal(stop.stderr(), '', 'the runner writes it, once');
+  });
+
+  it('SilentlyContinue writes nothing, but the exit code still says something failed', () => {
+    const silent = io('', { errorAction: 'SilentlyContinue' });
+    silent.cio.writeError(gone);
+    silent.cio.writeError(inUse);
+    assert.equal(silent.stderr(), '');
+    assert.equal(silent.cio.exitCode, 3);
   });
 });

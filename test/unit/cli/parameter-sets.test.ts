@@ -22,12 +22,12 @@ import { ctrimg } from '../../support/ctrimg.js';
 const spec = (name: string): CmdletSpec => cmdlets.find((c) => c.name === name)!;
 
 /** The set `tokens` resolve to for the real cmdlet `name`. */
-const setOf = (name: string, tokens: string[]) => parseParameters(spec(name).params, tokens, spec(name).parameterSets).parameterSet;
+const setOf = (name: string, tokens: string[]) => parseParameters(spec(name).params, tokens, spec(name).parameterSets, spec(name).confirmImpact).parameterSet;
 
 /** The usage error parsing `tokens` for the real cmdlet `name` throws. */
 function usageError(name: string, tokens: string[]): CtrimgError {
   try {
-    parseParameters(spec(name).params, tokens, spec(name).parameterSets);
+    parseParameters(spec(name).params, tokens, spec(name).parameterSets, spec(name).confirmImpact);
   } catch (err) {
     assert.ok(err instanceof CtrimgError && err.kind === 'usage', String(err));
     return err;
@@ -221,6 +221,27 @@ describe('parameter sets', () => {
     }
   });
 
+  describe('ConfirmImpact', () => {
+    it('every PowerShell-style cmdlet that changes state declares it; the destructive ones High, with a -Force', () => {
+      const impacts = Object.fromEntries(cmdlets.filter((c) => c.confirmImpact).map((c) => [c.name, c.confirmImpact]));
+      assert.deepEqual(impacts, {
+        'Register-ContainerImageSource': 'Medium',
+        'Unregister-ContainerImageSource': 'High',
+        'Install-ContainerImage': 'Medium',
+        'Save-ContainerImage': 'Medium',
+        'Remove-ContainerImage': 'High',
+        'New-Container': 'Medium',
+        'Remove-Container': 'High',
+        'New-ContainerImage': 'Medium',
+        'Repair-ContainerImageStore': 'High',
+      });
+      for (const c of cmdlets) {
+        if (c.confirmImpact === 'High') assert.ok(c.params.some((p) => p.name === 'Force' && p.type === 'switch'), `${c.name} has -Force`);
+        assert.ok(!c.params.some((p) => p.name === 'WhatIf' || p.name === 'Confirm'), `${c.name} leaves -WhatIf and -Confirm to the CLI`);
+      }
+    });
+  });
+
   describe('help', () => {
     it("shows one syntax line per set with that set's parameters, required ones without brackets", () => {
       assert.deepEqual(syntaxLines(spec('Install-ContainerImage')).map((l) => l.replace(/ \[-Platform.*/, '')), [
@@ -230,8 +251,8 @@ describe('parameter sets', () => {
         'Install-ContainerImage -Path <string> [-Image <string>] [-Repository <string>]',
       ]);
       assert.deepEqual(syntaxLines(spec('Remove-Container')), [
-        'Remove-Container [-Name] <string[]> [-Force] [-WhatIf] [-Importer {dir | hcs}] [<CommonParameters>]',
-        'Remove-Container [-Force] [-WhatIf] [-Importer {dir | hcs}] [<CommonParameters>]',
+        'Remove-Container [-Name] <string[]> [-Force] [-Importer {dir | hcs}] [-WhatIf] [-Confirm] [<CommonParameters>]',
+        'Remove-Container [-Force] [-Importer {dir | hcs}] [-WhatIf] [-Confirm] [<CommonParameters>]',
       ]);
     });
   });

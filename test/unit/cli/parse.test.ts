@@ -38,7 +38,33 @@ describe('parseParameters', () => {
   it('separates common parameters from the cmdlet arguments', () => {
     const { args, common } = parseParameters(params, ['nano', '-Min', '1.0', '-WhatIf', '--json', '-Verbose']);
     assert.deepEqual(args, { Name: ['nano'], MinimumVersion: '1.0', MaximumVersion: undefined, WhatIf: true });
-    assert.deepEqual(common, { outputFormat: 'Json', debug: false, quiet: false, verbose: true, help: false });
+    // The cmdlet's own -WhatIf is its argument: the common one exists only where the CLI adds it.
+    assert.deepEqual(common, { outputFormat: 'Json', debug: false, quiet: false, verbose: true, help: false, errorAction: 'Continue', whatIf: false, confirm: undefined });
+  });
+
+  describe('risk and error parameters', () => {
+    const own = params.filter((p) => p.name !== 'WhatIf');
+
+    it('a state-changing cmdlet takes -WhatIf, -Confirm and -Confirm:$false as common parameters', () => {
+      const given = parseParameters(own, ['nano', '-WhatIf', '-Confirm'], undefined, 'High');
+      assert.deepEqual([given.common.whatIf, given.common.confirm], [true, true]);
+      assert.equal('WhatIf' in given.args || 'Confirm' in given.args, false);
+      assert.equal(parseParameters(own, ['nano', '-Confirm:$false'], undefined, 'Medium').common.confirm, false);
+      assert.equal(parseParameters(own, ['nano', '--confirm=false'], undefined, 'High').common.confirm, false);
+      assert.equal(parseParameters(own, ['nano'], undefined, 'High').common.confirm, undefined, 'absent is neither yes nor no');
+    });
+
+    it('a cmdlet that changes nothing does not know -WhatIf or -Confirm', () => {
+      for (const p of ['-WhatIf', '-Confirm:$false']) {
+        assert.throws(() => parseParameters(own, ['nano', p]), (e: unknown) => e instanceof CtrimgError && e.kind === 'usage' && /^unknown parameter/.test(e.message));
+      }
+    });
+
+    it('-ErrorAction and its alias -EA take Continue, Stop or SilentlyContinue, whatever the case', () => {
+      assert.equal(parseParameters(own, ['-EA', 'stop']).common.errorAction, 'Stop');
+      assert.equal(parseParameters(own, ['-ErrorAction:SilentlyContinue']).common.errorAction, 'SilentlyContinue');
+      assert.throws(() => parseParameters(own, ['-ErrorAction', 'Inquire']), /valid values are Continue, Stop, SilentlyContinue/);
+    });
   });
 
   it('drops empty pieces of a comma list', () => {

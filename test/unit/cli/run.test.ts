@@ -26,7 +26,7 @@ function collect(stream: PassThrough): () => string {
 async function cli(
   argv: string[],
   run: (args: Args, io: CmdletIO) => Promise<void> = async () => {},
-  opts: { stdin?: string; stdinIsTTY?: boolean; signals?: EventEmitter } = {},
+  opts: { stdin?: string; stdinIsTTY?: boolean; stderrIsTTY?: boolean; signals?: EventEmitter } = {},
 ): Promise<Result> {
   const stdin = new PassThrough();
   const stdout = new PassThrough();
@@ -44,7 +44,7 @@ async function cli(
   const code = await runCli(argv, cmdlets, {
     stdin, stdout, stderr,
     stdinIsTTY: opts.stdinIsTTY ?? false,
-    stderrIsTTY: false,
+    stderrIsTTY: opts.stderrIsTTY ?? false,
     signals: opts.signals ?? new EventEmitter(),
   });
   await new Promise((r) => setImmediate(r));
@@ -85,6 +85,17 @@ function specs(run: CmdletSpec['run']): CmdletSpec[] {
       params: [
         { name: 'Name', type: 'string[]', positional: true, description: 'Command names.' },
         { name: 'Verb', type: 'string[]', description: 'Verbs.' },
+      ],
+      examples: [],
+      run,
+    },
+    {
+      name: 'Remove-Thing',
+      synopsis: 'Removes things.',
+      confirmImpact: 'High',
+      params: [
+        { name: 'Name', type: 'string[]', positional: true, description: 'Things.' },
+        { name: 'Force', type: 'switch', description: 'Do not ask.' },
       ],
       examples: [],
       run,
@@ -313,6 +324,102 @@ describe('runCli', () => {
       assert.equal(r.code, 0);
       assert.equal(aborted, true);
       assert.equal(signals.listenerCount('SIGINT') + signals.listenerCount('SIGTERM'), 0);
+    });
+  });
+
+  describe('-WhatIf, -Confirm and -ErrorAction', () => {
+    /** Runs Remove-Thing, whose body asks about each name and records what it was allowed to do. */
+    async function removeThings(argv: string[], opts: Parameters<typeof cli>[2] = {}) {
+      const done: string[] = [];
+      const r = await cli(['Remove-Thing', ...argv], async (args, io) => {
+        for (const name of args.Name as string[]) if (await io.shouldProcess(name, 'Remove')) done.push(name);
+      }, opts);
+      return { ...r, done };
+    }
+
+    it('are common parameters of a state-changing cmdlet, never passed to run()', async () => {
+      const r = await removeThings(['a', '-WhatIf', '-Confirm:$false', '-EA', 'Stop']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(Object.keys(r.args ?? {}).sort(), ['Force', 'Name']);
+      assert.equal(r.io?.whatIf, true);
+      assert.equal(r.io?.errorAction, 'Stop');
+    });
+
+    it('-ErrorAction takes its choices case-insensitively, by its alias too, and refuses others', async () => {
+      assert.equal((await cli(['Get-ContainerImage', '-ErrorAction', 'silentlycontinue'])).io?.errorAction, 'SilentlyContinue');
+      assert.equal((await cli(['Get-ContainerImage'])).io?.errorAction, 'Continue');
+      assert.equal((await cli(['Get-ContainerImage', '-ea:stop'])).io?.errorAction, 'Stop');
+      const bad = await cli(['Get-ContainerImage', '-ErrorAction', 'Ignore']);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /invalid value 'Ignore' for -ErrorAction; valid values are Continue, Stop, SilentlyContinue/);
+    });
+
+    it('-WhatIf and -Confirm are unknown parameters of a cmdlet that changes nothing', async () => {
+      for (const p of ['-WhatIf', '-Confirm']) {
+        const r = await cli(['Get-ContainerImage', p]);
+        assert.equal(r.code, 2);
+        assert.match(r.stderr, new RegExp(`unknown parameter '${p}'`));
+        assert.equal(r.args, undefined);
+      }
+    });
+
+    it('a High cmdlet refuses off a terminal (exit 2, nothing done) unless -Force or -Confirm:$false', async () => {
+      const refused = await removeThings(['a,b']);
+      assert.equal(refused.code, 2);
+      assert.deepEqual(refused.done, []);
+      assert.equal(
+        refused.stderr,
+        'Remove-Thing: the operation "Remove" on target "a" needs confirmation, and stdin is not a terminal to ask on; nothing was changed (give -Force or -Confirm:$false to go on without asking, or -WhatIf to see what would be done) [CONFIRMATION_REQUIRED]\n',
+      );
+      // stdin a terminal but stderr redirected: the question could not be seen.
+      assert.equal((await removeThings(['a'], { stdinIsTTY: true })).code, 2);
+      for (const flag of ['-Force', '-Confirm:$false', '-confirm:false']) {
+        const r = await removeThings(['a,b', flag]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(r.done, ['a', 'b']);
+      }
+      assert.equal((await removeThings(['a', '-Force', '-Confirm'])).code, 2, 'an explicit -Confirm asks even with -Force');
+    });
+
+    it('asks on a terminal (stdin and stderr), and does what the answer allows', async () => {
+      const tty = { stdinIsTTY: true, stderrIsTTY: true };
+      const no = await removeThings(['a'], { stdin: 'n\n', ...tty });
+      assert.equal(no.code, 0, no.stderr);
+      assert.match(no.stderr, /Performing the operation "Remove" on target "a"\.\n\[Y\] Yes/);
+      assert.deepEqual(no.done, []);
+      assert.deepEqual((await removeThings(['a,b'], { stdin: 'a\n', ...tty })).done, ['a', 'b'], 'Yes to All');
+    });
+
+    it('-WhatIf changes nothing and says what would be done per object, on stderr', async () => {
+      const r = await removeThings(['a,b', '-WhatIf']);
+      assert.equal(r.code, 0);
+      assert.deepEqual(r.done, []);
+      assert.equal(r.stdout, '');
+      assert.equal(r.stderr, 'What if: Performing the operation "Remove" on target "a".\nWhat if: Performing the operation "Remove" on target "b".\n');
+    });
+
+    it('errors written per object fail the command at the end, by -ErrorAction', async () => {
+      const body = async (_: Args, io: CmdletIO) => {
+        io.writeError(notFound("'a' is gone", { code: 'IMAGE_GONE' }));
+        io.out('b done');
+      };
+      const cont = await cli(['Get-ContainerImage'], body);
+      assert.deepEqual([cont.code, cont.stdout, cont.stderr], [3, 'b done\n', "Get-ContainerImage: 'a' is gone [IMAGE_GONE]\n"]);
+      const stop = await cli(['Get-ContainerImage', '-ErrorAction', 'Stop'], body);
+      assert.deepEqual([stop.code, stop.stdout, stop.stderr], [3, '', "Get-ContainerImage: 'a' is gone [IMAGE_GONE]\n"]);
+      const silent = await cli(['Get-ContainerImage', '-EA', 'SilentlyContinue'], body);
+      assert.deepEqual([silent.code, silent.stdout, silent.stderr], [3, 'b done\n', '']);
+    });
+
+    it('help lists -WhatIf and -Confirm for a state-changing cmdlet, and -ErrorAction among the common parameters', async () => {
+      const help = (await cli(['help', 'Remove-Thing'])).stdout;
+      assert.match(help, /Remove-Thing \[\[-Name\] <string\[\]>\] \[-Force\] \[-WhatIf\] \[-Confirm\] \[<CommonParameters>\]/);
+      assert.match(help, /\n {4}-WhatIf\n/);
+      assert.match(help, /\n {4}-Confirm\n {8}Ask before each change\. This cmdlet asks on a terminal even without -Confirm, unless -Force or -Confirm:\$false is given\. With no terminal to ask on .* it refuses instead, changing nothing\.\n/);
+      assert.match(help, /-ErrorAction \{Continue \| Stop \| SilentlyContinue\}, -EA/);
+      const plain = (await cli(['help', 'Get-ContainerImage'])).stdout;
+      assert.doesNotMatch(plain, /-WhatIf|-Confirm/);
+      assert.match(plain, /-ErrorAction/);
     });
   });
 

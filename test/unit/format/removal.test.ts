@@ -12,21 +12,14 @@ const removal: Removal = {
   removed: [image(3, 'Api', '2.0'), image(2, 'WebApp', '1.2.0.0')],
   refused: [{ image: image(1, 'Nano', null), containers: [{ id: 1, cid: 'a'.repeat(64), name: 'c1', imageId: 1, state: 'Stopped', created: 'now', started: null }], children: [image(4, 'Worker', '1.0')] }],
   gone: [],
+  skipped: [],
   swept: { layers: 2, blobs: 5, chainIds: ['sha256:l2', 'sha256:l1'] },
 };
 
 describe('removal outcome rendering', () => {
   it('says what was removed and what was freed', () => {
-    assert.deepEqual(removalLines(removal, false), ['Removed image Api 2.0', 'Removed image WebApp 1.2.0.0', 'Deleted 2 unused layers and 5 unused blobs']);
-    assert.deepEqual(removalLines({ ...removal, removed: [] }, false), [], 'nothing freed is not worth a line when nothing was removed');
-  });
-
-  it('with -WhatIf, says what would be removed and what would be refused, and why', () => {
-    assert.deepEqual(removalLines(removal, true), [
-      'What if: removing image Api 2.0',
-      'What if: removing image WebApp 1.2.0.0',
-      "What if: refusing image Nano: it is used by container 'c1' (Stopped), image 'Worker 1.0'",
-    ]);
+    assert.deepEqual(removalLines(removal), ['Removed image Api 2.0', 'Removed image WebApp 1.2.0.0', 'Deleted 2 unused layers and 5 unused blobs']);
+    assert.deepEqual(removalLines({ ...removal, removed: [] }), [], 'nothing freed is not worth a line when nothing was removed');
   });
 
   it('as JSON, one object per image with its outcome and dependents', () => {
@@ -38,5 +31,10 @@ describe('removal outcome rendering', () => {
       ChildImages: [{ Name: 'Worker', Publisher: 'CN=Contoso', Version: '1.0', Id: 'sha256:c4' }],
     });
     assert.deepEqual((JSON.parse(renderRemovalJson(removal, true)) as { Outcome: string }[]).map((o) => o.Outcome), ['WouldRemove', 'WouldRemove', 'WouldRefuse']);
+  });
+
+  it('as JSON, an image not attempted after a refusal (-ErrorAction Stop) as Skipped', () => {
+    const stopped = JSON.parse(renderRemovalJson({ ...removal, removed: [], skipped: [image(2, 'WebApp', '1.2.0.0')] }, false)) as Record<string, unknown>[];
+    assert.deepEqual(stopped.map((o) => [o.Name, o.Outcome]), [['Nano', 'Refused'], ['WebApp', 'Skipped']]);
   });
 });

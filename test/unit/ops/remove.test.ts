@@ -1,7 +1,8 @@
 /**
  * Removal decided image by image over families written straight into a store: children before
  * parents, refusals naming containers (any state) and child images, -WhatIf deciding the same
- * and changing nothing, and layers freed only with the last image that uses them.
+ * and changing nothing, layers freed only with the last image that uses them, and what a
+ * failure does to the images or containers after it (-ErrorAction Continue or Stop).
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
@@ -10,7 +11,8 @@ import { join } from 'node:path';
 import { CtrimgError } from '../../../src/errors.js';
 import type { Digest } from '../../../src/image/digest.js';
 import type { OpsContext } from '../../../src/ops/context.js';
-import { planRemoval, removalError, removeImages } from '../../../src/ops/remove.js';
+import { containerRemovalError, getContainers, removeContainers } from '../../../src/ops/containers.js';
+import { planRemoval, removalError, removalErrors, removeImages } from '../../../src/ops/remove.js';
 import type { ImageRecord } from '../../../store/index.js';
 import { addImage } from '../../support/lineage.js';
 import { quietContext } from '../../support/stores.js';
@@ -84,6 +86,28 @@ describe('removing several images', () => {
       assert.deepEqual(planRemoval(ctx, [grandchild], { importer: 'dir' }).removed.map((i) => i.name), ['Grandchild']);
     });
 
+    it('asked to stop at the first failure (-ErrorAction Stop), attempts none after the first refusal, and plans the same', async () => {
+      const targets = [base, child, grandchild, sibling];
+      const plan = planRemoval(ctx, targets, { stopAtFirstFailure: true });
+      const r = await removeImages(ctx, targets, { stopAtFirstFailure: true });
+      for (const x of [plan, r]) {
+        assert.deepEqual(x.removed.map((i) => i.name), ['Grandchild']);
+        assert.deepEqual(x.refused.map((y) => y.image.name), ['Sibling']);
+        assert.deepEqual(x.skipped.map((i) => i.name), ['Child', 'Base'], 'decided after Sibling, so not attempted');
+      }
+      assert.deepEqual(names(), ['Base', 'Child', 'Sibling']);
+      assert.deepEqual(removalErrors(r).map((e) => [e.code, e.exitCode, e.message]), [['IMAGE_IN_USE', 4, "cannot remove 'Sibling': it is used by container 'web1' (Running)"]]);
+    });
+
+    it('reports each refusal as an error of its own, by default after attempting every image', async () => {
+      const r = await removeImages(ctx, [base, child, grandchild, sibling]);
+      assert.deepEqual(r.skipped, []);
+      assert.deepEqual(removalErrors(r).map((e) => [e.exitCode, e.message]), [
+        [4, "cannot remove 'Sibling': it is used by container 'web1' (Running)"],
+        [4, "cannot remove 'Base': it is used by image 'Sibling'"],
+      ]);
+    });
+
     it('refuses a parent whose child is refused, and removes it once the container is gone', async () => {
       const first = await removeImages(ctx, [base, sibling]);
       assert.deepEqual(first.removed, []);
@@ -139,5 +163,53 @@ describe('removing several images', () => {
     assert.deepEqual([r.removed.map((i) => i.name), r.gone.map((i) => i.name)], [['B'], ['A']]);
     assert.equal(removalError(r)?.code, 'IMAGE_GONE');
     await assert.rejects(removeImages(ctx, [a, b]), (err: unknown) => err instanceof CtrimgError && err.exitCode === 3);
+  });
+});
+
+describe('removing several containers', () => {
+  let root: string;
+  let ctx: OpsContext;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'ctrimg-remove-containers-'));
+    ctx = await quietContext(root);
+    const img = addImage(ctx.store, 'Base', ['a']);
+    for (const [i, name] of ['c1', 'c2', 'c3'].entries()) {
+      const cid = String(i + 1).repeat(64);
+      ctx.store.containers.add({ cid, name, imageId: img.id, state: 'Off', created: 'now' });
+      await mkdir(ctx.containerPath(cid), { recursive: true });
+    }
+    // The first container's files cannot be deleted.
+    const remove = ctx.importer.removeContainer.bind(ctx.importer);
+    ctx.importer.removeContainer = async (path) => {
+      if (path === ctx.containerPath('1'.repeat(64))) throw new CtrimgError('failed', 'the directory is busy', { code: 'EXISTS' });
+      return remove(path);
+    };
+  });
+  afterEach(async () => {
+    await ctx.close();
+    await rm(root, { recursive: true, force: true });
+  });
+  const present = async () => {
+    const dirs: string[] = [];
+    for (const c of ['1', '2', '3']) if (await stat(ctx.containerPath(c.repeat(64))).then(() => true, () => false)) dirs.push(c);
+    return dirs;
+  };
+
+  it('reports a container whose files fail to go, naming it, and goes on with the others', async () => {
+    const r = await removeContainers(ctx, getContainers(ctx));
+    assert.deepEqual(r.removed.map((v) => v.container.name), ['c2', 'c3']);
+    assert.deepEqual(r.failed.map((f) => f.view.container.name), ['c1']);
+    assert.deepEqual([r.gone, r.skipped], [[], []]);
+    assert.deepEqual(await present(), ['1']);
+    const err = containerRemovalError(r.failed[0]!);
+    assert.deepEqual([err.code, err.exitCode], ['EXISTS', 1]);
+    assert.equal(err.message, "container 'c1' was removed from the records, but its files were not deleted: the directory is busy");
+  });
+
+  it('asked to stop at the first failure, attempts none of the containers after it', async () => {
+    const r = await removeContainers(ctx, getContainers(ctx), { stopAtFirstFailure: true });
+    assert.deepEqual([r.removed, r.skipped].map((l) => l.map((v) => v.container.name)), [[], ['c2', 'c3']]);
+    assert.deepEqual(await present(), ['1', '2', '3']);
+    assert.deepEqual(getContainers(ctx).map((v) => v.container.name), ['c2', 'c3']);
   });
 });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { cmdlets } from '../../../cmdlets/index.js';
-import { COMMON_PARAMS } from '../../../src/cli/names.js';
+import { COMMON_PARAMS, riskParams } from '../../../src/cli/names.js';
 
 const SCRIPT = fileURLToPath(new URL('../../../../test/windows/acceptance.ps1', import.meta.url));
 const text = readFileSync(SCRIPT, 'utf8');
@@ -44,7 +44,7 @@ describe('test/windows/acceptance.ps1', () => {
     for (const call of found) {
       const spec = cmdlets.find((c) => c.name === call.cmdlet);
       assert.ok(spec, `${call.cmdlet} is not a cmdlet`);
-      const names = new Set([...spec.params, ...COMMON_PARAMS].map((p) => p.name));
+      const names = new Set([...spec.params, ...(spec.confirmImpact ? riskParams(spec.confirmImpact) : []), ...COMMON_PARAMS].map((p) => p.name));
       for (const p of call.params) assert.ok(names.has(p), `${call.cmdlet} takes no -${p}`);
     }
     // The arrays were read: both installs' parameters are among those checked.
