@@ -12,7 +12,7 @@
 import { DEFAULT_OUTPUT_FORMATS } from '../format/output-format.js';
 import { compareIgnoringCase } from './commands.js';
 import { HELP_WORDS, LISTING_CMDLET } from './help.js';
-import { COMMON_PARAMS, dockerFlag, resolveParam } from './names.js';
+import { cmdletParams, COMMON_PARAMS, dockerFlag, resolveParam } from './names.js';
 import type { CmdletSpec, ParamSpec } from './types.js';
 
 /** The hidden first argument that asks for completions. */
@@ -56,7 +56,7 @@ function cmdletNames(cmdlets: CmdletSpec[], typed: string, more: string[] = []):
 }
 
 async function powerShellCompletions(spec: CmdletSpec, before: string[], current: string): Promise<string[]> {
-  const params = [...spec.params, ...COMMON_PARAMS];
+  const params = [...cmdletParams(spec), ...COMMON_PARAMS];
   const named = (t: string) => resolved(params, t.replace(/^--?/, ''));
   const previous = before.at(-1);
   if (previous !== undefined && isParamToken(previous) && !/[=:]/.test(previous)) {

@@ -1,6 +1,6 @@
 /** Help text, PowerShell `Get-Help` style. Goes to stdout. */
 import type { CmdletSpec, ParamSpec } from './types.js';
-import { COMMON_PARAMS, dockerFlag, riskParams } from './names.js';
+import { cmdletParams, COMMON_PARAMS, dockerFlag, riskParams } from './names.js';
 
 const INDENT = '    ';
 
@@ -46,7 +46,7 @@ export function renderCmdletHelp(spec: CmdletSpec): string {
   const out = ['NAME', INDENT + spec.name, '', 'SYNOPSIS', INDENT + spec.synopsis, '', 'SYNTAX', ...syntaxLines(spec).flatMap((l) => [INDENT + l, ''])];
   if (spec.aliases?.length) out.push('ALIASES', INDENT + spec.aliases.join(', '), '');
   out.push('PARAMETERS');
-  for (const p of [...spec.params, ...(spec.confirmImpact ? riskParams(spec.confirmImpact) : [])]) {
+  for (const p of cmdletParams(spec)) {
     out.push(INDENT + paramLabel(p), INDENT.repeat(2) + p.description);
     const facts = [`Required: ${p.required ? 'yes' : 'no'}`, `Position: ${p.positional ? '0' : 'named'}`];
     if (p.sets) facts.push(`Parameter sets: ${p.sets.join(', ')}`);

@@ -4,7 +4,7 @@
  * path read them without loading parsing.
  */
 import { usage } from '../errors.js';
-import type { ConfirmImpact, ParamSpec } from './types.js';
+import type { CmdletSpec, ConfirmImpact, ParamSpec } from './types.js';
 import { closest } from '../suggest.js';
 
 /** Parameters every cmdlet takes; handled by the CLI, never passed to run(). */
@@ -45,6 +45,9 @@ export function riskParams(impact: ConfirmImpact): ParamSpec[] {
     { name: 'Confirm', type: 'switch', description: `Ask before each change. ${asks}` },
   ];
 }
+
+/** A cmdlet's own parameters and, when it changes state, -WhatIf and -Confirm: what help shows and TAB offers before the common ones. */
+export const cmdletParams = (spec: CmdletSpec): ParamSpec[] => [...spec.params, ...(spec.confirmImpact ? riskParams(spec.confirmImpact) : [])];
 
 /** A docker-style verb's flag as written: `NoTrunc` is `--no-trunc`. */
 export const dockerFlag = (p: ParamSpec) => p.name.replace(/(?<=[a-z0-9])([A-Z])/g, '-$1').toLowerCase();

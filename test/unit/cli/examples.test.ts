@@ -70,7 +70,7 @@ export function exampleProblems(spec: CmdletSpec, all: CmdletSpec[]): string[] {
         if (target.syntax === 'docker') {
           parseDockerParameters(target.params, tokens);
         } else {
-          const { common } = parseParameters(target.params, tokens, target.parameterSets);
+          const { common } = parseParameters(target.params, tokens, target.parameterSets, target.confirmImpact);
           const formats = target.outputFormats ?? DEFAULT_OUTPUT_FORMATS;
           if (!formats.includes(common.outputFormat)) problems.push(`${command}: ${target.name} does not render ${common.outputFormat}`);
         }

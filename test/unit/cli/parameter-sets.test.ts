@@ -228,6 +228,7 @@ describe('parameter sets', () => {
         'Register-ContainerImageSource': 'Medium',
         'Unregister-ContainerImageSource': 'High',
         'Install-ContainerImage': 'Medium',
+        'Invoke-ContainerImageProvisioning': 'High',
         'Save-ContainerImage': 'Medium',
         'Remove-ContainerImage': 'High',
         'New-Container': 'Medium',
