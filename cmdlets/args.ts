@@ -33,9 +33,12 @@ export const versionFilterArg = (args: Args): VersionFilter => ({
 /** withOps options for those cmdlets: -Importer, else $CTRIMG_IMPORTER. */
 export const importerArg = (args: Args) => ({ importer: requestedImporter(args.Importer as string | undefined) });
 
-/** The objects piped to stdin, for a cmdlet's Pipeline set; none is a usage error naming `what` to pipe. */
-export async function pipedObjects(io: CmdletIO, what: string): Promise<Record<string, unknown>[]> {
+/**
+ * The objects piped to stdin, for a cmdlet's Pipeline set; none is a usage error naming the
+ * parameters to `give` instead and `what` to pipe.
+ */
+export async function pipedObjects(io: CmdletIO, what: string, give = '-Name'): Promise<Record<string, unknown>[]> {
   const objects = parsePiped(await io.readStdin());
-  if (objects.length === 0) throw usage(`give -Name, or pipe ${what} to stdin`);
+  if (objects.length === 0) throw usage(`give ${give}, or pipe ${what} to stdin`);
   return objects;
 }

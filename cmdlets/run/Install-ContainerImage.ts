@@ -1,24 +1,27 @@
 /** What Install-ContainerImage runs; cmdlets/Install-ContainerImage.ts, its spec, loads this when it runs. */
 import type { CmdletRun } from '../../src/cli/types.js';
 import { renderImages } from '../../src/format/images.js';
+import { pipedFoundImages } from '../../src/format/piped.js';
 import { parsePlatform } from '../../src/image/platform.js';
 import { parseImageName } from '../../src/image/source.js';
 import { lineageOf } from '../../src/ops/images.js';
-import { installImage, type InstallRequest } from '../../src/ops/install.js';
+import { installImages, type InstallRequest } from '../../src/ops/install.js';
 import { withOps } from '../context.js';
-import { PATH, REFERENCE } from '../Install-ContainerImage.js';
-import { bind, importerArg, versionFilterArg } from '../args.js';
+import { PATH, PIPELINE, REFERENCE } from '../Install-ContainerImage.js';
+import { bind, importerArg, pipedObjects, versionFilterArg } from '../args.js';
 
-export const run: CmdletRun = (args, io, set) => {
-  const request: InstallRequest =
-    set === REFERENCE
-      ? { by: 'reference', reference: args.Reference as string, insecure: args.Insecure === true }
-      : set === PATH
-        ? { by: 'path', path: args.Path as string, name: bind(args, 'Image', parseImageName) ?? {}, repository: args.Repository as string | undefined }
-        : { by: 'name', name: args.Name as string, versions: versionFilterArg(args), source: args.Source as string | undefined };
+export const run: CmdletRun = async (args, io, set) => {
+  const requests: InstallRequest[] =
+    set === PIPELINE
+      ? pipedFoundImages(await pipedObjects(io, 'found image objects (Find-ContainerImage -OutputFormat Json)', '-Name, -Reference or -Path'))
+      : set === REFERENCE
+        ? [{ by: 'reference', reference: args.Reference as string, insecure: args.Insecure === true }]
+        : set === PATH
+          ? [{ by: 'path', path: args.Path as string, name: bind(args, 'Image', parseImageName) ?? {}, repository: args.Repository as string | undefined }]
+          : [{ by: 'name', name: args.Name as string, versions: versionFilterArg(args), source: args.Source as string | undefined }];
   const platform = bind(args, 'Platform', parsePlatform);
   return withOps(io, async (ctx) => {
-    const installed = await installImage(ctx, request, {
+    const installed = await installImages(ctx, requests, {
       platform,
       whatIf: args.WhatIf === true,
       maxConcurrentDownloads: args.MaxConcurrentDownloads as number | undefined,

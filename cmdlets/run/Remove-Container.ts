@@ -7,7 +7,7 @@ import { importerArg, pipedObjects } from '../args.js';
 import { PIPELINE } from '../Remove-Container.js';
 
 export const run: CmdletRun = async (args, io, set) => {
-  const piped = set === PIPELINE ? pipedContainers(await pipedObjects(io, 'container objects (Get-Container -OutputFormat Json)')) : [];
+  const piped = set === PIPELINE ? pipedContainers(await pipedObjects(io, 'container objects (Get-Container -OutputFormat Json)'), 'Remove-Container') : [];
   return withOps(io, async (ctx) => {
     const views = set === PIPELINE ? selectContainers(ctx, piped) : getContainers(ctx, args.Name as string[]);
     if (!args.Force && !args.WhatIf && !(await io.confirm(`Remove container ${views.map((v) => v.container.name).join(', ')}?`))) {

@@ -12,7 +12,7 @@ import { PIPELINE } from '../Remove-ContainerImage.js';
 
 export const run: CmdletRun = async (args, io, set) => {
   const version = bind(args, 'Version', parseVersion);
-  const piped = set === PIPELINE ? pipedImages(await pipedObjects(io, 'image objects (Get-ContainerImage -OutputFormat Json)')) : [];
+  const piped = set === PIPELINE ? pipedImages(await pipedObjects(io, 'image objects (Get-ContainerImage -OutputFormat Json)'), 'Remove-ContainerImage') : [];
   const targets = (ctx: StoreContext) =>
     set === PIPELINE
       ? selectImages(ctx, piped)
