@@ -50,9 +50,13 @@ function text(o: Piped, name: string): string | undefined {
 
 /** The outputs a piped object may come from, each told by properties only it has. */
 const KINDS = {
-  container: { what: 'a container (Get-Container)', marks: ['State', 'Uptime', 'ParentImageName'] },
-  installed: { what: 'an installed image (Get-ContainerImage)', marks: ['IsOSImage', 'ParentImage', 'Publisher', 'Digest', 'Platform'] },
-  found: { what: 'an image the sources offer (Find-ContainerImage)', marks: ['Source', 'Description'] },
+  container: { one: 'a container (Get-Container)', many: 'containers (Get-Container -OutputFormat Json)', marks: ['State', 'Uptime', 'ParentImageName'] },
+  installed: {
+    one: 'an installed image (Get-ContainerImage)',
+    many: 'installed images (Get-ContainerImage -OutputFormat Json)',
+    marks: ['IsOSImage', 'ParentImage', 'Publisher', 'Digest', 'Platform'],
+  },
+  found: { one: 'a found image (Find-ContainerImage)', many: 'found images (Find-ContainerImage -OutputFormat Json)', marks: ['Source', 'Description'] },
 } as const;
 type Kind = keyof typeof KINDS;
 
@@ -69,8 +73,8 @@ function expectKinds(objects: Piped[], cmdlet: string, takes: Kind[]): void {
   objects.forEach((o, i) => {
     const kind = pipedKind(o);
     if (kind === undefined || takes.includes(kind)) return;
-    const expected = takes.map((k) => KINDS[k].what.replace(/^an? /, '')).join(' or ');
-    throw usage(`piped object ${i + 1} of ${objects.length} is ${KINDS[kind].what}; ${cmdlet} takes ${expected}`, {
+    const expected = takes.map((k) => KINDS[k].many).join(' or ');
+    throw usage(`piped object ${i + 1} of ${objects.length} is ${KINDS[kind].one}; ${cmdlet} takes ${expected}`, {
       code: 'PIPED_INVALID',
       details: { kind },
     });
