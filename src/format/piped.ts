@@ -76,6 +76,7 @@ function expectKinds(objects: Piped[], cmdlet: string, takes: Kind[]): void {
     const expected = takes.map((k) => KINDS[k].many).join(' or ');
     throw usage(`piped object ${i + 1} of ${objects.length} is ${KINDS[kind].one}; ${cmdlet} takes ${expected}`, {
       code: 'PIPED_INVALID',
+      hint: `ctrimg ${cmdlet} -? shows what to pipe to it`,
       details: { kind },
     });
   });
