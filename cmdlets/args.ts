@@ -4,7 +4,7 @@
  */
 import type { Args, CmdletIO } from '../src/cli/types.js';
 import { CtrimgError, usage } from '../src/errors.js';
-import { parsePiped } from '../src/format/piped.js';
+import { parsePiped } from '../src/cli/piped.js';
 import { parseVersion, type VersionFilter } from '../src/image/version.js';
 import { requestedImporter } from '../src/importers/kinds.js';
 

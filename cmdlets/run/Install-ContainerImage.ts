@@ -1,7 +1,7 @@
 /** What Install-ContainerImage runs; cmdlets/Install-ContainerImage.ts, its spec, loads this when it runs. */
 import type { CmdletRun } from '../../src/cli/types.js';
 import { renderImages } from '../../src/format/images.js';
-import { pipedFoundImages } from '../../src/format/piped.js';
+import { pipedFoundImages } from '../../src/cli/piped.js';
 import { parsePlatform } from '../../src/image/platform.js';
 import { parseImageName } from '../../src/image/source.js';
 import { lineageOf } from '../../src/ops/images.js';

@@ -1,7 +1,7 @@
 /** What New-Container runs; cmdlets/New-Container.ts, its spec, loads this when it runs. */
 import type { CmdletRun } from '../../src/cli/types.js';
 import { renderContainers } from '../../src/format/containers.js';
-import { pipedNewContainers } from '../../src/format/piped.js';
+import { pipedNewContainers } from '../../src/cli/piped.js';
 import { parseVersion } from '../../src/image/version.js';
 import { parseScratchSize } from '../../src/importers/scratch.js';
 import { newContainers, type NewContainerRequest } from '../../src/ops/containers.js';

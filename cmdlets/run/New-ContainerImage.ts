@@ -1,6 +1,6 @@
 /** What New-ContainerImage runs; cmdlets/New-ContainerImage.ts, its spec, loads this when it runs. */
 import type { CmdletRun } from '../../src/cli/types.js';
-import { pipedContainer } from '../../src/format/piped.js';
+import { pipedContainer } from '../../src/cli/piped.js';
 import { renderImages } from '../../src/format/images.js';
 import { parseVersion } from '../../src/image/version.js';
 import { commitContainer } from '../../src/ops/commit.js';

@@ -1,6 +1,6 @@
 /** What Remove-Container runs; cmdlets/Remove-Container.ts, its spec, loads this when it runs. */
 import type { CmdletRun } from '../../src/cli/types.js';
-import { pipedContainers } from '../../src/format/piped.js';
+import { pipedContainers } from '../../src/cli/piped.js';
 import { containersGone, getContainers, removeContainers, selectContainers } from '../../src/ops/containers.js';
 import { withOps } from '../context.js';
 import { importerArg, pipedObjects } from '../args.js';

@@ -1,6 +1,6 @@
 /** What Remove-ContainerImage runs; cmdlets/Remove-ContainerImage.ts, its spec, loads this when it runs. */
 import type { CmdletIO, CmdletRun } from '../../src/cli/types.js';
-import { pipedImages } from '../../src/format/piped.js';
+import { pipedImages } from '../../src/cli/piped.js';
 import { removalLines, renderRemovalJson } from '../../src/format/removal.js';
 import { parseVersion } from '../../src/image/version.js';
 import { describeImage, selectByQuery, selectImages } from '../../src/ops/images.js';

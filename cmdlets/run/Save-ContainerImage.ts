@@ -1,6 +1,6 @@
 /** What Save-ContainerImage runs; cmdlets/Save-ContainerImage.ts, its spec, loads this when it runs. */
 import type { CmdletRun } from '../../src/cli/types.js';
-import { pipedSaveItems } from '../../src/format/piped.js';
+import { pipedSaveItems } from '../../src/cli/piped.js';
 import { renderSaved } from '../../src/format/saved.js';
 import { parsePlatform } from '../../src/image/platform.js';
 import { saveImages, type ArchiveFormat, type SaveItem } from '../../src/ops/save.js';

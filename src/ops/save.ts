@@ -134,7 +134,7 @@ function checkNames(chosen: Chosen[], format: ArchiveFormat | 'layout'): void {
       const [a, b] = [other, c].map((x) => ('display' in x.image ? x.image.display : describeImage(x.image)));
       throw usage(`${a} and ${b} would both be named '${c.name}' in the ${format === 'docker' ? 'docker archive' : 'OCI index'}, which names each image once`, {
         code: 'NAME_AMBIGUOUS',
-        hint: format === 'docker' ? 'save them into separate archives' : 'save them with -Format docker, which names each by repository:tag, or into separate archives',
+        hint: format === 'docker' ? 'save them into separate archives' : 'save them in the docker format, which names each by repository:tag, or into separate archives',
       });
     }
     named.set(c.name, c);

@@ -10,7 +10,7 @@ import {
   pipedKind,
   pipedNewContainers,
   pipedSaveItems,
-} from '../../../src/format/piped.js';
+} from '../../../src/cli/piped.js';
 
 const pipedUsage = (e: unknown) => e instanceof CtrimgError && e.kind === 'usage' && e.code === 'PIPED_INVALID';
 const pipedUsageSaying = (re: RegExp) => (e: unknown) => pipedUsage(e) && re.test((e as Error).message);
