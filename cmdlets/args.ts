@@ -34,11 +34,12 @@ export const versionFilterArg = (args: Args): VersionFilter => ({
 export const importerArg = (args: Args) => ({ importer: requestedImporter(args.Importer as string | undefined) });
 
 /**
- * The objects piped to stdin, for a cmdlet's Pipeline set; none is a usage error naming the
- * parameters to `give` instead and `what` to pipe.
+ * The objects piped to stdin, for a cmdlet's Pipeline set. Nothing on stdin is a usage error
+ * naming the parameters to `give` instead and `what` to pipe; an empty array (a listing that
+ * found nothing) is no object, and so, as in PowerShell, nothing to do.
  */
 export async function pipedObjects(io: CmdletIO, what: string, give = '-Name'): Promise<Record<string, unknown>[]> {
-  const objects = parsePiped(await io.readStdin());
-  if (objects.length === 0) throw usage(`give ${give}, or pipe ${what} to stdin`);
-  return objects;
+  const text = await io.readStdin();
+  if (text.trim() === '') throw usage(`give ${give}, or pipe ${what} to stdin`);
+  return parsePiped(text);
 }

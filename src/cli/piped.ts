@@ -151,7 +151,7 @@ export function pipedContainer(objects: Piped[], cmdlet: string): ContainerSelec
   if (selectors.length !== 1) {
     throw usage(`${selectors.length} containers were piped; ${cmdlet} commits one, as the one image its -Name names`, {
       code: 'PIPED_INVALID',
-      hint: 'pipe one container (Get-Container -Name <name>), and run it again for each other',
+      hint: 'pipe one container, as Get-Container -Name <name> prints it',
     });
   }
   return selectors[0]!;
@@ -166,7 +166,7 @@ export function pipedNewContainers(objects: Piped[], names: string[], scratchSiz
   if (names.length !== selectors.length) {
     throw usage(`${selectors.length} image${selectors.length === 1 ? ' was' : 's were'} piped and ${names.length} container name${names.length === 1 ? '' : 's'} given`, {
       code: 'PIPED_INVALID',
-      hint: 'give one -Name per piped image, in their order (-Name web1,web2)',
+      hint: 'give one -Name per piped image, in their order: -Name web1,web2',
     });
   }
   return selectors.map((image, i) => ({ image, name: names[i]!, scratchSize }));

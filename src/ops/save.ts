@@ -71,7 +71,8 @@ interface Chosen {
  * fails with BLOB_NOT_STORED before its manifest is written. Images on the registries touch no store.
  */
 export async function saveImages(ctx: OpsContext, req: SaveRequest): Promise<Saved[]> {
-  if (req.images.length === 0) throw usage('no image to save', { code: 'USAGE' });
+  // Nothing piped in: no archive either.
+  if (req.images.length === 0) return [];
   const format = await formatFor(req);
   const save = async () => {
     const chosen: Chosen[] = [];

@@ -197,6 +197,14 @@ describe('end to end: JSON pipelines between cmdlets', function () {
       assert.deepEqual(await installed(root), ['NanoServer 10.0.17763.1 CN=Microsoft']);
     });
 
+    it('| Remove-ContainerImage: a listing that found nothing removes nothing, and is no error', async () => {
+      const before = await snapshotStore(root);
+      const r = await pipe(root, ['Get-ContainerImage', '-Name', 'NoSuchImage'], ['Remove-ContainerImage', '-Force']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stderr, '');
+      assert.deepEqual(await snapshotStore(root), before);
+    });
+
     it('| Remove-ContainerImage refuses a found image piped in, changing nothing', async () => {
       const before = await snapshotStore(root);
       const r = await pipe(root, ['Find-ContainerImage', '-Name', 'NanoServer'], ['Remove-ContainerImage', '-Force']);

@@ -58,6 +58,7 @@ describe('piped objects', () => {
     assert.deepEqual(parsePiped('{"Name":"a"}'), [{ Name: 'a' }]);
     assert.deepEqual(parsePiped('{"Name":"a"}\n{"Name":"b"}\n'), [{ Name: 'a' }, { Name: 'b' }]);
     assert.deepEqual(parsePiped('  \n'), []);
+    assert.deepEqual(parsePiped('[]'), [], 'a listing that found nothing: no object');
   });
 
   it('refuses what is not JSON objects', () => {
