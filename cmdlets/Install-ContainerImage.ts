@@ -5,6 +5,11 @@ import { EXACT, importerParam, RANGE, versionParams } from './params.js';
 
 export const REFERENCE = 'Reference';
 export const PATH = 'Path';
+/**
+ * Without -Name, -Reference or -Path, Find-ContainerImage's objects are read from stdin: each is
+ * installed at exactly the Version it lists, from its Source.
+ */
+export const PIPELINE = 'Pipeline';
 const BY_NAME = [RANGE, EXACT];
 
 export const cmdlet: CmdletSpec = {
@@ -12,7 +17,7 @@ export const cmdlet: CmdletSpec = {
   synopsis: 'Installs an image (and the base image it names, first) from a source, a reference, or an archive or layout on disk.',
   confirmImpact: 'Medium',
   params: [
-    { name: 'Name', type: 'string', required: true, positional: true, sets: BY_NAME, description: 'Image name as Find-ContainerImage shows it.' },
+    { name: 'Name', type: 'string', required: true, positional: true, sets: BY_NAME, description: 'Image name as Find-ContainerImage shows it. Without it, -Reference or -Path, found image objects are read as JSON from stdin.' },
     ...versionParams,
     { name: 'Source', type: 'string', sets: BY_NAME, description: 'Install only from this source.' },
     { name: 'Reference', type: 'string', required: true, sets: [REFERENCE], description: 'host[:port]/repository[:tag|@sha256:digest], without a source.' },
@@ -36,7 +41,7 @@ export const cmdlet: CmdletSpec = {
     { name: 'DropLayerBlobs', type: 'switch', description: 'Delete the compressed layer blobs once imported, to save disk (kept by default for re-import).' },
     importerParam,
   ],
-  parameterSets: { names: [RANGE, EXACT, REFERENCE, PATH], default: RANGE },
+  parameterSets: { names: [RANGE, EXACT, REFERENCE, PATH, PIPELINE], default: RANGE },
   hints: {
     ...sourceHints,
     IMAGE_NOT_FOUND: 'Find-ContainerImage lists what the sources offer',
@@ -52,6 +57,7 @@ export const cmdlet: CmdletSpec = {
     { command: 'ctrimg Install-ContainerImage -Name NanoServer -Version 10.0.17763.1', description: 'An exact version from the registered sources.' },
     { command: 'ctrimg Install-ContainerImage -Reference 127.0.0.1:5000/windows/servercore:ltsc2019 -Insecure', description: 'By reference from a registry over http.' },
     { command: 'ctrimg Install-ContainerImage -Path servercore.tar', description: 'From an archive Save-ContainerImage (or docker save) wrote on another host.' },
+    { command: 'ctrimg Find-ContainerImage -Name WebApp -AllVersions --json | ctrimg Install-ContainerImage', description: 'Every version Find listed, each from the source it was found in.' },
   ],
   run: (...a) => import('./run/Install-ContainerImage.js').then((m) => m.run(...a)),
 };

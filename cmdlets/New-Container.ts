@@ -2,14 +2,33 @@ import type { CmdletSpec } from '../src/cli/types.js';
 import { installedHints } from './hints.js';
 import { importerParam } from './params.js';
 
+const NAME = 'ImageName';
+/**
+ * Without -ContainerImageName, installed image objects (Get-ContainerImage) are read from stdin:
+ * one container per image, named by -Name in the order the images come, one name each.
+ */
+export const PIPELINE = 'Pipeline';
+
 export const cmdlet: CmdletSpec = {
   name: 'New-Container',
   synopsis: "Creates a container (state Off) holding the image's merged root filesystem.",
   confirmImpact: 'Medium',
   params: [
-    { name: 'ContainerImageName', type: 'string', required: true, description: 'Installed image to create the container from.' },
-    { name: 'ContainerImageVersion', type: 'string', description: 'Version of the image (default: the newest installed).' },
-    { name: 'Name', type: 'string', required: true, positional: true, description: 'Name of the new container.' },
+    {
+      name: 'ContainerImageName',
+      type: 'string',
+      required: true,
+      sets: [NAME],
+      description: 'Installed image to create the container from. Without it, image objects are read as JSON from stdin.',
+    },
+    { name: 'ContainerImageVersion', type: 'string', sets: [NAME], description: 'Version of the image (default: the newest installed).' },
+    {
+      name: 'Name',
+      type: 'string[]',
+      required: true,
+      positional: true,
+      description: 'Name of the new container; several make one container each. With images piped in: one name per image, in their order.',
+    },
     {
       name: 'ScratchSize',
       type: 'string',
@@ -17,6 +36,7 @@ export const cmdlet: CmdletSpec = {
     },
     importerParam,
   ],
+  parameterSets: { names: [NAME, PIPELINE], default: NAME },
   hints: {
     ...installedHints,
     CONTAINER_EXISTS: 'Pick another -Name or remove it first',
@@ -24,6 +44,7 @@ export const cmdlet: CmdletSpec = {
   },
   examples: [
     { command: 'ctrimg New-Container -ContainerImageName WebApp -Name web1', description: 'A container from the newest WebApp.' },
+    { command: 'ctrimg Get-ContainerImage -Name WebApp,NanoServer --json | ctrimg New-Container -Name web1,nano1', description: 'One container per image piped in, named in their order.' },
     { command: 'ctrimg New-Container -ContainerImageName ServerCore -Name build1 -ScratchSize 200GB', description: 'A container with a 200 GiB scratch disk (hcs).' },
   ],
   run: (...a) => import('./run/New-Container.js').then((m) => m.run(...a)),

@@ -3,7 +3,7 @@ import { databaseHints } from './hints.js';
 import { importerParam } from './params.js';
 
 const NAME = 'ContainerName';
-/** Without -ContainerName, the container object is read from stdin. */
+/** Without -ContainerName, the container object is read from stdin: one, as the one image -Name names is made of one. */
 export const PIPELINE = 'Pipeline';
 
 export const cmdlet: CmdletSpec = {

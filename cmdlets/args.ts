@@ -4,7 +4,7 @@
  */
 import type { Args, CmdletIO } from '../src/cli/types.js';
 import { CtrimgError, usage } from '../src/errors.js';
-import { parsePiped } from '../src/format/piped.js';
+import { parsePiped } from '../src/cli/piped.js';
 import { parseVersion, type VersionFilter } from '../src/image/version.js';
 import { requestedImporter } from '../src/importers/kinds.js';
 
@@ -33,9 +33,13 @@ export const versionFilterArg = (args: Args): VersionFilter => ({
 /** withOps options for those cmdlets: -Importer, else $CTRIMG_IMPORTER. */
 export const importerArg = (args: Args) => ({ importer: requestedImporter(args.Importer as string | undefined) });
 
-/** The objects piped to stdin, for a cmdlet's Pipeline set; none is a usage error naming `what` to pipe. */
-export async function pipedObjects(io: CmdletIO, what: string): Promise<Record<string, unknown>[]> {
-  const objects = parsePiped(await io.readStdin());
-  if (objects.length === 0) throw usage(`give -Name, or pipe ${what} to stdin`);
-  return objects;
+/**
+ * The objects piped to stdin, for a cmdlet's Pipeline set. Nothing on stdin is a usage error
+ * naming the parameters to `give` instead and `what` to pipe; an empty array (a listing that
+ * found nothing) is no object, and so, as in PowerShell, nothing to do.
+ */
+export async function pipedObjects(io: CmdletIO, what: string, give = '-Name'): Promise<Record<string, unknown>[]> {
+  const text = await io.readStdin();
+  if (text.trim() === '') throw usage(`give ${give}, or pipe ${what} to stdin`);
+  return parsePiped(text);
 }

@@ -32,7 +32,8 @@ export const commonHints: Hints = {
   OUTSIDE_STORE: 'a directory inside the store may be a link to elsewhere; make it a real directory, then run Repair-ContainerImageStore',
   BAD_IDENTITY: 'the database may be damaged; run Repair-ContainerImageStore',
   TREE_CHANGED: 'something is writing in the store; stop it, then run Repair-ContainerImageStore',
-  PIPED_INVALID: 'pipe the output of a ctrimg cmdlet run with -OutputFormat Json',
+  // An error that says which objects the cmdlet takes keeps its own hint.
+  PIPED_INVALID: (err) => (err.hint === undefined ? 'pipe the output of a ctrimg cmdlet run with -OutputFormat Json' : undefined),
   LISTING_TOO_LARGE: (err) =>
     err.details.listing === 'catalog'
       ? `search other sources with Find-ContainerImage -Source <name>, or install from ${err.details.subject} by Install-ContainerImage -Reference ${err.details.subject}/<repository>:<tag>, which needs no listing`

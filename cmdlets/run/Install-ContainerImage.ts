@@ -1,26 +1,31 @@
 /** What Install-ContainerImage runs; cmdlets/Install-ContainerImage.ts, its spec, loads this when it runs. */
 import type { CmdletRun } from '../../src/cli/types.js';
 import { renderImages } from '../../src/format/images.js';
+import { pipedFoundImages } from '../../src/cli/piped.js';
 import { parsePlatform } from '../../src/image/platform.js';
 import { parseImageName } from '../../src/image/source.js';
 import { lineageOf } from '../../src/ops/images.js';
-import { describeInstallRequest, installImage, type InstallRequest } from '../../src/ops/install.js';
+import { describeInstallRequest, installImages, type InstallRequest } from '../../src/ops/install.js';
 import { withOps } from '../context.js';
-import { PATH, REFERENCE } from '../Install-ContainerImage.js';
-import { bind, importerArg, versionFilterArg } from '../args.js';
+import { PATH, PIPELINE, REFERENCE } from '../Install-ContainerImage.js';
+import { bind, importerArg, pipedObjects, versionFilterArg } from '../args.js';
 
-export const run: CmdletRun = (args, io, set) => {
-  const request: InstallRequest =
-    set === REFERENCE
-      ? { by: 'reference', reference: args.Reference as string, insecure: args.Insecure === true }
-      : set === PATH
-        ? { by: 'path', path: args.Path as string, name: bind(args, 'Image', parseImageName) ?? {}, repository: args.Repository as string | undefined }
-        : { by: 'name', name: args.Name as string, versions: versionFilterArg(args), source: args.Source as string | undefined };
+export const run: CmdletRun = async (args, io, set) => {
+  const requests: InstallRequest[] =
+    set === PIPELINE
+      ? pipedFoundImages(await pipedObjects(io, 'found image objects (Find-ContainerImage -OutputFormat Json)', '-Name, -Reference or -Path'))
+      : set === REFERENCE
+        ? [{ by: 'reference', reference: args.Reference as string, insecure: args.Insecure === true }]
+        : set === PATH
+          ? [{ by: 'path', path: args.Path as string, name: bind(args, 'Image', parseImageName) ?? {}, repository: args.Repository as string | undefined }]
+          : [{ by: 'name', name: args.Name as string, versions: versionFilterArg(args), source: args.Source as string | undefined }];
   const platform = bind(args, 'Platform', parsePlatform);
   return withOps(io, async (ctx) => {
-    // -WhatIf goes to the install, which explains the image and platform it would take.
-    if (!io.whatIf && !(await io.shouldProcess(describeInstallRequest(request), 'Install'))) return;
-    const installed = await installImage(ctx, request, {
+    // Asked about each request; -WhatIf goes to the install, which explains the image and platform it would take.
+    const chosen: InstallRequest[] = [];
+    for (const r of requests) if (io.whatIf || (await io.shouldProcess(describeInstallRequest(r), 'Install'))) chosen.push(r);
+    if (chosen.length === 0) return;
+    const installed = await installImages(ctx, chosen, {
       platform,
       whatIf: io.whatIf,
       maxConcurrentDownloads: args.MaxConcurrentDownloads as number | undefined,

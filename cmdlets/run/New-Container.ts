@@ -1,19 +1,28 @@
 /** What New-Container runs; cmdlets/New-Container.ts, its spec, loads this when it runs. */
 import type { CmdletRun } from '../../src/cli/types.js';
 import { renderContainers } from '../../src/format/containers.js';
+import { pipedNewContainers } from '../../src/cli/piped.js';
 import { parseVersion } from '../../src/image/version.js';
 import { parseScratchSize } from '../../src/importers/scratch.js';
-import { newContainer } from '../../src/ops/containers.js';
+import { describeImageRequest, newContainers, type NewContainerRequest } from '../../src/ops/containers.js';
 import { withOps } from '../context.js';
-import { bind, importerArg } from '../args.js';
+import { bind, importerArg, pipedObjects } from '../args.js';
+import { PIPELINE } from '../New-Container.js';
 
-export const run: CmdletRun = (args, io) => {
+export const run: CmdletRun = async (args, io, set) => {
   const imageVersion = bind(args, 'ContainerImageVersion', parseVersion);
   const scratchSize = bind(args, 'ScratchSize', parseScratchSize);
-  const image = imageVersion ? `${args.ContainerImageName as string} ${imageVersion.text}` : (args.ContainerImageName as string);
+  const names = args.Name as string[];
+  const requests: NewContainerRequest[] =
+    set === PIPELINE
+      ? pipedNewContainers(await pipedObjects(io, 'image objects (Get-ContainerImage -OutputFormat Json)', '-ContainerImageName'), names, scratchSize)
+      : names.map((name) => ({ imageName: args.ContainerImageName as string, imageVersion, name, scratchSize }));
   return withOps(io, async (ctx) => {
-    if (!(await io.shouldProcess(`${args.Name as string} from ${image}`, 'New'))) return;
-    const view = await newContainer(ctx, { imageName: args.ContainerImageName as string, imageVersion, name: args.Name as string, scratchSize });
-    io.out(renderContainers([view], io.outputFormat, ctx.now()));
+    // Asked about each, before any is made.
+    const chosen: NewContainerRequest[] = [];
+    for (const r of requests) if (await io.shouldProcess(`${r.name} from ${describeImageRequest(r)}`, 'New')) chosen.push(r);
+    if (chosen.length === 0) return;
+    const views = await newContainers(ctx, chosen);
+    io.out(renderContainers(views, io.outputFormat, ctx.now()));
   }, importerArg(args));
 };

@@ -1,13 +1,13 @@
 /** What Remove-Container runs; cmdlets/Remove-Container.ts, its spec, loads this when it runs. */
 import type { CmdletRun } from '../../src/cli/types.js';
-import { pipedContainers } from '../../src/format/piped.js';
+import { pipedContainers } from '../../src/cli/piped.js';
 import { containerRemovalError, containersGone, getContainers, removeContainers, selectContainers, type ContainerView } from '../../src/ops/containers.js';
 import { withOps } from '../context.js';
 import { importerArg, pipedObjects } from '../args.js';
 import { PIPELINE } from '../Remove-Container.js';
 
 export const run: CmdletRun = async (args, io, set) => {
-  const piped = set === PIPELINE ? pipedContainers(await pipedObjects(io, 'container objects (Get-Container -OutputFormat Json)')) : [];
+  const piped = set === PIPELINE ? pipedContainers(await pipedObjects(io, 'container objects (Get-Container -OutputFormat Json)'), 'Remove-Container') : [];
   return withOps(io, async (ctx) => {
     const views = set === PIPELINE ? selectContainers(ctx, piped) : getContainers(ctx, args.Name as string[]);
     // Asked about each, before any goes.

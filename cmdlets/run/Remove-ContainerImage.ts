@@ -1,6 +1,6 @@
 /** What Remove-ContainerImage runs; cmdlets/Remove-ContainerImage.ts, its spec, loads this when it runs. */
 import type { CmdletIO, CmdletRun } from '../../src/cli/types.js';
-import { pipedImages } from '../../src/format/piped.js';
+import { pipedImages } from '../../src/cli/piped.js';
 import { removalLines, renderRemovalJson } from '../../src/format/removal.js';
 import { parseVersion } from '../../src/image/version.js';
 import { describeImage, selectByQuery, selectImages } from '../../src/ops/images.js';
@@ -13,7 +13,7 @@ import { PIPELINE } from '../Remove-ContainerImage.js';
 
 export const run: CmdletRun = async (args, io, set) => {
   const version = bind(args, 'Version', parseVersion);
-  const piped = set === PIPELINE ? pipedImages(await pipedObjects(io, 'image objects (Get-ContainerImage -OutputFormat Json)')) : [];
+  const piped = set === PIPELINE ? pipedImages(await pipedObjects(io, 'image objects (Get-ContainerImage -OutputFormat Json)'), 'Remove-ContainerImage') : [];
   const targets = (ctx: StoreContext) =>
     set === PIPELINE
       ? selectImages(ctx, piped)

@@ -16,7 +16,8 @@ export function savedObject(s: Saved) {
   };
 }
 
-export function renderSaved(saved: Saved, format: OutputFormat): string {
-  const object = savedObject(saved);
-  return format === 'Json' ? renderJson([object]) : renderObjectTable([object], ['Image', 'Path', 'Format', 'Name']);
+/** One object per image written (all to the same Path). */
+export function renderSaved(saved: Saved[], format: OutputFormat): string {
+  const objects = saved.map(savedObject);
+  return format === 'Json' ? renderJson(objects) : renderObjectTable(objects, ['Image', 'Path', 'Format', 'Name']);
 }

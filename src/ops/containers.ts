@@ -6,7 +6,7 @@ import type { Version } from '../image/version.js';
 import type { ContainerRecord, ImageRecord } from '../../store/index.js';
 import type { OpsContext } from './context.js';
 import { assertDatabaseSound } from './damage.js';
-import { matchImages } from './images.js';
+import { describeSelector, matchImages, selectImages, type ImageSelector } from './images.js';
 import { withLease } from './lease-scope.js';
 import { matchesAny } from './wildcard.js';
 
@@ -19,13 +19,24 @@ export interface ContainerView {
 
 const CONTAINER_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
-export interface NewContainerRequest {
-  /** The image: a name (wildcards allowed, but it must select one image) and a version, else the newest. */
-  imageName: string;
-  imageVersion?: Version;
+export type NewContainerRequest = {
   name: string;
   /** Bytes of the container's scratch disk (hcs only, importers/scratch.ts); else the importer's default. */
   scratchSize?: number;
+} & (
+  | {
+      /** The image: a name (wildcards allowed, but it must select one image) and a version, else the newest. */
+      imageName: string;
+      imageVersion?: Version;
+    }
+  /** The image exactly as a listing printed it (an image object piped in). */
+  | { image: ImageSelector }
+);
+
+/** The image a new-container request names, for a question or a what-if line. */
+export function describeImageRequest(req: NewContainerRequest): string {
+  if ('image' in req) return describeSelector(req.image);
+  return req.imageVersion ? `${req.imageName} ${req.imageVersion.text}` : req.imageName;
 }
 
 /**
@@ -33,12 +44,33 @@ export interface NewContainerRequest {
  * the image's layers, or the container's not yet recorded directory, away while it is made.
  */
 export async function newContainer(ctx: OpsContext, req: NewContainerRequest): Promise<ContainerView> {
-  // Before the lease too: taking it may remove leftovers through the importer.
-  await ctx.importer.ensureReady();
-  return withLease(ctx, 'install', () => create(ctx, req));
+  const [view] = await newContainers(ctx, [req]);
+  return view!;
 }
 
-async function create(ctx: OpsContext, opts: NewContainerRequest): Promise<ContainerView> {
+/**
+ * One container per request, in their order, under one lease. Every name and image is checked
+ * before any container is made, so a name given twice or taken, or an image not installed,
+ * creates none.
+ */
+export async function newContainers(ctx: OpsContext, reqs: NewContainerRequest[]): Promise<ContainerView[]> {
+  // Before the lease too: taking it may remove leftovers through the importer.
+  await ctx.importer.ensureReady();
+  return withLease(ctx, 'install', async () => {
+    const seen = new Set<string>();
+    for (const { name } of reqs) {
+      if (seen.has(name)) throw usage(`the container name '${name}' is given twice`, { code: 'CONTAINER_EXISTS', hint: 'give each container its own name' });
+      seen.add(name);
+    }
+    const planned = reqs.map((req) => ({ req, image: check(ctx, req) }));
+    const views: ContainerView[] = [];
+    for (const { req, image } of planned) views.push(await create(ctx, req, image));
+    return views;
+  });
+}
+
+/** The image a request names, once its container name is known valid and free. */
+function check(ctx: OpsContext, opts: NewContainerRequest): ImageRecord {
   if (!CONTAINER_NAME_RE.test(opts.name)) {
     throw usage(`container name '${opts.name}' is not valid: use letters, digits, '_', '.', '-', starting with a letter or digit`, {
       code: 'CONTAINER_NAME_INVALID',
@@ -46,6 +78,11 @@ async function create(ctx: OpsContext, opts: NewContainerRequest): Promise<Conta
   }
   if (ctx.store.containers.byName(opts.name)) {
     throw usage(`a container named '${opts.name}' already exists`, { code: 'CONTAINER_EXISTS', hint: 'pick another name or remove it first' });
+  }
+  if ('image' in opts) {
+    const images = selectImages(ctx, [opts.image]);
+    if (images.length > 1) throw usage(`a piped image object selects ${images.length} installed images; a container is made from one`, { code: 'NAME_AMBIGUOUS' });
+    return images[0]!;
   }
   const matches = matchImages(ctx, { names: [opts.imageName], version: opts.imageVersion });
   const what = opts.imageVersion ? `${opts.imageName} ${opts.imageVersion.text}` : opts.imageName;
@@ -57,7 +94,10 @@ async function create(ctx: OpsContext, opts: NewContainerRequest): Promise<Conta
     throw usage(`'${opts.imageName}' matches several images (${[...distinct].join(', ')}); give the exact name`, { code: 'NAME_AMBIGUOUS' });
   }
   // Sorted newest first: without a version the newest is used.
-  const image = matches[0]!;
+  return matches[0]!;
+}
+
+async function create(ctx: OpsContext, opts: NewContainerRequest, image: ImageRecord): Promise<ContainerView> {
   const cid = randomBytes(32).toString('hex');
   const path = ctx.containerPath(cid);
   const layers = ctx.store.layers.ofImage(image.id);

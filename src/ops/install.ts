@@ -87,6 +87,19 @@ export function describeInstallRequest(req: InstallRequest): string {
   return req.by === 'path' ? req.path : describeRegistryRequest(req);
 }
 
+/**
+ * Installs each request in turn, as installImage does (several objects piped in: one install per
+ * object); every request's version filter is checked before the first starts. Stops at the first
+ * that fails, as a terminating error does: those installed before it stay installed. An image
+ * several requests install (their common base) is listed once.
+ */
+export async function installImages(ctx: OpsContext, reqs: InstallRequest[], settings: Partial<InstallOptions> = {}): Promise<Installed[]> {
+  for (const req of reqs) if (req.by === 'name') versionFilter(req.versions);
+  const installed = new Map<number, Installed>();
+  for (const req of reqs) for (const i of await installImage(ctx, req, settings)) if (!installed.has(i.image.id)) installed.set(i.image.id, i);
+  return [...installed.values()];
+}
+
 export interface Loaded {
   installed: Installed;
   /** The names it was loaded under (its RepoTags, a layout's ref name); none for an image saved without one. */

@@ -79,7 +79,8 @@ function decide(ctx: StoreContext, targets: ImageRecord[], removing: boolean, op
   const present: ImageRecord[] = [];
   const gone: ImageRecord[] = [];
   for (const t of targets) (isPresent(t) ? present : gone).push(t);
-  if (present.length === 0) throw alreadyGone(gone);
+  // No target at all (an empty pipeline) is nothing to do, not images gone.
+  if (present.length === 0 && gone.length > 0) throw alreadyGone(gone);
   const lengths = store.lineage.chainLengths(present.map((t) => t.id));
   const ordered = [...present].sort((a, b) => (lengths.get(b.id) ?? 0) - (lengths.get(a.id) ?? 0) || b.id - a.id);
   const removed: ImageRecord[] = [];

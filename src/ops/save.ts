@@ -1,8 +1,8 @@
 /**
- * Saving an image for a host with no registry access: an installed image read back from the
- * content store (content/installed-source.ts), or an image on the registries resolved as install
- * resolves it (install.ts registryImage) but not installed, written through an ImageSink: an OCI
- * archive, a docker-save archive, or an OCI layout directory (src/archive). Every blob is
+ * Saving images for a host with no registry access: installed images read back from the
+ * content store (content/installed-source.ts), or images on the registries resolved as install
+ * resolves them (install.ts registryImage) but not installed, written through one ImageSink: an
+ * OCI archive, a docker-save archive, or an OCI layout directory (src/archive). Every blob is
  * verified as it is read and again as the sink commits it; the manifest is written last, so the
  * sink names the image only once all it needs is there, and an archive is renamed into place
  * only when it is whole: a save that fails leaves no archive (a layout keeps what it finished).
@@ -21,22 +21,25 @@ import type { ImageRecord } from '../../store/index.js';
 import type { OpsContext } from './context.js';
 import { dockerImageEntries, resolveDockerImage } from './docker-views.js';
 import { readHostPlatform } from './host.js';
-import { describeSelector, selectImages, type ImageSelector } from './images.js';
+import { describeImage, describeSelector, selectImages, type ImageSelector } from './images.js';
 import { describeRegistryRequest, registryImage, type RegistryRequest } from './install.js';
 import { withLease } from './lease-scope.js';
 
 /** An OCI archive (a tar of a layout, as skopeo's oci-archive), or a docker-save archive. */
 export type ArchiveFormat = 'oci' | 'docker';
 
-/** The image a save request names, for a question or a what-if line. */
-export function describeSaveRequest(image: SaveRequest['image']): string {
-  return image.by === 'installed' ? image.selectors.map(describeSelector).join(', ') : describeRegistryRequest(image);
+/** One image to save: an installed one (as an object piped in selects it), or one on the registries. */
+export type SaveItem = { by: 'installed'; selector: ImageSelector } | RegistryRequest;
+
+/** The image a save item names, for a question or a what-if line. */
+export function describeSaveItem(item: SaveItem): string {
+  return item.by === 'installed' ? describeSelector(item.selector) : describeRegistryRequest(item);
 }
 
 export interface SaveRequest {
-  /** An installed image (as objects piped in select it: exactly one), or an image on the registries. */
-  image: { by: 'installed'; selectors: ImageSelector[] } | RegistryRequest;
-  /** The archive file; or, when it is a directory, the OCI image layout to add the image to. */
+  /** The images, in order; several go into the one archive or layout (each format names each image). */
+  images: SaveItem[];
+  /** The archive file; or, when it is a directory, the OCI image layout to add the images to. */
   path: string;
   /** Of the file (default oci); a directory is always an OCI layout. */
   format?: ArchiveFormat;
@@ -57,65 +60,108 @@ export interface Saved {
   manifestDigest: Digest;
 }
 
-/**
- * Writes one image to an archive or a layout. An installed image is read under the install
- * lease, so no removal deletes a blob of it while it is copied; one whose layer blobs were
- * deleted once imported fails with BLOB_NOT_STORED before its manifest is written. An image on
- * the registries touches no store at all.
- */
-export async function saveImage(ctx: OpsContext, req: SaveRequest): Promise<Saved> {
-  const format = await formatFor(req);
-  if (req.image.by === 'installed') {
-    const { selectors } = req.image;
-    return withLease(ctx, 'install', async () => {
-      const images = selectImages(ctx, selectors);
-      if (images.length !== 1) throw usage(`${images.length} installed images are selected; an archive is saved from one`, { code: 'NAME_AMBIGUOUS' });
-      const image = images[0]!;
-      const source = new InstalledSource(ctx.content, image.repository);
-      const resolved = await source.resolve({ digest: image.manifestDigest as Digest }, { host: parsePlatform(image.platform) });
-      // An image without a tag (one its tag moved away from) is saved without a name where the
-      // format has that (docker's RepoTags), so that loading it back takes no tag from another
-      // image; an OCI index lists an image only by a ref name: its version, else `latest`.
-      const tag = image.tag ?? (format === 'docker' ? undefined : (image.version ?? 'latest'));
-      const written = await write(ctx, source, resolved, { path: req.path, format, force: req.force }, image.repository, tag);
-      return { ...written, image };
-    });
-  }
-  const target = await registryImage(ctx, req.image);
-  await target.source.ready();
-  const platform: PlatformChoice = { host: readHostPlatform(), ...(req.platform && { asked: req.platform }) };
-  const resolved = await target.source.resolve(target.name, platform);
-  const written = await write(ctx, target.source, resolved, { path: req.path, format, force: req.force }, target.source.repository, target.name.tag);
-  return { ...written, image: { display: resolved.display } };
+/** An image to save, resolved: where its blobs come from and the name it gets in the sink. */
+interface Chosen {
+  source: ImageSource;
+  resolved: ResolvedImage;
+  image: Saved['image'];
+  name: string | undefined;
 }
 
-/** The image into the sink `req` asks for, named by its tag (oci) or `repository:tag` (docker). */
-async function write(
-  ctx: OpsContext,
-  source: ImageSource,
-  image: ResolvedImage,
-  req: { path: string; format: ArchiveFormat | 'layout'; force?: boolean },
-  repository: string,
-  tag: string | undefined,
-): Promise<Omit<Saved, 'image'>> {
-  let name: string | undefined;
-  let sink: ImageSink;
-  if (req.format === 'docker') {
-    name = tag === undefined ? undefined : dockerName(`${repository}:${tag}`);
-    if (name === undefined) ctx.report.warn(`${image.display} is saved untagged: '${repository}:${tag ?? ''}' is not a name and tag docker reads`);
-    sink = await DockerArchiveWriter.create(req.path, { overwrite: req.force });
-  } else {
-    name = tag ?? 'latest';
-    sink = req.format === 'layout' ? await OciLayoutWriter.create(req.path) : await OciArchiveWriter.create(req.path, { overwrite: req.force });
+/**
+ * Writes images to one archive or layout. Every image is resolved, and the names they get
+ * checked, before the sink is opened: an image not found, or two images the format would give
+ * one name, write nothing. Installed images are read under the install lease, so no removal
+ * deletes a blob of them while they are copied; one whose layer blobs were deleted once imported
+ * fails with BLOB_NOT_STORED before its manifest is written. Images on the registries touch no store.
+ */
+export async function saveImages(ctx: OpsContext, req: SaveRequest): Promise<Saved[]> {
+  // Nothing piped in: no archive either.
+  if (req.images.length === 0) return [];
+  const format = await formatFor(req);
+  const save = async () => {
+    const chosen: Chosen[] = [];
+    for (const item of req.images) {
+      const c = await choose(ctx, item, format, req.platform);
+      // The same image piped twice is written once.
+      if (!chosen.some((o) => o.resolved.digest === c.resolved.digest && o.name === c.name)) chosen.push(c);
+    }
+    checkNames(chosen, format);
+    await write(ctx, chosen, { path: req.path, format, force: req.force });
+    return chosen.map((c): Saved => ({ image: c.image, path: req.path, format, ...(c.name !== undefined && { name: c.name }), manifestDigest: c.resolved.digest }));
+  };
+  return req.images.some((i) => i.by === 'installed') ? withLease(ctx, 'install', save) : save();
+}
+
+/** Writes one image; see saveImages. */
+export async function saveImage(ctx: OpsContext, req: Omit<SaveRequest, 'images'> & { image: SaveItem }): Promise<Saved> {
+  const [saved] = await saveImages(ctx, { ...req, images: [req.image] });
+  return saved!;
+}
+
+async function choose(ctx: OpsContext, item: SaveItem, format: ArchiveFormat | 'layout', asked?: Platform): Promise<Chosen> {
+  if (item.by === 'installed') {
+    const images = selectImages(ctx, [item.selector]);
+    if (images.length !== 1) throw usage(`${images.length} installed images are selected by one object; each is saved from one`, { code: 'NAME_AMBIGUOUS' });
+    const image = images[0]!;
+    const source = new InstalledSource(ctx.content, image.repository);
+    const resolved = await source.resolve({ digest: image.manifestDigest as Digest }, { host: parsePlatform(image.platform) });
+    // An image without a tag (one its tag moved away from) is saved without a name where the
+    // format has that (docker's RepoTags), so that loading it back takes no tag from another
+    // image; an OCI index lists an image only by a ref name: its version, else `latest`.
+    const tag = image.tag ?? (format === 'docker' ? undefined : (image.version ?? 'latest'));
+    return { source, resolved, image, name: nameIn(ctx, format, resolved, image.repository, tag) };
   }
+  const target = await registryImage(ctx, item);
+  await target.source.ready();
+  const platform: PlatformChoice = { host: readHostPlatform(), ...(asked && { asked }) };
+  const resolved = await target.source.resolve(target.name, platform);
+  return { source: target.source, resolved, image: { display: resolved.display }, name: nameIn(ctx, format, resolved, target.source.repository, target.name.tag) };
+}
+
+/** The name an image is written under: its tag (oci), or `repository:tag` (docker) when docker reads that. */
+function nameIn(ctx: OpsContext, format: ArchiveFormat | 'layout', image: ResolvedImage, repository: string, tag: string | undefined): string | undefined {
+  if (format !== 'docker') return tag ?? 'latest';
+  const name = tag === undefined ? undefined : dockerName(`${repository}:${tag}`);
+  if (name === undefined) ctx.report.warn(`${image.display} is saved untagged: '${repository}:${tag ?? ''}' is not a name and tag docker reads`);
+  return name;
+}
+
+/**
+ * Refuses two images the sink would give one name: an OCI index names an image by its tag only
+ * (so 1.0 of two repositories collide), a docker archive by repository:tag.
+ */
+function checkNames(chosen: Chosen[], format: ArchiveFormat | 'layout'): void {
+  const named = new Map<string, Chosen>();
+  for (const c of chosen) {
+    if (c.name === undefined) continue;
+    const other = named.get(c.name);
+    if (other && other.resolved.digest !== c.resolved.digest) {
+      const [a, b] = [other, c].map((x) => ('display' in x.image ? x.image.display : describeImage(x.image)));
+      throw usage(`${a} and ${b} would both be named '${c.name}' in the ${format === 'docker' ? 'docker archive' : 'OCI index'}, which names each image once`, {
+        code: 'NAME_AMBIGUOUS',
+        hint: format === 'docker' ? 'save them into separate archives' : 'save them in the docker format, which names each by repository:tag, or into separate archives',
+      });
+    }
+    named.set(c.name, c);
+  }
+}
+
+/** The images into the sink the format asks for, each named as chosen; an archive that fails is not left behind. */
+async function write(ctx: OpsContext, chosen: Chosen[], req: { path: string; format: ArchiveFormat | 'layout'; force?: boolean }): Promise<void> {
+  const sink: ImageSink =
+    req.format === 'docker'
+      ? await DockerArchiveWriter.create(req.path, { overwrite: req.force })
+      : req.format === 'layout'
+        ? await OciLayoutWriter.create(req.path)
+        : await OciArchiveWriter.create(req.path, { overwrite: req.force });
   try {
-    await copyImage(source, image, sink, name, ctx.signal);
+    for (const c of chosen) await copyImage(c.source, c.resolved, sink, c.name, ctx.signal);
   } catch (err) {
     await sink.discard();
     throw err;
   }
   await sink.close();
-  return { path: req.path, format: req.format, ...(name !== undefined && { name }), manifestDigest: image.digest };
 }
 
 /** A directory there is a layout, which only the OCI format has; anything else is a file of the format asked for. */

@@ -51,11 +51,11 @@ describe('end to end: saving an installed image to an OCI layout', function () {
     const dir = join(work, 'layout');
     await mkdir(dir);
 
-    const saved = await saveImage(ctx, { image: { by: 'installed', selectors: [{ by: 'id', id: installed(ctx, child.manifestDigest).configDigest }] }, path: dir });
+    const saved = await saveImage(ctx, { image: { by: 'installed', selector: { by: 'id', id: installed(ctx, child.manifestDigest).configDigest } }, path: dir });
     assert.equal(saved.name, child.tag);
     assert.equal(saved.format, 'layout');
     assert.equal(saved.manifestDigest, child.manifestDigest);
-    await saveImage(ctx, { image: { by: 'installed', selectors: [{ by: 'id', id: installed(ctx, base.manifestDigest).configDigest }] }, path: dir });
+    await saveImage(ctx, { image: { by: 'installed', selector: { by: 'id', id: installed(ctx, base.manifestDigest).configDigest } }, path: dir });
 
     for (const [name, img] of [[child.tag, child], [base.tag, base]] as const) {
       const inspected = JSON.parse((await run('skopeo', ['inspect', `oci:${dir}:${name}`])).stdout.toString()) as { Digest: string; Layers: string[] };
@@ -86,7 +86,7 @@ describe('end to end: saving an installed image to an OCI layout', function () {
     const dir = join(work, 'layout');
     await mkdir(dir);
     await assert.rejects(
-      saveImage(ctx, { image: { by: 'installed', selectors: [{ by: 'id', id: installed(ctx, child.manifestDigest).configDigest }] }, path: dir }),
+      saveImage(ctx, { image: { by: 'installed', selector: { by: 'id', id: installed(ctx, child.manifestDigest).configDigest } }, path: dir }),
       (e: unknown) => e instanceof CtrimgError && e.code === 'BLOB_NOT_STORED' && e.exitCode === 3 && e.message.includes(child.layerDigests[0]!),
     );
     const index = JSON.parse((await readFile(join(dir, 'index.json'))).toString()) as { manifests: unknown[] };

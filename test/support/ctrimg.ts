@@ -87,3 +87,41 @@ export async function ctrimgJson<T = Record<string, unknown>>(root: string, args
   if (r.code !== 0) throw new Error(`ctrimg ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
   return JSON.parse(r.stdout) as T[];
 }
+
+export interface PipelineResult {
+  /** The left command's exit code and stderr (its stdout went down the pipe). */
+  producer: { code: number; stderr: string };
+  consumer: CliResult;
+}
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * `ctrimg <left> | ctrimg <right>` as a shell runs it: bash makes the OS pipe between the two
+ * processes, so the right one reads the left one's stdout exactly as a script's pipeline gives it.
+ */
+export function ctrimgPipeline(root: string, left: string[], right: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<PipelineResult> {
+  const command = (args: string[]) => [process.execPath, CLI, ...args].map(shellQuote).join(' ');
+  // fd 3: the producer's stderr; fd 4: both exit codes.
+  const script = `${command(left)} 2>&3 | ${command(right)}; echo "\${PIPESTATUS[0]} \${PIPESTATUS[1]}" >&4`;
+  const child = spawn('bash', ['-c', script], {
+    env: { ...process.env, ...opts.env, CTRIMG_ROOT: root },
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+    timeout: opts.timeoutMs,
+    killSignal: 'SIGKILL',
+  });
+  const collect = (i: number) => {
+    let text = '';
+    (child.stdio[i] as NodeJS.ReadableStream).on('data', (d: Buffer) => (text += d.toString()));
+    return () => text;
+  };
+  const [stdout, stderr, producerErr, codes] = [1, 2, 3, 4].map(collect) as [() => string, () => string, () => string, () => string];
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const [left, right] = codes().trim().split(' ').map(Number);
+      if (code !== 0 || left === undefined || right === undefined) return reject(new Error(`bash ran no pipeline (exit ${code}): ${stderr()}`));
+      resolve({ producer: { code: left, stderr: producerErr() }, consumer: { code: right, stdout: stdout(), stderr: stderr() } });
+    });
+  });
+}

@@ -72,8 +72,9 @@ describe('parameter sets', () => {
     });
 
     it('asks for the required parameter of every set that could still apply', () => {
-      assert.equal(usageError('Install-ContainerImage', []).message, 'missing required parameters: give -Name or -Reference or -Path');
-      assert.equal(usageError('Install-ContainerImage', ['-WhatIf']).message, 'missing required parameters: give -Name or -Reference or -Path');
+      // With none of them, found images are read from stdin (the pipeline).
+      assert.equal(setOf('Install-ContainerImage', []), 'Pipeline');
+      assert.equal(setOf('Install-ContainerImage', ['-WhatIf']), 'Pipeline');
       assert.equal(usageError('Install-ContainerImage', ['-Image', 'a:1']).message, 'missing required parameter -Path');
       assert.equal(usageError('Install-ContainerImage', ['-RequiredVersion', '1.0']).message, 'missing required parameter -Name');
       assert.equal(usageError('Install-ContainerImage', ['-Insecure']).message, 'missing required parameter -Reference');
@@ -250,6 +251,7 @@ describe('parameter sets', () => {
         'Install-ContainerImage [-Name] <string> -RequiredVersion <string> [-Source <string>]',
         'Install-ContainerImage -Reference <string> [-Insecure]',
         'Install-ContainerImage -Path <string> [-Image <string>] [-Repository <string>]',
+        'Install-ContainerImage',
       ]);
       assert.deepEqual(syntaxLines(spec('Remove-Container')), [
         'Remove-Container [-Name] <string[]> [-Force] [-Importer {dir | hcs}] [-WhatIf] [-Confirm] [<CommonParameters>]',
