@@ -25,12 +25,10 @@ export const run: CmdletRun = async (args, io, set) => {
     const chosen: InstallRequest[] = [];
     for (const r of requests) if (io.whatIf || (await io.shouldProcess(describeInstallRequest(r), 'Install'))) chosen.push(r);
     if (chosen.length === 0) return;
-    const installed = await installImages(ctx, chosen, {
-      platform,
-      whatIf: io.whatIf,
-      maxConcurrentDownloads: args.MaxConcurrentDownloads as number | undefined,
-      dropLayerBlobs: args.DropLayerBlobs === true,
-    });
-    io.out(renderImages(lineageOf(ctx, installed.map((i) => i.image)), io.outputFormat));
+    // Only objects piped in are several: a named request's failure ends the command.
+    const settings = { platform, whatIf: io.whatIf, maxConcurrentDownloads: args.MaxConcurrentDownloads as number | undefined, dropLayerBlobs: args.DropLayerBlobs === true };
+    const done = await installImages(ctx, chosen, settings, { stopAtFirstFailure: set !== PIPELINE || io.errorAction === 'Stop' });
+    io.out(renderImages(lineageOf(ctx, done.installed.map((i) => i.image)), io.outputFormat));
+    for (const f of done.failed) io.writeError(f.error);
   }, importerArg(args));
 };

@@ -15,6 +15,8 @@ export interface Streams {
 export interface IOOptions {
   /** The cmdlet's name, which starts each error line. */
   cmdlet: string;
+  /** The cmdlet's hint for an error it writes and goes past, as the runner gives one that ends it. */
+  hinted: (err: unknown) => unknown;
   outputFormat: OutputFormat;
   quiet: boolean;
   /** Informational messages even with quiet, and a VERBOSE line before each change. */
@@ -120,7 +122,8 @@ export function createIO(streams: Streams, opts: IOOptions): RunIO {
       return true;
     },
     whatIf: decision === 'WhatIf',
-    writeError: (err) => {
+    writeError: (thrown) => {
+      const err = opts.hinted(thrown);
       if (opts.errorAction === 'Stop') throw err;
       if (exitCode === 0) exitCode = exitCodeOf(err);
       if (opts.errorAction === 'Continue') streams.stderr.write(`${errorLine(opts.cmdlet, err, opts.outputFormat)}\n`);

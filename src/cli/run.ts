@@ -152,6 +152,7 @@ export async function runCli(argv: string[], cmdlets: CmdletSpec[], env: CliEnv)
     const io = createIO(env, {
       ...options,
       cmdlet: spec.name,
+      hinted: (err) => withCmdletHint(spec, err),
       confirmation: { impact: spec.confirmImpact, whatIf, confirm, force: args.Force === true },
       get stdinIsTTY() {
         return env.stdinIsTTY ?? isTTY(env.stdin);

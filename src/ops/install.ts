@@ -8,7 +8,7 @@
  * one transaction at the very end: until then no listing of the store shows it, and a failure
  * removes whatever this attempt added.
  */
-import { failed, notFound, usage } from '../errors.js';
+import { failed, isAbort, notFound, usage } from '../errors.js';
 import { openImagePath } from '../archive/open-path.js';
 import { chainIds } from '../image/chain.js';
 import type { Digest } from '../image/digest.js';
@@ -87,17 +87,37 @@ export function describeInstallRequest(req: InstallRequest): string {
   return req.by === 'path' ? req.path : describeRegistryRequest(req);
 }
 
+/** What installImages did: the images installed (a base several requests share, once) and the requests that failed. */
+export interface InstallsDone {
+  installed: Installed[];
+  failed: { request: InstallRequest; error: unknown }[];
+}
+
 /**
  * Installs each request in turn, as installImage does (several objects piped in: one install per
- * object); every request's version filter is checked before the first starts. Stops at the first
- * that fails, as a terminating error does: those installed before it stay installed. An image
- * several requests install (their common base) is listed once.
+ * object); every request's version filter is checked before the first starts. A request that
+ * fails is reported with its error and the others are still attempted, unless
+ * `stopAtFirstFailure` (-ErrorAction Stop), which ends the run with that error; those installed
+ * before it stay installed. A cancellation always ends the run.
  */
-export async function installImages(ctx: OpsContext, reqs: InstallRequest[], settings: Partial<InstallOptions> = {}): Promise<Installed[]> {
+export async function installImages(
+  ctx: OpsContext,
+  reqs: InstallRequest[],
+  settings: Partial<InstallOptions> = {},
+  opts: { stopAtFirstFailure?: boolean } = {},
+): Promise<InstallsDone> {
   for (const req of reqs) if (req.by === 'name') versionFilter(req.versions);
   const installed = new Map<number, Installed>();
-  for (const req of reqs) for (const i of await installImage(ctx, req, settings)) if (!installed.has(i.image.id)) installed.set(i.image.id, i);
-  return [...installed.values()];
+  const failures: InstallsDone['failed'] = [];
+  for (const request of reqs) {
+    try {
+      for (const i of await installImage(ctx, request, settings)) if (!installed.has(i.image.id)) installed.set(i.image.id, i);
+    } catch (error) {
+      if (opts.stopAtFirstFailure || isAbort(error) || ctx.signal.aborted) throw error;
+      failures.push({ request, error });
+    }
+  }
+  return { installed: [...installed.values()], failed: failures };
 }
 
 export interface Loaded {

@@ -103,6 +103,20 @@ describe('end to end: JSON pipelines between cmdlets', function () {
       assert.deepEqual(out.map((i) => `${i.Name} ${i.Version}`).sort(), ['NanoServer 10.0.17763.1', 'WebApp 1.2.0.0', 'WebApp 1.3.0.0'], 'the base listed once');
     });
 
+    it('-ErrorAction: Continue installs the objects after one that fails and exits with its code; Stop installs none after it', async () => {
+      const found = (name: string, version: string) => ({ Name: name, Version: version, Source: 'local', Description: '' });
+      const stdin = JSON.stringify([found('Missing', '1.0.0'), found('WebApp', '1.2.0')]);
+      const cont = await freshStore();
+      const c = await ctrimg(cont, ['Install-ContainerImage'], { stdin });
+      assert.equal(c.code, 3, c.stderr);
+      assert.match(c.stderr, /^Install-ContainerImage: .*Missing.* \[[A-Z_]+\]$/m);
+      assert.deepEqual(await installed(cont), ['NanoServer 10.0.17763.1 CN=Microsoft', 'WebApp 1.2.0.0 CN=Contoso']);
+      const stop = await freshStore();
+      const s = await ctrimg(stop, ['Install-ContainerImage', '-ErrorAction', 'Stop'], { stdin });
+      assert.equal(s.code, 3, s.stderr);
+      assert.deepEqual(await installed(stop), []);
+    });
+
     it('refuses a container piped in, naming what it takes, and changes nothing', async () => {
       const root = await freshStore();
       await install(root, '-Name', 'NanoServer');

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { decide, type Confirmation } from '../../../src/cli/confirm.js';
+import { withCmdletHint } from '../../../src/cli/hints.js';
 import { createIO } from '../../../src/cli/io.js';
-import type { ErrorAction } from '../../../src/cli/types.js';
+import type { CmdletSpec, ErrorAction } from '../../../src/cli/types.js';
 import { CtrimgError, dependent, notFound } from '../../../src/errors.js';
 
 interface Setup {
@@ -12,6 +13,7 @@ interface Setup {
   verbose?: boolean;
   quiet?: boolean;
   errorAction?: ErrorAction;
+  hinted?: (err: unknown) => unknown;
 }
 
 function io(stdinText: string, s: Setup = {}) {
@@ -24,6 +26,7 @@ function io(stdinText: string, s: Setup = {}) {
     { stdin, stdout: new PassThrough(), stderr },
     {
       cmdlet: 'Remove-ContainerImage',
+      hinted: s.hinted ?? ((err) => err),
       outputFormat: 'Table',
       quiet: s.quiet ?? false,
       verbose: s.verbose ?? false,
@@ -134,6 +137,13 @@ describe('cli/io writeError and -ErrorAction', () => {
     cont.cio.writeError(gone);
     assert.equal(cont.stderr(), "Remove-ContainerImage: cannot remove 'Nano' [IMAGE_IN_USE]\nRemove-ContainerImage: 'Api' was removed meanwhile [IMAGE_GONE]\n");
     assert.equal(cont.cio.exitCode, 4);
+  });
+
+  it("gives an error it writes the cmdlet's hint, as the runner gives one that ends the command", () => {
+    const spec = { name: 'Remove-ContainerImage', synopsis: '', params: [], examples: [], hints: { IMAGE_IN_USE: 'remove its containers first' }, run: async () => {} } satisfies CmdletSpec;
+    const hinted = io('', { hinted: (err) => withCmdletHint(spec, err) });
+    hinted.cio.writeError(inUse);
+    assert.equal(hinted.stderr(), "Remove-ContainerImage: cannot remove 'Nano' (remove its containers first) [IMAGE_IN_USE]\n");
   });
 
   it('Stop throws the first error, which ends the command', () => {
