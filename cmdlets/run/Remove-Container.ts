@@ -14,7 +14,7 @@ export const run: CmdletRun = async (args, io, set) => {
     const chosen: ContainerView[] = [];
     for (const v of views) if (await io.shouldProcess(v.container.name, 'Remove')) chosen.push(v);
     if (io.whatIf) return;
-    if (chosen.length === 0) return io.info('Nothing was removed');
+    if (chosen.length === 0) return views.length > 0 ? io.info('Nothing was removed') : undefined;
     const done = await removeContainers(ctx, chosen, { stopAtFirstFailure: io.errorAction === 'Stop' });
     for (const v of done.removed) io.info(`Removed container ${v.container.name}`);
     for (const f of done.failed) io.writeError(containerRemovalError(f));

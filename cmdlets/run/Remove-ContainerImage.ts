@@ -33,7 +33,8 @@ export const run: CmdletRun = async (args, io, set) => {
     // Asked about each image that would go, before any goes; one that would be refused is refused unasked.
     const no = await declined(io, planRemoval(ctx, selected, stop).removed);
     const chosen = selected.filter((i) => !no.has(i.id));
-    if (chosen.length === 0) return io.info('Nothing was removed');
+    // Every one declined is said; an empty listing piped in is nothing to do, silently.
+    if (chosen.length === 0) return selected.length > 0 ? io.info('Nothing was removed') : undefined;
     report(io, await removeImages(ctx, chosen, stop), false);
   }, forced);
 };
