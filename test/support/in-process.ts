@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { cmdlets } from '../../cmdlets/index.js';
 import { runCli } from '../../src/cli/run.js';
+import type { CmdletSpec } from '../../src/cli/types.js';
 
 export interface InProcessResult {
   code: number;
@@ -15,21 +16,29 @@ export interface InProcessResult {
   stderr: string;
 }
 
-/** `terminal`: stderr says it is a terminal (layer progress is drawn on it). */
-export async function runInProcess(root: string, argv: string[], opts: { terminal?: boolean } = {}): Promise<InProcessResult> {
+/**
+ * runCli over `specs` with stdin empty and stdout and stderr captured; `stderrIsTTY`: stderr poses
+ * as a terminal. stdin never does (a test's prompt would wait for ever).
+ */
+export async function runCaptured(argv: string[], specs: CmdletSpec[], opts: { stderrIsTTY?: boolean } = {}): Promise<InProcessResult> {
   const stdout = new PassThrough();
-  const stderr = Object.assign(new PassThrough(), { isTTY: opts.terminal === true });
+  const stderr = Object.assign(new PassThrough(), { isTTY: opts.stderrIsTTY === true });
   let out = '';
   let err = '';
   stdout.on('data', (d: Buffer) => (out += d.toString()));
   stderr.on('data', (d: Buffer) => (err += d.toString()));
   const stdin = new PassThrough();
   stdin.end();
+  const code = await runCli(argv, specs, { stdin, stdout, stderr, stdinIsTTY: false, signals: new EventEmitter() });
+  return { code, stdout: out, stderr: err };
+}
+
+/** The real cmdlets, on a store root. `terminal`: stderr says it is a terminal (layer progress is drawn on it). */
+export async function runInProcess(root: string, argv: string[], opts: { terminal?: boolean } = {}): Promise<InProcessResult> {
   const saved = process.env.CTRIMG_ROOT;
   process.env.CTRIMG_ROOT = root;
   try {
-    const code = await runCli(argv, cmdlets, { stdin, stdout, stderr, stdinIsTTY: false, signals: new EventEmitter() });
-    return { code, stdout: out, stderr: err };
+    return await runCaptured(argv, cmdlets, { stderrIsTTY: opts.terminal === true });
   } finally {
     if (saved === undefined) delete process.env.CTRIMG_ROOT;
     else process.env.CTRIMG_ROOT = saved;

@@ -4,16 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
-import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { cmdlets } from '../../../cmdlets/index.js';
 import { listCommands } from '../../../src/cli/commands.js';
-import { runCli } from '../../../src/cli/run.js';
 import type { CmdletSpec } from '../../../src/cli/types.js';
 import { VERSION } from '../../../src/cli/version.js';
 import { renderCommands } from '../../../src/format/commands.js';
 import { CtrimgError } from '../../../src/errors.js';
+import { runCaptured } from '../../support/in-process.js';
 
 const spec = (name: string, more: Partial<CmdletSpec> = {}): CmdletSpec => ({ name, synopsis: '', params: [], examples: [], run: async () => {}, ...more });
 
@@ -28,18 +26,7 @@ const SPECS = [
 
 const names = (filter?: Parameters<typeof listCommands>[1]) => listCommands(SPECS, filter).map((c) => `${c.CommandType} ${c.Name}`);
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const stdin = new PassThrough();
-  stdin.end();
-  const code = await runCli(argv, cmdlets, { stdin, stdout, stderr, stdinIsTTY: true, stderrIsTTY: false, signals: new EventEmitter() });
-  return { code, stdout: out, stderr: err };
-}
+const run = (argv: string[]) => runCaptured(argv, cmdlets);
 
 describe('Get-Command', () => {
   it('lists aliases and docker-style verbs before cmdlets, each sorted by name ignoring case, as Get-Command sorts', () => {

@@ -4,17 +4,15 @@
  * test/e2e/completion.test.ts.
  */
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { cmdlets } from '../../../cmdlets/index.js';
 import { complete, completeWords } from '../../../src/cli/complete.js';
 import { completionScript } from '../../../src/cli/completion-scripts.js';
-import { runCli } from '../../../src/cli/run.js';
 import { databasePath } from '../../../src/content/layout.js';
 import { Store } from '../../../store/index.js';
+import { runCaptured } from '../../support/in-process.js';
 
 /** The candidates for the command line `ctrimg <line>`, the cursor at its end. */
 const candidates = (line: string) => completeWords(cmdlets, line.split(' '));
@@ -138,16 +136,8 @@ describe('tab completion', () => {
         [['__complete', '2', 'Get-Nothing', '-'], ''],
         [['__complete'], ''],
       ] as const) {
-        const stdout = new PassThrough();
-        const stderr = new PassThrough();
-        let out = '';
-        let err = '';
-        stdout.on('data', (d: Buffer) => (out += d.toString()));
-        stderr.on('data', (d: Buffer) => (err += d.toString()));
-        const code = await runCli([...argv], cmdlets, { stdin: new PassThrough(), stdout, stderr, stdinIsTTY: true, signals: new EventEmitter() });
-        assert.equal(code, 0);
-        assert.equal(out, expected);
-        assert.equal(err, '');
+        const r = await runCaptured([...argv], cmdlets);
+        assert.deepEqual(r, { code: 0, stdout: expected, stderr: '' });
       }
     });
   });
