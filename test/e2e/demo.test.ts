@@ -136,16 +136,19 @@ describe('end to end: npm run demo', function () {
     await assertNothingLeft(tmp);
   });
 
-  it('without its tools, as root: runs apt-get update once, then apt-get install -y of the missing packages', async () => {
-    // An apt-get that records its calls and installs nothing, alone on PATH (the suite runs as root).
+  it('without its tools, as root: runs apt-get update once, then apt-get install -y of the missing packages, and stops the service the package starts', async () => {
+    // An apt-get and a systemctl that record their calls and do nothing, alone on PATH (the suite runs as root).
     const bin = join(tmp, 'bin');
     await mkdir(bin);
     const calls = join(tmp, 'apt-get.calls');
-    await writeFile(join(bin, 'apt-get'), `#!/bin/sh\necho "$DEBIAN_FRONTEND $*" >> ${calls}\n`, { mode: 0o755 });
+    for (const tool of ['apt-get', 'systemctl']) await writeFile(join(bin, tool), `#!/bin/sh\necho "${tool} $DEBIAN_FRONTEND $*" >> ${calls}\n`, { mode: 0o755 });
     const r = await startDemo(tmp, { env: { PATH: bin } });
     assert.equal(r.code, 1, r.stderr);
-    assert.equal(await readFile(calls, 'utf8'), 'noninteractive update\nnoninteractive install -y docker-registry skopeo attr\n');
-    assert.match(r.stdout, /^# apt-get update\n# apt-get install -y docker-registry skopeo attr$/m);
+    assert.equal(
+      await readFile(calls, 'utf8'),
+      'apt-get noninteractive update\napt-get noninteractive install -y docker-registry skopeo attr\nsystemctl noninteractive disable --now docker-registry.service\n',
+    );
+    assert.match(r.stdout, /^# apt-get update\n# apt-get install -y docker-registry skopeo attr\n# systemctl disable --now docker-registry.service$/m);
     assert.match(r.stderr, /^demo: docker-registry, skopeo, attr still missing after apt-get install$/m);
     await rm(bin, { recursive: true });
     await rm(calls);

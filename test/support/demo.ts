@@ -171,6 +171,12 @@ async function ensureTools(): Promise<boolean> {
     console.error(`${needs}; apt-get failed (see above)`);
     return false;
   }
+  // Debian's package starts its own registry service, listening on every interface at :5000; the
+  // demo installed it, so the demo stops it and keeps it from starting at boot: nothing is left
+  // running. Without systemd (a container) there is no such service, and the failure is only said.
+  if (missing.includes('docker-registry') && onPath('systemctl') && !(await setupCommand(['systemctl', 'disable', '--now', 'docker-registry.service']))) {
+    console.error('demo: could not stop the docker-registry service the package may have started (no systemd here?)');
+  }
   const still = missingPackages();
   if (still.length > 0) console.error(`demo: ${still.join(', ')} still missing after apt-get install`);
   return still.length === 0;
