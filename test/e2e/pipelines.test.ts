@@ -193,6 +193,19 @@ describe('end to end: JSON pipelines between cmdlets', function () {
       for (const c of containers) assert.equal(await app(c), `hello from webapp ${c.Image.Version.split('.').slice(0, 3).join('.')}\n`);
     });
 
+    it("| New-Container: names bind in the listing's order (by name), whatever the order Get-ContainerImage's -Name gave", async () => {
+      const own = await freshStore();
+      await install(own, '-Name', 'WebApp', '-Version', '1.2.0');
+      // New-Container's example: one version of each installed, piped as -Name WebApp,NanoServer would list them.
+      const r = await pipe(own, ['Get-ContainerImage', '-Name', 'WebApp,NanoServer'], ['New-Container', '-Name', 'nano1,web1']);
+      assert.equal(r.code, 0, r.stderr);
+      const made = await ctrimgJson<ContainerJson>(own, ['Get-Container']);
+      assert.deepEqual(made.map((c) => [c.Name, c.Image.Name]).sort(), [
+        ['nano1', 'NanoServer'],
+        ['web1', 'WebApp'],
+      ]);
+    });
+
     it('| New-Container: as many names as images, or no container is made', async () => {
       const before = await snapshotStore(root);
       const r = await pipe(root, ['Get-ContainerImage', '-Name', 'WebApp'], ['New-Container', '-Name', 'third']);
