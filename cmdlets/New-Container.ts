@@ -44,7 +44,12 @@ export const cmdlet: CmdletSpec = {
   },
   examples: [
     { command: 'ctrimg New-Container -ContainerImageName WebApp -Name web1', description: 'A container from the newest WebApp.' },
-    { command: 'ctrimg Get-ContainerImage -Name WebApp,NanoServer --json | ctrimg New-Container -Name web1,nano1', description: 'One container per image piped in, named in their order.' },
+    { command: 'ctrimg Get-ContainerImage -Name WebApp -Version 1.2.0 --json | ctrimg New-Container -Name web1', description: 'A container from the one image a name and version select, piped in.' },
+    {
+      command: 'ctrimg Get-ContainerImage -Name NanoServer,WebApp --json | ctrimg New-Container -Name nano1,web1',
+      description:
+        "One container per image piped in, the names taken in the listing's order: Get-ContainerImage lists by name (NanoServer before WebApp), then newest version first, so with one version of each installed.",
+    },
     { command: 'ctrimg New-Container -ContainerImageName ServerCore -Name build1 -ScratchSize 200GB', description: 'A container with a 200 GiB scratch disk (hcs).' },
   ],
   run: (...a) => import('./run/New-Container.js').then((m) => m.run(...a)),

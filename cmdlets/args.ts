@@ -7,6 +7,7 @@ import { CtrimgError, usage } from '../src/errors.js';
 import { parsePiped } from '../src/cli/piped.js';
 import { parseVersion, type VersionFilter } from '../src/image/version.js';
 import { requestedImporter } from '../src/importers/kinds.js';
+import type { Lookup } from '../src/ops/images.js';
 
 /**
  * A parameter's text converted by a domain parser; a usage error the parser throws (it knows no
@@ -42,4 +43,14 @@ export async function pipedObjects(io: CmdletIO, what: string, give = '-Name'): 
   const text = await io.readStdin();
   if (text.trim() === '') throw usage(`give ${give}, or pipe ${what} to stdin`);
   return parsePiped(text);
+}
+
+/**
+ * What piped objects selected: each one that matched nothing is written as its own error (by
+ * -ErrorAction, as PowerShell's WriteError: Stop ends the run there, before anything changed),
+ * and the others are returned for the operation.
+ */
+export function foundOrWritten<T>(io: CmdletIO, { found, missing }: Lookup<T, unknown>): T[] {
+  for (const m of missing) io.writeError(m.error);
+  return found;
 }

@@ -1,15 +1,16 @@
 /** What Remove-Container runs; cmdlets/Remove-Container.ts, its spec, loads this when it runs. */
 import type { CmdletRun } from '../../src/cli/types.js';
 import { pipedContainers } from '../../src/cli/piped.js';
-import { containerRemovalError, containersGone, getContainers, removeContainers, selectContainers, type ContainerView } from '../../src/ops/containers.js';
+import { containerRemovalError, containersGone, findContainers, getContainers, removeContainers, type ContainerView } from '../../src/ops/containers.js';
 import { withOps } from '../context.js';
-import { importerArg, pipedObjects } from '../args.js';
+import { foundOrWritten, importerArg, pipedObjects } from '../args.js';
 import { PIPELINE } from '../Remove-Container.js';
 
 export const run: CmdletRun = async (args, io, set) => {
   const piped = set === PIPELINE ? pipedContainers(await pipedObjects(io, 'container objects (Get-Container -OutputFormat Json)'), 'Remove-Container') : [];
   return withOps(io, async (ctx) => {
-    const views = set === PIPELINE ? selectContainers(ctx, piped) : getContainers(ctx, args.Name as string[]);
+    // Each piped object is its own removal: one no longer there is an error, the others still go.
+    const views = set === PIPELINE ? foundOrWritten(io, findContainers(ctx, piped)) : getContainers(ctx, args.Name as string[]);
     // Asked about each, before any goes.
     const chosen: ContainerView[] = [];
     for (const v of views) if (await io.shouldProcess(v.container.name, 'Remove')) chosen.push(v);

@@ -3,20 +3,21 @@ import type { CmdletIO, CmdletRun } from '../../src/cli/types.js';
 import { pipedImages } from '../../src/cli/piped.js';
 import { removalLines, renderRemovalJson } from '../../src/format/removal.js';
 import { parseVersion } from '../../src/image/version.js';
-import { describeImage, selectByQuery, selectImages } from '../../src/ops/images.js';
+import { describeImage, findImages, selectByQuery } from '../../src/ops/images.js';
 import { planRemoval, removalErrors, removeImages, type Removal } from '../../src/ops/remove.js';
 import type { StoreContext } from '../../src/ops/store-context.js';
 import type { ImageRecord } from '../../store/index.js';
 import { withOps, withStore } from '../context.js';
-import { bind, importerArg, pipedObjects } from '../args.js';
+import { bind, foundOrWritten, importerArg, pipedObjects } from '../args.js';
 import { PIPELINE } from '../Remove-ContainerImage.js';
 
 export const run: CmdletRun = async (args, io, set) => {
   const version = bind(args, 'Version', parseVersion);
   const piped = set === PIPELINE ? pipedImages(await pipedObjects(io, 'image objects (Get-ContainerImage -OutputFormat Json)'), 'Remove-ContainerImage') : [];
+  // Each piped object is its own removal: one no longer installed is an error, the others still go.
   const targets = (ctx: StoreContext) =>
     set === PIPELINE
-      ? selectImages(ctx, piped)
+      ? foundOrWritten(io, findImages(ctx, piped))
       : selectByQuery(ctx, { names: args.Name as string[], publisher: args.Publisher as string | undefined, version });
   const forced = importerArg(args);
   const stop = { stopAtFirstFailure: io.errorAction === 'Stop' };

@@ -6,7 +6,7 @@ import type { Version } from '../image/version.js';
 import type { ContainerRecord, ImageRecord } from '../../store/index.js';
 import type { OpsContext } from './context.js';
 import { assertDatabaseSound } from './damage.js';
-import { describeSelector, matchImages, selectImages, type ImageSelector } from './images.js';
+import { describeSelector, matchImages, selectImages, type ImageSelector, type Lookup, type Missing } from './images.js';
 import { withLease } from './lease-scope.js';
 import { matchesAny } from './wildcard.js';
 
@@ -184,18 +184,47 @@ export function containersGone(gone: ContainerView[]) {
   return notFound(`container ${names} ${gone.length === 1 ? 'was' : 'were'} removed meanwhile by another command`, { code: 'CONTAINER_GONE' });
 }
 
-/** A container as a listing printed it: the one with this id (its cid) or, failing that, this name. */
+/**
+ * A container as a listing printed it: the one with this id (its cid); the name only names it
+ * when no id is given, so a stale object never selects another container made since with its name.
+ */
 export interface ContainerSelector {
   id?: string;
   name?: string;
 }
 
-/** The containers the selectors name, in their order; a selector that matches nothing is not found. */
-export function selectContainers(ctx: OpsContext, selectors: ContainerSelector[]): ContainerView[] {
+const selects = (sel: ContainerSelector, c: ContainerRecord) =>
+  sel.id !== undefined ? c.cid === sel.id : sel.name !== undefined && c.name.toLowerCase() === sel.name.toLowerCase();
+
+/** The not-found error for a selector; `all`: every container now, to say when its name is another's now. */
+function containerNotFound(sel: ContainerSelector, all: ContainerView[]): CtrimgError {
+  if (sel.id === undefined) return notFound(`no container named '${sel.name}'`, { code: 'CONTAINER_NOT_FOUND', hint: 'list the containers to see their names' });
+  const what = `no container with id ${sel.id}${sel.name === undefined ? '' : ` (${sel.name})`}`;
+  const namesake = sel.name !== undefined && all.some((v) => selects({ name: sel.name }, v.container));
+  return namesake
+    ? notFound(`${what}: the container named '${sel.name}' now is another one, made since it was listed`, { code: 'CONTAINER_NOT_FOUND', hint: 'list the containers again and pipe that listing' })
+    : notFound(what, { code: 'CONTAINER_NOT_FOUND', hint: 'it was removed since it was listed, or listed in another store; list the containers to see which exist' });
+}
+
+/**
+ * The containers the selectors name, each once, in the order first selected; the selectors that
+ * match nothing are returned with their errors, for objects piped in, each its own operation.
+ */
+export function findContainers(ctx: OpsContext, selectors: ContainerSelector[]): Lookup<ContainerView, ContainerSelector> {
   const all = getContainers(ctx);
-  return selectors.map((sel) => {
-    const v = all.find((x) => x.container.cid === sel.id || (sel.name !== undefined && x.container.name.toLowerCase() === sel.name.toLowerCase()));
-    if (!v) throw notFound(`no container matches ${JSON.stringify(sel)}`, { code: 'CONTAINER_NOT_FOUND' });
-    return v;
-  });
+  const found = new Map<string, ContainerView>();
+  const missing: Missing<ContainerSelector>[] = [];
+  for (const sel of selectors) {
+    const v = all.find((x) => selects(sel, x.container));
+    if (v) found.set(v.container.cid, v);
+    else missing.push({ selector: sel, error: containerNotFound(sel, all) });
+  }
+  return { found: [...found.values()], missing };
+}
+
+/** The containers the selectors name, each once; a selector that matches nothing is not found. */
+export function selectContainers(ctx: OpsContext, selectors: ContainerSelector[]): ContainerView[] {
+  const { found, missing } = findContainers(ctx, selectors);
+  if (missing.length > 0) throw missing[0]!.error;
+  return found;
 }

@@ -2,7 +2,7 @@
  * Installed images with their lineage, and selecting them by name, by selector or by their
  * place in the lineage. Lineage is the store's answer (store/lineage.ts), never computed here.
  */
-import { notFound } from '../errors.js';
+import { notFound, type CtrimgError } from '../errors.js';
 import { compareVersions, parseVersion, tryParseVersion, versionsEqual, type Version } from '../image/version.js';
 import type { ImageQueries, ImageRecord, ImageSummary, NamedImage } from '../../store/index.js';
 import type { StoreContext } from './store-context.js';
@@ -249,12 +249,28 @@ export type ImageSelector =
   | { by: 'id'; id: string }
   | { by: 'name'; name: string; publisher?: string; version?: Version };
 
-/** The installed images the selectors name, each once; a selector that matches nothing is not found. */
-export function selectImages(ctx: StoreContext, selectors: ImageSelector[]): ImageRecord[] {
+/** A selector that matched nothing, with the not-found error to write for it. */
+export interface Missing<S> {
+  selector: S;
+  error: CtrimgError;
+}
+
+/** What selectors found, each once in the order first selected, and those that matched nothing, in their order. */
+export interface Lookup<T, S> {
+  found: T[];
+  missing: Missing<S>[];
+}
+
+/**
+ * The installed images the selectors name, each once; the selectors that match nothing are
+ * returned with their errors, for objects piped in, each of which is its own operation.
+ */
+export function findImages(ctx: StoreContext, selectors: ImageSelector[]): Lookup<ImageRecord, ImageSelector> {
   // Every record, read once and only for selectors by manifest or id.
   let every: ImageRecord[] | undefined;
   const all = () => (every ??= ctx.store.images.all());
   const out = new Map<number, ImageRecord>();
+  const missing: Missing<ImageSelector>[] = [];
   for (const sel of selectors) {
     const found =
       sel.by === 'manifest'
@@ -262,10 +278,17 @@ export function selectImages(ctx: StoreContext, selectors: ImageSelector[]): Ima
         : sel.by === 'id'
           ? all().filter((i) => i.configDigest === sel.id)
           : matchImages(ctx, { names: [sel.name], publisher: sel.publisher, version: sel.version });
-    if (found.length === 0) throw notFound(`no installed image matches ${describeSelector(sel)}`, { code: 'IMAGE_NOT_FOUND' });
+    if (found.length === 0) missing.push({ selector: sel, error: notFound(`no installed image matches ${describeSelector(sel)}`, { code: 'IMAGE_NOT_FOUND' }) });
     for (const f of found) out.set(f.id, f);
   }
-  return [...out.values()];
+  return { found: [...out.values()], missing };
+}
+
+/** The installed images the selectors name, each once; a selector that matches nothing is not found. */
+export function selectImages(ctx: StoreContext, selectors: ImageSelector[]): ImageRecord[] {
+  const { found, missing } = findImages(ctx, selectors);
+  if (missing.length > 0) throw missing[0]!.error;
+  return found;
 }
 
 /** A selector as a message quotes it: `'WebApp (CN=Contoso) 1.2.0.0'`, `id sha256:…`, `repo@sha256:…`. */

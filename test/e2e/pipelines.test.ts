@@ -17,6 +17,7 @@ import { startRegistry, type RunningRegistry } from '../support/registry.js';
 import { snapshotStore } from '../support/store-snapshot.js';
 
 interface ContainerJson {
+  Id: string;
   Name: string;
   ParentImageName: string;
   Path: string;
@@ -192,6 +193,19 @@ describe('end to end: JSON pipelines between cmdlets', function () {
       for (const c of containers) assert.equal(await app(c), `hello from webapp ${c.Image.Version.split('.').slice(0, 3).join('.')}\n`);
     });
 
+    it("| New-Container: names bind in the listing's order (by name), whatever the order Get-ContainerImage's -Name gave", async () => {
+      const own = await freshStore();
+      await install(own, '-Name', 'WebApp', '-Version', '1.2.0');
+      // New-Container's example: one version of each installed, piped as -Name WebApp,NanoServer would list them.
+      const r = await pipe(own, ['Get-ContainerImage', '-Name', 'WebApp,NanoServer'], ['New-Container', '-Name', 'nano1,web1']);
+      assert.equal(r.code, 0, r.stderr);
+      const made = await ctrimgJson<ContainerJson>(own, ['Get-Container']);
+      assert.deepEqual(made.map((c) => [c.Name, c.Image.Name]).sort(), [
+        ['nano1', 'NanoServer'],
+        ['web1', 'WebApp'],
+      ]);
+    });
+
     it('| New-Container: as many names as images, or no container is made', async () => {
       const before = await snapshotStore(root);
       const r = await pipe(root, ['Get-ContainerImage', '-Name', 'WebApp'], ['New-Container', '-Name', 'third']);
@@ -225,6 +239,75 @@ describe('end to end: JSON pipelines between cmdlets', function () {
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, /is a found image \(Find-ContainerImage\); Remove-ContainerImage takes installed images/);
       assert.deepEqual(await snapshotStore(root), before);
+    });
+  });
+
+  describe('a listing piped after it went stale', () => {
+    /** A fresh store with both WebApp versions installed. */
+    const twoVersions = async () => {
+      const root = await freshStore();
+      await install(root, '-Name', 'WebApp', '-Version', '1.2.0');
+      await install(root, '-Name', 'WebApp', '-Version', '1.3.0');
+      return root;
+    };
+    const newContainer = async (root: string, name: string) =>
+      assert.equal((await ctrimg(root, ['New-Container', '-ContainerImageName', 'WebApp', '-Name', name])).code, 0);
+
+    it('| Remove-ContainerImage: an image removed since is an error of its own; Continue removes the others and exits 3, Stop removes none', async () => {
+      const root = await twoVersions();
+      const listing = (await ctrimg(root, ['Get-ContainerImage', '-Name', 'WebApp', '-OutputFormat', 'Json'])).stdout;
+      const [newest, older] = JSON.parse(listing) as ImageJson[];
+      assert.deepEqual([newest!.Version, older!.Version], ['1.3.0.0', '1.2.0.0']);
+      assert.equal((await ctrimg(root, ['Remove-ContainerImage', '-Name', 'WebApp', '-Version', '1.3.0', '-Force'])).code, 0);
+      const before = await snapshotStore(root);
+      // Stop ends at the missing object, wherever it is in the listing, before any image is removed.
+      for (const stdin of [listing, JSON.stringify([older, newest])]) {
+        const stop = await ctrimg(root, ['Remove-ContainerImage', '-Force', '-ErrorAction', 'Stop'], { stdin });
+        assert.equal(stop.code, 3, stop.stderr);
+        assert.match(stop.stderr, /^Remove-ContainerImage: no installed image matches \S+webapp@sha256:[0-9a-f]{64} \(Get-ContainerImage lists them\) \[IMAGE_NOT_FOUND\]$/m);
+        assert.deepEqual(await snapshotStore(root), before);
+      }
+      const cont = await ctrimg(root, ['Remove-ContainerImage', '-Force'], { stdin: listing });
+      assert.equal(cont.code, 3, cont.stderr);
+      assert.equal(cont.stderr.match(/\[IMAGE_NOT_FOUND\]$/gm)?.length, 1, cont.stderr);
+      assert.match(cont.stderr, /Removed image WebApp 1\.2\.0\.0/);
+      assert.deepEqual(await installed(root), ['NanoServer 10.0.17763.1 CN=Microsoft']);
+    });
+
+    it('| Remove-ContainerImage -ErrorAction SilentlyContinue: removes the others, writes no error, exits 3', async () => {
+      const root = await twoVersions();
+      const listing = (await ctrimg(root, ['Get-ContainerImage', '-Name', 'WebApp', '-OutputFormat', 'Json'])).stdout;
+      assert.equal((await ctrimg(root, ['Remove-ContainerImage', '-Name', 'WebApp', '-Version', '1.2.0', '-Force'])).code, 0);
+      const r = await ctrimg(root, ['Remove-ContainerImage', '-Force', '-ErrorAction', 'SilentlyContinue'], { stdin: listing });
+      assert.equal(r.code, 3, r.stderr);
+      assert.doesNotMatch(r.stderr, /IMAGE_NOT_FOUND/);
+      assert.deepEqual(await installed(root), ['NanoServer 10.0.17763.1 CN=Microsoft']);
+    });
+
+    it('| Remove-Container: an object whose container was removed never removes the one made since under its name; the others still go', async () => {
+      const root = await twoVersions();
+      for (const name of ['a1', 'b1']) await newContainer(root, name);
+      const listing = (await ctrimg(root, ['Get-Container', '-OutputFormat', 'Json'])).stdout;
+      const old = (JSON.parse(listing) as ContainerJson[]).find((c) => c.Name === 'a1')!;
+      assert.equal((await ctrimg(root, ['Remove-Container', '-Name', 'a1', '-Force'])).code, 0);
+      await newContainer(root, 'a1');
+      const [remade] = await ctrimgJson<ContainerJson>(root, ['Get-Container', '-Name', 'a1']);
+      assert.notEqual(remade!.Id, old.Id);
+      const notFound = new RegExp(`^Remove-Container: no container with id ${old.Id} \\(a1\\): the container named 'a1' now is another one, made since it was listed \\(.+\\) \\[CONTAINER_NOT_FOUND\\]$`, 'm');
+      // As jq '[.[]|select(.Name=="a1")]' would pipe it: the stale a1 alone.
+      const alone = await ctrimg(root, ['Remove-Container', '-Force'], { stdin: JSON.stringify([old]) });
+      assert.equal(alone.code, 3, alone.stderr);
+      assert.match(alone.stderr, notFound);
+      const before = await snapshotStore(root);
+      const stop = await ctrimg(root, ['Remove-Container', '-Force', '-ErrorAction', 'Stop'], { stdin: listing });
+      assert.equal(stop.code, 3, stop.stderr);
+      assert.deepEqual(await snapshotStore(root), before, 'Stop removes no container');
+      const cont = await ctrimg(root, ['Remove-Container', '-Force'], { stdin: listing });
+      assert.equal(cont.code, 3, cont.stderr);
+      assert.match(cont.stderr, notFound);
+      assert.match(cont.stderr, /Removed container b1/);
+      assert.deepEqual((await ctrimgJson<ContainerJson>(root, ['Get-Container'])).map((c) => c.Id), [remade!.Id]);
+      await readdir(remade!.Path);
     });
   });
 
