@@ -25,6 +25,7 @@ function detailOf(i: ProvisionItem): string {
   if (i.error && i.action !== 'Refused') return i.error.message;
   if (i.dependents) return `used by ${describeDependents(i.dependents)}`;
   if (i.baseOf) return `base of ${i.baseOf}`;
+  if (i.heldFor) return `not removed: the install of ${i.heldFor} did not succeed`;
   const d = i.desired;
   if (i.action === 'Install' && !i.image && d?.by === 'name') {
     return [formatVersionRange(d.versions) && `version ${formatVersionRange(d.versions)}`, d.source && `from source '${d.source}'`].filter(Boolean).join(' ');
