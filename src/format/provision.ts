@@ -69,9 +69,11 @@ export function provisioningSummary(p: Provisioning): string {
     return `What if: ${count('Install')} to install, ${count('Keep')} to keep, ${count('Remove')} to remove, ${count('Refused')} refused; nothing was changed`;
   }
   const failed = p.items.filter((i) => i.status === 'Failed').length;
-  if (!p.changed && failed === 0 && count('Remove', 'Skipped') === 0) return 'Nothing to change: every image is as the file says';
+  // Not attempted: declined, or after the first failure when asked to stop there.
+  const skipped = p.items.filter((i) => i.status === 'Skipped').length;
+  if (!p.changed && failed === 0 && skipped === 0) return 'Nothing to change: every image is as the file says';
   const parts = [`${count('Install', 'Succeeded')} installed`, `${count('Remove', 'Succeeded')} removed`, `${count('Keep')} kept`];
-  if (count('Remove', 'Skipped') > 0) parts.push(`${count('Remove', 'Skipped')} not removed (declined)`);
+  if (skipped > 0) parts.push(`${skipped} skipped`);
   if (count('Refused') > 0) parts.push(`${count('Refused')} refused`);
   const failures = failed - count('Refused', 'Failed');
   if (failures > 0) parts.push(`${failures} failed`);
