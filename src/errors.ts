@@ -80,6 +80,7 @@ export const ERROR_CODES = {
   PARAMETER_SET_CONFLICT: 'no one parameter set of the cmdlet takes all the parameters given, or several do and none is its default',
   PIPED_INVALID: 'what was piped to stdin is not the JSON output of a ctrimg cmdlet',
   PLATFORM_NOT_FOUND: 'the image offers no variant for the platform asked for',
+  PROVISION_EMPTY: 'a provisioning file lists no images, and pruning to it would remove every installed image',
   PROVISION_FILE_INVALID: 'a provisioning file is not valid YAML or JSON, or a field in it is unknown, repeated or invalid (the message names the line and field)',
   PUBLISHER_INVALID: 'a publisher is not letters, digits, spaces and . _ - (with or without CN=)',
   REGISTRY_ERROR: 'the registry answered with an error or a response ctrimg cannot use',

@@ -19,11 +19,15 @@ export interface Confirmation {
 
 export type Decision = 'WhatIf' | 'Ask' | 'Proceed';
 
-/** -WhatIf wins over -Confirm, as in PowerShell; an explicit -Confirm wins over -Force. */
-export function decide(c: Confirmation): Decision {
+/**
+ * -WhatIf wins over -Confirm, as in PowerShell; an explicit -Confirm wins over -Force. `impact`,
+ * for one question, overrides the cmdlet's: 'High' asks as a High cmdlet would (PowerShell's
+ * ShouldContinue on top of ShouldProcess), for the destructive part of a Medium cmdlet.
+ */
+export function decide(c: Confirmation, impact: ConfirmImpact | undefined = c.impact): Decision {
   if (c.whatIf) return 'WhatIf';
   if (c.confirm !== undefined) return c.confirm ? 'Ask' : 'Proceed';
-  return c.impact === 'High' && !c.force ? 'Ask' : 'Proceed';
+  return impact === 'High' && !c.force ? 'Ask' : 'Proceed';
 }
 
 /** `Performing the operation "Remove" on target "WebApp 1.2.0.0".`, as PowerShell words it. */

@@ -1,5 +1,5 @@
 /** The CmdletIO a cmdlet writes through: results to stdout, everything else to stderr. */
-import type { CmdletIO, ErrorAction } from './types.js';
+import type { CmdletIO, ConfirmImpact, ErrorAction } from './types.js';
 import { CtrimgError, errorCodeOf, exitCodeOf } from '../errors.js';
 import type { OutputFormat } from '../format/output-format.js';
 import { escapeControls } from '../format/escape.js';
@@ -72,14 +72,13 @@ export function createIO(streams: Streams, opts: IOOptions): RunIO {
   let exitCode = 0;
   // [A] Yes to All / [L] No to All: the answer for every later object of this run.
   let answeredAll: boolean | undefined;
-  const decision = decide(opts.confirmation);
 
-  /** PowerShell's prompt; an empty or unknown answer is No. */
-  async function ask(action: string, target: string): Promise<boolean> {
+  /** PowerShell's prompt; an empty or unknown answer is No. `impact`: the question's, for the refusal's hint. */
+  async function ask(action: string, target: string, impact: ConfirmImpact | undefined): Promise<boolean> {
     if (answeredAll !== undefined) return answeredAll;
     // Checked first: a prompt nobody can answer would hang a script.
     const missing = !opts.stdinIsTTY ? 'stdin' : !opts.stderrIsTTY ? 'stderr' : undefined;
-    if (missing) throw noPrompt(opts.confirmation, action, target, missing);
+    if (missing) throw noPrompt({ ...opts.confirmation, impact }, action, target, missing);
     // Loaded here: only a question on a terminal needs readline.
     const { createInterface } = await import('node:readline/promises');
     const rl = createInterface({ input: streams.stdin, output: streams.stderr });
@@ -111,17 +110,19 @@ export function createIO(streams: Streams, opts: IOOptions): RunIO {
     debug: (text) => {
       if (opts.debug) streams.stderr.write(message(`DEBUG: ${text}`));
     },
-    shouldProcess: async (target, action) => {
+    shouldProcess: async (target, action, impact) => {
+      const asked = impact ?? opts.confirmation.impact;
+      const decision = decide(opts.confirmation, asked);
       if (decision === 'WhatIf') {
         // What -WhatIf was asked for: written even with -Quiet.
         streams.stderr.write(message(`What if: ${operation(action, target)}`));
         return false;
       }
-      if (decision === 'Ask' && !(await ask(action, target))) return false;
+      if (decision === 'Ask' && !(await ask(action, target, asked))) return false;
       if (opts.verbose) streams.stderr.write(message(`VERBOSE: ${operation(action, target)}`));
       return true;
     },
-    whatIf: decision === 'WhatIf',
+    whatIf: opts.confirmation.whatIf,
     writeError: (thrown) => {
       const err = opts.hinted(thrown);
       if (opts.errorAction === 'Stop') throw err;

@@ -97,9 +97,10 @@ export interface CmdletIO {
    * the user answers no; true otherwise (writing a VERBOSE line with -Verbose). Asks when the
    * cmdlet's ConfirmImpact and -Confirm/-Force call for it (src/cli/confirm.ts); when no prompt
    * is possible (stdin or stderr is not a terminal) it throws CONFIRMATION_REQUIRED instead of
-   * waiting, so call it for every object before changing any.
+   * waiting, so call it for every object before changing any. `impact` 'High' makes this one
+   * question behave as a High cmdlet's (asked unless -Force), for a Medium cmdlet's destructive part.
    */
-  shouldProcess(target: string, action: string): Promise<boolean>;
+  shouldProcess(target: string, action: string, impact?: ConfirmImpact): Promise<boolean>;
   /** -WhatIf was given: change nothing (shouldProcess says so per object). */
   whatIf: boolean;
   /**

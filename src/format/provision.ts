@@ -25,6 +25,7 @@ function detailOf(i: ProvisionItem): string {
   if (i.error && i.action !== 'Refused') return i.error.message;
   if (i.dependents) return `used by ${describeDependents(i.dependents)}`;
   if (i.baseOf) return `base of ${i.baseOf}`;
+  if (i.heldFor) return `not removed: the install of ${i.heldFor} did not succeed`;
   const d = i.desired;
   if (i.action === 'Install' && !i.image && d?.by === 'name') {
     return [formatVersionRange(d.versions) && `version ${formatVersionRange(d.versions)}`, d.source && `from source '${d.source}'`].filter(Boolean).join(' ');
@@ -68,9 +69,11 @@ export function provisioningSummary(p: Provisioning): string {
     return `What if: ${count('Install')} to install, ${count('Keep')} to keep, ${count('Remove')} to remove, ${count('Refused')} refused; nothing was changed`;
   }
   const failed = p.items.filter((i) => i.status === 'Failed').length;
-  if (!p.changed && failed === 0 && count('Remove', 'Skipped') === 0) return 'Nothing to change: every image is as the file says';
+  // Not attempted: declined, or after the first failure when asked to stop there.
+  const skipped = p.items.filter((i) => i.status === 'Skipped').length;
+  if (!p.changed && failed === 0 && skipped === 0) return 'Nothing to change: every image is as the file says';
   const parts = [`${count('Install', 'Succeeded')} installed`, `${count('Remove', 'Succeeded')} removed`, `${count('Keep')} kept`];
-  if (count('Remove', 'Skipped') > 0) parts.push(`${count('Remove', 'Skipped')} not removed (declined)`);
+  if (skipped > 0) parts.push(`${skipped} skipped`);
   if (count('Refused') > 0) parts.push(`${count('Refused')} refused`);
   const failures = failed - count('Refused', 'Failed');
   if (failures > 0) parts.push(`${failures} failed`);

@@ -1,6 +1,7 @@
 /**
- * Reading a provisioning file: the images a host should have, as YAML or JSON (JSON is read as
- * the YAML it also is, so both report faults alike), into desired images. Every fault names the
+ * Reading a provisioning file: the images a host should have, as YAML or JSON, into desired
+ * images. A file named *.json must be strict JSON (no trailing comma, comment or single quote,
+ * which YAML would accept), then is read as the YAML it also is, so both report faults alike. Every fault names the
  * file, the line and column, and the field: `images.json:4:7: images[1].version: '>=banana' is
  * not a version range`. Duplicate and unknown fields are faults too (an unknown one with the
  * nearest known name), so a typo never silently drops a constraint. The first fault is reported;
@@ -68,6 +69,7 @@ export function parseProvisioningFile(text: string, file: string): DesiredImage[
   const locate: Locate = (node) => (node?.range ? where(node.range[0]) : file);
   const fault: Fault = (node, message) => usage(`${locate(node)}: ${message}`, { code: 'PROVISION_FILE_INVALID' });
 
+  if (/\.json$/i.test(file)) checkJson(text, where);
   const syntax = doc.errors[0];
   if (syntax) throw usage(`${where(syntax.pos[0])}: not valid YAML or JSON: ${syntax.message.split('\n')[0]}`, { code: 'PROVISION_FILE_INVALID' });
   const root = doc.contents;
@@ -80,6 +82,35 @@ export function parseProvisioningFile(text: string, file: string): DesiredImage[
     if (!isMap(item)) throw fault(item as Node, `${path}: expected a mapping with 'name' or 'reference'`);
     return entry(item, path, locate, fault);
   });
+}
+
+/** A fault JSON.parse finds, at its place: V8 names an offset (`at position 42`), else the end of the text. */
+function checkJson(text: string, where: (offset: number) => string): void {
+  try {
+    JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (err) {
+    const message = (err as Error).message;
+    const position = /at position (\d+)/.exec(message);
+    // V8 quotes the whole text in some messages ('Unexpected token ']', "{..." is not valid JSON): the token alone is kept.
+    const what = message.replace(/, (?:\.\.\.)?".*" is not valid JSON$/s, '').replace(/ in JSON at position \d+.*$|(?: after JSON)? at position \d+.*$/s, '');
+    const offset = position ? Number(position[1]) + (text.startsWith('\uFEFF') ? 1 : 0) : tokenOffset(text, message);
+    throw usage(`${where(offset)}: not valid JSON: ${what}`, { code: 'PROVISION_FILE_INVALID' });
+  }
+}
+
+/** Where a fault V8 reports without an offset is: the token it names (`Unexpected token ']'`), found by a strict scan, else the end. */
+function tokenOffset(text: string, message: string): number {
+  const token = /^Unexpected token '(.)'/.exec(message)?.[1];
+  if (token === undefined) return text.length;
+  // The shortest prefix JSON.parse rejects with the same message ends at the token.
+  for (let i = text.indexOf(token); i !== -1; i = text.indexOf(token, i + 1)) {
+    try {
+      JSON.parse(text.slice(0, i + 1));
+    } catch (e) {
+      if ((e as Error).message.startsWith(`Unexpected token '${token}'`)) return i;
+    }
+  }
+  return text.length;
 }
 
 /** `file:line:col` of a node (the file alone when it has no place, as an empty document). */

@@ -114,10 +114,13 @@ describe('end to end: provisioning from a file', function () {
     await file('web-only.json', JSON.stringify({ images: [{ reference: fx.child.reference, insecure: true }, { name: 'Multi', source: 'local' }] }, null, 2));
     const before = await snapshotStore(root);
     const { code, report, stderr } = await provisionJson([join(dir, 'web-only.json'), '-Prune', '-WhatIf']);
-    assert.equal(code, 0, stderr);
+    assert.equal(code, 4, 'the exit code a run would have: the refusal it plans, as Remove-ContainerImage -WhatIf');
     assert.equal(report.Changed, true, 'a run would change something');
     assert.deepEqual(rows(report), ['Keep Succeeded WebApp', 'Install Skipped Multi', 'Remove Skipped Tools', 'Refused Skipped Worker']);
+    assert.equal(report.Images[3]!.Error, undefined, 'the document is the plan: no item failed');
     assert.match(stderr, /What if: 1 to install, 1 to keep, 1 to remove, 1 refused; nothing was changed/);
+    const error = JSON.parse(stderr.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    assert.deepEqual([error.Message, error.Code, error.ExitCode], ["1 of 4 images would be refused (nothing was changed): Worker 1.0.0.0: not in the file, but used by container 'w1' (Off)", 'IMAGE_IN_USE', 4]);
     assert.deepEqual(await snapshotStore(root), before);
   });
 
@@ -178,5 +181,63 @@ describe('end to end: provisioning from a file', function () {
     assert.equal(code, 0, stderr);
     assert.deepEqual(rows(report), ['Install Succeeded WebApp', 'Keep Succeeded Worker', 'Keep Succeeded Multi', 'Keep Succeeded NanoServer']);
     assert.deepEqual(await installed(), ['Multi 1.0.0.0', 'NanoServer 10.0.17763.1', 'WebApp 1.2.0.0', 'Worker 1.0.0.0']);
+  });
+
+  it('-Prune keeps the only copy of an image whose newer version fails to install, and says why', async () => {
+    const path = await file('upgrade.json', JSON.stringify({ images: [{ name: 'Multi', version: '>=2.0' }, { reference: fx.child.reference, insecure: true }, { reference: worker.reference, insecure: true }] }));
+    const { code, report, stderr } = await provisionJson([path, '-Prune', '-Force']);
+    assert.equal(code, 3, stderr);
+    assert.deepEqual(rows(report), ['Install Failed Multi', 'Keep Succeeded WebApp', 'Keep Succeeded Worker', 'Keep Succeeded Multi']);
+    assert.equal(report.Changed, false);
+    assert.deepEqual(await installed(), ['Multi 1.0.0.0', 'NanoServer 10.0.17763.1', 'WebApp 1.2.0.0', 'Worker 1.0.0.0']);
+    const table = await provision([path, '-Prune', '-Force']);
+    assert.match(table.stdout, /^Keep +Succeeded +Multi .*not removed: the install of Multi >=2\.0\.0\.0 did not succeed$/m);
+  });
+
+  it('-Prune keeps every installed version that satisfies an entry, not only the newest', async () => {
+    const i = await ctrimg(root, ['Install-ContainerImage', '-Name', 'NanoServer', '-RequiredVersion', '10.0.17763.5', '-Source', 'local', '-Platform', 'linux/amd64']);
+    assert.equal(i.code, 0, i.stderr);
+    const path = await file('nano.yaml', 'images:\n  - name: NanoServer\n    version: ">=10.0.17763"\n');
+    const { report } = await provisionJson([path, '-Prune', '-WhatIf']);
+    const nano = report.Images.filter((r) => r.Name === 'NanoServer').map((r) => `${r.Action} ${r.Version}`);
+    assert.deepEqual(nano, ['Keep 10.0.17763.5', 'Keep 10.0.17763.1']);
+    const rmi = await ctrimg(root, ['Remove-ContainerImage', '-Name', 'NanoServer', '-Version', '10.0.17763.5', '-Force']);
+    assert.equal(rmi.code, 0, rmi.stderr);
+  });
+
+  it('refuses an empty list with -Prune before anything changes; without -Prune it is nothing to do', async () => {
+    const path = await file('empty.yaml', 'images: []\n');
+    const before = await snapshotStore(root);
+    const r = await provision([path, '-Prune', '-Force']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^Invoke-ContainerImageProvisioning: the file lists no images, and pruning to an empty list would remove every installed image; nothing was changed \(list the images to keep; to remove images, use Remove-ContainerImage\) \[PROVISION_EMPTY\]$/m);
+    const plain = await provision([path]);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stderr, /^Nothing to change/m);
+    assert.deepEqual(await snapshotStore(root), before);
+  });
+
+  it('asks about installs only with -Confirm (refusing off a terminal), and shows them with -Verbose', async () => {
+    const path = await file('tools.json', JSON.stringify({ images: [{ reference: tools.reference, insecure: true }] }));
+    const before = await snapshotStore(root);
+    const asked = await provision([path, '-Confirm']);
+    assert.equal(asked.code, 2);
+    assert.match(asked.stderr, new RegExp(`the operation "Install" on target "${tools.reference}" needs confirmation, and stdin is not a terminal.*\\[CONFIRMATION_REQUIRED\\]$`, 'm'));
+    assert.deepEqual(await snapshotStore(root), before);
+    const verbose = await provision([path, '-Verbose']);
+    assert.equal(verbose.code, 0, verbose.stderr);
+    assert.match(verbose.stderr, new RegExp(`^VERBOSE: Performing the operation "Install" on target "${tools.reference}"\\.$`, 'm'));
+    assert.ok((await installed()).includes('Tools 1.0.0.0'));
+  });
+
+  it('-ErrorAction Stop stops at the first failure; SilentlyContinue writes no error line but exits non-zero', async () => {
+    const path = await file('missing.json', JSON.stringify({ images: [{ name: 'NoSuch1' }, { name: 'NoSuch2' }] }));
+    const stop = await provisionJson([path, '-ErrorAction', 'Stop']);
+    assert.equal(stop.code, 3, stop.stderr);
+    assert.deepEqual(rows(stop.report), ['Install Failed NoSuch1', 'Install Skipped NoSuch2']);
+    const silent = await provision([path, '-ErrorAction', 'SilentlyContinue']);
+    assert.equal(silent.code, 3);
+    assert.doesNotMatch(silent.stderr, /^Invoke-ContainerImageProvisioning:/m);
+    assert.match(silent.stdout, /^Install +Failed +NoSuch2/m, 'both attempted');
   });
 });

@@ -55,6 +55,13 @@ describe('cli/confirm: when a change is asked about', () => {
     assert.equal(decide(c({ impact: 'Medium' })), 'Proceed');
     assert.equal(decide(c({})), 'Proceed');
   });
+
+  it("a question's own impact 'High' asks, in a Medium cmdlet, as a High cmdlet's would", () => {
+    assert.equal(decide(c({ impact: 'Medium' }), 'High'), 'Ask');
+    assert.equal(decide(c({ impact: 'Medium', force: true }), 'High'), 'Proceed');
+    assert.equal(decide(c({ impact: 'Medium', confirm: false }), 'High'), 'Proceed');
+    assert.equal(decide(c({ impact: 'Medium', whatIf: true }), 'High'), 'WhatIf');
+  });
 });
 
 describe('cli/io shouldProcess', () => {
@@ -107,6 +114,18 @@ describe('cli/io shouldProcess', () => {
       assert.equal(await script.cio.shouldProcess('WebApp 1.2.0.0', 'Remove'), true);
       assert.equal(script.stderr(), '');
     }
+  });
+
+  it("with impact 'High', one question of a Medium cmdlet asks unless -Force, and off a terminal refuses", async () => {
+    const medium = { impact: 'Medium' as const };
+    const asked = io('y\n', { confirmation: medium });
+    assert.equal(await asked.cio.shouldProcess('NanoServer', 'Install'), true, 'the cmdlet\'s own questions are not asked');
+    assert.equal(asked.stderr(), '');
+    assert.equal(await asked.cio.shouldProcess('Tools 1.0.0.0', 'Remove', 'High'), true);
+    assert.match(asked.stderr(), /Performing the operation "Remove" on target "Tools 1\.0\.0\.0"\.\n\[Y\] Yes/);
+    await assert.rejects(io('', { stdin: false, confirmation: medium }).cio.shouldProcess('Tools', 'Remove', 'High'), (err: CtrimgError) => refusal(err) && /-Force or -Confirm:\$false/.test(err.hint!));
+    const forced = io('', { stdin: false, stderr: false, confirmation: { ...medium, force: true } });
+    assert.equal(await forced.cio.shouldProcess('Tools', 'Remove', 'High'), true);
   });
 
   it('-WhatIf says what would be done, even with -Quiet, asks nothing and allows nothing', async () => {

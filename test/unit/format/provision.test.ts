@@ -55,6 +55,8 @@ describe('provisioning report', () => {
   it('sums up what changed, what a plan would change, or that nothing had to', () => {
     assert.equal(provisioningSummary(run), 'Changed: 1 installed, 1 removed, 1 kept, 1 refused, 1 failed');
     assert.equal(provisioningSummary({ whatIf: false, changed: false, items: run.items.slice(0, 1) }), 'Nothing to change: every image is as the file says');
+    const skipped: Provisioning = { whatIf: false, changed: false, items: [run.items[0]!, { action: 'Install', status: 'Skipped', desired: nano }, { ...run.items[3]!, status: 'Skipped' }] };
+    assert.equal(provisioningSummary(skipped), 'Nothing changed: 0 installed, 0 removed, 1 kept, 2 skipped', 'a declined or stopped item is no "nothing to change"');
     assert.equal(provisioningSummary({ ...run, whatIf: true }), 'What if: 2 to install, 1 to keep, 1 to remove, 1 refused; nothing was changed');
     assert.equal(provisioningSummary({ whatIf: true, changed: false, items: run.items.slice(0, 1) }), 'What if: nothing to change; every image is as the file says');
   });

@@ -111,8 +111,26 @@ describe('provisioning files', () => {
     assert.equal(faultOf('images:\n  - &a\n    name: x\n  - name: y\n    source: *a\n'), 'images.yaml:5:13: images[1].source: aliases (*name) are not supported; write the value');
   });
 
+  it('refuses a .json file that is not strict JSON, though YAML would read it, at its line and column', () => {
+    const list = (entry: string) => `{\n  "images": [\n    ${entry}\n  ]\n}\n`;
+    // The place is ctrimg's; the words after it are the JavaScript engine's, less its offset and its quote of the text.
+    const at = (text: string, file = 'images.json') => {
+      const m = /^(.*?:\d+:\d+): not valid JSON: (.+)$/s.exec(faultOf(text, file));
+      assert.ok(m, faultOf(text, file));
+      assert.doesNotMatch(m[2]!, /position|\n|is not valid JSON/);
+      return m[1];
+    };
+    assert.equal(at(list('{ "name": "a" },')), 'images.json:4:3', 'a trailing comma: at the ] after it');
+    assert.equal(at(list('{ "name": "a" } // the base')), 'images.json:3:21', 'a comment');
+    assert.equal(at(list("{ 'name': 'a' }")), 'images.json:3:7', 'single quotes');
+    assert.equal(at('{"images": []} x', 'IMAGES.JSON'), 'IMAGES.JSON:1:16', 'text after the document; the extension in any case');
+    assert.equal(at('{"images": ['), 'images.json:1:13', 'the end of the text');
+    for (const entry of ['{ "name": "a" },', "{ 'name': 'a' }"]) assert.deepEqual(parseProvisioningFile(list(entry), 'images.yaml').map(describeDesired), ['a'], 'the same text is valid YAML');
+    assert.deepEqual(parseProvisioningFile(`\uFEFF${list('{ "name": "a" }')}`, 'images.json').map(describeDesired), ['a'], 'a byte order mark is no fault');
+  });
+
   it('refuses text that is neither YAML nor JSON, at the place the parser stopped', () => {
-    assert.match(faultOf('{\n  "images": [\n    {"name": "a",\n  ]\n', 'images.json'), /^images\.json:\d+:\d+: not valid YAML or JSON: /);
+    assert.match(faultOf('{\n  "images": [\n    {"name": "a",\n  ]\n', 'images.json'), /^images\.json:4:3: not valid JSON: /);
     assert.match(faultOf('images:\n  - name: a\n   bad: [\n'), /^images\.yaml:\d+:\d+: not valid YAML or JSON: /);
   });
 

@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CtrimgError } from '../../../src/errors.js';
 import type { OpsContext } from '../../../src/ops/context.js';
-import { parseProvisioningFile, type DesiredImage } from '../../../src/ops/provision-file.js';
-import { decideProvisioning, planProvisioning, provision, provisioningError, satisfies, type InstalledView } from '../../../src/ops/provision.js';
+import { describeDesired, parseProvisioningFile, type DesiredImage } from '../../../src/ops/provision-file.js';
+import { checkPrune, decideProvisioning, planProvisioning, provision, provisioningError, satisfies, type InstalledView } from '../../../src/ops/provision.js';
 import type { ImageRecord } from '../../../store/index.js';
-import { addImage } from '../../support/lineage.js';
+import { addImage, chainIdOf } from '../../support/lineage.js';
 import { quietContext } from '../../support/stores.js';
 
 const desired = (yaml: string): DesiredImage[] => parseProvisioningFile(`images:\n${yaml}`, 'images.yaml');
@@ -68,10 +68,25 @@ describe('provisioning plan', () => {
     const api = record('Api', { version: '2.0', parentId: web.id });
     const tools = record('Tools', { version: '1.0' });
     const installed = [nanoOld, nanoNew, web, api, tools].map((i) => view(i));
+    const byIdOf = (id: number) => installed.find((i) => i.image.id === id)?.image.name;
 
     it('keeps each entry by the newest image that satisfies it, and installs the others', () => {
       const d = decideProvisioning(desired('  - name: NanoServer\n    version: ">=10.0.17763"\n  - name: Missing\n'), installed);
       assert.deepEqual(d.entries.map((e) => e.keptBy?.version ?? 'install'), ['10.0.17763.5', 'install']);
+    });
+
+    it('leaves unclaimed no image that satisfies an entry, the older ones included', () => {
+      const d = decideProvisioning(desired('  - name: NanoServer\n    version: ">=10.0.17763"\n'), [view(nanoOld), view(nanoNew), view(tools)]);
+      assert.deepEqual(d.entries[0]!.satisfiedBy, [nanoOld, nanoNew]);
+      assert.deepEqual(d.unclaimed, [tools]);
+    });
+
+    it('an entry not installed holds every image of its name, or of its repository, and their parents', () => {
+      const [multi, byRef] = desired('  - name: webapp\n    version: ">=2.0"\n  - reference: 127.0.0.1:5000/samples/tools:9.9\n');
+      const d = decideProvisioning([multi!, byRef!], installed, [], [multi!, byRef!]);
+      assert.deepEqual(d.unclaimed.map((i) => i.name), ['NanoServer', 'Api'], 'the newer NanoServer no held image descends from, and the child of WebApp');
+      assert.deepEqual([...d.held].map(([id, e]) => `${byIdOf(id)} ${e === multi ? 'multi' : 'ref'}`), ['WebApp multi', 'NanoServer multi', 'Tools ref']);
+      assert.deepEqual(decideProvisioning([multi!, byRef!], installed).unclaimed.length, 5, 'installed, neither holds anything');
     });
 
     it('keeps an older satisfying image however new what is offered: what the sources offer is no input (idempotence)', () => {
@@ -121,7 +136,10 @@ describe('provisioning plan', () => {
       const plan = planProvisioning(ctx, file, { prune: true });
       assert.deepEqual(rows(plan), ['Keep Succeeded Child', 'Install Skipped -', 'Remove Skipped Loose', 'Refused Skipped Used']);
       assert.equal(plan.changed, true);
-      assert.equal(provisioningError(plan), undefined, 'a plan fails nothing');
+      const planned = provisioningError(plan)!;
+      assert.deepEqual([planned.exitCode, planned.code], [4, 'IMAGE_IN_USE'], 'a plan fails nothing, but exits as the refusal it plans would');
+      assert.equal(planned.message, "1 of 4 images would be refused (nothing was changed): Used: not in the file, but used by container 'web1' (Off)");
+      assert.equal(provisioningError(planProvisioning(ctx, desired('  - name: Child\n  - name: Used\n'), { prune: true })), undefined, 'no refusal planned: no error');
       assert.deepEqual(names(), ['Base', 'Child', 'Loose', 'Used']);
       assert.deepEqual(rows(planProvisioning(ctx, file.slice(0, 1), { prune: false })), ['Keep Succeeded Child']);
       assert.equal(planProvisioning(ctx, file.slice(0, 1), { prune: false }).changed, false);
@@ -151,6 +169,55 @@ describe('provisioning plan', () => {
       assert.equal(p.changed, false);
       await assert.rejects(provision(ctx, desired('  - name: Child\n'), { prune: true, confirmRemoval: () => Promise.reject(new Error('no terminal')) }), /no terminal/);
       assert.deepEqual(names(), ['Base', 'Child', 'Loose', 'Used']);
+    });
+
+    it('refuses an empty list with prune before anything changes; without prune it is nothing to do', async () => {
+      const empty = (err: CtrimgError) => err.exitCode === 2 && err.code === 'PROVISION_EMPTY' && /^the file lists no images, and pruning to an empty list would remove every installed image; nothing was changed$/.test(err.message);
+      assert.throws(() => checkPrune([], { prune: true }), empty);
+      assert.throws(() => planProvisioning(ctx, [], { prune: true }), empty);
+      await assert.rejects(provision(ctx, [], { prune: true }), empty);
+      assert.deepEqual(names(), ['Base', 'Child', 'Loose', 'Used']);
+      const p = await provision(ctx, [], { prune: false });
+      assert.deepEqual([p.items, p.changed], [[], false]);
+    });
+
+    it('keeps every installed image that satisfies an entry, each on a Keep row, the newest first', async () => {
+      addImage(ctx.store, 'Loose', ['l2'], { version: '2.0', manifestDigest: chainIdOf(['manifest', 'Loose 2']), configDigest: chainIdOf(['config', 'Loose 2']) });
+      const file2 = desired('  - name: Child\n  - name: Used\n  - name: Loose\n');
+      const plan = planProvisioning(ctx, file2, { prune: true });
+      assert.deepEqual(rows(plan), ['Keep Succeeded Child', 'Keep Succeeded Used', 'Keep Succeeded Loose', 'Keep Succeeded Loose']);
+      assert.deepEqual(plan.items.slice(2).map((i) => i.image!.version), ['2.0', null]);
+      const p = await provision(ctx, file2, { prune: true, confirmRemoval: () => assert.fail('nothing to remove') });
+      assert.equal(p.changed, false);
+      assert.equal(ctx.store.images.all().filter((i) => i.name === 'Loose').length, 2);
+    });
+
+    it('an install that fails keeps the installed images of its name from prune, with a note (no data loss)', async () => {
+      // No source is registered: the install of Loose >=2.0 fails, and Loose (no version) does not satisfy it.
+      const p = await provision(ctx, desired('  - name: Child\n  - name: Loose\n    version: ">=2.0"\n'), { prune: true, confirmRemoval: async () => true });
+      assert.deepEqual(rows(p), ['Keep Succeeded Child', 'Install Failed -', 'Keep Succeeded Loose', 'Refused Failed Used']);
+      assert.equal(p.items[2]!.heldFor, 'Loose >=2.0.0.0');
+      assert.deepEqual(names(), ['Base', 'Child', 'Loose', 'Used']);
+    });
+
+    it('an install declined is Skipped and keeps the images of its name too', async () => {
+      const asked: string[] = [];
+      const p = await provision(ctx, desired('  - name: Child\n  - name: Loose\n    version: ">=2.0"\n'), {
+        prune: true, confirmRemoval: async () => true, confirmInstall: async (d) => (asked.push(describeDesired(d)), false),
+      });
+      assert.deepEqual(asked, ['Loose >=2.0.0.0']);
+      assert.deepEqual(rows(p), ['Keep Succeeded Child', 'Install Skipped -', 'Keep Succeeded Loose', 'Refused Failed Used']);
+      assert.deepEqual(names(), ['Base', 'Child', 'Loose', 'Used']);
+    });
+
+    it('stops at the first failure when asked: the installs and removals after it are Skipped', async () => {
+      const file2 = desired('  - name: Child\n  - name: NoSuch1\n  - name: NoSuch2\n');
+      const stopped = await provision(ctx, file2, { prune: true, confirmRemoval: async () => true, stopAtFirstFailure: true });
+      assert.deepEqual(rows(stopped), ['Keep Succeeded Child', 'Install Failed -', 'Install Skipped -', 'Remove Skipped Loose', 'Refused Skipped Used']);
+      assert.deepEqual(names(), ['Base', 'Child', 'Loose', 'Used']);
+      assert.equal(provisioningError(stopped)!.message.startsWith('1 of 5 images failed'), true);
+      const all = await provision(ctx, file2, { prune: true, confirmRemoval: async () => true });
+      assert.deepEqual(rows(all), ['Keep Succeeded Child', 'Install Failed -', 'Install Failed -', 'Remove Succeeded Loose', 'Refused Failed Used'], 'by default every item is attempted');
     });
 
     it('a second run changes nothing and fails nothing once what is left is listed', async () => {
