@@ -1,8 +1,9 @@
 /**
  * The commands `ctrimg Get-Command` lists, from the cmdlet specs: each cmdlet, each alias of one,
- * each docker-style verb; filtered by -Name, -Verb and -Noun (PowerShell wildcards, any of
+ * each docker-style verb (a Function: a command of the module that no cmdlet stands behind, so not
+ * an Alias, which PowerShell always gives a definition); filtered by -Name, -Verb and -Noun (PowerShell wildcards, any of
  * several) and sorted as Get-Command sorts: by CommandType (Alias before Cmdlet, the order of
- * PowerShell's CommandTypes enumeration), then by Name ignoring case.
+ * PowerShell's CommandTypes enumeration: Alias, Function, Cmdlet), then by Name ignoring case.
  */
 import { notFound } from '../errors.js';
 import type { CommandInfo } from '../format/commands.js';
@@ -18,7 +19,7 @@ export interface CommandFilter {
   noun?: string[];
 }
 
-const TYPE_ORDER: CommandInfo['CommandType'][] = ['Alias', 'Cmdlet'];
+const TYPE_ORDER: CommandInfo['CommandType'][] = ['Alias', 'Function', 'Cmdlet'];
 
 /** `Get-ContainerImage` is verb Get, noun ContainerImage; a name with no dash has neither. */
 function verbNoun(name: string): [string, string] | undefined {
@@ -31,7 +32,7 @@ export function listCommands(cmdlets: CmdletSpec[], filter: CommandFilter = {}):
     CommandType, Name, Definition, Version: VERSION, Source: SOURCE,
   });
   const all = cmdlets.flatMap((c) => [
-    info(c.syntax === 'docker' ? 'Alias' : 'Cmdlet', c.name, null),
+    info(c.syntax === 'docker' ? 'Function' : 'Cmdlet', c.name, null),
     ...(c.aliases ?? []).map((a) => info('Alias', a, c.name)),
   ]);
   // As Get-Command: a name without wildcards that names no command is an error; a pattern that matches none is not.

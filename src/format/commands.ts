@@ -8,7 +8,7 @@ import { renderTable } from './table.js';
  * name of one (`Definition` names it) or a docker-style verb, which stands for one in docker's words.
  */
 export interface CommandInfo {
-  CommandType: 'Alias' | 'Cmdlet';
+  CommandType: 'Alias' | 'Function' | 'Cmdlet';
   Name: string;
   /** The cmdlet an alias names; null for a cmdlet and for a docker-style verb. */
   Definition: string | null;

@@ -29,11 +29,11 @@ const names = (filter?: Parameters<typeof listCommands>[1]) => listCommands(SPEC
 const run = (argv: string[]) => runCaptured(argv, cmdlets);
 
 describe('Get-Command', () => {
-  it('lists aliases and docker-style verbs before cmdlets, each sorted by name ignoring case, as Get-Command sorts', () => {
+  it('lists aliases, then docker-style verbs as functions, then cmdlets, each sorted by name ignoring case, as Get-Command sorts', () => {
     assert.deepEqual(names(), [
-      'Alias commit',
       'Alias gci',
-      'Alias images',
+      'Function commit',
+      'Function images',
       'Cmdlet Find-ContainerImage',
       'Cmdlet Get-Container',
       'Cmdlet Get-ContainerImage',
@@ -43,7 +43,7 @@ describe('Get-Command', () => {
 
   it('filters by -Name, -Verb and -Noun wildcards, case aside; -Verb and -Noun only match Verb-Noun names', () => {
     assert.deepEqual(names({ name: ['*container'] }), ['Cmdlet Get-Container']);
-    assert.deepEqual(names({ name: ['IMAGES', 'g*'] }), ['Alias gci', 'Alias images', 'Cmdlet Get-Container', 'Cmdlet Get-ContainerImage']);
+    assert.deepEqual(names({ name: ['IMAGES', 'g*'] }), ['Alias gci', 'Function images', 'Cmdlet Get-Container', 'Cmdlet Get-ContainerImage']);
     assert.deepEqual(names({ verb: ['get'] }), ['Cmdlet Get-Container', 'Cmdlet Get-ContainerImage']);
     assert.deepEqual(names({ noun: ['ContainerImage'] }), ['Cmdlet Find-ContainerImage', 'Cmdlet Get-ContainerImage', 'Cmdlet Remove-ContainerImage']);
     assert.deepEqual(names({ verb: ['Get', 'Find'], noun: ['*Image'] }), ['Cmdlet Find-ContainerImage', 'Cmdlet Get-ContainerImage']);
@@ -62,15 +62,15 @@ describe('Get-Command', () => {
         '',
         'CommandType Name                      Version Source',
         '----------- ----                      ------- ------',
-        `Alias       commit                    ${VERSION}   ctrimg`,
         `Alias       gci -> Get-ContainerImage ${VERSION}   ctrimg`,
+        `Function    commit                    ${VERSION}   ctrimg`,
         `Cmdlet      Get-Container             ${VERSION}   ctrimg`,
         `Cmdlet      Get-ContainerImage        ${VERSION}   ctrimg`,
         '',
         '',
       ].join('\n'),
     );
-    assert.deepEqual(JSON.parse(renderCommands(listed, 'Json'))[1], { CommandType: 'Alias', Name: 'gci', Definition: 'Get-ContainerImage', Version: VERSION, Source: 'ctrimg' });
+    assert.deepEqual(JSON.parse(renderCommands(listed, 'Json'))[0], { CommandType: 'Alias', Name: 'gci', Definition: 'Get-ContainerImage', Version: VERSION, Source: 'ctrimg' });
   });
 
   it("shows package.json's version", () => {
@@ -85,9 +85,9 @@ describe('Get-Command', () => {
     const [table, usage] = [r.stdout.slice(0, at), r.stdout.slice(at + 2)];
     const rows = table.split('\n').slice(3).map((l) => l.split(/\s+/));
     assert.deepEqual(rows.map((r) => r[1]).sort(), cmdlets.map((c) => c.name).sort());
-    assert.deepEqual(rows.map((r) => r[0]), [...cmdlets.filter((c) => c.syntax === 'docker').map(() => 'Alias'), ...cmdlets.filter((c) => c.syntax !== 'docker').map(() => 'Cmdlet')]);
+    assert.deepEqual(rows.map((r) => r[0]), [...cmdlets.filter((c) => c.syntax === 'docker').map(() => 'Function'), ...cmdlets.filter((c) => c.syntax !== 'docker').map(() => 'Cmdlet')]);
     const byName = (type: string) => rows.filter((r) => r[0] === type).map((r) => r[1]!);
-    for (const type of ['Alias', 'Cmdlet']) assert.deepEqual(byName(type), [...byName(type)].sort((a, b) => (a.toUpperCase() < b.toUpperCase() ? -1 : 1)));
+    for (const type of ['Function', 'Cmdlet']) assert.deepEqual(byName(type), [...byName(type)].sort((a, b) => (a.toUpperCase() < b.toUpperCase() ? -1 : 1)));
     for (const row of rows) assert.deepEqual(row.slice(2), [VERSION, 'ctrimg']);
     assert.match(usage, /^ctrimg - container image manager with PowerShell-style verbs\n\nUSAGE\n/);
     const json = await run(['Get-Command', '-Verb', 'Remove', '--json']);
