@@ -6,7 +6,6 @@ import { parseVersion } from '../../src/image/version.js';
 import { describeImage, findImages, selectByQuery } from '../../src/ops/images.js';
 import { planRemoval, removalErrors, removeImages, type Removal } from '../../src/ops/remove.js';
 import type { StoreContext } from '../../src/ops/store-context.js';
-import type { ImageRecord } from '../../store/index.js';
 import { withOps, withStore } from '../context.js';
 import { bind, foundOrWritten, importerArg, pipedObjects } from '../args.js';
 import { PIPELINE } from '../Remove-ContainerImage.js';
@@ -25,27 +24,19 @@ export const run: CmdletRun = async (args, io, set) => {
   if (io.whatIf) {
     return withStore(io, async (ctx) => {
       const plan = planRemoval(ctx, targets(ctx), { ...forced, ...stop });
-      await declined(io, plan.removed);
+      for (const image of plan.removed) await io.shouldProcess(describeImage(image), 'Remove');
       report(io, plan, true);
     });
   }
   return withOps(io, async (ctx) => {
     const selected = targets(ctx);
-    // Asked about each image that would go, before any goes; one that would be refused is refused unasked.
-    const no = await declined(io, planRemoval(ctx, selected, stop).removed);
-    const chosen = selected.filter((i) => !no.has(i.id));
+    const removal = await removeImages(ctx, selected, { ...stop, confirm: (image) => io.shouldProcess(describeImage(image), 'Remove') });
     // Every one declined is said; an empty listing piped in is nothing to do, silently.
-    if (chosen.length === 0) return selected.length > 0 ? io.info('Nothing was removed') : undefined;
-    report(io, await removeImages(ctx, chosen, stop), false);
+    const attempted = removal.removed.length + removal.refused.length + removal.gone.length + removal.skipped.length;
+    if (attempted === 0) return selected.length > 0 ? io.info('Nothing was removed') : undefined;
+    report(io, removal, false);
   }, forced);
 };
-
-/** The ids of the images not to remove: all with -WhatIf, else those the user answered no for. */
-async function declined(io: CmdletIO, images: ImageRecord[]): Promise<Set<number>> {
-  const ids = new Set<number>();
-  for (const image of images) if (!(await io.shouldProcess(describeImage(image), 'Remove'))) ids.add(image.id);
-  return ids;
-}
 
 /** The outcome per image; each refusal, and the images gone meanwhile, as errors by -ErrorAction. */
 function report(io: CmdletIO, removal: Removal, whatIf: boolean): void {

@@ -40,6 +40,15 @@ export interface RemovalOptions {
   stopAtFirstFailure?: boolean;
 }
 
+export interface ConfirmedRemovalOptions extends RemovalOptions {
+  /**
+   * Asked about each image the removal would remove (one it would refuse is refused unasked),
+   * every one before any goes and before the lease is taken: a question may wait on a person.
+   * An image answered no is left out.
+   */
+  confirm?: (image: ImageRecord) => Promise<boolean>;
+}
+
 const NOTHING_SWEPT: Swept = { layers: 0, blobs: 0, chainIds: [] };
 
 /**
@@ -57,7 +66,12 @@ export function planRemoval(ctx: StoreContext, targets: ImageRecord[], { importe
  * Removes the images, holding the delete lease (lease-scope.ts), so no install records a child of
  * one meanwhile.
  */
-export function removeImages(ctx: OpsContext, targets: ImageRecord[], opts: RemovalOptions = {}): Promise<Removal> {
+export async function removeImages(ctx: OpsContext, targets: ImageRecord[], { confirm, ...opts }: ConfirmedRemovalOptions = {}): Promise<Removal> {
+  if (confirm) {
+    const declined = new Set<number>();
+    for (const image of planRemoval(ctx, targets, opts).removed) if (!(await confirm(image))) declined.add(image.id);
+    targets = targets.filter((t) => !declined.has(t.id));
+  }
   return withLease(ctx, 'delete', async () => {
     // Records go first, files after: an importer that cannot remove files must say so before.
     await ctx.importer.ensureReady();

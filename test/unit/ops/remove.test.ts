@@ -52,6 +52,25 @@ describe('removing several images', () => {
       ctx.store.containers.add({ cid: 'e'.repeat(64), name: 'web1', imageId: sibling.id, state: 'Running', created: 'now' });
     });
 
+    it('asks about each image it would remove, none it would refuse, all before any goes; one answered no stays', async () => {
+      const asked: string[] = [];
+      const r = await removeImages(ctx, [base, child, grandchild, sibling], {
+        confirm: async (image) => {
+          asked.push(image.name);
+          assert.deepEqual(names().sort(), ['Base', 'Child', 'Grandchild', 'Sibling'], 'nothing is removed while asking');
+          return image.name !== 'Child';
+        },
+      });
+      assert.deepEqual(asked, ['Grandchild', 'Child']);
+      assert.deepEqual(r.removed.map((i) => i.name), ['Grandchild']);
+      // Child, declined, is kept; so Base has it as a child as well as Sibling.
+      assert.deepEqual(r.refused.map((x) => [x.image.name, x.children.map((i) => i.name).sort()]), [
+        ['Sibling', []],
+        ['Base', ['Child', 'Sibling']],
+      ]);
+      assert.deepEqual(names().sort(), ['Base', 'Child', 'Sibling']);
+    });
+
     it('removes the free ones children first and refuses the rest, naming what each is used by', async () => {
       const r = await removeImages(ctx, [base, child, grandchild, sibling]);
       assert.deepEqual(r.removed.map((i) => i.name), ['Grandchild', 'Child']);
