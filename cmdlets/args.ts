@@ -54,3 +54,10 @@ export function foundOrWritten<T>(io: CmdletIO, { found, missing }: Lookup<T, un
   for (const m of missing) io.writeError(m.error);
   return found;
 }
+
+/** The items the user lets go ahead, as ShouldProcess decides each (asked, or shown by -WhatIf), every one before any is acted on. */
+export async function approved<T>(io: CmdletIO, items: T[], target: (item: T) => string, action: string): Promise<T[]> {
+  const chosen: T[] = [];
+  for (const item of items) if (await io.shouldProcess(target(item), action)) chosen.push(item);
+  return chosen;
+}

@@ -8,7 +8,7 @@ import { lineageOf } from '../../src/ops/images.js';
 import { describeInstallRequest, installImages, type InstallRequest } from '../../src/ops/install.js';
 import { withOps } from '../context.js';
 import { PATH, PIPELINE, REFERENCE } from '../Install-ContainerImage.js';
-import { bind, importerArg, pipedObjects, versionFilterArg } from '../args.js';
+import { approved, bind, importerArg, pipedObjects, versionFilterArg } from '../args.js';
 
 export const run: CmdletRun = async (args, io, set) => {
   const requests: InstallRequest[] =
@@ -22,8 +22,7 @@ export const run: CmdletRun = async (args, io, set) => {
   const platform = bind(args, 'Platform', parsePlatform);
   return withOps(io, async (ctx) => {
     // Asked about each request; -WhatIf goes to the install, which explains the image and platform it would take.
-    const chosen: InstallRequest[] = [];
-    for (const r of requests) if (io.whatIf || (await io.shouldProcess(describeInstallRequest(r), 'Install'))) chosen.push(r);
+    const chosen = io.whatIf ? requests : await approved(io, requests, describeInstallRequest, 'Install');
     if (chosen.length === 0) return;
     // Only objects piped in are several: a named request's failure ends the command.
     const settings = { platform, whatIf: io.whatIf, maxConcurrentDownloads: args.MaxConcurrentDownloads as number | undefined, dropLayerBlobs: args.DropLayerBlobs === true };

@@ -6,7 +6,7 @@ import { parseVersion } from '../../src/image/version.js';
 import { parseScratchSize } from '../../src/importers/scratch.js';
 import { describeImageRequest, newContainers, type NewContainerRequest } from '../../src/ops/containers.js';
 import { withOps } from '../context.js';
-import { bind, importerArg, pipedObjects } from '../args.js';
+import { approved, bind, importerArg, pipedObjects } from '../args.js';
 import { PIPELINE } from '../New-Container.js';
 
 export const run: CmdletRun = async (args, io, set) => {
@@ -19,8 +19,7 @@ export const run: CmdletRun = async (args, io, set) => {
       : names.map((name) => ({ imageName: args.ContainerImageName as string, imageVersion, name, scratchSize }));
   return withOps(io, async (ctx) => {
     // Asked about each, before any is made.
-    const chosen: NewContainerRequest[] = [];
-    for (const r of requests) if (await io.shouldProcess(`${r.name} from ${describeImageRequest(r)}`, 'New')) chosen.push(r);
+    const chosen = await approved(io, requests, (r) => `${r.name} from ${describeImageRequest(r)}`, 'New');
     if (chosen.length === 0) return;
     const views = await newContainers(ctx, chosen);
     io.out(renderContainers(views, io.outputFormat, ctx.now()));

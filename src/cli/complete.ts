@@ -12,17 +12,13 @@
 import { DEFAULT_OUTPUT_FORMATS } from '../format/output-format.js';
 import { compareIgnoringCase } from './commands.js';
 import { HELP_WORDS, LISTING_CMDLET } from './help.js';
-import { cmdletParams, COMMON_PARAMS, dockerFlag, resolveParam } from './names.js';
+import { cmdletParams, commandNamed, commandNames, COMMON_PARAMS, dockerFlag, isParamToken, paramKey, resolveParam } from './names.js';
 import type { CmdletSpec, ParamSpec } from './types.js';
 
 /** The hidden first argument that asks for completions. */
 export const COMPLETE_WORD = '__complete';
 
-/** `--required-version`, `-RequiredVersion`, `-requiredversion` compare equal. */
-const key = (name: string) => name.toLowerCase().replace(/-/g, '');
 const startsWith = (candidate: string, typed: string) => candidate.toLowerCase().startsWith(typed.toLowerCase());
-/** A token that names a parameter: `-x`, `--x`, `-?`; not `-5`, `-` or `--`. */
-const isParamToken = (t: string) => /^--?[A-Za-z?]/.test(t);
 
 /** The candidates for `ctrimg __complete <N> <word>...` (the arguments after `__complete`). */
 export async function complete(cmdlets: CmdletSpec[], args: string[]): Promise<string[]> {
@@ -45,14 +41,14 @@ export async function completeWords(cmdlets: CmdletSpec[], words: string[]): Pro
     if (before.length === 0 && !current.startsWith('-')) return cmdletNames(cmdlets, current);
     return listing ? powerShellCompletions(listing, before, current) : [];
   }
-  const spec = cmdlets.find((c) => [c.name, ...(c.aliases ?? [])].some((n) => n.toLowerCase() === first.toLowerCase()));
+  const spec = commandNamed(cmdlets, first);
   if (!spec) return [];
   return spec.syntax === 'docker' ? dockerCompletions(spec, before, current) : powerShellCompletions(spec, before, current);
 }
 
 /** Cmdlet names and aliases (and `more` words) that begin with `typed`, case aside, sorted as Get-Command sorts names. */
 function cmdletNames(cmdlets: CmdletSpec[], typed: string, more: string[] = []): string[] {
-  return [...cmdlets.flatMap((c) => [c.name, ...(c.aliases ?? [])]), ...more].filter((n) => startsWith(n, typed)).sort(compareIgnoringCase);
+  return [...cmdlets.flatMap(commandNames), ...more].filter((n) => startsWith(n, typed)).sort(compareIgnoringCase);
 }
 
 async function powerShellCompletions(spec: CmdletSpec, before: string[], current: string): Promise<string[]> {
@@ -65,11 +61,11 @@ async function powerShellCompletions(spec: CmdletSpec, before: string[], current
   }
   if (current.startsWith('-')) {
     const posix = current.startsWith('--');
-    const typed = key(current);
+    const typed = paramKey(current);
     // As PowerShell offers them: a parameter already given is not offered again, unless it takes a list.
     const given = new Set(before.filter(isParamToken).map(named).filter((p) => p && p.type !== 'string[]'));
     return params
-      .filter((p) => !given.has(p) && key(p.name).startsWith(typed))
+      .filter((p) => !given.has(p) && paramKey(p.name).startsWith(typed))
       .map((p) => (posix ? `--${dockerFlag(p)}` : `-${p.name}`));
   }
   const positional = spec.params.find((p) => p.positional);

@@ -53,15 +53,23 @@ export const cmdletParams = (spec: CmdletSpec): ParamSpec[] => [...spec.params, 
 export const dockerFlag = (p: ParamSpec) => p.name.replace(/(?<=[a-z0-9])([A-Z])/g, '-$1').toLowerCase();
 
 /** `--required-version`, `-RequiredVersion` and `-requiredversion` all compare equal. */
-const key = (name: string) => name.toLowerCase().replace(/-/g, '');
+export const paramKey = (name: string) => name.toLowerCase().replace(/-/g, '');
+/** `-x`, `--x`, `-?`; not `-5` (a negative number is a value), not `-` or `--`. */
+export const isParamToken = (t: string) => /^--?[A-Za-z?]/.test(t);
+
+/** The names a command is called by: its own and its aliases. */
+export const commandNames = (c: CmdletSpec) => [c.name, ...(c.aliases ?? [])];
+/** The command `written` names, case aside; undefined when none. */
+export const commandNamed = (cmdlets: CmdletSpec[], written: string) => cmdlets.find((c) => commandNames(c).some((n) => n.toLowerCase() === written.toLowerCase()));
+
 const namesOf = (p: ParamSpec) => [p.name, ...(p.aliases ?? [])];
 
 /** A token that names a parameter: exact name or alias first, then an unambiguous prefix. */
 export function resolveParam(params: ParamSpec[], written: string): ParamSpec {
-  const k = key(written);
-  const exact = params.find((p) => namesOf(p).some((n) => key(n) === k));
+  const k = paramKey(written);
+  const exact = params.find((p) => namesOf(p).some((n) => paramKey(n) === k));
   if (exact) return exact;
-  const matches = params.filter((p) => namesOf(p).some((n) => key(n).startsWith(k)));
+  const matches = params.filter((p) => namesOf(p).some((n) => paramKey(n).startsWith(k)));
   if (matches.length === 1) return matches[0];
   if (matches.length > 1) {
     throw usage(`parameter '-${written}' is ambiguous; it could be ${matches.map((p) => `-${p.name}`).join(', ')}`);

@@ -8,7 +8,7 @@
 import { usage } from '../errors.js';
 import type { Args, ConfirmImpact, ErrorAction, ParameterSets, ParamSpec } from './types.js';
 import type { OutputFormat } from '../format/output-format.js';
-import { COMMON_PARAMS, resolveParam, riskParams } from './names.js';
+import { COMMON_PARAMS, isParamToken, resolveParam, riskParams } from './names.js';
 import { closest } from '../suggest.js';
 
 export interface CommonArgs {
@@ -30,9 +30,6 @@ export interface Parsed {
   /** The parameter set the parameters given resolved to; undefined when the cmdlet declares none. */
   parameterSet?: string;
 }
-
-/** `-x`, `--x`, `-?`; not `-5` (a negative number is a value), not `-` or `--`. */
-const isParamToken = (t: string) => /^--?[A-Za-z?]/.test(t);
 
 function switchValue(p: ParamSpec, raw: string): boolean {
   if (/^\$?(true|1)$/i.test(raw)) return true;

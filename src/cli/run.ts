@@ -7,7 +7,7 @@ import type { EventEmitter } from 'node:events';
 import { CtrimgError, exitCodeOf, isAbort, usage } from '../errors.js';
 import { DEFAULT_OUTPUT_FORMATS, type OutputFormat } from '../format/output-format.js';
 import type { CmdletSpec, ParamSpec } from './types.js';
-import { COMMON_PARAMS, resolveParam } from './names.js';
+import { commandNamed, commandNames, COMMON_PARAMS, resolveParam } from './names.js';
 import type { Parsed } from './resolve.js';
 import { isWildcard } from '../ops/wildcard.js';
 import { complete, COMPLETE_WORD } from './complete.js';
@@ -34,10 +34,9 @@ const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 const isTTY = (s: unknown) => (s as { isTTY?: boolean }).isTTY === true;
 
 function findCmdlet(cmdlets: CmdletSpec[], written: string): CmdletSpec {
-  const w = written.toLowerCase();
-  const found = cmdlets.find((c) => [c.name, ...(c.aliases ?? [])].some((n) => n.toLowerCase() === w));
+  const found = commandNamed(cmdlets, written);
   if (found) return found;
-  const near = closest(written, cmdlets.flatMap((c) => [c.name, ...(c.aliases ?? [])]));
+  const near = closest(written, cmdlets.flatMap(commandNames));
   throw usage(`unknown cmdlet '${written}'; ${near ? `did you mean '${near}'?` : "run 'ctrimg help' to list cmdlets"}`);
 }
 

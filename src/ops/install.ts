@@ -16,7 +16,7 @@ import { parseImageConfig } from '../image/manifest.js';
 import { checkRunsOn, configPlatform, formatPlatform, type Platform, type PlatformChoice } from '../image/platform.js';
 import { formatReference, isTag, parseReference, type Reference } from '../image/reference.js';
 import { manifestDescriptor, type ImageName, type ImageSource } from '../image/source.js';
-import { compareVersions, tryParseVersion, versionFilter, type VersionFilter } from '../image/version.js';
+import { compareVersions, formatVersionRange, tryParseVersion, versionFilter, type VersionFilter } from '../image/version.js';
 import type { RegistryClient } from '../registry/client.js';
 import { RegistrySource } from '../registry/source.js';
 import type { ImageRecord, SourceRecord } from '../../store/index.js';
@@ -74,12 +74,10 @@ export async function installImage(ctx: OpsContext, req: InstallRequest, setting
   });
 }
 
-/** What a registry request names, for a question or a what-if line: `NanoServer >= 10.0.0.0`, or the reference. */
+/** What a registry request names, for a question or a what-if line: `NanoServer >=10.0.0.0`, the range as a provisioning file writes it, or the reference. */
 export function describeRegistryRequest(req: RegistryRequest): string {
   if (req.by === 'reference') return req.reference;
-  const { required, minimum, maximum } = req.versions;
-  const versions = required ? [required.text] : [minimum && `>= ${minimum.text}`, maximum && `<= ${maximum.text}`];
-  return [req.name, ...versions, req.source && `from source ${req.source}`].filter(Boolean).join(' ');
+  return [req.name, formatVersionRange(req.versions), req.source && `from source ${req.source}`].filter(Boolean).join(' ');
 }
 
 /** What an install request names: a registry request's image, or the path of the layout or archive. */
