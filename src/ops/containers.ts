@@ -40,16 +40,8 @@ export function describeImageRequest(req: NewContainerRequest): string {
 }
 
 /**
- * Creates a container from an installed image, holding the install lease: a removal must not take
- * the image's layers, or the container's not yet recorded directory, away while it is made.
- */
-export async function newContainer(ctx: OpsContext, req: NewContainerRequest): Promise<ContainerView> {
-  const [view] = await newContainers(ctx, [req]);
-  return view!;
-}
-
-/**
- * One container per request, in their order, under one lease. Every name and image is checked
+ * One container per request, in their order, under the install lease: a removal must not take an
+ * image's layers, or a container's not yet recorded directory, away while it is made. Every name and image is checked
  * before any container is made, so a name given twice or taken, or an image not installed,
  * creates none.
  */

@@ -93,12 +93,6 @@ export async function saveImages(ctx: OpsContext, req: SaveRequest): Promise<Sav
   return req.images.some((i) => i.by === 'installed') ? withLease(ctx, 'install', save) : save();
 }
 
-/** Writes one image; see saveImages. */
-export async function saveImage(ctx: OpsContext, req: Omit<SaveRequest, 'images'> & { image: SaveItem }): Promise<Saved> {
-  const [saved] = await saveImages(ctx, { ...req, images: [req.image] });
-  return saved!;
-}
-
 async function choose(ctx: OpsContext, item: SaveItem, format: ArchiveFormat | 'layout', asked?: Platform): Promise<Chosen> {
   if (item.by === 'installed') {
     const images = selectImages(ctx, [item.selector]);

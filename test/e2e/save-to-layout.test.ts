@@ -1,6 +1,6 @@
 /**
  * Save's first path end to end: an image installed from the registry, read back from the store
- * (InstalledSource) and written to an OCI layout directory (saveImage), is what skopeo reads as the
+ * (InstalledSource) and written to an OCI layout directory (saveImages), is what skopeo reads as the
  * registry's image, every digest equal; an image whose layer blobs were deleted once imported
  * fails with BLOB_NOT_STORED and leaves the layout naming nothing.
  */
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { CtrimgError } from '../../src/errors.js';
 import { sha256 } from '../../src/image/digest.js';
 import type { OpsContext } from '../../src/ops/context.js';
-import { saveImage } from '../../src/ops/save.js';
+import { saveImages } from '../../src/ops/save.js';
 import { ctrimg } from '../support/ctrimg.js';
 import { run } from '../support/oci-layout.js';
 import { fixtureRegistry, installedStore, quietContext } from '../support/stores.js';
@@ -51,11 +51,11 @@ describe('end to end: saving an installed image to an OCI layout', function () {
     const dir = join(work, 'layout');
     await mkdir(dir);
 
-    const saved = await saveImage(ctx, { image: { by: 'installed', selector: { by: 'id', id: installed(ctx, child.manifestDigest).configDigest } }, path: dir });
-    assert.equal(saved.name, child.tag);
-    assert.equal(saved.format, 'layout');
-    assert.equal(saved.manifestDigest, child.manifestDigest);
-    await saveImage(ctx, { image: { by: 'installed', selector: { by: 'id', id: installed(ctx, base.manifestDigest).configDigest } }, path: dir });
+    const [saved] = await saveImages(ctx, { images: [{ by: 'installed', selector: { by: 'id', id: installed(ctx, child.manifestDigest).configDigest } }], path: dir });
+    assert.equal(saved!.name, child.tag);
+    assert.equal(saved!.format, 'layout');
+    assert.equal(saved!.manifestDigest, child.manifestDigest);
+    await saveImages(ctx, { images: [{ by: 'installed', selector: { by: 'id', id: installed(ctx, base.manifestDigest).configDigest } }], path: dir });
 
     for (const [name, img] of [[child.tag, child], [base.tag, base]] as const) {
       const inspected = JSON.parse((await run('skopeo', ['inspect', `oci:${dir}:${name}`])).stdout.toString()) as { Digest: string; Layers: string[] };
@@ -86,7 +86,7 @@ describe('end to end: saving an installed image to an OCI layout', function () {
     const dir = join(work, 'layout');
     await mkdir(dir);
     await assert.rejects(
-      saveImage(ctx, { image: { by: 'installed', selector: { by: 'id', id: installed(ctx, child.manifestDigest).configDigest } }, path: dir }),
+      saveImages(ctx, { images: [{ by: 'installed', selector: { by: 'id', id: installed(ctx, child.manifestDigest).configDigest } }], path: dir }),
       (e: unknown) => e instanceof CtrimgError && e.code === 'BLOB_NOT_STORED' && e.exitCode === 3 && e.message.includes(child.layerDigests[0]!),
     );
     const index = JSON.parse((await readFile(join(dir, 'index.json'))).toString()) as { manifests: unknown[] };

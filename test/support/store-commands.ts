@@ -17,7 +17,7 @@ import fc from 'fast-check';
 import { CtrimgError } from '../../src/errors.js';
 import { parsePlatform } from '../../src/image/platform.js';
 import { commitContainer } from '../../src/ops/commit.js';
-import { getContainers, newContainer, removeContainers } from '../../src/ops/containers.js';
+import { getContainers, newContainers, removeContainers } from '../../src/ops/containers.js';
 import type { OpsContext } from '../../src/ops/context.js';
 import { getImages, selectByQuery } from '../../src/ops/images.js';
 import { installImage } from '../../src/ops/install.js';
@@ -72,8 +72,8 @@ class NewContainer implements StoreCommand {
   async run(m: StoreModel, r: RealStore): Promise<void> {
     const image = m.images[this.pick % m.images.length]!.key;
     const name = m.nextContainerName();
-    const view = await newContainer(r.ctx, { imageName: image, name });
-    assert.deepEqual([view.image.name, view.container.state], [image, 'Off']);
+    const [view] = await newContainers(r.ctx, [{ imageName: image, name }]);
+    assert.deepEqual([view!.image.name, view!.container.state], [image, 'Off']);
     recordState(r, name, this.state);
     m.containers.push({ name, image, state: this.state });
     await verifyStore(m, r);
@@ -117,7 +117,7 @@ class NewContainerOfMissing implements StoreCommand {
   constructor(readonly spec: ImageSpec) {}
   check = (m: Readonly<StoreModel>) => !m.image(this.spec.key);
   async run(m: StoreModel, r: RealStore): Promise<void> {
-    await rejectsWith(newContainer(r.ctx, { imageName: this.spec.key, name: m.nextContainerName() }), 'IMAGE_NOT_FOUND', 3);
+    await rejectsWith(newContainers(r.ctx, [{ imageName: this.spec.key, name: m.nextContainerName() }]), 'IMAGE_NOT_FOUND', 3);
     await verifyStore(m, r);
   }
   toString = () => `new-container from ${this.spec.key} (not installed)`;

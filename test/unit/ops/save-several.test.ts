@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CtrimgError } from '../../../src/errors.js';
 import type { OpsContext } from '../../../src/ops/context.js';
-import { getContainers, newContainer, newContainers } from '../../../src/ops/containers.js';
+import { getContainers, newContainers } from '../../../src/ops/containers.js';
 import { installImage } from '../../../src/ops/install.js';
 import { saveImages, type SaveItem } from '../../../src/ops/save.js';
 import { buildImage, MEDIA_TYPES, run, tarFromEntries, writeLayout, type BuiltImage } from '../../support/oci-layout.js';
@@ -93,7 +93,7 @@ describe('saving several images, making several containers', () => {
   });
 
   it('makes none when one name is taken, given twice, or one image is not installed', async () => {
-    await newContainer(ctx, { image: { by: 'id', id: app.configDigest }, name: 'taken' });
+    await newContainers(ctx, [{ image: { by: 'id', id: app.configDigest }, name: 'taken' }]);
     const before = getContainers(ctx).map((v) => v.container.name).sort();
     const app2 = { by: 'id' as const, id: app.configDigest };
     await assert.rejects(newContainers(ctx, [{ image: app2, name: 'fresh' }, { image: app2, name: 'taken' }]), codeOf('CONTAINER_EXISTS'));
