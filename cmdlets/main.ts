@@ -6,6 +6,9 @@
 import { cmdlets } from './index.js';
 import { safe } from '../src/cli/io.js';
 import { runCli } from '../src/cli/run.js';
+import { allowStreamingProfile } from '../src/streaming-profile.js';
+
+allowStreamingProfile();
 
 // stdin and stderr as getters: Node makes process.stdin (a read stream, over /dev/null too) and
 // process.stderr (a socket when it is a pipe or a terminal) on first use, some 5-8 ms together,

@@ -9,6 +9,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
+import { streamed } from '../streaming-profile.js';
 
 const BUFFER = 1024 * 1024;
 
@@ -46,6 +47,7 @@ export function appender(fh: FileHandle, written: (bytes: number) => void): Writ
   };
 
   const append = async (chunk: Buffer) => {
+    streamed(chunk.length);
     for (let rest = chunk; rest.length > 0; ) {
       if (failure) throw failure.err;
       if (filled === BUFFER) {

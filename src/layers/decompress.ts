@@ -16,6 +16,7 @@ import { finished } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { DecompressStream } from 'zstd-napi';
 import { failed } from '../errors.js';
+import { streamed } from '../streaming-profile.js';
 
 /** Bytes pulled into the caller's buffer, following a source: how many were read, 0 at its end. */
 export interface ByteReader {
@@ -60,7 +61,10 @@ export async function* decompressChunks(input: Readable | ByteReader): AsyncGene
       // Each read copied out at its own size: a view of a download that trickles would keep a
       // whole buffer alive for a few bytes while the importer holds it.
       if (head.length) yield Buffer.from(head);
-      for (let n; (n = await reader.read(first)) > 0; ) yield Buffer.from(first.subarray(0, n));
+      for (let n; (n = await reader.read(first)) > 0; ) {
+        streamed(n);
+        yield Buffer.from(first.subarray(0, n));
+      }
     } else {
       yield* decoded(format, first, held, reader);
     }
@@ -78,7 +82,10 @@ async function* decoded(format: (typeof FORMATS)[number], first: Buffer, held: n
     decoder.destroy(err as Error);
   });
   try {
-    yield* chunksOf(decoder);
+    for await (const chunk of chunksOf(decoder)) {
+      streamed(chunk.length);
+      yield chunk;
+    }
   } catch (err) {
     if (sourceError !== undefined && err === sourceError) throw err;
     throw failed(`layer is not valid ${format.name}: ${(err as Error).message}`, { code: 'CORRUPT_LAYER', cause: err });

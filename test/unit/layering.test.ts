@@ -48,7 +48,7 @@ const LAYERS = [
   'store',
 ] as const;
 
-const LEAVES = ['src/errors.ts', 'src/redact.ts', 'src/programs.ts', 'src/suggest.ts'];
+const LEAVES = ['src/errors.ts', 'src/redact.ts', 'src/programs.ts', 'src/suggest.ts', 'src/streaming-profile.ts'];
 
 /** Packages that belong to one or a few layers: SQL only in store/, HTTP only in src/registry, ... */
 const PACKAGE_HOMES: Record<string, readonly string[]> = {
