@@ -18,8 +18,9 @@
  *   src/layers/    tar, decompression, paths inside a root, whiteouts, tree removal
  *   src/image/     references, digests, media types, manifests, platforms (pure)
  *   store/         SQLite
- * src/errors.ts, src/redact.ts, src/programs.ts (the runner of host programs) and src/suggest.ts
- * ("did you mean") are shared leaves: any layer imports them, they import no other module of
+ * src/errors.ts, src/redact.ts, src/programs.ts (the runner of host programs), src/suggest.ts
+ * ("did you mean") and src/streaming-profile.ts (the process-wide switch of how V8 runs while
+ * layer bytes flow) are shared leaves: any layer imports them, they import no other module of
  * ours. test/ sits above everything and is not checked here.
  *
  * Import specifiers are read with TypeScript's own preProcessFile, which sees `import type`,
