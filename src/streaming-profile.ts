@@ -20,7 +20,7 @@
  *   in JavaScript around them is fast enough in the baseline tier. With the optimizing tier
  *   left in, the 1 GiB install still peaked 1-2 MiB above the 100 MiB one.
  * Together, the bench's 1 GiB and 100 MiB installs both peak at 77-80 MiB and the 300 MB images
- * 9-12 MiB lower than before, for 11-18% more wall time on those and on the 1 GiB layer. Only the
+ * 7-12 MiB lower than before, for 9-19% more wall time on those and on the 1 GiB layer. Only the
  * executable's composition root (cmdlets/main.ts) allows it: a program that imports the modules,
  * the tests among them, keeps V8 as it was. Paths that move bytes elsewhere (Save to an OCI
  * archive or layout, New-ContainerImage, re-hashing a partial download) run as before.
