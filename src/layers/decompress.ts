@@ -82,10 +82,7 @@ async function* decoded(format: (typeof FORMATS)[number], first: Buffer, held: n
     decoder.destroy(err as Error);
   });
   try {
-    for await (const chunk of chunksOf(decoder)) {
-      streamed(chunk.length);
-      yield chunk;
-    }
+    yield* chunksOf(decoder);
   } catch (err) {
     if (sourceError !== undefined && err === sourceError) throw err;
     throw failed(`layer is not valid ${format.name}: ${(err as Error).message}`, { code: 'CORRUPT_LAYER', cause: err });
@@ -132,9 +129,9 @@ function write(decoder: Transform, chunk: Buffer): Promise<void> {
 }
 
 /**
- * A stream's chunks one by one as it pushed them. A stream's own async iterator reads
- * everything it holds at once, joining two or more chunks into a new buffer: a copy of every
- * byte that arrives while the consumer is busy.
+ * A stream's chunks one by one as it pushed them, each reported to the streaming profile. A
+ * stream's own async iterator reads everything it holds at once, joining two or more chunks into
+ * a new buffer: a copy of every byte that arrives while the consumer is busy.
  */
 async function* chunksOf(stream: Readable): AsyncGenerator<Buffer> {
   const queue: Buffer[] = [];
@@ -166,6 +163,7 @@ async function* chunksOf(stream: Readable): AsyncGenerator<Buffer> {
       const chunk = queue.shift();
       if (chunk) {
         if (stream.isPaused() && queue.length < 2) stream.resume();
+        streamed(chunk.length);
         yield chunk;
         continue;
       }
