@@ -115,7 +115,7 @@ export function matchesFilter(v: Version, f: VersionFilter): boolean {
  */
 export function parseVersionRange(text: string): VersionFilter | undefined {
   const clauses = text.trim().replace(/(>=|<=|=)\s+/g, '$1').split(/[\s,]+/);
-  if (clauses.length === 0 || clauses.length > 2) return undefined;
+  if (clauses.length > 2) return undefined;
   const f: VersionFilter = {};
   for (const clause of clauses) {
     const [, op = '', rest] = /^(>=|<=|=)?(.*)$/.exec(clause)!;

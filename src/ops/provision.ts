@@ -347,4 +347,4 @@ export function provisioningError(p: Provisioning): CtrimgError | undefined {
 }
 
 /** How an item is named in messages: the image, else the entry. */
-export const label = (i: ProvisionItem): string => (i.image ? describeImage(i.image) : describeDesired(i.desired!));
+const label = (i: ProvisionItem): string => (i.image ? describeImage(i.image) : describeDesired(i.desired!));
